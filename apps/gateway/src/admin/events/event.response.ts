@@ -1,0 +1,66 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { toUnixSeconds } from '@tollgate/common';
+import { EventEntity } from '@tollgate/reporting';
+
+/** One proxied request, with the documented snake_case field names. */
+export class EventResponse {
+  @ApiProperty({ description: 'Unique identifier of the event: the request id (also sent as x-request-id).' }) id: string;
+  @ApiProperty({ description: 'Creation time (unix seconds).' }) created_at: number;
+  @ApiProperty({ type: [String], description: 'Tags of the key.' }) tags: string[];
+  @ApiPropertyOptional({ description: 'Key id associated with the request.' }) key_id: string | null;
+  @ApiPropertyOptional({ description: 'Cost in USD; null when the model has no known price (see price_known).', nullable: true })
+  cost_in_usd: number | null;
+  @ApiProperty({ description: 'False when the model had no price: the request was not silently free.' }) price_known: boolean;
+  @ApiProperty({ description: 'Model used.' }) model: string;
+  @ApiProperty({ description: 'Provider.' }) provider: string;
+  @ApiProperty({ description: 'HTTP status returned to the client.' }) status: number;
+  @ApiProperty({ description: 'Prompt token count.' }) prompt_token_count: number;
+  @ApiProperty({ description: 'Completion token count.' }) completion_token_count: number;
+  @ApiProperty({ description: 'True when tokens were counted by the gateway because the provider reported none.' })
+  token_count_estimated: boolean;
+  @ApiProperty({ description: 'Latency in milliseconds, until the last byte.' }) latency_in_ms: number;
+  @ApiProperty({ description: 'Path of the proxied request.' }) path: string;
+  @ApiProperty({ description: 'HTTP method of the proxied request.' }) method: string;
+  @ApiProperty({ description: 'Whether the response was streamed.' }) stream: boolean;
+  @ApiPropertyOptional({ description: 'x-custom-event-id sent with the request.' }) custom_id: string | null;
+  @ApiPropertyOptional({ description: 'User the request was attributed to.' }) user_id: string | null;
+  @ApiPropertyOptional({ description: 'Error code, for failed requests.' }) error_code: string | null;
+  @ApiPropertyOptional({ description: 'Request body, when the key has shouldLogRequest.' }) request: unknown;
+  @ApiPropertyOptional({ description: 'Response body, when the key has shouldLogResponse.' }) response: unknown;
+
+  static from(entity: EventEntity): EventResponse {
+    return {
+      id: entity.id,
+      created_at: toUnixSeconds(entity.createdAt),
+      tags: entity.tags,
+      key_id: entity.keyId,
+      cost_in_usd: entity.costInUsd,
+      price_known: entity.priceKnown,
+      model: entity.model,
+      provider: entity.provider,
+      status: entity.status,
+      prompt_token_count: entity.promptTokenCount,
+      completion_token_count: entity.completionTokenCount,
+      token_count_estimated: entity.tokensEstimated,
+      latency_in_ms: entity.latencyInMs,
+      path: entity.path,
+      method: entity.method,
+      stream: entity.stream,
+      custom_id: entity.customId,
+      user_id: entity.userId,
+      error_code: entity.errorCode,
+      request: parseIfJson(entity.request),
+      response: parseIfJson(entity.response),
+    };
+  }
+}
+
+/** Bodies are kept as text; JSON ones are returned as JSON, anything else (SSE) as a string. */
+function parseIfJson(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

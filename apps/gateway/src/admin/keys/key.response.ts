@@ -1,0 +1,62 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { toUnixSeconds } from '@tollgate/common';
+import { ApiKeyEntity } from '@tollgate/keys';
+import { PathConfigDto } from './key.request';
+
+/** A key as the admin API shows it: never the key itself nor its hash. */
+export class KeyResponse {
+  @ApiProperty({ description: 'Name of the API key.' }) name: string;
+  @ApiProperty({ description: 'Creation time (unix seconds).' }) createdAt: number;
+  @ApiProperty({ description: 'Update time (unix seconds).' }) updatedAt: number;
+  @ApiProperty({ description: 'Whether the key is revoked.' }) revoked: boolean;
+  @ApiPropertyOptional({ description: 'Why the key is revoked.' }) revokedReason?: string;
+  @ApiProperty({ type: [String], description: 'Identifiers associated with the key.' }) tags: string[];
+  @ApiProperty({ description: 'Unique identifier for the key.', format: 'uuid' }) keyId: string;
+  @ApiPropertyOptional({ description: 'Total spend limit in USD.' }) costLimitInUsd?: number;
+  @ApiPropertyOptional({ description: 'Spend limit per costLimitInUsdUnit.' }) costLimitInUsdOverTime?: number;
+  @ApiPropertyOptional({ description: 'Unit of costLimitInUsdOverTime.', enum: ['m', 'h', 'd', 'mo'] }) costLimitInUsdUnit?: string;
+  @ApiPropertyOptional({ description: 'Requests per rateLimitUnit.' }) rateLimitOverTime?: number;
+  @ApiPropertyOptional({ description: 'Unit of rateLimitOverTime.', enum: ['s', 'm', 'h', 'd'] }) rateLimitUnit?: string;
+  @ApiPropertyOptional({ description: 'Time to live given at creation.' }) ttl?: string;
+  @ApiPropertyOptional({ description: 'When the key expires (unix seconds), from ttl.' }) expiresAt?: number;
+  @ApiProperty({ type: [PathConfigDto], description: 'Paths the key may call.' }) allowedPaths: PathConfigDto[];
+  @ApiPropertyOptional({ description: 'Deprecated: first of settingIds.', deprecated: true }) settingId?: string;
+  @ApiProperty({ type: [String], description: 'Provider setting ids the key may use.' }) settingIds: string[];
+  @ApiProperty({ description: 'Whether request bodies are stored on events.' }) shouldLogRequest: boolean;
+  @ApiProperty({ description: 'Whether response bodies are stored on events.' }) shouldLogResponse: boolean;
+  @ApiProperty({ description: 'Whether requests rotate across settings.' }) rotationEnabled: boolean;
+  @ApiPropertyOptional({ description: 'Policy id associated with the key.' }) policyId?: string;
+  @ApiProperty({ description: 'As given at creation; keys are always stored hashed.' }) isKeyNotHashed: boolean;
+
+  static from(entity: ApiKeyEntity): KeyResponse {
+    return {
+      name: entity.name,
+      createdAt: toUnixSeconds(entity.createdAt),
+      updatedAt: toUnixSeconds(entity.updatedAt),
+      revoked: entity.revoked,
+      revokedReason: entity.revokedReason ?? undefined,
+      tags: entity.tags,
+      keyId: entity.keyId,
+      costLimitInUsd: entity.costLimitInUsd ?? undefined,
+      costLimitInUsdOverTime: entity.costLimitInUsdOverTime ?? undefined,
+      costLimitInUsdUnit: entity.costLimitInUsdUnit ?? undefined,
+      rateLimitOverTime: entity.rateLimitOverTime ?? undefined,
+      rateLimitUnit: entity.rateLimitUnit ?? undefined,
+      ttl: entity.ttl ?? undefined,
+      expiresAt: entity.expiresAt ? toUnixSeconds(entity.expiresAt) : undefined,
+      allowedPaths: entity.allowedPaths,
+      settingId: entity.settingIds[0],
+      settingIds: entity.settingIds,
+      shouldLogRequest: entity.shouldLogRequest,
+      shouldLogResponse: entity.shouldLogResponse,
+      rotationEnabled: entity.rotationEnabled,
+      policyId: entity.policyId ?? undefined,
+      isKeyNotHashed: entity.isKeyNotHashed,
+    };
+  }
+}
+
+export class KeySearchResponse {
+  @ApiProperty({ type: [KeyResponse], description: 'Array of keys.' }) keys: KeyResponse[];
+  @ApiPropertyOptional({ description: 'Total number of matching keys (with returnCount).' }) count?: number;
+}

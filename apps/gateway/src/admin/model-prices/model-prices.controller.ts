@@ -1,0 +1,46 @@
+import { Body, Delete, Get, HttpCode, Put, Query } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { GatewayError, GatewayErrorCode, toUnixSeconds } from '@tollgate/common';
+import { ModelPriceEntity, ModelPricesService } from '@tollgate/reporting';
+import { AdminController } from '../common/admin-controller.decorator';
+import { ModelPriceResponse, UpsertModelPriceRequest } from './model-price.request';
+
+/** Price overrides, for models the bundled price table lacks or prices differently (fine-tunes, contracts). */
+@AdminController('api/model-prices', 'model prices')
+export class ModelPricesController {
+  constructor(private readonly prices: ModelPricesService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List price overrides' })
+  @ApiOkResponse({ type: [ModelPriceResponse] })
+  async list(): Promise<ModelPriceResponse[]> {
+    return (await this.prices.list()).map(toResponse);
+  }
+
+  @Put()
+  @ApiOperation({ summary: 'Set the price of a model (takes precedence over the bundled table)' })
+  @ApiOkResponse({ type: ModelPriceResponse })
+  async upsert(@Body() body: UpsertModelPriceRequest): Promise<ModelPriceResponse> {
+    return toResponse(await this.prices.upsert(body));
+  }
+
+  @Delete()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Remove a price override' })
+  @ApiNoContentResponse()
+  async remove(@Query('provider') provider: string, @Query('model') model: string): Promise<void> {
+    if (!provider || !model || !(await this.prices.remove(provider, model))) {
+      throw new GatewayError(GatewayErrorCode.NotFound, 'no price override for that provider and model');
+    }
+  }
+}
+
+function toResponse(entity: ModelPriceEntity): ModelPriceResponse {
+  return {
+    provider: entity.provider,
+    model: entity.model,
+    inputUsdPerMillionTokens: entity.inputUsdPerMillionTokens,
+    outputUsdPerMillionTokens: entity.outputUsdPerMillionTokens,
+    updatedAt: toUnixSeconds(entity.updatedAt),
+  };
+}

@@ -1,0 +1,52 @@
+import { Body, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
+import { ProviderSettingsService } from '@tollgate/provider-settings';
+import { AdminController } from '../common/admin-controller.decorator';
+import { splitQueryList } from '../common/query-list';
+import { CreateProviderSettingRequest, SettingDto, UpdateProviderSettingRequest } from './provider-setting.request';
+import { ProviderSettingResponse } from './provider-setting.response';
+
+@AdminController('api/provider-settings', 'provider settings')
+export class ProviderSettingsController {
+  constructor(private readonly settings: ProviderSettingsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a provider setting (credentials are encrypted at rest)' })
+  @ApiOkResponse({ type: ProviderSettingResponse })
+  async create(@Body() body: CreateProviderSettingRequest): Promise<ProviderSettingResponse> {
+    return ProviderSettingResponse.from(
+      await this.settings.create({ ...body, setting: definedFields(body.setting) }),
+    );
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List provider settings' })
+  @ApiQuery({ name: 'ids', required: false, type: [String], description: 'Only these setting ids (repeat or comma-separate).' })
+  @ApiOkResponse({ type: [ProviderSettingResponse] })
+  async list(@Query('ids') ids?: string | string[]): Promise<ProviderSettingResponse[]> {
+    if (ids === undefined) return (await this.settings.list()).map(ProviderSettingResponse.from);
+    const wanted = splitQueryList(ids).filter(isUuid);
+    return wanted.length === 0 ? [] : (await this.settings.list(wanted)).map(ProviderSettingResponse.from);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Update a provider setting' })
+  @ApiOkResponse({ type: ProviderSettingResponse })
+  async update(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: UpdateProviderSettingRequest,
+  ): Promise<ProviderSettingResponse> {
+    return ProviderSettingResponse.from(
+      await this.settings.update(id, { ...body, setting: body.setting && definedFields(body.setting) }),
+    );
+  }
+}
+
+/** The setting's fields that were actually sent. */
+function definedFields(setting: SettingDto): Record<string, string> {
+  return Object.fromEntries(Object.entries(setting).filter(([, value]) => typeof value === 'string')) as Record<string, string>;
+}
+
+function isUuid(value: string): boolean {
+  return /^[0-9a-f-]{36}$/i.test(value);
+}

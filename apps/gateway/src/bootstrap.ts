@@ -1,0 +1,76 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Env, Logger, PinoNestLogger } from '@tollgate/common';
+import { createDataSource, runMigrationsLocked } from '@tollgate/database';
+import { GatewayModule } from './gateway.module';
+import { DualListener, configureFastify } from './http/http-server';
+
+export interface RunningGateway {
+  app: NestFastifyApplication;
+  proxyPort: number;
+  adminPort: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the gateway: migrations (under an advisory lock), then one Nest application served
+ * on two listeners. Used by main.ts, standalone mode and the e2e tests alike.
+ */
+export async function startGateway(
+  env: Env,
+  logger: Logger,
+  options: { shutdownHooks?: boolean } = {},
+): Promise<RunningGateway> {
+  if (env.migrateOnStart) await migrate(env.databaseUrl!, logger);
+
+  const listeners = new DualListener();
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(env, logger), listeners.createAdapter(env), {
+    logger: new PinoNestLogger(logger),
+    bufferLogs: false,
+  });
+  configureFastify(app.getHttpAdapter().getInstance(), logger);
+  setupSwagger(app);
+  // Standalone mode handles signals itself (it must stop its embedded Postgres after the app).
+  if (options.shutdownHooks ?? true) app.enableShutdownHooks();
+
+  await app.listen(env.proxyPort, env.host);
+  const adminPort = await listeners.listenAdmin(env.adminPort, env.host);
+  const proxyPort = (app.getHttpServer().address() as { port: number }).port;
+  logger.info({ proxyPort, adminPort, mode: env.mode }, 'tollgate gateway listening');
+  return {
+    app,
+    proxyPort,
+    adminPort,
+    close: async () => {
+      await listeners.closeAdmin();
+      await app.close();
+    },
+  };
+}
+
+export async function migrate(databaseUrl: string, logger: Logger): Promise<void> {
+  const dataSource = createDataSource(databaseUrl);
+  await dataSource.initialize();
+  try {
+    const applied = await runMigrationsLocked(dataSource);
+    if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+function setupSwagger(app: NestFastifyApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('Tollgate admin API')
+    .setDescription(
+      'Provider settings, virtual keys, events and prices. Every route needs the X-API-KEY header (ADMIN_API_KEY). ' +
+        'Errors are {status, title, type, detail, instance}.',
+    )
+    .setVersion('0.1.0')
+    .addApiKey({ type: 'apiKey', name: 'X-API-KEY', in: 'header' }, 'admin-key')
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}

@@ -1,0 +1,67 @@
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { migrationsAreApplied } from '@tollgate/database';
+import { FastifyReply } from 'fastify';
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { OnSurface, Surface } from '../http/surface';
+import { REQUEST_REDIS } from '../runtime/tokens';
+
+type CheckResult = 'ok' | 'down' | 'pending' | 'not-used';
+
+/** Liveness and readiness on both listeners, for Kubernetes probes. */
+@ApiExcludeController()
+@OnSurface(Surface.Both)
+@Controller('health')
+export class HealthController {
+  /** Migrations never un-apply, so once seen applied the check is skipped. */
+  private migrationsSeenApplied = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(REQUEST_REDIS) private readonly redis: Redis | null,
+  ) {}
+
+  @Get('live')
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  async ready(@Res() reply: FastifyReply): Promise<void> {
+    const [postgres, redis] = await Promise.all([this.checkPostgres(), this.checkRedis()]);
+    const migrations = postgres === 'ok' ? await this.checkMigrations() : 'down';
+    const checks = { postgres, redis, migrations };
+    const ready = Object.values(checks).every((value) => value === 'ok' || value === 'not-used');
+    void reply.status(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks });
+  }
+
+  private async checkPostgres(): Promise<CheckResult> {
+    try {
+      await this.dataSource.query('SELECT 1');
+      return 'ok';
+    } catch {
+      return 'down';
+    }
+  }
+
+  private async checkRedis(): Promise<CheckResult> {
+    if (!this.redis) return 'not-used';
+    try {
+      return (await this.redis.ping()) === 'PONG' ? 'ok' : 'down';
+    } catch {
+      return 'down';
+    }
+  }
+
+  private async checkMigrations(): Promise<CheckResult> {
+    if (this.migrationsSeenApplied) return 'ok';
+    try {
+      this.migrationsSeenApplied = await migrationsAreApplied(this.dataSource);
+      return this.migrationsSeenApplied ? 'ok' : 'pending';
+    } catch {
+      return 'down';
+    }
+  }
+}

@@ -1,0 +1,97 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { GATEWAY_ERROR_SPECS, GatewayError, GatewayErrorCode, OpenAIErrorBody, toOpenAIErrorBody } from '@tollgate/common';
+
+/** The admin API's documented error body. */
+export interface AdminProblem {
+  status: number;
+  title: string;
+  type: string;
+  detail: string;
+  instance: string;
+}
+
+/** Any thrown value, as a GatewayError: domain errors as they are, framework errors mapped. */
+export function toGatewayError(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  if (error instanceof HttpException) return fromHttpException(error);
+  const fastifyError = error as { statusCode?: number; code?: string; message?: string };
+  if (typeof fastifyError?.statusCode === 'number') return fromFastifyError(fastifyError);
+  return new GatewayError(GatewayErrorCode.Internal, 'the gateway failed to handle this request');
+}
+
+function fromHttpException(error: HttpException): GatewayError {
+  const status = error.getStatus();
+  const response = error.getResponse();
+  const message =
+    typeof response === 'object' && response !== null && 'message' in response
+      ? ([] as unknown[]).concat((response as { message: unknown }).message).join('; ')
+      : error.message;
+  const code = codeForStatus(status);
+  const mapped = new GatewayError(code, message);
+  return mapped;
+}
+
+function fromFastifyError(error: { statusCode?: number; code?: string; message?: string }): GatewayError {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new GatewayError(GatewayErrorCode.InvalidJson, `the request body is not valid JSON: ${error.message ?? ''}`.trim());
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new GatewayError(GatewayErrorCode.UnsupportedMediaType, 'unsupported Content-Type: send application/json');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new GatewayError(GatewayErrorCode.PayloadTooLarge, 'the request body is larger than this gateway accepts');
+    default:
+      if (error instanceof SyntaxError) {
+        return new GatewayError(GatewayErrorCode.InvalidJson, `the request body is not valid JSON: ${error.message}`);
+      }
+      return new GatewayError(codeForStatus(error.statusCode ?? 500), error.message ?? 'request failed');
+  }
+}
+
+function codeForStatus(status: number): GatewayErrorCode {
+  switch (status) {
+    case HttpStatus.BAD_REQUEST:
+      return GatewayErrorCode.InvalidRequest;
+    case HttpStatus.UNAUTHORIZED:
+      return GatewayErrorCode.InvalidApiKey;
+    case HttpStatus.NOT_FOUND:
+      return GatewayErrorCode.NotFound;
+    case HttpStatus.CONFLICT:
+      return GatewayErrorCode.Conflict;
+    case HttpStatus.PAYLOAD_TOO_LARGE:
+      return GatewayErrorCode.PayloadTooLarge;
+    case HttpStatus.UNSUPPORTED_MEDIA_TYPE:
+      return GatewayErrorCode.UnsupportedMediaType;
+    default:
+      return status >= 400 && status < 500 ? GatewayErrorCode.InvalidRequest : GatewayErrorCode.Internal;
+  }
+}
+
+export function toAdminProblem(error: GatewayError, instance: string): AdminProblem {
+  const status = GATEWAY_ERROR_SPECS[error.code].status;
+  return {
+    status,
+    title: ADMIN_TITLES[error.code],
+    type: `/errors/${error.code.replace(/_/g, '-')}`,
+    detail: error.message,
+    instance,
+  };
+}
+
+const ADMIN_TITLES: Record<GatewayErrorCode, string> = {
+  [GatewayErrorCode.InvalidApiKey]: 'unauthorized',
+  [GatewayErrorCode.InvalidRequest]: 'bad request',
+  [GatewayErrorCode.InvalidJson]: 'request body reader error',
+  [GatewayErrorCode.UnsupportedMediaType]: 'unsupported media type',
+  [GatewayErrorCode.PayloadTooLarge]: 'payload too large',
+  [GatewayErrorCode.NotFound]: 'not found',
+  [GatewayErrorCode.Conflict]: 'conflict',
+  [GatewayErrorCode.ProviderNotConfigured]: 'bad request',
+  [GatewayErrorCode.UpstreamUnreachable]: 'bad gateway',
+  [GatewayErrorCode.UpstreamTimeout]: 'gateway timeout',
+  [GatewayErrorCode.Internal]: 'internal server error',
+};
+
+export function toProxyError(error: GatewayError): OpenAIErrorBody {
+  return toOpenAIErrorBody(error);
+}

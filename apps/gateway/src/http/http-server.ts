@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Env, Logger } from '@tollgate/common';
+import { FastifyInstance } from 'fastify';
+import { sendError } from './send-error';
+import { Surface, markAdminRequest, surfaceOf } from './surface';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * One Fastify instance behind two Node servers: the proxy listener (Fastify's own) and the
+ * admin listener, which marks its requests before handing them to the same router. One
+ * process, one DI container, one snapshot, yet admin can stay on a private port.
+ */
+export class DualListener {
+  private handler: Handler | null = null;
+  readonly adminServer: Server;
+
+  constructor() {
+    this.adminServer = createServer((req, res) => {
+      markAdminRequest(req);
+      this.handler!(req, res);
+    });
+    tuneServer(this.adminServer);
+  }
+
+  createAdapter(env: Env): FastifyAdapter {
+    return new FastifyAdapter({
+      bodyLimit: env.maxBodyBytes,
+      genReqId: () => randomUUID(),
+      requestIdHeader: false,
+      logger: false,
+      return503OnClosing: true,
+      serverFactory: (handler: Handler) => {
+        this.handler = handler;
+        const server = createServer(handler);
+        tuneServer(server);
+        return server;
+      },
+    });
+  }
+
+  async listenAdmin(port: number, host: string): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.adminServer.once('error', reject);
+      this.adminServer.listen(port, host, () => resolve());
+    });
+    return (this.adminServer.address() as AddressInfo).port;
+  }
+
+  async closeAdmin(): Promise<void> {
+    if (!this.adminServer.listening) return;
+    this.adminServer.closeIdleConnections();
+    await new Promise<void>((resolve) => this.adminServer.close(() => resolve()));
+  }
+}
+
+/** Keep-alive longer than common load balancers' idle timeouts, so they close first. */
+function tuneServer(server: Server): void {
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+}
+
+/** Fastify-level hooks shared by both listeners: request ids, access log, pre-Nest errors. */
+export function configureFastify(instance: FastifyInstance, logger: Logger): void {
+  // OpenAI endpoints take JSON only; anything else is a 415, not a string body.
+  instance.removeContentTypeParser('text/plain');
+  instance.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    // Swagger UI is registered by Fastify directly, outside Nest's guards.
+    if (request.url.startsWith('/docs') && surfaceOf(request.raw) !== Surface.Admin) {
+      void reply.status(404).send({ error: { message: 'Not found', type: 'invalid_request_error', param: null, code: 'not_found' } });
+      return;
+    }
+    done();
+  });
+  instance.addHook('onResponse', (request, reply, done) => {
+    logger.info(
+      { reqId: request.id, method: request.method, path: request.routeOptions.url ?? request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request completed',
+    );
+    done();
+  });
+  instance.setErrorHandler((error, request, reply) => sendError(request, reply, error, logger));
+}

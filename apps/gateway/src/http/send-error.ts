@@ -1,0 +1,29 @@
+import { GatewayError, GatewayErrorCode, Logger } from '@tollgate/common';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { toAdminProblem, toGatewayError, toProxyError } from './error-responses';
+import { Surface, surfaceOf } from './surface';
+
+/**
+ * Writes any error in the shape of the listener it arrived on: OpenAI's error body on the
+ * proxy, the documented problem JSON on the admin API. Used by the Nest exception filter and
+ * by Fastify's own error handler (body parsing fails before Nest sees the request).
+ */
+export function sendError(request: FastifyRequest, reply: FastifyReply, thrown: unknown, logger: Logger): void {
+  const error = toGatewayError(thrown);
+  if (error.code === GatewayErrorCode.Internal) {
+    logger.error({ err: thrown, reqId: request.id }, 'unhandled error');
+  }
+  if (reply.sent || reply.raw.headersSent) {
+    reply.raw.destroy();
+    return;
+  }
+  const body = surfaceOf(request.raw) === Surface.Admin ? toAdminProblem(error, pathOf(request.url)) : toProxyError(error);
+  void reply.status(error.status).header('content-type', 'application/json; charset=utf-8').send(body);
+}
+
+export function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+export { GatewayError };

@@ -1,0 +1,31 @@
+import 'reflect-metadata';
+import { EnvValidationError, createLogger, loadEnv } from '@tollgate/common';
+import { startGateway } from './bootstrap';
+import { prepareStandalone } from './standalone/standalone';
+
+async function main(): Promise<void> {
+  // No DATABASE_URL and no REDIS_URL: standalone first look (embedded Postgres, in-process worker).
+  const standalone = !process.env.DATABASE_URL && !process.env.REDIS_URL ? await prepareStandalone() : null;
+  let env;
+  try {
+    env = loadEnv();
+  } catch (error) {
+    if (error instanceof EnvValidationError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(env.logLevel, 'tollgate-gateway');
+  if (standalone) env = { ...env, databaseUrl: standalone.databaseUrl };
+  const gateway = await startGateway(env, logger, { shutdownHooks: !standalone });
+  if (standalone) {
+    standalone.onShutdown(() => gateway.close());
+    standalone.announce(gateway.proxyPort, gateway.adminPort);
+  }
+}
+
+void main().catch((error: unknown) => {
+  process.stderr.write(`tollgate gateway failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

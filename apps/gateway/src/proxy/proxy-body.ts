@@ -1,0 +1,45 @@
+import { GatewayError, GatewayErrorCode } from '@tollgate/common';
+
+export enum ProxyOperation {
+  ChatCompletions = 'chat-completions',
+  Embeddings = 'embeddings',
+  Moderations = 'moderations',
+  ListModels = 'list-models',
+  RetrieveModel = 'retrieve-model',
+}
+
+/**
+ * Checks only what the gateway itself relies on (model, messages, stream); every other
+ * OpenAI field passes through untouched, so new API features need no gateway release.
+ */
+export function validateProxyBody(operation: ProxyOperation, body: unknown): Record<string, unknown> {
+  if (operation === ProxyOperation.ListModels || operation === ProxyOperation.RetrieveModel) return {};
+  if (body === null || body === undefined || typeof body !== 'object' || Array.isArray(body)) {
+    throw new GatewayError(GatewayErrorCode.InvalidRequest, 'The request body must be a JSON object.');
+  }
+  const record = body as Record<string, unknown>;
+  if (operation !== ProxyOperation.Moderations) requireString(record, 'model');
+  switch (operation) {
+    case ProxyOperation.ChatCompletions:
+      if (!Array.isArray(record.messages) || record.messages.length === 0) {
+        throw new GatewayError(GatewayErrorCode.InvalidRequest, "'messages' is required and must be a non-empty array.", 'messages');
+      }
+      if (record.stream !== undefined && record.stream !== null && typeof record.stream !== 'boolean') {
+        throw new GatewayError(GatewayErrorCode.InvalidRequest, "'stream' must be a boolean.", 'stream');
+      }
+      break;
+    case ProxyOperation.Embeddings:
+    case ProxyOperation.Moderations:
+      if (record.input === undefined || record.input === null) {
+        throw new GatewayError(GatewayErrorCode.InvalidRequest, "'input' is required.", 'input');
+      }
+      break;
+  }
+  return record;
+}
+
+function requireString(record: Record<string, unknown>, field: string): void {
+  if (typeof record[field] !== 'string' || (record[field] as string).trim() === '') {
+    throw new GatewayError(GatewayErrorCode.InvalidRequest, `'${field}' is required and must be a string.`, field);
+  }
+}

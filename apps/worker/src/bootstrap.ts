@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Env, Logger, PinoNestLogger } from '@tollgate/common';
+import { WorkerModule } from './worker.module';
+
+/** The worker: a Nest application context (no HTTP) running the queue processors. */
+export async function startWorker(env: Env, logger: Logger, options: { shutdownHooks?: boolean } = {}): Promise<INestApplicationContext> {
+  if (env.mode !== 'production') {
+    throw new Error('the worker needs DATABASE_URL and REDIS_URL (standalone mode runs its processors inside the gateway)');
+  }
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(env, logger), {
+    logger: new PinoNestLogger(logger),
+  });
+  if (options.shutdownHooks ?? true) app.enableShutdownHooks();
+  await app.init();
+  return app;
+}

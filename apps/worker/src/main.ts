@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+import { EnvValidationError, createLogger, loadEnv } from '@tollgate/common';
+import { startWorker } from './bootstrap';
+
+async function main(): Promise<void> {
+  let env;
+  try {
+    env = loadEnv();
+  } catch (error) {
+    if (error instanceof EnvValidationError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  await startWorker(env, createLogger(env.logLevel, 'tollgate-worker'));
+}
+
+void main().catch((error: unknown) => {
+  process.stderr.write(`tollgate worker failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

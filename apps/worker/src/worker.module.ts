@@ -1,0 +1,32 @@
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CommonModule, Env, Logger } from '@tollgate/common';
+import { createDataSourceOptions } from '@tollgate/database';
+import { QueueName } from '@tollgate/queue';
+import { ReportingModule } from '@tollgate/reporting';
+import { RequestEventsProcessor } from './processors/request-events.processor';
+
+/** One processor per queue; WORKER_QUEUES picks which this process consumes (empty: all). */
+const PROCESSORS: Record<QueueName, Provider> = {
+  [QueueName.RequestEvents]: RequestEventsProcessor,
+};
+
+@Module({})
+export class WorkerModule {
+  static forRoot(env: Env, logger: Logger): DynamicModule {
+    const unknown = env.workerQueues.filter((queue) => !(queue in PROCESSORS));
+    if (unknown.length > 0) {
+      throw new Error(`WORKER_QUEUES names unknown queues: ${unknown.join(', ')} (known: ${Object.keys(PROCESSORS).join(', ')})`);
+    }
+    const queues = env.workerQueues.length > 0 ? (env.workerQueues as QueueName[]) : (Object.keys(PROCESSORS) as QueueName[]);
+    return {
+      module: WorkerModule,
+      imports: [
+        CommonModule.forRoot(env, logger),
+        TypeOrmModule.forRoot({ ...createDataSourceOptions(env.databaseUrl!), autoLoadEntities: true }),
+        ReportingModule,
+      ],
+      providers: queues.map((queue) => PROCESSORS[queue]),
+    };
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * Admin writes announce what changed so every gateway replica refreshes its in-memory
+ * snapshot. Libs depend on this interface only; the config cache provides the implementation.
+ */
+export enum ConfigEntity {
+  Key = 'key',
+  ProviderSetting = 'provider-setting',
+}
+
+export interface ConfigChange {
+  entity: ConfigEntity;
+  id: string;
+}
+
+export interface ConfigChangeNotifier {
+  publish(change: ConfigChange): Promise<void>;
+}
+
+export const CONFIG_CHANGES = Symbol('CONFIG_CHANGES');

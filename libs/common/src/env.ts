@@ -1,0 +1,153 @@
+/**
+ * Runtime configuration, read from the environment and validated once at start.
+ *
+ * Every problem is reported at once, one line per variable, so an operator fixes
+ * a deployment in one round instead of one crash per variable.
+ */
+export type RunMode = 'production' | 'standalone';
+
+export interface Env {
+  mode: RunMode;
+  databaseUrl: string | null;
+  redisUrl: string | null;
+  adminApiKey: string;
+  /** 32 raw bytes for AES-256-GCM. */
+  encryptionKey: Buffer;
+  host: string;
+  proxyPort: number;
+  adminPort: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  maxBodyBytes: number;
+  migrateOnStart: boolean;
+  upstreamConnectTimeoutMs: number;
+  upstreamFirstByteTimeoutMs: number;
+  upstreamTotalTimeoutMs: number;
+  configResyncIntervalMs: number;
+  queuePrefix: string;
+  /** Queues a worker process consumes; empty means all. */
+  workerQueues: string[];
+  eventBatchSize: number;
+  eventFlushIntervalMs: number;
+  openaiBaseUrl: string;
+  standaloneDataDir: string;
+}
+
+export class EnvValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+type Source = Record<string, string | undefined>;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadEnv(source: Source = process.env): Env {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = source[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  };
+  const url = (name: string, protocols: string[]): string | null => {
+    const raw = read(name);
+    if (raw === undefined) return null;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) {
+        problems.push(`${name} must use ${protocols.join(' or ')} (got "${parsed.protocol}")`);
+      }
+    } catch {
+      problems.push(`${name} is not a valid URL`);
+    }
+    return raw;
+  };
+
+  const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']);
+  // Production never falls back silently: half a configuration is an error, not standalone mode.
+  if ((databaseUrl === null) !== (redisUrl === null)) {
+    problems.push(
+      `set both DATABASE_URL and REDIS_URL for production, or neither for standalone mode (only ${databaseUrl ? 'DATABASE_URL' : 'REDIS_URL'} is set)`,
+    );
+  }
+  const mode: RunMode = databaseUrl && redisUrl ? 'production' : 'standalone';
+
+  // Standalone mode's launcher generates and persists both secrets before this runs.
+  const adminApiKey = read('ADMIN_API_KEY') ?? '';
+  if (adminApiKey === '') {
+    problems.push('ADMIN_API_KEY is required (the admin API is never left open)');
+  } else if (adminApiKey.length < 16) {
+    problems.push('ADMIN_API_KEY must be at least 16 characters');
+  }
+
+  let encryptionKey: Buffer | undefined;
+  const rawEncryptionKey = read('ENCRYPTION_KEY');
+  if (rawEncryptionKey !== undefined) {
+    encryptionKey = parseEncryptionKey(rawEncryptionKey);
+    if (!encryptionKey) {
+      problems.push('ENCRYPTION_KEY must be 32 bytes, as 64 hex characters or base64 (try: openssl rand -hex 32)');
+    }
+  } else {
+    problems.push('ENCRYPTION_KEY is required (provider credentials are encrypted with it; try: openssl rand -hex 32)');
+  }
+
+  const logLevel = (read('LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  }
+  const proxyPort = int('PROXY_PORT', 8002, 0, 65535);
+  const adminPort = int('ADMIN_PORT', 8001, 0, 65535);
+  if (proxyPort !== 0 && proxyPort === adminPort) problems.push('PROXY_PORT and ADMIN_PORT must differ');
+
+  const env: Env = {
+    mode,
+    databaseUrl,
+    redisUrl,
+    adminApiKey,
+    encryptionKey: encryptionKey ?? Buffer.alloc(32),
+    host: read('HOST') ?? '0.0.0.0',
+    proxyPort,
+    adminPort,
+    logLevel: logLevel as Env['logLevel'],
+    maxBodyBytes: int('MAX_BODY_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    migrateOnStart: bool('MIGRATE_ON_START', true),
+    upstreamConnectTimeoutMs: int('UPSTREAM_CONNECT_TIMEOUT_MS', 10_000, 1, 600_000),
+    upstreamFirstByteTimeoutMs: int('UPSTREAM_FIRST_BYTE_TIMEOUT_MS', 300_000, 1, 3_600_000),
+    upstreamTotalTimeoutMs: int('UPSTREAM_TOTAL_TIMEOUT_MS', 600_000, 1, 3_600_000),
+    configResyncIntervalMs: int('CONFIG_RESYNC_INTERVAL_MS', 30_000, 100, 3_600_000),
+    queuePrefix: read('QUEUE_PREFIX') ?? 'tollgate',
+    workerQueues: (read('WORKER_QUEUES') ?? '').split(',').map((q) => q.trim()).filter(Boolean),
+    eventBatchSize: int('EVENT_BATCH_SIZE', 200, 1, 10_000),
+    eventFlushIntervalMs: int('EVENT_FLUSH_INTERVAL_MS', 50, 1, 60_000),
+    openaiBaseUrl: url('OPENAI_BASE_URL', ['https:', 'http:']) ?? 'https://api.openai.com/v1',
+    standaloneDataDir: read('STANDALONE_DATA_DIR') ?? '.tollgate',
+  };
+  if (problems.length > 0) throw new EnvValidationError(problems);
+  return env;
+}
+
+function parseEncryptionKey(raw: string): Buffer | undefined {
+  if (/^[0-9a-fA-F]{64}$/.test(raw)) return Buffer.from(raw, 'hex');
+  const decoded = Buffer.from(raw, 'base64');
+  return decoded.length === 32 ? decoded : undefined;
+}
+
+/** Nest injection token for the validated {@link Env}. */
+export const ENV = Symbol('ENV');

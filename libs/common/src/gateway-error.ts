@@ -1,0 +1,69 @@
+/**
+ * Domain errors with a code enum. Each transport maps codes to its own wire shape:
+ * the proxy to OpenAI's `{"error":{...}}`, the admin API to the documented problem JSON.
+ */
+export enum GatewayErrorCode {
+  InvalidApiKey = 'invalid_api_key',
+  InvalidRequest = 'invalid_request_error',
+  InvalidJson = 'invalid_json',
+  UnsupportedMediaType = 'unsupported_media_type',
+  PayloadTooLarge = 'payload_too_large',
+  NotFound = 'not_found',
+  Conflict = 'conflict',
+  ProviderNotConfigured = 'provider_not_configured',
+  UpstreamUnreachable = 'upstream_unreachable',
+  UpstreamTimeout = 'upstream_timeout',
+  Internal = 'internal_error',
+}
+
+interface CodeSpec {
+  status: number;
+  /** OpenAI's `error.type` for this code. */
+  type: string;
+}
+
+/** Exhaustive: adding a code without a mapping fails to compile. */
+export const GATEWAY_ERROR_SPECS: Record<GatewayErrorCode, CodeSpec> = {
+  [GatewayErrorCode.InvalidApiKey]: { status: 401, type: 'invalid_request_error' },
+  [GatewayErrorCode.InvalidRequest]: { status: 400, type: 'invalid_request_error' },
+  [GatewayErrorCode.InvalidJson]: { status: 400, type: 'invalid_request_error' },
+  [GatewayErrorCode.UnsupportedMediaType]: { status: 415, type: 'invalid_request_error' },
+  [GatewayErrorCode.PayloadTooLarge]: { status: 413, type: 'invalid_request_error' },
+  [GatewayErrorCode.NotFound]: { status: 404, type: 'invalid_request_error' },
+  [GatewayErrorCode.Conflict]: { status: 409, type: 'invalid_request_error' },
+  [GatewayErrorCode.ProviderNotConfigured]: { status: 400, type: 'invalid_request_error' },
+  [GatewayErrorCode.UpstreamUnreachable]: { status: 502, type: 'api_error' },
+  [GatewayErrorCode.UpstreamTimeout]: { status: 504, type: 'api_error' },
+  [GatewayErrorCode.Internal]: { status: 500, type: 'api_error' },
+};
+
+export class GatewayError extends Error {
+  constructor(
+    readonly code: GatewayErrorCode,
+    message: string,
+    readonly param: string | null = null,
+  ) {
+    super(message);
+    this.name = 'GatewayError';
+  }
+
+  get status(): number {
+    return GATEWAY_ERROR_SPECS[this.code].status;
+  }
+}
+
+/** OpenAI's error body, used on every proxy error response and in-stream error frame. */
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+export function toOpenAIErrorBody(error: GatewayError): OpenAIErrorBody {
+  return {
+    error: {
+      message: error.message,
+      type: GATEWAY_ERROR_SPECS[error.code].type,
+      param: error.param,
+      code: error.code,
+    },
+  };
+}

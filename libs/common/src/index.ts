@@ -1,0 +1,12 @@
+export { ENV, Env, EnvValidationError, RunMode, loadEnv } from './env';
+export {
+  GATEWAY_ERROR_SPECS,
+  GatewayError,
+  GatewayErrorCode,
+  OpenAIErrorBody,
+  toOpenAIErrorBody,
+} from './gateway-error';
+export { parseDurationSeconds, toUnixSeconds } from './duration';
+export { LOGGER, Logger, PinoNestLogger, REDACTED_LOG_PATHS, createLogger } from './logger';
+export { CommonModule } from './common.module';
+export { CONFIG_CHANGES, ConfigChange, ConfigChangeNotifier, ConfigEntity } from './config-changes';

@@ -1,0 +1,105 @@
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { ConfigChange, ConfigEntity, ENV, Env, LOGGER, Logger } from '@tollgate/common';
+import { KeysService } from '@tollgate/keys';
+import { ProviderSettingsService, ResolvedProviderSetting } from '@tollgate/provider-settings';
+import { CONFIG_CHANGE_BUS, ConfigChangeBus } from './config-change-bus';
+import { KeyRecord, toKeyRecord } from './key-record';
+
+/**
+ * The gateway's in-memory copy of keys and provider settings. The proxy reads it on every
+ * request and never queries the database; admin writes reach it through the change bus, and
+ * a periodic full resync repairs anything a lost message left stale.
+ */
+@Injectable()
+export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdown {
+  private keysByHash = new Map<string, KeyRecord>();
+  private hashByKeyId = new Map<string, string>();
+  private settings = new Map<string, ResolvedProviderSetting>();
+  /** Reloads run one at a time, in arrival order, so an older read never overwrites a newer one. */
+  private queue: Promise<void> = Promise.resolve();
+  private resyncTimer: NodeJS.Timeout | null = null;
+  private readonly logger: Logger;
+  lastSyncedAt = 0;
+
+  constructor(
+    private readonly keys: KeysService,
+    private readonly providerSettings: ProviderSettingsService,
+    @Inject(CONFIG_CHANGE_BUS) private readonly bus: ConfigChangeBus,
+    @Inject(ENV) private readonly env: Env,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ context: 'ConfigSnapshot' });
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.bus.subscribe(
+      (change) => void this.enqueue(() => this.apply(change)),
+      () => void this.resync(),
+    );
+    await this.resync();
+    this.resyncTimer = setInterval(() => void this.resync(), this.env.configResyncIntervalMs);
+    this.resyncTimer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    void this.bus.close();
+  }
+
+  getKeyByHash(keyHash: string): KeyRecord | null {
+    return this.keysByHash.get(keyHash) ?? null;
+  }
+
+  getSetting(id: string): ResolvedProviderSetting | null {
+    return this.settings.get(id) ?? null;
+  }
+
+  /** Reloads everything; runs at start, on a timer and after the bus reconnects. */
+  resync(): Promise<void> {
+    return this.enqueue(async () => {
+      const [keys, settings] = await Promise.all([this.keys.loadAll(), this.providerSettings.loadResolved()]);
+      const keysByHash = new Map<string, KeyRecord>();
+      const hashByKeyId = new Map<string, string>();
+      for (const key of keys) {
+        keysByHash.set(key.keyHash, toKeyRecord(key));
+        hashByKeyId.set(key.keyId, key.keyHash);
+      }
+      this.keysByHash = keysByHash;
+      this.hashByKeyId = hashByKeyId;
+      this.settings = new Map(settings.map((setting) => [setting.id, setting]));
+      this.lastSyncedAt = Date.now();
+    });
+  }
+
+  private async apply(change: ConfigChange): Promise<void> {
+    switch (change.entity) {
+      case ConfigEntity.Key: {
+        const key = await this.keys.getById(change.id);
+        const previousHash = this.hashByKeyId.get(change.id);
+        if (previousHash) this.keysByHash.delete(previousHash);
+        if (key) {
+          this.keysByHash.set(key.keyHash, toKeyRecord(key));
+          this.hashByKeyId.set(key.keyId, key.keyHash);
+        } else {
+          this.hashByKeyId.delete(change.id);
+        }
+        return;
+      }
+      case ConfigEntity.ProviderSetting: {
+        const [setting] = await this.providerSettings.loadResolved([change.id]);
+        if (setting) this.settings.set(setting.id, setting);
+        else this.settings.delete(change.id);
+        return;
+      }
+    }
+  }
+
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(task).catch((error: unknown) => {
+      // The snapshot keeps serving its last good state; the next resync tries again.
+      this.logger.error({ err: error }, 'config snapshot reload failed');
+    });
+    this.queue = run;
+    return run;
+  }
+}

@@ -1,0 +1,10 @@
+export {
+  CONFIG_CHANGE_BUS,
+  ConfigChangeBus,
+  ConfigChangeHandler,
+  LocalConfigChangeBus,
+  RedisConfigChangeBus,
+} from './config-change-bus';
+export { ConfigSnapshotService } from './config-snapshot.service';
+export { KeyRecord, toKeyRecord } from './key-record';
+export { ConfigCacheModule } from './config-cache.module';

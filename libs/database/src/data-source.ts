@@ -1,0 +1,27 @@
+import { DataSource, DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
+import { InitialSchema1763769600000 } from './migrations/1763769600000-initial-schema';
+
+/** Every migration, in order. New migrations are appended here. */
+export const MIGRATIONS = [InitialSchema1763769600000];
+
+// eslint-disable-next-line @typescript-eslint/ban-types
+export type EntityList = MixedList<Function | string | EntitySchema>;
+
+export function createDataSourceOptions(url: string, entities: EntityList = []): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'typeorm_migrations',
+    // Schema changes only ever come from migrations.
+    synchronize: false,
+    migrationsRun: false,
+    logging: ['error'],
+    extra: { max: 10, connectionTimeoutMillis: 5_000, application_name: 'tollgate' },
+  };
+}
+
+export function createDataSource(url: string, entities: EntityList = []): DataSource {
+  return new DataSource(createDataSourceOptions(url, entities));
+}

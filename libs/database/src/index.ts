@@ -1,0 +1,4 @@
+export { EntityList, MIGRATIONS, createDataSource, createDataSourceOptions } from './data-source';
+export { migrationsAreApplied, runMigrationsLocked } from './migrate';
+export { numericTransformer } from './numeric.transformer';
+export { createTestDatabase } from './test-database';

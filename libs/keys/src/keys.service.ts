@@ -1,0 +1,220 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import {
+  CONFIG_CHANGES,
+  ConfigChangeNotifier,
+  ConfigEntity,
+  GatewayError,
+  GatewayErrorCode,
+  parseDurationSeconds,
+} from '@tollgate/common';
+import { ProviderSettingsService } from '@tollgate/provider-settings';
+import { Brackets, In, QueryFailedError, Repository } from 'typeorm';
+import { AllowedPath, ApiKeyEntity } from './api-key.entity';
+import { hashApiKey } from './key-hash';
+
+/** Fields an admin may set; server-owned fields (id, hash, spend, timestamps) are absent. */
+export interface KeyLimits {
+  tags?: string[];
+  costLimitInUsd?: number;
+  costLimitInUsdOverTime?: number;
+  costLimitInUsdUnit?: string;
+  rateLimitOverTime?: number;
+  rateLimitUnit?: string;
+  ttl?: string;
+  allowedPaths?: AllowedPath[];
+  settingIds?: string[];
+  /** Deprecated by the reference in favour of settingIds; merged into it. */
+  settingId?: string;
+  shouldLogRequest?: boolean;
+  shouldLogResponse?: boolean;
+  rotationEnabled?: boolean;
+  policyId?: string;
+}
+
+export interface CreateKeyInput extends KeyLimits {
+  name: string;
+  key: string;
+  isKeyNotHashed?: boolean;
+}
+
+export interface UpdateKeyInput extends KeyLimits {
+  name?: string;
+  revoked?: boolean;
+  revokedReason?: string;
+}
+
+export interface KeyListFilter {
+  tags?: string[];
+  keyIds?: string[];
+  provider?: string;
+}
+
+export interface KeySearch {
+  keyIds?: string[];
+  tags?: string[];
+  name?: string;
+  revoked?: boolean;
+  limit?: number;
+  offset?: number;
+  order?: 'asc' | 'desc';
+  returnCount?: boolean;
+}
+
+@Injectable()
+export class KeysService {
+  constructor(
+    @InjectRepository(ApiKeyEntity) private readonly repository: Repository<ApiKeyEntity>,
+    private readonly providerSettings: ProviderSettingsService,
+    @Inject(CONFIG_CHANGES) private readonly changes: ConfigChangeNotifier,
+  ) {}
+
+  async create(input: CreateKeyInput): Promise<ApiKeyEntity> {
+    const settingIds = mergeSettingIds(input.settingIds, input.settingId);
+    if (settingIds.length === 0) {
+      throw new GatewayError(GatewayErrorCode.InvalidRequest, 'settingIds must name at least one provider setting', 'settingIds');
+    }
+    await this.assertSettingsExist(settingIds);
+    const entity = this.repository.create({
+      name: input.name,
+      keyHash: hashApiKey(input.key),
+      isKeyNotHashed: input.isKeyNotHashed ?? false,
+      settingIds,
+    });
+    applyLimits(entity, input, new Date());
+    let saved: ApiKeyEntity;
+    try {
+      saved = await this.repository.save(entity);
+    } catch (error) {
+      if (error instanceof QueryFailedError && (error as QueryFailedError & { code?: string }).code === '23505') {
+        throw new GatewayError(GatewayErrorCode.Conflict, 'a key with this value already exists', 'key');
+      }
+      throw error;
+    }
+    await this.changes.publish({ entity: ConfigEntity.Key, id: saved.keyId });
+    return saved;
+  }
+
+  async update(keyId: string, input: UpdateKeyInput): Promise<ApiKeyEntity> {
+    const existing = await this.getOrFail(keyId);
+    if (input.settingIds !== undefined || input.settingId !== undefined) {
+      const settingIds = mergeSettingIds(input.settingIds, input.settingId);
+      await this.assertSettingsExist(settingIds);
+      existing.settingIds = settingIds;
+    }
+    if (input.name !== undefined) existing.name = input.name;
+    if (input.revoked !== undefined) existing.revoked = input.revoked;
+    if (input.revokedReason !== undefined) existing.revokedReason = input.revokedReason;
+    applyLimits(existing, input, new Date());
+    const saved = await this.repository.save(existing);
+    await this.changes.publish({ entity: ConfigEntity.Key, id: keyId });
+    return saved;
+  }
+
+  async getOrFail(keyId: string): Promise<ApiKeyEntity> {
+    const found = isUuid(keyId) ? await this.repository.findOneBy({ keyId }) : null;
+    if (!found) throw new GatewayError(GatewayErrorCode.NotFound, `key ${keyId} not found`);
+    return found;
+  }
+
+  async getByIds(keyIds: string[]): Promise<ApiKeyEntity[]> {
+    const valid = keyIds.filter(isUuid);
+    return valid.length === 0 ? [] : this.repository.findBy({ keyId: In(valid) });
+  }
+
+  async list(filter: KeyListFilter): Promise<ApiKeyEntity[]> {
+    const query = this.repository.createQueryBuilder('key').orderBy('key.created_at', 'ASC');
+    if (filter.tags && filter.tags.length > 0) query.andWhere('key.tags && :tags', { tags: filter.tags });
+    if (filter.keyIds) query.andWhere('key.key_id IN (:...keyIds)', { keyIds: padEmpty(filter.keyIds.filter(isUuid)) });
+    if (filter.provider) {
+      query.andWhere(
+        'EXISTS (SELECT 1 FROM provider_settings ps WHERE ps.id = ANY(key.setting_ids) AND ps.provider = :provider)',
+        { provider: filter.provider },
+      );
+    }
+    return query.getMany();
+  }
+
+  async search(search: KeySearch): Promise<{ keys: ApiKeyEntity[]; count?: number }> {
+    const query = this.repository
+      .createQueryBuilder('key')
+      .orderBy('key.created_at', search.order === 'desc' ? 'DESC' : 'ASC')
+      .addOrderBy('key.key_id', 'ASC');
+    if (search.keyIds && search.keyIds.length > 0) {
+      query.andWhere('key.key_id IN (:...keyIds)', { keyIds: padEmpty(search.keyIds.filter(isUuid)) });
+    }
+    if (search.tags && search.tags.length > 0) query.andWhere('key.tags && :tags', { tags: search.tags });
+    if (search.name) {
+      query.andWhere(new Brackets((q) => q.where("key.name ILIKE :name ESCAPE '\\'", { name: `%${escapeLike(search.name!)}%` })));
+    }
+    if (search.revoked !== undefined) query.andWhere('key.revoked = :revoked', { revoked: search.revoked });
+    if (search.offset !== undefined) query.skip(search.offset);
+    if (search.limit !== undefined) query.take(search.limit);
+    if (search.returnCount) {
+      const [keys, count] = await query.getManyAndCount();
+      return { keys, count };
+    }
+    return { keys: await query.getMany() };
+  }
+
+  /** Every key, for the gateway's in-memory snapshot. */
+  async loadAll(): Promise<ApiKeyEntity[]> {
+    return this.repository.find();
+  }
+
+  async getById(keyId: string): Promise<ApiKeyEntity | null> {
+    return isUuid(keyId) ? this.repository.findOneBy({ keyId }) : null;
+  }
+
+  private async assertSettingsExist(settingIds: string[]): Promise<void> {
+    const invalid = settingIds.filter((id) => !isUuid(id));
+    const found = invalid.length > 0 ? -1 : await this.providerSettings.countExisting(settingIds);
+    if (found !== settingIds.length) {
+      throw new GatewayError(GatewayErrorCode.InvalidRequest, 'settingIds names a provider setting that does not exist', 'settingIds');
+    }
+  }
+}
+
+function applyLimits(entity: ApiKeyEntity, input: KeyLimits, now: Date): void {
+  if (input.tags !== undefined) entity.tags = input.tags;
+  if (input.costLimitInUsd !== undefined) entity.costLimitInUsd = input.costLimitInUsd;
+  if (input.costLimitInUsdOverTime !== undefined) entity.costLimitInUsdOverTime = input.costLimitInUsdOverTime;
+  if (input.costLimitInUsdUnit !== undefined) entity.costLimitInUsdUnit = input.costLimitInUsdUnit;
+  if (input.rateLimitOverTime !== undefined) entity.rateLimitOverTime = input.rateLimitOverTime;
+  if (input.rateLimitUnit !== undefined) entity.rateLimitUnit = input.rateLimitUnit;
+  if (input.allowedPaths !== undefined) entity.allowedPaths = input.allowedPaths;
+  if (input.shouldLogRequest !== undefined) entity.shouldLogRequest = input.shouldLogRequest;
+  if (input.shouldLogResponse !== undefined) entity.shouldLogResponse = input.shouldLogResponse;
+  if (input.rotationEnabled !== undefined) entity.rotationEnabled = input.rotationEnabled;
+  if (input.policyId !== undefined) entity.policyId = input.policyId;
+  if (input.ttl !== undefined) {
+    const seconds = parseDurationSeconds(input.ttl);
+    if (seconds === null) throw new GatewayError(GatewayErrorCode.InvalidRequest, 'ttl must look like "30s", "15m", "24h" or "2d"', 'ttl');
+    entity.ttl = input.ttl;
+    entity.expiresAt = new Date(now.getTime() + seconds * 1000);
+  }
+  if ((entity.costLimitInUsdUnit === null || entity.costLimitInUsdUnit === undefined) !== (entity.costLimitInUsdOverTime === null || entity.costLimitInUsdOverTime === undefined)) {
+    throw new GatewayError(GatewayErrorCode.InvalidRequest, 'costLimitInUsdOverTime and costLimitInUsdUnit go together', 'costLimitInUsdOverTime');
+  }
+  if ((entity.rateLimitUnit === null || entity.rateLimitUnit === undefined) !== (entity.rateLimitOverTime === null || entity.rateLimitOverTime === undefined)) {
+    throw new GatewayError(GatewayErrorCode.InvalidRequest, 'rateLimitOverTime and rateLimitUnit go together', 'rateLimitOverTime');
+  }
+}
+
+function mergeSettingIds(settingIds: string[] | undefined, settingId: string | undefined): string[] {
+  return [...new Set([...(settingIds ?? []), ...(settingId ? [settingId] : [])])];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+/** `IN ()` is a syntax error; a filter that matches nothing must still be valid SQL. */
+function padEmpty(ids: string[]): string[] {
+  return ids.length > 0 ? ids : ['00000000-0000-0000-0000-000000000000'];
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

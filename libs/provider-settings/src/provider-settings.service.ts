@@ -1,0 +1,191 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import {
+  CONFIG_CHANGES,
+  ConfigChangeNotifier,
+  ConfigEntity,
+  ENV,
+  Env,
+  GatewayError,
+  GatewayErrorCode,
+} from '@tollgate/common';
+import { In, Repository } from 'typeorm';
+import { CredentialCipher } from './credential-cipher';
+import { ProviderId } from './provider-id';
+import { ProviderSettingEntity, ProviderSettingOptions } from './provider-setting.entity';
+
+/** The setting map's fields that are connection options rather than secrets. */
+const OPTION_FIELDS: ReadonlyArray<keyof ProviderSettingOptions> = ['url', 'resourceName', 'apiVersion'];
+
+/** What each provider needs before a setting can be saved. */
+const REQUIRED_FIELDS: Record<ProviderId, string[][]> = {
+  [ProviderId.OpenAI]: [['apiKey']],
+  [ProviderId.Azure]: [['apiKey'], ['resourceName', 'url']],
+  [ProviderId.Anthropic]: [['apiKey']],
+  [ProviderId.Gemini]: [['apiKey']],
+  [ProviderId.Vllm]: [['url']],
+  [ProviderId.Deepinfra]: [['apiKey']],
+  [ProviderId.Custom]: [['apiKey']],
+};
+
+export interface ProviderSettingInput {
+  provider: ProviderId;
+  setting: Record<string, string>;
+  name?: string;
+  allowedModels?: string[];
+}
+
+export interface ProviderSettingPatch {
+  setting?: Record<string, string>;
+  name?: string;
+  allowedModels?: string[];
+}
+
+/** A setting with its secrets decrypted: only ever held in memory, never serialised out. */
+export interface ResolvedProviderSetting {
+  id: string;
+  name: string;
+  provider: ProviderId;
+  options: ProviderSettingOptions;
+  credentials: Record<string, string>;
+  allowedModels: string[];
+  updatedAt: Date;
+}
+
+@Injectable()
+export class ProviderSettingsService {
+  private readonly cipher: CredentialCipher;
+
+  constructor(
+    @InjectRepository(ProviderSettingEntity) private readonly repository: Repository<ProviderSettingEntity>,
+    @Inject(ENV) env: Env,
+    @Inject(CONFIG_CHANGES) private readonly changes: ConfigChangeNotifier,
+  ) {
+    this.cipher = new CredentialCipher(env.encryptionKey);
+  }
+
+  async create(input: ProviderSettingInput): Promise<ProviderSettingEntity> {
+    const { options, credentials } = splitSetting(input.setting);
+    assertComplete(input.provider, options, credentials);
+    const saved = await this.repository.save(
+      this.repository.create({
+        provider: input.provider,
+        name: input.name ?? '',
+        options,
+        credentialsCiphertext: this.cipher.encrypt(JSON.stringify(credentials)),
+        allowedModels: input.allowedModels ?? [],
+      }),
+    );
+    await this.changes.publish({ entity: ConfigEntity.ProviderSetting, id: saved.id });
+    return saved;
+  }
+
+  async update(id: string, patch: ProviderSettingPatch): Promise<ProviderSettingEntity> {
+    const existing = await this.getOrFail(id);
+    if (patch.setting !== undefined) {
+      // A patch merges into the stored setting, so rotating the key keeps the url and vice versa.
+      const current = { ...existing.options, ...this.decryptCredentials(existing) } as Record<string, string>;
+      const { options, credentials } = splitSetting({ ...current, ...patch.setting });
+      assertComplete(existing.provider as ProviderId, options, credentials);
+      existing.options = options;
+      existing.credentialsCiphertext = this.cipher.encrypt(JSON.stringify(credentials));
+    }
+    if (patch.name !== undefined) existing.name = patch.name;
+    if (patch.allowedModels !== undefined) existing.allowedModels = patch.allowedModels;
+    const saved = await this.repository.save(existing);
+    await this.changes.publish({ entity: ConfigEntity.ProviderSetting, id });
+    return saved;
+  }
+
+  async list(ids?: string[]): Promise<ProviderSettingEntity[]> {
+    return this.repository.find({
+      where: ids && ids.length > 0 ? { id: In(ids) } : {},
+      order: { createdAt: 'ASC' },
+    });
+  }
+
+  async getOrFail(id: string): Promise<ProviderSettingEntity> {
+    const found = await this.repository.findOneBy({ id });
+    if (!found) throw new GatewayError(GatewayErrorCode.NotFound, `provider setting ${id} not found`);
+    return found;
+  }
+
+  async countExisting(ids: string[]): Promise<number> {
+    return ids.length === 0 ? 0 : this.repository.countBy({ id: In(ids) });
+  }
+
+  async loadResolved(ids?: string[]): Promise<ResolvedProviderSetting[]> {
+    const rows = await this.list(ids);
+    return rows.map((row) => this.resolve(row));
+  }
+
+  private resolve(row: ProviderSettingEntity): ResolvedProviderSetting {
+    return {
+      id: row.id,
+      name: row.name,
+      provider: row.provider as ProviderId,
+      options: row.options,
+      credentials: this.decryptCredentials(row),
+      allowedModels: row.allowedModels,
+      updatedAt: row.updatedAt,
+    };
+  }
+
+  private decryptCredentials(row: ProviderSettingEntity): Record<string, string> {
+    return JSON.parse(this.cipher.decrypt(row.credentialsCiphertext)) as Record<string, string>;
+  }
+}
+
+/** Splits the admin's setting map into clear options and secret credentials. */
+export function splitSetting(setting: Record<string, string>): {
+  options: ProviderSettingOptions;
+  credentials: Record<string, string>;
+} {
+  const options: ProviderSettingOptions = {};
+  const credentials: Record<string, string> = {};
+  for (const [rawField, value] of Object.entries(setting)) {
+    if (typeof value !== 'string') continue;
+    // The reference spells it both "apikey" and "apiKey".
+    const field = rawField.toLowerCase() === 'apikey' ? 'apiKey' : rawField;
+    if ((OPTION_FIELDS as readonly string[]).includes(field)) {
+      (options as Record<string, string>)[field] = value;
+    } else {
+      credentials[field] = value;
+    }
+  }
+  if (options.url !== undefined) options.url = validateBaseUrl(options.url);
+  return { options, credentials };
+}
+
+function validateBaseUrl(raw: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new GatewayError(GatewayErrorCode.InvalidRequest, 'setting.url must be an absolute http(s) URL', 'setting.url');
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new GatewayError(GatewayErrorCode.InvalidRequest, 'setting.url must use http or https', 'setting.url');
+  }
+  if (parsed.username || parsed.password) {
+    throw new GatewayError(GatewayErrorCode.InvalidRequest, 'setting.url must not carry credentials', 'setting.url');
+  }
+  return parsed.toString().replace(/\/+$/, '');
+}
+
+function assertComplete(
+  provider: ProviderId,
+  options: ProviderSettingOptions,
+  credentials: Record<string, string>,
+): void {
+  const present = { ...options, ...credentials } as Record<string, string | undefined>;
+  for (const alternatives of REQUIRED_FIELDS[provider]) {
+    if (!alternatives.some((field) => typeof present[field] === 'string' && present[field] !== '')) {
+      throw new GatewayError(
+        GatewayErrorCode.InvalidRequest,
+        `setting.${alternatives.join(' or setting.')} is required for provider ${provider}`,
+        `setting.${alternatives[0]}`,
+      );
+    }
+  }
+}

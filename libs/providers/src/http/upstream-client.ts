@@ -1,0 +1,85 @@
+import { GatewayError, GatewayErrorCode } from '@tollgate/common';
+import { Agent, Dispatcher, errors } from 'undici';
+
+export interface UpstreamTimeouts {
+  connectMs: number;
+  /** Time until the response headers arrive. */
+  firstByteMs: number;
+  /** Cap on the whole exchange, body included. */
+  totalMs: number;
+}
+
+export interface UpstreamRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string | Buffer;
+  /** Aborted when the client goes away, so the upstream call stops too. */
+  signal?: AbortSignal;
+}
+
+export type UpstreamResponse = Dispatcher.ResponseData;
+
+/**
+ * One pooled keep-alive undici agent for every upstream call. undici reuses sockets per
+ * origin, pipelines nothing by default (safe for POST) and streams bodies without buffering.
+ */
+export class UpstreamClient {
+  private readonly agent: Agent;
+
+  constructor(private readonly timeouts: UpstreamTimeouts) {
+    this.agent = new Agent({
+      connect: { timeout: timeouts.connectMs },
+      headersTimeout: timeouts.firstByteMs,
+      // Between body chunks: a stream that stalls this long is dead.
+      bodyTimeout: timeouts.totalMs,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
+      connections: 256,
+    });
+  }
+
+  async send(request: UpstreamRequest): Promise<UpstreamResponse> {
+    const total = AbortSignal.timeout(this.timeouts.totalMs);
+    const signal = request.signal ? AbortSignal.any([request.signal, total]) : total;
+    try {
+      return await this.agent.request({
+        origin: new URL(request.url).origin,
+        path: pathOf(request.url),
+        method: request.method as Dispatcher.HttpMethod,
+        headers: request.headers,
+        body: request.body,
+        signal,
+        // Redirects are never followed: the configured URL is the only place we connect to.
+        maxRedirections: 0,
+      } as Dispatcher.RequestOptions);
+    } catch (error) {
+      throw toUpstreamError(error, total.aborted);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+function pathOf(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.pathname}${parsed.search}`;
+}
+
+/** Maps a transport failure to the gateway's error: timeouts are 504, the rest 502. */
+export function toUpstreamError(error: unknown, totalTimedOut = false): GatewayError {
+  if (error instanceof GatewayError) return error;
+  if (
+    totalTimedOut ||
+    error instanceof errors.HeadersTimeoutError ||
+    error instanceof errors.BodyTimeoutError ||
+    error instanceof errors.ConnectTimeoutError ||
+    (error instanceof Error && error.name === 'TimeoutError')
+  ) {
+    return new GatewayError(GatewayErrorCode.UpstreamTimeout, 'the upstream provider did not answer in time');
+  }
+  const detail = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+  return new GatewayError(GatewayErrorCode.UpstreamUnreachable, `could not reach the upstream provider: ${detail}`);
+}

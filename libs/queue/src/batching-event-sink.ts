@@ -1,0 +1,96 @@
+import { Logger } from 'pino';
+import { EventSink } from './event-sink';
+import { RequestEventData } from './request-event.job';
+
+export type DeliverBatch = (events: RequestEventData[]) => Promise<void>;
+
+export interface BatchingOptions {
+  maxBatch: number;
+  flushIntervalMs: number;
+  /** Events held while delivery fails; past this, the oldest are logged as lost (never silently). */
+  maxBuffered: number;
+}
+
+/**
+ * Buffers events and delivers them in batches: one round-trip per batch instead of one per
+ * request. A failed delivery keeps the batch and retries with backoff, so a Redis hiccup
+ * delays events instead of dropping them.
+ */
+export class BatchingEventSink implements EventSink {
+  private buffer: RequestEventData[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private delivering: Promise<void> | null = null;
+  private failures = 0;
+
+  constructor(
+    private readonly deliver: DeliverBatch,
+    private readonly options: BatchingOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  publish(event: RequestEventData): void {
+    this.buffer.push(event);
+    if (this.buffer.length > this.options.maxBuffered) {
+      const lost = this.buffer.splice(0, this.buffer.length - this.options.maxBuffered);
+      this.logger.error({ lost: lost.map((e) => e.id) }, 'event buffer full: oldest events dropped');
+    }
+    if (this.buffer.length >= this.options.maxBatch && this.failures === 0) this.schedule(0);
+    else this.schedule(this.options.flushIntervalMs);
+  }
+
+  async flush(): Promise<void> {
+    this.clearTimer();
+    while (this.delivering) await this.delivering;
+    while (this.buffer.length > 0) {
+      await this.deliverOnce();
+      if (this.failures > 0) throw new Error('event delivery failed; events are still buffered');
+    }
+  }
+
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.delivering) return;
+    if (this.timer && delayMs > 0) return;
+    this.clearTimer();
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.deliverOnce().then(() => {
+        if (this.buffer.length > 0) this.schedule(this.backoffMs());
+      });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private deliverOnce(): Promise<void> {
+    if (this.delivering) return this.delivering;
+    const batch = this.buffer.splice(0, this.options.maxBatch);
+    if (batch.length === 0) return Promise.resolve();
+    this.delivering = this.deliver(batch)
+      .then(() => {
+        this.failures = 0;
+      })
+      .catch((error: unknown) => {
+        this.failures += 1;
+        // Back to the front, in order: nothing is lost, the next attempt resends them.
+        this.buffer.unshift(...batch);
+        this.logger.warn({ err: error, buffered: this.buffer.length, failures: this.failures }, 'event delivery failed; will retry');
+      })
+      .finally(() => {
+        this.delivering = null;
+      });
+    return this.delivering;
+  }
+
+  private backoffMs(): number {
+    if (this.failures === 0) return this.options.flushIntervalMs;
+    return Math.min(30_000, 100 * 2 ** Math.min(this.failures, 9));
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

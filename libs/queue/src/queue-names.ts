@@ -1,0 +1,7 @@
+export enum QueueName {
+  RequestEvents = 'request-events',
+}
+
+export enum JobName {
+  RecordRequestEvent = 'record-request-event',
+}

@@ -1,0 +1,33 @@
+import { JobName } from './queue-names';
+
+/**
+ * Everything the worker needs to price and persist one proxied request. It never holds the
+ * provider credential nor the client's key: only ids.
+ */
+export interface RequestEventData {
+  /** The request id; also the BullMQ job id and the event's primary key (idempotency). */
+  id: string;
+  createdAt: number;
+  keyId: string | null;
+  tags: string[];
+  settingId: string | null;
+  provider: string;
+  model: string;
+  status: number;
+  path: string;
+  method: string;
+  stream: boolean;
+  latencyMs: number;
+  customId: string | null;
+  userId: string | null;
+  errorCode: string | null;
+  /** Reported by the provider; null when it reported none. */
+  usage: { promptTokens: number; completionTokens: number } | null;
+  /** Only when usage is null: the text the worker counts tokens from. */
+  estimationInput: { prompt: string; completion: string } | null;
+  request: string | null;
+  response: string | null;
+}
+
+/** Every job on every queue: a discriminated union, so a handler switch is checked exhaustively. */
+export type JobPayload = { name: JobName.RecordRequestEvent; data: RequestEventData };

@@ -1,0 +1,1 @@
+export { bullmqConnectionOptions, createRequestPathRedis, createSubscriberRedis } from './redis-connections';

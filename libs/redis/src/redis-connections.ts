@@ -1,0 +1,41 @@
+import Redis, { RedisOptions } from 'ioredis';
+
+/**
+ * The request path's Redis connection: tight timeouts and no offline queue, so a frozen or
+ * absent Redis fails a command within about a second instead of holding requests hostage.
+ */
+export function createRequestPathRedis(url: string, name: string): Redis {
+  return new Redis(url, {
+    connectionName: name,
+    enableOfflineQueue: false,
+    commandTimeout: 800,
+    connectTimeout: 1_000,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    lazyConnect: false,
+  } satisfies RedisOptions);
+}
+
+/** A connection for SUBSCRIBE, which blocks the connection for anything else. */
+export function createSubscriberRedis(url: string, name: string): Redis {
+  return new Redis(url, {
+    connectionName: name,
+    maxRetriesPerRequest: null,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+}
+
+/** BullMQ requires maxRetriesPerRequest: null on its blocking connections. */
+export function bullmqConnectionOptions(url: string): RedisOptions {
+  const parsed = new URL(url);
+  return {
+    host: parsed.hostname,
+    port: Number(parsed.port || 6379),
+    username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
+    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+    db: parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0,
+    tls: parsed.protocol === 'rediss:' ? {} : undefined,
+    maxRetriesPerRequest: null,
+    enableOfflineQueue: true,
+  };
+}

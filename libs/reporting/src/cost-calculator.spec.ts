@@ -1,0 +1,22 @@
+import { CostCalculator } from './cost-calculator';
+
+describe('CostCalculator', () => {
+  const calculator = new CostCalculator((provider, model) =>
+    provider === 'openai' && model === 'my-finetune' ? { inputUsdPerMillionTokens: 2, outputUsdPerMillionTokens: 8 } : undefined,
+  );
+
+  it('prices a known model from the bundled table, dated snapshots included', () => {
+    // gpt-4o-mini: $0.15 / M input, $0.60 / M output.
+    expect(calculator.price('openai', 'gpt-4o-mini', 1_000_000, 0)).toEqual({ costUsd: 0.15, priceKnown: true });
+    expect(calculator.price('openai', 'gpt-4o-mini-2024-07-18', 1000, 100).costUsd).toBeCloseTo(0.00021, 10);
+  });
+
+  it('applies an admin override before the table', () => {
+    expect(calculator.price('openai', 'my-finetune', 500_000, 250_000)).toEqual({ costUsd: 3, priceKnown: true });
+  });
+
+  it('flags an unknown model instead of pricing it at zero', () => {
+    expect(calculator.price('openai', 'no-such-model-xyz', 10, 10)).toEqual({ costUsd: null, priceKnown: false });
+    expect(calculator.price('openai', '', 10, 10)).toEqual({ costUsd: null, priceKnown: false });
+  });
+});

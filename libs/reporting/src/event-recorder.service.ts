@@ -1,0 +1,97 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { RequestEventData } from '@tollgate/queue';
+import { DataSource } from 'typeorm';
+import { CostCalculator } from './cost-calculator';
+import { EventEntity } from './event.entity';
+import { ModelPricesService } from './model-prices.service';
+import { estimateTokens } from './token-estimator';
+
+/**
+ * Prices request events and persists them in one transaction per batch. Idempotent on the
+ * request id: a redelivered job inserts nothing and adds no spend twice.
+ */
+@Injectable()
+export class EventRecorderService {
+  private readonly calculator: CostCalculator;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly prices: ModelPricesService,
+  ) {
+    this.calculator = new CostCalculator((provider, model) => this.prices.lookup(provider, model));
+  }
+
+  async record(events: RequestEventData[]): Promise<number> {
+    if (events.length === 0) return 0;
+    await this.prices.refreshIfStale();
+    const rows = dedupeById(events).map((event) => this.toRow(event));
+    return this.dataSource.transaction(async (manager) => {
+      const inserted = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(EventEntity)
+        .values(rows)
+        .orIgnore()
+        .returning(['id', 'key_id', 'cost_in_usd'])
+        .execute();
+      const newRows = inserted.raw as Array<{ id: string; key_id: string | null; cost_in_usd: string | null }>;
+      const spend = new Map<string, number>();
+      for (const row of newRows) {
+        if (row.key_id && row.cost_in_usd !== null) spend.set(row.key_id, (spend.get(row.key_id) ?? 0) + Number(row.cost_in_usd));
+      }
+      if (spend.size > 0) {
+        await manager.query(
+          `UPDATE api_keys SET spent_usd = api_keys.spent_usd + s.cost
+             FROM unnest($1::uuid[], $2::numeric[]) AS s(key_id, cost)
+            WHERE api_keys.key_id = s.key_id`,
+          [[...spend.keys()], [...spend.values()]],
+        );
+      }
+      return newRows.length;
+    });
+  }
+
+  private toRow(event: RequestEventData): Partial<EventEntity> {
+    let promptTokens = event.usage?.promptTokens ?? 0;
+    let completionTokens = event.usage?.completionTokens ?? 0;
+    const estimated = event.usage === null && event.estimationInput !== null;
+    if (estimated && event.estimationInput) {
+      promptTokens = estimateTokens(event.estimationInput.prompt);
+      completionTokens = estimateTokens(event.estimationInput.completion);
+    }
+    // Failed requests the provider did not bill cost nothing; anything with tokens is priced.
+    const billable = promptTokens + completionTokens > 0;
+    const cost = billable
+      ? this.calculator.price(event.provider, event.model, promptTokens, completionTokens)
+      : { costUsd: 0, priceKnown: true };
+    return {
+      id: event.id,
+      createdAt: new Date(event.createdAt),
+      tags: event.tags,
+      keyId: event.keyId,
+      settingId: event.settingId,
+      provider: event.provider,
+      model: event.model,
+      status: event.status,
+      promptTokenCount: promptTokens,
+      completionTokenCount: completionTokens,
+      tokensEstimated: estimated,
+      costInUsd: cost.costUsd,
+      priceKnown: cost.priceKnown,
+      latencyInMs: Math.max(0, Math.round(event.latencyMs)),
+      path: event.path,
+      method: event.method,
+      stream: event.stream,
+      customId: event.customId,
+      userId: event.userId,
+      errorCode: event.errorCode,
+      request: event.request,
+      response: event.response,
+    };
+  }
+}
+
+function dedupeById(events: RequestEventData[]): RequestEventData[] {
+  return [...new Map(events.map((event) => [event.id, event])).values()];
+}

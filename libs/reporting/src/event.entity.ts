@@ -1,0 +1,72 @@
+import { numericTransformer } from '@tollgate/database';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+@Entity({ name: 'events' })
+export class EventEntity {
+  /** The request id. */
+  @PrimaryColumn({ type: 'text' })
+  id: string;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ type: 'text', array: true, default: [] })
+  tags: string[];
+
+  @Column({ name: 'key_id', type: 'uuid', nullable: true })
+  keyId: string | null;
+
+  @Column({ name: 'setting_id', type: 'uuid', nullable: true })
+  settingId: string | null;
+
+  @Column({ type: 'text' })
+  provider: string;
+
+  @Column({ type: 'text', default: '' })
+  model: string;
+
+  @Column({ type: 'integer' })
+  status: number;
+
+  @Column({ name: 'prompt_token_count', type: 'integer', default: 0 })
+  promptTokenCount: number;
+
+  @Column({ name: 'completion_token_count', type: 'integer', default: 0 })
+  completionTokenCount: number;
+
+  @Column({ name: 'tokens_estimated', type: 'boolean', default: false })
+  tokensEstimated: boolean;
+
+  @Column({ name: 'cost_in_usd', type: 'numeric', nullable: true, transformer: numericTransformer })
+  costInUsd: number | null;
+
+  @Column({ name: 'price_known', type: 'boolean', default: true })
+  priceKnown: boolean;
+
+  @Column({ name: 'latency_in_ms', type: 'integer' })
+  latencyInMs: number;
+
+  @Column({ type: 'text' })
+  path: string;
+
+  @Column({ type: 'text' })
+  method: string;
+
+  @Column({ type: 'boolean', default: false })
+  stream: boolean;
+
+  @Column({ name: 'custom_id', type: 'text', nullable: true })
+  customId: string | null;
+
+  @Column({ name: 'user_id', type: 'text', nullable: true })
+  userId: string | null;
+
+  @Column({ name: 'error_code', type: 'text', nullable: true })
+  errorCode: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  request: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  response: string | null;
+}

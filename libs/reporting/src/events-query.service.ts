@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { EventEntity } from './event.entity';
+
+export interface EventQuery {
+  customId?: string;
+  keyIds?: string[];
+  /** Unix seconds, inclusive. */
+  start?: number;
+  /** Unix seconds, inclusive. */
+  end?: number;
+  limit?: number;
+}
+
+@Injectable()
+export class EventsQueryService {
+  constructor(@InjectRepository(EventEntity) private readonly repository: Repository<EventEntity>) {}
+
+  async find(query: EventQuery): Promise<EventEntity[]> {
+    const builder = this.repository.createQueryBuilder('event').orderBy('event.created_at', 'DESC').take(query.limit ?? 1000);
+    if (query.customId) builder.andWhere('event.custom_id = :customId', { customId: query.customId });
+    if (query.keyIds && query.keyIds.length > 0) builder.andWhere('event.key_id::text IN (:...keyIds)', { keyIds: query.keyIds });
+    if (query.start !== undefined) builder.andWhere('event.created_at >= to_timestamp(:start)', { start: query.start });
+    if (query.end !== undefined) builder.andWhere('event.created_at <= to_timestamp(:end)', { end: query.end });
+    return builder.getMany();
+  }
+
+  async getById(id: string): Promise<EventEntity | null> {
+    return this.repository.findOneBy({ id });
+  }
+}
