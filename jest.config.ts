@@ -9,7 +9,10 @@ const config: Config = {
   // Unit specs sit next to the code; e2e specs boot the gateway and the worker against real
   // Postgres and Redis (TEST_DATABASE_URL, TEST_REDIS_URL) with fake LLM upstreams.
   testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/apps/**/*.e2e-spec.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.spec.json' }] },
+  transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: 'tsconfig.spec.json' }] },
+  // content-disposition (under @fastify/static, for Swagger UI) ships ES modules only; Node
+  // requires it natively, Jest's module system needs it compiled to CommonJS.
+  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   moduleNameMapper: Object.fromEntries(aliases.map((name) => [`^@tollgate/${name}$`, `<rootDir>/libs/${name}/src`])),
   maxWorkers: 2,
   testTimeout: 30_000,

@@ -23,14 +23,17 @@ export const REDACTED_LOG_PATHS = [
   'credentials',
 ];
 
-export function createLogger(level: string, name: string): Logger {
-  return pino({
+export function createLogger(level: string, name: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
     name,
     level,
     redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
     base: { service: name },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+    },
+    destination,
+  );
 }
 
 /** Routes Nest's own log lines (bootstrap, exceptions) into the same structured pino stream. */

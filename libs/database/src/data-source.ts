@@ -17,7 +17,8 @@ export function createDataSourceOptions(url: string, entities: EntityList = []):
     // Schema changes only ever come from migrations.
     synchronize: false,
     migrationsRun: false,
-    logging: ['error'],
+    // Failed queries are reported by our own error handling; TypeORM's logger would print parameters.
+    logging: false,
     extra: { max: 10, connectionTimeoutMillis: 5_000, application_name: 'tollgate' },
   };
 }

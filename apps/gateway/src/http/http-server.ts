@@ -27,7 +27,7 @@ export class DualListener {
   }
 
   createAdapter(env: Env): FastifyAdapter {
-    return new FastifyAdapter({
+    return new TollgateFastifyAdapter({
       bodyLimit: env.maxBodyBytes,
       genReqId: () => randomUUID(),
       requestIdHeader: false,
@@ -54,6 +54,17 @@ export class DualListener {
     if (!this.adminServer.listening) return;
     this.adminServer.closeIdleConnections();
     await new Promise<void>((resolve) => this.adminServer.close(() => resolve()));
+  }
+}
+
+/**
+ * Errors raised by Fastify itself (body parsing, size, media type) happen before Nest sees
+ * the request. Nest would install a handler that flattens them into generic HttpExceptions,
+ * losing which failure it was; ours (configureFastify) maps them precisely instead.
+ */
+class TollgateFastifyAdapter extends FastifyAdapter {
+  override setErrorHandler(): this {
+    return this;
   }
 }
 

@@ -1,0 +1,265 @@
+import { TestStack, startTestStack } from './support/test-stack';
+
+describe('admin API (e2e)', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const createSetting = async (extra: Record<string, unknown> = {}) => {
+    const response = await stack.admin<{ id: string }>('POST', '/api/provider-settings', {
+      provider: 'openai',
+      setting: { apiKey: 'sk-admin-test-secret', url: 'https://api.openai.com/v1' },
+      name: 'team-openai',
+      ...extra,
+    });
+    expect(response.status).toBe(201);
+    return response.body;
+  };
+
+  describe('authentication', () => {
+    it('rejects a missing or wrong X-API-KEY with the documented error shape', async () => {
+      for (const headers of [{ 'x-api-key': '' }, { 'x-api-key': 'wrong-key-wrong-key' }]) {
+        const response = await fetch(`${stack.adminUrl}/api/provider-settings`, { headers });
+        expect(response.status).toBe(401);
+        expect(await response.json()).toEqual({
+          status: 401,
+          title: 'unauthorized',
+          type: '/errors/invalid-api-key',
+          detail: expect.stringContaining('X-API-KEY'),
+          instance: '/api/provider-settings',
+        });
+      }
+    });
+
+    it('is not reachable on the proxy port, and the proxy is not on the admin port', async () => {
+      const onProxy = await fetch(`${stack.proxyUrl}/api/provider-settings`, { headers: { 'x-api-key': stack.adminKey } });
+      expect(onProxy.status).toBe(404);
+      const onAdmin = await fetch(`${stack.adminUrl}/v1/models`, { headers: { authorization: 'Bearer whatever' } });
+      expect(onAdmin.status).toBe(404);
+    });
+
+    it('never accepts a virtual key for admin routes', async () => {
+      const setting = await createSetting();
+      await stack.admin('PUT', '/api/key-management/keys', { name: 'k', key: 'virtual-key-for-admin', settingIds: [setting.id] });
+      const response = await fetch(`${stack.adminUrl}/api/key-management/keys`, {
+        headers: { 'x-api-key': 'virtual-key-for-admin', authorization: 'Bearer virtual-key-for-admin' },
+      });
+      expect(response.status).toBe(401);
+    });
+  });
+
+  describe('docs and health', () => {
+    it('serves Swagger UI and the OpenAPI JSON on the admin port only, with fields described', async () => {
+      const ui = await fetch(`${stack.adminUrl}/docs`);
+      expect(ui.status).toBe(200);
+      expect(await ui.text()).toContain('swagger');
+      const json = (await (await fetch(`${stack.adminUrl}/docs-json`)).json()) as {
+        paths: Record<string, unknown>;
+        components: { schemas: Record<string, { properties: Record<string, { description?: string }> }> };
+      };
+      expect(Object.keys(json.paths)).toEqual(
+        expect.arrayContaining(['/api/provider-settings', '/api/key-management/keys', '/api/v2/key-management/keys', '/api/events']),
+      );
+      const undocumented = Object.entries(json.components.schemas).flatMap(([schema, { properties }]) =>
+        Object.entries(properties ?? {})
+          .filter(([, property]) => !property.description)
+          .map(([name]) => `${schema}.${name}`),
+      );
+      expect(undocumented).toEqual([]);
+      expect((await fetch(`${stack.proxyUrl}/docs`)).status).toBe(404);
+      expect((await fetch(`${stack.proxyUrl}/docs-json`)).status).toBe(404);
+    });
+
+    it('answers liveness and readiness on both ports', async () => {
+      for (const base of [stack.adminUrl, stack.proxyUrl]) {
+        expect(await (await fetch(`${base}/health/live`)).json()).toEqual({ status: 'ok' });
+        const ready = await fetch(`${base}/health/ready`);
+        expect(ready.status).toBe(200);
+        expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: 'ok', redis: 'ok', migrations: 'ok' } });
+      }
+    });
+  });
+
+  describe('provider settings', () => {
+    it('creates, lists and updates without ever returning or storing the credential in the clear', async () => {
+      const created = await stack.admin<Record<string, unknown>>('POST', '/api/provider-settings', {
+        provider: 'openai',
+        setting: { apikey: 'sk-very-secret-value' },
+        allowedModels: ['gpt-4o-mini'],
+      });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ provider: 'openai', allowedModels: ['gpt-4o-mini'], name: '' });
+      expect(typeof created.body.createdAt).toBe('number');
+      const id = created.body.id as string;
+
+      const patched = await stack.admin('PATCH', `/api/provider-settings/${id}`, { name: 'renamed', setting: { url: 'https://proxy.example.com/v1' } });
+      expect(patched.status).toBe(200);
+      expect(patched.body).toMatchObject({ id, name: 'renamed', url: 'https://proxy.example.com/v1' });
+
+      const listed = await stack.admin<Array<Record<string, unknown>>>('GET', `/api/provider-settings?ids=${id}`);
+      expect(listed.body.map((s) => s.id)).toEqual([id]);
+
+      const everything = JSON.stringify([created.body, patched.body, listed.body]);
+      expect(everything).not.toContain('sk-very-secret-value');
+      const [row] = await stack.sql<{ credentials_ciphertext: string; options: unknown }>(
+        'SELECT credentials_ciphertext, options FROM provider_settings WHERE id = $1',
+        [id],
+      );
+      expect(row.credentials_ciphertext).not.toContain('sk-very-secret-value');
+      expect(row.credentials_ciphertext).toMatch(/^v1\./);
+      expect(stack.logs.join('\n')).not.toContain('sk-very-secret-value');
+    });
+
+    it('validates bodies: unknown provider, missing key, unknown fields, bad url', async () => {
+      const cases: Array<[unknown, string]> = [
+        [{ provider: 'nope', setting: { apiKey: 'x' } }, 'provider'],
+        [{ provider: 'openai', setting: {} }, 'setting.apiKey'],
+        [{ provider: 'openai', setting: { apiKey: 'x' }, bogus: 1 }, 'bogus'],
+        [{ provider: 'openai', setting: { apiKey: 'x', password: 'y' } }, 'password'],
+        [{ provider: 'openai', setting: { apiKey: 'x', url: 'ftp://host' } }, 'setting.url'],
+        [{ provider: 'vllm', setting: {} }, 'setting.url'],
+      ];
+      for (const [body, mentioned] of cases) {
+        const response = await stack.admin<{ status: number; detail: string; instance: string }>('POST', '/api/provider-settings', body);
+        expect(response.status).toBe(400);
+        expect(response.body.detail).toContain(mentioned);
+        expect(response.body.instance).toBe('/api/provider-settings');
+      }
+    });
+
+    it('answers 404 for an unknown id and 400 for a malformed one', async () => {
+      expect((await stack.admin('PATCH', '/api/provider-settings/00000000-0000-4000-8000-000000000000', { name: 'x' })).status).toBe(404);
+      expect((await stack.admin('PATCH', '/api/provider-settings/not-a-uuid', { name: 'x' })).status).toBe(400);
+    });
+  });
+
+  describe('keys', () => {
+    it('creates a key, stores only its hash and never returns it', async () => {
+      const setting = await createSetting();
+      const created = await stack.admin<Record<string, unknown>>('PUT', '/api/key-management/keys', {
+        name: 'student key',
+        key: 'tg-plaintext-never-returned',
+        tags: ['course-101'],
+        settingIds: [setting.id],
+        rateLimitOverTime: 2,
+        rateLimitUnit: 'm',
+        costLimitInUsd: 0.25,
+        ttl: '24h',
+        allowedPaths: [{ path: '/v1/chat/completions', method: 'POST' }],
+      });
+      expect(created.status).toBe(200);
+      expect(created.body).toMatchObject({
+        name: 'student key',
+        tags: ['course-101'],
+        settingIds: [setting.id],
+        settingId: setting.id,
+        rateLimitOverTime: 2,
+        rateLimitUnit: 'm',
+        costLimitInUsd: 0.25,
+        ttl: '24h',
+        revoked: false,
+        isKeyNotHashed: false,
+      });
+      expect(created.body.expiresAt).toBeGreaterThan(Date.now() / 1000 + 23 * 3600);
+      expect(JSON.stringify(created.body)).not.toContain('tg-plaintext-never-returned');
+      const [row] = await stack.sql<{ key_hash: string }>('SELECT key_hash FROM api_keys WHERE key_id = $1', [created.body.keyId]);
+      expect(row.key_hash).toMatch(/^[0-9a-f]{64}$/);
+      const dump = JSON.stringify(await stack.sql('SELECT * FROM api_keys'));
+      expect(dump).not.toContain('tg-plaintext-never-returned');
+    });
+
+    it('rejects server-owned, unknown and invalid fields', async () => {
+      const setting = await createSetting();
+      const base = { name: 'k', key: 'tg-validation-key-1', settingIds: [setting.id] };
+      const cases: Array<[Record<string, unknown>, string]> = [
+        [{ ...base, keyId: '00000000-0000-4000-8000-000000000000' }, 'keyId'],
+        [{ ...base, createdAt: 1 }, 'createdAt'],
+        [{ ...base, spentUsd: 0 }, 'spentUsd'],
+        [{ ...base, whatever: true }, 'whatever'],
+        [{ ...base, ttl: 'forever' }, 'ttl'],
+        [{ ...base, rateLimitUnit: 'w', rateLimitOverTime: 1 }, 'rateLimitUnit'],
+        [{ ...base, rateLimitUnit: 'm' }, 'rateLimitOverTime'],
+        [{ ...base, costLimitInUsd: -1 }, 'costLimitInUsd'],
+        [{ ...base, settingIds: ['00000000-0000-4000-8000-000000000000'] }, 'settingIds'],
+        [{ ...base, allowedPaths: [{ path: 'no-slash', method: 'POST' }] }, 'path'],
+        [{ name: 'k', settingIds: [setting.id] }, 'key'],
+      ];
+      for (const [body, mentioned] of cases) {
+        const response = await stack.admin<{ detail: string }>('PUT', '/api/key-management/keys', body);
+        expect({ mentioned, status: response.status }).toEqual({ mentioned, status: 400 });
+        expect(response.body.detail).toContain(mentioned);
+      }
+      const malformed = await fetch(`${stack.adminUrl}/api/key-management/keys`, {
+        method: 'PUT',
+        headers: { 'x-api-key': stack.adminKey, 'content-type': 'application/json' },
+        body: '{"name":',
+      });
+      expect(malformed.status).toBe(400);
+      expect(await malformed.json()).toMatchObject({ status: 400, title: 'request body reader error' });
+    });
+
+    it('refuses a duplicate key value', async () => {
+      const setting = await createSetting();
+      const body = { name: 'k', key: 'tg-duplicate-key-1', settingIds: [setting.id] };
+      expect((await stack.admin('PUT', '/api/key-management/keys', body)).status).toBe(200);
+      expect((await stack.admin('PUT', '/api/key-management/keys', body)).status).toBe(409);
+    });
+
+    it('lists by tag, tags, provider and keyIds; updates; searches with pagination and count', async () => {
+      const setting = await createSetting();
+      const make = async (name: string, tags: string[]) =>
+        (await stack.admin<{ keyId: string }>('PUT', '/api/key-management/keys', { name, key: `tg-${name}-0000`, tags, settingIds: [setting.id] })).body.keyId;
+      const alpha = await make('list-alpha', ['list-a']);
+      const beta = await make('list-beta', ['list-b']);
+      await make('list-gamma', ['list-b', 'list-c']);
+
+      const byTag = await stack.admin<Array<{ keyId: string }>>('GET', '/api/key-management/keys?tag=list-a');
+      expect(byTag.body.map((k) => k.keyId)).toEqual([alpha]);
+      const byTags = await stack.admin<Array<{ name: string }>>('GET', '/api/key-management/keys?tags=list-b&tags=list-c');
+      expect(byTags.body.map((k) => k.name).sort()).toEqual(['list-beta', 'list-gamma']);
+      const byIds = await stack.admin<Array<{ keyId: string }>>('GET', `/api/key-management/keys?keyIds=${alpha},${beta}`);
+      expect(byIds.body.map((k) => k.keyId).sort()).toEqual([alpha, beta].sort());
+      const byProvider = await stack.admin<Array<{ keyId: string }>>('GET', '/api/key-management/keys?provider=anthropic');
+      expect(byProvider.body).toEqual([]);
+
+      const updated = await stack.admin<Record<string, unknown>>('PATCH', `/api/key-management/keys/${beta}`, {
+        revoked: true,
+        revokedReason: 'semester over',
+        tags: ['list-b', 'archived'],
+      });
+      expect(updated.status).toBe(200);
+      expect(updated.body).toMatchObject({ keyId: beta, revoked: true, revokedReason: 'semester over', tags: ['list-b', 'archived'] });
+      expect((await stack.admin('PATCH', `/api/key-management/keys/${beta}`, { key: 'new-value-123' })).status).toBe(400);
+
+      const page = await stack.admin<{ keys: Array<{ name: string }>; count: number }>('POST', '/api/v2/key-management/keys', {
+        name: 'list-',
+        order: 'desc',
+        limit: 2,
+        offset: 0,
+        returnCount: true,
+      });
+      expect(page.status).toBe(200);
+      expect(page.body.count).toBe(3);
+      expect(page.body.keys.map((k) => k.name)).toEqual(['list-gamma', 'list-beta']);
+      const revoked = await stack.admin<{ keys: Array<{ name: string }>; count?: number }>('POST', '/api/v2/key-management/keys', {
+        name: 'list-',
+        revoked: true,
+      });
+      expect(revoked.body.keys.map((k) => k.name)).toEqual(['list-beta']);
+      expect(revoked.body.count).toBeUndefined();
+    });
+  });
+
+  describe('events', () => {
+    it('requires start and end with keyIds', async () => {
+      const response = await stack.admin<{ detail: string }>('GET', '/api/events?keyIds=00000000-0000-4000-8000-000000000000');
+      expect(response.status).toBe(400);
+      expect(response.body.detail).toContain('start');
+    });
+  });
+});

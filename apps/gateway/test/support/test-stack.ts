@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { INestApplicationContext } from '@nestjs/common';
+import { createLogger, loadEnv } from '@tollgate/common';
+import { createTestDatabase } from '@tollgate/database';
+import { QueueName } from '@tollgate/queue';
+import { bullmqConnectionOptions } from '@tollgate/redis';
+import { Queue } from 'bullmq';
+import { Client } from 'pg';
+import { RunningGateway, startGateway } from '../../src/bootstrap';
+import { startWorker } from '../../../worker/src/bootstrap';
+
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface TestStack {
+  proxyUrl: string;
+  adminUrl: string;
+  adminKey: string;
+  databaseUrl: string;
+  queuePrefix: string;
+  /** Every log line both processes wrote, for "never logged" assertions. */
+  logs: string[];
+  admin<T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+  sql<T = Record<string, unknown>>(query: string, params?: unknown[]): Promise<T[]>;
+  eventsQueue(): Queue;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the real gateway and the real worker against a fresh Postgres database and the
+ * local Redis (isolated by a queue/channel prefix), both on ephemeral ports.
+ */
+export async function startTestStack(extraEnv: Record<string, string> = {}): Promise<TestStack> {
+  const database = await createTestDatabase(TEST_DATABASE_URL);
+  const queuePrefix = `tgtest-${randomBytes(4).toString('hex')}`;
+  const adminKey = `admin-${randomBytes(16).toString('hex')}`;
+  const env = loadEnv({
+    DATABASE_URL: database.url,
+    REDIS_URL: TEST_REDIS_URL,
+    ADMIN_API_KEY: adminKey,
+    ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    PROXY_PORT: '0',
+    ADMIN_PORT: '0',
+    HOST: '127.0.0.1',
+    QUEUE_PREFIX: queuePrefix,
+    EVENT_FLUSH_INTERVAL_MS: '10',
+    LOG_LEVEL: 'debug',
+    ...extraEnv,
+  });
+  const logs: string[] = [];
+  const sink = { write: (line: string) => void logs.push(line) };
+  const gateway: RunningGateway = await startGateway(env, createLogger(env.logLevel, 'gateway', sink), { shutdownHooks: false });
+  const worker: INestApplicationContext = await startWorker(env, createLogger(env.logLevel, 'worker', sink), { shutdownHooks: false });
+  const pg = new Client({ connectionString: database.url });
+  await pg.connect();
+  const queues: Queue[] = [];
+
+  const adminUrl = `http://127.0.0.1:${gateway.adminPort}`;
+  return {
+    proxyUrl: `http://127.0.0.1:${gateway.proxyPort}`,
+    adminUrl,
+    adminKey,
+    databaseUrl: database.url,
+    queuePrefix,
+    logs,
+    admin: async (method, path, body, headers = {}) => {
+      const response = await fetch(`${adminUrl}${path}`, {
+        method,
+        headers: { 'x-api-key': adminKey, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: (text ? JSON.parse(text) : null) as never };
+    },
+    sql: async (query, params) => (await pg.query(query, params)).rows,
+    eventsQueue: () => {
+      const queue = new Queue(QueueName.RequestEvents, { connection: bullmqConnectionOptions(TEST_REDIS_URL), prefix: queuePrefix });
+      queues.push(queue);
+      return queue;
+    },
+    close: async () => {
+      await Promise.all(queues.map((queue) => queue.obliterate({ force: true }).then(() => queue.close())));
+      await gateway.close();
+      await worker.close();
+      await pg.end();
+      await database.drop();
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
