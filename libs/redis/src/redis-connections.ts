@@ -21,6 +21,8 @@ export function createSubscriberRedis(url: string, name: string): Redis {
   return new Redis(url, {
     connectionName: name,
     maxRetriesPerRequest: null,
+    // The INFO ready-check is not allowed once the connection is subscribed (on reconnect).
+    enableReadyCheck: false,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
 }

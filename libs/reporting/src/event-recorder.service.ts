@@ -24,18 +24,11 @@ export class EventRecorderService {
 
   async record(events: RequestEventData[]): Promise<number> {
     if (events.length === 0) return 0;
-    await this.prices.refreshIfStale();
+    await this.prices.refresh();
     const rows = dedupeById(events).map((event) => this.toRow(event));
     return this.dataSource.transaction(async (manager) => {
-      const inserted = await manager
-        .createQueryBuilder()
-        .insert()
-        .into(EventEntity)
-        .values(rows)
-        .orIgnore()
-        .returning(['id', 'key_id', 'cost_in_usd'])
-        .execute();
-      const newRows = inserted.raw as Array<{ id: string; key_id: string | null; cost_in_usd: string | null }>;
+      const { sql, params } = toInsertSql(rows);
+      const newRows = (await manager.query(sql, params)) as Array<{ key_id: string | null; cost_in_usd: string | null }>;
       const spend = new Map<string, number>();
       for (const row of newRows) {
         if (row.key_id && row.cost_in_usd !== null) spend.set(row.key_id, (spend.get(row.key_id) ?? 0) + Number(row.cost_in_usd));
@@ -52,7 +45,7 @@ export class EventRecorderService {
     });
   }
 
-  private toRow(event: RequestEventData): Partial<EventEntity> {
+  private toRow(event: RequestEventData): EventEntity {
     let promptTokens = event.usage?.promptTokens ?? 0;
     let completionTokens = event.usage?.completionTokens ?? 0;
     const estimated = event.usage === null && event.estimationInput !== null;
@@ -90,6 +83,52 @@ export class EventRecorderService {
       response: event.response,
     };
   }
+}
+
+/** Column order of the batch insert; values come from the row's matching property. */
+const COLUMNS: Array<[string, keyof EventEntity]> = [
+  ['id', 'id'],
+  ['created_at', 'createdAt'],
+  ['tags', 'tags'],
+  ['key_id', 'keyId'],
+  ['setting_id', 'settingId'],
+  ['provider', 'provider'],
+  ['model', 'model'],
+  ['status', 'status'],
+  ['prompt_token_count', 'promptTokenCount'],
+  ['completion_token_count', 'completionTokenCount'],
+  ['tokens_estimated', 'tokensEstimated'],
+  ['cost_in_usd', 'costInUsd'],
+  ['price_known', 'priceKnown'],
+  ['latency_in_ms', 'latencyInMs'],
+  ['path', 'path'],
+  ['method', 'method'],
+  ['stream', 'stream'],
+  ['custom_id', 'customId'],
+  ['user_id', 'userId'],
+  ['error_code', 'errorCode'],
+  ['request', 'request'],
+  ['response', 'response'],
+];
+
+/**
+ * One multi-row INSERT that skips ids already stored and returns only the rows it inserted,
+ * so spend is added exactly once per event however often a job is delivered.
+ */
+function toInsertSql(rows: EventEntity[]): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const tuples = rows.map((row) => {
+    const placeholders = COLUMNS.map(([, property]) => {
+      params.push(row[property]);
+      return `$${params.length}`;
+    });
+    return `(${placeholders.join(', ')})`;
+  });
+  return {
+    sql: `INSERT INTO events (${COLUMNS.map(([column]) => column).join(', ')}) VALUES ${tuples.join(', ')}
+          ON CONFLICT (id) DO NOTHING RETURNING key_id, cost_in_usd`,
+    params,
+  };
 }
 
 function dedupeById(events: RequestEventData[]): RequestEventData[] {

@@ -63,8 +63,8 @@ export class DualListener {
  * losing which failure it was; ours (configureFastify) maps them precisely instead.
  */
 class TollgateFastifyAdapter extends FastifyAdapter {
-  override setErrorHandler(): this {
-    return this;
+  override setErrorHandler(): ReturnType<FastifyAdapter['setErrorHandler']> {
+    return this.getInstance();
   }
 }
 

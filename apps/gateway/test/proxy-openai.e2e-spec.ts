@@ -1,0 +1,372 @@
+import OpenAI from 'openai';
+import { FakeOpenAI } from './support/fake-openai';
+import { TestStack, eventually, startTestStack } from './support/test-stack';
+
+const UPSTREAM_SECRET = 'sk-upstream-secret';
+const CLIENT_KEY = 'tg-client-key-for-e2e';
+
+interface StoredEvent {
+  id: string;
+  key_id: string;
+  model: string;
+  provider: string;
+  status: number;
+  prompt_token_count: number;
+  completion_token_count: number;
+  token_count_estimated: boolean;
+  cost_in_usd: number | null;
+  price_known: boolean;
+  latency_in_ms: number;
+  path: string;
+  method: string;
+  stream: boolean;
+  custom_id: string | null;
+  user_id: string | null;
+  error_code: string | null;
+  tags: string[];
+  request: unknown;
+  response: unknown;
+}
+
+/** gpt-4o-mini list prices, USD per token: $0.15 and $0.60 per million. */
+const GPT_4O_MINI = { input: 0.15 / 1e6, output: 0.6 / 1e6 };
+
+describe('OpenAI proxy (e2e, official openai SDK)', () => {
+  let stack: TestStack;
+  let upstream: FakeOpenAI;
+  let keyId: string;
+  let settingId: string;
+
+  beforeAll(async () => {
+    upstream = new FakeOpenAI();
+    await upstream.start();
+    stack = await startTestStack({ MAX_BODY_BYTES: String(64 * 1024), UPSTREAM_FIRST_BYTE_TIMEOUT_MS: '1500' });
+    const setting = await stack.admin<{ id: string }>('POST', '/api/provider-settings', {
+      provider: 'openai',
+      setting: { apiKey: UPSTREAM_SECRET, url: upstream.baseUrl },
+    });
+    settingId = setting.body.id;
+    const key = await stack.admin<{ keyId: string }>('PUT', '/api/key-management/keys', {
+      name: 'e2e',
+      key: CLIENT_KEY,
+      tags: ['e2e'],
+      settingIds: [settingId],
+      shouldLogRequest: true,
+      shouldLogResponse: true,
+    });
+    keyId = key.body.keyId;
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+    await upstream?.stop();
+  });
+
+  const sdk = (apiKey = CLIENT_KEY, baseURL = `${stack.proxyUrl}/v1`) => new OpenAI({ apiKey, baseURL, maxRetries: 0 });
+  const eventFor = (customId: string) =>
+    eventually(async () => {
+      const response = await stack.admin<StoredEvent[]>('GET', `/api/events?customId=${encodeURIComponent(customId)}`);
+      return response.body.length > 0 ? response.body[0] : undefined;
+    }, 10_000, `event ${customId}`);
+  const withId = (customId: string) => ({ headers: { 'x-custom-event-id': customId } });
+
+  it('chat completion: the client gets the upstream answer; the upstream gets the provider key, never the client key', async () => {
+    const { data: completion, response } = await sdk()
+      .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], temperature: 0.3, logit_bias: { '50256': -100 }, user: 'alice' }, { headers: { 'x-custom-event-id': 'chat-1', cookie: 'session=abc', 'openai-organization': 'org-x' } })
+      .withResponse();
+    expect(completion.choices[0].message.content).toBe('Hello there, friend!');
+    expect(completion.usage).toEqual({ prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 });
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.headers.get('set-cookie')).toBeNull();
+
+    const received = upstream.lastRequest();
+    expect(received.path).toBe('/v1/chat/completions');
+    expect(received.headers.authorization).toBe(`Bearer ${UPSTREAM_SECRET}`);
+    expect(JSON.stringify(received.headers)).not.toContain(CLIENT_KEY);
+    expect(received.headers.cookie).toBeUndefined();
+    expect(received.headers['openai-organization']).toBeUndefined();
+    // Unknown and less common OpenAI fields pass through untouched.
+    expect(received.body).toEqual({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], temperature: 0.3, logit_bias: { '50256': -100 }, user: 'alice' });
+
+    const event = await eventFor('chat-1');
+    expect(event).toMatchObject({
+      id: response.headers.get('x-request-id'),
+      key_id: keyId,
+      tags: ['e2e'],
+      provider: 'openai',
+      model: 'gpt-4o-mini-2024-07-18',
+      status: 200,
+      prompt_token_count: 12,
+      completion_token_count: 5,
+      token_count_estimated: false,
+      price_known: true,
+      path: '/v1/chat/completions',
+      method: 'POST',
+      stream: false,
+      custom_id: 'chat-1',
+      user_id: 'alice',
+      error_code: null,
+    });
+    expect(event.cost_in_usd).toBeCloseTo(12 * GPT_4O_MINI.input + 5 * GPT_4O_MINI.output, 12);
+    expect(event.latency_in_ms).toBeGreaterThanOrEqual(0);
+    expect(event.request).toMatchObject({ model: 'gpt-4o-mini' });
+    expect(event.response).toMatchObject({ id: 'chatcmpl-fake1' });
+  });
+
+  it('adds each event\'s cost to the key\'s spend, once', async () => {
+    const before = Number((await stack.sql<{ spent_usd: string }>('SELECT spent_usd FROM api_keys WHERE key_id = $1', [keyId]))[0].spent_usd);
+    await sdk().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }, withId('spend-1'));
+    const event = await eventFor('spend-1');
+    const after = Number((await stack.sql<{ spent_usd: string }>('SELECT spent_usd FROM api_keys WHERE key_id = $1', [keyId]))[0].spent_usd);
+    expect(after - before).toBeCloseTo(event.cost_in_usd!, 10);
+  });
+
+  it('streams chunk by chunk and strips the usage chunk the client did not ask for, while still pricing the stream', async () => {
+    const stream = await sdk().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true }, withId('stream-1'));
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('')).toBe('Hello world');
+    expect(chunks.every((c) => c.choices.length > 0)).toBe(true);
+    expect(chunks.some((c) => c.usage)).toBe(false);
+    // The gateway asked the upstream for usage on the client's behalf.
+    expect(upstream.lastRequest().body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+
+    const event = await eventFor('stream-1');
+    expect(event).toMatchObject({ stream: true, status: 200, prompt_token_count: 11, completion_token_count: 4, token_count_estimated: false, price_known: true });
+    expect(event.cost_in_usd).toBeCloseTo(11 * GPT_4O_MINI.input + 4 * GPT_4O_MINI.output, 12);
+    expect(String(event.response)).toContain('data: [DONE]');
+  });
+
+  it('keeps the usage chunk when the client asks for it', async () => {
+    const stream = await sdk().chat.completions.create(
+      { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true, stream_options: { include_usage: true } },
+      withId('stream-usage'),
+    );
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    const last = chunks[chunks.length - 1];
+    expect(last.choices).toEqual([]);
+    expect(last.usage).toEqual({ prompt_tokens: 11, completion_tokens: 4, total_tokens: 15 });
+    expect((await eventFor('stream-usage')).prompt_token_count).toBe(11);
+  });
+
+  it('relays stream chunks as they arrive, not after the upstream finishes', async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    const stream = await sdk().chat.completions.create(
+      { model: 'slow-stream', messages: [{ role: 'user', content: 'Hi' }], stream: true },
+      { signal: controller.signal, headers: { 'x-custom-event-id': 'slow-1' } },
+    );
+    const arrivals: number[] = [];
+    for await (const chunk of stream) {
+      arrivals.push(Date.now() - started);
+      if (chunk.choices[0]?.delta?.content && arrivals.length >= 3) break;
+    }
+    // The fake sends one chunk per 100 ms for 5 s: three chunks arrive long before the end.
+    expect(arrivals[2]).toBeLessThan(2_000);
+    // Leaving the loop closed the client connection: the gateway must abort the upstream call.
+    await eventually(async () => (upstream.abortedByClient.includes('slow-stream') ? true : undefined), 5_000, 'upstream abort');
+    const event = await eventFor('slow-1');
+    expect(event.error_code).toBe('client_disconnected');
+  });
+
+  it('sends an error frame when the upstream breaks mid-stream', async () => {
+    const response = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', 'x-custom-event-id': 'break-1' },
+      body: JSON.stringify({ model: 'stream-break', messages: [{ role: 'user', content: 'Hi' }], stream: true }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-request-id')).toBeTruthy();
+    const text = await response.text();
+    const frames = text.split('\n\n').filter(Boolean);
+    expect(frames[0]).toContain('chat.completion.chunk');
+    const last = JSON.parse(frames[frames.length - 1].replace(/^data: /, ''));
+    expect(last).toEqual({ error: { message: expect.any(String), type: 'api_error', param: null, code: 'upstream_unreachable' } });
+    expect((await eventFor('break-1')).error_code).toBe('upstream_unreachable');
+  });
+
+  it('embeddings and models through the SDK', async () => {
+    const embeddings = await sdk().embeddings.create({ model: 'text-embedding-3-small', input: ['a', 'b'] }, withId('emb-1'));
+    expect(embeddings.data).toHaveLength(2);
+    expect(upstream.lastRequest().path).toBe('/v1/embeddings');
+    const event = await eventFor('emb-1');
+    expect(event).toMatchObject({ prompt_token_count: 16, completion_token_count: 0, price_known: true, model: 'text-embedding-3-small' });
+    expect(event.cost_in_usd).toBeCloseTo(16 * (0.02 / 1e6), 14);
+
+    const models = await sdk().models.list();
+    expect(models.data.map((m) => m.id)).toEqual(['gpt-4o-mini']);
+  });
+
+  it('native OpenAI paths: chat, embeddings, moderations, models, model', async () => {
+    const native = sdk(CLIENT_KEY, `${stack.proxyUrl}/api/providers/openai/v1`);
+    const completion = await native.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }, withId('native-chat'));
+    expect(completion.id).toBe('chatcmpl-fake1');
+    expect((await eventFor('native-chat')).path).toBe('/api/providers/openai/v1/chat/completions');
+    expect((await native.embeddings.create({ model: 'text-embedding-3-small', input: 'a' })).data).toHaveLength(1);
+    expect((await native.moderations.create({ input: 'hello' })).results[0].flagged).toBe(false);
+    expect(upstream.lastRequest().path).toBe('/v1/moderations');
+    expect((await native.models.list()).data).toHaveLength(1);
+    expect((await native.models.retrieve('gpt-4o-mini')).id).toBe('gpt-4o-mini');
+    await expect(native.models.retrieve('nope')).rejects.toMatchObject({ status: 404, code: 'model_not_found' });
+  });
+
+  it('estimates tokens with the tokenizer when the provider reports no usage, and says so', async () => {
+    await sdk().chat.completions.create({ model: 'no-usage', messages: [{ role: 'user', content: 'Count these words please' }] }, withId('estimate-1'));
+    const event = await eventFor('estimate-1');
+    expect(event.token_count_estimated).toBe(true);
+    expect(event.prompt_token_count).toBe(4);
+    expect(event.completion_token_count).toBe(5);
+    expect(event.price_known).toBe(true);
+  });
+
+  it('flags an unpriced model instead of recording it as free', async () => {
+    await sdk().chat.completions.create({ model: 'my-private-model', messages: [{ role: 'user', content: 'Hi' }] }, withId('unpriced-1'));
+    const event = await eventFor('unpriced-1');
+    expect(event).toMatchObject({ price_known: false, cost_in_usd: null, prompt_token_count: 12 });
+  });
+
+  it('applies an admin price override', async () => {
+    const price = await stack.admin('PUT', '/api/model-prices', { provider: 'openai', model: 'my-tuned-model-2024-07-18', inputUsdPerMillionTokens: 1, outputUsdPerMillionTokens: 2 });
+    expect(price.status).toBe(200);
+    await sdk().chat.completions.create({ model: 'my-tuned-model', messages: [{ role: 'user', content: 'Hi' }] }, withId('override-1'));
+    const event = await eventFor('override-1');
+    expect(event.cost_in_usd).toBeCloseTo((12 * 1 + 5 * 2) / 1e6, 12);
+  });
+
+  describe('authentication', () => {
+    it('rejects unknown keys with OpenAI\'s invalid_api_key error', async () => {
+      await expect(sdk('tg-not-a-real-key').chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] })).rejects.toMatchObject({
+        status: 401,
+        code: 'invalid_api_key',
+        type: 'invalid_request_error',
+      });
+      const missing = await fetch(`${stack.proxyUrl}/v1/models`);
+      expect(missing.status).toBe(401);
+      expect(missing.headers.get('x-request-id')).toBeTruthy();
+      expect(await missing.json()).toEqual({ error: { message: expect.stringContaining('API key'), type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
+    });
+
+    it('accepts the key as x-api-key and api-key too', async () => {
+      for (const header of ['x-api-key', 'api-key']) {
+        const response = await fetch(`${stack.proxyUrl}/v1/models`, { headers: { [header]: CLIENT_KEY } });
+        expect(response.status).toBe(200);
+      }
+    });
+
+    it('stops a revoked key within a second, with the reason', async () => {
+      const created = await stack.admin<{ keyId: string }>('PUT', '/api/key-management/keys', { name: 'revocable', key: 'tg-revocable-key-1', settingIds: [settingId] });
+      const call = () => fetch(`${stack.proxyUrl}/v1/models`, { headers: { authorization: 'Bearer tg-revocable-key-1' } });
+      await eventually(async () => ((await call()).status === 200 ? true : undefined), 1_000, 'new key usable');
+      await stack.admin('PATCH', `/api/key-management/keys/${created.body.keyId}`, { revoked: true, revokedReason: 'leaked on GitHub' });
+      const revokedAt = Date.now();
+      const rejected = await eventually(async () => {
+        const response = await call();
+        return response.status === 401 ? response : undefined;
+      }, 1_000, 'revocation');
+      expect(Date.now() - revokedAt).toBeLessThan(1_000);
+      expect(((await rejected.json()) as { error: { message: string } }).error.message).toContain('leaked on GitHub');
+    });
+
+    it('rejects an expired key', async () => {
+      await stack.admin('PUT', '/api/key-management/keys', { name: 'short-lived', key: 'tg-short-lived-key', settingIds: [settingId], ttl: '1s' });
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const response = await fetch(`${stack.proxyUrl}/v1/models`, { headers: { authorization: 'Bearer tg-short-lived-key' } });
+      expect(response.status).toBe(401);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toContain('expired');
+    });
+  });
+
+  describe('bad input', () => {
+    const post = (body: string, contentType = 'application/json') =>
+      fetch(`${stack.proxyUrl}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': contentType }, body });
+
+    it.each([
+      ['invalid JSON', '{"model":', 'invalid_json', null],
+      ['a JSON array', '[1,2]', 'invalid_request_error', null],
+      ['no model', JSON.stringify({ messages: [{ role: 'user', content: 'x' }] }), 'invalid_request_error', 'model'],
+      ['no messages', JSON.stringify({ model: 'gpt-4o-mini' }), 'invalid_request_error', 'messages'],
+      ['empty messages', JSON.stringify({ model: 'gpt-4o-mini', messages: [] }), 'invalid_request_error', 'messages'],
+      ['non-boolean stream', JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], stream: 'yes' }), 'invalid_request_error', 'stream'],
+    ])('%s → 400 in OpenAI shape, nothing sent upstream', async (_name, body, code, param) => {
+      const count = upstream.requests.length;
+      const response = await post(body);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({ error: { message: expect.any(String), type: 'invalid_request_error', param, code } });
+      expect(upstream.requests.length).toBe(count);
+    });
+
+    it('wrong content type → 415; body over the cap → 413', async () => {
+      const wrongType = await post('model=gpt', 'text/plain');
+      expect(wrongType.status).toBe(415);
+      expect(await wrongType.json()).toMatchObject({ error: { code: 'unsupported_media_type', type: 'invalid_request_error' } });
+      const huge = await post(JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x'.repeat(70 * 1024) }] }));
+      expect(huge.status).toBe(413);
+      expect(await huge.json()).toMatchObject({ error: { code: 'payload_too_large' } });
+    });
+  });
+
+  describe('upstream failures', () => {
+    it('keeps an upstream 4xx status and OpenAI error body (429 with retry-after)', async () => {
+      const error = await sdk()
+        .chat.completions.create({ model: 'fail-429', messages: [{ role: 'user', content: 'Hi' }] }, withId('fail-429'))
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(error).toMatchObject({ status: 429, code: 'rate_limit_exceeded', message: expect.stringContaining('Simulated 429') });
+      expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')).toBe('7');
+      const event = await eventFor('fail-429');
+      expect(event).toMatchObject({ status: 429, error_code: 'rate_limit_exceeded', cost_in_usd: 0, prompt_token_count: 0 });
+    });
+
+    it('relays an upstream 5xx as an OpenAI error, wrapping non-JSON bodies', async () => {
+      await expect(sdk().chat.completions.create({ model: 'fail-500', messages: [{ role: 'user', content: 'Hi' }] })).rejects.toMatchObject({ status: 500 });
+      const html = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'html-502', messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+      expect(html.status).toBe(502);
+      expect(await html.json()).toEqual({ error: { message: expect.stringContaining('Bad Gateway'), type: 'api_error', param: null, code: 'upstream_502' } });
+    });
+
+    it('answers 504 when the upstream does not answer in time', async () => {
+      const response = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', 'x-custom-event-id': 'hang-1' },
+        body: JSON.stringify({ model: 'hang', messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+      expect(response.status).toBe(504);
+      expect(await response.json()).toMatchObject({ error: { code: 'upstream_timeout', type: 'api_error' } });
+      expect((await eventFor('hang-1')).status).toBe(504);
+    });
+
+    it('answers 502 when the upstream cannot be reached', async () => {
+      const closed = await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: UPSTREAM_SECRET, url: 'http://127.0.0.1:9/v1' } });
+      await stack.admin('PUT', '/api/key-management/keys', { name: 'unreachable', key: 'tg-unreachable-key', settingIds: [closed.body.id] });
+      const call = () => fetch(`${stack.proxyUrl}/v1/models`, { headers: { authorization: 'Bearer tg-unreachable-key' } });
+      const response = await eventually(async () => {
+        const r = await call();
+        return r.status === 401 ? undefined : r;
+      }, 1_000, 'key visible');
+      expect(response.status).toBe(502);
+      expect(await response.json()).toMatchObject({ error: { code: 'upstream_unreachable', type: 'api_error' } });
+    });
+  });
+
+  it('never lets a credential reach logs, events or queue payloads', async () => {
+    const { response } = await sdk().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }, withId('secrets-1')).withResponse();
+    await eventFor('secrets-1');
+    const job = await stack.eventsQueue().getJob(response.headers.get('x-request-id')!);
+    expect(job).toBeDefined();
+    const payload = JSON.stringify(job!.data);
+    expect(payload).toContain('secrets-1');
+    const events = JSON.stringify(await stack.sql('SELECT * FROM events'));
+    const logs = stack.logs.join('\n');
+    expect(logs).toContain('request completed');
+    for (const secret of [UPSTREAM_SECRET, CLIENT_KEY]) {
+      expect(payload).not.toContain(secret);
+      expect(events).not.toContain(secret);
+      expect(logs).not.toContain(secret);
+    }
+  });
+});

@@ -1,0 +1,699 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Tollgate benchmark: one run measures, against a fake OpenAI upstream,
+ *   direct (no proxy) | a do-nothing Node pass-through | Portkey gateway 1.15.2 | Tollgate (production mode)
+ * for throughput at 50 connections, latency at a fixed 100 req/s, CPU per request, peak RSS
+ * and streaming time-to-first-token, then prints a table, ratios and PASS/FAIL per target.
+ *
+ *   npm run bench                      # everything (builds Tollgate first)
+ *   npm run bench -- --no-build        # reuse dist/
+ *   npm run bench -- --quick           # shorter phases, for a smoke test
+ *   npm run bench -- --targets=direct,tollgate --cpu-prof   # profile the Tollgate gateway
+ *
+ * See bench/README.md for what each number means.
+ */
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const children = require('./lib/children');
+const load = require('./lib/load');
+const proc = require('./lib/proc');
+const { summarize, round } = require('./lib/stats');
+const portkey = require('./lib/portkey');
+const tollgate = require('./lib/tollgate');
+const cpuprofile = require('./lib/cpuprofile');
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+function parseArgs(argv) {
+  const opts = {
+    build: true,
+    warmupS: 3,
+    durationS: 10,
+    rateDurationS: 10,
+    rate: 100,
+    connections: 50,
+    rateDriver: 'paced',
+    targets: ['direct', 'passthrough', 'portkey', 'tollgate'],
+    cpuProf: false,
+    streamsSequential: 50,
+    streamsConcurrency: 10,
+    streamsPerWorker: 5,
+    chunks: 10,
+    chunkDelayMs: 5,
+  };
+  for (const arg of argv) {
+    const [name, value] = arg.replace(/^--/, '').split('=');
+    switch (name) {
+      case 'no-build':
+        opts.build = false;
+        break;
+      case 'quick':
+        Object.assign(opts, { warmupS: 1, durationS: 4, rateDurationS: 4, streamsSequential: 20, streamsPerWorker: 2 });
+        break;
+      case 'warmup':
+        opts.warmupS = Number(value);
+        break;
+      case 'duration':
+        opts.durationS = Number(value);
+        break;
+      case 'rate-duration':
+        opts.rateDurationS = Number(value);
+        break;
+      case 'rate':
+        opts.rate = Number(value);
+        break;
+      case 'connections':
+        opts.connections = Number(value);
+        break;
+      case 'rate-driver':
+        if (!['paced', 'autocannon'].includes(value)) throw new Error('--rate-driver must be paced or autocannon');
+        opts.rateDriver = value;
+        break;
+      case 'targets':
+        opts.targets = value.split(',').map((t) => t.trim());
+        for (const t of opts.targets) if (!['direct', 'passthrough', 'portkey', 'tollgate'].includes(t)) throw new Error(`unknown target ${t}`);
+        if (!opts.targets.includes('direct')) opts.targets.unshift('direct'); // the baseline is always measured
+        break;
+      case 'skip-portkey':
+        opts.targets = opts.targets.filter((t) => t !== 'portkey');
+        break;
+      case 'cpu-prof':
+        opts.cpuProf = true;
+        break;
+      case 'chunks':
+        opts.chunks = Number(value);
+        break;
+      case 'chunk-delay':
+        opts.chunkDelayMs = Number(value);
+        break;
+      case 'help':
+      case 'h':
+        console.log(fs.readFileSync(path.join(__dirname, 'README.md'), 'utf8'));
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option ${arg} (see bench/README.md)`);
+    }
+  }
+  return opts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (...a) => console.log(...a);
+const monoUs = () => Number(process.hrtime.bigint() / 1000n);
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function distinctFreePorts(n) {
+  const ports = new Set();
+  for (let i = 0; ports.size < n && i < 50; i++) ports.add(await freePort());
+  return [...ports];
+}
+
+async function waitHttp(url, { timeoutMs, failIf, what }) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const reason = failIf && failIf();
+    if (reason) throw new Error(`${what}: ${reason}`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      await res.text();
+      if (res.status < 500) return;
+    } catch {
+      /* not yet */
+    }
+    await sleep(150);
+  }
+  throw new Error(`${what}: not listening within ${timeoutMs} ms`);
+}
+
+/** CPU ms of each named pid (process tree). */
+function cpuSnapshot(pids) {
+  const out = {};
+  for (const [name, pid] of Object.entries(pids)) out[name] = proc.cpuMs(pid);
+  return out;
+}
+
+function cpuDelta(before, after) {
+  const out = {};
+  for (const name of Object.keys(before)) out[name] = after[name] - before[name];
+  return out;
+}
+
+/** Waits (bounded) until every pid uses under `threshold` of a core over two windows in a row. */
+async function settle(pids, { maxMs = 10_000, windowMs = 250, threshold = 0.04 } = {}) {
+  const list = Object.values(pids);
+  if (list.length === 0) return 0;
+  const started = Date.now();
+  let quiet = 0;
+  let prev = list.map((p) => proc.cpuMs(p));
+  while (Date.now() - started < maxMs) {
+    await sleep(windowMs);
+    const cur = list.map((p) => proc.cpuMs(p));
+    const busiest = Math.max(...cur.map((c, i) => (c - prev[i]) / windowMs));
+    prev = cur;
+    quiet = busiest < threshold ? quiet + 1 : 0;
+    if (quiet >= 2) break;
+  }
+  return Date.now() - started;
+}
+
+const latencySummary = (values) => {
+  const s = summarize(values);
+  return { count: s.count, p50: round(s.p50, 3), p90: round(s.p90, 3), p99: round(s.p99, 3), max: round(s.max, 3), mean: round(s.mean, 3) };
+};
+
+function perRequest(cpu, requests) {
+  const out = {};
+  for (const [name, ms] of Object.entries(cpu)) out[name] = requests > 0 ? round(ms / requests, 4) : null;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring one target
+
+const CHAT_BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] });
+const STREAM_BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], stream: true });
+
+/**
+ * target: { name, origin, path, headers, pids: {gateway?, worker?} }, fakePid.
+ * Phases: warm-up (50 conns) -> fixed rate -> 50 connections -> streams.
+ */
+async function measureTarget(target, fakePid, opts, marks) {
+  const url = `${target.origin}${target.path}`;
+  const headers = { 'content-type': 'application/json', ...target.headers };
+  const pids = { ...target.pids, fake: fakePid };
+  const targetPids = { ...target.pids };
+  const result = { name: target.name, requestsSent: 0 };
+  const pollers = Object.fromEntries(Object.entries(targetPids).map(([n, pid]) => [n, new proc.RssPoller(pid, 200)]));
+
+  // 1. Warm-up (JIT, connection pools, caches).
+  log(`  warm-up: ${opts.connections} connections for ${opts.warmupS} s`);
+  const warm = await load.closedLoop({ url, headers, body: CHAT_BODY, connections: opts.connections, durationS: opts.warmupS });
+  result.requestsSent += warm.responses + warm.errors;
+  result.warmup = { ok: warm.ok, rps: round(warm.rps, 0), non2xx: warm.non2xx, errors: warm.errors, statuses: warm.statuses };
+  await settle(targetPids);
+
+  // 2. Fixed rate.
+  log(`  fixed rate: ${opts.rate} req/s for ${opts.rateDurationS} s (${opts.rateDriver})`);
+  let cpu0 = cpuSnapshot(pids);
+  let t0 = monoUs();
+  const rate =
+    opts.rateDriver === 'paced'
+      ? await load.paced({ origin: target.origin, path: target.path, headers, body: CHAT_BODY, rate: opts.rate, durationS: opts.rateDurationS })
+      : await load.pacedAutocannon({ url, headers, body: CHAT_BODY, rate: opts.rate, durationS: opts.rateDurationS, connections: 10 });
+  let t1 = monoUs();
+  await settle(targetPids);
+  let cpu = cpuDelta(cpu0, cpuSnapshot(pids));
+  result.requestsSent += rate.responses + rate.errors;
+  result.rate = {
+    driver: opts.rateDriver,
+    sent: rate.sent ?? rate.responses + rate.errors,
+    ok: rate.ok,
+    non2xx: rate.non2xx,
+    errors: rate.errors,
+    statuses: rate.statuses,
+    achievedRps: round(rate.rps, 1),
+    latencyMs: latencySummary(rate.latencies),
+    scheduleLagMs: rate.scheduleLagMs ? latencySummary(rate.scheduleLagMs) : undefined,
+    cpuMs: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, round(v, 0)])),
+    cpuMsPerRequest: perRequest(cpu, rate.responses),
+  };
+  marks.push({ target: target.name, phase: 'rate', startUs: t0, endUs: t1 });
+
+  // 3. Throughput at N connections.
+  log(`  throughput: ${opts.connections} connections for ${opts.durationS} s`);
+  cpu0 = cpuSnapshot(pids);
+  t0 = monoUs();
+  const tput = await load.closedLoop({ url, headers, body: CHAT_BODY, connections: opts.connections, durationS: opts.durationS });
+  t1 = monoUs();
+  const settleMs = await settle(targetPids, { maxMs: 20_000 });
+  cpu = cpuDelta(cpu0, cpuSnapshot(pids));
+  result.requestsSent += tput.responses + tput.errors;
+  result.throughput = {
+    connections: opts.connections,
+    durationS: round(tput.elapsedS, 2),
+    ok: tput.ok,
+    rps: round(tput.rps, 0),
+    non2xx: tput.non2xx,
+    errors: tput.errors,
+    timeouts: tput.timeouts,
+    statuses: tput.statuses,
+    latencyMs: latencySummary(tput.latencies),
+    autocannonLatencyMs: tput.autocannon,
+    cpuMs: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, round(v, 0)])),
+    cpuMsPerRequest: perRequest(cpu, tput.responses),
+    settleAfterMs: settleMs,
+  };
+  marks.push({ target: target.name, phase: 'throughput', startUs: t0, endUs: t1 });
+
+  // 4. Streams.
+  log(`  streams: ${opts.streamsSequential} sequential + ${opts.streamsConcurrency}x${opts.streamsPerWorker} concurrent`);
+  cpu0 = cpuSnapshot(pids);
+  t0 = monoUs();
+  const warmupStreams = 5;
+  const s = await load.streams({
+    origin: target.origin,
+    path: target.path,
+    headers,
+    body: STREAM_BODY,
+    warmup: warmupStreams,
+    sequential: opts.streamsSequential,
+    concurrency: opts.streamsConcurrency,
+    perWorker: opts.streamsPerWorker,
+  });
+  t1 = monoUs();
+  await settle(targetPids);
+  cpu = cpuDelta(cpu0, cpuSnapshot(pids));
+  const all = [...s.sequential, ...s.concurrent];
+  result.requestsSent += warmupStreams + all.length;
+  const okOf = (list) => list.filter((x) => x.ok);
+  result.streams = {
+    sequential: {
+      count: s.sequential.length,
+      ok: okOf(s.sequential).length,
+      ttftMs: latencySummary(okOf(s.sequential).map((x) => x.ttft)),
+      totalMs: latencySummary(okOf(s.sequential).map((x) => x.total)),
+    },
+    concurrent: {
+      count: s.concurrent.length,
+      concurrency: opts.streamsConcurrency,
+      ok: okOf(s.concurrent).length,
+      ttftMs: latencySummary(okOf(s.concurrent).map((x) => x.ttft)),
+      totalMs: latencySummary(okOf(s.concurrent).map((x) => x.total)),
+    },
+    failed: all.filter((x) => !x.ok).length,
+    failures: all.filter((x) => !x.ok).slice(0, 3).map((x) => ({ status: x.status, error: x.error, done: x.done, ttft: x.ttft })),
+    buffered: all.filter((x) => x.buffered === true).length,
+    minContentReads: all.length ? Math.min(...okOf(all).map((x) => x.contentReads)) : null,
+    contentEventsPerStream: all.length ? Math.min(...okOf(all).map((x) => x.contentEvents)) : null,
+    maxTtftToTotalRatio: okOf(all).length ? round(Math.max(...okOf(all).map((x) => x.ttft / x.total)), 3) : null,
+    cpuMsPerStream: perRequest(cpu, warmupStreams + all.length),
+  };
+  marks.push({ target: target.name, phase: 'streams', startUs: t0, endUs: t1 });
+
+  // Memory.
+  result.memory = {};
+  for (const [name, pid] of Object.entries(targetPids)) {
+    const m = proc.memKb(pid);
+    result.memory[name] = { peakRssMb: m.hwm !== null ? round(m.hwm / 1024, 1) : null, polledPeakTreeRssMb: round(pollers[name].stop() / 1024, 1) };
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+function fmt(v, digits = 2) {
+  if (v === null || v === undefined || Number.isNaN(v)) return '-';
+  if (typeof v === 'number') return v.toFixed(digits);
+  return String(v);
+}
+
+function signed(v, digits = 2) {
+  if (v === null || v === undefined || Number.isNaN(v)) return '-';
+  return `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
+}
+
+function printTable(title, headers, rows) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' | ');
+  log(`\n${title}`);
+  log(line(headers));
+  log(widths.map((w) => '-'.repeat(w)).join('-+-'));
+  for (const r of rows) log(line(r));
+}
+
+const LABELS = { direct: 'direct (fake upstream)', passthrough: 'node pass-through', portkey: 'portkey 1.15.2', tollgate: 'tollgate' };
+
+function report(results, opts, extra) {
+  const measured = Object.values(results).filter((r) => r && !r.unavailable);
+  const direct = results.direct;
+  const errCell = (p) => `${p.errors}/${p.non2xx}`;
+  const cpuCell = (r, phase) => {
+    const c = r[phase].cpuMsPerRequest;
+    if (r.name === 'direct') return '-';
+    return r.name === 'tollgate' ? `${fmt(c.gateway, 3)} (+w ${fmt(c.worker, 3)})` : fmt(c.gateway, 3);
+  };
+  const rssCell = (r) => {
+    if (r.name === 'direct') return '-';
+    return r.name === 'tollgate' ? `${fmt(r.memory.gateway.peakRssMb, 0)} (+w ${fmt(r.memory.worker.peakRssMb, 0)})` : fmt(r.memory.gateway.peakRssMb, 0);
+  };
+
+  printTable(
+    `Throughput: ${opts.connections} connections, ${opts.durationS} s after a ${opts.warmupS} s warm-up (non-streaming)`,
+    ['target', 'req/s', 'p50 ms', 'p99 ms', 'err/non2xx', 'CPU ms/req', 'peak RSS MB'],
+    measured.map((r) => [LABELS[r.name], fmt(r.throughput.rps, 0), fmt(r.throughput.latencyMs.p50), fmt(r.throughput.latencyMs.p99), errCell(r.throughput), cpuCell(r, 'throughput'), rssCell(r)]),
+  );
+  printTable(
+    `Fixed rate: ${opts.rate} req/s for ${opts.rateDurationS} s (${opts.rateDriver === 'paced' ? 'open-loop, evenly spaced' : 'autocannon overallRate'}); added = target - direct`,
+    ['target', 'ok', 'p50 ms', 'p99 ms', 'added p50', 'added p99', 'err/non2xx', 'CPU ms/req'],
+    measured.map((r) => [
+      LABELS[r.name],
+      r.rate.ok,
+      fmt(r.rate.latencyMs.p50, 3),
+      fmt(r.rate.latencyMs.p99, 3),
+      r.name === 'direct' ? '-' : signed(r.rate.latencyMs.p50 - direct.rate.latencyMs.p50, 3),
+      r.name === 'direct' ? '-' : signed(r.rate.latencyMs.p99 - direct.rate.latencyMs.p99, 3),
+      errCell(r.rate),
+      cpuCell(r, 'rate'),
+    ]),
+  );
+  printTable(
+    `Streams: ${opts.chunks} chunks ${opts.chunkDelayMs} ms apart; ${opts.streamsSequential} sequential, then ${opts.streamsConcurrency} concurrent x ${opts.streamsPerWorker}; TTFT = first content chunk`,
+    ['target', 'TTFT p50', 'TTFT p99', 'added p50', 'added p99', 'total p50', 'conc TTFT p50', 'conc TTFT p99', 'conc added p50', 'buffered', 'failed'],
+    measured.map((r) => {
+      const seq = r.streams.sequential;
+      const con = r.streams.concurrent;
+      const dseq = direct.streams.sequential;
+      const dcon = direct.streams.concurrent;
+      const isDirect = r.name === 'direct';
+      return [
+        LABELS[r.name],
+        fmt(seq.ttftMs.p50, 3),
+        fmt(seq.ttftMs.p99, 3),
+        isDirect ? '-' : signed(seq.ttftMs.p50 - dseq.ttftMs.p50, 3),
+        isDirect ? '-' : signed(seq.ttftMs.p99 - dseq.ttftMs.p99, 3),
+        fmt(seq.totalMs.p50, 1),
+        fmt(con.ttftMs.p50, 3),
+        fmt(con.ttftMs.p99, 3),
+        isDirect ? '-' : signed(con.ttftMs.p50 - dcon.ttftMs.p50, 3),
+        `${r.streams.buffered}/${seq.count + con.count}`,
+        r.streams.failed,
+      ];
+    }),
+  );
+  const unavailable = Object.values(results).filter((r) => r && r.unavailable);
+  for (const r of unavailable) log(`\n${LABELS[r.name]}: UNAVAILABLE - ${r.unavailable}`);
+
+  // Ratios.
+  const ratios = {};
+  const tg = results.tollgate && !results.tollgate.unavailable ? results.tollgate : null;
+  const pk = results.portkey && !results.portkey.unavailable ? results.portkey : null;
+  const pt = results.passthrough && !results.passthrough.unavailable ? results.passthrough : null;
+  log(`\nThroughput ratios at ${opts.connections} connections (req/s):`);
+  const ratioLine = (label, a, b) => {
+    if (!a || !b) {
+      log(`  ${label.padEnd(24)} n/a`);
+      return null;
+    }
+    const v = a.throughput.rps / b.throughput.rps;
+    log(`  ${label.padEnd(24)} ${v.toFixed(2)}x  (${a.throughput.rps.toFixed(0)} / ${b.throughput.rps.toFixed(0)})`);
+    return round(v, 3);
+  };
+  ratios.tollgateVsDirect = ratioLine('Tollgate/direct', tg, direct);
+  ratios.tollgateVsPassthrough = ratioLine('Tollgate/pass-through', tg, pt);
+  ratios.tollgateVsPortkey = ratioLine('Tollgate/Portkey', tg, pk);
+  ratios.passthroughVsDirect = ratioLine('pass-through/direct', pt, direct);
+  ratios.portkeyVsDirect = ratioLine('Portkey/direct', pk, direct);
+
+  if (extra.events) {
+    const e = extra.events;
+    log(
+      `\nTollgate event logging: ${e.persisted ?? '?'} events persisted for ${e.requestsSent} requests sent ` +
+        `(${e.persisted !== null ? ((100 * e.persisted) / e.requestsSent).toFixed(1) : '?'}%), ` +
+        `${e.withRequestBody ?? '?'} with request body, ${e.withResponseBody ?? '?'} with response body; ` +
+        `GET /api/events returned ${e.apiReturned ?? '?'} (capped at 1000)${e.error ? `; error: ${e.error}` : ''}`,
+    );
+  }
+
+  // Targets.
+  const verdicts = [];
+  const verdict = (name, pass, detail) => verdicts.push({ target: name, result: pass === null ? 'N/A' : pass ? 'PASS' : 'FAIL', detail });
+  if (tg) {
+    const g50 = tg.throughput.cpuMsPerRequest.gateway;
+    const gRate = tg.rate.cpuMsPerRequest.gateway;
+    verdict(`CPU <= 0.5 ms per non-streaming request (gateway, ${opts.connections} conns)`, g50 <= 0.5, `${fmt(g50, 3)} ms/req (worker +${fmt(tg.throughput.cpuMsPerRequest.worker, 3)})`);
+    verdict(`CPU <= 0.5 ms per non-streaming request (gateway, ${opts.rate} req/s)`, gRate <= 0.5, `${fmt(gRate, 3)} ms/req (worker +${fmt(tg.rate.cpuMsPerRequest.worker, 3)})`);
+    const a50 = tg.rate.latencyMs.p50 - direct.rate.latencyMs.p50;
+    const a99 = tg.rate.latencyMs.p99 - direct.rate.latencyMs.p99;
+    verdict(`added p50 <= 1 ms at ${opts.rate} req/s`, a50 <= 1, `${signed(a50, 3)} ms`);
+    verdict(`added p99 <= 3 ms at ${opts.rate} req/s`, a99 <= 3, `${signed(a99, 3)} ms`);
+    verdict(
+      `throughput >= 2x Portkey at ${opts.connections} conns`,
+      pk ? tg.throughput.rps >= 2 * pk.throughput.rps : null,
+      pk ? `${(tg.throughput.rps / pk.throughput.rps).toFixed(2)}x` : 'Portkey unavailable',
+    );
+    const ts = tg.streams;
+    const ds = direct.streams;
+    const addSeq = ts.sequential.ttftMs.p50 - ds.sequential.ttftMs.p50;
+    const addCon = ts.concurrent.ttftMs.p50 - ds.concurrent.ttftMs.p50;
+    verdict('streams add <= 2 ms to TTFT (p50, sequential and concurrent)', addSeq <= 2 && addCon <= 2, `${signed(addSeq, 3)} / ${signed(addCon, 3)} ms`);
+    verdict(
+      'streams never buffered (every stream: TTFT < total/2, complete)',
+      ts.buffered === 0 && ts.failed === 0,
+      `${ts.buffered} buffered, ${ts.failed} failed, max TTFT/total ${fmt(ts.maxTtftToTotalRatio, 3)}`,
+    );
+    const errs = tg.throughput.errors + tg.throughput.non2xx + tg.rate.errors + tg.rate.non2xx;
+    verdict('no errors or non-2xx through Tollgate', errs === 0, `${errs}`);
+    if (extra.events) {
+      const e = extra.events;
+      verdict('events persisted for the logged key (sanity)', e.persisted !== null ? e.persisted >= 0.99 * e.requestsSent && e.apiReturned > 0 : false, `${e.persisted}/${e.requestsSent}`);
+    }
+  } else {
+    verdict('Tollgate targets', null, results.tollgate ? results.tollgate.unavailable : 'not measured');
+  }
+  log('\nTargets (Tollgate):');
+  for (const v of verdicts) log(`  [${v.result}] ${v.target.padEnd(70)} ${v.detail}`);
+  return { ratios, verdicts };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const runId = `${process.pid}`;
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), `tollgate-bench-${runId}-`));
+  const resultsDir = path.join(__dirname, 'results');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  log(`Tollgate bench: node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0] && os.cpus()[0].model}), logs in ${logDir}`);
+  log(`targets: ${opts.targets.join(', ')}; load generator runs in this process (pid ${process.pid})`);
+
+  const results = {};
+  const marks = [];
+  const extra = {};
+  const overallDeadline = started + 9 * 60_000; // hard cap for the whole run
+
+  // Build Tollgate first (its CPU must not overlap any measurement).
+  let tollgateProblem = null;
+  if (opts.targets.includes('tollgate')) {
+    if (opts.build) {
+      log('\n[build] npm run build ...');
+      const t = Date.now();
+      const b = await tollgate.build({ logFile: path.join(logDir, 'build.log') });
+      if (!b.ok) {
+        tollgateProblem = `${b.message}\n${tollgate.tail(path.join(logDir, 'build.log'), 25)}`;
+        log(`  BUILD FAILED: ${tollgateProblem}`);
+      } else log(`  built in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    } else if (!fs.existsSync(path.join(tollgate.ROOT, 'dist/apps/gateway/src/main.js'))) {
+      tollgateProblem = 'dist/apps/gateway/src/main.js missing (run without --no-build)';
+    }
+  }
+
+  // Portkey install (cached between runs).
+  let portkeyProblem = null;
+  if (opts.targets.includes('portkey')) {
+    log('\n[portkey] checking install ...');
+    const p = await portkey.ensurePortkey({ logFile: path.join(logDir, 'portkey-install.log'), log });
+    if (!p.ok) {
+      portkeyProblem = p.message;
+      log(`  PORTKEY UNAVAILABLE: ${p.message} - continuing without it`);
+    } else log(`  ${p.cached ? 'cached' : 'installed'} at ${p.dir}`);
+  }
+
+  // Fake upstream for the whole run.
+  log('\n[fake upstream] starting ...');
+  const fake = await children.forkHelper('fake-upstream', path.join(__dirname, 'lib', 'fake-upstream.js'), { FAKE_STREAM_CHUNKS: String(opts.chunks), FAKE_CHUNK_DELAY_MS: String(opts.chunkDelayMs) }, path.join(logDir, 'fake.log'));
+  const fakePort = fake.port;
+  log(`  http://127.0.0.1:${fakePort}/v1 (pid ${fake.child.pid})`);
+
+  const timeLeft = () => overallDeadline - Date.now();
+
+  for (const name of opts.targets) {
+    if (timeLeft() < 60_000) {
+      results[name] = { name, unavailable: 'skipped: run time budget exhausted' };
+      continue;
+    }
+    log(`\n[${name}]`);
+    try {
+      if (name === 'direct') {
+        results.direct = await measureTarget(
+          { name, origin: `http://127.0.0.1:${fakePort}`, path: '/v1/chat/completions', headers: { authorization: 'Bearer sk-fake' }, pids: {} },
+          fake.child.pid,
+          opts,
+          marks,
+        );
+      } else if (name === 'passthrough') {
+        const pt = await children.forkHelper('passthrough', path.join(__dirname, 'lib', 'passthrough.js'), { UPSTREAM_ORIGIN: `http://127.0.0.1:${fakePort}` }, path.join(logDir, 'passthrough.log'));
+        try {
+          log(`  http://127.0.0.1:${pt.port} (pid ${pt.child.pid})`);
+          results.passthrough = await measureTarget(
+            { name, origin: `http://127.0.0.1:${pt.port}`, path: '/v1/chat/completions', headers: { authorization: 'Bearer sk-fake' }, pids: { gateway: pt.child.pid } },
+            fake.child.pid,
+            opts,
+            marks,
+          );
+        } finally {
+          await children.stopChild(pt.child);
+        }
+      } else if (name === 'portkey') {
+        if (portkeyProblem) throw Object.assign(new Error(portkeyProblem), { unavailable: true });
+        const [port] = await distinctFreePorts(1);
+        const logFile = path.join(logDir, 'portkey.log');
+        const child = portkey.startPortkey({ port, logFile });
+        try {
+          const exited = () => (child.exitCode !== null || child.signalCode !== null ? `exited; log tail:\n${tollgate.tail(logFile)}` : null);
+          await waitHttp(`http://127.0.0.1:${port}/`, { timeoutMs: 30_000, failIf: exited, what: 'portkey' });
+          const headers = { authorization: 'Bearer sk-fake', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `http://127.0.0.1:${fakePort}/v1` };
+          const probe = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...headers },
+            body: CHAT_BODY,
+            signal: AbortSignal.timeout(5_000),
+          });
+          const text = await probe.text();
+          if (probe.status !== 200) throw Object.assign(new Error(`probe request answered ${probe.status}: ${text.slice(0, 300)}`), { unavailable: true });
+          log(`  http://127.0.0.1:${port} (pid ${child.pid})`);
+          results.portkey = await measureTarget({ name, origin: `http://127.0.0.1:${port}`, path: '/v1/chat/completions', headers, pids: { gateway: child.pid } }, fake.child.pid, opts, marks);
+        } finally {
+          await children.stopChild(child);
+        }
+      } else if (name === 'tollgate') {
+        if (tollgateProblem) throw Object.assign(new Error(tollgateProblem), { unavailable: true });
+        const dbName = `tollgate_bench_${runId}`;
+        const queuePrefix = `bench-${runId}`;
+        await tollgate.createDatabase(dbName);
+        children.onCleanup(async () => {
+          await tollgate.dropDatabase(dbName);
+        });
+        children.onCleanup(async () => {
+          await tollgate.cleanupRedis(queuePrefix);
+        });
+        const [proxyPort, adminPort] = await distinctFreePorts(2);
+        const cpuProfDir = opts.cpuProf ? path.join(logDir, 'cpuprofiles') : null;
+        if (cpuProfDir) fs.mkdirSync(cpuProfDir, { recursive: true });
+        log(`  database ${dbName}, queue prefix ${queuePrefix}, proxy :${proxyPort}, admin :${adminPort}${opts.cpuProf ? ' (with --cpu-prof)' : ''}`);
+        const t = Date.now();
+        const tg = await tollgate.startTollgate({ fakePort, proxyPort, adminPort, dbName, queuePrefix, logDir, cpuProfDir, log });
+        try {
+          log(`  ready in ${((Date.now() - t) / 1000).toFixed(1)} s (gateway pid ${tg.gateway.pid}, worker pid ${tg.worker.pid}, key ${tg.keyId})`);
+          results.tollgate = await measureTarget(
+            { name, origin: tg.proxyUrl, path: '/v1/chat/completions', headers: { authorization: `Bearer ${tollgate.BENCH_KEY}` }, pids: { gateway: tg.gateway.pid, worker: tg.worker.pid } },
+            fake.child.pid,
+            opts,
+            marks,
+          );
+          results.tollgate.requestsSent += tg.readinessProbes;
+          extra.events = await checkEvents(tg, dbName, results.tollgate.requestsSent);
+        } finally {
+          await tg.stop();
+        }
+        if (cpuProfDir) extra.profiles = summariseProfiles(cpuProfDir, marks.filter((m) => m.target === 'tollgate'));
+      }
+    } catch (error) {
+      const message = error && error.message ? error.message : String(error);
+      results[name] = { name, unavailable: message };
+      log(`  ${name} UNAVAILABLE: ${message}`);
+      if (name === 'direct') throw error;
+    }
+  }
+
+  const summary = report(results, opts, extra);
+  if (extra.profiles) {
+    log('\nCPU profile of the Tollgate gateway (note: measured numbers above include profiler overhead):');
+    for (const p of extra.profiles) cpuprofile.print(p, log);
+  }
+
+  const out = {
+    startedAt: new Date(started).toISOString(),
+    durationS: round((Date.now() - started) / 1000, 1),
+    machine: { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0] && os.cpus()[0].model, platform: `${os.platform()} ${os.release()}`, clkTck: proc.clkTck },
+    options: opts,
+    logDir,
+    results,
+    ratios: summary.ratios,
+    verdicts: summary.verdicts,
+    events: extra.events || null,
+    profiles: extra.profiles || null,
+  };
+  const file = path.join(resultsDir, 'latest.json');
+  fs.writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  log(`\nResults written to ${path.relative(process.cwd(), file) || file}; child logs in ${logDir}; total ${out.durationS} s`);
+  return summary;
+}
+
+async function checkEvents(tg, dbName, requestsSent) {
+  const out = { requestsSent, persisted: null, withRequestBody: null, withResponseBody: null, apiReturned: null, waitedMs: 0, error: null };
+  const t = Date.now();
+  try {
+    // The worker persists in batches: wait until the count reaches what was sent or stops moving.
+    let last = -1;
+    let stable = 0;
+    while (Date.now() - t < 30_000) {
+      const c = await tollgate.countEvents(dbName, tg.keyId);
+      out.persisted = c.n;
+      out.withRequestBody = c.with_request ?? null;
+      out.withResponseBody = c.with_response ?? null;
+      if (c.n >= requestsSent) break;
+      stable = c.n === last ? stable + 1 : 0;
+      if (stable >= 6) break; // ~3 s without progress
+      last = c.n;
+      await sleep(500);
+    }
+    out.waitedMs = Date.now() - t;
+    const events = await tollgate.fetchEvents(tg);
+    out.apiReturned = events.length;
+    out.apiSample = events[0]
+      ? { status: events[0].status, model: events[0].model, hasRequest: !!events[0].request, hasResponse: !!events[0].response, stream: events[0].stream }
+      : null;
+  } catch (error) {
+    out.error = error.message;
+  }
+  return out;
+}
+
+function summariseProfiles(dir, windows) {
+  const out = [];
+  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.cpuprofile'))) {
+    const file = path.join(dir, f);
+    const nonStreaming = windows.filter((w) => w.phase !== 'streams');
+    const startUs = nonStreaming.length ? Math.min(...nonStreaming.map((w) => w.startUs)) : null;
+    const endUs = nonStreaming.length ? Math.max(...nonStreaming.map((w) => w.endUs)) : null;
+    let s = cpuprofile.summarize(file, { startUs, endUs, top: 25 });
+    // If the clocks do not line up (no samples in the window), fall back to the whole profile.
+    if (s.busyMs === 0) s = cpuprofile.summarize(file, { top: 25 });
+    out.push(s);
+  }
+  if (out.length === 0) log(`  (no .cpuprofile written in ${dir})`);
+  return out;
+}
+
+main()
+  .then(async () => {
+    await children.runCleanups();
+    process.exit(0);
+  })
+  .catch(async (error) => {
+    console.error(`\nbench failed: ${error && error.stack ? error.stack : error}`);
+    await children.runCleanups();
+    process.exit(1);
+  });
