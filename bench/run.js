@@ -144,10 +144,16 @@ async function waitHttp(url, { timeoutMs, failIf, what }) {
   throw new Error(`${what}: not listening within ${timeoutMs} ms`);
 }
 
-/** CPU ms of each named pid (process tree). */
-function cpuSnapshot(pids) {
+/**
+ * CPU ms of each named pid (process tree), plus this process (the load generator, "client")
+ * and, when asked, the local Redis and Postgres servers ("infra", found by process name).
+ */
+function cpuSnapshot(pids, { infra = false } = {}) {
   const out = {};
   for (const [name, pid] of Object.entries(pids)) out[name] = proc.cpuMs(pid);
+  const self = process.cpuUsage();
+  out.client = (self.user + self.system) / 1000;
+  if (infra) out.infra = proc.cpuMsOf(proc.pidsByComm(['redis-server', 'postgres']));
   return out;
 }
 
@@ -200,6 +206,7 @@ async function measureTarget(target, fakePid, opts, marks) {
   const url = `${target.origin}${target.path}`;
   const headers = { 'content-type': 'application/json', ...target.headers };
   const pids = { ...target.pids, fake: fakePid };
+  const snapOpts = { infra: !!target.infra };
   const targetPids = { ...target.pids };
   const result = { name: target.name, requestsSent: 0 };
   const pollers = Object.fromEntries(Object.entries(targetPids).map(([n, pid]) => [n, new proc.RssPoller(pid, 200)]));
@@ -207,13 +214,13 @@ async function measureTarget(target, fakePid, opts, marks) {
   // 1. Warm-up (JIT, connection pools, caches).
   log(`  warm-up: ${opts.connections} connections for ${opts.warmupS} s`);
   const warm = await load.closedLoop({ url, headers, body: CHAT_BODY, connections: opts.connections, durationS: opts.warmupS });
-  result.requestsSent += warm.responses + warm.errors;
+  result.requestsSent += Math.max(warm.sent, warm.responses + warm.errors);
   result.warmup = { ok: warm.ok, rps: round(warm.rps, 0), non2xx: warm.non2xx, errors: warm.errors, statuses: warm.statuses };
   await settle(targetPids);
 
   // 2. Fixed rate.
   log(`  fixed rate: ${opts.rate} req/s for ${opts.rateDurationS} s (${opts.rateDriver})`);
-  let cpu0 = cpuSnapshot(pids);
+  let cpu0 = cpuSnapshot(pids, snapOpts);
   let t0 = monoUs();
   const rate =
     opts.rateDriver === 'paced'
@@ -221,8 +228,8 @@ async function measureTarget(target, fakePid, opts, marks) {
       : await load.pacedAutocannon({ url, headers, body: CHAT_BODY, rate: opts.rate, durationS: opts.rateDurationS, connections: 10 });
   let t1 = monoUs();
   await settle(targetPids);
-  let cpu = cpuDelta(cpu0, cpuSnapshot(pids));
-  result.requestsSent += rate.responses + rate.errors;
+  let cpu = cpuDelta(cpu0, cpuSnapshot(pids, snapOpts));
+  result.requestsSent += Math.max(rate.sent || 0, rate.responses + rate.errors);
   result.rate = {
     driver: opts.rateDriver,
     sent: rate.sent ?? rate.responses + rate.errors,
@@ -240,13 +247,13 @@ async function measureTarget(target, fakePid, opts, marks) {
 
   // 3. Throughput at N connections.
   log(`  throughput: ${opts.connections} connections for ${opts.durationS} s`);
-  cpu0 = cpuSnapshot(pids);
+  cpu0 = cpuSnapshot(pids, snapOpts);
   t0 = monoUs();
   const tput = await load.closedLoop({ url, headers, body: CHAT_BODY, connections: opts.connections, durationS: opts.durationS });
   t1 = monoUs();
   const settleMs = await settle(targetPids, { maxMs: 20_000 });
-  cpu = cpuDelta(cpu0, cpuSnapshot(pids));
-  result.requestsSent += tput.responses + tput.errors;
+  cpu = cpuDelta(cpu0, cpuSnapshot(pids, snapOpts));
+  result.requestsSent += Math.max(tput.sent, tput.responses + tput.errors);
   result.throughput = {
     connections: opts.connections,
     durationS: round(tput.elapsedS, 2),
@@ -266,7 +273,7 @@ async function measureTarget(target, fakePid, opts, marks) {
 
   // 4. Streams.
   log(`  streams: ${opts.streamsSequential} sequential + ${opts.streamsConcurrency}x${opts.streamsPerWorker} concurrent`);
-  cpu0 = cpuSnapshot(pids);
+  cpu0 = cpuSnapshot(pids, snapOpts);
   t0 = monoUs();
   const warmupStreams = 5;
   const s = await load.streams({
@@ -281,7 +288,7 @@ async function measureTarget(target, fakePid, opts, marks) {
   });
   t1 = monoUs();
   await settle(targetPids);
-  cpu = cpuDelta(cpu0, cpuSnapshot(pids));
+  cpu = cpuDelta(cpu0, cpuSnapshot(pids, snapOpts));
   const all = [...s.sequential, ...s.concurrent];
   result.requestsSent += warmupStreams + all.length;
   const okOf = (list) => list.filter((x) => x.ok);
@@ -597,7 +604,7 @@ async function main() {
         try {
           log(`  ready in ${((Date.now() - t) / 1000).toFixed(1)} s (gateway pid ${tg.gateway.pid}, worker pid ${tg.worker.pid}, key ${tg.keyId})`);
           results.tollgate = await measureTarget(
-            { name, origin: tg.proxyUrl, path: '/v1/chat/completions', headers: { authorization: `Bearer ${tollgate.BENCH_KEY}` }, pids: { gateway: tg.gateway.pid, worker: tg.worker.pid } },
+            { name, origin: tg.proxyUrl, path: '/v1/chat/completions', headers: { authorization: `Bearer ${tollgate.BENCH_KEY}` }, pids: { gateway: tg.gateway.pid, worker: tg.worker.pid }, infra: true },
             fake.child.pid,
             opts,
             marks,

@@ -26,6 +26,7 @@ function closedLoop({ url, headers, body, connections, durationS, timeoutS = 10,
         resolve({
           latencies,
           ok,
+          sent: result.requests.sent,
           responses: Object.values(statuses).reduce((a, b) => a + b, 0),
           statuses,
           non2xx: result.non2xx,

@@ -88,4 +88,26 @@ class RssPoller {
   }
 }
 
-module.exports = { clkTck, cpuMs, memKb, descendants, RssPoller };
+/** Pids whose /proc/<pid>/comm is one of names (e.g. redis-server, postgres). */
+function pidsByComm(names) {
+  const wanted = new Set(names);
+  const out = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (wanted.has(fs.readFileSync(`/proc/${name}/comm`, 'utf8').trim())) out.push(Number(name));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/** CPU ms of a set of pids (no descendants: the set is expected to be complete). */
+function cpuMsOf(pids) {
+  let total = 0;
+  for (const p of pids) total += cpuMs(p, false);
+  return total;
+}
+
+module.exports = { clkTck, cpuMs, cpuMsOf, memKb, descendants, pidsByComm, RssPoller };

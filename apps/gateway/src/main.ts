@@ -18,7 +18,10 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(env.logLevel, 'tollgate-gateway');
   if (standalone) env = { ...env, databaseUrl: standalone.databaseUrl };
-  const gateway = await startGateway(env, logger, { shutdownHooks: !standalone });
+  const gateway = await startGateway(env, logger, { shutdownHooks: !standalone }).catch(async (error: unknown) => {
+    await standalone?.stop().catch(() => undefined);
+    throw error;
+  });
   if (standalone) {
     standalone.onShutdown(() => gateway.close());
     standalone.announce(gateway.proxyPort, gateway.adminPort);

