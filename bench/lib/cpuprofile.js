@@ -56,8 +56,23 @@ function summarize(file, { startUs = null, endUs = null, top = 25 } = {}) {
     selfUs.set(profile.samples[i], (selfUs.get(profile.samples[i]) || 0) + dt);
     windowTotal += dt;
   }
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children || []) parent.set(c, n.id);
+  const isUserland = (url) => !!url && (url.includes('/node_modules/') || url.includes('/dist/'));
+  const frameName = (cf) => `${cf.functionName || '(anonymous)'}  ${shortFile(cf.url)}${cf.url ? `:${cf.lineNumber + 1}` : ''}`;
+  // Nearest user-land frame (node_modules or dist) at or above a node: who asked for this work.
+  const ownerOf = (id) => {
+    let cur = id;
+    for (let depth = 0; cur !== undefined && depth < 200; depth++) {
+      const cf = byId.get(cur).callFrame;
+      if (isUserland(cf.url)) return frameName(cf);
+      cur = parent.get(cur);
+    }
+    return null;
+  };
   const fnAgg = new Map();
   const pkgAgg = new Map();
+  const ownerAgg = new Map();
   let idle = 0;
   for (const [id, us] of selfUs) {
     const node = byId.get(id);
@@ -66,10 +81,13 @@ function summarize(file, { startUs = null, endUs = null, top = 25 } = {}) {
       idle += us;
       continue;
     }
-    const key = `${cf.functionName || '(anonymous)'}  ${shortFile(cf.url)}${cf.url ? `:${cf.lineNumber + 1}` : ''}`;
+    const key = frameName(cf);
     fnAgg.set(key, (fnAgg.get(key) || 0) + us);
-    const pkg = cf.url ? packageOf(cf.url) : cf.functionName; // (program), (garbage collector)
+    const pkg = cf.url ? packageOf(cf.url) : `(native) ${cf.functionName}`; // (program), (garbage collector), writev...
     pkgAgg.set(pkg, (pkgAgg.get(pkg) || 0) + us);
+    const owner = isUserland(cf.url) ? key : ownerOf(id);
+    const ownerKey = owner ? owner : `(no user-land caller) ${cf.functionName || '(anonymous)'}`;
+    ownerAgg.set(ownerKey, (ownerAgg.get(ownerKey) || 0) + us);
   }
   const busy = windowTotal - idle;
   const rank = (m) =>
@@ -86,16 +104,21 @@ function summarize(file, { startUs = null, endUs = null, top = 25 } = {}) {
     idleMs: Math.round(idle / 1000),
     topFunctions: rank(fnAgg),
     topPackages: rank(pkgAgg),
+    topOwners: rank(ownerAgg),
   };
 }
 
 function print(summary, log = console.log) {
   log(`  profile ${summary.file}`);
-  log(`  window: ${summary.windowed ? 'measurement phases only' : 'whole process life'}; busy ${summary.busyMs} ms, idle ${summary.idleMs} ms`);
+  log(`  window: ${summary.windowed ? 'selected phases only' : 'whole process life'}; busy ${summary.busyMs} ms, idle ${summary.idleMs} ms`);
   log('  top self time by function:');
   for (const f of summary.topFunctions) log(`    ${String(f.pctOfBusy).padStart(5)}%  ${String(f.ms).padStart(8)} ms  ${f.name}`);
   log('  top self time by package / file group:');
   for (const p of summary.topPackages) log(`    ${String(p.pctOfBusy).padStart(5)}%  ${String(p.ms).padStart(8)} ms  ${p.name}`);
+  if (summary.topOwners) {
+    log('  self time charged to the nearest user-land frame (node_modules or dist) on the stack:');
+    for (const p of summary.topOwners) log(`    ${String(p.pctOfBusy).padStart(5)}%  ${String(p.ms).padStart(8)} ms  ${p.name}`);
+  }
 }
 
 if (require.main === module) {

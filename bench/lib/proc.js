@@ -110,4 +110,11 @@ function cpuMsOf(pids) {
   return total;
 }
 
-module.exports = { clkTck, cpuMs, cpuMsOf, memKb, descendants, pidsByComm, RssPoller };
+/** Machine-wide CPU ms from /proc/stat: busy (user+nice+system+irq+softirq) and steal. */
+function systemCpuMs() {
+  const first = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = first;
+  return { busy: ((user + nice + system + irq + softirq) * 1000) / clkTck, steal: ((steal || 0) * 1000) / clkTck };
+}
+
+module.exports = { clkTck, cpuMs, cpuMsOf, systemCpuMs, memKb, descendants, pidsByComm, RssPoller };

@@ -1,5 +1,6 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { Env, GatewayError, GatewayErrorCode, Logger } from '@tollgate/common';
 import { ValidationError } from 'class-validator';
 import { AdminModule } from './admin/admin.module';
@@ -14,7 +15,13 @@ export class GatewayModule {
   static forRoot(env: Env, logger: Logger): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [InfrastructureModule.forRoot(env, logger), AdminModule, ProxyModule],
+      imports: [
+        InfrastructureModule.forRoot(env, logger),
+        // Admin API requests per client IP and minute; guards a wrong admin key against brute force.
+        ThrottlerModule.forRoot({ throttlers: [{ name: 'admin', ttl: 60_000, limit: env.adminRateLimitPerMinute }] }),
+        AdminModule,
+        ProxyModule,
+      ],
       controllers: [HealthController],
       providers: [
         { provide: APP_GUARD, useClass: SurfaceGuard },

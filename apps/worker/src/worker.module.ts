@@ -3,7 +3,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { CommonModule, Env, Logger } from '@tollgate/common';
 import { createDataSourceOptions } from '@tollgate/database';
 import { QueueName } from '@tollgate/queue';
+import { LimitsModule, RedisLimitStore } from '@tollgate/limits';
 import { ReportingModule } from '@tollgate/reporting';
+import Redis from 'ioredis';
 import { RequestEventsProcessor } from './processors/request-events.processor';
 
 /** One processor per queue; WORKER_QUEUES picks which this process consumes (empty: all). */
@@ -25,6 +27,8 @@ export class WorkerModule {
         CommonModule.forRoot(env, logger),
         TypeOrmModule.forRoot({ ...createDataSourceOptions(env.databaseUrl!), autoLoadEntities: true }),
         ReportingModule,
+        // Settling is not on a request path: a normal connection that waits out short outages.
+        LimitsModule.forRoot({ useFactory: () => new RedisLimitStore(new Redis(env.redisUrl!, { connectionName: 'tollgate-worker-limits' })) }),
       ],
       providers: queues.map((queue) => PROCESSORS[queue]),
     };

@@ -5,6 +5,7 @@
 export enum ConfigEntity {
   Key = 'key',
   ProviderSetting = 'provider-setting',
+  User = 'user',
 }
 
 export interface ConfigChange {

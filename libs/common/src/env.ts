@@ -29,6 +29,10 @@ export interface Env {
   eventBatchSize: number;
   eventFlushIntervalMs: number;
   openaiBaseUrl: string;
+  /** Output tokens a budget reservation assumes when a request sets no max_tokens. */
+  budgetDefaultMaxTokens: number;
+  /** Admin API requests allowed per client IP per minute (brute-force protection). */
+  adminRateLimitPerMinute: number;
   standaloneDataDir: string;
 }
 
@@ -137,6 +141,8 @@ export function loadEnv(source: Source = process.env): Env {
     eventBatchSize: int('EVENT_BATCH_SIZE', 200, 1, 10_000),
     eventFlushIntervalMs: int('EVENT_FLUSH_INTERVAL_MS', 50, 1, 60_000),
     openaiBaseUrl: url('OPENAI_BASE_URL', ['https:', 'http:']) ?? 'https://api.openai.com/v1',
+    budgetDefaultMaxTokens: int('BUDGET_DEFAULT_MAX_TOKENS', 4096, 1, 10_000_000),
+    adminRateLimitPerMinute: int('ADMIN_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
     standaloneDataDir: read('STANDALONE_DATA_DIR') ?? '.tollgate',
   };
   if (problems.length > 0) throw new EnvValidationError(problems);

@@ -11,6 +11,14 @@ export enum GatewayErrorCode {
   NotFound = 'not_found',
   Conflict = 'conflict',
   ProviderNotConfigured = 'provider_not_configured',
+  PathNotAllowed = 'path_not_allowed',
+  ModelNotAllowed = 'model_not_allowed',
+  ModelNotPriced = 'model_not_priced',
+  UserBlocked = 'user_blocked',
+  RateLimitExceeded = 'rate_limit_exceeded',
+  CostLimitExceeded = 'cost_limit_exceeded',
+  LimitsUnavailable = 'limits_unavailable',
+  UpstreamAuth = 'upstream_auth_error',
   UpstreamUnreachable = 'upstream_unreachable',
   UpstreamTimeout = 'upstream_timeout',
   Internal = 'internal_error',
@@ -32,6 +40,15 @@ export const GATEWAY_ERROR_SPECS: Record<GatewayErrorCode, CodeSpec> = {
   [GatewayErrorCode.NotFound]: { status: 404, type: 'invalid_request_error' },
   [GatewayErrorCode.Conflict]: { status: 409, type: 'invalid_request_error' },
   [GatewayErrorCode.ProviderNotConfigured]: { status: 400, type: 'invalid_request_error' },
+  [GatewayErrorCode.PathNotAllowed]: { status: 403, type: 'permission_error' },
+  [GatewayErrorCode.ModelNotAllowed]: { status: 403, type: 'permission_error' },
+  [GatewayErrorCode.ModelNotPriced]: { status: 400, type: 'invalid_request_error' },
+  [GatewayErrorCode.UserBlocked]: { status: 403, type: 'permission_error' },
+  // OpenAI's own rate-limit errors use type "requests".
+  [GatewayErrorCode.RateLimitExceeded]: { status: 429, type: 'requests' },
+  [GatewayErrorCode.CostLimitExceeded]: { status: 429, type: 'insufficient_quota' },
+  [GatewayErrorCode.LimitsUnavailable]: { status: 503, type: 'api_error' },
+  [GatewayErrorCode.UpstreamAuth]: { status: 502, type: 'api_error' },
   [GatewayErrorCode.UpstreamUnreachable]: { status: 502, type: 'api_error' },
   [GatewayErrorCode.UpstreamTimeout]: { status: 504, type: 'api_error' },
   [GatewayErrorCode.Internal]: { status: 500, type: 'api_error' },
@@ -42,6 +59,8 @@ export class GatewayError extends Error {
     readonly code: GatewayErrorCode,
     message: string,
     readonly param: string | null = null,
+    /** Response headers that belong with this error (retry-after, x-should-retry). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'GatewayError';

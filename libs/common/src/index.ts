@@ -10,3 +10,5 @@ export { parseDurationSeconds, toUnixSeconds } from './duration';
 export { LOGGER, Logger, PinoNestLogger, REDACTED_LOG_PATHS, createLogger } from './logger';
 export { CommonModule } from './common.module';
 export { CONFIG_CHANGES, ConfigChange, ConfigChangeNotifier, ConfigEntity } from './config-changes';
+export { LimitFields, LimitFieldsInput, applyLimitFields } from './limit-fields';
+export { isUuid } from './uuid';

@@ -2,11 +2,12 @@ import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { ConfigChange, ConfigEntity, ENV, Env, LOGGER, Logger } from '@tollgate/common';
 import { KeysService } from '@tollgate/keys';
 import { ProviderSettingsService, ResolvedProviderSetting } from '@tollgate/provider-settings';
+import { UsersService } from '@tollgate/users';
 import { CONFIG_CHANGE_BUS, ConfigChangeBus } from './config-change-bus';
-import { KeyRecord, toKeyRecord } from './key-record';
+import { KeyRecord, UserRecord, toKeyRecord, toUserRecord } from './key-record';
 
 /**
- * The gateway's in-memory copy of keys and provider settings. The proxy reads it on every
+ * The gateway's in-memory copy of keys, users and provider settings. The proxy reads it on every
  * request and never queries the database; admin writes reach it through the change bus, and
  * a periodic full resync repairs anything a lost message left stale.
  */
@@ -15,6 +16,8 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
   private keysByHash = new Map<string, KeyRecord>();
   private hashByKeyId = new Map<string, string>();
   private settings = new Map<string, ResolvedProviderSetting>();
+  private usersByUserId = new Map<string, UserRecord>();
+  private userIdById = new Map<string, string>();
   /** Reloads run one at a time, in arrival order, so an older read never overwrites a newer one. */
   private queue: Promise<void> = Promise.resolve();
   private resyncTimer: NodeJS.Timeout | null = null;
@@ -24,6 +27,7 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
   constructor(
     private readonly keys: KeysService,
     private readonly providerSettings: ProviderSettingsService,
+    private readonly users: UsersService,
     @Inject(CONFIG_CHANGE_BUS) private readonly bus: ConfigChangeBus,
     @Inject(ENV) private readonly env: Env,
     @Inject(LOGGER) logger: Logger,
@@ -54,10 +58,15 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
     return this.settings.get(id) ?? null;
   }
 
+  /** By the client's own user id (the OpenAI `user` field or x-user-id). */
+  getUser(userId: string): UserRecord | null {
+    return this.usersByUserId.get(userId) ?? null;
+  }
+
   /** Reloads everything; runs at start, on a timer and after the bus reconnects. */
   resync(): Promise<void> {
     return this.enqueue(async () => {
-      const [keys, settings] = await Promise.all([this.keys.loadAll(), this.providerSettings.loadResolved()]);
+      const [keys, settings, users] = await Promise.all([this.keys.loadAll(), this.providerSettings.loadResolved(), this.users.loadAll()]);
       const keysByHash = new Map<string, KeyRecord>();
       const hashByKeyId = new Map<string, string>();
       for (const key of keys) {
@@ -67,6 +76,8 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
       this.keysByHash = keysByHash;
       this.hashByKeyId = hashByKeyId;
       this.settings = new Map(settings.map((setting) => [setting.id, setting]));
+      this.usersByUserId = new Map(users.map((user) => [user.userId, toUserRecord(user)]));
+      this.userIdById = new Map(users.map((user) => [user.id, user.userId]));
       this.lastSyncedAt = Date.now();
     });
   }
@@ -82,6 +93,18 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
           this.hashByKeyId.set(key.keyId, key.keyHash);
         } else {
           this.hashByKeyId.delete(change.id);
+        }
+        return;
+      }
+      case ConfigEntity.User: {
+        const user = await this.users.getById(change.id);
+        const previousUserId = this.userIdById.get(change.id);
+        if (previousUserId) this.usersByUserId.delete(previousUserId);
+        if (user) {
+          this.usersByUserId.set(user.userId, toUserRecord(user));
+          this.userIdById.set(user.id, user.userId);
+        } else {
+          this.userIdById.delete(change.id);
         }
         return;
       }

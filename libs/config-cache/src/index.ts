@@ -6,5 +6,5 @@ export {
   RedisConfigChangeBus,
 } from './config-change-bus';
 export { ConfigSnapshotService } from './config-snapshot.service';
-export { KeyRecord, toKeyRecord } from './key-record';
+export { KeyRecord, UserRecord, toKeyRecord, toUserRecord } from './key-record';
 export { ConfigCacheModule } from './config-cache.module';

@@ -1,4 +1,5 @@
 import { AllowedPath, ApiKeyEntity } from '@tollgate/keys';
+import { UserEntity } from '@tollgate/users';
 
 /** The proxy's view of a key: plain data, derived once per change, read on every request. */
 export interface KeyRecord {
@@ -36,6 +37,41 @@ export function toKeyRecord(entity: ApiKeyEntity): KeyRecord {
     shouldLogRequest: entity.shouldLogRequest,
     shouldLogResponse: entity.shouldLogResponse,
     rotationEnabled: entity.rotationEnabled,
+    costLimitInUsd: entity.costLimitInUsd,
+    costLimitInUsdOverTime: entity.costLimitInUsdOverTime,
+    costLimitInUsdUnit: entity.costLimitInUsdUnit,
+    rateLimitOverTime: entity.rateLimitOverTime,
+    rateLimitUnit: entity.rateLimitUnit,
+  };
+}
+
+/** The proxy's view of a user (by the client's user id). */
+export interface UserRecord {
+  id: string;
+  userId: string;
+  keyIds: string[];
+  revoked: boolean;
+  revokedReason: string | null;
+  expiresAt: number | null;
+  allowedPaths: Array<{ path: string; method: string }>;
+  allowedModels: string[];
+  costLimitInUsd: number | null;
+  costLimitInUsdOverTime: number | null;
+  costLimitInUsdUnit: string | null;
+  rateLimitOverTime: number | null;
+  rateLimitUnit: string | null;
+}
+
+export function toUserRecord(entity: UserEntity): UserRecord {
+  return {
+    id: entity.id,
+    userId: entity.userId,
+    keyIds: entity.keyIds,
+    revoked: entity.revoked,
+    revokedReason: entity.revokedReason,
+    expiresAt: entity.expiresAt ? entity.expiresAt.getTime() : null,
+    allowedPaths: entity.allowedPaths,
+    allowedModels: entity.allowedModels,
     costLimitInUsd: entity.costLimitInUsd,
     costLimitInUsdOverTime: entity.costLimitInUsdOverTime,
     costLimitInUsdUnit: entity.costLimitInUsdUnit,

@@ -6,23 +6,17 @@ import {
   ConfigEntity,
   GatewayError,
   GatewayErrorCode,
-  parseDurationSeconds,
+  LimitFieldsInput,
+  applyLimitFields,
+  isUuid,
 } from '@tollgate/common';
 import { ProviderSettingsService } from '@tollgate/provider-settings';
 import { Brackets, In, QueryFailedError, Repository } from 'typeorm';
-import { AllowedPath, ApiKeyEntity } from './api-key.entity';
+import { ApiKeyEntity } from './api-key.entity';
 import { hashApiKey } from './key-hash';
 
 /** Fields an admin may set; server-owned fields (id, hash, spend, timestamps) are absent. */
-export interface KeyLimits {
-  tags?: string[];
-  costLimitInUsd?: number;
-  costLimitInUsdOverTime?: number;
-  costLimitInUsdUnit?: string;
-  rateLimitOverTime?: number;
-  rateLimitUnit?: string;
-  ttl?: string;
-  allowedPaths?: AllowedPath[];
+export interface KeyLimits extends LimitFieldsInput {
   settingIds?: string[];
   /** Deprecated by the reference in favour of settingIds; merged into it. */
   settingId?: string;
@@ -176,39 +170,17 @@ export class KeysService {
 }
 
 function applyLimits(entity: ApiKeyEntity, input: KeyLimits, now: Date): void {
-  if (input.tags !== undefined) entity.tags = input.tags;
-  if (input.costLimitInUsd !== undefined) entity.costLimitInUsd = input.costLimitInUsd;
-  if (input.costLimitInUsdOverTime !== undefined) entity.costLimitInUsdOverTime = input.costLimitInUsdOverTime;
-  if (input.costLimitInUsdUnit !== undefined) entity.costLimitInUsdUnit = input.costLimitInUsdUnit;
-  if (input.rateLimitOverTime !== undefined) entity.rateLimitOverTime = input.rateLimitOverTime;
-  if (input.rateLimitUnit !== undefined) entity.rateLimitUnit = input.rateLimitUnit;
-  if (input.allowedPaths !== undefined) entity.allowedPaths = input.allowedPaths;
+  applyLimitFields(entity, input, now);
   if (input.shouldLogRequest !== undefined) entity.shouldLogRequest = input.shouldLogRequest;
   if (input.shouldLogResponse !== undefined) entity.shouldLogResponse = input.shouldLogResponse;
   if (input.rotationEnabled !== undefined) entity.rotationEnabled = input.rotationEnabled;
   if (input.policyId !== undefined) entity.policyId = input.policyId;
-  if (input.ttl !== undefined) {
-    const seconds = parseDurationSeconds(input.ttl);
-    if (seconds === null) throw new GatewayError(GatewayErrorCode.InvalidRequest, 'ttl must look like "30s", "15m", "24h" or "2d"', 'ttl');
-    entity.ttl = input.ttl;
-    entity.expiresAt = new Date(now.getTime() + seconds * 1000);
-  }
-  if ((entity.costLimitInUsdUnit === null || entity.costLimitInUsdUnit === undefined) !== (entity.costLimitInUsdOverTime === null || entity.costLimitInUsdOverTime === undefined)) {
-    throw new GatewayError(GatewayErrorCode.InvalidRequest, 'costLimitInUsdOverTime and costLimitInUsdUnit go together', 'costLimitInUsdOverTime');
-  }
-  if ((entity.rateLimitUnit === null || entity.rateLimitUnit === undefined) !== (entity.rateLimitOverTime === null || entity.rateLimitOverTime === undefined)) {
-    throw new GatewayError(GatewayErrorCode.InvalidRequest, 'rateLimitOverTime and rateLimitUnit go together', 'rateLimitOverTime');
-  }
 }
 
 function mergeSettingIds(settingIds: string[] | undefined, settingId: string | undefined): string[] {
   return [...new Set([...(settingIds ?? []), ...(settingId ? [settingId] : [])])];
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
 
 /** `IN ()` is a syntax error; a filter that matches nothing must still be valid SQL. */
 function padEmpty(ids: string[]): string[] {

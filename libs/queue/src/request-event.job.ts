@@ -27,6 +27,8 @@ export interface RequestEventData {
   estimationInput: { prompt: string; completion: string } | null;
   request: string | null;
   response: string | null;
+  /** The budget reservation made at admission ("<id>:<nano-USD>"), settled by the worker. */
+  reservationMember: string | null;
 }
 
 /** Every job on every queue: a discriminated union, so a handler switch is checked exhaustively. */

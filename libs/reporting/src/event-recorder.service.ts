@@ -22,10 +22,16 @@ export class EventRecorderService {
     this.calculator = new CostCalculator((provider, model) => this.prices.lookup(provider, model));
   }
 
-  async record(events: RequestEventData[]): Promise<number> {
-    if (events.length === 0) return 0;
+  /** Prices a batch (tokens estimated where the provider reported none). */
+  async price(events: RequestEventData[]): Promise<EventEntity[]> {
+    if (events.length === 0) return [];
     await this.prices.refresh();
-    const rows = dedupeById(events).map((event) => this.toRow(event));
+    return dedupeById(events).map((event) => this.toRow(event));
+  }
+
+  /** Inserts priced events not stored yet and adds their cost to their keys' spend; returns how many were new. */
+  async persist(rows: EventEntity[]): Promise<number> {
+    if (rows.length === 0) return 0;
     return this.dataSource.transaction(async (manager) => {
       const { sql, params } = toInsertSql(rows);
       const newRows = (await manager.query(sql, params)) as Array<{ key_id: string | null; cost_in_usd: string | null }>;

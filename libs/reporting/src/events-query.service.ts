@@ -26,6 +26,15 @@ export class EventsQueryService {
     return builder.getMany();
   }
 
+  /** Distinct non-null values of a column over a key's events, sorted. */
+  async distinctForKey(column: 'user_id' | 'custom_id', keyId: string): Promise<string[]> {
+    const rows: Array<{ value: string }> = await this.repository.query(
+      `SELECT DISTINCT ${column} AS value FROM events WHERE key_id::text = $1 AND ${column} IS NOT NULL ORDER BY value`,
+      [keyId],
+    );
+    return rows.map((row) => row.value);
+  }
+
   async getById(id: string): Promise<EventEntity | null> {
     return this.repository.findOneBy({ id });
   }

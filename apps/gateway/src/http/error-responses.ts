@@ -62,6 +62,8 @@ function codeForStatus(status: number): GatewayErrorCode {
       return GatewayErrorCode.PayloadTooLarge;
     case HttpStatus.UNSUPPORTED_MEDIA_TYPE:
       return GatewayErrorCode.UnsupportedMediaType;
+    case HttpStatus.TOO_MANY_REQUESTS:
+      return GatewayErrorCode.RateLimitExceeded;
     default:
       return status >= 400 && status < 500 ? GatewayErrorCode.InvalidRequest : GatewayErrorCode.Internal;
   }
@@ -87,6 +89,14 @@ const ADMIN_TITLES: Record<GatewayErrorCode, string> = {
   [GatewayErrorCode.NotFound]: 'not found',
   [GatewayErrorCode.Conflict]: 'conflict',
   [GatewayErrorCode.ProviderNotConfigured]: 'bad request',
+  [GatewayErrorCode.PathNotAllowed]: 'forbidden',
+  [GatewayErrorCode.ModelNotAllowed]: 'forbidden',
+  [GatewayErrorCode.ModelNotPriced]: 'bad request',
+  [GatewayErrorCode.UserBlocked]: 'forbidden',
+  [GatewayErrorCode.RateLimitExceeded]: 'too many requests',
+  [GatewayErrorCode.CostLimitExceeded]: 'too many requests',
+  [GatewayErrorCode.LimitsUnavailable]: 'service unavailable',
+  [GatewayErrorCode.UpstreamAuth]: 'bad gateway',
   [GatewayErrorCode.UpstreamUnreachable]: 'bad gateway',
   [GatewayErrorCode.UpstreamTimeout]: 'gateway timeout',
   [GatewayErrorCode.Internal]: 'internal server error',

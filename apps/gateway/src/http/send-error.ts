@@ -18,7 +18,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, thrown: 
     return;
   }
   const body = surfaceOf(request.raw) === Surface.Admin ? toAdminProblem(error, pathOf(request.url)) : toProxyError(error);
-  void reply.status(error.status).header('content-type', 'application/json; charset=utf-8').send(body);
+  void reply.status(error.status).headers(error.headers).header('content-type', 'application/json; charset=utf-8').send(body);
 }
 
 export function pathOf(url: string): string {

@@ -1,7 +1,8 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger, toOpenAIErrorBody } from '@tollgate/common';
-import { ConfigSnapshotService, KeyRecord } from '@tollgate/config-cache';
-import { ProviderId, ResolvedProviderSetting } from '@tollgate/provider-settings';
+import { KeyRecord } from '@tollgate/config-cache';
+import { rateLimitHeaders } from '@tollgate/limits';
+import { ProviderId } from '@tollgate/provider-settings';
 import {
   OpenAIStreamObserver,
   TokenUsage,
@@ -17,7 +18,10 @@ import { promptTextOf } from '@tollgate/reporting';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { pathOf } from '../http/send-error';
+import { AccessPolicy } from './access-policy';
+import { AdmissionService } from './admission.service';
 import { ProxyOperation, validateProxyBody } from './proxy-body';
+import { ResolvedRoute, RouteResolver } from './route-resolver';
 import { relaySse } from './sse-relay';
 import { isEventStream, relayedHeaders, toClientErrorBody } from './upstream-response';
 
@@ -41,6 +45,8 @@ interface Outcome {
   response: string | null;
   stream: boolean;
   settingId: string | null;
+  userId: string | null;
+  reservationMember: string | null;
   /** The SSE relay wrote the response itself, so Fastify's access log never sees it. */
   hijacked: boolean;
 }
@@ -58,7 +64,9 @@ export class ProxyService implements OnApplicationShutdown {
   private readonly logger: Logger;
 
   constructor(
-    private readonly snapshot: ConfigSnapshotService,
+    private readonly routes: RouteResolver,
+    private readonly access: AccessPolicy,
+    private readonly admission: AdmissionService,
     @Inject(EVENT_SINK) private readonly events: EventSink,
     @Inject(ENV) private readonly env: Env,
     @Inject(LOGGER) logger: Logger,
@@ -89,20 +97,35 @@ export class ProxyService implements OnApplicationShutdown {
       response: null,
       stream: false,
       settingId: null,
+      userId: userIdOf(call.request.headers, body),
+      reservationMember: null,
       hijacked: false,
     };
     try {
       const validBody = validateProxyBody(call.operation, body);
-      const setting = this.selectSetting(key, ProviderId.OpenAI);
-      outcome.settingId = setting.id;
-      await this.forward(call, key, setting, validBody, outcome);
+      const route = this.routes.resolve(key, ProviderId.OpenAI, outcome.model);
+      outcome.settingId = route.setting.id;
+      const user = this.access.check({ key, method: call.request.method, path: call.request.url, userId: outcome.userId, route: isModelBound(call.operation) ? route : null });
+      const admission = await this.admission.admit({
+        requestId: call.request.id,
+        key,
+        user,
+        route: isModelBound(call.operation) ? route : null,
+        body: validBody,
+        generates: call.operation === ProxyOperation.ChatCompletions,
+      });
+      if (admission) {
+        outcome.reservationMember = admission.reservationMember;
+        if (admission.rate) call.reply.headers(rateLimitHeaders(admission.rate));
+      }
+      await this.forward(call, key, route, validBody, outcome);
     } catch (thrown) {
       const error = toUpstreamError(thrown);
       outcome.status = error.status;
       outcome.errorCode = error.code;
       if (error.code === GatewayErrorCode.Internal) this.logger.error({ err: thrown, reqId: call.request.id }, 'proxy failure');
       if (!call.reply.sent) {
-        void call.reply.status(error.status).header('content-type', 'application/json').send(toOpenAIErrorBody(error));
+        void call.reply.status(error.status).headers(error.headers).header('content-type', 'application/json').send(toOpenAIErrorBody(error));
       }
     } finally {
       const latencyMs = performance.now() - started;
@@ -119,11 +142,12 @@ export class ProxyService implements OnApplicationShutdown {
   private async forward(
     call: ProxyCall,
     key: KeyRecord,
-    setting: ResolvedProviderSetting,
+    route: ResolvedRoute,
     body: Record<string, unknown>,
     outcome: Outcome,
   ): Promise<void> {
     const { request, reply } = call;
+    const setting = route.setting;
     const hasBody = request.method !== 'GET';
     let upstreamBody = body;
     let clientWantsUsage = false;
@@ -151,6 +175,8 @@ export class ProxyService implements OnApplicationShutdown {
       const observer = new OpenAIStreamObserver(clientWantsUsage);
       reply.hijack();
       reply.raw.writeHead(200, {
+        // Headers set earlier on the reply (rate limits, request id) go out with the stream.
+        ...(reply.getHeaders() as Record<string, string>),
         ...relayedHeaders(upstream.headers),
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache',
@@ -187,15 +213,6 @@ export class ProxyService implements OnApplicationShutdown {
     void reply.status(upstream.statusCode).headers(headers).send(responseBody);
   }
 
-  /** The key's first setting for the provider; rotation across several arrives with limits. */
-  private selectSetting(key: KeyRecord, provider: ProviderId): ResolvedProviderSetting {
-    for (const id of key.settingIds) {
-      const setting = this.snapshot.getSetting(id);
-      if (setting && setting.provider === provider) return setting;
-    }
-    throw new GatewayError(GatewayErrorCode.ProviderNotConfigured, `This key has no ${provider} provider setting.`);
-  }
-
   private toEvent(
     call: ProxyCall,
     key: KeyRecord,
@@ -220,14 +237,25 @@ export class ProxyService implements OnApplicationShutdown {
       stream: outcome.stream,
       latencyMs,
       customId: headerValue(headers['x-custom-event-id']),
-      userId: headerValue(headers['x-user-id']) ?? (typeof body?.user === 'string' ? body.user : null),
+      userId: outcome.userId,
       errorCode: outcome.errorCode,
       usage: outcome.usage,
       estimationInput: estimate ? { prompt: promptTextOf(body), completion: outcome.completionText ?? '' } : null,
       request: key.shouldLogRequest && body ? JSON.stringify(body).slice(0, MAX_LOGGED_BODY_CHARS) : null,
       response: outcome.response,
+      reservationMember: outcome.reservationMember,
     };
   }
+}
+
+/** Operations that name a model (and so are subject to model allow-lists and budgets). */
+function isModelBound(operation: ProxyOperation): boolean {
+  return operation !== ProxyOperation.ListModels && operation !== ProxyOperation.RetrieveModel;
+}
+
+/** The request's user: the x-user-id header, else the OpenAI `user` body field. */
+function userIdOf(headers: FastifyRequest['headers'], body: Record<string, unknown> | undefined): string | null {
+  return headerValue(headers['x-user-id']) ?? (typeof body?.user === 'string' && body.user !== '' ? body.user.slice(0, 256) : null);
 }
 
 function isTokenBilled(operation: ProxyOperation): boolean {

@@ -5,7 +5,8 @@ import { CONFIG_CHANGE_BUS, LocalConfigChangeBus, RedisConfigChangeBus } from '@
 import { createDataSourceOptions } from '@tollgate/database';
 import { BatchingEventSink, EVENT_SINK, EventSink, QueueName, bullmqEventDelivery } from '@tollgate/queue';
 import { bullmqConnectionOptions, createRequestPathRedis, createSubscriberRedis } from '@tollgate/redis';
-import { EventRecorderService, ReportingModule } from '@tollgate/reporting';
+import { EventSettlementService, LimitsModule, MemoryLimitStore, RedisLimitStore } from '@tollgate/limits';
+import { ReportingModule } from '@tollgate/reporting';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { REQUEST_REDIS } from './tokens';
@@ -44,6 +45,10 @@ export class InfrastructureModule {
         CommonModule.forRoot(env, logger),
         TypeOrmModule.forRoot({ ...createDataSourceOptions(env.databaseUrl!), autoLoadEntities: true }),
         ReportingModule,
+        LimitsModule.forRoot({
+          // The request-path connection: tight timeouts, so a Redis outage fails closed fast.
+          useFactory: () => (production ? new RedisLimitStore(createRequestPathRedis(env.redisUrl!, 'tollgate-limits')) : new MemoryLimitStore()),
+        }),
       ],
       providers: [
         {
@@ -68,9 +73,9 @@ export class InfrastructureModule {
         },
         {
           provide: EVENT_SINK,
-          inject: [EVENTS_QUEUE, EventRecorderService, LOGGER],
-          useFactory: (queue: Queue | null, recorder: EventRecorderService, log: Logger) => {
-            const deliver = queue ? bullmqEventDelivery(queue) : async (events: Parameters<EventRecorderService['record']>[0]) => void (await recorder.record(events));
+          inject: [EVENTS_QUEUE, EventSettlementService, LOGGER],
+          useFactory: (queue: Queue | null, settlement: EventSettlementService, log: Logger) => {
+            const deliver = queue ? bullmqEventDelivery(queue) : (events: Parameters<EventSettlementService['record']>[0]) => settlement.record(events);
             return new BatchingEventSink(
               deliver,
               { maxBatch: env.eventBatchSize, flushIntervalMs: env.eventFlushIntervalMs, maxBuffered: 100_000 },
@@ -80,7 +85,7 @@ export class InfrastructureModule {
         },
         InfrastructureLifecycle,
       ],
-      exports: [REQUEST_REDIS, CONFIG_CHANGE_BUS, CONFIG_CHANGES, EVENT_SINK, EVENTS_QUEUE, ReportingModule],
+      exports: [REQUEST_REDIS, CONFIG_CHANGE_BUS, CONFIG_CHANGES, EVENT_SINK, EVENTS_QUEUE, ReportingModule, LimitsModule],
     };
   }
 }

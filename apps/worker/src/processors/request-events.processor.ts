@@ -2,12 +2,12 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { ENV, Env, LOGGER, Logger } from '@tollgate/common';
 import { JobName, JobPayload, QueueName, RequestEventData } from '@tollgate/queue';
 import { bullmqConnectionOptions } from '@tollgate/redis';
-import { EventRecorderService } from '@tollgate/reporting';
+import { EventSettlementService } from '@tollgate/limits';
 import { Job, Worker } from 'bullmq';
 import { BatchCollector } from './batch-collector';
 
 /**
- * Consumes the request-events queue: prices each event and persists it, in batches. A failed
+ * Consumes the request-events queue: prices, settles and persists events, in batches. A failed
  * batch fails its jobs, and BullMQ retries them with backoff; inserts are idempotent on the
  * request id, so a retry never double-counts.
  */
@@ -18,12 +18,12 @@ export class RequestEventsProcessor implements OnApplicationBootstrap, OnApplica
   private readonly logger: Logger;
 
   constructor(
-    private readonly recorder: EventRecorderService,
+    private readonly settlement: EventSettlementService,
     @Inject(ENV) private readonly env: Env,
     @Inject(LOGGER) logger: Logger,
   ) {
     this.logger = logger.child({ context: 'RequestEventsProcessor' });
-    this.batches = new BatchCollector(async (events) => void (await this.recorder.record(events)), env.eventBatchSize, env.eventFlushIntervalMs);
+    this.batches = new BatchCollector((events) => this.settlement.record(events), env.eventBatchSize, env.eventFlushIntervalMs);
   }
 
   onApplicationBootstrap(): void {

@@ -1,46 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsNotEmpty,
-  IsNumber,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Matches,
-  MaxLength,
-  Min,
-  MinLength,
-  ValidateNested,
-} from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength, Min, MinLength } from 'class-validator';
+import { LimitFieldsRequest } from '../common/limit-fields.request';
 
-const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+export { PathConfigDto } from '../common/limit-fields.request';
 
-export class PathConfigDto {
-  @ApiProperty({ description: 'Allowed path.', example: '/api/providers/openai/v1/chat/completions' })
-  @IsString()
-  @Matches(/^\//, { message: 'path must start with /' })
-  @MaxLength(1024)
-  path: string;
-
-  @ApiProperty({ description: 'HTTP method.', enum: HTTP_METHODS, example: 'POST' })
-  @IsIn(HTTP_METHODS)
-  method: string;
-}
-
-/** Limits shared by create and update. */
-class KeyLimitsRequest {
-  @ApiPropertyOptional({ type: [String], description: 'Identifiers associated with the key.', example: ['org-tag-12345'] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @IsString({ each: true })
-  tags?: string[];
-
+/** Key fields shared by create and update. */
+class KeyLimitsRequest extends LimitFieldsRequest {
   @ApiPropertyOptional({ description: 'Deprecated: use settingIds.', deprecated: true, format: 'uuid' })
   @IsOptional()
   @IsUUID()
@@ -51,47 +16,6 @@ class KeyLimitsRequest {
   @IsArray()
   @IsUUID('all', { each: true })
   settingIds?: string[];
-
-  @ApiPropertyOptional({ description: 'Total (lifetime) spend limit in USD.', example: 5.5, minimum: 0 })
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  costLimitInUsd?: number;
-
-  @ApiPropertyOptional({ description: 'Spend limit in USD per costLimitInUsdUnit. Requires costLimitInUsdUnit.', example: 2, minimum: 0 })
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  costLimitInUsdOverTime?: number;
-
-  @ApiPropertyOptional({ description: 'Time unit for costLimitInUsdOverTime (UTC windows).', enum: ['m', 'h', 'd', 'mo'] })
-  @IsOptional()
-  @IsIn(['m', 'h', 'd', 'mo'])
-  costLimitInUsdUnit?: string;
-
-  @ApiPropertyOptional({ description: 'Requests allowed per rateLimitUnit. Requires rateLimitUnit.', example: 2, minimum: 1 })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  rateLimitOverTime?: number;
-
-  @ApiPropertyOptional({ description: 'Time unit for rateLimitOverTime.', enum: ['s', 'm', 'h', 'd'] })
-  @IsOptional()
-  @IsIn(['s', 'm', 'h', 'd'])
-  rateLimitUnit?: string;
-
-  @ApiPropertyOptional({ description: 'Time to live from now, e.g. "30s", "15m", "24h", "2d".', example: '24h' })
-  @IsOptional()
-  @IsString()
-  @Matches(/^(\d+[smhd])+$/, { message: 'ttl must look like "30s", "15m", "24h" or "2d"' })
-  ttl?: string;
-
-  @ApiPropertyOptional({ type: [PathConfigDto], description: 'Paths the key may call; empty means all.' })
-  @IsOptional()
-  @IsArray()
-  @ValidateNested({ each: true })
-  @Type(() => PathConfigDto)
-  allowedPaths?: PathConfigDto[];
 
   @ApiPropertyOptional({ description: 'Store request bodies on events.', default: false })
   @IsOptional()

@@ -1,5 +1,6 @@
 import { Body, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
+import { isUuid } from '@tollgate/common';
 import { ProviderSettingsService } from '@tollgate/provider-settings';
 import { AdminController } from '../common/admin-controller.decorator';
 import { splitQueryList } from '../common/query-list';
@@ -47,6 +48,3 @@ function definedFields(setting: SettingDto): Record<string, string> {
   return Object.fromEntries(Object.entries(setting).filter(([, value]) => typeof value === 'string')) as Record<string, string>;
 }
 
-function isUuid(value: string): boolean {
-  return /^[0-9a-f-]{36}$/i.test(value);
-}

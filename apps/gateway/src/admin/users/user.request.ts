@@ -1,0 +1,56 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsArray, IsBoolean, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { LimitFieldsRequest } from '../common/limit-fields.request';
+
+/** User fields shared by create and update. */
+class UserFieldsRequest extends LimitFieldsRequest {
+  @ApiPropertyOptional({ type: [String], description: 'Keys this user may use; empty means any.', format: 'uuid' })
+  @IsOptional()
+  @IsArray()
+  @IsUUID('all', { each: true })
+  keyIds?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'Models this user may use; empty means any.', example: ['gpt-4o-mini'] })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  allowedModels?: string[];
+}
+
+export class CreateUserRequest extends UserFieldsRequest {
+  @ApiProperty({ description: 'Name of the user.', example: 'spike' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name: string;
+
+  @ApiPropertyOptional({
+    description: 'Client-defined user id: what requests send as the OpenAI `user` field or the x-user-id header. Generated when absent.',
+    example: 'student-42',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(256)
+  userId?: string;
+}
+
+export class UpdateUserRequest extends UserFieldsRequest {
+  @ApiPropertyOptional({ description: 'Name of the user.' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name?: string;
+
+  @ApiPropertyOptional({ description: 'Revoke (true) or restore (false) the user.' })
+  @IsOptional()
+  @IsBoolean()
+  revoked?: boolean;
+
+  @ApiPropertyOptional({ description: 'Why the user is revoked; shown to its callers.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  revokedReason?: string;
+}

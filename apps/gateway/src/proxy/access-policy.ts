@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import { GatewayError, GatewayErrorCode } from '@tollgate/common';
+import { ConfigSnapshotService, KeyRecord, UserRecord } from '@tollgate/config-cache';
+import { normalizePath } from './path-normalizer';
+import { ResolvedRoute } from './route-resolver';
+
+export interface AccessRequest {
+  key: KeyRecord;
+  method: string;
+  path: string;
+  /** The client's user id (OpenAI `user` field or x-user-id), if any. */
+  userId: string | null;
+  route: ResolvedRoute | null;
+}
+
+/**
+ * Who may call what, checked before any upstream call: the key's and the user's allowed paths,
+ * the setting's and the user's allowed models, and the user's own status.
+ */
+@Injectable()
+export class AccessPolicy {
+  constructor(private readonly snapshot: ConfigSnapshotService) {}
+
+  /** Returns the user's record when the request names a known user. */
+  check(request: AccessRequest): UserRecord | null {
+    const path = normalizePath(request.path);
+    assertPathAllowed(request.key.allowedPaths, path, request.method, 'key');
+    const user = request.userId ? this.snapshot.getUser(request.userId) : null;
+    if (user) {
+      if (user.revoked) throw new GatewayError(GatewayErrorCode.UserBlocked, `User ${user.userId} has been revoked${user.revokedReason ? `: ${user.revokedReason}` : '.'}`);
+      if (user.expiresAt !== null && user.expiresAt <= Date.now()) throw new GatewayError(GatewayErrorCode.UserBlocked, `User ${user.userId} has expired (its ttl has passed).`);
+      if (user.keyIds.length > 0 && !user.keyIds.includes(request.key.keyId)) {
+        throw new GatewayError(GatewayErrorCode.UserBlocked, `User ${user.userId} may not use this key.`);
+      }
+      assertPathAllowed(user.allowedPaths, path, request.method, 'user');
+    }
+    if (request.route) {
+      assertModelAllowed(request.route.setting.allowedModels, request.route.model, 'provider setting');
+      if (user) assertModelAllowed(user.allowedModels, request.route.model, 'user');
+    }
+    return user;
+  }
+}
+
+function assertPathAllowed(allowed: Array<{ path: string; method: string }>, path: string, method: string, owner: string): void {
+  if (allowed.length === 0) return;
+  const permitted = allowed.some((entry) => normalizePath(entry.path) === path && entry.method.toUpperCase() === method.toUpperCase());
+  if (!permitted) {
+    throw new GatewayError(GatewayErrorCode.PathNotAllowed, `This ${owner} may not call ${method.toUpperCase()} ${path}.`);
+  }
+}
+
+function assertModelAllowed(allowed: string[], model: string, owner: string): void {
+  if (allowed.length > 0 && !allowed.includes(model)) {
+    throw new GatewayError(GatewayErrorCode.ModelNotAllowed, `The model '${model}' is not allowed for this ${owner}.`, 'model');
+  }
+}

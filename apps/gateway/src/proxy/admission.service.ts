@@ -1,0 +1,92 @@
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger } from '@tollgate/common';
+import { KeyRecord, UserRecord } from '@tollgate/config-cache';
+import { Admission, LimitedScope, LimitsService, hasBudget, hasLimits, worstCaseCostUsd } from '@tollgate/limits';
+import { CostCalculator, ModelPricesService } from '@tollgate/reporting';
+import { ResolvedRoute } from './route-resolver';
+
+/** Price overrides change rarely; the gateway re-reads them in the background, never per request. */
+const PRICE_REFRESH_MS = 5_000;
+
+export interface AdmissionRequest {
+  requestId: string;
+  key: KeyRecord;
+  user: UserRecord | null;
+  route: ResolvedRoute | null;
+  body: Record<string, unknown>;
+  /** Whether the operation generates output tokens (chat) or only reads input (embeddings). */
+  generates: boolean;
+}
+
+/**
+ * Applies the key's and the user's rate limits and budgets. Requests of keys and users without
+ * limits skip it entirely, so they never wait on Redis.
+ */
+@Injectable()
+export class AdmissionService implements OnModuleInit, OnApplicationShutdown {
+  private readonly calculator: CostCalculator;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly limits: LimitsService,
+    private readonly prices: ModelPricesService,
+    @Inject(ENV) private readonly env: Env,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.calculator = new CostCalculator((provider, model) => this.prices.lookup(provider, model));
+    this.logger = logger.child({ context: 'Admission' });
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.refreshPrices();
+    this.timer = setInterval(() => void this.refreshPrices(), PRICE_REFRESH_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async admit(request: AdmissionRequest): Promise<Admission | null> {
+    const scopes = [toScope('key', request.key.keyId, request.key), request.user ? toScope('user', request.user.userId, request.user) : null].filter(
+      (scope): scope is LimitedScope => scope !== null && hasLimits(scope),
+    );
+    if (scopes.length === 0) return null;
+    let worstCaseUsd = 0;
+    if (scopes.some(hasBudget) && request.route) {
+      const cost = worstCaseCostUsd(this.calculator, {
+        provider: request.route.provider,
+        model: request.route.model,
+        body: request.body,
+        generates: request.generates,
+        defaultMaxTokens: this.env.budgetDefaultMaxTokens,
+      });
+      if (cost === null) {
+        throw new GatewayError(
+          GatewayErrorCode.ModelNotPriced,
+          `The model '${request.route.model}' has no known price, so this key's cost limit cannot be enforced. Ask an admin to set its price (PUT /api/model-prices).`,
+          'model',
+        );
+      }
+      worstCaseUsd = cost;
+    }
+    return this.limits.admit(request.requestId, scopes, worstCaseUsd);
+  }
+
+  private async refreshPrices(): Promise<void> {
+    await this.prices.refresh().catch((error: unknown) => this.logger.warn({ err: error }, 'price overrides not refreshed'));
+  }
+}
+
+function toScope(kind: 'key' | 'user', id: string, limits: Omit<LimitedScope, 'kind' | 'id'>): LimitedScope {
+  return {
+    kind,
+    id,
+    rateLimitOverTime: limits.rateLimitOverTime,
+    rateLimitUnit: limits.rateLimitUnit,
+    costLimitInUsd: limits.costLimitInUsd,
+    costLimitInUsdOverTime: limits.costLimitInUsdOverTime,
+    costLimitInUsdUnit: limits.costLimitInUsdUnit,
+  };
+}

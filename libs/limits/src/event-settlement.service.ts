@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import { RequestEventData } from '@tollgate/queue';
+import { EventRecorderService } from '@tollgate/reporting';
+import { LimitsService } from './limits.service';
+
+/**
+ * What happens to a finished request, in the worker (or in-process in standalone mode):
+ * price it, settle its budget reservation to the actual cost, persist it.
+ *
+ * Settling comes before persisting and is idempotent per request, so a batch that fails to
+ * persist is retried without counting its spend twice, and a crash between the two can
+ * over-count a request in Redis but never let it go uncounted.
+ */
+@Injectable()
+export class EventSettlementService {
+  constructor(
+    private readonly recorder: EventRecorderService,
+    private readonly limits: LimitsService,
+  ) {}
+
+  async record(events: RequestEventData[]): Promise<void> {
+    const rows = await this.recorder.price(events);
+    const reservations = new Map(events.map((event) => [event.id, event.reservationMember]));
+    await Promise.all(
+      rows.map((row) =>
+        this.limits.settle({
+          requestId: row.id,
+          keyId: row.keyId,
+          userId: row.userId,
+          createdAt: row.createdAt.getTime(),
+          reservationMember: reservations.get(row.id) ?? null,
+          costUsd: row.costInUsd,
+        }),
+      ),
+    );
+    await this.recorder.persist(rows);
+  }
+}

@@ -1,0 +1,38 @@
+import { BudgetUnit, budgetPeriod } from './limit-windows';
+
+export type ScopeKind = 'key' | 'user';
+
+/** Redis key names of the limit counters, under the deployment's prefix. */
+export class LimitKeys {
+  constructor(private readonly prefix: string) {}
+
+  get hydrated(): string {
+    return `${this.prefix}:limits:spend-hydrated`;
+  }
+
+  get hydrationLock(): string {
+    return `${this.prefix}:limits:spend-hydrating`;
+  }
+
+  rate(kind: ScopeKind, id: string, unit: string): string {
+    return `${this.prefix}:limits:rate:${kind}:${id}:${unit}`;
+  }
+
+  reservations(kind: ScopeKind, id: string): string {
+    return `${this.prefix}:limits:reserved:${kind}:${id}`;
+  }
+
+  lifetimeSpent(kind: ScopeKind, id: string): string {
+    return `${this.prefix}:limits:spent:${kind}:${id}:total`;
+  }
+
+  periodSpent(kind: ScopeKind, id: string, unit: BudgetUnit, atMs: number): { key: string; ttlSeconds: number } {
+    const period = budgetPeriod(unit, atMs);
+    // Kept an hour past the period's end, for requests settled just after it.
+    return { key: `${this.prefix}:limits:spent:${kind}:${id}:${unit}:${period.start}`, ttlSeconds: Math.max(1, period.end - Math.floor(atMs / 1000)) + 3_600 };
+  }
+
+  settled(requestId: string): string {
+    return `${this.prefix}:limits:settled:${requestId}`;
+  }
+}

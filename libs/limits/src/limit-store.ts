@@ -1,0 +1,63 @@
+export interface RateCheck {
+  /** Counter key without the window start, which the store appends from its own clock. */
+  counterBase: string;
+  limit: number;
+  windowSeconds: number;
+}
+
+export interface BudgetCheck {
+  /** Sorted set of outstanding reservations of the scope (shared by all its budgets). */
+  reservationsKey: string;
+  /** Settled spend counter (nano-USD) of the budget's period, or of all time. */
+  spentKey: string;
+  limitNano: number;
+}
+
+export interface AdmissionPlan {
+  hydratedKey: string;
+  rate: RateCheck[];
+  budgets: BudgetCheck[];
+  /** Identifies the reservation; the store appends ":<amountNano>". */
+  requestId: string;
+  amountNano: number;
+  reservationTtlMs: number;
+}
+
+export type AdmissionOutcome =
+  | { kind: 'admitted'; rate: { limit: number; remaining: number; resetSeconds: number } | null }
+  | { kind: 'rate-limited'; index: number; limit: number; resetSeconds: number }
+  | { kind: 'budget-exhausted'; index: number; limitNano: number; committedNano: number }
+  | { kind: 'needs-hydration' };
+
+export interface CounterIncrement {
+  key: string;
+  /** 0: never expires. */
+  ttlSeconds: number;
+}
+
+export interface SettlePlan {
+  markerKey: string;
+  markerTtlSeconds: number;
+  reservationKeys: string[];
+  /** The reservation's member ("<requestId>:<amountNano>"), or null when nothing was reserved. */
+  reservationMember: string | null;
+  actualNano: number;
+  counters: CounterIncrement[];
+}
+
+/**
+ * Where limit counters live: Redis in production (atomic Lua, shared by every replica), memory
+ * in standalone mode (one process). Both implement exactly the same admission semantics.
+ */
+export interface LimitStore {
+  admit(plan: AdmissionPlan): Promise<AdmissionOutcome>;
+  /** Returns false when this request was already settled. */
+  settle(plan: SettlePlan): Promise<boolean>;
+  /** Adds rebuilt spend to counters, then marks them hydrated. */
+  hydrate(increments: Array<CounterIncrement & { nano: number }>, hydratedKey: string): Promise<void>;
+  isHydrated(hydratedKey: string): Promise<boolean>;
+  tryLock(key: string, ttlMs: number): Promise<boolean>;
+  unlock(key: string): Promise<void>;
+}
+
+export const LIMIT_STORE = Symbol('LIMIT_STORE');

@@ -1,0 +1,253 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger } from '@tollgate/common';
+import { DataSource } from 'typeorm';
+import { LimitKeys, ScopeKind } from './limit-keys';
+import { AdmissionPlan, BudgetCheck, CounterIncrement, LIMIT_STORE, LimitStore, RateCheck } from './limit-store';
+import { BUDGET_UNITS, BudgetUnit, RATE_WINDOW_SECONDS, budgetPeriod, toNanoUsd } from './limit-windows';
+
+/** The limits of a key or a user, as the snapshot holds them. */
+export interface LimitedScope {
+  kind: ScopeKind;
+  id: string;
+  rateLimitOverTime: number | null;
+  rateLimitUnit: string | null;
+  costLimitInUsd: number | null;
+  costLimitInUsdOverTime: number | null;
+  costLimitInUsdUnit: string | null;
+}
+
+export interface Admission {
+  /** The tightest rate limit, for the x-ratelimit-* headers; null when no rate limit applies. */
+  rate: { limit: number; remaining: number; resetSeconds: number } | null;
+  /** The reservation to settle, when a budget applied. */
+  reservationMember: string | null;
+}
+
+export interface SettleInput {
+  requestId: string;
+  keyId: string | null;
+  userId: string | null;
+  createdAt: number;
+  reservationMember: string | null;
+  costUsd: number | null;
+}
+
+/** Longer than any upstream call may last; an unsettled reservation frees itself after it. */
+const RESERVATION_TTL_MS = 15 * 60_000;
+const SETTLED_MARKER_TTL_SECONDS = 6 * 3_600;
+
+export function hasBudget(scope: LimitedScope): boolean {
+  return scope.costLimitInUsd !== null || (scope.costLimitInUsdOverTime !== null && scope.costLimitInUsdUnit !== null);
+}
+
+export function hasLimits(scope: LimitedScope): boolean {
+  return hasBudget(scope) || (scope.rateLimitOverTime !== null && scope.rateLimitUnit !== null);
+}
+
+/**
+ * Rate limits and USD budgets that hold under concurrency and across replicas:
+ * - rate: fixed windows counted at admission, in one atomic script, on Redis's clock;
+ * - budgets: reserve the request's worst-case cost at admission, settle to the actual cost
+ *   when the worker prices the event (or release it after a timeout if it never is).
+ * Postgres stays the source of truth: after Redis loses its data, spend counters are rebuilt
+ * from it before any budgeted request is admitted again.
+ */
+@Injectable()
+export class LimitsService {
+  private readonly keys: LimitKeys;
+  private readonly logger: Logger;
+  private hydrating: Promise<void> | null = null;
+
+  constructor(
+    @Inject(LIMIT_STORE) private readonly store: LimitStore,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(ENV) env: Env,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.keys = new LimitKeys(env.queuePrefix);
+    this.logger = logger.child({ context: 'Limits' });
+  }
+
+  async admit(requestId: string, scopes: LimitedScope[], worstCaseUsd: number): Promise<Admission> {
+    const plan = this.plan(requestId, scopes, worstCaseUsd);
+    let outcome = await this.guard(() => this.store.admit(plan));
+    if (outcome.kind === 'needs-hydration') {
+      await this.guard(() => this.hydrate());
+      outcome = await this.guard(() => this.store.admit(plan));
+    }
+    switch (outcome.kind) {
+      case 'admitted':
+        return { rate: outcome.rate, reservationMember: plan.budgets.length > 0 ? `${requestId}:${plan.amountNano}` : null };
+      case 'rate-limited': {
+        const scope = this.rateScopes(scopes)[outcome.index];
+        throw new GatewayError(
+          GatewayErrorCode.RateLimitExceeded,
+          `Rate limit reached for this ${scope.kind}: ${outcome.limit} requests per ${unitName(scope.rateLimitUnit!)}. Try again in ${outcome.resetSeconds}s.`,
+          null,
+          {
+            'retry-after': String(outcome.resetSeconds),
+            ...rateLimitHeaders({ limit: outcome.limit, remaining: 0, resetSeconds: outcome.resetSeconds }),
+          },
+        );
+      }
+      case 'budget-exhausted': {
+        const check = plan.budgets[outcome.index];
+        throw new GatewayError(
+          GatewayErrorCode.CostLimitExceeded,
+          `This request could cost more than the ${check.description} left (limit $${outcome.limitNano / 1e9}, committed $${(outcome.committedNano / 1e9).toFixed(6)}).`,
+          null,
+          // The official SDKs honour this header and do not retry.
+          { 'x-should-retry': 'false' },
+        );
+      }
+      case 'needs-hydration':
+        throw unavailable('spend counters are being rebuilt');
+    }
+  }
+
+  /** Worker side: release the reservation and add the actual cost to every counter, once. */
+  async settle(input: SettleInput): Promise<boolean> {
+    const scopes: Array<[ScopeKind, string]> = [];
+    if (input.keyId) scopes.push(['key', input.keyId]);
+    if (input.userId) scopes.push(['user', input.userId]);
+    const counters: CounterIncrement[] = scopes.flatMap(([kind, id]) => [
+      { key: this.keys.lifetimeSpent(kind, id), ttlSeconds: 0 },
+      ...BUDGET_UNITS.map((unit) => this.keys.periodSpent(kind, id, unit, input.createdAt)),
+    ]);
+    return this.store.settle({
+      markerKey: this.keys.settled(input.requestId),
+      markerTtlSeconds: SETTLED_MARKER_TTL_SECONDS,
+      reservationKeys: scopes.map(([kind, id]) => this.keys.reservations(kind, id)),
+      reservationMember: input.reservationMember,
+      actualNano: toNanoUsd(input.costUsd ?? 0),
+      counters,
+    });
+  }
+
+  /**
+   * Rebuilds spend counters from Postgres (one replica at a time; the others wait). Counters are
+   * added to, not overwritten: a request settled while this runs may be counted twice, never
+   * zero times, so a lost Redis can only make budgets stricter, not looser.
+   */
+  hydrate(): Promise<void> {
+    this.hydrating ??= this.hydrateOnce().finally(() => {
+      this.hydrating = null;
+    });
+    return this.hydrating;
+  }
+
+  private async hydrateOnce(): Promise<void> {
+    if (await this.store.isHydrated(this.keys.hydrated)) return;
+    if (!(await this.store.tryLock(this.keys.hydrationLock, 30_000))) {
+      for (let attempt = 0; attempt < 40; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        if (await this.store.isHydrated(this.keys.hydrated)) return;
+      }
+      throw unavailable('another gateway is rebuilding spend counters');
+    }
+    try {
+      const now = Date.now();
+      const increments: Array<CounterIncrement & { nano: number }> = [];
+      const add = (kind: ScopeKind, rows: Array<{ id: string; spent: string }>, target: (id: string) => CounterIncrement) => {
+        for (const row of rows) {
+          const nano = toNanoUsd(Number(row.spent));
+          if (nano > 0) increments.push({ ...target(row.id), nano });
+        }
+      };
+      add('key', await this.dataSource.query(`SELECT key_id::text AS id, spent_usd AS spent FROM api_keys WHERE spent_usd > 0`), (id) => ({ key: this.keys.lifetimeSpent('key', id), ttlSeconds: 0 }));
+      add(
+        'user',
+        await this.dataSource.query(`SELECT user_id AS id, SUM(cost_in_usd) AS spent FROM events WHERE user_id IS NOT NULL AND cost_in_usd > 0 GROUP BY user_id`),
+        (id) => ({ key: this.keys.lifetimeSpent('user', id), ttlSeconds: 0 }),
+      );
+      for (const unit of BUDGET_UNITS) {
+        const since = budgetPeriod(unit, now).start;
+        for (const [kind, column] of [['key', 'key_id'], ['user', 'user_id']] as const) {
+          const rows = await this.dataSource.query(
+            `SELECT ${column}::text AS id, SUM(cost_in_usd) AS spent FROM events
+              WHERE ${column} IS NOT NULL AND cost_in_usd > 0 AND created_at >= to_timestamp($1) GROUP BY ${column}`,
+            [since],
+          );
+          add(kind, rows, (id) => this.keys.periodSpent(kind, id, unit, now));
+        }
+      }
+      await this.store.hydrate(increments, this.keys.hydrated);
+      this.logger.info({ counters: increments.length }, 'spend counters rebuilt from Postgres');
+    } finally {
+      await this.store.unlock(this.keys.hydrationLock).catch(() => undefined);
+    }
+  }
+
+  private plan(requestId: string, scopes: LimitedScope[], worstCaseUsd: number): AdmissionPlan & { budgets: Array<BudgetCheck & { description: string }> } {
+    const rate: RateCheck[] = this.rateScopes(scopes).map((scope) => ({
+      counterBase: this.keys.rate(scope.kind, scope.id, scope.rateLimitUnit!),
+      limit: scope.rateLimitOverTime!,
+      windowSeconds: RATE_WINDOW_SECONDS[scope.rateLimitUnit!],
+    }));
+    const now = Date.now();
+    const budgets: Array<BudgetCheck & { description: string }> = [];
+    for (const scope of scopes) {
+      const reservationsKey = this.keys.reservations(scope.kind, scope.id);
+      if (scope.costLimitInUsd !== null) {
+        budgets.push({
+          reservationsKey,
+          spentKey: this.keys.lifetimeSpent(scope.kind, scope.id),
+          limitNano: toNanoUsd(scope.costLimitInUsd),
+          description: `${scope.kind}'s total cost limit`,
+        });
+      }
+      if (scope.costLimitInUsdOverTime !== null && scope.costLimitInUsdUnit !== null) {
+        const unit = scope.costLimitInUsdUnit as BudgetUnit;
+        budgets.push({
+          reservationsKey,
+          spentKey: this.keys.periodSpent(scope.kind, scope.id, unit, now).key,
+          limitNano: toNanoUsd(scope.costLimitInUsdOverTime),
+          description: `${scope.kind}'s cost limit per ${unitName(unit)}`,
+        });
+      }
+    }
+    return {
+      hydratedKey: this.keys.hydrated,
+      rate,
+      budgets,
+      requestId,
+      // Rounded up: a reservation never undershoots the worst case.
+      amountNano: Math.ceil(worstCaseUsd * 1e9),
+      reservationTtlMs: RESERVATION_TTL_MS,
+    };
+  }
+
+  private rateScopes(scopes: LimitedScope[]): LimitedScope[] {
+    return scopes.filter((scope) => scope.rateLimitOverTime !== null && scope.rateLimitUnit !== null);
+  }
+
+  /** Any failure of the limit store fails closed, quickly, with a retryable 503. */
+  private async guard<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof GatewayError) throw error;
+      this.logger.warn({ err: error }, 'limit store unavailable; failing closed');
+      throw unavailable('the limit store is unreachable');
+    }
+  }
+}
+
+export function rateLimitHeaders(rate: { limit: number; remaining: number; resetSeconds: number }): Record<string, string> {
+  return {
+    'x-ratelimit-limit-requests': String(rate.limit),
+    'x-ratelimit-remaining-requests': String(Math.max(0, rate.remaining)),
+    'x-ratelimit-reset-requests': `${rate.resetSeconds}s`,
+  };
+}
+
+function unavailable(reason: string): GatewayError {
+  return new GatewayError(GatewayErrorCode.LimitsUnavailable, `Limits cannot be checked right now (${reason}); try again shortly.`, null, {
+    'retry-after': '1',
+  });
+}
+
+function unitName(unit: string): string {
+  return { s: 'second', m: 'minute', h: 'hour', d: 'day', mo: 'month' }[unit] ?? unit;
+}

@@ -1,0 +1,97 @@
+import { AdmissionOutcome, AdmissionPlan, CounterIncrement, LimitStore, SettlePlan } from './limit-store';
+
+/**
+ * Standalone mode's limit counters: the same semantics as the Redis scripts, in one process's
+ * memory. JavaScript runs each call to completion, which gives the atomicity Lua gives Redis.
+ */
+export class MemoryLimitStore implements LimitStore {
+  private readonly counters = new Map<string, { value: number; expiresAt: number }>();
+  private readonly reservations = new Map<string, Map<string, number>>();
+
+  async admit(plan: AdmissionPlan): Promise<AdmissionOutcome> {
+    const now = Date.now();
+    const nowS = Math.floor(now / 1000);
+    if (plan.budgets.length > 0 && !this.get(plan.hydratedKey, now)) return { kind: 'needs-hydration' };
+    let tightest: { limit: number; remaining: number; resetSeconds: number } | null = null;
+    const rateKeys: Array<{ key: string; window: number }> = [];
+    for (const [index, check] of plan.rate.entries()) {
+      const start = nowS - (nowS % check.windowSeconds);
+      const key = `${check.counterBase}:${start}`;
+      const count = this.get(key, now);
+      const resetSeconds = start + check.windowSeconds - nowS;
+      if (count >= check.limit) return { kind: 'rate-limited', index, limit: check.limit, resetSeconds };
+      rateKeys.push({ key, window: check.windowSeconds });
+      const remaining = check.limit - count - 1;
+      if (!tightest || remaining < tightest.remaining) tightest = { limit: check.limit, remaining, resetSeconds };
+    }
+    for (const [index, budget] of plan.budgets.entries()) {
+      const committed = this.get(budget.spentKey, now) + this.reserved(budget.reservationsKey, now);
+      if (committed + plan.amountNano > budget.limitNano) {
+        return { kind: 'budget-exhausted', index, limitNano: budget.limitNano, committedNano: committed };
+      }
+    }
+    for (const { key, window } of rateKeys) this.add(key, 1, now, window + 1);
+    for (const budget of plan.budgets) {
+      const set = this.reservations.get(budget.reservationsKey) ?? new Map<string, number>();
+      set.set(`${plan.requestId}:${plan.amountNano}`, now + plan.reservationTtlMs);
+      this.reservations.set(budget.reservationsKey, set);
+    }
+    return { kind: 'admitted', rate: tightest };
+  }
+
+  async settle(plan: SettlePlan): Promise<boolean> {
+    const now = Date.now();
+    if (this.get(plan.markerKey, now) > 0) return false;
+    this.add(plan.markerKey, 1, now, plan.markerTtlSeconds);
+    if (plan.reservationMember) for (const key of plan.reservationKeys) this.reservations.get(key)?.delete(plan.reservationMember);
+    if (plan.actualNano > 0) for (const counter of plan.counters) this.add(counter.key, plan.actualNano, now, counter.ttlSeconds);
+    return true;
+  }
+
+  async hydrate(increments: Array<CounterIncrement & { nano: number }>, hydratedKey: string): Promise<void> {
+    const now = Date.now();
+    for (const increment of increments) this.add(increment.key, increment.nano, now, increment.ttlSeconds);
+    this.add(hydratedKey, 1, now, 0);
+  }
+
+  async isHydrated(hydratedKey: string): Promise<boolean> {
+    return this.get(hydratedKey, Date.now()) > 0;
+  }
+
+  async tryLock(key: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    if (this.get(key, now) > 0) return false;
+    this.counters.set(key, { value: 1, expiresAt: now + ttlMs });
+    return true;
+  }
+
+  async unlock(key: string): Promise<void> {
+    this.counters.delete(key);
+  }
+
+  private get(key: string, now: number): number {
+    const entry = this.counters.get(key);
+    if (!entry) return 0;
+    if (entry.expiresAt !== 0 && entry.expiresAt <= now) {
+      this.counters.delete(key);
+      return 0;
+    }
+    return entry.value;
+  }
+
+  private add(key: string, amount: number, now: number, ttlSeconds: number): void {
+    const value = this.get(key, now) + amount;
+    this.counters.set(key, { value, expiresAt: ttlSeconds > 0 ? now + ttlSeconds * 1000 : 0 });
+  }
+
+  private reserved(key: string, now: number): number {
+    const set = this.reservations.get(key);
+    if (!set) return 0;
+    let total = 0;
+    for (const [member, expiresAt] of set) {
+      if (expiresAt <= now) set.delete(member);
+      else total += Number(member.slice(member.lastIndexOf(':') + 1));
+    }
+    return total;
+  }
+}

@@ -1,0 +1,77 @@
+import { OnApplicationShutdown } from '@nestjs/common';
+import Redis from 'ioredis';
+import { ADMIT_SCRIPT, SETTLE_SCRIPT } from './limit-scripts';
+import { AdmissionOutcome, AdmissionPlan, CounterIncrement, LimitStore, SettlePlan } from './limit-store';
+
+type ScriptCommand = (numKeys: number, ...args: Array<string | number>) => Promise<unknown>;
+
+/** Limit counters in Redis: admission and settlement are single Lua scripts (atomic). */
+export class RedisLimitStore implements LimitStore, OnApplicationShutdown {
+  private readonly admitScript: ScriptCommand;
+  private readonly settleScript: ScriptCommand;
+
+  constructor(private readonly redis: Redis) {
+    // defineCommand sends EVALSHA and falls back to EVAL when Redis has lost the script.
+    redis.defineCommand('tollgateAdmit', { lua: ADMIT_SCRIPT });
+    redis.defineCommand('tollgateSettle', { lua: SETTLE_SCRIPT });
+    const commands = redis as unknown as Record<'tollgateAdmit' | 'tollgateSettle', ScriptCommand>;
+    this.admitScript = commands.tollgateAdmit.bind(redis);
+    this.settleScript = commands.tollgateSettle.bind(redis);
+  }
+
+  onApplicationShutdown(): void {
+    this.redis.disconnect();
+  }
+
+  async admit(plan: AdmissionPlan): Promise<AdmissionOutcome> {
+    const keys = [plan.hydratedKey, ...plan.rate.map((r) => r.counterBase), ...plan.budgets.flatMap((b) => [b.reservationsKey, b.spentKey])];
+    const args = [
+      plan.rate.length,
+      plan.budgets.length,
+      plan.requestId,
+      plan.amountNano,
+      plan.reservationTtlMs,
+      ...plan.rate.flatMap((r) => [r.limit, r.windowSeconds]),
+      ...plan.budgets.map((b) => b.limitNano),
+    ];
+    const reply = (await this.admitScript(keys.length, ...keys, ...args)) as number[];
+    switch (reply[0]) {
+      case 0:
+        return { kind: 'admitted', rate: reply[1] >= 0 ? { limit: reply[1], remaining: reply[2], resetSeconds: reply[3] } : null };
+      case 1:
+        return { kind: 'rate-limited', index: reply[1] - 1, limit: reply[2], resetSeconds: reply[3] };
+      case 2:
+        return { kind: 'budget-exhausted', index: reply[1] - 1, limitNano: reply[2], committedNano: reply[3] };
+      default:
+        return { kind: 'needs-hydration' };
+    }
+  }
+
+  async settle(plan: SettlePlan): Promise<boolean> {
+    const keys = [plan.markerKey, ...plan.reservationKeys, ...plan.counters.map((c) => c.key)];
+    const args = [plan.reservationKeys.length, plan.reservationMember ?? '', plan.actualNano, plan.markerTtlSeconds, ...plan.counters.map((c) => c.ttlSeconds)];
+    return ((await this.settleScript(keys.length, ...keys, ...args)) as number) === 1;
+  }
+
+  async hydrate(increments: Array<CounterIncrement & { nano: number }>, hydratedKey: string): Promise<void> {
+    const pipeline = this.redis.multi();
+    for (const increment of increments) {
+      pipeline.incrby(increment.key, increment.nano);
+      if (increment.ttlSeconds > 0) pipeline.expire(increment.key, increment.ttlSeconds);
+    }
+    pipeline.set(hydratedKey, String(Date.now()));
+    await pipeline.exec();
+  }
+
+  async isHydrated(hydratedKey: string): Promise<boolean> {
+    return (await this.redis.exists(hydratedKey)) === 1;
+  }
+
+  async tryLock(key: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(key, '1', 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async unlock(key: string): Promise<void> {
+    await this.redis.del(key);
+  }
+}

@@ -1,0 +1,119 @@
+import { OpenAIErrorBody } from '@tollgate/common';
+import { ProviderError } from '../provider-adapter';
+import { AnthropicErrorBody, AnthropicErrorType } from './anthropic.types';
+
+type Headers = Record<string, string | string[] | undefined>;
+
+/**
+ * Anthropic's HTTP errors (https://docs.anthropic.com/en/api/errors) → OpenAI's error body.
+ *
+ * - `code` keeps Anthropic's own error type (`overloaded_error`, `not_found_error`, ...), so
+ *   the event and the client see what actually failed; `type` is the OpenAI-side class.
+ * - 401/403 (and 402 billing) are about the gateway's stored credential, not the client's
+ *   request: the client gets 502 `upstream_auth_error` / `upstream_billing_error`, never a 401
+ *   that would read as "your gateway key is wrong".
+ * - 529 (overloaded) is not a status OpenAI clients know: it becomes 503, which they retry.
+ */
+export function toProviderError(status: number, body: Buffer | string, headers: Headers): ProviderError {
+  const parsed = parseAnthropicError(body);
+  const retryable = status === 429 || status >= 500;
+  const retryAfter = retryable ? header(headers, 'retry-after') : null;
+
+  const credential = CREDENTIAL_FAILURES[status];
+  if (credential) {
+    const detail = parsed ? parsed.message : `status ${status}`;
+    return {
+      status: 502,
+      body: openAIError(`Anthropic rejected the gateway's provider credential: ${detail}`, 'api_error', credential),
+      retryable: false,
+      retryAfter: null,
+    };
+  }
+  const clientStatus = status === 529 ? 503 : status;
+  if (!parsed) {
+    // An HTML page or plain text from something in front of Anthropic: wrapped, as for OpenAI.
+    const text = body.toString().trim();
+    return {
+      status: clientStatus,
+      body: openAIError(
+        `The upstream provider answered ${status}${text ? `: ${text.slice(0, 500)}` : ''}`,
+        status >= 500 ? 'api_error' : 'invalid_request_error',
+        `upstream_${status}`,
+      ),
+      retryable,
+      retryAfter,
+    };
+  }
+  return {
+    status: clientStatus,
+    body: openAIError(parsed.message, fromAnthropicErrorType(parsed.type), parsed.type),
+    retryable,
+    retryAfter,
+  };
+}
+
+/** Statuses that mean the stored credential (or its account) failed, with the client-facing code. */
+const CREDENTIAL_FAILURES: Record<number, string> = {
+  401: 'upstream_auth_error',
+  403: 'upstream_auth_error',
+  402: 'upstream_billing_error',
+};
+
+/** OpenAI's `error.type` class for an Anthropic error type (also used for in-stream errors). */
+export function fromAnthropicErrorType(type: string): string {
+  switch (type) {
+    case 'rate_limit_error':
+      return 'rate_limit_error';
+    case 'api_error':
+    case 'overloaded_error':
+    case 'timeout_error':
+      return 'api_error';
+    default:
+      return 'invalid_request_error';
+  }
+}
+
+const TYPE_BY_STATUS: Record<number, AnthropicErrorType> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  402: 'billing_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  504: 'timeout_error',
+  529: 'overloaded_error',
+};
+
+/**
+ * Anthropic's own error shape, for the gateway's native `/api/providers/anthropic/...` path,
+ * where clients speak Anthropic's protocol and its SDK parses this body.
+ */
+export function toAnthropicErrorBody(status: number, message: string, type?: AnthropicErrorType): AnthropicErrorBody {
+  return {
+    type: 'error',
+    error: { type: type ?? TYPE_BY_STATUS[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error'), message },
+  };
+}
+
+function parseAnthropicError(body: Buffer | string): { type: string; message: string } | null {
+  try {
+    const parsed = JSON.parse(body.toString()) as Partial<AnthropicErrorBody> | null;
+    const error = parsed?.error;
+    if (error && typeof error.type === 'string' && typeof error.message === 'string') return { type: error.type, message: error.message };
+  } catch {
+    // not JSON
+  }
+  return null;
+}
+
+function openAIError(message: string, type: string, code: string): OpenAIErrorBody {
+  return { error: { message, type, param: null, code } };
+}
+
+function header(headers: Headers, name: string): string | null {
+  const value = headers[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first ? first : null;
+}

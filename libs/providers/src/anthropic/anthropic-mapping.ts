@@ -1,0 +1,42 @@
+import { TokenUsage } from '../usage';
+import { AnthropicStopReason, AnthropicUsage } from './anthropic.types';
+import { OpenAIFinishReason, OpenAIUsageBody } from './openai-chat.types';
+
+/** Mappings shared by the response and the stream translators, so both always agree. */
+
+const FINISH_REASONS: Record<AnthropicStopReason, OpenAIFinishReason> = {
+  end_turn: 'stop',
+  stop_sequence: 'stop',
+  // A server-tool loop paused by Anthropic: the turn is over as far as the client can tell.
+  pause_turn: 'stop',
+  max_tokens: 'length',
+  model_context_window_exceeded: 'length',
+  tool_use: 'tool_calls',
+  refusal: 'content_filter',
+};
+
+export function toOpenAIFinishReason(reason: string | null | undefined): OpenAIFinishReason | null {
+  if (reason === null || reason === undefined) return null;
+  // Stop reasons Anthropic adds later still end the turn.
+  return FINISH_REASONS[reason as AnthropicStopReason] ?? 'stop';
+}
+
+/**
+ * Anthropic counts cached prompt tokens apart from `input_tokens`; OpenAI's `prompt_tokens`
+ * includes them, so all three are summed (cache reads are also reported as cached_tokens).
+ */
+export function fromAnthropicUsage(usage: Partial<AnthropicUsage>): TokenUsage {
+  return {
+    promptTokens: (usage.input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0),
+    completionTokens: usage.output_tokens ?? 0,
+  };
+}
+
+export function toOpenAIUsageBody(usage: TokenUsage, cachedTokens: number): OpenAIUsageBody {
+  return {
+    prompt_tokens: usage.promptTokens,
+    completion_tokens: usage.completionTokens,
+    total_tokens: usage.promptTokens + usage.completionTokens,
+    prompt_tokens_details: { cached_tokens: cachedTokens },
+  };
+}

@@ -1,0 +1,139 @@
+import { GatewayError } from '@tollgate/common';
+import { ProviderId, ResolvedProviderSetting } from '@tollgate/provider-settings';
+import { ChatCall, ProviderAdapter, ProviderDefaults } from '../provider-adapter';
+import alternation from './__fixtures__/request-alternation.json';
+import basic from './__fixtures__/request-basic.json';
+import images from './__fixtures__/request-images.json';
+import jsonSchema from './__fixtures__/request-json-schema.json';
+import tools from './__fixtures__/request-tools.json';
+import { AnthropicAdapter } from './anthropic.adapter';
+import { toAnthropicRequest } from './anthropic-request';
+
+const defaults: ProviderDefaults = {
+  openaiBaseUrl: 'https://api.openai.com/v1',
+  anthropicBaseUrl: 'https://api.anthropic.com',
+  geminiBaseUrl: 'https://generativelanguage.googleapis.com',
+  anthropicDefaultMaxTokens: 4096,
+  anthropicVersion: '2023-06-01',
+  azureApiVersion: '2024-10-21',
+};
+
+const setting: ResolvedProviderSetting = {
+  id: 's1',
+  name: '',
+  provider: ProviderId.Anthropic,
+  options: {},
+  credentials: { apiKey: 'sk-ant-stored' },
+  allowedModels: [],
+  updatedAt: new Date(0),
+};
+
+const chat = (body: Record<string, unknown>, stream = false): ChatCall => ({ body: { model: 'claude-sonnet-4-5', ...body }, model: 'claude-sonnet-4-5', stream });
+const hello = [{ role: 'user', content: 'Hi' }];
+const weatherTool = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } };
+
+describe('toAnthropicRequest', () => {
+  it.each([basic, alternation, tools, images, jsonSchema])('$description', (fixture) => {
+    expect(toAnthropicRequest(fixture.call as ChatCall, defaults)).toStrictEqual(fixture.expected);
+  });
+
+  it('asks for JSON only in json_object mode, with no system text of its own', () => {
+    expect(toAnthropicRequest(chat({ messages: hello, response_format: { type: 'json_object' } }), defaults).system).toBe(
+      'Respond only with a single valid JSON object, with no text, explanation or Markdown code fences before or after it.',
+    );
+    expect(toAnthropicRequest(chat({ messages: hello, response_format: { type: 'text' } }), defaults).system).toBeUndefined();
+  });
+
+  it.each([
+    ['auto', undefined, { type: 'auto' }],
+    ['required', undefined, { type: 'any' }],
+    ['none', undefined, { type: 'none' }],
+    [{ type: 'function', function: { name: 'get_weather' } }, undefined, { type: 'tool', name: 'get_weather' }],
+    [{ type: 'function', function: { name: 'get_weather' } }, false, { type: 'tool', name: 'get_weather', disable_parallel_tool_use: true }],
+    [undefined, false, { type: 'auto', disable_parallel_tool_use: true }],
+    ['none', false, { type: 'none' }],
+    [undefined, true, undefined],
+  ])('tool_choice %j with parallel_tool_calls %j → %j', (choice, parallel, expected) => {
+    const request = toAnthropicRequest(chat({ messages: hello, tools: [weatherTool], tool_choice: choice, parallel_tool_calls: parallel }), defaults);
+    expect(request.tool_choice).toStrictEqual(expected);
+  });
+
+  it('sends no tool_choice when there are no tools', () => {
+    const request = toAnthropicRequest(chat({ messages: hello, tool_choice: 'required', parallel_tool_calls: false }), defaults);
+    expect(request).toStrictEqual({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4096 });
+  });
+
+  it.each([
+    ['n > 1', { messages: hello, n: 2 }, 'n'],
+    ['an unknown role', { messages: [{ role: 'function', name: 'f', content: 'x' }] }, 'messages[0].role'],
+    ['audio input', { messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'wav' } }] }] }, 'messages[0].content[0].type'],
+    ['a file: image URL', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'file:///etc/passwd' } }] }] }, 'messages[0].content[0].image_url.url'],
+    [
+      'tool arguments that are not JSON',
+      { messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{oops' } }] }] },
+      'messages[0].tool_calls[0].function.arguments',
+    ],
+    [
+      'tool arguments that are not an object',
+      { messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '[1,2]' } }] }] },
+      'messages[0].tool_calls[0].function.arguments',
+    ],
+    ['a tool message without tool_call_id', { messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].tool_call_id'],
+    ['a non-function tool', { messages: hello, tools: [{ type: 'custom', custom: { name: 'x' } }] }, 'tools[0]'],
+    ['an unknown tool_choice', { messages: hello, tools: [weatherTool], tool_choice: 'sometimes' }, 'tool_choice'],
+  ])('rejects %s with a 400 naming the param', (_name, body, param) => {
+    let thrown: unknown;
+    try {
+      toAnthropicRequest(chat(body), defaults);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(GatewayError);
+    expect((thrown as GatewayError).status).toBe(400);
+    expect((thrown as GatewayError).param).toBe(param);
+  });
+});
+
+describe('AnthropicAdapter.toChatRequest', () => {
+  const adapter = new AnthropicAdapter();
+  const call = chat({ messages: hello, max_tokens: 5 });
+
+  it('posts to {base}/v1/messages with the stored key, the default version and no client credentials', () => {
+    const upstream = adapter.toChatRequest(
+      { setting, defaults, clientHeaders: { authorization: 'Bearer tg-client-key', 'x-api-key': 'client-supplied', cookie: 'a=b', 'user-agent': 'OpenAI/JS 6' } },
+      call,
+    );
+    expect(upstream).toStrictEqual({
+      url: 'https://api.anthropic.com/v1/messages',
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'accept-encoding': 'identity', 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-ant-stored' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 5 }),
+    });
+  });
+
+  it("uses the setting's url and the client's anthropic-version and anthropic-beta", () => {
+    const upstream = adapter.toChatRequest(
+      {
+        setting: { ...setting, options: { url: 'http://127.0.0.1:9999/' } },
+        defaults,
+        clientHeaders: { 'anthropic-version': '2024-01-01', 'anthropic-beta': ['prompt-caching-2024-07-31', 'output-128k-2025-02-19'] },
+      },
+      call,
+    );
+    expect(upstream.url).toBe('http://127.0.0.1:9999/v1/messages');
+    expect(upstream.headers['anthropic-version']).toBe('2024-01-01');
+    expect(upstream.headers['anthropic-beta']).toBe('prompt-caching-2024-07-31,output-128k-2025-02-19');
+  });
+
+  it('accepts a base url that already ends in /v1', () => {
+    const upstream = adapter.toChatRequest({ setting: { ...setting, options: { url: 'https://proxy.example/anthropic/v1' } }, defaults, clientHeaders: {} }, call);
+    expect(upstream.url).toBe('https://proxy.example/anthropic/v1/messages');
+  });
+
+  it('has no embeddings', () => {
+    const contract: ProviderAdapter = adapter;
+    expect(contract.toEmbeddingsRequest).toBeUndefined();
+    expect(contract.fromEmbeddingsResponse).toBeUndefined();
+    expect(contract.id).toBe(ProviderId.Anthropic);
+  });
+});

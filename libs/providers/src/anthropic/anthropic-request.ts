@@ -1,0 +1,277 @@
+import { GatewayError, GatewayErrorCode } from '@tollgate/common';
+import { ChatCall, ProviderDefaults } from '../provider-adapter';
+import {
+  AnthropicImageBlock,
+  AnthropicMessage,
+  AnthropicMessagesRequest,
+  AnthropicRequestBlock,
+  AnthropicTextBlock,
+  AnthropicTool,
+  AnthropicToolChoice,
+} from './anthropic.types';
+
+/**
+ * OpenAI chat request → Anthropic Messages request. Every field is rebuilt rather than copied,
+ * because Anthropic rejects fields it does not know: OpenAI-only fields (logit_bias, seed,
+ * logprobs, stream_options, ...) are dropped here by construction.
+ */
+export function toAnthropicRequest(
+  call: ChatCall,
+  defaults: Pick<ProviderDefaults, 'anthropicDefaultMaxTokens'>,
+): AnthropicMessagesRequest {
+  const body = call.body;
+  if (typeof body.n === 'number' && body.n > 1) {
+    // Anthropic returns one answer per call; silently answering once would break the client.
+    throw invalid('n > 1 is not supported by Anthropic models', 'n');
+  }
+  const { system, turns } = toTurns(body.messages);
+  const systemText = [...system, ...responseFormatInstruction(body.response_format)].join('\n\n');
+
+  const request: AnthropicMessagesRequest = {
+    model: call.model,
+    messages: turns,
+    max_tokens: firstNumber(body.max_completion_tokens, body.max_tokens) ?? defaults.anthropicDefaultMaxTokens,
+  };
+  if (systemText) request.system = systemText;
+  const stop = toStopSequences(body.stop);
+  if (stop.length > 0) request.stop_sequences = stop;
+  // OpenAI allows temperature up to 2, Anthropic up to 1: passed as sent, so an out-of-range
+  // value gets Anthropic's own 400 rather than being silently clamped.
+  if (typeof body.temperature === 'number') request.temperature = body.temperature;
+  if (typeof body.top_p === 'number') request.top_p = body.top_p;
+  if (typeof body.user === 'string' && body.user) request.metadata = { user_id: body.user };
+  if (call.stream) request.stream = true;
+  const tools = toTools(body.tools);
+  if (tools.length > 0) {
+    request.tools = tools;
+    const choice = toToolChoice(body.tool_choice, body.parallel_tool_calls);
+    if (choice) request.tool_choice = choice;
+  }
+  return request;
+}
+
+// ---- Messages ----
+
+interface Turn {
+  role: 'user' | 'assistant';
+  blocks: AnthropicRequestBlock[];
+}
+
+/** Splits system/developer text off and turns the rest into strictly alternating turns. */
+function toTurns(messages: unknown): { system: string[]; turns: AnthropicMessage[] } {
+  if (!Array.isArray(messages)) throw invalid('messages must be an array', 'messages');
+  const system: string[] = [];
+  const turns: Turn[] = [];
+  messages.forEach((message: unknown, i) => {
+    const param = `messages[${i}]`;
+    if (!isRecord(message)) throw invalid(`${param} must be an object`, param);
+    switch (message.role) {
+      case 'system':
+      case 'developer': {
+        // Anthropic has no system role in `messages`: all system text goes to top-level `system`.
+        const text = textOf(message.content, `${param}.content`);
+        if (text) system.push(text);
+        return;
+      }
+      case 'user':
+        turns.push({ role: 'user', blocks: toUserBlocks(message.content, `${param}.content`) });
+        return;
+      case 'assistant':
+        turns.push({ role: 'assistant', blocks: toAssistantBlocks(message, param) });
+        return;
+      case 'tool':
+        // Tool results travel in a user turn on Anthropic.
+        turns.push({ role: 'user', blocks: [toToolResult(message, param)] });
+        return;
+      default:
+        throw invalid(`${param}.role ${JSON.stringify(message.role)} is not supported by Anthropic models`, `${param}.role`);
+    }
+  });
+  return { system, turns: mergeTurns(turns).map(toMessage) };
+}
+
+/** Anthropic requires user and assistant turns to alternate, so neighbours of one role merge. */
+function mergeTurns(turns: Turn[]): Turn[] {
+  const merged: Turn[] = [];
+  for (const turn of turns) {
+    // Empty text is rejected by Anthropic; a turn left with nothing disappears.
+    if (turn.blocks.length === 0) continue;
+    const previous = merged[merged.length - 1];
+    if (previous && previous.role === turn.role) previous.blocks.push(...turn.blocks);
+    else merged.push({ role: turn.role, blocks: [...turn.blocks] });
+  }
+  for (const turn of merged) {
+    // Anthropic wants tool_result blocks before any other content of the user turn.
+    if (turn.role === 'user') {
+      turn.blocks = [...turn.blocks.filter((b) => b.type === 'tool_result'), ...turn.blocks.filter((b) => b.type !== 'tool_result')];
+    }
+  }
+  return merged;
+}
+
+function toMessage(turn: Turn): AnthropicMessage {
+  const [only] = turn.blocks;
+  const content = turn.blocks.length === 1 && only.type === 'text' ? only.text : turn.blocks;
+  return { role: turn.role, content };
+}
+
+function toUserBlocks(content: unknown, param: string): Array<AnthropicTextBlock | AnthropicImageBlock> {
+  if (typeof content === 'string') return content ? [{ type: 'text', text: content }] : [];
+  if (!Array.isArray(content)) throw invalid(`${param} must be a string or an array of content parts`, param);
+  return content.flatMap((part: unknown, j) => toContentBlock(part, `${param}[${j}]`));
+}
+
+function toContentBlock(part: unknown, param: string): Array<AnthropicTextBlock | AnthropicImageBlock> {
+  if (!isRecord(part)) throw invalid(`${param} must be an object`, param);
+  if (part.type === 'text') {
+    if (typeof part.text !== 'string') throw invalid(`${param}.text must be a string`, `${param}.text`);
+    return part.text ? [{ type: 'text', text: part.text }] : [];
+  }
+  if (part.type === 'image_url') {
+    const url = isRecord(part.image_url) ? part.image_url.url : undefined;
+    if (typeof url !== 'string') throw invalid(`${param}.image_url.url must be a string`, `${param}.image_url.url`);
+    return [toImageBlock(url, `${param}.image_url.url`)];
+  }
+  throw invalid(`${param}.type ${JSON.stringify(part.type)} is not supported by Anthropic models`, `${param}.type`);
+}
+
+const DATA_URL = /^data:([^;,]+);base64,(.*)$/s;
+
+/** Data URLs become inline base64 images; http(s) URLs are fetched by Anthropic itself. */
+function toImageBlock(url: string, param: string): AnthropicImageBlock {
+  const data = DATA_URL.exec(url);
+  if (data) return { type: 'image', source: { type: 'base64', media_type: data[1], data: data[2] } };
+  if (/^https?:\/\//i.test(url)) return { type: 'image', source: { type: 'url', url } };
+  throw invalid(`${param} must be an http(s) URL or a base64 data URL`, param);
+}
+
+function toAssistantBlocks(message: Record<string, unknown>, param: string): AnthropicRequestBlock[] {
+  const blocks: AnthropicRequestBlock[] = [];
+  const text = message.content === null || message.content === undefined ? '' : textOf(message.content, `${param}.content`);
+  if (text) blocks.push({ type: 'text', text });
+  const calls = Array.isArray(message.tool_calls) ? message.tool_calls : [];
+  calls.forEach((toolCall: unknown, j) => {
+    const callParam = `${param}.tool_calls[${j}]`;
+    const fn = isRecord(toolCall) ? toolCall.function : undefined;
+    if (!isRecord(toolCall) || typeof toolCall.id !== 'string' || !isRecord(fn) || typeof fn.name !== 'string') {
+      throw invalid(`${callParam} must have an id and a function name`, callParam);
+    }
+    blocks.push({ type: 'tool_use', id: toToolUseId(toolCall.id), name: fn.name, input: parseArguments(fn.arguments, `${callParam}.function.arguments`) });
+  });
+  return blocks;
+}
+
+/** OpenAI carries tool arguments as JSON text; Anthropic wants the object itself. */
+function parseArguments(raw: unknown, param: string): Record<string, unknown> {
+  if (raw === undefined || raw === null || raw === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = typeof raw === 'string' ? JSON.parse(raw) : raw;
+  } catch {
+    throw invalid(`${param} is not valid JSON`, param);
+  }
+  if (!isRecord(parsed)) throw invalid(`${param} must encode a JSON object`, param);
+  return parsed;
+}
+
+function toToolResult(message: Record<string, unknown>, param: string): AnthropicRequestBlock {
+  if (typeof message.tool_call_id !== 'string') throw invalid(`${param}.tool_call_id must be a string`, `${param}.tool_call_id`);
+  const content = typeof message.content === 'string' ? message.content : toUserBlocks(message.content ?? '', `${param}.content`);
+  return { type: 'tool_result', tool_use_id: toToolUseId(message.tool_call_id), content };
+}
+
+/**
+ * Anthropic only accepts [a-zA-Z0-9_-] in tool ids, while ids from other providers may carry
+ * more; the same mapping on both sides keeps tool_use and tool_result paired.
+ */
+function toToolUseId(id: string): string {
+  return id.replace(/[^a-zA-Z0-9_-]/g, '_');
+}
+
+/** The text of a string or text-part array (system, developer and assistant content). */
+function textOf(content: unknown, param: string): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) throw invalid(`${param} must be a string or an array of text parts`, param);
+  return content
+    .map((part: unknown, j) => {
+      if (isRecord(part) && part.type === 'text' && typeof part.text === 'string') return part.text;
+      // An assistant refusal replayed as history is still what the assistant said.
+      if (isRecord(part) && part.type === 'refusal' && typeof part.refusal === 'string') return part.refusal;
+      throw invalid(`${param}[${j}] must be a text part here`, `${param}[${j}]`);
+    })
+    .filter((text) => text !== '')
+    .join('\n');
+}
+
+// ---- Sampling, tools, output format ----
+
+function toStopSequences(stop: unknown): string[] {
+  if (typeof stop === 'string') return stop ? [stop] : [];
+  if (Array.isArray(stop)) return stop.filter((s): s is string => typeof s === 'string' && s !== '');
+  return [];
+}
+
+function toTools(tools: unknown): AnthropicTool[] {
+  if (!Array.isArray(tools)) return [];
+  return tools.map((tool: unknown, i) => {
+    const fn = isRecord(tool) && tool.type === 'function' ? tool.function : undefined;
+    if (!isRecord(fn) || typeof fn.name !== 'string') {
+      throw invalid(`tools[${i}] must be a function tool with a name`, `tools[${i}]`);
+    }
+    // Anthropic requires a schema even for tools without parameters.
+    const schema = isRecord(fn.parameters) ? fn.parameters : { type: 'object', properties: {} };
+    const translated: AnthropicTool = { name: fn.name, input_schema: schema };
+    if (typeof fn.description === 'string') translated.description = fn.description;
+    return translated;
+  });
+}
+
+function toToolChoice(choice: unknown, parallel: unknown): AnthropicToolChoice | null {
+  let translated: AnthropicToolChoice | null;
+  if (choice === undefined || choice === null) translated = null;
+  else if (choice === 'auto') translated = { type: 'auto' };
+  else if (choice === 'required') translated = { type: 'any' };
+  else if (choice === 'none') translated = { type: 'none' };
+  else if (isRecord(choice) && choice.type === 'function' && isRecord(choice.function) && typeof choice.function.name === 'string') {
+    translated = { type: 'tool', name: choice.function.name };
+  } else {
+    throw invalid('tool_choice must be "auto", "required", "none" or a function choice', 'tool_choice');
+  }
+  if (parallel !== false) return translated;
+  // Anthropic puts the parallel switch on tool_choice; "none" calls no tool, so it has none.
+  if (translated === null) return { type: 'auto', disable_parallel_tool_use: true };
+  return translated.type === 'none' ? translated : { ...translated, disable_parallel_tool_use: true };
+}
+
+const JSON_ONLY = 'Respond only with a single valid JSON object, with no text, explanation or Markdown code fences before or after it.';
+
+/**
+ * Anthropic's Messages API has no `response_format`. The alternative, a forced tool call,
+ * answers in a tool_use block and clashes with the client's own tools, so JSON mode becomes a
+ * system instruction instead: the answer stays plain text in `content`, as OpenAI clients
+ * expect, but the format is requested, not enforced.
+ */
+function responseFormatInstruction(format: unknown): string[] {
+  if (!isRecord(format)) return [];
+  if (format.type === 'json_object') return [JSON_ONLY];
+  if (format.type === 'json_schema') {
+    const schema = isRecord(format.json_schema) ? format.json_schema.schema : undefined;
+    return [schema === undefined ? JSON_ONLY : `${JSON_ONLY} The JSON must conform to this JSON Schema:\n${JSON.stringify(schema)}`];
+  }
+  return [];
+}
+
+// ---- Helpers ----
+
+function firstNumber(...values: unknown[]): number | null {
+  for (const value of values) if (typeof value === 'number') return value;
+  return null;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function invalid(message: string, param: string): GatewayError {
+  return new GatewayError(GatewayErrorCode.InvalidRequest, message, param);
+}

@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ChatCall } from '../provider-adapter';
+import { SseSplitter } from '../sse/sse-splitter';
+import errorExpected from './__fixtures__/stream-error.expected.json';
+import toolUseExpected from './__fixtures__/stream-tool-use.expected.json';
+import { AnthropicStreamTranslator } from './anthropic-stream';
+
+const recorded = (name: string) => readFileSync(join(__dirname, '__fixtures__', name));
+const call: ChatCall = { body: { model: 'claude-sonnet-4-5', stream: true, messages: [] }, model: 'claude-sonnet-4-5', stream: true };
+
+type Frame = Record<string, unknown> | string;
+const serialize = (frames: Frame[]) => frames.map((f) => `data: ${f === '[DONE]' ? f : JSON.stringify(f)}\n\n`).join('');
+const parseFrames = (text: string): Frame[] =>
+  text
+    .split('\n\n')
+    .filter((frame) => frame !== '')
+    .map((frame) => {
+      expect(frame.startsWith('data: ')).toBe(true);
+      const data = frame.slice('data: '.length);
+      return data === '[DONE]' ? data : (JSON.parse(data) as Record<string, unknown>);
+    });
+const isUsageFrame = (frame: Frame) => typeof frame !== 'string' && Array.isArray(frame.choices) && frame.choices.length === 0;
+
+/** Feeds the bytes cut at `cuts` through the splitter and the translator, as the relay would. */
+function translate(bytes: Buffer, cuts: number[], clientWantsUsage: boolean): { text: string; translator: AnthropicStreamTranslator } {
+  const splitter = new SseSplitter();
+  const translator = new AnthropicStreamTranslator(call, clientWantsUsage);
+  let text = '';
+  let start = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    for (const event of splitter.push(bytes.subarray(start, cut))) text += translator.push(event);
+    start = cut;
+  }
+  const tail = splitter.flush();
+  if (tail !== null) text += translator.push(tail);
+  return { text: text + translator.end(), translator };
+}
+
+const everyN = (length: number, n: number) => Array.from({ length: Math.floor((length - 1) / n) }, (_, i) => (i + 1) * n);
+
+/** Deterministic pseudo-random cut points (mulberry32), so a failure reproduces. */
+function randomCuts(length: number, seed: number): number[] {
+  let state = seed;
+  const next = () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const cuts = Array.from({ length: 1 + Math.floor(next() * 40) }, () => Math.floor(next() * length));
+  return [...new Set(cuts)].sort((a, b) => a - b);
+}
+
+describe('AnthropicStreamTranslator', () => {
+  beforeEach(() => jest.spyOn(Date, 'now').mockReturnValue(1_763_769_600_000));
+  afterEach(() => jest.restoreAllMocks());
+
+  const bytes = recorded('stream-tool-use.sse');
+  const withUsage = toolUseExpected.frames as Frame[];
+  const withoutUsage = withUsage.filter((frame) => !isUsageFrame(frame));
+  const splits: Array<[string, number[]]> = [
+    ['whole', []],
+    ...[1, 2, 3, 5, 7, 13, 64, 1000].map((n): [string, number[]] => [`every ${n} bytes`, everyN(bytes.length, n)]),
+    ...Array.from({ length: 25 }, (_, seed): [string, number[]] => [`random cuts #${seed}`, randomCuts(bytes.length, seed + 1)]),
+  ];
+
+  it.each(splits)('emits the exact OpenAI chunk sequence with usage (%s)', (_name, cuts) => {
+    const { text } = translate(bytes, cuts, true);
+    expect(parseFrames(text)).toStrictEqual(withUsage);
+    expect(text).toBe(serialize(withUsage));
+  });
+
+  it.each(splits)('leaves the usage chunk out when the client did not ask (%s)', (_name, cuts) => {
+    expect(translate(bytes, cuts, false).text).toBe(serialize(withoutUsage));
+  });
+
+  it('numbers tool calls by tool, not by content block, and their fragments assemble to the input', () => {
+    const args = new Map<number, { name: string; json: string }>();
+    for (const frame of parseFrames(translate(bytes, everyN(bytes.length, 3), false).text)) {
+      if (typeof frame === 'string') continue;
+      const choices = frame.choices as Array<{ delta: { tool_calls?: Array<{ index: number; function: { name?: string; arguments: string } }> } }>;
+      for (const call of choices[0]?.delta.tool_calls ?? []) {
+        const entry = args.get(call.index) ?? { name: '', json: '' };
+        args.set(call.index, { name: call.function.name ?? entry.name, json: entry.json + call.function.arguments });
+      }
+    }
+    expect([...args.entries()].map(([index, { name, json }]) => [index, name, JSON.parse(json)])).toStrictEqual([
+      [0, 'get_weather', { city: 'Zürich', unit: 'celsius' }],
+      [1, 'get_time', { tz: 'Europe/Zurich' }],
+    ]);
+  });
+
+  it('captures usage (cache reads counted as prompt), model and text', () => {
+    const { translator } = translate(bytes, [], false);
+    expect(translator.usage).toStrictEqual({ promptTokens: 572, completionTokens: 89 });
+    expect(translator.model).toBe('claude-sonnet-4-5-20250929');
+    expect(translator.completionText).toBe('Checking the weather in Zürich… ');
+    expect(translator.errorCode).toBeNull();
+  });
+
+  it('reads CRLF-delimited events the same way', () => {
+    const crlf = Buffer.from(bytes.toString('utf8').replace(/\n/g, '\r\n'));
+    expect(translate(crlf, everyN(crlf.length, 11), true).text).toBe(serialize(withUsage));
+  });
+
+  it('turns an in-stream error into an OpenAI error frame and sends no [DONE] after it', () => {
+    const errorBytes = recorded('stream-error.sse');
+    const { text, translator } = translate(errorBytes, everyN(errorBytes.length, 4), true);
+    expect(parseFrames(text)).toStrictEqual(errorExpected.frames);
+    expect(translator.errorCode).toBe('overloaded_error');
+    expect(translator.usage).toStrictEqual({ promptTokens: 12, completionTokens: 1 });
+    expect(translator.completionText).toBe('Hel');
+  });
+
+  it('closes a stream that ended without message_stop with exactly one [DONE]', () => {
+    const translator = new AnthropicStreamTranslator(call, true);
+    translator.push('event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","model":"claude-x","usage":{"input_tokens":3,"output_tokens":1}}}\n\n');
+    expect(translator.end()).toBe('data: [DONE]\n\n');
+    expect(translator.end()).toBe('');
+    expect(translator.push('event: message_stop\ndata: {"type":"message_stop"}\n\n')).toBe('');
+  });
+
+  it('sends [DONE] once when message_stop was seen: end() adds nothing', () => {
+    const translator = new AnthropicStreamTranslator(call, false);
+    expect(translator.push('event: message_stop\ndata: {"type":"message_stop"}\n\n')).toBe('data: [DONE]\n\n');
+    expect(translator.end()).toBe('');
+  });
+
+  it('drops pings, comments, unknown event types and unparseable data', () => {
+    const translator = new AnthropicStreamTranslator(call, false);
+    expect(translator.push('event: ping\ndata: {"type": "ping"}\n\n')).toBe('');
+    expect(translator.push(': keep-alive\n\n')).toBe('');
+    expect(translator.push('event: future_event\ndata: {"type":"future_event","x":1}\n\n')).toBe('');
+    expect(translator.push('data: not json\n\n')).toBe('');
+    expect(translator.usage).toBeNull();
+    expect(translator.model).toBe('claude-sonnet-4-5');
+  });
+
+  it('keeps the input count when message_delta repeats usage with input counts', () => {
+    const translator = new AnthropicStreamTranslator(call, false);
+    translator.push('data: {"type":"message_start","message":{"id":"msg_2","model":"m","usage":{"input_tokens":10,"cache_creation_input_tokens":5,"output_tokens":1}}}\n\n');
+    translator.push('data: {"type":"message_delta","delta":{"stop_reason":"max_tokens","stop_sequence":null},"usage":{"input_tokens":10,"cache_read_input_tokens":null,"output_tokens":42}}\n\n');
+    expect(translator.usage).toStrictEqual({ promptTokens: 15, completionTokens: 42 });
+  });
+});

@@ -1,0 +1,163 @@
+import { OpenAIErrorBody } from '@tollgate/common';
+import { ChatCall, ChatStreamTranslator } from '../provider-adapter';
+import { sseData } from '../sse/sse-splitter';
+import { TokenUsage } from '../usage';
+import { fromAnthropicUsage, toOpenAIFinishReason, toOpenAIUsageBody } from './anthropic-mapping';
+import { fromAnthropicErrorType } from './anthropic-errors';
+import { AnthropicErrorBody, AnthropicStreamEvent, AnthropicUsage } from './anthropic.types';
+import { OpenAIChatChunk, OpenAIChunkDelta, OpenAIFinishReason } from './openai-chat.types';
+
+const DONE = 'data: [DONE]\n\n';
+
+/**
+ * Anthropic's SSE events → OpenAI `chat.completion.chunk` events, one upstream event at a time.
+ *
+ * Anthropic numbers content blocks (text and tool_use alike); OpenAI numbers tool calls only,
+ * so tool_use blocks get their own running index. Usage arrives in two halves: input counts in
+ * `message_start`, the cumulative output count in `message_delta`.
+ */
+export class AnthropicStreamTranslator implements ChatStreamTranslator {
+  private id = '';
+  private currentModel: string;
+  private readonly created = Math.floor(Date.now() / 1000);
+  private rawUsage: Partial<AnthropicUsage> | null = null;
+  private readonly text: string[] = [];
+  /** Anthropic content block index → OpenAI tool call index. */
+  private readonly toolIndexes = new Map<number, number>();
+  private finished = false;
+  private failure: string | null = null;
+
+  constructor(
+    call: ChatCall,
+    private readonly clientWantsUsage: boolean,
+  ) {
+    this.currentModel = call.model;
+  }
+
+  push(raw: string): string {
+    if (this.finished) return '';
+    const event = parseEvent(raw);
+    if (!event) return '';
+    switch (event.type) {
+      case 'message_start':
+        this.id = event.message.id;
+        if (event.message.model) this.currentModel = event.message.model;
+        this.rawUsage = { ...event.message.usage };
+        return this.chunk({ role: 'assistant', content: '' });
+      case 'content_block_start': {
+        const block = event.content_block;
+        if (block.type === 'text') return block.text ? this.content(block.text) : '';
+        if (block.type !== 'tool_use') return '';
+        const index = this.toolIndexes.size;
+        this.toolIndexes.set(event.index, index);
+        return this.chunk({ tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }] });
+      }
+      case 'content_block_delta': {
+        const delta = event.delta;
+        if (delta.type === 'text_delta') return delta.text ? this.content(delta.text) : '';
+        if (delta.type !== 'input_json_delta' || !delta.partial_json) return '';
+        const index = this.toolIndexes.get(event.index);
+        return index === undefined ? '' : this.chunk({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] });
+      }
+      case 'message_delta':
+        // Counts here are cumulative, so they replace what message_start said.
+        this.rawUsage = { ...this.rawUsage, ...definedCounts(event.usage) };
+        return event.delta.stop_reason ? this.chunk({}, toOpenAIFinishReason(event.delta.stop_reason)) : '';
+      case 'message_stop':
+        this.finished = true;
+        return `${this.usageChunk()}${DONE}`;
+      case 'error':
+        // The status line has gone out already, so the error travels as an OpenAI error frame;
+        // like the relay's own mid-stream errors, it ends the stream without [DONE].
+        this.finished = true;
+        this.failure = event.error.type;
+        return `data: ${JSON.stringify(toErrorFrame(event))}\n\n`;
+      default:
+        // ping, content_block_stop, and event types Anthropic may add later.
+        return '';
+    }
+  }
+
+  end(): string {
+    if (this.finished) return '';
+    this.finished = true;
+    return DONE;
+  }
+
+  get usage(): TokenUsage | null {
+    return this.rawUsage ? fromAnthropicUsage(this.rawUsage) : null;
+  }
+
+  get model(): string | null {
+    return this.currentModel;
+  }
+
+  get completionText(): string {
+    return this.text.join('');
+  }
+
+  /** Anthropic's error type when the stream ended in an `error` event, for the request's event. */
+  get errorCode(): string | null {
+    return this.failure;
+  }
+
+  private content(text: string): string {
+    this.text.push(text);
+    return this.chunk({ content: text });
+  }
+
+  private chunk(delta: OpenAIChunkDelta, finishReason: OpenAIFinishReason | null = null): string {
+    const chunk: OpenAIChatChunk = {
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.currentModel,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    };
+    return `data: ${JSON.stringify(chunk)}\n\n`;
+  }
+
+  /** OpenAI's final usage chunk (`choices: []`), only when the client asked for it. */
+  private usageChunk(): string {
+    const usage = this.usage;
+    if (!this.clientWantsUsage || !usage) return '';
+    const chunk: OpenAIChatChunk = {
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.currentModel,
+      choices: [],
+      usage: toOpenAIUsageBody(usage, this.rawUsage?.cache_read_input_tokens ?? 0),
+    };
+    return `data: ${JSON.stringify(chunk)}\n\n`;
+  }
+}
+
+/** The event's JSON payload; its `type` names the event (the `event:` line repeats it). */
+function parseEvent(raw: string): AnthropicStreamEvent | null {
+  const data = sseData(raw);
+  if (data === null) return null;
+  try {
+    const parsed = JSON.parse(data) as Partial<AnthropicStreamEvent> | null;
+    if (!parsed || typeof parsed !== 'object') return null;
+    const type = typeof parsed.type === 'string' ? parsed.type : eventName(raw);
+    return type ? ({ ...parsed, type } as AnthropicStreamEvent) : null;
+  } catch {
+    return null;
+  }
+}
+
+function eventName(raw: string): string | null {
+  const line = raw.split(/\r?\n/).find((l) => l.startsWith('event:'));
+  return line ? line.slice('event:'.length).trim() : null;
+}
+
+/** Drops absent and null counts, so a partial message_delta never erases a known count. */
+function definedCounts(usage: Partial<AnthropicUsage> | undefined): Partial<AnthropicUsage> {
+  return Object.fromEntries(Object.entries(usage ?? {}).filter(([, value]) => typeof value === 'number'));
+}
+
+function toErrorFrame(event: AnthropicErrorBody): OpenAIErrorBody {
+  const type = event.error?.type ?? 'api_error';
+  return { error: { message: event.error?.message ?? 'upstream stream error', type: fromAnthropicErrorType(type), param: null, code: type } };
+}

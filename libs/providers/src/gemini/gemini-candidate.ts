@@ -1,0 +1,69 @@
+import { TokenUsage } from '../usage';
+import { GeminiPart, GeminiUsageMetadata } from './gemini.types';
+import { OpenAIFinishReason, OpenAIToolCall, OpenAIUsage } from './openai-chat.types';
+
+const FILTERED = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY']);
+
+/**
+ * Gemini finishReason → OpenAI finish_reason. Gemini says STOP after function calls, where
+ * OpenAI clients expect tool_calls. Reasons with no OpenAI equivalent (OTHER, LANGUAGE,
+ * MALFORMED_FUNCTION_CALL, ...) end the answer normally: "stop".
+ */
+export function toOpenAIFinishReason(reason: string, hasToolCalls: boolean): OpenAIFinishReason {
+  if (reason === 'MAX_TOKENS') return 'length';
+  if (FILTERED.has(reason)) return 'content_filter';
+  return hasToolCalls ? 'tool_calls' : 'stop';
+}
+
+/** The answer's text; thought summaries are reasoning, not content. */
+export function textOf(parts: GeminiPart[]): string {
+  return parts
+    .filter((part) => typeof part.text === 'string' && part.thought !== true)
+    .map((part) => part.text)
+    .join('');
+}
+
+/**
+ * Gemini 3 attaches a thoughtSignature to function calls and rejects the next turn if it is
+ * not sent back. OpenAI clients only echo the tool call id, so the signature rides in it.
+ */
+const SIGNATURE_SEPARATOR = '__thought__';
+
+export function toOpenAIToolCalls(parts: GeminiPart[], newId: () => string): OpenAIToolCall[] {
+  return parts
+    .filter((part) => part.functionCall)
+    .map((part) => {
+      const id = part.functionCall!.id ?? newId();
+      return {
+        id: part.thoughtSignature ? `${id}${SIGNATURE_SEPARATOR}${part.thoughtSignature}` : id,
+        type: 'function' as const,
+        function: { name: part.functionCall!.name, arguments: JSON.stringify(part.functionCall!.args ?? {}) },
+      };
+    });
+}
+
+export function thoughtSignatureOf(toolCallId: string): string | null {
+  const at = toolCallId.indexOf(SIGNATURE_SEPARATOR);
+  return at === -1 ? null : toolCallId.slice(at + SIGNATURE_SEPARATOR.length) || null;
+}
+
+/** Thinking tokens are billed as output, so they count as completion tokens. */
+export function toOpenAIUsage(metadata: GeminiUsageMetadata | undefined): OpenAIUsage | null {
+  if (!metadata || typeof metadata.promptTokenCount !== 'number') return null;
+  const prompt = metadata.promptTokenCount;
+  const thoughts = metadata.thoughtsTokenCount ?? 0;
+  const completion = (metadata.candidatesTokenCount ?? 0) + thoughts;
+  const usage: OpenAIUsage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: metadata.totalTokenCount ?? prompt + completion };
+  if (metadata.cachedContentTokenCount) usage.prompt_tokens_details = { cached_tokens: metadata.cachedContentTokenCount };
+  if (thoughts) usage.completion_tokens_details = { reasoning_tokens: thoughts };
+  return usage;
+}
+
+export function toTokenUsage(usage: OpenAIUsage | null): TokenUsage | null {
+  return usage ? { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens } : null;
+}
+
+/** What the gateway counts when usage is missing: the text plus the tool call arguments. */
+export function generatedText(text: string, toolCalls: OpenAIToolCall[]): string {
+  return [text, ...toolCalls.map((call) => `${call.function.name}${call.function.arguments}`)].join('');
+}

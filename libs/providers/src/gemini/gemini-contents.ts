@@ -1,0 +1,141 @@
+import { GatewayError, GatewayErrorCode } from '@tollgate/common';
+import { thoughtSignatureOf } from './gemini-candidate';
+import { toMediaPart } from './gemini-media';
+import { GeminiContent, GeminiPart, GeminiRole } from './gemini.types';
+import { OpenAIChatMessage, OpenAIContentPart, OpenAIToolCall } from './openai-chat.types';
+
+export interface GeminiConversation {
+  contents: GeminiContent[];
+  systemInstruction?: { parts: GeminiPart[] };
+}
+
+/**
+ * Google's documented stand-in for a lost thoughtSignature: Gemini 3 then accepts a replayed
+ * function call that has none (e.g. a history written by another client).
+ */
+const SKIP_SIGNATURE_CHECK = 'skip_thought_signature_validator';
+
+/**
+ * OpenAI messages → Gemini turns. Gemini has one system instruction, so system and developer
+ * messages are hoisted into it wherever they appear. Tool results go back as a `user` turn
+ * of functionResponse parts (the Gemini API accepts only "user" and "model" roles), and
+ * consecutive turns of one role are merged, which also keeps parallel tool results together.
+ */
+export function toGeminiConversation(messages: OpenAIChatMessage[], model: string): GeminiConversation {
+  const system: GeminiPart[] = [];
+  const contents: GeminiContent[] = [];
+  const toolNames = new Map<string, string>();
+  const add = (role: GeminiRole, parts: GeminiPart[]) => {
+    if (parts.length === 0) return;
+    const last = contents[contents.length - 1];
+    if (last?.role === role) last.parts.push(...parts);
+    else contents.push({ role, parts });
+  };
+
+  messages.forEach((message, i) => {
+    const at = `messages[${i}]`;
+    switch (message.role) {
+      case 'system':
+      case 'developer':
+        system.push(...textParts(message.content, at));
+        break;
+      case 'user':
+        add('user', userParts(message.content, at));
+        break;
+      case 'assistant': {
+        for (const call of message.tool_calls ?? []) toolNames.set(call.id, call.function.name);
+        add('model', [...textParts(message.content, at), ...functionCallParts(message.tool_calls ?? [], model, at)]);
+        break;
+      }
+      case 'tool': {
+        const name = toolNames.get(message.tool_call_id ?? '');
+        if (!name) throw invalid(`${at}.tool_call_id does not match a tool call of an earlier assistant message`, `${at}.tool_call_id`);
+        add('user', [{ functionResponse: { name, response: toFunctionResponse(message.content, at) } }]);
+        break;
+      }
+      case 'function':
+        if (!message.name) throw invalid(`${at}.name is required on function messages`, `${at}.name`);
+        add('user', [{ functionResponse: { name: message.name, response: toFunctionResponse(message.content, at) } }]);
+        break;
+      default:
+        throw invalid(`${at}.role ${JSON.stringify((message as { role: unknown }).role)} is not supported by Gemini`, `${at}.role`);
+    }
+  });
+  return system.length > 0 ? { contents, systemInstruction: { parts: system } } : { contents };
+}
+
+function textParts(content: OpenAIChatMessage['content'], at: string): GeminiPart[] {
+  return contentParts(content, at).map((part) => {
+    if (part.type === 'text') return { text: part.text };
+    if (part.type === 'refusal') return { text: part.refusal };
+    throw invalid(`${at}.content parts of type ${part.type} are only supported on user messages`, `${at}.content`);
+  });
+}
+
+function userParts(content: OpenAIChatMessage['content'], at: string): GeminiPart[] {
+  return contentParts(content, at).map((part, j) => {
+    const param = `${at}.content[${j}]`;
+    switch (part.type) {
+      case 'text':
+        return { text: part.text };
+      case 'image_url':
+        return toMediaPart(part.image_url?.url, param);
+      case 'input_audio':
+        return { inlineData: { mimeType: `audio/${part.input_audio.format}`, data: part.input_audio.data } };
+      case 'file':
+        if (part.file?.file_data?.startsWith('data:')) return toMediaPart(part.file.file_data, param);
+        throw invalid('Gemini needs files inline as data URLs (file_data); file ids are not supported', param);
+      default:
+        throw invalid(`content parts of type ${(part as { type: unknown }).type} are not supported by Gemini`, param);
+    }
+  });
+}
+
+function contentParts(content: OpenAIChatMessage['content'], at: string): OpenAIContentPart[] {
+  if (content === undefined || content === null || content === '') return [];
+  if (typeof content === 'string') return [{ type: 'text', text: content }];
+  if (Array.isArray(content)) return content;
+  throw invalid(`${at}.content must be a string or an array of content parts`, `${at}.content`);
+}
+
+function functionCallParts(calls: OpenAIToolCall[], model: string, at: string): GeminiPart[] {
+  const parts: GeminiPart[] = calls.map((call, j) => {
+    const part: GeminiPart = { functionCall: { name: call.function.name, args: parseArguments(call.function.arguments, `${at}.tool_calls[${j}].function.arguments`) } };
+    const signature = thoughtSignatureOf(call.id);
+    if (signature) part.thoughtSignature = signature;
+    return part;
+  });
+  // Gemini 3 checks the signature of the first call of each step; older models ignore it.
+  if (parts.length > 0 && /^gemini-3/.test(model) && !parts.some((part) => part.thoughtSignature)) {
+    parts[0].thoughtSignature = SKIP_SIGNATURE_CHECK;
+  }
+  return parts;
+}
+
+function parseArguments(text: string, param: string): Record<string, unknown> {
+  try {
+    const args: unknown = JSON.parse(text === '' ? '{}' : text);
+    if (args !== null && typeof args === 'object' && !Array.isArray(args)) return args as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw invalid('tool call arguments must be a JSON object', param);
+}
+
+/** Gemini wants an object: JSON objects go as they are, anything else under `content`. */
+function toFunctionResponse(content: OpenAIChatMessage['content'], at: string): Record<string, unknown> {
+  const text = contentParts(content, at)
+    .map((part) => (part.type === 'text' ? part.text : ''))
+    .join('');
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    return { content: parsed };
+  } catch {
+    return { content: text };
+  }
+}
+
+function invalid(message: string, param: string): GatewayError {
+  return new GatewayError(GatewayErrorCode.InvalidRequest, message, param);
+}

@@ -1,0 +1,103 @@
+import { fixture } from './__fixtures__/fixtures';
+import { toGeminiProviderError } from './gemini-errors';
+
+describe('toGeminiProviderError', () => {
+  it('reports an invalid stored key (Gemini says 400 API_KEY_INVALID, in an array) as a 502 upstream_auth_error', () => {
+    expect(toGeminiProviderError(400, fixture('error-400-api-key-invalid.json'), {})).toEqual({
+      status: 502,
+      body: {
+        error: {
+          message: "Gemini rejected the gateway's credential: API key not valid. Please pass a valid API key.",
+          type: 'api_error',
+          param: null,
+          code: 'upstream_auth_error',
+        },
+      },
+      retryable: false,
+      retryAfter: null,
+    });
+  });
+
+  it('reports 403 PERMISSION_DENIED and a bare 401 as 502 upstream_auth_error', () => {
+    expect(toGeminiProviderError(403, fixture('error-403-permission-denied.json'), {})).toEqual({
+      status: 502,
+      body: {
+        error: {
+          message:
+            "Gemini rejected the gateway's credential: Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+          type: 'api_error',
+          param: null,
+          code: 'upstream_auth_error',
+        },
+      },
+      retryable: false,
+      retryAfter: null,
+    });
+    expect(toGeminiProviderError(401, Buffer.from(''), {})).toEqual({
+      status: 502,
+      body: { error: { message: "Gemini rejected the gateway's credential: HTTP 401", type: 'api_error', param: null, code: 'upstream_auth_error' } },
+      retryable: false,
+      retryAfter: null,
+    });
+  });
+
+  it('keeps other 400s and 404s as client errors', () => {
+    expect(toGeminiProviderError(400, fixture('error-400-invalid-argument.json'), {})).toEqual({
+      status: 400,
+      body: {
+        error: { message: '* GenerateContentRequest.contents: contents is not specified\n', type: 'invalid_request_error', param: null, code: 'invalid_argument' },
+      },
+      retryable: false,
+      retryAfter: null,
+    });
+    expect(toGeminiProviderError(404, fixture('error-404-not-found.json'), {})).toEqual({
+      status: 404,
+      body: {
+        error: {
+          message:
+            'models/gemini-9-ultra is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.',
+          type: 'invalid_request_error',
+          param: null,
+          code: 'not_found',
+        },
+      },
+      retryable: false,
+      retryAfter: null,
+    });
+  });
+
+  it('makes 429 a retryable rate_limit_error, with retry-after from the header or else from RetryInfo', () => {
+    const expected = {
+      status: 429,
+      body: {
+        error: {
+          message: 'You exceeded your current quota, please check your plan and billing details.',
+          type: 'rate_limit_error',
+          param: null,
+          code: 'resource_exhausted',
+        },
+      },
+      retryable: true,
+    };
+    expect(toGeminiProviderError(429, fixture('error-429-resource-exhausted.json'), { 'retry-after': '7' })).toEqual({ ...expected, retryAfter: '7' });
+    expect(toGeminiProviderError(429, fixture('error-429-resource-exhausted.json'), {})).toEqual({ ...expected, retryAfter: '17' });
+  });
+
+  it('keeps 5xx statuses and makes them retryable', () => {
+    expect(toGeminiProviderError(503, fixture('error-503-unavailable.json'), { 'retry-after': ['3'] })).toEqual({
+      status: 503,
+      body: { error: { message: 'The model is overloaded. Please try again later.', type: 'api_error', param: null, code: 'unavailable' } },
+      retryable: true,
+      retryAfter: '3',
+    });
+  });
+
+  it('wraps a non-JSON body', () => {
+    expect(toGeminiProviderError(502, Buffer.from('<html>\n  <body>Bad Gateway</body>\n</html>'), {})).toEqual({
+      status: 502,
+      body: { error: { message: 'Gemini returned HTTP 502: <html> <body>Bad Gateway</body> </html>', type: 'api_error', param: null, code: 'upstream_502' } },
+      retryable: true,
+      retryAfter: null,
+    });
+  });
+});

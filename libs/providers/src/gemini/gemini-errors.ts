@@ -1,0 +1,66 @@
+import { OpenAIErrorBody } from '@tollgate/common';
+import { ProviderError } from '../provider-adapter';
+import { GoogleError } from './gemini.types';
+
+/**
+ * A Gemini error response → what the client gets. Google's body is `{"error":{code, message,
+ * status, details}}`, sometimes wrapped in a one-element array. The API key is the gateway's
+ * stored credential, not the client's, so Google refusing it (401/403, or 400 with reason
+ * API_KEY_INVALID, which is how Gemini reports a bad key) is an upstream fault: 502
+ * `upstream_auth_error`. Other 4xx stay as they are; 429 and 5xx are retryable.
+ */
+export function toGeminiProviderError(status: number, body: Buffer, headers: Record<string, string | string[] | undefined>): ProviderError {
+  const text = body.toString('utf8');
+  const error = parseGoogleError(text);
+  if (status === 401 || status === 403 || isInvalidKey(error)) {
+    const detail = error?.message ?? `HTTP ${status}`;
+    return { status: 502, body: openAIError(`Gemini rejected the gateway's credential: ${detail}`, 'api_error', 'upstream_auth_error'), retryable: false, retryAfter: null };
+  }
+  const retryable = status === 408 || status === 429 || status >= 500;
+  return { status, body: fromGoogleError(status, error, text), retryable, retryAfter: retryable ? retryAfterOf(headers, error) : null };
+}
+
+/** Also used for `{"error":{...}}` payloads inside a stream. */
+export function fromGoogleError(status: number, error: GoogleError | null, rawText = ''): OpenAIErrorBody {
+  if (!error) {
+    const excerpt = rawText.replace(/\s+/g, ' ').trim().slice(0, 200);
+    // An HTML page or plain text from something in front of Google.
+    return openAIError(`Gemini returned HTTP ${status}${excerpt ? `: ${excerpt}` : ''}`, typeFor(status, undefined), `upstream_${status}`);
+  }
+  return openAIError(error.message ?? `Gemini returned HTTP ${status}`, typeFor(status, error.status), error.status ? error.status.toLowerCase() : null);
+}
+
+export function parseGoogleError(text: string): GoogleError | null {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    const first: unknown = Array.isArray(parsed) ? parsed[0] : parsed;
+    const error = (first as { error?: unknown } | null)?.error;
+    return error !== null && typeof error === 'object' ? (error as GoogleError) : null;
+  } catch {
+    return null;
+  }
+}
+
+function typeFor(status: number, googleStatus: string | undefined): string {
+  if (status === 429 || googleStatus === 'RESOURCE_EXHAUSTED') return 'rate_limit_error';
+  if (status >= 500) return 'api_error';
+  return 'invalid_request_error';
+}
+
+function isInvalidKey(error: GoogleError | null): boolean {
+  return (error?.details ?? []).some((detail) => detail?.reason === 'API_KEY_INVALID');
+}
+
+/** The retry-after header when present, else the delay of Google's RetryInfo detail ("17s"). */
+function retryAfterOf(headers: Record<string, string | string[] | undefined>, error: GoogleError | null): string | null {
+  const header = headers['retry-after'];
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value) return value;
+  const delay = (error?.details ?? []).map((detail) => detail?.retryDelay).find((d): d is string => typeof d === 'string');
+  const seconds = delay ? /^(\d+(?:\.\d+)?)s$/.exec(delay)?.[1] : undefined;
+  return seconds ? String(Math.ceil(Number(seconds))) : null;
+}
+
+function openAIError(message: string, type: string, code: string | null): OpenAIErrorBody {
+  return { error: { message, type, param: null, code } };
+}

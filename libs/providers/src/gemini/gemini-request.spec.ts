@@ -1,0 +1,96 @@
+import { GatewayError } from '@tollgate/common';
+import { ChatCall } from '../provider-adapter';
+import { jsonFixture } from './__fixtures__/fixtures';
+import { toGeminiRequest } from './gemini-request';
+
+const call = (body: Record<string, unknown>, model = 'gemini-2.5-flash'): ChatCall => ({ body, model, stream: false });
+
+describe('toGeminiRequest', () => {
+  it('translates a full OpenAI request: system hoisting, merged turns, media, tool round trip, config, schema, tools', () => {
+    expect(toGeminiRequest(call(jsonFixture('chat-request.openai.json')))).toEqual(jsonFixture('chat-request.gemini.json'));
+  });
+
+  it('sends a plain conversation with no generationConfig, tools or systemInstruction', () => {
+    const body = { messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello!' }, { role: 'user', content: 'Bye' }] };
+    expect(toGeminiRequest(call(body))).toEqual({
+      contents: [
+        { role: 'user', parts: [{ text: 'Hi' }] },
+        { role: 'model', parts: [{ text: 'Hello!' }] },
+        { role: 'user', parts: [{ text: 'Bye' }] },
+      ],
+    });
+  });
+
+  it('maps tool_choice auto, none and required, and json_object', () => {
+    const tools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { a: { type: 'string' } } } } }];
+    const messages = [{ role: 'user', content: 'x' }];
+    const modeFor = (tool_choice: unknown) => toGeminiRequest(call({ messages, tools, tool_choice })).toolConfig;
+    expect(modeFor('auto')).toEqual({ functionCallingConfig: { mode: 'AUTO' } });
+    expect(modeFor('none')).toEqual({ functionCallingConfig: { mode: 'NONE' } });
+    expect(modeFor('required')).toEqual({ functionCallingConfig: { mode: 'ANY' } });
+    expect(modeFor(undefined)).toBeUndefined();
+    expect(toGeminiRequest(call({ messages, response_format: { type: 'json_object' }, stop: ['a', 'b'] })).generationConfig).toEqual({
+      responseMimeType: 'application/json',
+      stopSequences: ['a', 'b'],
+    });
+  });
+
+  it('sends the documented skip-validator signature for Gemini 3 calls whose signature was lost', () => {
+    const messages = [
+      { role: 'user', content: 'weather?' },
+      { role: 'assistant', content: 'Checking.', tool_calls: [{ id: 'call_x', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] },
+      { role: 'function', name: 'get_weather', content: '"rain"' },
+    ];
+    expect(toGeminiRequest(call({ messages }, 'gemini-3-pro-preview')).contents).toEqual([
+      { role: 'user', parts: [{ text: 'weather?' }] },
+      {
+        role: 'model',
+        parts: [{ text: 'Checking.' }, { functionCall: { name: 'get_weather', args: { city: 'Oslo' } }, thoughtSignature: 'skip_thought_signature_validator' }],
+      },
+      { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { content: 'rain' } } }] },
+    ]);
+    expect(toGeminiRequest(call({ messages })).contents[1].parts[1]).toEqual({ functionCall: { name: 'get_weather', args: { city: 'Oslo' } } });
+  });
+
+  it('sends audio and PDF data inline, and URL-encoded data URLs as base64', () => {
+    const messages = [
+      {
+        role: 'user',
+        content: [
+          { type: 'input_audio', input_audio: { data: 'UklGRg==', format: 'wav' } },
+          { type: 'file', file: { filename: 'a.pdf', file_data: 'data:application/pdf;base64,JVBERi0=' } },
+          { type: 'image_url', image_url: { url: 'data:image/svg+xml,%3Csvg%2F%3E' } },
+        ],
+      },
+    ];
+    expect(toGeminiRequest(call({ messages })).contents).toEqual([
+      {
+        role: 'user',
+        parts: [
+          { inlineData: { mimeType: 'audio/wav', data: 'UklGRg==' } },
+          { inlineData: { mimeType: 'application/pdf', data: 'JVBERi0=' } },
+          { inlineData: { mimeType: 'image/svg+xml', data: Buffer.from('<svg/>').toString('base64') } },
+        ],
+      },
+    ]);
+  });
+
+  it.each([
+    [{ messages: [{ role: 'tool', tool_call_id: 'nope', content: 'x' }] }, 'messages[0].tool_call_id'],
+    [{ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'ftp://x/y.png' } }] }] }, 'messages[0].content[0]'],
+    [{ messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-1' } }] }] }, 'messages[0].content[0]'],
+    [{ messages: [{ role: 'assistant', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '[1]' } }] }] }, 'messages[0].tool_calls[0].function.arguments'],
+    [{ messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'custom', custom: { name: 'grammar' } }] }, 'tools[0]'],
+    [{ messages: 'hi' }, 'messages'],
+  ])('refuses what Gemini cannot take, naming the parameter (%#)', (body, param) => {
+    let thrown: unknown;
+    try {
+      toGeminiRequest(call(body as Record<string, unknown>));
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(GatewayError);
+    expect((thrown as GatewayError).param).toBe(param);
+    expect((thrown as GatewayError).status).toBe(400);
+  });
+});

@@ -1,0 +1,82 @@
+import { GatewayError, GatewayErrorCode } from '@tollgate/common';
+import { ChatCall } from '../provider-adapter';
+import { toGeminiConversation } from './gemini-contents';
+import { toGeminiSchema } from './gemini-schema';
+import { GeminiFunctionDeclaration, GeminiGenerateContentRequest, GeminiGenerationConfig, GeminiTool, GeminiToolConfig } from './gemini.types';
+import { OpenAIChatRequest, OpenAIResponseFormat, OpenAIToolChoice } from './openai-chat.types';
+
+/**
+ * An OpenAI chat request → a Gemini generateContent body (the same body streams). OpenAI
+ * fields with no Gemini equivalent (logit_bias, logprobs, user, parallel_tool_calls, ...)
+ * are dropped: Gemini rejects unknown fields, so nothing can pass through.
+ */
+export function toGeminiRequest(call: ChatCall): GeminiGenerateContentRequest {
+  const body = call.body as unknown as OpenAIChatRequest;
+  if (!Array.isArray(body.messages)) throw invalid('messages must be an array', 'messages');
+  const request: GeminiGenerateContentRequest = toGeminiConversation(body.messages, call.model);
+  const generationConfig = toGenerationConfig(body);
+  if (Object.keys(generationConfig).length > 0) request.generationConfig = generationConfig;
+  const tools = toTools(body);
+  if (tools) {
+    request.tools = tools;
+    const toolConfig = toToolConfig(body.tool_choice);
+    if (toolConfig) request.toolConfig = toolConfig;
+  }
+  return request;
+}
+
+function toGenerationConfig(body: OpenAIChatRequest): GeminiGenerationConfig {
+  const config: GeminiGenerationConfig = {};
+  if (typeof body.temperature === 'number') config.temperature = body.temperature;
+  if (typeof body.top_p === 'number') config.topP = body.top_p;
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+  if (typeof maxTokens === 'number') config.maxOutputTokens = maxTokens;
+  if (typeof body.stop === 'string') config.stopSequences = [body.stop];
+  else if (Array.isArray(body.stop) && body.stop.length > 0) config.stopSequences = body.stop;
+  if (typeof body.n === 'number') config.candidateCount = body.n;
+  if (typeof body.presence_penalty === 'number') config.presencePenalty = body.presence_penalty;
+  if (typeof body.frequency_penalty === 'number') config.frequencyPenalty = body.frequency_penalty;
+  if (typeof body.seed === 'number') config.seed = body.seed;
+  Object.assign(config, toResponseFormat(body.response_format));
+  return config;
+}
+
+/** json_schema goes through toGeminiSchema: best effort, see there for what is lost. */
+function toResponseFormat(format: OpenAIResponseFormat | undefined): GeminiGenerationConfig {
+  if (format?.type === 'json_object') return { responseMimeType: 'application/json' };
+  if (format?.type === 'json_schema') {
+    const schema = format.json_schema?.schema;
+    return schema ? { responseMimeType: 'application/json', responseSchema: toGeminiSchema(schema) } : { responseMimeType: 'application/json' };
+  }
+  return {};
+}
+
+function toTools(body: OpenAIChatRequest): GeminiTool[] | null {
+  if (!Array.isArray(body.tools) || body.tools.length === 0) return null;
+  const declarations = body.tools.map((tool, i): GeminiFunctionDeclaration => {
+    if (tool?.type !== 'function' || typeof tool.function?.name !== 'string') {
+      throw invalid('Gemini supports function tools only', `tools[${i}]`);
+    }
+    const declaration: GeminiFunctionDeclaration = { name: tool.function.name };
+    if (tool.function.description) declaration.description = tool.function.description;
+    const parameters = tool.function.parameters ? toGeminiSchema(tool.function.parameters) : null;
+    // A function without arguments must omit parameters: Gemini rejects an empty object schema.
+    if (parameters?.properties) declaration.parameters = parameters;
+    return declaration;
+  });
+  return [{ functionDeclarations: declarations }];
+}
+
+function toToolConfig(choice: OpenAIToolChoice | undefined): GeminiToolConfig | null {
+  if (choice === 'auto') return { functionCallingConfig: { mode: 'AUTO' } };
+  if (choice === 'none') return { functionCallingConfig: { mode: 'NONE' } };
+  if (choice === 'required') return { functionCallingConfig: { mode: 'ANY' } };
+  if (typeof choice === 'object' && choice?.type === 'function' && typeof choice.function?.name === 'string') {
+    return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [choice.function.name] } };
+  }
+  return null;
+}
+
+function invalid(message: string, param: string): GatewayError {
+  return new GatewayError(GatewayErrorCode.InvalidRequest, message, param);
+}

@@ -1,0 +1,46 @@
+import { GatewayError } from '@tollgate/common';
+import { ChatCall } from '../provider-adapter';
+import { fixedIds, fixture, jsonFixture } from './__fixtures__/fixtures';
+import { fromGeminiResponse } from './gemini-response';
+
+const call: ChatCall = { body: { model: 'gemini/gemini-2.5-flash', messages: [] }, model: 'gemini-2.5-flash', stream: false };
+
+describe('fromGeminiResponse', () => {
+  it('translates candidates, text, function calls (signature in the id), finish reasons and usage', () => {
+    expect(fromGeminiResponse(fixture('chat-response.gemini.json'), call, fixedIds())).toEqual({
+      body: jsonFixture('chat-response.openai.json'),
+      usage: { promptTokens: 52, completionTokens: 68 },
+      model: 'gemini-2.5-flash',
+      completionText: 'Checking Paris.get_weather{"city":"Paris","unit":"c"}get_time{}It is sunny in Paris and the forecast is',
+    });
+  });
+
+  it('turns a prompt blocked for safety into one empty content_filter choice', () => {
+    expect(fromGeminiResponse(fixture('safety-block.gemini.json'), call, fixedIds())).toEqual({
+      body: jsonFixture('safety-block.openai.json'),
+      usage: { promptTokens: 8, completionTokens: 0 },
+      model: 'gemini-2.5-flash',
+      completionText: '',
+    });
+  });
+
+  it('maps answers filtered mid-way to content_filter, and falls back to our id, the call model and no usage', () => {
+    const raw = Buffer.from(JSON.stringify({ candidates: [{ content: { parts: [], role: 'model' }, finishReason: 'RECITATION' }] }));
+    expect(fromGeminiResponse(raw, call, fixedIds())).toEqual({
+      body: {
+        id: 'chatcmpl-fixed',
+        object: 'chat.completion',
+        created: 1_760_000_000,
+        model: 'gemini-2.5-flash',
+        choices: [{ index: 0, message: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: 'content_filter' }],
+      },
+      usage: null,
+      model: null,
+      completionText: '',
+    });
+  });
+
+  it('reports a body that is not JSON as an upstream failure', () => {
+    expect(() => fromGeminiResponse(Buffer.from('<html>'), call, fixedIds())).toThrow(GatewayError);
+  });
+});

@@ -1,0 +1,60 @@
+import { GatewayError, GatewayErrorCode } from '@tollgate/common';
+import { ChatCall, TranslatedResponse } from '../provider-adapter';
+import { CompletionIds, completionIdFor, newCompletionIds } from './completion-ids';
+import { generatedText, textOf, toOpenAIFinishReason, toOpenAIToolCalls, toOpenAIUsage, toTokenUsage } from './gemini-candidate';
+import { GeminiGenerateContentResponse } from './gemini.types';
+import { OpenAIChatCompletion } from './openai-chat.types';
+
+/**
+ * A generateContent answer → an OpenAI `chat.completion`, one choice per candidate. A prompt
+ * Gemini blocked has no candidates; it becomes one empty choice with finish_reason
+ * content_filter, as OpenAI clients expect at least one choice.
+ */
+export function fromGeminiResponse(raw: Buffer, call: ChatCall, ids: CompletionIds = newCompletionIds()): TranslatedResponse {
+  const response = parseResponse(raw);
+  const texts: string[] = [];
+  const candidates = response.candidates ?? [];
+  const choices: OpenAIChatCompletion['choices'] = candidates.map((candidate, position) => {
+    const parts = candidate.content?.parts ?? [];
+    const text = textOf(parts);
+    const toolCalls = toOpenAIToolCalls(parts, () => ids.toolCallId());
+    texts.push(generatedText(text, toolCalls));
+    return {
+      index: candidate.index ?? position,
+      message: {
+        role: 'assistant',
+        // OpenAI sends null content beside tool calls when there is no text.
+        content: text === '' && toolCalls.length > 0 ? null : text,
+        refusal: null,
+        ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+      },
+      logprobs: null,
+      finish_reason: toOpenAIFinishReason(candidate.finishReason ?? 'STOP', toolCalls.length > 0),
+    };
+  });
+  if (choices.length === 0) {
+    const finish = response.promptFeedback?.blockReason ? 'content_filter' : 'stop';
+    choices.push({ index: 0, message: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: finish });
+  }
+
+  const usage = toOpenAIUsage(response.usageMetadata);
+  const body: OpenAIChatCompletion = {
+    id: completionIdFor(response.responseId, ids),
+    object: 'chat.completion',
+    created: ids.created,
+    model: response.modelVersion ?? call.model,
+    choices,
+    ...(usage ? { usage } : {}),
+  };
+  return { body, usage: toTokenUsage(usage), model: response.modelVersion ?? null, completionText: texts.join('') };
+}
+
+function parseResponse(raw: Buffer): GeminiGenerateContentResponse {
+  try {
+    const parsed: unknown = JSON.parse(raw.toString('utf8'));
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as GeminiGenerateContentResponse;
+  } catch {
+    // reported below
+  }
+  throw new GatewayError(GatewayErrorCode.UpstreamUnreachable, 'Gemini returned a response that is not a JSON object');
+}

@@ -1,0 +1,102 @@
+/**
+ * The OpenAI chat shapes the Gemini translators read and write. Only what is translated is
+ * typed; request bodies come from clients, so readers still check values at runtime.
+ * Top-level shapes are `type` aliases so they fit `TranslatedResponse.body`.
+ */
+
+export type OpenAIContentPart =
+  | { type: 'text'; text: string }
+  | { type: 'refusal'; refusal: string }
+  | { type: 'image_url'; image_url: { url: string; detail?: string } }
+  | { type: 'input_audio'; input_audio: { data: string; format: string } }
+  | { type: 'file'; file: { file_data?: string; file_id?: string; filename?: string } };
+
+export interface OpenAIToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+export interface OpenAIChatMessage {
+  role: 'system' | 'developer' | 'user' | 'assistant' | 'tool' | 'function';
+  content?: string | OpenAIContentPart[] | null;
+  /** The function name on legacy `role: "function"` messages. */
+  name?: string;
+  tool_calls?: OpenAIToolCall[];
+  tool_call_id?: string;
+}
+
+export interface OpenAIFunctionTool {
+  type: 'function';
+  function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean };
+}
+
+export type OpenAIToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
+
+export type OpenAIResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; json_schema: { name?: string; schema?: Record<string, unknown>; strict?: boolean } };
+
+export interface OpenAIChatRequest {
+  messages: OpenAIChatMessage[];
+  temperature?: number;
+  top_p?: number;
+  max_tokens?: number;
+  max_completion_tokens?: number;
+  stop?: string | string[] | null;
+  n?: number;
+  seed?: number;
+  presence_penalty?: number;
+  frequency_penalty?: number;
+  response_format?: OpenAIResponseFormat;
+  tools?: OpenAIFunctionTool[];
+  tool_choice?: OpenAIToolChoice;
+}
+
+export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
+
+export interface OpenAIUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details?: { cached_tokens: number };
+  completion_tokens_details?: { reasoning_tokens: number };
+}
+
+export type OpenAIChatCompletion = {
+  id: string;
+  object: 'chat.completion';
+  created: number;
+  model: string;
+  choices: Array<{
+    index: number;
+    message: { role: 'assistant'; content: string | null; refusal: null; tool_calls?: OpenAIToolCall[] };
+    logprobs: null;
+    finish_reason: OpenAIFinishReason;
+  }>;
+  usage?: OpenAIUsage;
+};
+
+export interface OpenAIChunkDelta {
+  role?: 'assistant';
+  content?: string;
+  tool_calls?: Array<OpenAIToolCall & { index: number }>;
+}
+
+export type OpenAIChatCompletionChunk = {
+  id: string;
+  object: 'chat.completion.chunk';
+  created: number;
+  model: string;
+  choices: Array<{ index: number; delta: OpenAIChunkDelta; logprobs: null; finish_reason: OpenAIFinishReason | null }>;
+  /** Present on every chunk when the client asked for usage: null, then the totals on the last. */
+  usage?: OpenAIUsage | null;
+};
+
+export type OpenAIEmbeddingList = {
+  object: 'list';
+  data: Array<{ object: 'embedding'; index: number; embedding: number[] | string }>;
+  model: string;
+  usage: { prompt_tokens: number; total_tokens: number };
+};

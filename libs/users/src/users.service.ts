@@ -1,0 +1,120 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import {
+  CONFIG_CHANGES,
+  ConfigChangeNotifier,
+  ConfigEntity,
+  GatewayError,
+  GatewayErrorCode,
+  LimitFieldsInput,
+  applyLimitFields,
+  isUuid,
+} from '@tollgate/common';
+import { QueryFailedError, Repository } from 'typeorm';
+import { UserEntity } from './user.entity';
+
+export interface UserFieldsInput extends LimitFieldsInput {
+  name?: string;
+  keyIds?: string[];
+  allowedModels?: string[];
+  revoked?: boolean;
+  revokedReason?: string;
+}
+
+export interface CreateUserInput extends UserFieldsInput {
+  name: string;
+  /** Client-defined id; generated when absent. */
+  userId?: string;
+}
+
+export interface UserFilter {
+  userIds?: string[];
+  tags?: string[];
+  keyIds?: string[];
+  offset?: number;
+  limit?: number;
+}
+
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectRepository(UserEntity) private readonly repository: Repository<UserEntity>,
+    @Inject(CONFIG_CHANGES) private readonly changes: ConfigChangeNotifier,
+  ) {}
+
+  async create(input: CreateUserInput): Promise<UserEntity> {
+    const entity = this.repository.create({ userId: input.userId ?? crypto.randomUUID(), name: input.name });
+    applyUserFields(entity, input, new Date());
+    const saved = await this.save(entity);
+    await this.changes.publish({ entity: ConfigEntity.User, id: saved.id });
+    return saved;
+  }
+
+  async update(id: string, input: UserFieldsInput): Promise<UserEntity> {
+    const existing = isUuid(id) ? await this.repository.findOneBy({ id }) : null;
+    if (!existing) throw new GatewayError(GatewayErrorCode.NotFound, `user ${id} not found`);
+    applyUserFields(existing, input, new Date());
+    const saved = await this.save(existing);
+    await this.changes.publish({ entity: ConfigEntity.User, id });
+    return saved;
+  }
+
+  /** PATCH /api/users?userId=&tags=: updates every user matching the filter. */
+  async updateMatching(filter: { userId?: string; tags?: string[] }, input: UserFieldsInput): Promise<UserEntity[]> {
+    if (!filter.userId && (!filter.tags || filter.tags.length === 0)) {
+      throw new GatewayError(GatewayErrorCode.InvalidRequest, 'userId or tags is required to select the users to update', 'userId');
+    }
+    const query = this.repository.createQueryBuilder('user');
+    if (filter.userId) query.andWhere('user.user_id = :userId', { userId: filter.userId });
+    if (filter.tags && filter.tags.length > 0) query.andWhere('user.tags && :tags', { tags: filter.tags });
+    const users = await query.getMany();
+    if (users.length === 0) throw new GatewayError(GatewayErrorCode.NotFound, 'no user matches');
+    const now = new Date();
+    const saved: UserEntity[] = [];
+    for (const user of users) {
+      applyUserFields(user, input, now);
+      saved.push(await this.save(user));
+      await this.changes.publish({ entity: ConfigEntity.User, id: user.id });
+    }
+    return saved;
+  }
+
+  async list(filter: UserFilter): Promise<UserEntity[]> {
+    const query = this.repository.createQueryBuilder('user').orderBy('user.created_at', 'ASC').addOrderBy('user.id', 'ASC');
+    if (filter.userIds && filter.userIds.length > 0) query.andWhere('user.user_id IN (:...userIds)', { userIds: filter.userIds });
+    if (filter.tags && filter.tags.length > 0) query.andWhere('user.tags && :tags', { tags: filter.tags });
+    if (filter.keyIds && filter.keyIds.length > 0) query.andWhere('user.key_ids && :keyIds::uuid[]', { keyIds: filter.keyIds.filter(isUuid) });
+    if (filter.offset !== undefined) query.skip(filter.offset);
+    if (filter.limit !== undefined) query.take(filter.limit);
+    return query.getMany();
+  }
+
+  async loadAll(): Promise<UserEntity[]> {
+    return this.repository.find();
+  }
+
+  async getById(id: string): Promise<UserEntity | null> {
+    return isUuid(id) ? this.repository.findOneBy({ id }) : null;
+  }
+
+  private async save(entity: UserEntity): Promise<UserEntity> {
+    try {
+      return await this.repository.save(entity);
+    } catch (error) {
+      if (error instanceof QueryFailedError && (error as QueryFailedError & { code?: string }).code === '23505') {
+        throw new GatewayError(GatewayErrorCode.Conflict, `a user with userId ${entity.userId} already exists`, 'userId');
+      }
+      throw error;
+    }
+  }
+}
+
+function applyUserFields(entity: UserEntity, input: UserFieldsInput, now: Date): void {
+  applyLimitFields(entity, input, now);
+  if (input.name !== undefined) entity.name = input.name;
+  if (input.keyIds !== undefined) entity.keyIds = input.keyIds;
+  if (input.allowedModels !== undefined) entity.allowedModels = input.allowedModels;
+  if (input.revoked !== undefined) entity.revoked = input.revoked;
+  if (input.revokedReason !== undefined) entity.revokedReason = input.revokedReason;
+}
+
