@@ -343,7 +343,12 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     it('answers 502 when the upstream cannot be reached', async () => {
       const closed = await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: UPSTREAM_SECRET, url: 'http://127.0.0.1:9/v1' } });
       await stack.admin('PUT', '/api/key-management/keys', { name: 'unreachable', key: 'tg-unreachable-key', settingIds: [closed.body.id] });
-      const call = () => fetch(`${stack.proxyUrl}/v1/models`, { headers: { authorization: 'Bearer tg-unreachable-key' } });
+      const call = () =>
+        fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer tg-unreachable-key', 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }),
+        });
       const response = await eventually(async () => {
         const r = await call();
         return r.status === 401 ? undefined : r;

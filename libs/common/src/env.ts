@@ -29,6 +29,13 @@ export interface Env {
   eventBatchSize: number;
   eventFlushIntervalMs: number;
   openaiBaseUrl: string;
+  anthropicBaseUrl: string;
+  geminiBaseUrl: string;
+  deepinfraBaseUrl: string;
+  anthropicVersion: string;
+  /** Anthropic requires max_tokens; sent when an OpenAI client leaves it out. */
+  anthropicDefaultMaxTokens: number;
+  azureApiVersion: string;
   /** Output tokens a budget reservation assumes when a request sets no max_tokens. */
   budgetDefaultMaxTokens: number;
   /** Admin API requests allowed per client IP per minute (brute-force protection). */
@@ -141,6 +148,12 @@ export function loadEnv(source: Source = process.env): Env {
     eventBatchSize: int('EVENT_BATCH_SIZE', 200, 1, 10_000),
     eventFlushIntervalMs: int('EVENT_FLUSH_INTERVAL_MS', 50, 1, 60_000),
     openaiBaseUrl: url('OPENAI_BASE_URL', ['https:', 'http:']) ?? 'https://api.openai.com/v1',
+    anthropicBaseUrl: url('ANTHROPIC_BASE_URL', ['https:', 'http:']) ?? 'https://api.anthropic.com',
+    geminiBaseUrl: url('GEMINI_BASE_URL', ['https:', 'http:']) ?? 'https://generativelanguage.googleapis.com/v1beta',
+    deepinfraBaseUrl: url('DEEPINFRA_BASE_URL', ['https:', 'http:']) ?? 'https://api.deepinfra.com/v1/openai',
+    anthropicVersion: read('ANTHROPIC_VERSION') ?? '2023-06-01',
+    anthropicDefaultMaxTokens: int('ANTHROPIC_DEFAULT_MAX_TOKENS', 4096, 1, 1_000_000),
+    azureApiVersion: read('AZURE_API_VERSION') ?? '2024-10-21',
     budgetDefaultMaxTokens: int('BUDGET_DEFAULT_MAX_TOKENS', 4096, 1, 10_000_000),
     adminRateLimitPerMinute: int('ADMIN_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
     standaloneDataDir: read('STANDALONE_DATA_DIR') ?? '.tollgate',

@@ -21,6 +21,7 @@ export interface UpstreamCall {
 /** Gateway-wide defaults adapters may need (from the environment). */
 export interface ProviderDefaults {
   openaiBaseUrl: string;
+  deepinfraBaseUrl: string;
   anthropicBaseUrl: string;
   geminiBaseUrl: string;
   /** Anthropic requires max_tokens; used when the client sent none. */
@@ -87,6 +88,7 @@ export interface ProviderAdapter {
   chatStreamTranslator(call: ChatCall, clientWantsUsage: boolean): ChatStreamTranslator;
   /** Absent for providers without an embeddings API. */
   toEmbeddingsRequest?(context: AdapterContext, body: Record<string, unknown>, model: string): UpstreamCall;
-  fromEmbeddingsResponse?(raw: Buffer): TranslatedResponse;
+  /** `body` and `model` let an adapter honour the request (encoding_format) and name the model. */
+  fromEmbeddingsResponse?(raw: Buffer, body: Record<string, unknown>, model: string): TranslatedResponse;
   toProviderError(status: number, body: Buffer, headers: Record<string, string | string[] | undefined>): ProviderError;
 }

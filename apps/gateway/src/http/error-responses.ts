@@ -1,5 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { GATEWAY_ERROR_SPECS, GatewayError, GatewayErrorCode, OpenAIErrorBody, toOpenAIErrorBody } from '@tollgate/common';
+import { GATEWAY_ERROR_SPECS, GatewayError, GatewayErrorCode } from '@tollgate/common';
 
 /** The admin API's documented error body. */
 export interface AdminProblem {
@@ -101,7 +101,3 @@ const ADMIN_TITLES: Record<GatewayErrorCode, string> = {
   [GatewayErrorCode.UpstreamTimeout]: 'gateway timeout',
   [GatewayErrorCode.Internal]: 'internal server error',
 };
-
-export function toProxyError(error: GatewayError): OpenAIErrorBody {
-  return toOpenAIErrorBody(error);
-}

@@ -78,6 +78,8 @@ function tuneServer(server: Server): void {
 export function configureFastify(instance: FastifyInstance, logger: Logger): void {
   // OpenAI endpoints take JSON only; anything else is a 415, not a string body.
   instance.removeContentTypeParser('text/plain');
+  // Native passthrough paths take uploads (files, audio, images) as bytes, relayed untouched.
+  instance.addContentTypeParser(/^(multipart\/|application\/octet-stream|audio\/|image\/)/, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   instance.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     // Swagger UI is registered by Fastify directly, outside Nest's guards.

@@ -1,6 +1,7 @@
 import { GatewayError, GatewayErrorCode, Logger } from '@tollgate/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { toAdminProblem, toGatewayError, toProxyError } from './error-responses';
+import { errorStyleOf, toProxyErrorBody } from '../proxy/error-style';
+import { toAdminProblem, toGatewayError } from './error-responses';
 import { Surface, surfaceOf } from './surface';
 
 /**
@@ -17,7 +18,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, thrown: 
     reply.raw.destroy();
     return;
   }
-  const body = surfaceOf(request.raw) === Surface.Admin ? toAdminProblem(error, pathOf(request.url)) : toProxyError(error);
+  const body = surfaceOf(request.raw) === Surface.Admin ? toAdminProblem(error, pathOf(request.url)) : toProxyErrorBody(error, errorStyleOf(request.url));
   void reply.status(error.status).headers(error.headers).header('content-type', 'application/json; charset=utf-8').send(body);
 }
 

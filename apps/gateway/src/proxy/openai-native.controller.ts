@@ -1,47 +1,42 @@
-import { Controller, Get, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { All, Post, Req, Res } from '@nestjs/common';
+import { ProviderId } from '@tollgate/provider-settings';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { OnSurface, Surface } from '../http/surface';
-import { KeyAuthGuard } from './key-auth.guard';
-import { ProxyOperation } from './proxy-body';
+import { pathOf } from '../http/send-error';
+import { PassthroughService } from './passthrough.service';
+import { ProxyController } from './proxy-controller.decorator';
 import { ProxyService } from './proxy.service';
 
-/** OpenAI's own API under /api/providers/openai/v1, forwarded to the key's OpenAI setting. */
-@ApiExcludeController()
-@OnSurface(Surface.Proxy)
-@UseGuards(KeyAuthGuard)
-@Controller('api/providers/openai/v1')
+const PREFIX = '/api/providers/openai/v1';
+
+/**
+ * OpenAI's own API under /api/providers/openai/v1. Chat and embeddings take the adapter path
+ * (usage captured for streams); everything else — models, moderations, files, images, audio,
+ * assistants, threads, runs — is relayed as is, multipart and binary included.
+ */
+@ProxyController('api/providers/openai/v1')
 export class OpenAINativeController {
-  constructor(private readonly proxy: ProxyService) {}
+  constructor(
+    private readonly proxy: ProxyService,
+    private readonly passthrough: PassthroughService,
+  ) {}
 
   @Post('chat/completions')
   chat(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.proxy.handle({ request, reply, operation: ProxyOperation.ChatCompletions, upstreamPath: '/chat/completions' });
+    return this.proxy.chat({ request, reply }, ProviderId.OpenAI);
   }
 
   @Post('embeddings')
   embeddings(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.proxy.handle({ request, reply, operation: ProxyOperation.Embeddings, upstreamPath: '/embeddings' });
+    return this.proxy.embeddings({ request, reply }, ProviderId.OpenAI);
   }
 
-  @Post('moderations')
-  moderations(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.proxy.handle({ request, reply, operation: ProxyOperation.Moderations, upstreamPath: '/moderations' });
-  }
-
-  @Get('models')
-  models(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.proxy.handle({ request, reply, operation: ProxyOperation.ListModels, upstreamPath: '/models' });
-  }
-
-  @Get('models/:model')
-  model(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('model') model: string): Promise<void> {
-    return this.proxy.handle({
-      request,
-      reply,
-      operation: ProxyOperation.RetrieveModel,
-      upstreamPath: `/models/${encodeURIComponent(model)}`,
-      pathModel: model,
-    });
+  @All('*')
+  other(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const upstreamPath = pathOf(request.url).slice(PREFIX.length);
+    const pathModel = /^\/models\/([^/]+)$/.exec(upstreamPath)?.[1];
+    return this.passthrough.forward(
+      { request, reply },
+      { provider: ProviderId.OpenAI, dialect: 'openai', upstreamPath, pathModel: pathModel ? decodeURIComponent(pathModel) : undefined },
+    );
   }
 }

@@ -2,6 +2,7 @@ import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 
 export enum ProxyOperation {
   ChatCompletions = 'chat-completions',
+  Completions = 'completions',
   Embeddings = 'embeddings',
   Moderations = 'moderations',
   ListModels = 'list-models',
@@ -26,6 +27,11 @@ export function validateProxyBody(operation: ProxyOperation, body: unknown): Rec
       }
       if (record.stream !== undefined && record.stream !== null && typeof record.stream !== 'boolean') {
         throw new GatewayError(GatewayErrorCode.InvalidRequest, "'stream' must be a boolean.", 'stream');
+      }
+      break;
+    case ProxyOperation.Completions:
+      if (record.prompt === undefined || record.prompt === null) {
+        throw new GatewayError(GatewayErrorCode.InvalidRequest, "'prompt' is required.", 'prompt');
       }
       break;
     case ProxyOperation.Embeddings:

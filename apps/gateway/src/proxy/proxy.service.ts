@@ -1,287 +1,150 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger, toOpenAIErrorBody } from '@tollgate/common';
-import { KeyRecord } from '@tollgate/config-cache';
-import { rateLimitHeaders } from '@tollgate/limits';
-import { ProviderId } from '@tollgate/provider-settings';
-import {
-  OpenAIStreamObserver,
-  TokenUsage,
-  UpstreamClient,
-  fromOpenAIUsage,
-  toOpenAIChatBody,
-  toOpenAIHeaders,
-  toOpenAIUrl,
-  toUpstreamError,
-} from '@tollgate/providers';
-import { EVENT_SINK, EventSink, RequestEventData } from '@tollgate/queue';
-import { promptTextOf } from '@tollgate/reporting';
-import { FastifyReply, FastifyRequest } from 'fastify';
-import { Readable } from 'node:stream';
-import { pathOf } from '../http/send-error';
-import { AccessPolicy } from './access-policy';
-import { AdmissionService } from './admission.service';
+import { Inject, Injectable } from '@nestjs/common';
+import { GatewayError, GatewayErrorCode, LOGGER, Logger } from '@tollgate/common';
+import { ProviderId, ResolvedProviderSetting } from '@tollgate/provider-settings';
+import { OpenAICompatibleAdapter, OpenAIStreamPassthrough, getProviderAdapter, readOpenAIResponse } from '@tollgate/providers';
+import { Exchange, ProxyCall } from './exchange';
 import { ProxyOperation, validateProxyBody } from './proxy-body';
-import { ResolvedRoute, RouteResolver } from './route-resolver';
-import { relaySse } from './sse-relay';
-import { isEventStream, relayedHeaders, toClientErrorBody } from './upstream-response';
+import { ProxyPipeline } from './proxy-pipeline';
+import { RouteResolver } from './route-resolver';
 
-export interface ProxyCall {
-  request: FastifyRequest;
-  reply: FastifyReply;
-  operation: ProxyOperation;
-  /** Path below the provider's base URL, e.g. "/chat/completions". */
-  upstreamPath: string;
-  /** Model named in the path (GET /models/:model). */
-  pathModel?: string;
+interface ModelEntry {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
 }
-
-/** What the request produced, for its event. */
-interface Outcome {
-  status: number;
-  model: string;
-  usage: TokenUsage | null;
-  completionText: string | null;
-  errorCode: string | null;
-  response: string | null;
-  stream: boolean;
-  settingId: string | null;
-  userId: string | null;
-  reservationMember: string | null;
-  /** The SSE relay wrote the response itself, so Fastify's access log never sees it. */
-  hijacked: boolean;
-}
-
-const MAX_LOGGED_BODY_CHARS = 1_000_000;
 
 /**
- * The proxy pipeline after authentication: pick the credential, call the upstream, relay the
- * answer (JSON or SSE), then hand one event to the sink. The event is published after the
- * response is written, so recording never delays the client.
+ * The OpenAI-shaped operations, for any provider: the route decides the provider, its adapter
+ * translates. Also serves OpenAI's native chat and embeddings paths (with the provider forced).
  */
 @Injectable()
-export class ProxyService implements OnApplicationShutdown {
-  private readonly client: UpstreamClient;
+export class ProxyService {
   private readonly logger: Logger;
 
   constructor(
+    private readonly pipeline: ProxyPipeline,
     private readonly routes: RouteResolver,
-    private readonly access: AccessPolicy,
-    private readonly admission: AdmissionService,
-    @Inject(EVENT_SINK) private readonly events: EventSink,
-    @Inject(ENV) private readonly env: Env,
     @Inject(LOGGER) logger: Logger,
   ) {
-    this.client = new UpstreamClient({
-      connectMs: env.upstreamConnectTimeoutMs,
-      firstByteMs: env.upstreamFirstByteTimeoutMs,
-      totalMs: env.upstreamTotalTimeoutMs,
-    });
     this.logger = logger.child({ context: 'Proxy' });
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.client.close();
+  chat(call: ProxyCall, forced?: ProviderId): Promise<void> {
+    const exchange = new Exchange(call, jsonBody(call));
+    exchange.tokenBilled = true;
+    return this.pipeline.run(exchange, async () => {
+      const body = validateProxyBody(ProxyOperation.ChatCompletions, exchange.body);
+      const route = this.routes.resolve(exchange.key, body.model as string, forced);
+      await this.pipeline.admit(exchange, route, { modelBound: true, generates: true });
+      const adapter = this.pipeline.adapterFor(route);
+      const chatCall = { body, model: route.model, stream: body.stream === true };
+      exchange.stream = chatCall.stream;
+      const upstream = await this.pipeline.send(exchange, adapter.toChatRequest(this.pipeline.context(exchange, route), chatCall));
+      if (chatCall.stream && this.pipeline.isStream(upstream)) {
+        const options = body.stream_options as { include_usage?: unknown } | undefined;
+        return this.pipeline.relayStream(exchange, upstream, adapter.chatStreamTranslator(chatCall, options?.include_usage === true));
+      }
+      const raw = await this.pipeline.readBody(upstream);
+      if (upstream.statusCode >= 400) return this.pipeline.respondError(exchange, adapter.toProviderError(upstream.statusCode, raw, upstream.headers));
+      this.pipeline.respond(exchange, upstream, adapter.fromChatResponse(raw, chatCall));
+    });
   }
 
-  async handle(call: ProxyCall): Promise<void> {
-    const startedAt = Date.now();
-    const started = performance.now();
-    const key = call.request.gatewayKey!;
-    const body = call.request.body as Record<string, unknown> | undefined;
-    const outcome: Outcome = {
-      status: 500,
-      model: typeof body?.model === 'string' ? body.model : (call.pathModel ?? ''),
-      usage: null,
-      completionText: null,
-      errorCode: null,
-      response: null,
-      stream: false,
-      settingId: null,
-      userId: userIdOf(call.request.headers, body),
-      reservationMember: null,
-      hijacked: false,
-    };
+  embeddings(call: ProxyCall, forced?: ProviderId): Promise<void> {
+    const exchange = new Exchange(call, jsonBody(call));
+    exchange.tokenBilled = true;
+    return this.pipeline.run(exchange, async () => {
+      const body = validateProxyBody(ProxyOperation.Embeddings, exchange.body);
+      const route = this.routes.resolve(exchange.key, body.model as string, forced);
+      await this.pipeline.admit(exchange, route, { modelBound: true, generates: false });
+      const adapter = this.pipeline.adapterFor(route);
+      if (!adapter.toEmbeddingsRequest || !adapter.fromEmbeddingsResponse) {
+        throw new GatewayError(GatewayErrorCode.InvalidRequest, `${route.provider} has no embeddings API.`, 'model');
+      }
+      const upstream = await this.pipeline.send(exchange, adapter.toEmbeddingsRequest(this.pipeline.context(exchange, route), body, route.model));
+      const raw = await this.pipeline.readBody(upstream);
+      if (upstream.statusCode >= 400) return this.pipeline.respondError(exchange, adapter.toProviderError(upstream.statusCode, raw, upstream.headers));
+      this.pipeline.respond(exchange, upstream, adapter.fromEmbeddingsResponse(raw, body, route.model));
+    });
+  }
+
+  /** Legacy /v1/completions: only OpenAI-compatible providers have it; relayed as is. */
+  completions(call: ProxyCall): Promise<void> {
+    const exchange = new Exchange(call, jsonBody(call));
+    exchange.tokenBilled = true;
+    return this.pipeline.run(exchange, async () => {
+      const body = validateProxyBody(ProxyOperation.Completions, exchange.body);
+      const route = this.routes.resolve(exchange.key, body.model as string);
+      await this.pipeline.admit(exchange, route, { modelBound: true, generates: true });
+      const adapter = this.pipeline.adapterFor(route);
+      if (!(adapter instanceof OpenAICompatibleAdapter)) {
+        throw new GatewayError(GatewayErrorCode.InvalidRequest, `${route.provider} has no legacy completions API; use /v1/chat/completions.`, 'model');
+      }
+      const context = this.pipeline.context(exchange, route);
+      const upstreamBody = { ...body, model: route.model, ...(body.stream === true ? { stream_options: { ...(body.stream_options as object), include_usage: true } } : {}) };
+      const upstream = await this.pipeline.send(exchange, {
+        url: adapter.passthroughUrl(context, '/completions', ''),
+        method: 'POST',
+        headers: adapter.headers(context, 'application/json'),
+        body: JSON.stringify(upstreamBody),
+      });
+      if (body.stream === true && this.pipeline.isStream(upstream)) {
+        const options = body.stream_options as { include_usage?: unknown } | undefined;
+        return this.pipeline.relayStream(exchange, upstream, new OpenAIStreamPassthrough(options?.include_usage === true));
+      }
+      const raw = await this.pipeline.readBody(upstream);
+      if (upstream.statusCode >= 400) return this.pipeline.respondError(exchange, adapter.toProviderError(upstream.statusCode, raw, upstream.headers));
+      this.pipeline.respond(exchange, upstream, readOpenAIResponse(raw));
+    });
+  }
+
+  /**
+   * What the key can reach: each setting's allowedModels, or, for OpenAI-compatible providers
+   * without a list, the provider's own model list. Models of providers other than OpenAI are
+   * named `provider/model`, the form that always routes.
+   */
+  listModels(call: ProxyCall): Promise<void> {
+    const exchange = new Exchange(call, null);
+    exchange.provider = 'gateway';
+    return this.pipeline.run(exchange, async () => {
+      await this.pipeline.admit(exchange, null, { modelBound: false, generates: false });
+      const lists = await Promise.all(
+        this.routes.settingsOf(exchange.key).map(async (setting): Promise<ModelEntry[]> => {
+          const ids = setting.allowedModels.length > 0 ? setting.allowedModels : await this.fetchProviderModels(exchange, setting);
+          return ids.map((id) => ({
+            id: setting.provider === ProviderId.OpenAI ? id : `${setting.provider}/${id}`,
+            object: 'model',
+            created: 0,
+            owned_by: setting.provider,
+          }));
+        }),
+      );
+      const unique = new Map(lists.flat().map((entry) => [entry.id, entry]));
+      exchange.status = 200;
+      void call.reply.status(200).send({ object: 'list', data: [...unique.values()] });
+    });
+  }
+
+  private async fetchProviderModels(exchange: Exchange, setting: ResolvedProviderSetting): Promise<string[]> {
+    const adapter = getProviderAdapter(setting.provider);
+    if (!(adapter instanceof OpenAICompatibleAdapter)) return [];
     try {
-      const validBody = validateProxyBody(call.operation, body);
-      const route = this.routes.resolve(key, ProviderId.OpenAI, outcome.model);
-      outcome.settingId = route.setting.id;
-      const user = this.access.check({ key, method: call.request.method, path: call.request.url, userId: outcome.userId, route: isModelBound(call.operation) ? route : null });
-      const admission = await this.admission.admit({
-        requestId: call.request.id,
-        key,
-        user,
-        route: isModelBound(call.operation) ? route : null,
-        body: validBody,
-        generates: call.operation === ProxyOperation.ChatCompletions,
-      });
-      if (admission) {
-        outcome.reservationMember = admission.reservationMember;
-        if (admission.rate) call.reply.headers(rateLimitHeaders(admission.rate));
-      }
-      await this.forward(call, key, route, validBody, outcome);
-    } catch (thrown) {
-      const error = toUpstreamError(thrown);
-      outcome.status = error.status;
-      outcome.errorCode = error.code;
-      if (error.code === GatewayErrorCode.Internal) this.logger.error({ err: thrown, reqId: call.request.id }, 'proxy failure');
-      if (!call.reply.sent) {
-        void call.reply.status(error.status).headers(error.headers).header('content-type', 'application/json').send(toOpenAIErrorBody(error));
-      }
-    } finally {
-      const latencyMs = performance.now() - started;
-      this.events.publish(this.toEvent(call, key, body, outcome, startedAt, latencyMs));
-      if (outcome.hijacked) {
-        this.logger.info(
-          { reqId: call.request.id, method: call.request.method, path: pathOf(call.request.url), status: outcome.status, ms: Math.round(latencyMs), stream: true, error: outcome.errorCode ?? undefined },
-          'request completed',
-        );
-      }
+      const context = this.pipeline.context(exchange, { provider: setting.provider, setting, model: '' });
+      const upstream = await this.pipeline.send(exchange, { url: adapter.passthroughUrl(context, '/models', ''), method: 'GET', headers: adapter.headers(context, null) });
+      const raw = await this.pipeline.readBody(upstream);
+      if (upstream.statusCode >= 400) return [];
+      const parsed = JSON.parse(raw.toString('utf8')) as { data?: Array<{ id?: unknown }> };
+      return (parsed.data ?? []).map((model) => model.id).filter((id): id is string => typeof id === 'string');
+    } catch (error) {
+      this.logger.warn({ err: error, provider: setting.provider }, 'could not list provider models');
+      return [];
     }
   }
-
-  private async forward(
-    call: ProxyCall,
-    key: KeyRecord,
-    route: ResolvedRoute,
-    body: Record<string, unknown>,
-    outcome: Outcome,
-  ): Promise<void> {
-    const { request, reply } = call;
-    const setting = route.setting;
-    const hasBody = request.method !== 'GET';
-    let upstreamBody = body;
-    let clientWantsUsage = false;
-    if (call.operation === ProxyOperation.ChatCompletions) {
-      const prepared = toOpenAIChatBody(body);
-      upstreamBody = prepared.body;
-      clientWantsUsage = prepared.clientWantsUsage;
-      outcome.stream = body.stream === true;
-    }
-    // The client going away aborts the upstream call, so nobody pays for an unread answer.
-    const abort = new AbortController();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) abort.abort();
-    });
-    const upstream = await this.client.send({
-      url: toOpenAIUrl(setting, this.env.openaiBaseUrl, call.upstreamPath),
-      method: request.method,
-      headers: toOpenAIHeaders(setting, request.headers),
-      body: hasBody ? JSON.stringify(upstreamBody) : undefined,
-      signal: abort.signal,
-    });
-    outcome.status = upstream.statusCode;
-
-    if (outcome.stream && upstream.statusCode === 200 && isEventStream(upstream.headers)) {
-      const observer = new OpenAIStreamObserver(clientWantsUsage);
-      reply.hijack();
-      reply.raw.writeHead(200, {
-        // Headers set earlier on the reply (rate limits, request id) go out with the stream.
-        ...(reply.getHeaders() as Record<string, string>),
-        ...relayedHeaders(upstream.headers),
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        'x-accel-buffering': 'no',
-        'x-request-id': request.id,
-      });
-      reply.raw.flushHeaders();
-      const result = await relaySse(upstream.body as unknown as Readable, reply.raw, observer, key.shouldLogResponse);
-      outcome.usage = observer.usage;
-      outcome.model = observer.model ?? outcome.model;
-      outcome.completionText = observer.completionText;
-      outcome.response = result.transcript;
-      if (result.error) outcome.errorCode = result.error.code;
-      else if (result.clientDisconnected) outcome.errorCode = 'client_disconnected';
-      outcome.hijacked = true;
-      return;
-    }
-
-    const responseBody = Buffer.from(await upstream.body.arrayBuffer());
-    const headers = relayedHeaders(upstream.headers);
-    if (upstream.statusCode >= 400) {
-      const { body: errorBody, code } = toClientErrorBody(upstream.statusCode, responseBody);
-      outcome.errorCode = code;
-      void reply.status(upstream.statusCode).headers({ ...headers, 'content-type': 'application/json' }).send(errorBody);
-      return;
-    }
-    const parsed = parseJson(responseBody);
-    if (parsed) {
-      outcome.usage = fromOpenAIUsage(parsed.usage);
-      if (typeof parsed.model === 'string') outcome.model = parsed.model;
-      if (outcome.usage === null) outcome.completionText = completionTextOf(parsed);
-    }
-    if (key.shouldLogResponse) outcome.response = responseBody.toString('utf8', 0, MAX_LOGGED_BODY_CHARS);
-    void reply.status(upstream.statusCode).headers(headers).send(responseBody);
-  }
-
-  private toEvent(
-    call: ProxyCall,
-    key: KeyRecord,
-    body: Record<string, unknown> | undefined,
-    outcome: Outcome,
-    startedAt: number,
-    latencyMs: number,
-  ): RequestEventData {
-    const headers = call.request.headers;
-    const estimate = outcome.usage === null && outcome.status < 400 && isTokenBilled(call.operation);
-    return {
-      id: call.request.id,
-      createdAt: startedAt,
-      keyId: key.keyId,
-      tags: key.tags,
-      settingId: outcome.settingId,
-      provider: ProviderId.OpenAI,
-      model: outcome.model,
-      status: outcome.status,
-      path: pathOf(call.request.url),
-      method: call.request.method,
-      stream: outcome.stream,
-      latencyMs,
-      customId: headerValue(headers['x-custom-event-id']),
-      userId: outcome.userId,
-      errorCode: outcome.errorCode,
-      usage: outcome.usage,
-      estimationInput: estimate ? { prompt: promptTextOf(body), completion: outcome.completionText ?? '' } : null,
-      request: key.shouldLogRequest && body ? JSON.stringify(body).slice(0, MAX_LOGGED_BODY_CHARS) : null,
-      response: outcome.response,
-      reservationMember: outcome.reservationMember,
-    };
-  }
 }
 
-/** Operations that name a model (and so are subject to model allow-lists and budgets). */
-function isModelBound(operation: ProxyOperation): boolean {
-  return operation !== ProxyOperation.ListModels && operation !== ProxyOperation.RetrieveModel;
-}
-
-/** The request's user: the x-user-id header, else the OpenAI `user` body field. */
-function userIdOf(headers: FastifyRequest['headers'], body: Record<string, unknown> | undefined): string | null {
-  return headerValue(headers['x-user-id']) ?? (typeof body?.user === 'string' && body.user !== '' ? body.user.slice(0, 256) : null);
-}
-
-function isTokenBilled(operation: ProxyOperation): boolean {
-  return operation === ProxyOperation.ChatCompletions || operation === ProxyOperation.Embeddings;
-}
-
-function parseJson(buffer: Buffer): Record<string, unknown> | null {
-  try {
-    const parsed = JSON.parse(buffer.toString('utf8')) as unknown;
-    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
-
-function completionTextOf(response: Record<string, unknown>): string {
-  const choices = Array.isArray(response.choices) ? (response.choices as Array<Record<string, unknown>>) : [];
-  return choices
-    .map((choice) => {
-      const message = choice.message as { content?: unknown } | undefined;
-      return typeof message?.content === 'string' ? message.content : typeof choice.text === 'string' ? choice.text : '';
-    })
-    .join('');
-}
-
-function headerValue(value: string | string[] | undefined): string | null {
-  const first = Array.isArray(value) ? value[0] : value;
-  return first && first.trim() !== '' ? first.trim().slice(0, 256) : null;
+/** The parsed JSON body, or null when the request had none (or sent something else). */
+export function jsonBody(call: ProxyCall): Record<string, unknown> | null {
+  const body = call.request.body;
+  return body && typeof body === 'object' && !Array.isArray(body) && !Buffer.isBuffer(body) ? (body as Record<string, unknown>) : null;
 }

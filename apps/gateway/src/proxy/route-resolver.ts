@@ -1,19 +1,30 @@
 import { Injectable } from '@nestjs/common';
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { ConfigSnapshotService, KeyRecord } from '@tollgate/config-cache';
-import { ProviderId, ResolvedProviderSetting } from '@tollgate/provider-settings';
+import { PROVIDER_IDS, ProviderId, ResolvedProviderSetting } from '@tollgate/provider-settings';
 
 export interface ResolvedRoute {
   provider: ProviderId;
   setting: ResolvedProviderSetting;
-  /** The model as the provider knows it. */
+  /** The model as the provider knows it (provider prefix removed). */
   model: string;
 }
 
+/** Model-name families, for bare names the key's settings do not list explicitly. */
+const MODEL_FAMILIES: Array<[RegExp, ProviderId]> = [
+  [/^claude/i, ProviderId.Anthropic],
+  [/^(models\/)?(gemini|gemma|text-embedding-004|embedding-001)/i, ProviderId.Gemini],
+  [/^(gpt|o\d|chatgpt|text-embedding|omni-moderation|text-moderation|dall-e|gpt-image|whisper|tts|davinci|babbage)/i, ProviderId.OpenAI],
+];
+
 /**
- * Picks the provider setting a request goes to. With rotationEnabled and several settings of
- * the provider, requests go round-robin across them (spreading load over several provider
- * accounts); otherwise the key's first setting of the provider is used.
+ * Decides where a request goes. `provider/model` always names the provider; a bare model is
+ * resolved through the key's settings: a setting listing the model in allowedModels, else the
+ * model's family (gpt-… → OpenAI, claude-… → Anthropic, gemini-… → Gemini), else the key's
+ * only provider. Anything still ambiguous is the client's to disambiguate, with a prefix.
+ *
+ * With rotationEnabled and several settings of the provider, requests go round-robin across
+ * them (spreading load over several provider accounts).
  */
 @Injectable()
 export class RouteResolver {
@@ -21,21 +32,56 @@ export class RouteResolver {
 
   constructor(private readonly snapshot: ConfigSnapshotService) {}
 
-  resolve(key: KeyRecord, provider: ProviderId, model: string): ResolvedRoute {
-    const candidates: ResolvedProviderSetting[] = [];
-    for (const id of key.settingIds) {
-      const setting = this.snapshot.getSetting(id);
-      if (setting && setting.provider === provider) candidates.push(setting);
-    }
+  /** `forced`: native provider paths, where the URL already names the provider. */
+  resolve(key: KeyRecord, requestedModel: string, forced?: ProviderId): ResolvedRoute {
+    const settings = this.settingsOf(key);
+    const { provider, model } = forced ? { provider: forced, model: stripPrefix(requestedModel, forced) } : this.pickProvider(settings, requestedModel);
+    const candidates = settings.filter((setting) => setting.provider === provider);
     if (candidates.length === 0) {
-      throw new GatewayError(GatewayErrorCode.ProviderNotConfigured, `This key has no ${provider} provider setting.`);
+      throw new GatewayError(GatewayErrorCode.ProviderNotConfigured, `This key has no ${provider} provider setting.`, 'model');
     }
-    let setting = candidates[0];
-    if (key.rotationEnabled && candidates.length > 1) {
-      const turn = this.rotation.get(key.keyId) ?? 0;
-      this.rotation.set(key.keyId, (turn + 1) % candidates.length);
-      setting = candidates[turn % candidates.length];
-    }
-    return { provider, setting, model };
+    // Settings that list the model come first; a setting with no list accepts any model.
+    const listing = candidates.filter((setting) => setting.allowedModels.includes(model));
+    const pool = listing.length > 0 ? listing : candidates;
+    return { provider, model, setting: this.rotate(key, provider, pool) };
   }
+
+  /** The key's providers, for listing models. */
+  settingsOf(key: KeyRecord): ResolvedProviderSetting[] {
+    return key.settingIds.map((id) => this.snapshot.getSetting(id)).filter((setting): setting is ResolvedProviderSetting => setting !== null);
+  }
+
+  private pickProvider(settings: ResolvedProviderSetting[], requested: string): { provider: ProviderId; model: string } {
+    const slash = requested.indexOf('/');
+    if (slash > 0) {
+      const prefix = requested.slice(0, slash).toLowerCase();
+      if ((PROVIDER_IDS as string[]).includes(prefix) && prefix !== ProviderId.Custom) {
+        return { provider: prefix as ProviderId, model: requested.slice(slash + 1) };
+      }
+    }
+    const providers: ProviderId[] = [...new Set(settings.map((setting) => setting.provider).filter((p) => p !== ProviderId.Custom))];
+    const listing = [...new Set(settings.filter((s) => s.allowedModels.includes(requested)).map((s) => s.provider))];
+    if (listing.length === 1) return { provider: listing[0], model: requested };
+    const family = MODEL_FAMILIES.find(([pattern]) => pattern.test(requested))?.[1];
+    if (family && providers.includes(family)) return { provider: family, model: requested };
+    if (providers.length === 1) return { provider: providers[0], model: requested };
+    if (providers.length === 0) throw new GatewayError(GatewayErrorCode.ProviderNotConfigured, 'This key has no provider settings.', 'model');
+    throw new GatewayError(
+      GatewayErrorCode.InvalidRequest,
+      `Cannot tell which provider serves '${requested}'; prefix the model with one of: ${providers.map((p) => `${p}/`).join(', ')}`,
+      'model',
+    );
+  }
+
+  private rotate(key: KeyRecord, provider: ProviderId, pool: ResolvedProviderSetting[]): ResolvedProviderSetting {
+    if (!key.rotationEnabled || pool.length === 1) return pool[0];
+    const slot = `${key.keyId}:${provider}`;
+    const turn = this.rotation.get(slot) ?? 0;
+    this.rotation.set(slot, (turn + 1) % pool.length);
+    return pool[turn % pool.length];
+  }
+}
+
+function stripPrefix(model: string, provider: ProviderId): string {
+  return model.toLowerCase().startsWith(`${provider}/`) ? model.slice(provider.length + 1) : model;
 }

@@ -1,35 +1,33 @@
-import { Controller, Get, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { Get, Post, Req, Res } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { OnSurface, Surface } from '../http/surface';
-import { KeyAuthGuard } from './key-auth.guard';
-import { ProxyOperation } from './proxy-body';
+import { ProxyController } from './proxy-controller.decorator';
 import { ProxyService } from './proxy.service';
 
 /**
- * The unified OpenAI-compatible API (base URL http://host:8002/v1). Today every model goes
- * to OpenAI; provider routing by `provider/model` names plugs in at ProxyService's setting
- * selection without changing these routes.
+ * The unified OpenAI-compatible API (base URL http://host:8002/v1): `provider/model` or a bare
+ * model name picks the provider; its adapter translates to and from OpenAI's format.
  */
-@ApiExcludeController()
-@OnSurface(Surface.Proxy)
-@UseGuards(KeyAuthGuard)
-@Controller('v1')
+@ProxyController('v1')
 export class UnifiedController {
   constructor(private readonly proxy: ProxyService) {}
 
   @Post('chat/completions')
   chat(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.proxy.handle({ request, reply, operation: ProxyOperation.ChatCompletions, upstreamPath: '/chat/completions' });
+    return this.proxy.chat({ request, reply });
   }
 
   @Post('embeddings')
   embeddings(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.proxy.handle({ request, reply, operation: ProxyOperation.Embeddings, upstreamPath: '/embeddings' });
+    return this.proxy.embeddings({ request, reply });
+  }
+
+  @Post('completions')
+  completions(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.proxy.completions({ request, reply });
   }
 
   @Get('models')
   models(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.proxy.handle({ request, reply, operation: ProxyOperation.ListModels, upstreamPath: '/models' });
+    return this.proxy.listModels({ request, reply });
   }
 }

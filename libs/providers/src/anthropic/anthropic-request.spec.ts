@@ -11,6 +11,7 @@ import { toAnthropicRequest } from './anthropic-request';
 
 const defaults: ProviderDefaults = {
   openaiBaseUrl: 'https://api.openai.com/v1',
+  deepinfraBaseUrl: 'https://api.deepinfra.com/v1/openai',
   anthropicBaseUrl: 'https://api.anthropic.com',
   geminiBaseUrl: 'https://generativelanguage.googleapis.com',
   anthropicDefaultMaxTokens: 4096,

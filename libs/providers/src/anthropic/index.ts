@@ -11,3 +11,4 @@ export type {
   AnthropicMessagesRequest,
   AnthropicStreamEvent,
 } from './anthropic.types';
+export { AnthropicNativeStreamObserver, readAnthropicResponse } from './anthropic-native';

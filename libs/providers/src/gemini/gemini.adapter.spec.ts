@@ -14,6 +14,7 @@ const setting: ResolvedProviderSetting = {
 };
 const defaults: ProviderDefaults = {
   openaiBaseUrl: 'https://api.openai.com/v1',
+  deepinfraBaseUrl: 'https://api.deepinfra.com/v1/openai',
   anthropicBaseUrl: 'https://api.anthropic.com',
   geminiBaseUrl: 'https://generativelanguage.googleapis.com/v1beta',
   anthropicDefaultMaxTokens: 4096,

@@ -1,0 +1,113 @@
+import { GatewayError, GatewayErrorCode, Logger } from '@tollgate/common';
+import { KeyRecord } from '@tollgate/config-cache';
+import { TokenUsage, toUpstreamError } from '@tollgate/providers';
+import { RequestEventData } from '@tollgate/queue';
+import { promptTextOf } from '@tollgate/reporting';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { pathOf } from '../http/send-error';
+import { ErrorStyle, errorStyleOf, toProxyErrorBody } from './error-style';
+
+export interface ProxyCall {
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+const MAX_LOGGED_BODY_CHARS = 1_000_000;
+
+/**
+ * One proxied request from admission to its event: what it was, what came of it, and the
+ * error reply when it failed. Every path through the proxy ends in exactly one event.
+ */
+export class Exchange {
+  readonly startedAt = Date.now();
+  private readonly started = performance.now();
+  readonly key: KeyRecord;
+  readonly errorStyle: ErrorStyle;
+
+  provider = '';
+  model: string;
+  settingId: string | null = null;
+  status = 500;
+  usage: TokenUsage | null = null;
+  /** Generated text, for token estimation when the provider reports no usage. */
+  completionText: string | null = null;
+  /** Whether token usage is billed for this operation (and so estimated when unreported). */
+  tokenBilled = false;
+  errorCode: string | null = null;
+  response: string | null = null;
+  stream = false;
+  reservationMember: string | null = null;
+  /** The SSE relay wrote the response itself, so Fastify's access log never sees it. */
+  hijacked = false;
+  readonly userId: string | null;
+
+  constructor(
+    readonly call: ProxyCall,
+    /** The JSON body, when the request had one. */
+    readonly body: Record<string, unknown> | null,
+  ) {
+    this.key = call.request.gatewayKey!;
+    this.errorStyle = errorStyleOf(call.request.url);
+    this.model = typeof body?.model === 'string' ? body.model : '';
+    this.userId = userIdOf(call.request.headers, body);
+  }
+
+  get latencyMs(): number {
+    return performance.now() - this.started;
+  }
+
+  /** Answers a failure in the path's error style, unless the response already started. */
+  fail(thrown: unknown, logger: Logger): void {
+    const error = thrown instanceof GatewayError ? thrown : toUpstreamError(thrown);
+    this.status = error.status;
+    this.errorCode = error.code;
+    if (error.code === GatewayErrorCode.Internal || !(thrown instanceof GatewayError || thrown instanceof Error)) {
+      logger.error({ err: thrown, reqId: this.call.request.id }, 'proxy failure');
+    }
+    const { reply } = this.call;
+    if (!reply.sent && !reply.raw.headersSent) {
+      void reply.status(error.status).headers(error.headers).header('content-type', 'application/json').send(toProxyErrorBody(error, this.errorStyle));
+    }
+  }
+
+  logResponse(text: string): void {
+    if (this.key.shouldLogResponse) this.response = text.slice(0, MAX_LOGGED_BODY_CHARS);
+  }
+
+  toEvent(): RequestEventData {
+    const { request } = this.call;
+    const estimate = this.usage === null && this.status < 400 && this.tokenBilled;
+    return {
+      id: request.id,
+      createdAt: this.startedAt,
+      keyId: this.key.keyId,
+      tags: this.key.tags,
+      settingId: this.settingId,
+      provider: this.provider,
+      model: this.model,
+      status: this.status,
+      path: pathOf(request.url),
+      method: request.method,
+      stream: this.stream,
+      latencyMs: this.latencyMs,
+      customId: headerValue(request.headers['x-custom-event-id']),
+      userId: this.userId,
+      errorCode: this.errorCode,
+      usage: this.usage,
+      estimationInput: estimate ? { prompt: promptTextOf(this.body), completion: this.completionText ?? '' } : null,
+      request: this.key.shouldLogRequest && this.body ? JSON.stringify(this.body).slice(0, MAX_LOGGED_BODY_CHARS) : null,
+      response: this.response,
+      reservationMember: this.reservationMember,
+    };
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | null {
+  const first = Array.isArray(value) ? value[0] : value;
+  return first && first.trim() !== '' ? first.trim().slice(0, 256) : null;
+}
+
+/** The request's user: the x-user-id header, else the OpenAI `user` body field. */
+function userIdOf(headers: FastifyRequest['headers'], body: Record<string, unknown> | null): string | null {
+  return headerValue(headers['x-user-id']) ?? (typeof body?.user === 'string' && body.user !== '' ? body.user.slice(0, 256) : null);
+}

@@ -1,0 +1,121 @@
+import { Injectable } from '@nestjs/common';
+import { ProviderId } from '@tollgate/provider-settings';
+import {
+  AnthropicNativeStreamObserver,
+  ChatStreamTranslator,
+  OpenAICompatibleAdapter,
+  OpenAIStreamPassthrough,
+  UpstreamResponse,
+  readAnthropicResponse,
+  readOpenAIResponse,
+  toAnthropicErrorBody,
+  toAnthropicHeaders,
+  toAnthropicUrl,
+  toOpenAIChatBody,
+} from '@tollgate/providers';
+import { Exchange, ProxyCall } from './exchange';
+import { ProxyPipeline } from './proxy-pipeline';
+import { jsonBody } from './proxy.service';
+import { ResolvedRoute, RouteResolver } from './route-resolver';
+import { relayedHeaders } from './upstream-response';
+
+export interface PassthroughSpec {
+  provider: ProviderId;
+  /** The API the client speaks on this path: the provider's own, relayed untouched. */
+  dialect: 'openai' | 'anthropic';
+  /** Path below the provider's base URL (OpenAI-compatible: below /v1; Anthropic: from /v1). */
+  upstreamPath: string;
+  /** A model named by the path (an Azure deployment). */
+  pathModel?: string;
+}
+
+/** Paths whose answers are generated tokens (budgets reserve output for them). */
+const GENERATING_PATHS = /(chat\/completions|\/completions|\/messages|\/complete)$/;
+
+/**
+ * Providers' native APIs, relayed as they are: the gateway swaps the credential, applies keys'
+ * access rules and limits, reads usage on the way through and records the event. Multipart
+ * uploads and binary answers (files, audio) pass through as bytes.
+ */
+@Injectable()
+export class PassthroughService {
+  constructor(
+    private readonly pipeline: ProxyPipeline,
+    private readonly routes: RouteResolver,
+  ) {}
+
+  forward(call: ProxyCall, spec: PassthroughSpec): Promise<void> {
+    const body = jsonBody(call);
+    const exchange = new Exchange(call, body);
+    const model = spec.pathModel ?? (typeof body?.model === 'string' ? body.model : null);
+    exchange.tokenBilled = model !== null && body !== null;
+    return this.pipeline.run(exchange, async () => {
+      const route = this.routes.resolve(exchange.key, model ?? '', spec.provider);
+      await this.pipeline.admit(exchange, route, { modelBound: model !== null, generates: GENERATING_PATHS.test(spec.upstreamPath) });
+      const { request } = call;
+      const search = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
+      let clientWantsUsage = false;
+      let outgoing: string | Buffer | undefined;
+      if (Buffer.isBuffer(request.body)) {
+        outgoing = request.body;
+      } else if (body) {
+        let upstreamBody = body;
+        // OpenAI-style streams are asked for usage, so they can be priced; the client's choice is kept.
+        if (spec.dialect === 'openai' && body.stream === true && GENERATING_PATHS.test(spec.upstreamPath)) {
+          const prepared = toOpenAIChatBody(body);
+          upstreamBody = prepared.body;
+          clientWantsUsage = prepared.clientWantsUsage;
+        }
+        outgoing = JSON.stringify(upstreamBody);
+      }
+      exchange.stream = body?.stream === true;
+      const context = this.pipeline.context(exchange, route);
+      const contentType = typeof request.headers['content-type'] === 'string' ? request.headers['content-type'] : null;
+      let url: string;
+      let headers: Record<string, string>;
+      if (spec.dialect === 'anthropic') {
+        url = `${toAnthropicUrl(route.setting, this.pipeline.defaults, spec.upstreamPath)}${search}`;
+        headers = toAnthropicHeaders(route.setting, request.headers, this.pipeline.defaults);
+      } else {
+        const adapter = this.pipeline.adapterFor(route) as OpenAICompatibleAdapter;
+        url = adapter.passthroughUrl(context, spec.upstreamPath, search);
+        headers = adapter.headers(context, outgoing === undefined ? null : Buffer.isBuffer(outgoing) ? contentType : 'application/json');
+      }
+      const upstream = await this.pipeline.send(exchange, { url, method: request.method, headers, body: outgoing });
+      if (this.pipeline.isStream(upstream)) {
+        const translator: ChatStreamTranslator = spec.dialect === 'anthropic' ? new AnthropicNativeStreamObserver() : new OpenAIStreamPassthrough(clientWantsUsage);
+        return this.pipeline.relayStream(exchange, upstream, translator);
+      }
+      if (!isJson(upstream) && upstream.statusCode < 400) return this.relayBinary(exchange, upstream);
+      const raw = await this.pipeline.readBody(upstream);
+      if (upstream.statusCode >= 400) return this.relayError(exchange, spec, route, upstream, raw);
+      this.pipeline.respond(exchange, upstream, spec.dialect === 'anthropic' ? readAnthropicResponse(raw) : readOpenAIResponse(raw));
+    });
+  }
+
+  /** Files and audio: bytes streamed to the client as they come, never buffered whole. */
+  private relayBinary(exchange: Exchange, upstream: UpstreamResponse): void {
+    exchange.tokenBilled = false;
+    const headers = relayedHeaders(upstream.headers);
+    for (const name of ['content-type', 'content-length', 'content-disposition']) {
+      const value = upstream.headers[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    void exchange.call.reply.status(upstream.statusCode).headers(headers).send(upstream.body);
+  }
+
+  private relayError(exchange: Exchange, spec: PassthroughSpec, route: ResolvedRoute, upstream: UpstreamResponse, raw: Buffer): void {
+    const adapter = this.pipeline.adapterFor(route);
+    const mapped = adapter.toProviderError(upstream.statusCode, raw, upstream.headers);
+    if (spec.dialect !== 'anthropic') return this.pipeline.respondError(exchange, mapped);
+    // Anthropic's SDK expects its own error shape: relay the provider's body, except when the
+    // gateway remaps the status (a refused stored credential), which gets an Anthropic body too.
+    const body = mapped.status === upstream.statusCode ? raw : toAnthropicErrorBody(mapped.status, mapped.body.error.message, 'api_error');
+    this.pipeline.respondError(exchange, { status: mapped.status, body, retryAfter: mapped.retryAfter, code: mapped.body.error.code ?? `upstream_${upstream.statusCode}` });
+  }
+}
+
+function isJson(upstream: UpstreamResponse): boolean {
+  const type = upstream.headers['content-type'];
+  return typeof type !== 'string' || type.includes('json');
+}

@@ -1,0 +1,92 @@
+import { Param, Post, Req, Res } from '@nestjs/common';
+import { ProviderId } from '@tollgate/provider-settings';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { PassthroughService } from './passthrough.service';
+import { ProxyController } from './proxy-controller.decorator';
+import { ProxyService } from './proxy.service';
+
+/** Azure OpenAI's deployment paths; the deployment is the model, `api-version` passes through. */
+@ProxyController('api/providers/azure/openai/deployments/:deployment')
+export class AzureNativeController {
+  constructor(private readonly passthrough: PassthroughService) {}
+
+  @Post('chat/completions')
+  chat(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('deployment') deployment: string): Promise<void> {
+    return this.forward(request, reply, deployment, 'chat/completions');
+  }
+
+  @Post('embeddings')
+  embeddings(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('deployment') deployment: string): Promise<void> {
+    return this.forward(request, reply, deployment, 'embeddings');
+  }
+
+  private forward(request: FastifyRequest, reply: FastifyReply, deployment: string, operation: string): Promise<void> {
+    return this.passthrough.forward(
+      { request, reply },
+      { provider: ProviderId.Azure, dialect: 'openai', upstreamPath: `/openai/deployments/${encodeURIComponent(deployment)}/${operation}`, pathModel: deployment },
+    );
+  }
+}
+
+/**
+ * Anthropic's Messages and legacy Complete APIs, for the official Anthropic SDK with its
+ * baseURL set to /api/providers/anthropic: keys accepted as x-api-key or Bearer, errors in
+ * Anthropic's shape, anthropic-version and anthropic-beta forwarded unchanged.
+ */
+@ProxyController('api/providers/anthropic/v1')
+export class AnthropicNativeController {
+  constructor(private readonly passthrough: PassthroughService) {}
+
+  @Post('messages')
+  messages(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.passthrough.forward({ request, reply }, { provider: ProviderId.Anthropic, dialect: 'anthropic', upstreamPath: '/v1/messages' });
+  }
+
+  @Post('complete')
+  complete(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.passthrough.forward({ request, reply }, { provider: ProviderId.Anthropic, dialect: 'anthropic', upstreamPath: '/v1/complete' });
+  }
+}
+
+/** vLLM's OpenAI-compatible server. */
+@ProxyController('api/providers/vllm/v1')
+export class VllmNativeController {
+  constructor(
+    private readonly proxy: ProxyService,
+    private readonly passthrough: PassthroughService,
+  ) {}
+
+  @Post('chat/completions')
+  chat(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.proxy.chat({ request, reply }, ProviderId.Vllm);
+  }
+
+  @Post('completions')
+  completions(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.passthrough.forward({ request, reply }, { provider: ProviderId.Vllm, dialect: 'openai', upstreamPath: '/completions' });
+  }
+}
+
+/** Deepinfra's OpenAI-compatible API. */
+@ProxyController('api/providers/deepinfra/v1')
+export class DeepinfraNativeController {
+  constructor(
+    private readonly proxy: ProxyService,
+    private readonly passthrough: PassthroughService,
+  ) {}
+
+  @Post('chat/completions')
+  chat(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.proxy.chat({ request, reply }, ProviderId.Deepinfra);
+  }
+
+  @Post('completions')
+  completions(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.passthrough.forward({ request, reply }, { provider: ProviderId.Deepinfra, dialect: 'openai', upstreamPath: '/completions' });
+  }
+
+  @Post('embeddings')
+  embeddings(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.proxy.embeddings({ request, reply }, ProviderId.Deepinfra);
+  }
+}

@@ -1,0 +1,193 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger } from '@tollgate/common';
+import { rateLimitHeaders } from '@tollgate/limits';
+import {
+  AdapterContext,
+  ChatStreamTranslator,
+  ProviderAdapter,
+  ProviderDefaults,
+  ProviderError,
+  TranslatedResponse,
+  UpstreamCall,
+  UpstreamClient,
+  UpstreamResponse,
+  getProviderAdapter,
+} from '@tollgate/providers';
+import { EVENT_SINK, EventSink } from '@tollgate/queue';
+import { Readable } from 'node:stream';
+import { pathOf } from '../http/send-error';
+import { AccessPolicy } from './access-policy';
+import { AdmissionService } from './admission.service';
+import { Exchange } from './exchange';
+import { ResolvedRoute } from './route-resolver';
+import { relaySse } from './sse-relay';
+import { isEventStream, relayedHeaders } from './upstream-response';
+
+/**
+ * The stages every proxied request shares, whatever its route: access and limits before the
+ * upstream call, the call itself (aborted if the client leaves), the relay of the answer, and
+ * one event afterwards. Events are published after the response is written, so recording
+ * never delays the client.
+ */
+@Injectable()
+export class ProxyPipeline implements OnApplicationShutdown {
+  private readonly client: UpstreamClient;
+  private readonly logger: Logger;
+  readonly defaults: ProviderDefaults;
+
+  constructor(
+    private readonly access: AccessPolicy,
+    private readonly admission: AdmissionService,
+    @Inject(EVENT_SINK) private readonly events: EventSink,
+    @Inject(ENV) env: Env,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.client = new UpstreamClient({
+      connectMs: env.upstreamConnectTimeoutMs,
+      firstByteMs: env.upstreamFirstByteTimeoutMs,
+      totalMs: env.upstreamTotalTimeoutMs,
+    });
+    this.logger = logger.child({ context: 'Proxy' });
+    this.defaults = {
+      openaiBaseUrl: env.openaiBaseUrl,
+      deepinfraBaseUrl: env.deepinfraBaseUrl,
+      anthropicBaseUrl: env.anthropicBaseUrl,
+      geminiBaseUrl: env.geminiBaseUrl,
+      anthropicDefaultMaxTokens: env.anthropicDefaultMaxTokens,
+      anthropicVersion: env.anthropicVersion,
+      azureApiVersion: env.azureApiVersion,
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.client.close();
+  }
+
+  /** Runs one exchange to its end: the work, the error reply if it fails, and exactly one event. */
+  async run(exchange: Exchange, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (thrown) {
+      exchange.fail(thrown, this.logger);
+    } finally {
+      this.events.publish(exchange.toEvent());
+      if (exchange.hijacked) {
+        const { request } = exchange.call;
+        this.logger.info(
+          { reqId: request.id, method: request.method, path: pathOf(request.url), status: exchange.status, ms: Math.round(exchange.latencyMs), stream: true, error: exchange.errorCode ?? undefined },
+          'request completed',
+        );
+      }
+    }
+  }
+
+  /**
+   * Records the route on the exchange, then checks access and admits against limits. Without
+   * a route (listing models) only paths, the user and rate limits apply.
+   */
+  async admit(exchange: Exchange, route: ResolvedRoute | null, options: { modelBound: boolean; generates: boolean }): Promise<void> {
+    if (route) {
+      exchange.provider = route.provider;
+      exchange.settingId = route.setting.id;
+      if (options.modelBound) exchange.model = route.model;
+    }
+    const { request, reply } = exchange.call;
+    const checkedRoute = options.modelBound ? route : null;
+    const user = this.access.check({ key: exchange.key, method: request.method, path: request.url, userId: exchange.userId, route: checkedRoute });
+    const admission = await this.admission.admit({
+      requestId: request.id,
+      key: exchange.key,
+      user,
+      route: checkedRoute,
+      body: exchange.body ?? {},
+      generates: options.generates,
+    });
+    if (admission) {
+      exchange.reservationMember = admission.reservationMember;
+      if (admission.rate) reply.headers(rateLimitHeaders(admission.rate));
+    }
+  }
+
+  adapterFor(route: ResolvedRoute): ProviderAdapter {
+    const adapter = getProviderAdapter(route.provider);
+    if (!adapter) throw new GatewayError(GatewayErrorCode.InvalidRequest, `Provider ${route.provider} is not available on this path.`, 'model');
+    return adapter;
+  }
+
+  context(exchange: Exchange, route: ResolvedRoute): AdapterContext {
+    return { setting: route.setting, defaults: this.defaults, clientHeaders: exchange.call.request.headers };
+  }
+
+  /** Calls the upstream; the client going away aborts the call, so nobody pays for an unread answer. */
+  async send(exchange: Exchange, call: UpstreamCall | (Omit<UpstreamCall, 'body' | 'method'> & { method: string; body?: string | Buffer })): Promise<UpstreamResponse> {
+    const { reply } = exchange.call;
+    const abort = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    });
+    const upstream = await this.client.send({ ...call, signal: abort.signal });
+    exchange.status = upstream.statusCode;
+    return upstream;
+  }
+
+  /** Relays an SSE answer through the translator, writing the headers set so far with it. */
+  async relayStream(exchange: Exchange, upstream: UpstreamResponse, translator: ChatStreamTranslator): Promise<void> {
+    const { request, reply } = exchange.call;
+    exchange.stream = true;
+    reply.hijack();
+    exchange.hijacked = true;
+    reply.raw.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>),
+      ...relayedHeaders(upstream.headers),
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+      'x-request-id': request.id,
+    });
+    reply.raw.flushHeaders();
+    const result = await relaySse(upstream.body as unknown as Readable, reply.raw, translator, exchange.key.shouldLogResponse, exchange.errorStyle);
+    exchange.usage = translator.usage;
+    exchange.model = translator.model ?? exchange.model;
+    exchange.completionText = translator.completionText;
+    exchange.response = result.transcript;
+    if (result.error) exchange.errorCode = result.error.code;
+    else if (result.clientDisconnected) exchange.errorCode = 'client_disconnected';
+  }
+
+  /** Sends a translated (or relayed) answer and records its usage. */
+  respond(exchange: Exchange, upstream: UpstreamResponse, translated: TranslatedResponse): void {
+    exchange.usage = translated.usage;
+    exchange.model = translated.model ?? exchange.model;
+    if (translated.usage === null) exchange.completionText = translated.completionText;
+    const payload = Buffer.isBuffer(translated.body) ? translated.body : Buffer.from(JSON.stringify(translated.body));
+    exchange.logResponse(payload.toString('utf8'));
+    void exchange.call.reply
+      .status(upstream.statusCode)
+      .headers(relayedHeaders(upstream.headers))
+      .header('content-type', Buffer.isBuffer(translated.body) ? (headerText(upstream.headers['content-type']) ?? 'application/json') : 'application/json')
+      .send(payload);
+  }
+
+  /** Sends a provider error in the client's terms. */
+  respondError(exchange: Exchange, providerError: ProviderError | { status: number; body: unknown; retryAfter: string | null; code: string }): void {
+    exchange.status = providerError.status;
+    const body = providerError.body as { error?: { code?: unknown; type?: unknown } };
+    exchange.errorCode = 'code' in providerError ? providerError.code : typeof body.error?.code === 'string' ? body.error.code : typeof body.error?.type === 'string' ? body.error.type : `upstream_${providerError.status}`;
+    const reply = exchange.call.reply.status(providerError.status).header('content-type', 'application/json');
+    if (providerError.retryAfter) reply.header('retry-after', providerError.retryAfter);
+    void reply.send(Buffer.isBuffer(providerError.body) ? providerError.body : JSON.stringify(providerError.body));
+  }
+
+  /** Reads a whole upstream body (bounded by the client timeouts). */
+  async readBody(upstream: UpstreamResponse): Promise<Buffer> {
+    return Buffer.from(await upstream.body.arrayBuffer());
+  }
+
+  isStream(upstream: UpstreamResponse): boolean {
+    return upstream.statusCode === 200 && isEventStream(upstream.headers);
+  }
+}
+
+function headerText(value: string | string[] | undefined): string | null {
+  return typeof value === 'string' ? value : null;
+}

@@ -1,0 +1,28 @@
+import { AnthropicNativeStreamObserver, readAnthropicResponse } from './anthropic-native';
+
+const event = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+
+describe('Anthropic native accounting', () => {
+  it('relays every event untouched while reading usage and text', () => {
+    const observer = new AnthropicNativeStreamObserver();
+    const events = [
+      event('message_start', { message: { model: 'claude-sonnet-4-5', usage: { input_tokens: 10, cache_read_input_tokens: 5, output_tokens: 1 } } }),
+      event('ping', {}),
+      event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Hi ' } }),
+      event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'there' } }),
+      event('message_delta', { delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 7 } }),
+      event('message_stop', {}),
+    ];
+    expect(events.map((e) => observer.push(e))).toEqual(events);
+    expect(observer.usage).toEqual({ promptTokens: 15, completionTokens: 7 });
+    expect(observer.model).toBe('claude-sonnet-4-5');
+    expect(observer.completionText).toBe('Hi there');
+  });
+
+  it('reads a Message and a legacy Completion', () => {
+    const message = readAnthropicResponse(Buffer.from(JSON.stringify({ model: 'claude-x', content: [{ type: 'text', text: 'ok' }], usage: { input_tokens: 3, output_tokens: 2 } })));
+    expect(message).toMatchObject({ usage: { promptTokens: 3, completionTokens: 2 }, model: 'claude-x', completionText: 'ok' });
+    const completion = readAnthropicResponse(Buffer.from(JSON.stringify({ type: 'completion', completion: ' Hello', model: 'claude-2' })));
+    expect(completion).toMatchObject({ usage: null, completionText: ' Hello' });
+  });
+});

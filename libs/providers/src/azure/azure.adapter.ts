@@ -1,0 +1,37 @@
+import { ProviderId } from '@tollgate/provider-settings';
+import { OpenAICompatibleAdapter } from '../openai-compatible/openai-compatible.adapter';
+import { AdapterContext } from '../provider-adapter';
+
+/**
+ * Azure OpenAI: the model is the deployment name, the URL is per resource and carries the
+ * api-version, and the credential goes in the `api-key` header.
+ */
+export class AzureOpenAIAdapter extends OpenAICompatibleAdapter {
+  readonly id = ProviderId.Azure;
+
+  /** https://<resource>.openai.azure.com, or the setting's full url. */
+  protected baseUrl({ setting }: AdapterContext): string {
+    const base = setting.options.url ?? `https://${setting.options.resourceName}.openai.azure.com`;
+    return base.replace(/\/+$/, '').replace(/\/openai$/, '');
+  }
+
+  protected override operationUrl(context: AdapterContext, operation: 'chat/completions' | 'embeddings', deployment: string): string {
+    return `${this.baseUrl(context)}/openai/deployments/${encodeURIComponent(deployment)}/${operation}?api-version=${encodeURIComponent(this.apiVersion(context))}`;
+  }
+
+  /** Native paths arrive as /openai/deployments/...; the client's api-version wins when it sent one. */
+  override passthroughUrl(context: AdapterContext, path: string, search: string): string {
+    const query = new URLSearchParams(search);
+    if (!query.has('api-version')) query.set('api-version', this.apiVersion(context));
+    return `${this.baseUrl(context)}${path}?${query.toString()}`;
+  }
+
+  protected override authHeaders(context: AdapterContext): Record<string, string> {
+    const apiKey = context.setting.credentials.apiKey;
+    return apiKey ? { 'api-key': apiKey } : {};
+  }
+
+  private apiVersion({ setting, defaults }: AdapterContext): string {
+    return setting.options.apiVersion ?? defaults.azureApiVersion;
+  }
+}

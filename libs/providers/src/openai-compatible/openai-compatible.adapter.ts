@@ -1,0 +1,137 @@
+import { ProviderId } from '@tollgate/provider-settings';
+import { OpenAIStreamObserver } from '../openai/openai-stream';
+import { toOpenAIChatBody } from '../openai/openai-request';
+import { AdapterContext, ChatCall, ChatStreamTranslator, ProviderAdapter, ProviderError, TranslatedResponse, UpstreamCall } from '../provider-adapter';
+import { fromOpenAIUsage } from '../usage';
+import { toOpenAIProviderError } from './openai-errors';
+
+/** Client headers an OpenAI-compatible server may see; never cookies, org/project or hop-by-hop. */
+const FORWARDED_CLIENT_HEADERS = ['accept', 'user-agent', 'openai-beta'];
+
+/**
+ * Base for every provider that already speaks OpenAI's API (OpenAI, Azure OpenAI, vLLM,
+ * Deepinfra): requests go out as they came, with the model renamed and the credential
+ * swapped; responses and streams are relayed byte for byte while usage is read on the way.
+ * A subclass says only where the API lives and how it authenticates.
+ */
+export abstract class OpenAICompatibleAdapter implements ProviderAdapter {
+  abstract readonly id: ProviderId;
+
+  /** Base URL including the version prefix, e.g. "https://api.openai.com/v1". */
+  protected abstract baseUrl(context: AdapterContext): string;
+
+  /** The URL of an operation; Azure overrides this (deployments, api-version). */
+  protected operationUrl(context: AdapterContext, operation: 'chat/completions' | 'embeddings', _model: string): string {
+    return `${this.baseUrl(context)}/${operation}`;
+  }
+
+  protected authHeaders(context: AdapterContext): Record<string, string> {
+    const apiKey = context.setting.credentials.apiKey;
+    return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+  }
+
+  /** GET/POST any path below the base URL, for the native passthrough routes. */
+  passthroughUrl(context: AdapterContext, path: string, search: string): string {
+    return `${this.baseUrl(context)}${path}${search}`;
+  }
+
+  headers(context: AdapterContext, contentType: string | null): Record<string, string> {
+    const headers: Record<string, string> = {};
+    for (const name of FORWARDED_CLIENT_HEADERS) {
+      const value = context.clientHeaders[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    if (contentType) headers['content-type'] = contentType;
+    // Bodies are read for usage on the way through, so ask for them uncompressed.
+    headers['accept-encoding'] = 'identity';
+    return { ...headers, ...this.authHeaders(context) };
+  }
+
+  toChatRequest(context: AdapterContext, call: ChatCall): UpstreamCall {
+    const body = call.body.model === call.model ? call.body : { ...call.body, model: call.model };
+    return {
+      url: this.operationUrl(context, 'chat/completions', call.model),
+      method: 'POST',
+      headers: this.headers(context, 'application/json'),
+      body: JSON.stringify(toOpenAIChatBody(body).body),
+    };
+  }
+
+  fromChatResponse(raw: Buffer): TranslatedResponse {
+    return readOpenAIResponse(raw);
+  }
+
+  chatStreamTranslator(_call: ChatCall, clientWantsUsage: boolean): ChatStreamTranslator {
+    return new OpenAIStreamPassthrough(clientWantsUsage);
+  }
+
+  toEmbeddingsRequest(context: AdapterContext, body: Record<string, unknown>, model: string): UpstreamCall {
+    return {
+      url: this.operationUrl(context, 'embeddings', model),
+      method: 'POST',
+      headers: this.headers(context, 'application/json'),
+      body: JSON.stringify(body.model === model ? body : { ...body, model }),
+    };
+  }
+
+  fromEmbeddingsResponse(raw: Buffer): TranslatedResponse {
+    return readOpenAIResponse(raw);
+  }
+
+  toProviderError(status: number, body: Buffer, headers: Record<string, string | string[] | undefined>): ProviderError {
+    return toOpenAIProviderError(status, body, headers);
+  }
+}
+
+/** The response is already OpenAI's: relay the bytes, read usage, model and text. */
+export function readOpenAIResponse(raw: Buffer): TranslatedResponse {
+  let parsed: Record<string, unknown> | null = null;
+  try {
+    const value = JSON.parse(raw.toString('utf8')) as unknown;
+    if (value && typeof value === 'object') parsed = value as Record<string, unknown>;
+  } catch {
+    // Not JSON: relayed as is, with no usage.
+  }
+  const choices = Array.isArray(parsed?.choices) ? (parsed!.choices as Array<Record<string, unknown>>) : [];
+  const completionText = choices
+    .map((choice) => {
+      const message = choice.message as { content?: unknown } | undefined;
+      return typeof message?.content === 'string' ? message.content : typeof choice.text === 'string' ? choice.text : '';
+    })
+    .join('');
+  return {
+    body: raw,
+    usage: fromOpenAIUsage(parsed?.usage),
+    model: typeof parsed?.model === 'string' ? parsed.model : null,
+    completionText,
+  };
+}
+
+/** An OpenAI SSE stream relayed verbatim, minus the usage chunk the client did not ask for. */
+export class OpenAIStreamPassthrough implements ChatStreamTranslator {
+  private readonly observer: OpenAIStreamObserver;
+
+  constructor(clientWantsUsage: boolean) {
+    this.observer = new OpenAIStreamObserver(clientWantsUsage);
+  }
+
+  push(event: string): string {
+    return this.observer.observe(event) ? event : '';
+  }
+
+  end(): string {
+    return '';
+  }
+
+  get usage() {
+    return this.observer.usage;
+  }
+
+  get model() {
+    return this.observer.model;
+  }
+
+  get completionText() {
+    return this.observer.completionText;
+  }
+}

@@ -1,0 +1,63 @@
+import { OpenAIErrorBody } from '@tollgate/common';
+import { ProviderError } from '../provider-adapter';
+
+type Headers = Record<string, string | string[] | undefined>;
+
+/**
+ * An error from an OpenAI-compatible server, for an OpenAI client: OpenAI-shaped bodies pass
+ * through, anything else is wrapped. 401/403 mean the gateway's stored credential was refused;
+ * the caller's key is fine, so they become a 502-class `upstream_auth_error`.
+ */
+export function toOpenAIProviderError(status: number, raw: Buffer, headers: Headers): ProviderError {
+  const retryAfter = typeof headers['retry-after'] === 'string' ? headers['retry-after'] : null;
+  const retryable = status === 408 || status === 429 || status >= 500;
+  const parsed = parseOpenAIError(raw);
+  if (status === 401 || status === 403) {
+    return {
+      status: 502,
+      body: {
+        error: {
+          message: `The upstream provider refused the gateway's stored credential (${status}${parsed ? `: ${parsed.error.message}` : ''}). Ask an admin to check the provider setting.`,
+          type: 'api_error',
+          param: null,
+          code: 'upstream_auth_error',
+        },
+      },
+      retryable: false,
+      retryAfter: null,
+    };
+  }
+  if (parsed) return { status, body: parsed, retryable, retryAfter };
+  const text = raw.toString('utf8').trim();
+  return {
+    status,
+    body: {
+      error: {
+        message: `The upstream provider answered ${status}${text ? `: ${text.slice(0, 500)}` : ''}`,
+        type: status >= 500 ? 'api_error' : 'invalid_request_error',
+        param: null,
+        code: `upstream_${status}`,
+      },
+    },
+    retryable,
+    retryAfter,
+  };
+}
+
+function parseOpenAIError(raw: Buffer): OpenAIErrorBody | null {
+  try {
+    const parsed = JSON.parse(raw.toString('utf8')) as { error?: Record<string, unknown> };
+    const error = parsed?.error;
+    if (!error || typeof error !== 'object' || typeof error.message !== 'string') return null;
+    return {
+      error: {
+        message: error.message,
+        type: typeof error.type === 'string' ? error.type : 'invalid_request_error',
+        param: typeof error.param === 'string' ? error.param : null,
+        code: typeof error.code === 'string' ? error.code : typeof error.type === 'string' ? error.type : null,
+      },
+    };
+  } catch {
+    return null;
+  }
+}
