@@ -18,10 +18,19 @@ export class RedisConfigChangeBus implements ConfigChangeBus {
     private readonly publisher: Redis,
     private readonly subscriber: Redis,
     private readonly channel: string,
+    private readonly onPublishError: (error: unknown, change: ConfigChange) => void = () => undefined,
   ) {}
 
+  /**
+   * Never fails the admin write that triggered it: the change is already committed to Postgres,
+   * and replicas that miss the message catch up on their resync after Redis returns.
+   */
   async publish(change: ConfigChange): Promise<void> {
-    await this.publisher.publish(this.channel, JSON.stringify(change));
+    try {
+      await this.publisher.publish(this.channel, JSON.stringify(change));
+    } catch (error) {
+      this.onPublishError(error, change);
+    }
   }
 
   async subscribe(onChange: ConfigChangeHandler, onReconnect: () => void): Promise<void> {

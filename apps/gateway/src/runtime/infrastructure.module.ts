@@ -60,7 +60,9 @@ export class InfrastructureModule {
           inject: [REQUEST_REDIS],
           useFactory: (redis: Redis | null) =>
             redis
-              ? new RedisConfigChangeBus(redis, createSubscriberRedis(env.redisUrl!, 'tollgate-config-sub'), `${env.queuePrefix}:config-changes`)
+              ? new RedisConfigChangeBus(redis, createSubscriberRedis(env.redisUrl!, 'tollgate-config-sub'), `${env.queuePrefix}:config-changes`, (error, change) =>
+                  logger.warn({ err: error, change }, 'config change not broadcast; replicas catch up on resync'),
+                )
               : new LocalConfigChangeBus(),
         },
         { provide: CONFIG_CHANGES, useExisting: CONFIG_CHANGE_BUS },
