@@ -1,0 +1,40 @@
+import pino from 'pino';
+import { BatchingEventSink } from './batching-event-sink';
+import { RequestEventData } from './request-event.job';
+
+const event = (id: string) => ({ id }) as RequestEventData;
+const silent = pino({ level: 'silent' });
+
+describe('BatchingEventSink', () => {
+  it('delivers in batches of at most maxBatch, in order', async () => {
+    const batches: string[][] = [];
+    const sink = new BatchingEventSink(async (events) => void batches.push(events.map((e) => e.id)), { maxBatch: 2, flushIntervalMs: 5, maxBuffered: 100 }, silent);
+    ['a', 'b', 'c'].forEach((id) => sink.publish(event(id)));
+    await sink.flush();
+    expect(batches.flat()).toEqual(['a', 'b', 'c']);
+    expect(batches.every((batch) => batch.length <= 2)).toBe(true);
+  });
+
+  it('keeps events when delivery fails and delivers them once it works again', async () => {
+    let failing = true;
+    const delivered: string[] = [];
+    const sink = new BatchingEventSink(
+      async (events) => {
+        if (failing) throw new Error('redis refused');
+        delivered.push(...events.map((e) => e.id));
+      },
+      { maxBatch: 10, flushIntervalMs: 1, maxBuffered: 100 },
+      silent,
+    );
+    sink.publish(event('x'));
+    sink.publish(event('y'));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(delivered).toEqual([]);
+    expect(sink.pending).toBe(2);
+    failing = false;
+    // The retry timer (backoff) delivers them without anyone calling flush.
+    for (let i = 0; i < 100 && delivered.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(delivered).toEqual(['x', 'y']);
+    expect(sink.pending).toBe(0);
+  });
+});
