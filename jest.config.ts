@@ -1,6 +1,6 @@
 import type { Config } from 'jest';
 
-const aliases = ['common', 'database', 'queue', 'redis', 'keys', 'provider-settings', 'config-cache', 'providers', 'reporting', 'users', 'limits'];
+const aliases = ['common', 'database', 'queue', 'redis', 'keys', 'provider-settings', 'config-cache', 'providers', 'reporting', 'users', 'limits', 'custom-providers'];
 
 const config: Config = {
   rootDir: '.',

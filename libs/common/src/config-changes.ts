@@ -6,6 +6,7 @@ export enum ConfigEntity {
   Key = 'key',
   ProviderSetting = 'provider-setting',
   User = 'user',
+  CustomProvider = 'custom-provider',
 }
 
 export interface ConfigChange {

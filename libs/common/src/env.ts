@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * Runtime configuration, read from the environment and validated once at start.
  *
@@ -41,6 +43,12 @@ export interface Env {
   /** Admin API requests allowed per client IP per minute (brute-force protection). */
   adminRateLimitPerMinute: number;
   standaloneDataDir: string;
+  /**
+   * Outbound allow-list (UPSTREAM_ALLOWED_HOSTS): host names, `*.domain`, IPs and CIDRs that
+   * upstream URLs may reach over plain http and even when internal (loopback, private, ...).
+   * Empty: only public https targets.
+   */
+  upstreamAllowedHosts: string[];
 }
 
 export class EnvValidationError extends Error {
@@ -88,6 +96,15 @@ export function loadEnv(source: Source = process.env): Env {
       problems.push(`${name} is not a valid URL`);
     }
     return raw;
+  };
+
+  const allowList = (name: string): string[] => {
+    const entries = (read(name) ?? '').split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
+    const invalid = entries.filter((entry) => !isAllowListEntry(entry));
+    if (invalid.length > 0) {
+      problems.push(`${name} entries must be host names, *.domain, IPs or CIDRs in canonical form (invalid: ${invalid.join(', ')})`);
+    }
+    return entries.filter(isAllowListEntry);
   };
 
   const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
@@ -157,9 +174,23 @@ export function loadEnv(source: Source = process.env): Env {
     budgetDefaultMaxTokens: int('BUDGET_DEFAULT_MAX_TOKENS', 4096, 1, 10_000_000),
     adminRateLimitPerMinute: int('ADMIN_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
     standaloneDataDir: read('STANDALONE_DATA_DIR') ?? '.tollgate',
+    upstreamAllowedHosts: allowList('UPSTREAM_ALLOWED_HOSTS'),
   };
   if (problems.length > 0) throw new EnvValidationError(problems);
   return env;
+}
+
+/** `host.name`, `*.domain`, `10.0.0.1`, `10.0.0.0/8`, `::1`, `fd00::/8` (IPs in canonical notation only). */
+function isAllowListEntry(entry: string): boolean {
+  const [address, prefix, extra] = entry.split('/');
+  if (extra !== undefined) return false;
+  const version = isIP(address.replace(/^\[(.*)\]$/, '$1'));
+  if (prefix !== undefined) return version !== 0 && /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+  if (version !== 0) return true;
+  // Numeric look-alikes (127.1, 0x7f000001) are ambiguous: ask for the canonical address.
+  if (/^[0-9.]+$/.test(address) || /^0x/i.test(address)) return false;
+  const name = address.replace(/^\*\./, '').replace(/\.$/, '');
+  return name.length > 0 && name.length <= 253 && name.split('.').every((label) => /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/.test(label));
 }
 
 function parseEncryptionKey(raw: string): Buffer | undefined {

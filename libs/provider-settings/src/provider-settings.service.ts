@@ -10,6 +10,8 @@ import {
   GatewayErrorCode,
 } from '@tollgate/common';
 import { In, Repository } from 'typeorm';
+// The guard's own file, not the @tollgate/providers barrel: providers depends on this lib.
+import { OutboundRefusedError, processOutboundGuard } from '../../providers/src/http/ssrf-guard';
 import { CredentialCipher } from './credential-cipher';
 import { ProviderId } from './provider-id';
 import { ProviderSettingEntity, ProviderSettingOptions } from './provider-setting.entity';
@@ -169,6 +171,16 @@ function validateBaseUrl(raw: string): string {
   }
   if (parsed.username || parsed.password) {
     throw new GatewayError(GatewayErrorCode.InvalidRequest, 'setting.url must not carry credentials', 'setting.url');
+  }
+  // The SSRF guard's literal checks (https unless UPSTREAM_ALLOWED_HOSTS lists the host; no
+  // internal address in any notation). Names are resolved and checked on every connection.
+  try {
+    processOutboundGuard.checkUrl(parsed.toString());
+  } catch (error) {
+    if (error instanceof OutboundRefusedError) {
+      throw new GatewayError(GatewayErrorCode.InvalidRequest, `setting.url is not allowed: ${error.message}`, 'setting.url');
+    }
+    throw error;
   }
   return parsed.toString().replace(/\/+$/, '');
 }

@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import { CustomProvidersModule } from '@tollgate/custom-providers';
 import { KeysModule } from '@tollgate/keys';
 import { ProviderSettingsModule } from '@tollgate/provider-settings';
 import { ReportingModule } from '@tollgate/reporting';
 import { UsersModule } from '@tollgate/users';
+import { CustomProvidersController } from './custom-providers/custom-providers.controller';
 import { EventsController } from './events/events.controller';
 import { KeysController } from './keys/keys.controller';
 import { ModelPricesController } from './model-prices/model-prices.controller';
@@ -11,7 +13,7 @@ import { ReportingController } from './reporting/reporting.controller';
 import { UsersController } from './users/users.controller';
 
 @Module({
-  imports: [KeysModule, ProviderSettingsModule, ReportingModule, UsersModule],
-  controllers: [ProviderSettingsController, KeysController, UsersController, EventsController, ReportingController, ModelPricesController],
+  imports: [KeysModule, ProviderSettingsModule, ReportingModule, UsersModule, CustomProvidersModule],
+  controllers: [ProviderSettingsController, KeysController, UsersController, EventsController, ReportingController, ModelPricesController, CustomProvidersController],
 })
 export class AdminModule {}

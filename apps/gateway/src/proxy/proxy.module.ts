@@ -1,7 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ConfigCacheModule } from '@tollgate/config-cache';
+import { CustomProvidersModule } from '@tollgate/custom-providers';
 import { AccessPolicy } from './access-policy';
 import { AdmissionService } from './admission.service';
+import { CustomProviderProxyService } from './custom/custom-provider-proxy.service';
+import { CustomProviderController } from './custom/custom-provider.controller';
+import { OutboundAllowListSetup } from './custom/outbound-allow-list.setup';
 import { KeyAuthGuard } from './key-auth.guard';
 import { OpenAINativeController } from './openai-native.controller';
 import { PassthroughService } from './passthrough.service';
@@ -12,8 +16,8 @@ import { RouteResolver } from './route-resolver';
 import { UnifiedController } from './unified.controller';
 
 @Module({
-  imports: [ConfigCacheModule],
-  controllers: [UnifiedController, OpenAINativeController, AzureNativeController, AnthropicNativeController, VllmNativeController, DeepinfraNativeController],
-  providers: [KeyAuthGuard, ProxyPipeline, ProxyService, PassthroughService, RouteResolver, AccessPolicy, AdmissionService],
+  imports: [ConfigCacheModule, CustomProvidersModule],
+  controllers: [UnifiedController, OpenAINativeController, AzureNativeController, AnthropicNativeController, VllmNativeController, DeepinfraNativeController, CustomProviderController],
+  providers: [KeyAuthGuard, ProxyPipeline, ProxyService, PassthroughService, RouteResolver, AccessPolicy, AdmissionService, OutboundAllowListSetup, CustomProviderProxyService],
 })
 export class ProxyModule {}

@@ -17,7 +17,10 @@ export interface TestStack {
   adminUrl: string;
   adminKey: string;
   databaseUrl: string;
+  redisUrl: string;
   queuePrefix: string;
+  /** The environment a replica (a spawned gateway or worker process) needs to join this stack. */
+  replicaEnv: { DATABASE_URL: string; REDIS_URL: string; ADMIN_API_KEY: string; ENCRYPTION_KEY: string; QUEUE_PREFIX: string };
   /** Every log line both processes wrote, for "never logged" assertions. */
   logs: string[];
   admin<T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
@@ -34,25 +37,38 @@ export async function startTestStack(extraEnv: Record<string, string> = {}): Pro
   const database = await createTestDatabase(TEST_DATABASE_URL);
   const queuePrefix = `tgtest-${randomBytes(4).toString('hex')}`;
   const adminKey = `admin-${randomBytes(16).toString('hex')}`;
+  const encryptionKey = randomBytes(32).toString('hex');
   const env = loadEnv({
     DATABASE_URL: database.url,
     REDIS_URL: TEST_REDIS_URL,
     ADMIN_API_KEY: adminKey,
-    ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    ENCRYPTION_KEY: encryptionKey,
     PROXY_PORT: '0',
     ADMIN_PORT: '0',
     HOST: '127.0.0.1',
     QUEUE_PREFIX: queuePrefix,
     EVENT_FLUSH_INTERVAL_MS: '10',
     LOG_LEVEL: 'debug',
+    // The fake providers listen on 127.0.0.1 over plain http: the SSRF guard's allow-list admits that address only.
+    UPSTREAM_ALLOWED_HOSTS: '127.0.0.1',
     ...extraEnv,
   });
   const logs: string[] = [];
   const sink = { write: (line: string) => void logs.push(line) };
-  const gateway: RunningGateway = await startGateway(env, createLogger(env.logLevel, 'gateway', sink), { shutdownHooks: false });
-  const worker: INestApplicationContext = await startWorker(env, createLogger(env.logLevel, 'worker', sink), { shutdownHooks: false });
+  let gateway: RunningGateway | null = null;
+  let worker: INestApplicationContext | null = null;
   const pg = new Client({ connectionString: database.url });
-  await pg.connect();
+  try {
+    gateway = await startGateway(env, createLogger(env.logLevel, 'gateway', sink), { shutdownHooks: false });
+    worker = await startWorker(env, createLogger(env.logLevel, 'worker', sink), { shutdownHooks: false });
+    await pg.connect();
+  } catch (error) {
+    // A stack that fails to start leaves no process state and no database behind.
+    await gateway?.close().catch(() => undefined);
+    await worker?.close().catch(() => undefined);
+    await database.drop().catch(() => undefined);
+    throw error;
+  }
   const queues: Queue[] = [];
 
   const adminUrl = `http://127.0.0.1:${gateway.adminPort}`;
@@ -61,7 +77,9 @@ export async function startTestStack(extraEnv: Record<string, string> = {}): Pro
     adminUrl,
     adminKey,
     databaseUrl: database.url,
+    redisUrl: env.redisUrl!,
     queuePrefix,
+    replicaEnv: { DATABASE_URL: database.url, REDIS_URL: env.redisUrl!, ADMIN_API_KEY: adminKey, ENCRYPTION_KEY: encryptionKey, QUEUE_PREFIX: queuePrefix },
     logs,
     admin: async (method, path, body, headers = {}) => {
       const response = await fetch(`${adminUrl}${path}`, {
@@ -74,16 +92,19 @@ export async function startTestStack(extraEnv: Record<string, string> = {}): Pro
     },
     sql: async (query, params) => (await pg.query(query, params)).rows,
     eventsQueue: () => {
-      const queue = new Queue(QueueName.RequestEvents, { connection: bullmqConnectionOptions(TEST_REDIS_URL), prefix: queuePrefix });
+      const queue = new Queue(QueueName.RequestEvents, { connection: bullmqConnectionOptions(env.redisUrl!), prefix: queuePrefix });
       queues.push(queue);
       return queue;
     },
     close: async () => {
-      await Promise.all(queues.map((queue) => queue.obliterate({ force: true }).then(() => queue.close())));
-      await gateway.close();
-      await worker.close();
-      await pg.end();
-      await database.drop();
+      try {
+        await Promise.all(queues.map((queue) => queue.obliterate({ force: true }).then(() => queue.close())));
+        await gateway!.close();
+        await worker!.close();
+        await pg.end();
+      } finally {
+        await database.drop();
+      }
     },
   };
 }

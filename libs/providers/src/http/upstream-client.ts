@@ -1,5 +1,6 @@
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { Agent, Dispatcher, errors } from 'undici';
+import { OutboundRefusedError, SsrfGuard, processOutboundGuard } from './ssrf-guard';
 
 export interface UpstreamTimeouts {
   connectMs: number;
@@ -23,13 +24,20 @@ export type UpstreamResponse = Dispatcher.ResponseData;
 /**
  * One pooled keep-alive undici agent for every upstream call. undici reuses sockets per
  * origin, pipelines nothing by default (safe for POST) and streams bodies without buffering.
+ *
+ * Every connection goes through the SSRF guard's connector (scheme, literal addresses, and each
+ * address a name resolves to, checked right before the socket connects to it). Without an
+ * explicit guard the process-wide policy applies (UPSTREAM_ALLOWED_HOSTS, set at start).
  */
 export class UpstreamClient {
   private readonly agent: Agent;
 
-  constructor(private readonly timeouts: UpstreamTimeouts) {
+  constructor(
+    private readonly timeouts: UpstreamTimeouts,
+    private readonly guard: SsrfGuard = processOutboundGuard,
+  ) {
     this.agent = new Agent({
-      connect: { timeout: timeouts.connectMs },
+      connect: guard.connector({ timeoutMs: timeouts.connectMs }),
       headersTimeout: timeouts.firstByteMs,
       // Between body chunks: a stream that stalls this long is dead.
       bodyTimeout: timeouts.totalMs,
@@ -43,14 +51,18 @@ export class UpstreamClient {
     const total = AbortSignal.timeout(this.timeouts.totalMs);
     const signal = request.signal ? AbortSignal.any([request.signal, total]) : total;
     try {
+      // Refused targets fail here, before a pool exists for them; the connector checks again.
+      const url = this.guard.checkUrl(request.url);
       return await this.agent.request({
-        origin: new URL(request.url).origin,
-        path: pathOf(request.url),
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
         method: request.method as Dispatcher.HttpMethod,
         headers: request.headers,
         body: request.body,
         signal,
         // Redirects are never followed: the configured URL is the only place we connect to.
+        // (undici 7 follows redirects only through its redirect interceptor, which this agent
+        // does not use; a non-zero value here would be rejected.)
         maxRedirections: 0,
       } as Dispatcher.RequestOptions);
     } catch (error) {
@@ -63,14 +75,13 @@ export class UpstreamClient {
   }
 }
 
-function pathOf(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.pathname}${parsed.search}`;
-}
-
 /** Maps a transport failure to the gateway's error: timeouts are 504, the rest 502. */
 export function toUpstreamError(error: unknown, totalTimedOut = false): GatewayError {
   if (error instanceof GatewayError) return error;
+  const refusal = error instanceof OutboundRefusedError ? error : error instanceof Error && error.cause instanceof OutboundRefusedError ? error.cause : null;
+  if (refusal) {
+    return new GatewayError(GatewayErrorCode.UpstreamUnreachable, `the gateway's outbound policy refused the upstream address: ${refusal.message}`);
+  }
   if (
     totalTimedOut ||
     error instanceof errors.HeadersTimeoutError ||

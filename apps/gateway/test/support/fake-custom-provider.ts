@@ -1,0 +1,123 @@
+import { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+
+export interface CustomReceivedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: Record<string, unknown> | null;
+}
+
+export const ACME_SECRET = 'acme-upstream-secret';
+
+/**
+ * A loopback stand-in for a provider with its own, non-OpenAI wire format ("Acme"):
+ *
+ *   POST /v2/generate  {"modelName": "...", "input": {"turns": [{"speaker", "text"}]}, "options": {"streaming": bool}}
+ *   → {"result": {"outputs": [{"text": "..."}]}, "meta": {...}}
+ *   → streaming: `event: token` / `data: {"token":{"text":"..."}}` events, `: keep-alive` comments,
+ *     and `data: <END>` as the last one.
+ *   Errors: {"fault": {"reason": "..."}} with the status.
+ *
+ * The credential is accepted either as `x-acme-key: <secret>` or `Authorization: Bearer <secret>`
+ * (tests assert which one arrived). Behaviour is chosen by the model name:
+ * - `acme-empty`: one token, then ten keep-alive comments, then the end word
+ * - `acme-400`: a 400 fault; `acme-401`: a 401 fault
+ * - `acme-linger`: after the end word, waits 3 s and sends more data before closing
+ */
+export class FakeCustomProvider {
+  readonly requests: CustomReceivedRequest[] = [];
+  /** Stream responses that were closed by the gateway before the fake finished writing. */
+  readonly closedEarly: string[] = [];
+  private server: Server | null = null;
+  port = 0;
+
+  get origin(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  lastRequest(): CustomReceivedRequest {
+    const last = this.requests[this.requests.length - 1];
+    if (!last) throw new Error('the fake custom provider received no request');
+    return last;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    let body: Record<string, unknown> | null = null;
+    try {
+      body = raw ? (JSON.parse(raw) as Record<string, unknown>) : null;
+    } catch {
+      return fault(res, 400, 'body is not JSON');
+    }
+    const path = (req.url ?? '').split('?')[0];
+    this.requests.push({ method: req.method ?? '', path, headers: req.headers, body });
+
+    const authorized = req.headers['x-acme-key'] === ACME_SECRET || req.headers.authorization === `Bearer ${ACME_SECRET}`;
+    if (!authorized) return fault(res, 401, 'missing or wrong key');
+    if (req.method !== 'POST' || !['/v2/generate', '/v2/other'].includes(path)) return fault(res, 404, `no route ${req.method} ${path}`);
+    const model = typeof body?.modelName === 'string' ? body.modelName : '';
+    if (model === 'acme-400') return fault(res, 400, 'input too long');
+    if (model === 'acme-401') return fault(res, 401, 'key revoked');
+    const streaming = (body?.options as { streaming?: unknown } | undefined)?.streaming === true;
+    if (streaming) return this.stream(res, model);
+    res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'acme-req-1' });
+    res.end(JSON.stringify({ result: { outputs: [{ text: 'Why did the chicken cross the road?' }, { text: 'To get to the other side.' }] }, meta: { requestId: 'acme-1', model } }));
+  }
+
+  private stream(res: ServerResponse, model: string): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const events: string[] =
+      model === 'acme-empty'
+        ? ['event: token\ndata: {"token":{"text":"Hi"}}\n\n', ...new Array<string>(10).fill(': keep-alive\n\n'), 'data: <END>\n\n']
+        : [
+            'event: token\ndata: {"token":{"text":"Knock, "}}\n\n',
+            ': keep-alive\n\n',
+            'event: token\ndata: {"token":{"text":"knock."}}\n\n',
+            'event: token\ndata: {"token":{"text":" Who is there?"}}\n\n',
+            'event: done\ndata: <END>\n\n',
+          ];
+    let index = 0;
+    const timer = setInterval(() => {
+      if (res.destroyed) {
+        clearInterval(timer);
+        this.closedEarly.push(model);
+        return;
+      }
+      if (index < events.length) {
+        res.write(events[index++]);
+        return;
+      }
+      clearInterval(timer);
+      if (model !== 'acme-linger') {
+        res.end();
+        return;
+      }
+      setTimeout(() => {
+        if (res.destroyed) {
+          this.closedEarly.push(model);
+          return;
+        }
+        res.end('data: {"token":{"text":"AFTER THE END"}}\n\n');
+      }, 3_000);
+    }, 5);
+  }
+}
+
+function fault(res: ServerResponse, status: number, reason: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ fault: { reason } }));
+}

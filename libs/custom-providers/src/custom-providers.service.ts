@@ -1,0 +1,115 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { CONFIG_CHANGES, ConfigChangeNotifier, ConfigEntity, ENV, Env, GatewayError, GatewayErrorCode, isUuid } from '@tollgate/common';
+import { OutboundRefusedError, SsrfGuard, UpstreamAllowList } from '@tollgate/providers';
+import { QueryFailedError, Repository } from 'typeorm';
+import { normalizeAuthenticationParam, normalizeProviderName } from './custom-provider-rules';
+import { CustomProviderEntity } from './custom-provider.entity';
+import { RouteConfig, RouteConfigError, validateRouteConfigs } from './route-config';
+
+export interface CreateCustomProviderInput {
+  provider: string;
+  routeConfigs: RouteConfig[];
+  authenticationParam?: string | null;
+}
+
+export interface UpdateCustomProviderInput {
+  /** Replaces every route when given. */
+  routeConfigs?: RouteConfig[];
+  /** An empty string restores the default (`Authorization: Bearer`). */
+  authenticationParam?: string | null;
+}
+
+const MAX_TARGET_URL_LENGTH = 2048;
+
+/**
+ * Custom providers: validated (route configs, locations, header name, and each target_url
+ * through the SSRF guard, DNS included) before they are saved; every write is announced on the
+ * config-change bus so every replica's registry reloads the provider.
+ */
+@Injectable()
+export class CustomProvidersService {
+  private readonly guard: SsrfGuard;
+
+  constructor(
+    @InjectRepository(CustomProviderEntity) private readonly repository: Repository<CustomProviderEntity>,
+    @Inject(CONFIG_CHANGES) private readonly changes: ConfigChangeNotifier,
+    @Inject(ENV) env: Env,
+  ) {
+    this.guard = SsrfGuard.withAllowList(UpstreamAllowList.parse(env.upstreamAllowedHosts));
+  }
+
+  async create(input: CreateCustomProviderInput): Promise<CustomProviderEntity> {
+    const [provider, authenticationParam, routeConfigs] = validated(() => [
+      normalizeProviderName(input.provider),
+      normalizeAuthenticationParam(input.authenticationParam),
+      validateRouteConfigs(input.routeConfigs),
+    ] as const);
+    await this.assertTargetsAllowed(routeConfigs);
+    const saved = await this.save(this.repository.create({ provider, authenticationParam, routeConfigs }));
+    await this.changes.publish({ entity: ConfigEntity.CustomProvider, id: saved.id });
+    return saved;
+  }
+
+  async update(id: string, input: UpdateCustomProviderInput): Promise<CustomProviderEntity> {
+    const existing = await this.getById(id);
+    if (!existing) throw new GatewayError(GatewayErrorCode.NotFound, `custom provider ${id} not found`);
+    if (input.routeConfigs !== undefined) {
+      const routeConfigs = validated(() => validateRouteConfigs(input.routeConfigs!));
+      await this.assertTargetsAllowed(routeConfigs);
+      existing.routeConfigs = routeConfigs;
+    }
+    if (input.authenticationParam !== undefined) {
+      existing.authenticationParam = validated(() => normalizeAuthenticationParam(input.authenticationParam));
+    }
+    const saved = await this.save(existing);
+    await this.changes.publish({ entity: ConfigEntity.CustomProvider, id });
+    return saved;
+  }
+
+  list(): Promise<CustomProviderEntity[]> {
+    return this.repository.find({ order: { createdAt: 'ASC' } });
+  }
+
+  async getById(id: string): Promise<CustomProviderEntity | null> {
+    return isUuid(id) ? this.repository.findOneBy({ id }) : null;
+  }
+
+  /** Every target must pass the SSRF guard now (scheme, literal addresses and resolved addresses). */
+  private async assertTargetsAllowed(routeConfigs: RouteConfig[]): Promise<void> {
+    for (const [index, config] of routeConfigs.entries()) {
+      const field = `route_configs[${index}].target_url`;
+      if (config.targetUrl.length > MAX_TARGET_URL_LENGTH) {
+        throw new GatewayError(GatewayErrorCode.InvalidRequest, `${field} must be at most ${MAX_TARGET_URL_LENGTH} characters`, field);
+      }
+      try {
+        const url = await this.guard.assertSafeUrl(config.targetUrl);
+        if (url.hash) throw new GatewayError(GatewayErrorCode.InvalidRequest, `${field} must not have a #fragment`, field);
+      } catch (error) {
+        if (error instanceof OutboundRefusedError) throw new GatewayError(GatewayErrorCode.InvalidRequest, `${field} is not allowed: ${error.message}`, field);
+        throw error;
+      }
+    }
+  }
+
+  private async save(entity: CustomProviderEntity): Promise<CustomProviderEntity> {
+    try {
+      return await this.repository.save(entity);
+    } catch (error) {
+      if (error instanceof QueryFailedError && (error as QueryFailedError & { code?: string }).code === '23505') {
+        throw new GatewayError(GatewayErrorCode.Conflict, `a custom provider named ${entity.provider} already exists`, 'provider');
+      }
+      throw error;
+    }
+  }
+}
+
+/** Runs pure validation, turning its errors into the API's 400. */
+function validated<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof RouteConfigError) throw new GatewayError(GatewayErrorCode.InvalidRequest, error.message, error.field);
+    throw error;
+  }
+}
