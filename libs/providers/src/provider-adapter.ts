@@ -68,6 +68,8 @@ export interface ChatStreamTranslator {
   readonly usage: TokenUsage | null;
   readonly model: string | null;
   readonly completionText: string;
+  /** The provider's error code when the stream itself reported an error (an in-stream error event). */
+  readonly errorCode?: string | null;
 }
 
 /** A provider error, mapped for an OpenAI client. */
@@ -91,4 +93,8 @@ export interface ProviderAdapter {
   /** `body` and `model` let an adapter honour the request (encoding_format) and name the model. */
   fromEmbeddingsResponse?(raw: Buffer, body: Record<string, unknown>, model: string): TranslatedResponse;
   toProviderError(status: number, body: Buffer, headers: Record<string, string | string[] | undefined>): ProviderError;
+  /** The provider's model list (for /v1/models); absent, or null, where it cannot name what routes. */
+  toModelsRequest?(context: AdapterContext): UpstreamCall | null;
+  /** Model ids as the unified API routes them (without the provider prefix). */
+  fromModelsResponse?(raw: Buffer): string[];
 }

@@ -54,7 +54,9 @@ export class PassthroughService {
       await this.pipeline.admit(exchange, route, { modelBound: model !== null, generates: GENERATING_PATHS.test(spec.upstreamPath) });
       const { request } = call;
       const search = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
-      let clientWantsUsage = false;
+      // Only a usage chunk the gateway itself asked for is stripped; any other stream (assistants
+      // runs, whose completed events carry usage) reaches the client whole.
+      let keepUsageChunks = true;
       let outgoing: string | Buffer | undefined;
       if (Buffer.isBuffer(request.body)) {
         outgoing = request.body;
@@ -64,7 +66,7 @@ export class PassthroughService {
         if (spec.dialect === 'openai' && body.stream === true && GENERATING_PATHS.test(spec.upstreamPath)) {
           const prepared = toOpenAIChatBody(body);
           upstreamBody = prepared.body;
-          clientWantsUsage = prepared.clientWantsUsage;
+          keepUsageChunks = prepared.clientWantsUsage;
         }
         outgoing = JSON.stringify(upstreamBody);
       }
@@ -83,7 +85,7 @@ export class PassthroughService {
       }
       const upstream = await this.pipeline.send(exchange, { url, method: request.method, headers, body: outgoing });
       if (this.pipeline.isStream(upstream)) {
-        const translator: ChatStreamTranslator = spec.dialect === 'anthropic' ? new AnthropicNativeStreamObserver() : new OpenAIStreamPassthrough(clientWantsUsage);
+        const translator: ChatStreamTranslator = spec.dialect === 'anthropic' ? new AnthropicNativeStreamObserver() : new OpenAIStreamPassthrough(keepUsageChunks);
         return this.pipeline.relayStream(exchange, upstream, translator);
       }
       if (!isJson(upstream) && upstream.statusCode < 400) return this.relayBinary(exchange, upstream);
@@ -108,10 +110,24 @@ export class PassthroughService {
     const adapter = this.pipeline.adapterFor(route);
     const mapped = adapter.toProviderError(upstream.statusCode, raw, upstream.headers);
     if (spec.dialect !== 'anthropic') return this.pipeline.respondError(exchange, mapped);
-    // Anthropic's SDK expects its own error shape: relay the provider's body, except when the
-    // gateway remaps the status (a refused stored credential), which gets an Anthropic body too.
-    const body = mapped.status === upstream.statusCode ? raw : toAnthropicErrorBody(mapped.status, mapped.body.error.message, 'api_error');
-    this.pipeline.respondError(exchange, { status: mapped.status, body, retryAfter: mapped.retryAfter, code: mapped.body.error.code ?? `upstream_${upstream.statusCode}` });
+    // The client speaks Anthropic: its errors are relayed as they are (a 529 stays a 529, which
+    // Anthropic's SDK knows as OverloadedError and retries). Only a refused stored credential
+    // (a 4xx the gateway answers as 502) gets a gateway-written body, in Anthropic's shape too.
+    // Something that is not Anthropic's error body (an HTML page from a proxy in front of it) is
+    // wrapped in that shape as well, so the SDK still reads a message.
+    const credentialFailure = mapped.status >= 500 && upstream.statusCode < 500;
+    const status = credentialFailure ? mapped.status : upstream.statusCode;
+    const body = credentialFailure || !isAnthropicErrorBody(raw) ? toAnthropicErrorBody(status, mapped.body.error.message, credentialFailure ? 'api_error' : undefined) : raw;
+    this.pipeline.respondError(exchange, { status, body, retryAfter: mapped.retryAfter, code: mapped.body.error.code ?? `upstream_${upstream.statusCode}` });
+  }
+}
+
+function isAnthropicErrorBody(raw: Buffer): boolean {
+  try {
+    const parsed = JSON.parse(raw.toString('utf8')) as { error?: { type?: unknown; message?: unknown } } | null;
+    return typeof parsed?.error?.type === 'string' && typeof parsed.error.message === 'string';
+  } catch {
+    return false;
   }
 }
 

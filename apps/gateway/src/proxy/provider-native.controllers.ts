@@ -15,6 +15,11 @@ export class AzureNativeController {
     return this.forward(request, reply, deployment, 'chat/completions');
   }
 
+  @Post('completions')
+  completions(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('deployment') deployment: string): Promise<void> {
+    return this.forward(request, reply, deployment, 'completions');
+  }
+
   @Post('embeddings')
   embeddings(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('deployment') deployment: string): Promise<void> {
     return this.forward(request, reply, deployment, 'embeddings');

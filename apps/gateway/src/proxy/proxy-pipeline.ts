@@ -151,6 +151,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
     exchange.completionText = translator.completionText;
     exchange.response = result.transcript;
     if (result.error) exchange.errorCode = result.error.code;
+    else if (translator.errorCode) exchange.errorCode = translator.errorCode;
     else if (result.clientDisconnected) exchange.errorCode = 'client_disconnected';
   }
 

@@ -81,14 +81,7 @@ export class ProxyService {
       if (!(adapter instanceof OpenAICompatibleAdapter)) {
         throw new GatewayError(GatewayErrorCode.InvalidRequest, `${route.provider} has no legacy completions API; use /v1/chat/completions.`, 'model');
       }
-      const context = this.pipeline.context(exchange, route);
-      const upstreamBody = { ...body, model: route.model, ...(body.stream === true ? { stream_options: { ...(body.stream_options as object), include_usage: true } } : {}) };
-      const upstream = await this.pipeline.send(exchange, {
-        url: adapter.passthroughUrl(context, '/completions', ''),
-        method: 'POST',
-        headers: adapter.headers(context, 'application/json'),
-        body: JSON.stringify(upstreamBody),
-      });
+      const upstream = await this.pipeline.send(exchange, adapter.toCompletionsRequest(this.pipeline.context(exchange, route), body, route.model));
       if (body.stream === true && this.pipeline.isStream(upstream)) {
         const options = body.stream_options as { include_usage?: unknown } | undefined;
         return this.pipeline.relayStream(exchange, upstream, new OpenAIStreamPassthrough(options?.include_usage === true));
@@ -100,42 +93,61 @@ export class ProxyService {
   }
 
   /**
-   * What the key can reach: each setting's allowedModels, or, for OpenAI-compatible providers
-   * without a list, the provider's own model list. Models of providers other than OpenAI are
-   * named `provider/model`, the form that always routes.
+   * What the key can reach: each setting's allowedModels, or, without a list, the provider's own
+   * model list (Azure deployments cannot be listed: they need allowedModels). Models of providers
+   * other than OpenAI are named `provider/model`, the form that always routes.
    */
   listModels(call: ProxyCall): Promise<void> {
     const exchange = new Exchange(call, null);
     exchange.provider = 'gateway';
     return this.pipeline.run(exchange, async () => {
       await this.pipeline.admit(exchange, null, { modelBound: false, generates: false });
-      const lists = await Promise.all(
-        this.routes.settingsOf(exchange.key).map(async (setting): Promise<ModelEntry[]> => {
-          const ids = setting.allowedModels.length > 0 ? setting.allowedModels : await this.fetchProviderModels(exchange, setting);
-          return ids.map((id) => ({
-            id: setting.provider === ProviderId.OpenAI ? id : `${setting.provider}/${id}`,
-            object: 'model',
-            created: 0,
-            owned_by: setting.provider,
-          }));
-        }),
-      );
-      const unique = new Map(lists.flat().map((entry) => [entry.id, entry]));
+      const models = await this.reachableModels(exchange);
       exchange.status = 200;
-      void call.reply.status(200).send({ object: 'list', data: [...unique.values()] });
+      void call.reply.status(200).send({ object: 'list', data: models });
     });
+  }
+
+  /** GET /v1/models/:model, answered from the same list: 404 for a model the key cannot reach. */
+  retrieveModel(call: ProxyCall, id: string): Promise<void> {
+    const exchange = new Exchange(call, null);
+    exchange.provider = 'gateway';
+    return this.pipeline.run(exchange, async () => {
+      await this.pipeline.admit(exchange, null, { modelBound: false, generates: false });
+      const model = (await this.reachableModels(exchange)).find((entry) => entry.id === id);
+      if (!model) throw new GatewayError(GatewayErrorCode.NotFound, `The model '${id}' does not exist or this key cannot reach it.`, 'model');
+      exchange.status = 200;
+      void call.reply.status(200).send(model);
+    });
+  }
+
+  private async reachableModels(exchange: Exchange): Promise<ModelEntry[]> {
+    const lists = await Promise.all(
+      this.routes.settingsOf(exchange.key).map(async (setting): Promise<ModelEntry[]> => {
+        const ids = setting.allowedModels.length > 0 ? setting.allowedModels : await this.fetchProviderModels(exchange, setting);
+        return ids.map((id) => ({
+          id: setting.provider === ProviderId.OpenAI ? id : `${setting.provider}/${id}`,
+          object: 'model',
+          created: 0,
+          owned_by: setting.provider,
+        }));
+      }),
+    );
+    return [...new Map(lists.flat().map((entry) => [entry.id, entry])).values()];
   }
 
   private async fetchProviderModels(exchange: Exchange, setting: ResolvedProviderSetting): Promise<string[]> {
     const adapter = getProviderAdapter(setting.provider);
-    if (!(adapter instanceof OpenAICompatibleAdapter)) return [];
     try {
-      const context = this.pipeline.context(exchange, { provider: setting.provider, setting, model: '' });
-      const upstream = await this.pipeline.send(exchange, { url: adapter.passthroughUrl(context, '/models', ''), method: 'GET', headers: adapter.headers(context, null) });
+      const request = adapter?.toModelsRequest?.(this.pipeline.context(exchange, { provider: setting.provider, setting, model: '' })) ?? null;
+      if (!adapter?.fromModelsResponse || request === null) return [];
+      const upstream = await this.pipeline.send(exchange, request);
       const raw = await this.pipeline.readBody(upstream);
-      if (upstream.statusCode >= 400) return [];
-      const parsed = JSON.parse(raw.toString('utf8')) as { data?: Array<{ id?: unknown }> };
-      return (parsed.data ?? []).map((model) => model.id).filter((id): id is string => typeof id === 'string');
+      if (upstream.statusCode >= 400) {
+        this.logger.warn({ provider: setting.provider, status: upstream.statusCode }, 'provider refused to list its models');
+        return [];
+      }
+      return adapter.fromModelsResponse(raw);
     } catch (error) {
       this.logger.warn({ err: error, provider: setting.provider }, 'could not list provider models');
       return [];

@@ -4,6 +4,8 @@ import { AddressInfo } from 'node:net';
 export interface AnthropicReceivedRequest {
   method: string;
   path: string;
+  /** The raw query string without `?` ('' when none), e.g. `beta=true`. */
+  query: string;
   headers: IncomingHttpHeaders;
   body: Record<string, unknown> | null;
 }
@@ -42,6 +44,9 @@ const ERROR_TYPES: Record<number, string> = {
   529: 'overloaded_error',
 };
 
+/** What `GET /v1/models` lists. */
+export const FAKE_ANTHROPIC_MODELS = ['claude-sonnet-4-5-20250929', 'claude-haiku-4-5-20251001'];
+
 /** Usage the fake reports, so tests can assert exact token counts. */
 export const FAKE_ANTHROPIC_USAGE = {
   text: { input_tokens: 12, output_tokens: 6 },
@@ -65,11 +70,13 @@ export const FAKE_ANTHROPIC_USAGE = {
  *   "Let me check the weather." then tool_use `get_weather` {"city":"Paris"} (stop_reason
  *   tool_use); streamed, the tool input arrives as several input_json_delta fragments
  * - `POST /v1/complete` (legacy Text Completions): {type:"completion", completion, ...}
+ * - `GET /v1/models`: {@link FAKE_ANTHROPIC_MODELS}
  *
  * Behaviour is chosen by the model name:
  * - `fail-<status>`: an Anthropic error with that status (429 also sends retry-after: 7;
  *   529 is overloaded_error)
  * - `stream-error`: streams a few events, then an in-stream `error` event (overloaded_error)
+ * - `html-502`: a non-JSON error page, as a broken proxy in front of Anthropic would send
  */
 export class FakeAnthropic {
   readonly requests: AnthropicReceivedRequest[] = [];
@@ -102,15 +109,15 @@ export class FakeAnthropic {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
-    const path = (req.url ?? '').split('?')[0];
+    const [path, query = ''] = (req.url ?? '').split(/\?(.*)/s, 2);
     let body: Record<string, unknown> | null = null;
     try {
       body = raw ? (JSON.parse(raw) as Record<string, unknown>) : null;
     } catch {
-      this.requests.push({ method: req.method ?? '', path, headers: req.headers, body: null });
+      this.requests.push({ method: req.method ?? '', path, query, headers: req.headers, body: null });
       return sendError(res, 400, 'invalid_request_error', 'There was an issue with the format of your request: the body is not valid JSON');
     }
-    this.requests.push({ method: req.method ?? '', path, headers: req.headers, body });
+    this.requests.push({ method: req.method ?? '', path, query, headers: req.headers, body });
 
     if (req.headers['x-api-key'] !== FAKE_ANTHROPIC_KEY) return sendError(res, 401, 'authentication_error', 'invalid x-api-key');
     if (typeof req.headers['anthropic-version'] !== 'string') {
@@ -124,11 +131,24 @@ export class FakeAnthropic {
       const type = ERROR_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
       return sendError(res, status, type, status === 529 ? 'Overloaded' : `Simulated ${status}`);
     }
+    if (model === 'html-502') {
+      res.writeHead(502, { 'content-type': 'text/html' });
+      res.end('<html><body>Bad Gateway</body></html>');
+      return;
+    }
 
     if (req.method === 'POST' && path === '/v1/messages') {
       const problem = messagesProblem(body);
       if (problem) return sendError(res, 400, 'invalid_request_error', problem);
       return body!.stream === true ? this.stream(res, body!, model) : this.complete(res, body!, model);
+    }
+    if (req.method === 'GET' && path === '/v1/models') {
+      return sendJson(res, 200, {
+        data: FAKE_ANTHROPIC_MODELS.map((id) => ({ type: 'model', id, display_name: id, created_at: '2025-09-29T00:00:00Z' })),
+        has_more: false,
+        first_id: FAKE_ANTHROPIC_MODELS[0],
+        last_id: FAKE_ANTHROPIC_MODELS[FAKE_ANTHROPIC_MODELS.length - 1],
+      });
     }
     if (req.method === 'POST' && path === '/v1/complete') {
       if (typeof body?.prompt !== 'string' || typeof body.max_tokens_to_sample !== 'number') {

@@ -40,7 +40,8 @@ interface Content {
  * A loopback stand-in for generativelanguage.googleapis.com (v1beta) that follows Gemini's
  * documented wire format: `models/{model}:generateContent`, `:streamGenerateContent?alt=sse`
  * (CRLF-framed `data:` events, no [DONE], the last one with finishReason and usageMetadata),
- * `:batchEmbedContents`, and Google's `{"error":{code,message,status,details}}` bodies.
+ * `:batchEmbedContents`, `GET /models` (gemini-2.5-flash, gemini-embedding-001, and aqa, which
+ * neither generates nor embeds), and Google's `{"error":{code,message,status,details}}` bodies.
  *
  * Auth is the `x-goog-api-key` header only: no header is a 403 PERMISSION_DENIED, a wrong key
  * a 400 with reason API_KEY_INVALID (as Google answers), and any `key=` query parameter is
@@ -115,6 +116,15 @@ export class FakeGemini {
       ]);
     }
 
+    if (req.method === 'GET' && path === '/v1beta/models') {
+      return sendJson(res, 200, {
+        models: [
+          { name: 'models/gemini-2.5-flash', version: '001', displayName: 'Gemini 2.5 Flash', supportedGenerationMethods: ['generateContent', 'countTokens', 'createCachedContent'] },
+          { name: 'models/gemini-embedding-001', version: '001', displayName: 'Gemini Embedding 001', supportedGenerationMethods: ['embedContent', 'countTextTokens'] },
+          { name: 'models/aqa', version: '001', displayName: 'Model that performs Attributed Question Answering.', supportedGenerationMethods: ['generateAnswer'] },
+        ],
+      });
+    }
     const route = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents)$/.exec(path);
     if (req.method !== 'POST' || !route) return sendError(res, 404, `Method not found: ${req.method} ${path}`);
     const model = decodeURIComponent(route[1]);

@@ -4,15 +4,54 @@ import { AddressInfo } from 'node:net';
 export interface ReceivedRequest {
   method: string;
   path: string;
+  /** The raw query string without `?` ('' when none), e.g. `api-version=2024-10-21`. */
+  query: string;
   headers: IncomingHttpHeaders;
+  /** The JSON body; null for bodiless and non-JSON (multipart, binary) requests. */
   body: Record<string, unknown> | null;
+  /** The exact bytes received. */
+  raw: Buffer;
+  /** The credential the gateway sent (Bearer token, or `api-key` on Azure paths): which provider setting it used. */
+  apiKey: string | null;
 }
+
+/** One part of a multipart/form-data upload, as the fake parsed it. */
+export interface MultipartPart {
+  name: string;
+  filename: string | null;
+  contentType: string | null;
+  data: Buffer;
+}
+
+export interface FakeOpenAIOptions {
+  /** The key the fake requires (Bearer, or `api-key` on Azure paths); null accepts any (a vLLM server without --api-key). */
+  apiKey?: string | null;
+  /** Further keys the fake accepts besides `apiKey` (several provider settings, key rotation). */
+  apiKeys?: string[];
+  /** What GET /v1/models lists. */
+  models?: string[];
+  /** Answers name the requested model as it was sent (vLLM, Deepinfra), not OpenAI's dated snapshot. */
+  echoModel?: boolean;
+}
+
+/** The bytes `/v1/audio/speech` answers with: every byte value, so any text decoding on the way corrupts them. */
+export const FAKE_SPEECH_BYTES = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7 + (i >> 8)) % 256));
 
 /**
  * A loopback stand-in for api.openai.com that follows OpenAI's documented wire format: chat
  * completions as JSON or as `chat.completion.chunk` SSE events ending in `data: [DONE]`
  * (with the usage chunk, `choices: []`, when `stream_options.include_usage` is set),
  * embeddings, moderations, models, and OpenAI's error body with its status codes.
+ *
+ * Also, for the providers that share OpenAI's wire format:
+ * - Azure OpenAI: `/openai/deployments/:deployment/{chat/completions,embeddings,completions}`
+ *   with `?api-version=` (required) and the key in the `api-key` header; the deployment plays
+ *   the model's part below, and answers name the underlying model (gpt-4o-mini), as Azure does
+ * - legacy `/v1/completions` (`text_completion`, streamed too), `/v1/files` multipart uploads
+ *   (parsed: see `uploads`), `/v1/audio/speech` answering audio bytes ({@link FAKE_SPEECH_BYTES})
+ * - Assistants runs: `POST /v1/threads/:thread/runs`, a queued Run, or with `stream: true` the
+ *   documented named-event sequence (thread.run.created … thread.message.delta …
+ *   thread.run.step.completed and thread.run.completed with usage, `event: done` / `[DONE]`)
  *
  * Behaviour is chosen by the model name, so tests need no side channel:
  * - `fail-<status>`: an OpenAI error with that status (429 also sends retry-after)
@@ -24,13 +63,33 @@ export interface ReceivedRequest {
  */
 export class FakeOpenAI {
   readonly requests: ReceivedRequest[] = [];
+  /** Multipart uploads received, in order, parsed into parts. */
+  readonly uploads: MultipartPart[][] = [];
   /** Requests whose response was cut short because the gateway closed the connection. */
   readonly abortedByClient: string[] = [];
+  /** Delay before answering a non-streamed chat completion (keeps concurrent requests in flight). */
+  responseDelayMs = 0;
   private server: Server | null = null;
   port = 0;
+  private readonly apiKey: string | null;
+  private readonly apiKeys: string[];
+  private readonly models: string[];
+  private readonly echoModel: boolean;
+
+  constructor(options: FakeOpenAIOptions = {}) {
+    this.echoModel = options.echoModel ?? false;
+    this.apiKey = options.apiKey === undefined ? 'sk-upstream-secret' : options.apiKey;
+    this.apiKeys = this.apiKey === null ? [] : [this.apiKey, ...(options.apiKeys ?? [])];
+    this.models = options.models ?? ['gpt-4o-mini'];
+  }
 
   get baseUrl(): string {
     return `http://127.0.0.1:${this.port}/v1`;
+  }
+
+  /** The server root, for settings that take a host (Azure's `url`). */
+  get rootUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
@@ -54,15 +113,35 @@ export class FakeOpenAI {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : null;
-    const path = (req.url ?? '').split('?')[0];
-    this.requests.push({ method: req.method ?? '', path, headers: req.headers, body });
+    const raw = Buffer.concat(chunks);
+    const [requestPath, query = ''] = (req.url ?? '').split(/\?(.*)/s, 2);
+    const contentType = req.headers['content-type'] ?? '';
+    const apiKey = (typeof req.headers['api-key'] === 'string' ? req.headers['api-key'] : null) ?? /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? null;
+    let body: Record<string, unknown> | null = null;
+    if (raw.length > 0 && !/^multipart\//i.test(contentType) && !/octet-stream|^audio\/|^image\//i.test(contentType)) {
+      try {
+        body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+      } catch {
+        this.requests.push({ method: req.method ?? '', path: requestPath, query, headers: req.headers, body: null, raw, apiKey });
+        return sendError(res, 400, 'We could not parse the JSON body of your request.', 'invalid_request_error', null);
+      }
+    }
+    this.requests.push({ method: req.method ?? '', path: requestPath, query, headers: req.headers, body, raw, apiKey });
 
-    if (req.headers.authorization !== 'Bearer sk-upstream-secret') {
+    // Azure OpenAI: /openai/deployments/:deployment/<operation>?api-version=…, key in `api-key`.
+    const azure = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings|completions)$/.exec(requestPath);
+    if (azure) {
+      if (this.apiKey !== null && !this.apiKeys.includes(String(req.headers['api-key']))) {
+        return sendError(res, 401, 'Access denied due to invalid subscription key or wrong API endpoint.', 'invalid_request_error', '401');
+      }
+      if (!new URLSearchParams(query).get('api-version')) return sendError(res, 404, 'Resource not found', 'invalid_request_error', '404');
+    } else if (this.apiKey !== null && !this.apiKeys.some((key) => req.headers.authorization === `Bearer ${key}`)) {
       return sendError(res, 401, 'Incorrect API key provided: sk-****.', 'invalid_request_error', 'invalid_api_key');
     }
-    const model = typeof body?.model === 'string' ? body.model : '';
+    const path = azure ? `/v1/${azure[2]}` : requestPath;
+    const model = azure ? decodeURIComponent(azure[1]) : typeof body?.model === 'string' ? body.model : '';
+    // Azure answers with the deployment's underlying model, not the deployment name.
+    const answerModel = azure ? 'gpt-4o-mini' : model;
     const failure = /^fail-(\d{3})$/.exec(model);
     if (failure) {
       const status = Number(failure[1]);
@@ -77,19 +156,20 @@ export class FakeOpenAI {
     }
 
     if (req.method === 'GET' && path === '/v1/models') {
-      return sendJson(res, 200, { object: 'list', data: [{ id: 'gpt-4o-mini', object: 'model', created: 1721172741, owned_by: 'system' }] });
+      return sendJson(res, 200, { object: 'list', data: this.models.map((id) => ({ id, object: 'model', created: 1721172741, owned_by: 'system' })) });
     }
     if (req.method === 'GET' && path.startsWith('/v1/models/')) {
       const id = decodeURIComponent(path.slice('/v1/models/'.length));
-      if (id !== 'gpt-4o-mini') return sendError(res, 404, `The model '${id}' does not exist`, 'invalid_request_error', 'model_not_found');
+      if (!this.models.includes(id)) return sendError(res, 404, `The model '${id}' does not exist`, 'invalid_request_error', 'model_not_found');
       return sendJson(res, 200, { id, object: 'model', created: 1721172741, owned_by: 'system' });
     }
     if (req.method === 'POST' && path === '/v1/embeddings') {
       const inputs = Array.isArray(body?.input) ? body!.input : [body?.input];
       return sendJson(res, 200, {
         object: 'list',
-        data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: [0.0023, -0.0093, 0.0157] })),
-        model,
+        // encoding_format "base64" (the SDKs' default) answers little-endian float32 bytes, as OpenAI does.
+        data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: body?.encoding_format === 'base64' ? base64Floats(FAKE_EMBEDDING) : FAKE_EMBEDDING })),
+        model: answerModel,
         usage: { prompt_tokens: 8 * inputs.length, total_tokens: 8 * inputs.length },
       });
     }
@@ -97,17 +177,37 @@ export class FakeOpenAI {
       return sendJson(res, 200, { id: 'modr-1', model: 'omni-moderation-latest', results: [{ flagged: false, categories: {}, category_scores: {} }] });
     }
     if (req.method === 'POST' && path === '/v1/chat/completions') {
-      return body?.stream === true ? this.stream(req, res, body, model) : this.complete(res, model);
+      if (body?.stream === true) return this.stream(req, res, body, model, answerModel);
+      if (this.responseDelayMs > 0) await sleep(this.responseDelayMs);
+      return this.complete(res, model, answerModel);
+    }
+    if (req.method === 'POST' && path === '/v1/completions') {
+      if (body?.prompt === undefined) return sendError(res, 400, "Missing required parameter: 'prompt'.", 'invalid_request_error', null);
+      return body.stream === true ? this.streamLegacy(res, body, answerModel) : this.completeLegacy(res, answerModel);
+    }
+    if (req.method === 'POST' && path === '/v1/files') return this.upload(res, contentType, raw);
+    const run = /^\/v1\/threads\/([^/]+)\/runs$/.exec(path);
+    if (req.method === 'POST' && run) {
+      if (typeof body?.assistant_id !== 'string') return sendError(res, 400, "Missing required parameter: 'assistant_id'.", 'invalid_request_error', null);
+      return this.run(res, decodeURIComponent(run[1]), body);
+    }
+    if (req.method === 'POST' && path === '/v1/audio/speech') {
+      if (typeof body?.input !== 'string' || typeof body.voice !== 'string') {
+        return sendError(res, 400, "Missing required parameters: 'input' and 'voice'.", 'invalid_request_error', null);
+      }
+      res.writeHead(200, { 'content-type': 'audio/mpeg', 'content-length': FAKE_SPEECH_BYTES.length, 'x-request-id': 'req_upstream_speech' });
+      res.end(FAKE_SPEECH_BYTES);
+      return;
     }
     sendError(res, 404, `Unknown path ${path}`, 'invalid_request_error', null);
   }
 
-  private complete(res: ServerResponse, model: string): void {
+  private complete(res: ServerResponse, model: string, answerModel: string): void {
     const response: Record<string, unknown> = {
       id: 'chatcmpl-fake1',
       object: 'chat.completion',
       created: 1_763_769_600,
-      model: `${model}-2024-07-18`,
+      model: this.echoModel ? answerModel : `${answerModel}-2024-07-18`,
       choices: [{ index: 0, message: { role: 'assistant', content: 'Hello there, friend!', refusal: null }, logprobs: null, finish_reason: 'stop' }],
       usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 },
       system_fingerprint: 'fp_fake',
@@ -122,10 +222,11 @@ export class FakeOpenAI {
     sendJson(res, 200, response);
   }
 
-  private async stream(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>, model: string): Promise<void> {
+  private async stream(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>, model: string, answerModel: string): Promise<void> {
     const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
     let closedEarly = false;
+    const streamModel = this.echoModel ? answerModel : 'gpt-4o-mini-2024-07-18';
     res.on('close', () => {
       if (!res.writableFinished) {
         closedEarly = true;
@@ -133,7 +234,7 @@ export class FakeOpenAI {
       }
     });
     const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
-      `data: ${JSON.stringify({ id: 'chatcmpl-fake2', object: 'chat.completion.chunk', created: 1_763_769_600, model: 'gpt-4o-mini-2024-07-18', system_fingerprint: 'fp_fake', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...(includeUsage ? { usage: null } : {}) })}\n\n`;
+      `data: ${JSON.stringify({ id: 'chatcmpl-fake2', object: 'chat.completion.chunk', created: 1_763_769_600, model: streamModel, system_fingerprint: 'fp_fake', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...(includeUsage ? { usage: null } : {}) })}\n\n`;
     const pieces = ['Hel', 'lo', ' wor', 'ld'];
     if (model === 'slow-stream') {
       for (let i = 0; i < 50 && !closedEarly; i++) {
@@ -157,11 +258,123 @@ export class FakeOpenAI {
     res.write(chunk({}, 'stop'));
     if (includeUsage) {
       res.write(
-        `data: ${JSON.stringify({ id: 'chatcmpl-fake2', object: 'chat.completion.chunk', created: 1_763_769_600, model: 'gpt-4o-mini-2024-07-18', choices: [], usage: { prompt_tokens: 11, completion_tokens: 4, total_tokens: 15 } })}\n\n`,
+        `data: ${JSON.stringify({ id: 'chatcmpl-fake2', object: 'chat.completion.chunk', created: 1_763_769_600, model: streamModel, choices: [], usage: { prompt_tokens: 11, completion_tokens: 4, total_tokens: 15 } })}\n\n`,
       );
     }
     res.end('data: [DONE]\n\n');
   }
+
+  /** Usage of a streamed run, reported on its step and on the run once completed. */
+  static readonly RUN_USAGE = { prompt_tokens: 20, completion_tokens: 11, total_tokens: 31 };
+
+  private async run(res: ServerResponse, threadId: string, body: Record<string, unknown>): Promise<void> {
+    const run = (status: string, usage: unknown) => ({
+      id: 'run_fake1',
+      object: 'thread.run',
+      created_at: 1_763_769_600,
+      assistant_id: body.assistant_id,
+      thread_id: threadId,
+      status,
+      model: typeof body.model === 'string' ? body.model : 'gpt-4o-mini',
+      instructions: '',
+      tools: [],
+      metadata: {},
+      usage,
+    });
+    if (body.stream !== true) return sendJson(res, 200, run('queued', null));
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const send = async (event: string, data: unknown) => {
+      res.write(`event: ${event}\ndata: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+      await sleep(2);
+    };
+    const step = (status: string, usage: unknown) => ({
+      id: 'step_fake1',
+      object: 'thread.run.step',
+      created_at: 1_763_769_600,
+      run_id: 'run_fake1',
+      assistant_id: body.assistant_id,
+      thread_id: threadId,
+      type: 'message_creation',
+      status,
+      step_details: { type: 'message_creation', message_creation: { message_id: 'msg_fake1' } },
+      usage,
+    });
+    const message = (status: string, text: string) => ({
+      id: 'msg_fake1',
+      object: 'thread.message',
+      created_at: 1_763_769_600,
+      thread_id: threadId,
+      role: 'assistant',
+      status,
+      content: text ? [{ type: 'text', text: { value: text, annotations: [] } }] : [],
+      assistant_id: body.assistant_id,
+      run_id: 'run_fake1',
+      attachments: [],
+      metadata: {},
+    });
+    await send('thread.run.created', run('queued', null));
+    await send('thread.run.in_progress', run('in_progress', null));
+    await send('thread.run.step.created', step('in_progress', null));
+    await send('thread.message.created', message('in_progress', ''));
+    for (const [index, piece] of ['Hel', 'lo ', 'there'].entries()) {
+      await send('thread.message.delta', { id: 'msg_fake1', object: 'thread.message.delta', delta: { content: [{ index: 0, type: 'text', text: { value: piece, ...(index === 0 ? { annotations: [] } : {}) } }] } });
+    }
+    await send('thread.message.completed', message('completed', 'Hello there'));
+    await send('thread.run.step.completed', step('completed', FakeOpenAI.RUN_USAGE));
+    await send('thread.run.completed', run('completed', FakeOpenAI.RUN_USAGE));
+    await send('done', '[DONE]');
+    res.end();
+  }
+
+  private completeLegacy(res: ServerResponse, model: string): void {
+    sendJson(res, 200, {
+      id: 'cmpl-fake1',
+      object: 'text_completion',
+      created: 1_763_769_600,
+      model,
+      choices: [{ text: ' Hello there!', index: 0, logprobs: null, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 },
+    });
+  }
+
+  private async streamLegacy(res: ServerResponse, body: Record<string, unknown>, model: string): Promise<void> {
+    const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const chunk = (text: string, finish: string | null) =>
+      `data: ${JSON.stringify({ id: 'cmpl-fake2', object: 'text_completion', created: 1_763_769_600, model, choices: [{ text, index: 0, logprobs: null, finish_reason: finish }], ...(includeUsage ? { usage: null } : {}) })}\n\n`;
+    for (const piece of [' Hel', 'lo', ' there!']) {
+      res.write(chunk(piece, null));
+      await sleep(5);
+    }
+    res.write(chunk('', 'stop'));
+    if (includeUsage) {
+      res.write(`data: ${JSON.stringify({ id: 'cmpl-fake2', object: 'text_completion', created: 1_763_769_600, model, choices: [], usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 } })}\n\n`);
+    }
+    res.end('data: [DONE]\n\n');
+  }
+
+  /** POST /v1/files: a multipart/form-data upload with `purpose` and `file`, answered with a File object. */
+  private upload(res: ServerResponse, contentType: string, raw: Buffer): void {
+    const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
+    if (!/^multipart\/form-data/i.test(contentType) || !boundary) {
+      return sendError(res, 400, 'Expected a multipart/form-data body with a boundary.', 'invalid_request_error', null);
+    }
+    const parts = parseMultipart(raw, boundary[1] ?? boundary[2]);
+    if (!parts) return sendError(res, 400, 'Malformed multipart body.', 'invalid_request_error', null);
+    this.uploads.push(parts);
+    const file = parts.find((part) => part.name === 'file' && part.filename !== null);
+    const purpose = parts.find((part) => part.name === 'purpose')?.data.toString('utf8');
+    if (!file || !purpose) return sendError(res, 400, "Missing required parameters: 'file' and 'purpose'.", 'invalid_request_error', null);
+    sendJson(res, 200, { id: 'file-fake1', object: 'file', bytes: file.data.length, created_at: 1_763_769_600, filename: file.filename, purpose, status: 'processed' });
+  }
+}
+
+const FAKE_EMBEDDING = [0.0023, -0.0093, 0.0157];
+
+function base64Floats(values: number[]): string {
+  const bytes = Buffer.alloc(values.length * 4);
+  values.forEach((value, i) => bytes.writeFloatLE(value, i * 4));
+  return bytes.toString('base64');
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -176,4 +389,33 @@ function sendError(res: ServerResponse, status: number, message: string, type: s
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A strict multipart/form-data reader (RFC 7578): null when the framing is broken. */
+function parseMultipart(raw: Buffer, boundary: string): MultipartPart[] | null {
+  const delimiter = Buffer.from(`--${boundary}`);
+  const parts: MultipartPart[] = [];
+  let at = raw.indexOf(delimiter);
+  if (at !== 0) return null;
+  for (;;) {
+    at += delimiter.length;
+    if (raw.subarray(at, at + 2).toString() === '--') return parts;
+    if (raw.subarray(at, at + 2).toString() !== '\r\n') return null;
+    const headersEnd = raw.indexOf('\r\n\r\n', at);
+    if (headersEnd === -1) return null;
+    const headers = raw.subarray(at + 2, headersEnd).toString('utf8').split('\r\n');
+    const next = raw.indexOf(Buffer.concat([Buffer.from('\r\n'), delimiter]), headersEnd + 4);
+    if (next === -1) return null;
+    const disposition = headers.find((line) => /^content-disposition:/i.test(line)) ?? '';
+    const name = /\bname="([^"]*)"/i.exec(disposition)?.[1];
+    if (name === undefined) return null;
+    const type = headers.find((line) => /^content-type:/i.test(line));
+    parts.push({
+      name,
+      filename: /\bfilename="([^"]*)"/i.exec(disposition)?.[1] ?? null,
+      contentType: type ? type.slice(type.indexOf(':') + 1).trim() : null,
+      data: raw.subarray(headersEnd + 4, next),
+    });
+    at = next + 2;
+  }
 }

@@ -19,6 +19,13 @@ describe('Anthropic native accounting', () => {
     expect(observer.completionText).toBe('Hi there');
   });
 
+  it('relays an in-stream error event and remembers its type for the request\'s event', () => {
+    const observer = new AnthropicNativeStreamObserver();
+    const error = event('error', { error: { type: 'overloaded_error', message: 'Overloaded' } });
+    expect(observer.push(error)).toBe(error);
+    expect(observer.errorCode).toBe('overloaded_error');
+  });
+
   it('reads a Message and a legacy Completion', () => {
     const message = readAnthropicResponse(Buffer.from(JSON.stringify({ model: 'claude-x', content: [{ type: 'text', text: 'ok' }], usage: { input_tokens: 3, output_tokens: 2 } })));
     expect(message).toMatchObject({ usage: { promptTokens: 3, completionTokens: 2 }, model: 'claude-x', completionText: 'ok' });

@@ -21,6 +21,8 @@ function promptTokensOf(usage: AnthropicUsageFields): number {
 export class AnthropicNativeStreamObserver implements ChatStreamTranslator {
   usage: TokenUsage | null = null;
   model: string | null = null;
+  /** Anthropic's error type when the stream ended in an `error` event. */
+  errorCode: string | null = null;
   private readonly text: string[] = [];
 
   push(event: string): string {
@@ -32,6 +34,7 @@ export class AnthropicNativeStreamObserver implements ChatStreamTranslator {
         message?: { model?: string; usage?: AnthropicUsageFields };
         usage?: AnthropicUsageFields;
         delta?: { type?: string; text?: string };
+        error?: { type?: string };
       };
       if (parsed.type === 'message_start' && parsed.message) {
         this.model = parsed.message.model ?? this.model;
@@ -41,6 +44,8 @@ export class AnthropicNativeStreamObserver implements ChatStreamTranslator {
         this.usage = { promptTokens: prompt, completionTokens: parsed.usage.output_tokens ?? this.usage?.completionTokens ?? 0 };
       } else if (parsed.type === 'content_block_delta' && parsed.delta?.type === 'text_delta' && parsed.delta.text) {
         this.text.push(parsed.delta.text);
+      } else if (parsed.type === 'error') {
+        this.errorCode = parsed.error?.type ?? 'api_error';
       }
     } catch {
       // Relayed regardless; only the accounting skips it.

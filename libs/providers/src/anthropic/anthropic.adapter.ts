@@ -1,4 +1,5 @@
 import { ProviderId } from '@tollgate/provider-settings';
+import { idsOf, withoutContentType } from '../model-list';
 import { AdapterContext, ChatCall, ChatStreamTranslator, ProviderAdapter, ProviderError, TranslatedResponse, UpstreamCall } from '../provider-adapter';
 import { toAnthropicHeaders, toAnthropicUrl } from './anthropic-api';
 import { toProviderError } from './anthropic-errors';
@@ -32,5 +33,15 @@ export class AnthropicAdapter implements ProviderAdapter {
 
   toProviderError(status: number, body: Buffer, headers: Record<string, string | string[] | undefined>): ProviderError {
     return toProviderError(status, body, headers);
+  }
+
+  /** GET /v1/models (https://docs.anthropic.com/en/api/models-list), one page of up to 1000. */
+  toModelsRequest(context: AdapterContext): UpstreamCall {
+    const headers = withoutContentType(toAnthropicHeaders(context.setting, {}, context.defaults));
+    return { url: toAnthropicUrl(context.setting, context.defaults, '/v1/models?limit=1000'), method: 'GET', headers };
+  }
+
+  fromModelsResponse(raw: Buffer): string[] {
+    return idsOf(raw, 'data', 'id');
   }
 }

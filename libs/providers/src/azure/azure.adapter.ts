@@ -1,5 +1,5 @@
 import { ProviderId } from '@tollgate/provider-settings';
-import { OpenAICompatibleAdapter } from '../openai-compatible/openai-compatible.adapter';
+import { OpenAICompatibleAdapter, OpenAIOperation } from '../openai-compatible/openai-compatible.adapter';
 import { AdapterContext } from '../provider-adapter';
 
 /**
@@ -15,7 +15,7 @@ export class AzureOpenAIAdapter extends OpenAICompatibleAdapter {
     return base.replace(/\/+$/, '').replace(/\/openai$/, '');
   }
 
-  protected override operationUrl(context: AdapterContext, operation: 'chat/completions' | 'embeddings', deployment: string): string {
+  protected override operationUrl(context: AdapterContext, operation: OpenAIOperation, deployment: string): string {
     return `${this.baseUrl(context)}/openai/deployments/${encodeURIComponent(deployment)}/${operation}?api-version=${encodeURIComponent(this.apiVersion(context))}`;
   }
 
@@ -24,6 +24,14 @@ export class AzureOpenAIAdapter extends OpenAICompatibleAdapter {
     const query = new URLSearchParams(search);
     if (!query.has('api-version')) query.set('api-version', this.apiVersion(context));
     return `${this.baseUrl(context)}${path}?${query.toString()}`;
+  }
+
+  /**
+   * Azure's /openai/models lists base models, not the deployments that route, and deployments
+   * are listed only by the management API: an Azure setting lists its allowedModels alone.
+   */
+  override toModelsRequest(): null {
+    return null;
   }
 
   protected override authHeaders(context: AdapterContext): Record<string, string> {

@@ -95,6 +95,7 @@ describe('GeminiStreamTranslator', () => {
       `data: ${JSON.stringify({ error: { message: 'The model is overloaded. Please try again later.', type: 'api_error', param: null, code: 'unavailable' } })}\n\n`,
     );
     expect(translator.end()).toBe('data: [DONE]\n\n');
+    expect(translator.errorCode).toBe('unavailable');
   });
 
   it('reports no usage when the stream stops before the final usageMetadata, so the gateway estimates', () => {

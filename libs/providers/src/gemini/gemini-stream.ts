@@ -21,6 +21,8 @@ export class GeminiStreamTranslator implements ChatStreamTranslator {
   /** Tool calls sent so far, per choice index; a choice is here once its first delta went out. */
   private readonly toolCallCounts = new Map<number, number>();
   private readonly text: string[] = [];
+  /** Google's status (lower-cased) when the stream carried an error payload. */
+  errorCode: string | null = null;
 
   constructor(
     private readonly call: ChatCall,
@@ -38,7 +40,11 @@ export class GeminiStreamTranslator implements ChatStreamTranslator {
       return ''; // not a Gemini event; nothing a client could use
     }
     const error = (payload as { error?: GoogleError } | null)?.error;
-    if (error && typeof error === 'object') return frame(fromGoogleError(error.code ?? 500, error));
+    if (error && typeof error === 'object') {
+      const body = fromGoogleError(error.code ?? 500, error);
+      this.errorCode = body.error.code ?? `upstream_${error.code ?? 500}`;
+      return frame(body);
+    }
     return this.translate(payload as GeminiGenerateContentResponse);
   }
 

@@ -37,3 +37,18 @@ export function toGeminiHeaders(setting: ResolvedProviderSetting): Record<string
   if (setting.credentials.apiKey) headers['x-goog-api-key'] = setting.credentials.apiKey;
   return headers;
 }
+
+const ROUTABLE_METHODS = ['generateContent', 'streamGenerateContent', 'embedContent', 'batchEmbedContents'];
+
+/** A models.list answer → the ids of models the gateway can call, "models/" removed. */
+export function fromGeminiModelList(raw: Buffer): string[] {
+  try {
+    const parsed = JSON.parse(raw.toString('utf8')) as { models?: Array<{ name?: unknown; supportedGenerationMethods?: unknown }> } | null;
+    return (parsed?.models ?? [])
+      .filter((model) => !Array.isArray(model.supportedGenerationMethods) || model.supportedGenerationMethods.some((method) => ROUTABLE_METHODS.includes(method as string)))
+      .map((model) => (typeof model.name === 'string' ? model.name.replace(/^models\//, '') : ''))
+      .filter((id) => id !== '');
+  } catch {
+    return [];
+  }
+}

@@ -73,3 +73,26 @@ describe('GeminiAdapter', () => {
     });
   });
 });
+
+describe('GeminiAdapter model list', () => {
+  const adapter = new GeminiAdapter();
+
+  it('GETs models with the key in the header, and keeps the models that generate or embed', () => {
+    expect(adapter.toModelsRequest(context())).toEqual({
+      url: 'https://generativelanguage.googleapis.com/v1beta/models?pageSize=1000',
+      method: 'GET',
+      headers: { 'accept-encoding': 'identity', 'x-goog-api-key': KEY },
+    });
+    const raw = Buffer.from(
+      JSON.stringify({
+        models: [
+          { name: 'models/gemini-2.5-flash', supportedGenerationMethods: ['generateContent', 'countTokens'] },
+          { name: 'models/gemini-embedding-001', supportedGenerationMethods: ['embedContent'] },
+          { name: 'models/aqa', supportedGenerationMethods: ['generateAnswer'] },
+        ],
+      }),
+    );
+    expect(adapter.fromModelsResponse(raw)).toEqual(['gemini-2.5-flash', 'gemini-embedding-001']);
+    expect(adapter.fromModelsResponse(Buffer.from('<html>'))).toEqual([]);
+  });
+});

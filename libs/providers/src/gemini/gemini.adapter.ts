@@ -1,11 +1,12 @@
 import { ProviderId } from '@tollgate/provider-settings';
+import { withoutContentType } from '../model-list';
 import { AdapterContext, ChatCall, ChatStreamTranslator, ProviderAdapter, ProviderError, TranslatedResponse, UpstreamCall } from '../provider-adapter';
 import { fromGeminiEmbeddingsResponse, toGeminiEmbeddingsRequest } from './gemini-embeddings';
 import { toGeminiProviderError } from './gemini-errors';
 import { toGeminiRequest } from './gemini-request';
 import { fromGeminiResponse } from './gemini-response';
 import { GeminiStreamTranslator } from './gemini-stream';
-import { toGeminiHeaders, toGeminiUrl } from './gemini-url';
+import { fromGeminiModelList, toGeminiHeaders, toGeminiUrl } from './gemini-url';
 
 /** Google's Gemini API (generativelanguage.googleapis.com), key in `x-goog-api-key`. */
 export class GeminiAdapter implements ProviderAdapter {
@@ -48,5 +49,16 @@ export class GeminiAdapter implements ProviderAdapter {
 
   toProviderError(status: number, body: Buffer, headers: Record<string, string | string[] | undefined>): ProviderError {
     return toGeminiProviderError(status, body, headers);
+  }
+
+  /** GET {base}/models (one page of up to 1000), key in the header as always. */
+  toModelsRequest({ setting, defaults }: AdapterContext): UpstreamCall {
+    const headers = withoutContentType(toGeminiHeaders(setting));
+    return { url: `${(setting.options.url ?? defaults.geminiBaseUrl).replace(/\/+$/, '')}/models?pageSize=1000`, method: 'GET', headers };
+  }
+
+  /** Models that generate or embed, named as they route (without "models/"). */
+  fromModelsResponse(raw: Buffer): string[] {
+    return fromGeminiModelList(raw);
   }
 }

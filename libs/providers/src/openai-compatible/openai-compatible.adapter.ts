@@ -2,8 +2,12 @@ import { ProviderId } from '@tollgate/provider-settings';
 import { OpenAIStreamObserver } from '../openai/openai-stream';
 import { toOpenAIChatBody } from '../openai/openai-request';
 import { AdapterContext, ChatCall, ChatStreamTranslator, ProviderAdapter, ProviderError, TranslatedResponse, UpstreamCall } from '../provider-adapter';
+import { idsOf } from '../model-list';
 import { fromOpenAIUsage } from '../usage';
 import { toOpenAIProviderError } from './openai-errors';
+
+/** The operations the unified API sends to an OpenAI-compatible server. */
+export type OpenAIOperation = 'chat/completions' | 'completions' | 'embeddings';
 
 /** Client headers an OpenAI-compatible server may see; never cookies, org/project or hop-by-hop. */
 const FORWARDED_CLIENT_HEADERS = ['accept', 'user-agent', 'openai-beta'];
@@ -21,7 +25,7 @@ export abstract class OpenAICompatibleAdapter implements ProviderAdapter {
   protected abstract baseUrl(context: AdapterContext): string;
 
   /** The URL of an operation; Azure overrides this (deployments, api-version). */
-  protected operationUrl(context: AdapterContext, operation: 'chat/completions' | 'embeddings', _model: string): string {
+  protected operationUrl(context: AdapterContext, operation: OpenAIOperation, _model: string): string {
     return `${this.baseUrl(context)}/${operation}`;
   }
 
@@ -57,6 +61,16 @@ export abstract class OpenAICompatibleAdapter implements ProviderAdapter {
     };
   }
 
+  /** Legacy text completions; streams ask for usage, as chat streams do. */
+  toCompletionsRequest(context: AdapterContext, body: Record<string, unknown>, model: string): UpstreamCall {
+    return {
+      url: this.operationUrl(context, 'completions', model),
+      method: 'POST',
+      headers: this.headers(context, 'application/json'),
+      body: JSON.stringify(toOpenAIChatBody(body.model === model ? body : { ...body, model }).body),
+    };
+  }
+
   fromChatResponse(raw: Buffer): TranslatedResponse {
     return readOpenAIResponse(raw);
   }
@@ -80,6 +94,14 @@ export abstract class OpenAICompatibleAdapter implements ProviderAdapter {
 
   toProviderError(status: number, body: Buffer, headers: Record<string, string | string[] | undefined>): ProviderError {
     return toOpenAIProviderError(status, body, headers);
+  }
+
+  toModelsRequest(context: AdapterContext): UpstreamCall | null {
+    return { url: this.passthroughUrl(context, '/models', ''), method: 'GET', headers: this.headers(context, null) };
+  }
+
+  fromModelsResponse(raw: Buffer): string[] {
+    return idsOf(raw, 'data', 'id');
   }
 }
 
@@ -133,5 +155,9 @@ export class OpenAIStreamPassthrough implements ChatStreamTranslator {
 
   get completionText() {
     return this.observer.completionText;
+  }
+
+  get errorCode() {
+    return this.observer.errorCode;
   }
 }

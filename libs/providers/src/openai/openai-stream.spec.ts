@@ -21,6 +21,21 @@ describe('OpenAIStreamObserver', () => {
     expect(observer.observe(usageChunk)).toBe(true);
   });
 
+  it('relays an in-stream error frame and remembers its code', () => {
+    const observer = new OpenAIStreamObserver(false);
+    const error = chunk({ error: { message: 'The server had an error', type: 'server_error', param: null, code: null } });
+    expect(observer.observe(error)).toBe(true);
+    expect(observer.errorCode).toBe('server_error');
+  });
+
+  it('relays events that carry usage but are not chat chunks (assistants runs) when nothing is stripped', () => {
+    const runCompleted = `event: thread.run.completed\ndata: ${JSON.stringify({ id: 'run_1', object: 'thread.run', model: 'gpt-4o-mini', status: 'completed', usage: { prompt_tokens: 20, completion_tokens: 11, total_tokens: 31 } })}\n\n`;
+    const observer = new OpenAIStreamObserver(true);
+    expect(observer.observe(runCompleted)).toBe(true);
+    expect(observer.usage).toEqual({ promptTokens: 20, completionTokens: 11 });
+    expect(observer.model).toBe('gpt-4o-mini');
+  });
+
   it('relays comments and unparseable data untouched', () => {
     const observer = new OpenAIStreamObserver(false);
     expect(observer.observe(': ping\n\n')).toBe(true);

@@ -9,6 +9,8 @@ import { TokenUsage, fromOpenAIUsage } from '../usage';
 export class OpenAIStreamObserver {
   usage: TokenUsage | null = null;
   model: string | null = null;
+  /** The error's code (or type) when the stream carried an error frame. */
+  errorCode: string | null = null;
   private readonly text: string[] = [];
   private finished = false;
 
@@ -26,6 +28,11 @@ export class OpenAIStreamObserver {
     try {
       chunk = JSON.parse(data) as Record<string, unknown>;
     } catch {
+      return true;
+    }
+    const error = chunk.error as { code?: unknown; type?: unknown } | undefined;
+    if (error && typeof error === 'object') {
+      this.errorCode = typeof error.code === 'string' ? error.code : typeof error.type === 'string' ? error.type : 'upstream_stream_error';
       return true;
     }
     if (typeof chunk.model === 'string') this.model = chunk.model;

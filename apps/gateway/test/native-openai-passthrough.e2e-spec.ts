@@ -1,0 +1,121 @@
+import OpenAI, { toFile } from 'openai';
+import { FAKE_SPEECH_BYTES, FakeOpenAI } from './support/fake-openai';
+import { createKey, createSetting, eventFor } from './support/provider-e2e';
+import { TestStack, startTestStack } from './support/test-stack';
+
+/**
+ * OpenAI's remaining native paths (files, audio, ...) relayed as they are: multipart uploads
+ * reach OpenAI byte for byte, binary answers come back byte for byte, each with an event.
+ */
+
+const CLIENT_KEY = 'tg-passthrough-e2e-key';
+
+describe('OpenAI native passthrough (e2e): multipart uploads and binary answers', () => {
+  let stack: TestStack;
+  let upstream: FakeOpenAI;
+  /** What the SDK actually put on the wire, to compare with what the upstream received. */
+  const sent: Array<{ url: string; headers: Headers; body: Buffer | null }> = [];
+
+  beforeAll(async () => {
+    upstream = new FakeOpenAI();
+    await upstream.start();
+    stack = await startTestStack();
+    const setting = await createSetting(stack, 'openai', { apiKey: 'sk-upstream-secret', url: upstream.baseUrl });
+    await createKey(stack, CLIENT_KEY, [setting]);
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+    await upstream?.stop();
+  });
+
+  const recordingFetch: typeof fetch = async (input, init) => {
+    const request = new Request(input as string, init);
+    const body = request.body ? Buffer.from(await request.clone().arrayBuffer()) : null;
+    sent.push({ url: request.url, headers: request.headers, body });
+    return fetch(request);
+  };
+  const sdk = () => new OpenAI({ apiKey: CLIENT_KEY, baseURL: `${stack.proxyUrl}/api/providers/openai/v1`, maxRetries: 0, fetch: recordingFetch });
+  const withId = (customId: string) => ({ headers: { 'x-custom-event-id': customId } });
+
+  it('files.create: the multipart body reaches OpenAI intact (boundary and bytes), the credential swapped', async () => {
+    const bytes = Buffer.concat([Buffer.from('{"custom_id":"r1"}\n'), Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.from('\r\n--not-a-boundary\r\n')]);
+    const file = await sdk().files.create({ file: await toFile(bytes, 'batch input.jsonl', { type: 'application/jsonl' }), purpose: 'batch' }, withId('files-upload'));
+    expect(file).toMatchObject({ id: 'file-fake1', object: 'file', bytes: bytes.length, filename: 'batch input.jsonl', purpose: 'batch' });
+
+    const client = sent[sent.length - 1];
+    const received = upstream.lastRequest();
+    expect(received.method).toBe('POST');
+    expect(received.path).toBe('/v1/files');
+    expect(received.headers['content-type']).toBe(client.headers.get('content-type'));
+    expect(received.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+    expect(received.raw.equals(client.body!)).toBe(true);
+    expect(received.headers.authorization).toBe('Bearer sk-upstream-secret');
+    expect(JSON.stringify(received.headers)).not.toContain(CLIENT_KEY);
+    const parts = upstream.uploads[upstream.uploads.length - 1];
+    const uploaded = parts.find((part) => part.name === 'file')!;
+    expect(uploaded).toMatchObject({ filename: 'batch input.jsonl', contentType: 'application/jsonl' });
+    expect(uploaded.data.equals(bytes)).toBe(true);
+    expect(parts.find((part) => part.name === 'purpose')!.data.toString()).toBe('batch');
+
+    const event = await eventFor(stack, 'files-upload');
+    expect(event).toMatchObject({ provider: 'openai', path: '/api/providers/openai/v1/files', method: 'POST', status: 200, stream: false, prompt_token_count: 0, completion_token_count: 0, token_count_estimated: false });
+  });
+
+  it('audio.speech.create: the binary answer comes back byte-identical, with its content type', async () => {
+    const { data: speech, response } = await sdk()
+      .audio.speech.create({ model: 'gpt-4o-mini-tts', voice: 'alloy', input: 'Hello there', response_format: 'mp3' }, withId('speech-1'))
+      .withResponse();
+    const audio = Buffer.from(await speech.arrayBuffer());
+    expect(audio.length).toBe(FAKE_SPEECH_BYTES.length);
+    expect(audio.equals(FAKE_SPEECH_BYTES)).toBe(true);
+    expect(response.headers.get('content-type')).toBe('audio/mpeg');
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(upstream.lastRequest()).toMatchObject({ path: '/v1/audio/speech', body: { model: 'gpt-4o-mini-tts', voice: 'alloy', input: 'Hello there', response_format: 'mp3' } });
+
+    const event = await eventFor(stack, 'speech-1');
+    expect(event).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini-tts', path: '/api/providers/openai/v1/audio/speech', status: 200, token_count_estimated: false, completion_token_count: 0 });
+    expect(String(event.response ?? '')).not.toContain('\ufffd');
+  });
+
+  it('assistants: a streamed run reaches the client whole (usage-bearing events included) and is priced', async () => {
+    const queued = await sdk().beta.threads.runs.create('thread_fake1', { assistant_id: 'asst_fake1' });
+    expect(queued).toMatchObject({ id: 'run_fake1', status: 'queued' });
+
+    const stream = sdk().beta.threads.runs.stream('thread_fake1', { assistant_id: 'asst_fake1' }, withId('run-stream'));
+    const events: string[] = [];
+    stream.on('event', (event) => events.push(event.event));
+    const run = await stream.finalRun();
+    expect(run).toMatchObject({ id: 'run_fake1', status: 'completed', usage: FakeOpenAI.RUN_USAGE });
+    expect(events).toEqual([
+      'thread.run.created',
+      'thread.run.in_progress',
+      'thread.run.step.created',
+      'thread.message.created',
+      'thread.message.delta',
+      'thread.message.delta',
+      'thread.message.delta',
+      'thread.message.completed',
+      'thread.run.step.completed',
+      'thread.run.completed',
+    ]);
+    const [message] = await stream.finalMessages();
+    expect(message.content).toEqual([expect.objectContaining({ type: 'text', text: { value: 'Hello there', annotations: [] } })]);
+    // An assistants stream is not a chat stream: nothing is added to the client's request.
+    expect(upstream.lastRequest().body).toEqual({ assistant_id: 'asst_fake1', stream: true });
+
+    const event = await eventFor(stack, 'run-stream');
+    expect(event).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini', stream: true, status: 200, prompt_token_count: 20, completion_token_count: 11, token_count_estimated: false, price_known: true });
+    expect(event.cost_in_usd).toBeCloseTo(20 * (0.15 / 1e6) + 11 * (0.6 / 1e6), 12);
+  });
+
+  it('upstream errors on passthrough paths keep their status in OpenAI\'s shape, with an event', async () => {
+    const error = await sdk()
+      .files.retrieve('file-missing', withId('files-missing'))
+      .then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(error).toMatchObject({ status: 404, type: 'invalid_request_error' });
+    expect(upstream.lastRequest()).toMatchObject({ method: 'GET', path: '/v1/files/file-missing' });
+    expect(await eventFor(stack, 'files-missing')).toMatchObject({ status: 404, path: '/api/providers/openai/v1/files/file-missing', method: 'GET' });
+  });
+});

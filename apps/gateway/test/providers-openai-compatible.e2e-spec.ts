@@ -1,0 +1,294 @@
+import OpenAI, { AzureOpenAI } from 'openai';
+import { FakeOpenAI } from './support/fake-openai';
+import { createKey, createSetting, eventFor, sseDataOf } from './support/provider-e2e';
+import { TestStack, startTestStack } from './support/test-stack';
+
+/**
+ * The providers that already speak OpenAI's API (Azure OpenAI, vLLM, Deepinfra, and OpenAI's
+ * legacy /v1/completions): unified `provider/model` names and their native paths, streamed and
+ * not; what each upstream received (URL, api-version, auth header) and the event.
+ */
+
+const CLIENT_KEY = 'tg-compatible-e2e-key';
+const AZURE_KEY = 'azure-upstream-secret';
+const DEEPINFRA_KEY = 'deepinfra-upstream-secret';
+const LLAMA = 'meta-llama/Llama-3.1-8B-Instruct';
+
+/** List prices, USD per token. */
+const GPT_4O_MINI = { input: 0.15 / 1e6, output: 0.6 / 1e6 };
+const GPT_35_TURBO_INSTRUCT = { input: 1.5 / 1e6, output: 2 / 1e6 };
+
+describe('OpenAI-compatible providers (e2e): Azure, vLLM, Deepinfra, legacy completions', () => {
+  let stack: TestStack;
+  let openaiUpstream: FakeOpenAI;
+  let azure: FakeOpenAI;
+  let vllm: FakeOpenAI;
+  let deepinfra: FakeOpenAI;
+
+  beforeAll(async () => {
+    openaiUpstream = new FakeOpenAI();
+    azure = new FakeOpenAI({ apiKey: AZURE_KEY });
+    vllm = new FakeOpenAI({ apiKey: null, echoModel: true, models: [LLAMA] });
+    deepinfra = new FakeOpenAI({ apiKey: DEEPINFRA_KEY, echoModel: true });
+    await Promise.all([openaiUpstream.start(), azure.start(), vllm.start(), deepinfra.start()]);
+    stack = await startTestStack({ AZURE_API_VERSION: '2024-10-21' });
+    const settings = [
+      await createSetting(stack, 'openai', { apiKey: 'sk-upstream-secret', url: openaiUpstream.baseUrl }),
+      await createSetting(stack, 'azure', { apiKey: AZURE_KEY, url: azure.rootUrl, apiVersion: '2024-06-01' }),
+      // vLLM without --api-key: the setting has only a url (here without the /v1 suffix: the adapter adds it).
+      await createSetting(stack, 'vllm', { url: vllm.rootUrl }),
+      await createSetting(stack, 'deepinfra', { apiKey: DEEPINFRA_KEY, url: deepinfra.baseUrl }),
+    ];
+    await createKey(stack, CLIENT_KEY, settings);
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+    await Promise.all([openaiUpstream, azure, vllm, deepinfra].map((fake) => fake?.stop()));
+  });
+
+  const sdk = (baseURL = `${stack.proxyUrl}/v1`) => new OpenAI({ apiKey: CLIENT_KEY, baseURL, maxRetries: 0 });
+  const withId = (customId: string) => ({ headers: { 'x-custom-event-id': customId } });
+  const post = (path: string, body: unknown, customId?: string) =>
+    fetch(`${stack.proxyUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', ...(customId ? { 'x-custom-event-id': customId } : {}) },
+      body: JSON.stringify(body),
+    });
+
+  describe('Azure OpenAI', () => {
+    it('unified azure/<deployment>: deployment URL, the setting\'s api-version, api-key header; priced as the underlying model', async () => {
+      const completion = await sdk().chat.completions.create({ model: 'azure/prod-gpt4o', messages: [{ role: 'user', content: 'Hi' }] }, withId('azure-unified'));
+      expect(completion.choices[0].message.content).toBe('Hello there, friend!');
+      const received = azure.lastRequest();
+      expect(received.path).toBe('/openai/deployments/prod-gpt4o/chat/completions');
+      expect(new URLSearchParams(received.query).get('api-version')).toBe('2024-06-01');
+      expect(received.headers['api-key']).toBe(AZURE_KEY);
+      expect(received.headers.authorization).toBeUndefined();
+      expect(JSON.stringify(received.headers)).not.toContain(CLIENT_KEY);
+      const event = await eventFor(stack, 'azure-unified');
+      expect(event).toMatchObject({ provider: 'azure', model: 'gpt-4o-mini-2024-07-18', status: 200, prompt_token_count: 12, completion_token_count: 5, price_known: true });
+      expect(event.cost_in_usd).toBeCloseTo(12 * GPT_4O_MINI.input + 5 * GPT_4O_MINI.output, 12);
+    });
+
+    it('unified streaming asks Azure for usage, strips it for the client, prices the stream', async () => {
+      const stream = await sdk().chat.completions.create({ model: 'azure/prod-gpt4o', messages: [{ role: 'user', content: 'Hi' }], stream: true }, withId('azure-unified-stream'));
+      const chunks: OpenAI.Chat.ChatCompletionChunk[] = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      expect(chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('')).toBe('Hello world');
+      expect(chunks.some((c) => c.usage)).toBe(false);
+      expect(azure.lastRequest().body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+      expect(await eventFor(stack, 'azure-unified-stream')).toMatchObject({ provider: 'azure', stream: true, prompt_token_count: 11, completion_token_count: 4, price_known: true });
+    });
+
+    it('native deployment path: the client\'s api-version passes through, the key becomes api-key', async () => {
+      const native = new OpenAI({ apiKey: CLIENT_KEY, baseURL: `${stack.proxyUrl}/api/providers/azure/openai/deployments/prod-gpt4o`, defaultQuery: { 'api-version': '2025-01-01-preview' }, maxRetries: 0 });
+      const completion = await native.chat.completions.create({ model: 'ignored-by-azure', messages: [{ role: 'user', content: 'Hi' }] }, withId('azure-native'));
+      expect(completion.choices[0].message.content).toBe('Hello there, friend!');
+      const received = azure.lastRequest();
+      expect(received.path).toBe('/openai/deployments/prod-gpt4o/chat/completions');
+      expect(new URLSearchParams(received.query).get('api-version')).toBe('2025-01-01-preview');
+      expect(received.headers['api-key']).toBe(AZURE_KEY);
+      const event = await eventFor(stack, 'azure-native');
+      expect(event).toMatchObject({ provider: 'azure', path: '/api/providers/azure/openai/deployments/prod-gpt4o/chat/completions', status: 200, prompt_token_count: 12 });
+      expect(event.cost_in_usd).toBeCloseTo(12 * GPT_4O_MINI.input + 5 * GPT_4O_MINI.output, 12);
+    });
+
+    it('native deployment path without api-version gets the setting\'s; streaming works there too', async () => {
+      const response = await post('/api/providers/azure/openai/deployments/prod-gpt4o/chat/completions', { messages: [{ role: 'user', content: 'Hi' }], stream: true }, 'azure-native-stream');
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toContain('text/event-stream');
+      const events = sseDataOf(await response.text());
+      expect(events[events.length - 1]).toBe('[DONE]');
+      const chunks = events.filter((e): e is Record<string, unknown> => e !== '[DONE]');
+      expect(chunks.map((c) => (c.choices as Array<{ delta: { content?: string } }>)[0]?.delta?.content ?? '').join('')).toBe('Hello world');
+      expect(chunks.some((c) => c.usage)).toBe(false);
+      expect(new URLSearchParams(azure.lastRequest().query).get('api-version')).toBe('2024-06-01');
+      expect(await eventFor(stack, 'azure-native-stream')).toMatchObject({ provider: 'azure', stream: true, prompt_token_count: 11, completion_token_count: 4 });
+    });
+
+    it('embeddings, unified and native', async () => {
+      const embeddings = await sdk().embeddings.create({ model: 'azure/embed-3-small', input: 'a' }, withId('azure-embeddings'));
+      expect(embeddings.data).toHaveLength(1);
+      expect(azure.lastRequest().path).toBe('/openai/deployments/embed-3-small/embeddings');
+      expect(await eventFor(stack, 'azure-embeddings')).toMatchObject({ provider: 'azure', prompt_token_count: 8 });
+
+      const native = await post('/api/providers/azure/openai/deployments/embed-3-small/embeddings?api-version=2024-10-21', { input: ['a', 'b'] });
+      expect(native.status).toBe(200);
+      expect(((await native.json()) as { data: unknown[] }).data).toHaveLength(2);
+      expect(azure.lastRequest().query).toBe('api-version=2024-10-21');
+    });
+
+    it('the official AzureOpenAI client against /api/providers/azure: its api-key header is the gateway key, never forwarded', async () => {
+      const client = new AzureOpenAI({ endpoint: `${stack.proxyUrl}/api/providers/azure`, apiKey: CLIENT_KEY, apiVersion: '2024-10-21', maxRetries: 0 });
+      const completion = await client.chat.completions.create({ model: 'prod-gpt4o', messages: [{ role: 'user', content: 'Hi' }] }, withId('azure-client'));
+      expect(completion.choices[0].message.content).toBe('Hello there, friend!');
+      const received = azure.lastRequest();
+      expect(received.path).toBe('/openai/deployments/prod-gpt4o/chat/completions');
+      expect(received.query).toBe('api-version=2024-10-21');
+      expect(received.headers['api-key']).toBe(AZURE_KEY);
+      expect(JSON.stringify(received.headers)).not.toContain(CLIENT_KEY);
+      expect(await eventFor(stack, 'azure-client')).toMatchObject({ provider: 'azure', status: 200, prompt_token_count: 12 });
+
+      const stream = await client.chat.completions.create({ model: 'prod-gpt4o', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+      const pieces: string[] = [];
+      for await (const chunk of stream) pieces.push(chunk.choices[0]?.delta?.content ?? '');
+      expect(pieces.join('')).toBe('Hello world');
+
+      expect((await client.embeddings.create({ model: 'embed-3-small', input: 'a' })).data).toHaveLength(1);
+      expect(azure.lastRequest().path).toBe('/openai/deployments/embed-3-small/embeddings');
+      expect((await client.completions.create({ model: 'instruct-deploy', prompt: 'Say hello' })).choices[0].text).toBe(' Hello there!');
+      expect(azure.lastRequest().path).toBe('/openai/deployments/instruct-deploy/completions');
+    });
+
+    it('unified legacy /v1/completions with azure/<deployment> goes to the deployment\'s completions URL', async () => {
+      const completion = await sdk().completions.create({ model: 'azure/instruct-deploy', prompt: 'Say hello' }, withId('azure-legacy'));
+      expect(completion.choices[0].text).toBe(' Hello there!');
+      const received = azure.lastRequest();
+      expect(received.path).toBe('/openai/deployments/instruct-deploy/completions');
+      expect(new URLSearchParams(received.query).get('api-version')).toBe('2024-06-01');
+      expect(received.headers['api-key']).toBe(AZURE_KEY);
+      expect(await eventFor(stack, 'azure-legacy')).toMatchObject({ provider: 'azure', path: '/v1/completions', prompt_token_count: 5, completion_token_count: 3 });
+    });
+
+    it('Azure errors: 429 keeps retry-after; a refused api-key is a 502 upstream_auth_error', async () => {
+      const limited = await sdk().chat.completions.create({ model: 'azure/fail-429', messages: [{ role: 'user', content: 'Hi' }] }).then(() => null, (e: unknown) => e as InstanceType<typeof OpenAI.APIError>);
+      expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(limited!.headers?.get('retry-after')).toBe('7');
+      const badSetting = await createSetting(stack, 'azure', { apiKey: 'wrong-azure-key', url: azure.rootUrl });
+      await createKey(stack, 'tg-compatible-bad-azure', [badSetting]);
+      const refused = await new OpenAI({ apiKey: 'tg-compatible-bad-azure', baseURL: `${stack.proxyUrl}/v1`, maxRetries: 0 }).chat.completions
+        .create({ model: 'azure/prod-gpt4o', messages: [{ role: 'user', content: 'Hi' }] })
+        .then(() => null, (e: unknown) => e);
+      expect(refused).toMatchObject({ status: 502, code: 'upstream_auth_error' });
+    });
+  });
+
+  describe('vLLM', () => {
+    it('unified vllm/<model> (a model id with a slash): the url from the setting, no credential', async () => {
+      const completion = await sdk().chat.completions.create({ model: `vllm/${LLAMA}`, messages: [{ role: 'user', content: 'Hi' }] }, withId('vllm-unified'));
+      expect(completion.model).toBe(LLAMA);
+      const received = vllm.lastRequest();
+      expect(received.path).toBe('/v1/chat/completions');
+      expect(received.body).toMatchObject({ model: LLAMA });
+      expect(received.headers.authorization).toBeUndefined();
+      expect(JSON.stringify(received.headers)).not.toContain(CLIENT_KEY);
+      // Self-hosted: no list price, so the event flags it rather than calling it free.
+      expect(await eventFor(stack, 'vllm-unified')).toMatchObject({ provider: 'vllm', model: LLAMA, prompt_token_count: 12, completion_token_count: 5, status: 200, price_known: false, cost_in_usd: null });
+    });
+
+    it('unified streaming and embeddings', async () => {
+      const stream = await sdk().chat.completions.create({ model: `vllm/${LLAMA}`, messages: [{ role: 'user', content: 'Hi' }], stream: true }, withId('vllm-stream'));
+      const chunks: OpenAI.Chat.ChatCompletionChunk[] = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      expect(chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('')).toBe('Hello world');
+      expect(await eventFor(stack, 'vllm-stream')).toMatchObject({ provider: 'vllm', stream: true, prompt_token_count: 11, completion_token_count: 4 });
+
+      const embeddings = await sdk().embeddings.create({ model: 'vllm/BAAI/bge-m3', input: ['x', 'y', 'z'] }, withId('vllm-embeddings'));
+      expect(embeddings.data).toHaveLength(3);
+      expect(vllm.lastRequest()).toMatchObject({ path: '/v1/embeddings', body: { model: 'BAAI/bge-m3' } });
+      expect(await eventFor(stack, 'vllm-embeddings')).toMatchObject({ provider: 'vllm', prompt_token_count: 24 });
+    });
+
+    it('native /api/providers/vllm/v1: chat/completions and completions (streamed, usage stripped unless asked)', async () => {
+      const native = sdk(`${stack.proxyUrl}/api/providers/vllm/v1`);
+      const chat = await native.chat.completions.create({ model: LLAMA, messages: [{ role: 'user', content: 'Hi' }] }, withId('vllm-native-chat'));
+      expect(chat.choices[0].message.content).toBe('Hello there, friend!');
+      expect(await eventFor(stack, 'vllm-native-chat')).toMatchObject({ provider: 'vllm', path: '/api/providers/vllm/v1/chat/completions' });
+
+      const completion = await native.completions.create({ model: LLAMA, prompt: 'Say hello', max_tokens: 5 }, withId('vllm-native-completions'));
+      expect(completion.choices[0].text).toBe(' Hello there!');
+      expect(vllm.lastRequest()).toMatchObject({ path: '/v1/completions', body: { model: LLAMA, prompt: 'Say hello', max_tokens: 5 } });
+      expect(await eventFor(stack, 'vllm-native-completions')).toMatchObject({ provider: 'vllm', prompt_token_count: 5, completion_token_count: 3, path: '/api/providers/vllm/v1/completions' });
+
+      const stream = await native.completions.create({ model: LLAMA, prompt: 'Say hello', stream: true }, withId('vllm-native-completions-stream'));
+      const texts: string[] = [];
+      let sawUsage = false;
+      for await (const chunk of stream) {
+        texts.push(chunk.choices[0]?.text ?? '');
+        sawUsage ||= Boolean(chunk.usage);
+      }
+      expect(texts.join('')).toBe(' Hello there!');
+      expect(sawUsage).toBe(false);
+      expect(vllm.lastRequest().body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+      expect(await eventFor(stack, 'vllm-native-completions-stream')).toMatchObject({ stream: true, prompt_token_count: 5, completion_token_count: 3, token_count_estimated: false });
+    });
+  });
+
+  describe('Deepinfra', () => {
+    it('unified deepinfra/<model> and embeddings: Bearer with the stored key', async () => {
+      const completion = await sdk().chat.completions.create({ model: `deepinfra/${LLAMA}`, messages: [{ role: 'user', content: 'Hi' }] }, withId('deepinfra-unified'));
+      expect(completion.choices[0].message.content).toBe('Hello there, friend!');
+      const received = deepinfra.lastRequest();
+      expect(received).toMatchObject({ path: '/v1/chat/completions', body: { model: LLAMA } });
+      expect(received.headers.authorization).toBe(`Bearer ${DEEPINFRA_KEY}`);
+      expect(await eventFor(stack, 'deepinfra-unified')).toMatchObject({ provider: 'deepinfra', model: LLAMA, prompt_token_count: 12, completion_token_count: 5 });
+
+      const embeddings = await sdk().embeddings.create({ model: 'deepinfra/BAAI/bge-large-en-v1.5', input: 'hello' }, withId('deepinfra-embeddings'));
+      expect(embeddings.data).toHaveLength(1);
+      expect(deepinfra.lastRequest()).toMatchObject({ path: '/v1/embeddings', body: { model: 'BAAI/bge-large-en-v1.5' } });
+      expect(await eventFor(stack, 'deepinfra-embeddings')).toMatchObject({ provider: 'deepinfra', prompt_token_count: 8 });
+    });
+
+    it('native /api/providers/deepinfra/v1: chat/completions (streamed), completions, embeddings', async () => {
+      const native = sdk(`${stack.proxyUrl}/api/providers/deepinfra/v1`);
+      const stream = await native.chat.completions.create({ model: LLAMA, messages: [{ role: 'user', content: 'Hi' }], stream: true, stream_options: { include_usage: true } }, withId('deepinfra-native-stream'));
+      const chunks: OpenAI.Chat.ChatCompletionChunk[] = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      expect(chunks[chunks.length - 1].usage).toMatchObject({ prompt_tokens: 11, completion_tokens: 4 });
+      expect(await eventFor(stack, 'deepinfra-native-stream')).toMatchObject({ provider: 'deepinfra', stream: true, path: '/api/providers/deepinfra/v1/chat/completions', prompt_token_count: 11 });
+
+      const completion = await native.completions.create({ model: LLAMA, prompt: 'Say hello' }, withId('deepinfra-native-completions'));
+      expect(completion.choices[0].text).toBe(' Hello there!');
+      expect(deepinfra.lastRequest().path).toBe('/v1/completions');
+      expect(await eventFor(stack, 'deepinfra-native-completions')).toMatchObject({ provider: 'deepinfra', prompt_token_count: 5, completion_token_count: 3 });
+
+      const embeddings = await native.embeddings.create({ model: 'BAAI/bge-large-en-v1.5', input: ['a', 'b'] });
+      expect(embeddings.data).toHaveLength(2);
+    });
+
+    it('an unpriced model is flagged, never free', async () => {
+      await sdk().chat.completions.create({ model: `deepinfra/${LLAMA}`, messages: [{ role: 'user', content: 'Hi' }] }, withId('deepinfra-unpriced'));
+      expect(await eventFor(stack, 'deepinfra-unpriced')).toMatchObject({ price_known: false, cost_in_usd: null });
+    });
+  });
+
+  describe('legacy /v1/completions', () => {
+    it('OpenAI: relayed, priced; streamed with the usage chunk only when asked', async () => {
+      const completion = await sdk().completions.create({ model: 'gpt-3.5-turbo-instruct', prompt: 'Say hello', max_tokens: 5 }, withId('legacy-1'));
+      expect(completion).toMatchObject({ id: 'cmpl-fake1', object: 'text_completion', choices: [{ text: ' Hello there!', finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 3 } });
+      expect(openaiUpstream.lastRequest()).toMatchObject({ path: '/v1/completions', body: { model: 'gpt-3.5-turbo-instruct', prompt: 'Say hello', max_tokens: 5 } });
+      const event = await eventFor(stack, 'legacy-1');
+      expect(event).toMatchObject({ provider: 'openai', model: 'gpt-3.5-turbo-instruct', path: '/v1/completions', prompt_token_count: 5, completion_token_count: 3, price_known: true });
+      expect(event.cost_in_usd).toBeCloseTo(5 * GPT_35_TURBO_INSTRUCT.input + 3 * GPT_35_TURBO_INSTRUCT.output, 12);
+
+      const stream = await sdk().completions.create({ model: 'gpt-3.5-turbo-instruct', prompt: 'Say hello', stream: true }, withId('legacy-stream'));
+      const chunks: OpenAI.Completions.Completion[] = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      expect(chunks.map((c) => c.choices[0]?.text ?? '').join('')).toBe(' Hello there!');
+      expect(chunks.some((c) => c.usage)).toBe(false);
+      expect(openaiUpstream.lastRequest().body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+      expect(await eventFor(stack, 'legacy-stream')).toMatchObject({ stream: true, prompt_token_count: 5, completion_token_count: 3, token_count_estimated: false });
+
+      const withUsage = await sdk().completions.create({ model: 'gpt-3.5-turbo-instruct', prompt: 'Say hello', stream: true, stream_options: { include_usage: true } });
+      const usageChunks: OpenAI.Completions.Completion[] = [];
+      for await (const chunk of withUsage) usageChunks.push(chunk);
+      expect(usageChunks[usageChunks.length - 1]).toMatchObject({ choices: [], usage: { prompt_tokens: 5, completion_tokens: 3 } });
+    });
+
+    it('vLLM through the unified legacy path', async () => {
+      const completion = await sdk().completions.create({ model: `vllm/${LLAMA}`, prompt: 'Hi' }, withId('legacy-vllm'));
+      expect(completion.model).toBe(LLAMA);
+      expect(vllm.lastRequest()).toMatchObject({ path: '/v1/completions', body: { model: LLAMA } });
+      expect(await eventFor(stack, 'legacy-vllm')).toMatchObject({ provider: 'vllm', prompt_token_count: 5 });
+    });
+  });
+
+  it('/v1/models lists each provider\'s own models under names that route', async () => {
+    const models = await sdk().models.list();
+    const ids = models.data.map((model) => model.id);
+    expect(ids).toEqual(expect.arrayContaining(['gpt-4o-mini', `vllm/${LLAMA}`]));
+    const completion = await sdk().chat.completions.create({ model: `vllm/${LLAMA}`, messages: [{ role: 'user', content: 'Hi' }] });
+    expect(completion.model).toBe(LLAMA);
+  });
+});
