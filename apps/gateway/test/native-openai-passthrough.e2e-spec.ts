@@ -74,7 +74,7 @@ describe('OpenAI native passthrough (e2e): multipart uploads and binary answers'
     expect(upstream.lastRequest()).toMatchObject({ path: '/v1/audio/speech', body: { model: 'gpt-4o-mini-tts', voice: 'alloy', input: 'Hello there', response_format: 'mp3' } });
 
     const event = await eventFor(stack, 'speech-1');
-    expect(event).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini-tts', path: '/api/providers/openai/v1/audio/speech', status: 200, token_count_estimated: false, completion_token_count: 0 });
+    expect(event).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini-tts', path: '/api/providers/openai/v1/audio/speech', status: 200, token_count_estimated: false, completion_token_count: 0, price_known: false, cost_in_usd: null });
     expect(String(event.response ?? '')).not.toContain('\ufffd');
   });
 

@@ -27,6 +27,11 @@ export interface RequestEventData {
   estimationInput: { prompt: string; completion: string } | null;
   request: string | null;
   response: string | null;
+  /**
+   * The operation is billed by something other than tokens (audio, images) that the gateway
+   * cannot price: recorded with an unknown cost, never as free.
+   */
+  unpriced?: boolean;
   /** The budget reservation made at admission ("<id>:<nano-USD>"), settled by the worker. */
   reservationMember: string | null;
 }

@@ -15,6 +15,11 @@ describe('CostCalculator', () => {
     expect(calculator.price('openai', 'my-finetune', 500_000, 250_000)).toEqual({ costUsd: 3, priceKnown: true });
   });
 
+  it('never gives a self-hosted model a cloud list price', () => {
+    expect(calculator.price('vllm', 'gpt-4o-mini', 1000, 100)).toEqual({ costUsd: null, priceKnown: false });
+    expect(calculator.price('my-custom-llm', 'gpt-4o-mini', 1000, 100)).toEqual({ costUsd: null, priceKnown: false });
+  });
+
   it('flags an unknown model instead of pricing it at zero', () => {
     expect(calculator.price('openai', 'no-such-model-xyz', 10, 10)).toEqual({ costUsd: null, priceKnown: false });
     expect(calculator.price('openai', '', 10, 10)).toEqual({ costUsd: null, priceKnown: false });

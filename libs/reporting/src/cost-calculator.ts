@@ -11,7 +11,11 @@ export interface CostResult {
   priceKnown: boolean;
 }
 
-/** Our provider ids to the price table's. */
+/**
+ * Our provider ids to the price table's. Providers missing here (vLLM, custom providers) run
+ * models someone hosts themselves: a vLLM model named "gpt-4o-mini" must not get OpenAI's list
+ * price, so only an admin override prices them.
+ */
 const PRICE_TABLE_PROVIDER: Record<string, string> = {
   openai: 'openai',
   azure: 'azure',
@@ -34,13 +38,9 @@ export class CostCalculator {
         (promptTokens * override.inputUsdPerMillionTokens + completionTokens * override.outputUsdPerMillionTokens) / 1_000_000;
       return { costUsd: roundUsd(cost), priceKnown: true };
     }
-    if (!model) return { costUsd: null, priceKnown: false };
     const tableProvider = PRICE_TABLE_PROVIDER[provider];
-    const result = calcPrice(
-      { input_tokens: promptTokens, output_tokens: completionTokens },
-      model,
-      tableProvider ? { providerId: tableProvider } : undefined,
-    );
+    if (!model || !tableProvider) return { costUsd: null, priceKnown: false };
+    const result = calcPrice({ input_tokens: promptTokens, output_tokens: completionTokens }, model, { providerId: tableProvider });
     if (!result) return { costUsd: null, priceKnown: false };
     return { costUsd: roundUsd(result.total_price), priceKnown: true };
   }

@@ -61,9 +61,11 @@ export class EventRecorderService {
     }
     // Failed requests the provider did not bill cost nothing; anything with tokens is priced.
     const billable = promptTokens + completionTokens > 0;
-    const cost = billable
-      ? this.calculator.price(event.provider, event.model, promptTokens, completionTokens)
-      : { costUsd: 0, priceKnown: true };
+    const cost = event.unpriced
+      ? { costUsd: null, priceKnown: false }
+      : billable
+        ? this.calculator.price(event.provider, event.model, promptTokens, completionTokens)
+        : { costUsd: 0, priceKnown: true };
     return {
       id: event.id,
       createdAt: new Date(event.createdAt),

@@ -37,6 +37,8 @@ export class Exchange {
   response: string | null = null;
   stream = false;
   reservationMember: string | null = null;
+  /** Billed by something other than tokens (audio, images): without usage, its cost is unknown. */
+  billedOtherwise = false;
   /** The SSE relay wrote the response itself, so Fastify's access log never sees it. */
   hijacked = false;
   readonly userId: string | null;
@@ -98,6 +100,7 @@ export class Exchange {
       request: this.key.shouldLogRequest && this.body ? JSON.stringify(this.body).slice(0, MAX_LOGGED_BODY_CHARS) : null,
       response: this.response,
       reservationMember: this.reservationMember,
+      unpriced: this.billedOtherwise && this.usage === null && this.status < 400,
     };
   }
 }

@@ -29,6 +29,9 @@ export interface PassthroughSpec {
   pathModel?: string;
 }
 
+/** OpenAI operations billed per image, character or minute, which the price table cannot price. */
+const BILLED_OTHERWISE_PATHS = /^\/(audio|images)\//;
+
 /** Paths whose answers are generated tokens (budgets reserve output for them). */
 const GENERATING_PATHS = /(chat\/completions|\/completions|\/messages|\/complete)$/;
 
@@ -49,6 +52,7 @@ export class PassthroughService {
     const exchange = new Exchange(call, body);
     const model = spec.pathModel ?? (typeof body?.model === 'string' ? body.model : null);
     exchange.tokenBilled = model !== null && body !== null;
+    exchange.billedOtherwise = BILLED_OTHERWISE_PATHS.test(spec.upstreamPath);
     return this.pipeline.run(exchange, async () => {
       const route = this.routes.resolve(exchange.key, model ?? '', spec.provider);
       await this.pipeline.admit(exchange, route, { modelBound: model !== null, generates: GENERATING_PATHS.test(spec.upstreamPath) });
