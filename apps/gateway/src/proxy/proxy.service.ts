@@ -7,6 +7,9 @@ import { ProxyOperation, validateProxyBody } from './proxy-body';
 import { ProxyPipeline } from './proxy-pipeline';
 import { RouteResolver } from './route-resolver';
 
+const MODEL_LIST_TTL_MS = 60_000;
+const MODEL_LIST_TIMEOUT_MS = 5_000;
+
 interface ModelEntry {
   id: string;
   object: 'model';
@@ -21,6 +24,7 @@ interface ModelEntry {
 @Injectable()
 export class ProxyService {
   private readonly logger: Logger;
+  private readonly modelLists = new Map<string, { ids: string[]; expiresAt: number }>();
 
   constructor(
     private readonly pipeline: ProxyPipeline,
@@ -136,7 +140,24 @@ export class ProxyService {
     return [...new Map(lists.flat().map((entry) => [entry.id, entry])).values()];
   }
 
+  /**
+   * A provider's model list, cached per setting for a minute and bounded to a few seconds, so a
+   * slow or failing provider neither slows every /v1/models call nor hides the others.
+   */
   private async fetchProviderModels(exchange: Exchange, setting: ResolvedProviderSetting): Promise<string[]> {
+    const cacheKey = `${setting.id}:${setting.updatedAt.getTime()}`;
+    const cached = this.modelLists.get(cacheKey);
+    if (cached && cached.expiresAt > Date.now()) return cached.ids;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<string[]>((resolve) => {
+      timer = setTimeout(() => resolve([]), MODEL_LIST_TIMEOUT_MS);
+    });
+    const ids = await Promise.race([this.requestProviderModels(exchange, setting), timeout]).finally(() => clearTimeout(timer));
+    if (ids.length > 0) this.modelLists.set(cacheKey, { ids, expiresAt: Date.now() + MODEL_LIST_TTL_MS });
+    return ids;
+  }
+
+  private async requestProviderModels(exchange: Exchange, setting: ResolvedProviderSetting): Promise<string[]> {
     const adapter = getProviderAdapter(setting.provider);
     try {
       const request = adapter?.toModelsRequest?.(this.pipeline.context(exchange, { provider: setting.provider, setting, model: '' })) ?? null;
