@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { RequestEventData } from '@tollgate/queue';
 import { EventRecorderService } from '@tollgate/reporting';
+import { reservationNano } from './limit-keys';
 import { LimitsService } from './limits.service';
 
 /**
@@ -21,12 +22,22 @@ export class EventSettlementService {
   async record(events: RequestEventData[]): Promise<void> {
     const rows = await this.recorder.price(events);
     const reservations = new Map(events.map((event) => [event.id, event.reservationMember]));
+    for (const row of rows) {
+      const member = reservations.get(row.id) ?? null;
+      // The gateway admitted this request because its model had a price, but the answer came
+      // back under a model name without one (a dated snapshot, a deployment's underlying model).
+      // A budgeted request is never free: it is charged what was reserved, its worst case, and
+      // stays flagged price_known = false. Postgres gets the same cost, so a rebuild agrees.
+      if (row.costInUsd === null && member !== null) row.costInUsd = reservationNano(member) / 1e9;
+    }
+    const registered = await this.limits.registeredUsers(rows.flatMap((row) => (row.userId ? [row.userId] : [])));
     await Promise.all(
       rows.map((row) =>
         this.limits.settle({
           requestId: row.id,
           keyId: row.keyId,
           userId: row.userId,
+          userRegistered: row.userId !== null && registered.has(row.userId),
           createdAt: row.createdAt.getTime(),
           reservationMember: reservations.get(row.id) ?? null,
           costUsd: row.costInUsd,

@@ -1,5 +1,5 @@
 export { EventSettlementService } from './event-settlement.service';
-export { LimitKeys, ScopeKind } from './limit-keys';
+export { LimitKeys, ScopeKind, reservationNano } from './limit-keys';
 export { LIMIT_STORE, LimitStore } from './limit-store';
 export { BUDGET_UNITS, BudgetUnit, RATE_WINDOW_SECONDS, budgetPeriod, toNanoUsd } from './limit-windows';
 export { LimitsModule } from './limits.module';

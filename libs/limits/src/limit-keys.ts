@@ -36,3 +36,9 @@ export class LimitKeys {
     return `${this.prefix}:limits:settled:${requestId}`;
   }
 }
+
+/** A reservation member is "<requestId>:<amountNano>"; returns the amount. */
+export function reservationNano(member: string): number {
+  const amount = Number(member.slice(member.lastIndexOf(':') + 1));
+  return Number.isFinite(amount) && amount > 0 ? amount : 0;
+}

@@ -27,7 +27,10 @@ export interface Admission {
 export interface SettleInput {
   requestId: string;
   keyId: string | null;
+  /** The client's user id; its spend is counted only when it names a registered user (see registeredUsers). */
   userId: string | null;
+  /** Whether userId names a registered user, whose counters the spend goes to. */
+  userRegistered: boolean;
   createdAt: number;
   reservationMember: string | null;
   costUsd: number | null;
@@ -106,23 +109,40 @@ export class LimitsService {
     }
   }
 
-  /** Worker side: release the reservation and add the actual cost to every counter, once. */
+  /**
+   * Worker side: release the reservation and add the actual cost to every counter, once.
+   * Spend is counted for the key and for a registered user only: user ids are whatever clients
+   * send, and counting every one of them would grow Redis without bound. Returns false when
+   * there was nothing to do or the request was already settled.
+   */
   async settle(input: SettleInput): Promise<boolean> {
-    const scopes: Array<[ScopeKind, string]> = [];
-    if (input.keyId) scopes.push(['key', input.keyId]);
-    if (input.userId) scopes.push(['user', input.userId]);
-    const counters: CounterIncrement[] = scopes.flatMap(([kind, id]) => [
+    const actualNano = toNanoUsd(input.costUsd ?? 0);
+    // Nothing reserved, nothing spent: nothing to do (and no marker to keep).
+    if (input.reservationMember === null && actualNano <= 0) return false;
+    const released: Array<[ScopeKind, string]> = [];
+    if (input.keyId) released.push(['key', input.keyId]);
+    if (input.userId) released.push(['user', input.userId]);
+    const counted = released.filter(([kind]) => kind === 'key' || input.userRegistered);
+    const counters: CounterIncrement[] = counted.flatMap(([kind, id]) => [
       { key: this.keys.lifetimeSpent(kind, id), ttlSeconds: 0 },
       ...BUDGET_UNITS.map((unit) => this.keys.periodSpent(kind, id, unit, input.createdAt)),
     ]);
     return this.store.settle({
       markerKey: this.keys.settled(input.requestId),
       markerTtlSeconds: SETTLED_MARKER_TTL_SECONDS,
-      reservationKeys: scopes.map(([kind, id]) => this.keys.reservations(kind, id)),
+      reservationKeys: released.map(([kind, id]) => this.keys.reservations(kind, id)),
       reservationMember: input.reservationMember,
-      actualNano: toNanoUsd(input.costUsd ?? 0),
+      actualNano,
       counters,
     });
+  }
+
+  /** Which of these client user ids name registered users (one query per batch). */
+  async registeredUsers(userIds: string[]): Promise<Set<string>> {
+    const distinct = [...new Set(userIds)];
+    if (distinct.length === 0) return new Set();
+    const rows: Array<{ user_id: string }> = await this.dataSource.query('SELECT user_id FROM users WHERE user_id = ANY($1::text[])', [distinct]);
+    return new Set(rows.map((row) => row.user_id));
   }
 
   /**
@@ -147,6 +167,9 @@ export class LimitsService {
       throw unavailable('another gateway is rebuilding spend counters');
     }
     try {
+      // Another replica may have rebuilt the counters and released the lock between our check
+      // and our lock: rebuilding again would add the same spend twice.
+      if (await this.store.isHydrated(this.keys.hydrated)) return;
       const now = Date.now();
       const increments: Array<CounterIncrement & { nano: number }> = [];
       const add = (kind: ScopeKind, rows: Array<{ id: string; spent: string }>, target: (id: string) => CounterIncrement) => {
@@ -156,21 +179,23 @@ export class LimitsService {
         }
       };
       add('key', await this.dataSource.query(`SELECT key_id::text AS id, spent_usd AS spent FROM api_keys WHERE spent_usd > 0`), (id) => ({ key: this.keys.lifetimeSpent('key', id), ttlSeconds: 0 }));
-      add(
-        'user',
-        await this.dataSource.query(`SELECT user_id AS id, SUM(cost_in_usd) AS spent FROM events WHERE user_id IS NOT NULL AND cost_in_usd > 0 GROUP BY user_id`),
-        (id) => ({ key: this.keys.lifetimeSpent('user', id), ttlSeconds: 0 }),
-      );
+      // A user's spend is what its requests cost since it was registered, as settlement counts it.
+      const userSpend = (since: number) =>
+        this.dataSource.query(
+          `SELECT e.user_id AS id, SUM(e.cost_in_usd) AS spent FROM events e JOIN users u ON u.user_id = e.user_id
+            WHERE e.cost_in_usd > 0 AND e.created_at >= u.created_at AND e.created_at >= to_timestamp($1) GROUP BY e.user_id`,
+          [since],
+        );
+      add('user', await userSpend(0), (id) => ({ key: this.keys.lifetimeSpent('user', id), ttlSeconds: 0 }));
       for (const unit of BUDGET_UNITS) {
         const since = budgetPeriod(unit, now).start;
-        for (const [kind, column] of [['key', 'key_id'], ['user', 'user_id']] as const) {
-          const rows = await this.dataSource.query(
-            `SELECT ${column}::text AS id, SUM(cost_in_usd) AS spent FROM events
-              WHERE ${column} IS NOT NULL AND cost_in_usd > 0 AND created_at >= to_timestamp($1) GROUP BY ${column}`,
-            [since],
-          );
-          add(kind, rows, (id) => this.keys.periodSpent(kind, id, unit, now));
-        }
+        const keyRows = await this.dataSource.query(
+          `SELECT key_id::text AS id, SUM(cost_in_usd) AS spent FROM events
+            WHERE key_id IS NOT NULL AND cost_in_usd > 0 AND created_at >= to_timestamp($1) GROUP BY key_id`,
+          [since],
+        );
+        add('key', keyRows, (id) => this.keys.periodSpent('key', id, unit, now));
+        add('user', await userSpend(since), (id) => this.keys.periodSpent('user', id, unit, now));
       }
       await this.store.hydrate(increments, this.keys.hydrated);
       this.logger.info({ counters: increments.length }, 'spend counters rebuilt from Postgres');

@@ -1,5 +1,7 @@
 import { AdmissionOutcome, AdmissionPlan, CounterIncrement, LimitStore, SettlePlan } from './limit-store';
 
+const SWEEP_INTERVAL_MS = 60_000;
+
 /**
  * Standalone mode's limit counters: the same semantics as the Redis scripts, in one process's
  * memory. JavaScript runs each call to completion, which gives the atomicity Lua gives Redis.
@@ -7,9 +9,18 @@ import { AdmissionOutcome, AdmissionPlan, CounterIncrement, LimitStore, SettlePl
 export class MemoryLimitStore implements LimitStore {
   private readonly counters = new Map<string, { value: number; expiresAt: number }>();
   private readonly reservations = new Map<string, Map<string, number>>();
+  private lastSweep = Date.now();
+
+  /** Entries held (counters, markers and reservations), for tests and diagnostics. */
+  get size(): number {
+    let size = this.counters.size;
+    for (const set of this.reservations.values()) size += set.size;
+    return size;
+  }
 
   async admit(plan: AdmissionPlan): Promise<AdmissionOutcome> {
     const now = Date.now();
+    this.sweep(now);
     const nowS = Math.floor(now / 1000);
     if (plan.budgets.length > 0 && !this.get(plan.hydratedKey, now)) return { kind: 'needs-hydration' };
     let tightest: { limit: number; remaining: number; resetSeconds: number } | null = null;
@@ -41,9 +52,16 @@ export class MemoryLimitStore implements LimitStore {
 
   async settle(plan: SettlePlan): Promise<boolean> {
     const now = Date.now();
+    this.sweep(now);
     if (this.get(plan.markerKey, now) > 0) return false;
     this.add(plan.markerKey, 1, now, plan.markerTtlSeconds);
-    if (plan.reservationMember) for (const key of plan.reservationKeys) this.reservations.get(key)?.delete(plan.reservationMember);
+    if (plan.reservationMember) {
+      for (const key of plan.reservationKeys) {
+        const set = this.reservations.get(key);
+        set?.delete(plan.reservationMember);
+        if (set?.size === 0) this.reservations.delete(key);
+      }
+    }
     if (plan.actualNano > 0) for (const counter of plan.counters) this.add(counter.key, plan.actualNano, now, counter.ttlSeconds);
     return true;
   }
@@ -67,6 +85,23 @@ export class MemoryLimitStore implements LimitStore {
 
   async unlock(key: string): Promise<void> {
     this.counters.delete(key);
+  }
+
+  /**
+   * Expired entries are otherwise only dropped when read again, and most never are (past rate
+   * windows, per-request settled markers): without a sweep a long-running standalone gateway
+   * would keep one entry per request forever. Amortized: a full pass at most once a minute.
+   */
+  private sweep(now: number): void {
+    if (now - this.lastSweep < SWEEP_INTERVAL_MS) return;
+    this.lastSweep = now;
+    for (const [key, entry] of this.counters) {
+      if (entry.expiresAt !== 0 && entry.expiresAt <= now) this.counters.delete(key);
+    }
+    for (const [key, set] of this.reservations) {
+      for (const [member, expiresAt] of set) if (expiresAt <= now) set.delete(member);
+      if (set.size === 0) this.reservations.delete(key);
+    }
   }
 
   private get(key: string, now: number): number {

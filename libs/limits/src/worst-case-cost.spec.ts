@@ -1,4 +1,4 @@
-import { CostCalculator } from '@tollgate/reporting';
+import { CostCalculator, estimateTokens } from '@tollgate/reporting';
 import { worstCaseCostUsd } from './worst-case-cost';
 
 describe('worstCaseCostUsd', () => {
@@ -15,6 +15,44 @@ describe('worstCaseCostUsd', () => {
     const body = { model: 'm', messages: [{ role: 'user', content: 'hello world' }] };
     expect(worstCaseCostUsd(calculator, { provider: 'openai', model: 'm', body, generates: true, defaultMaxTokens: 5 })).toBe(23 + 10);
     expect(worstCaseCostUsd(calculator, { provider: 'openai', model: 'm', body: { input: 'hello world' }, generates: false, defaultMaxTokens: 5 })).toBe(3 + 4 + 16);
+  });
+
+  it('counts what the model reads besides the messages: tool definitions and earlier tool calls', () => {
+    const tools = [{ type: 'function', function: { name: 'get_weather', description: 'Current weather for a city, in degrees Celsius', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
+    const plain = { model: 'm', messages: [{ role: 'user', content: 'hello world' }], max_tokens: 0 };
+    const withTools = { ...plain, tools, tool_choice: 'auto' };
+    const toolsTokens = estimateTokens(JSON.stringify([tools, 'auto']));
+    const base = worstCaseCostUsd(calculator, { provider: 'openai', model: 'm', body: plain, generates: true, defaultMaxTokens: 0 })!;
+    expect(base).toBe(23);
+    expect(worstCaseCostUsd(calculator, { provider: 'openai', model: 'm', body: withTools, generates: true, defaultMaxTokens: 0 })).toBe(Math.ceil((2 + toolsTokens) * 1.1) + 4 + 16);
+    expect(toolsTokens).toBeGreaterThan(30);
+
+    const call = { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris, France, Europe"}' } };
+    const conversation = {
+      model: 'm',
+      max_tokens: 0,
+      messages: [
+        { role: 'user', content: 'hello world' },
+        { role: 'assistant', content: null, tool_calls: [call] },
+        { role: 'tool', tool_call_id: 'call_1', content: 'hello world' },
+      ],
+    };
+    const callTokens = estimateTokens(JSON.stringify([[call], 'call_1']));
+    expect(worstCaseCostUsd(calculator, { provider: 'openai', model: 'm', body: conversation, generates: true, defaultMaxTokens: 0 })).toBe(
+      Math.ceil((estimateTokens('hello world\n\nhello world') + callTokens) * 1.1) + 3 * 4 + 16,
+    );
+  });
+
+  it("counts the prompt and output cap of native APIs relayed as they are (Anthropic, Gemini, Responses)", () => {
+    const worst = (body: Record<string, unknown>) => worstCaseCostUsd(calculator, { provider: 'openai', model: 'm', body, generates: true, defaultMaxTokens: 7 })!;
+    const system = 'You are a terse assistant who answers in one word.';
+    const anthropic = { model: 'm', system, messages: [{ role: 'user', content: 'hello world' }], max_tokens: 100 };
+    expect(worst(anthropic)).toBe(Math.ceil((2 + estimateTokens(JSON.stringify([system]))) * 1.1) + 4 + 16 + 200);
+    const contents = [{ role: 'user', parts: [{ text: 'hello world' }] }];
+    const gemini = { contents, generationConfig: { maxOutputTokens: 50, candidateCount: 2 } };
+    expect(worst(gemini)).toBe(Math.ceil(estimateTokens(JSON.stringify([contents])) * 1.1) + 4 + 16 + 2 * 50 * 2);
+    const items = [{ role: 'user', content: [{ type: 'input_text', text: 'hello world' }] }];
+    expect(worst({ model: 'm', input: items, max_output_tokens: 3 })).toBe(Math.ceil(estimateTokens(JSON.stringify([items])) * 1.1) + 4 + 16 + 6);
   });
 
   it('returns null for an unpriced model', () => {

@@ -5,6 +5,15 @@ const PER_MESSAGE_OVERHEAD = 4;
 const PER_REQUEST_OVERHEAD = 16;
 const PROMPT_MARGIN = 1.1;
 
+/**
+ * Request fields the model reads besides the messages' text: tool and function definitions,
+ * output schemas, and the prompt fields of native APIs relayed as they are (Anthropic's
+ * `system`, Gemini's `contents` and `systemInstruction`, the Responses API's `instructions`).
+ */
+const PROMPT_FIELDS = ['tools', 'functions', 'tool_choice', 'function_call', 'response_format', 'system', 'instructions', 'contents', 'systemInstruction', 'system_instruction'];
+/** Message fields the model reads besides their content: earlier tool calls and their arguments. */
+const MESSAGE_PROMPT_FIELDS = ['tool_calls', 'function_call', 'name', 'tool_call_id'];
+
 export interface WorstCaseInput {
   provider: string;
   model: string;
@@ -18,17 +27,43 @@ export interface WorstCaseInput {
 /**
  * The most a request can cost, reserved against budgets before it is sent: the prompt counted
  * with the tokenizer (with a margin for the provider's own framing) at the input price, plus
- * max_tokens for every requested choice at the output price. Returns null for a model without
- * a price, which a budgeted key must not use.
+ * max_tokens for every requested choice at the output price. The prompt includes what the
+ * model reads besides the messages' text (tool definitions, earlier tool calls, response
+ * schemas), counted from their JSON. Returns null for a model without a price, which a
+ * budgeted key must not use.
  */
 export function worstCaseCostUsd(calculator: CostCalculator, input: WorstCaseInput): number | null {
   const messages = Array.isArray(input.body.messages) ? input.body.messages.length : 1;
-  const promptTokens = Math.ceil(estimateTokens(promptTextOf(input.body)) * PROMPT_MARGIN) + PER_MESSAGE_OVERHEAD * messages + PER_REQUEST_OVERHEAD;
-  const maxTokens = firstNumber(input.body.max_tokens, input.body.max_completion_tokens) ?? input.defaultMaxTokens;
-  const choices = firstNumber(input.body.n) ?? 1;
+  const promptTokens =
+    Math.ceil((estimateTokens(promptTextOf(input.body)) + estimateTokens(structuredPromptOf(input.body))) * PROMPT_MARGIN) +
+    PER_MESSAGE_OVERHEAD * messages +
+    PER_REQUEST_OVERHEAD;
+  const body = input.body;
+  const generation = (body.generationConfig ?? body.generation_config ?? {}) as Record<string, unknown>;
+  const maxTokens =
+    firstNumber(body.max_tokens, body.max_completion_tokens, body.max_output_tokens, body.max_tokens_to_sample, generation.maxOutputTokens, generation.max_output_tokens) ??
+    input.defaultMaxTokens;
+  const choices = firstNumber(body.n, generation.candidateCount, generation.candidate_count) ?? 1;
   const completionTokens = input.generates ? maxTokens * Math.max(1, choices) : 0;
   const { costUsd } = calculator.price(input.provider, input.model, promptTokens, completionTokens);
   return costUsd;
+}
+
+/** The JSON of the prompt's non-text parts ('' when there are none). */
+function structuredPromptOf(body: Record<string, unknown>): string {
+  const parts: unknown[] = PROMPT_FIELDS.filter((field) => body[field] !== undefined && body[field] !== null).map((field) => body[field]);
+  // The Responses API's `input` may be a list of message items rather than strings.
+  if (Array.isArray(body.input) && body.input.some((item) => typeof item !== 'string')) parts.push(body.input.filter((item) => typeof item !== 'string'));
+  if (Array.isArray(body.messages)) {
+    for (const message of body.messages) {
+      if (!message || typeof message !== 'object') continue;
+      for (const field of MESSAGE_PROMPT_FIELDS) {
+        const value = (message as Record<string, unknown>)[field];
+        if (value !== undefined && value !== null) parts.push(value);
+      }
+    }
+  }
+  return parts.length === 0 ? '' : JSON.stringify(parts);
 }
 
 function firstNumber(...values: unknown[]): number | null {

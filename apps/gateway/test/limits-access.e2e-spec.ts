@@ -1,0 +1,178 @@
+import { FakeOpenAI } from './support/fake-openai';
+import { ProxyResponse, chat, countBy, proxyRequest, waitForKey } from './support/proxy-client';
+import { TestStack, startTestStack } from './support/test-stack';
+
+/**
+ * Who may call what: allowedPaths (path + method, normalized), allowedModels on provider
+ * settings and users, credential rotation, and the admin API's own throttling. Every refusal
+ * happens before any upstream call.
+ */
+describe('access scopes (e2e)', () => {
+  let stack: TestStack;
+  let upstream: FakeOpenAI;
+  const settings: Record<'open' | 'restricted' | 'rotationA' | 'rotationB', string> = { open: '', restricted: '', rotationA: '', rotationB: '' };
+  let keyCounter = 0;
+
+  beforeAll(async () => {
+    upstream = new FakeOpenAI({ apiKeys: ['sk-upstream-secret', 'sk-rotation-a', 'sk-rotation-b'] });
+    await upstream.start();
+    stack = await startTestStack({ ADMIN_RATE_LIMIT_PER_MINUTE: '100000', LOG_LEVEL: 'info' });
+    const create = async (apiKey: string, extra: Record<string, unknown> = {}) =>
+      (await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey, url: upstream.baseUrl }, ...extra })).body.id;
+    settings.open = await create('sk-upstream-secret');
+    settings.restricted = await create('sk-upstream-secret', { allowedModels: ['gpt-4o-mini'] });
+    settings.rotationA = await create('sk-rotation-a');
+    settings.rotationB = await create('sk-rotation-b');
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+    await upstream?.stop();
+  });
+
+  const createKey = async (fields: Record<string, unknown>) => {
+    const key = `tg-access-${++keyCounter}-${Date.now()}`;
+    const created = await stack.admin<{ keyId: string }>('PUT', '/api/key-management/keys', { name: `access ${keyCounter}`, key, settingIds: [settings.open], ...fields });
+    expect(created.status).toBe(200);
+    await waitForKey([stack.proxyUrl], key);
+    return key;
+  };
+
+  const expectForbidden = (response: ProxyResponse, code: 'path_not_allowed' | 'model_not_allowed', mentions: string) => {
+    expect(response.status).toBe(403);
+    expect(response.body).toEqual({
+      error: { message: expect.stringContaining(mentions), type: 'permission_error', param: code === 'model_not_allowed' ? 'model' : null, code },
+    });
+  };
+
+  const upstreamUntouched = async (action: () => Promise<void>) => {
+    const before = upstream.requests.length;
+    await action();
+    expect(upstream.requests.length).toBe(before);
+  };
+
+  describe('allowedPaths', () => {
+    it('a key limited to POST /v1/chat/completions gets 403 path_not_allowed everywhere else, before any upstream call', async () => {
+      const key = await createKey({ allowedPaths: [{ path: '/v1/chat/completions', method: 'POST' }] });
+      await upstreamUntouched(async () => {
+        expectForbidden(await proxyRequest(stack.proxyUrl, 'POST', '/v1/embeddings', key, { model: 'text-embedding-3-small', input: 'a' }), 'path_not_allowed', '/v1/embeddings');
+        expectForbidden(await proxyRequest(stack.proxyUrl, 'GET', '/v1/models', key), 'path_not_allowed', 'GET /v1/models');
+        // The same operation on another path is another path.
+        expectForbidden(await chat(`${stack.proxyUrl}/api/providers/openai`, key), 'path_not_allowed', '/api/providers/openai/v1/chat/completions');
+      });
+      expect((await chat(stack.proxyUrl, key)).status).toBe(200);
+      // The query string is not part of the path.
+      expect((await proxyRequest(stack.proxyUrl, 'POST', '/v1/chat/completions?trace=1', key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] })).status).toBe(200);
+    });
+
+    it('checks the method too', async () => {
+      const key = await createKey({ allowedPaths: [{ path: '/v1/models', method: 'GET' }] });
+      expect((await proxyRequest(stack.proxyUrl, 'GET', '/v1/models', key)).status).toBe(200);
+      await upstreamUntouched(async () => expectForbidden(await chat(stack.proxyUrl, key), 'path_not_allowed', 'POST /v1/chat/completions'));
+    });
+
+    it('odd spellings of the allowed path (double slash, case, trailing slash, encoded slash) are not routed at all, so nothing slips through', async () => {
+      // Fastify matches routes exactly; these never reach the proxy, let alone the upstream
+      // (normalizePath's own spec covers the normalization of such request paths).
+      const key = await createKey({ allowedPaths: [{ path: '/v1/chat/completions', method: 'POST' }] });
+      await upstreamUntouched(async () => {
+        for (const path of ['/v1//chat/completions', '/V1/chat/completions/', '/v1/chat/completions/', '/v1/chat%2Fcompletions']) {
+          const response = await proxyRequest(stack.proxyUrl, 'POST', path, key, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
+          expect([path, response.status, response.body.error?.code]).toEqual([path, 404, 'not_found']);
+        }
+      });
+    });
+
+    it('normalizes the allowed path as the admin wrote it (double slashes, case, encoded slash, trailing slash)', async () => {
+      const key = await createKey({ allowedPaths: [{ path: '/V1//Chat%2Fcompletions/', method: 'POST' }] });
+      expect((await chat(stack.proxyUrl, key)).status).toBe(200);
+      await upstreamUntouched(async () =>
+        expectForbidden(await proxyRequest(stack.proxyUrl, 'POST', '/v1/embeddings', key, { model: 'text-embedding-3-small', input: 'a' }), 'path_not_allowed', '/v1/embeddings'),
+      );
+    });
+  });
+
+  describe('allowedModels', () => {
+    it("a provider setting's allowedModels: another model is 403 model_not_allowed, with no upstream call", async () => {
+      const key = await createKey({ settingIds: [settings.restricted] });
+      await upstreamUntouched(async () => {
+        expectForbidden(await chat(stack.proxyUrl, key, { model: 'gpt-4o' }), 'model_not_allowed', "'gpt-4o'");
+        expectForbidden(await chat(stack.proxyUrl, key, { model: 'gpt-4o', stream: true }), 'model_not_allowed', "'gpt-4o'");
+        expectForbidden(await proxyRequest(stack.proxyUrl, 'POST', '/v1/embeddings', key, { model: 'text-embedding-3-small', input: 'a' }), 'model_not_allowed', 'text-embedding-3-small');
+      });
+      expect((await chat(stack.proxyUrl, key, { model: 'gpt-4o-mini' })).status).toBe(200);
+    });
+
+    it("a user's allowedModels apply to requests attributed to the user (OpenAI `user` field or x-user-id)", async () => {
+      const user = await stack.admin('POST', '/api/users', { name: 'model-limited', userId: 'model-limited-user', allowedModels: ['gpt-4o-mini'] });
+      expect(user.status).toBe(201);
+      const key = await createKey({});
+      await upstreamUntouched(async () => {
+        expectForbidden(await chat(stack.proxyUrl, key, { model: 'gpt-4o', user: 'model-limited-user' }), 'model_not_allowed', "'gpt-4o'");
+        expectForbidden(await chat(stack.proxyUrl, key, { model: 'gpt-4o' }, { 'x-user-id': 'model-limited-user' }), 'model_not_allowed', "'gpt-4o'");
+      });
+      expect((await chat(stack.proxyUrl, key, { model: 'gpt-4o-mini', user: 'model-limited-user' })).status).toBe(200);
+      // Other users, and requests without a user, are not bound by this user's list.
+      expect((await chat(stack.proxyUrl, key, { model: 'gpt-4o', user: 'somebody-else' })).status).toBe(200);
+      expect((await chat(stack.proxyUrl, key, { model: 'gpt-4o' })).status).toBe(200);
+    });
+  });
+
+  describe('rotationEnabled', () => {
+    const usedCredentials = async (key: string, count: number, concurrent: boolean) => {
+      const before = upstream.requests.length;
+      if (concurrent) await Promise.all(Array.from({ length: count }, () => chat(stack.proxyUrl, key)));
+      else for (let i = 0; i < count; i++) expect((await chat(stack.proxyUrl, key)).status).toBe(200);
+      return upstream.requests.slice(before).map((request) => request.apiKey);
+    };
+
+    it('spreads requests across the OpenAI settings of the key, alternating credentials', async () => {
+      const key = await createKey({ settingIds: [settings.rotationA, settings.rotationB], rotationEnabled: true });
+      const sequence = await usedCredentials(key, 6, false);
+      expect(new Set(sequence)).toEqual(new Set(['sk-rotation-a', 'sk-rotation-b']));
+      for (let i = 1; i < sequence.length; i++) expect(sequence[i]).not.toBe(sequence[i - 1]);
+      expect(countBy(await usedCredentials(key, 20, true), (apiKey) => String(apiKey))).toEqual({ 'sk-rotation-a': 10, 'sk-rotation-b': 10 });
+    });
+
+    it('without rotation, the first setting is always used', async () => {
+      const key = await createKey({ settingIds: [settings.rotationA, settings.rotationB] });
+      expect(new Set(await usedCredentials(key, 4, false))).toEqual(new Set(['sk-rotation-a']));
+    });
+  });
+});
+
+describe('admin API throttling (e2e)', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ ADMIN_RATE_LIMIT_PER_MINUTE: '5', LOG_LEVEL: 'info' });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('the 6th admin request in a minute from one client is a 429 in the admin error shape; wrong keys count too', async () => {
+    const call = (key: string) => fetch(`${stack.adminUrl}/api/key-management/keys`, { headers: { 'x-api-key': key } });
+    for (const wrong of ['wrong-admin-key-1', 'wrong-admin-key-2', 'wrong-admin-key-3']) expect((await call(wrong)).status).toBe(401);
+    expect((await call(stack.adminKey)).status).toBe(200);
+    expect((await call(stack.adminKey)).status).toBe(200);
+
+    const throttled = await call(stack.adminKey);
+    expect(throttled.status).toBe(429);
+    expect(await throttled.json()).toEqual({
+      status: 429,
+      title: 'too many requests',
+      type: '/errors/rate-limit-exceeded',
+      detail: expect.any(String),
+      instance: '/api/key-management/keys',
+    });
+    // Seconds until the client may try again (see the report: the header is suffixed with the throttler's name today).
+    const retryAfter = Number(throttled.headers.get('retry-after') ?? throttled.headers.get('retry-after-admin'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    // A wrong key is throttled the same way: no more guesses this minute.
+    expect((await call('wrong-admin-key-4')).status).toBe(429);
+    // Probes are not admin API calls and are never throttled.
+    expect((await fetch(`${stack.adminUrl}/health/live`)).status).toBe(200);
+  });
+});

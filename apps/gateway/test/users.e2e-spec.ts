@@ -1,0 +1,328 @@
+import Redis from 'ioredis';
+import { FakeOpenAI } from './support/fake-openai';
+import { ACTUAL_NANO, reservedNano } from './support/pricing';
+import { ProxyResponse, chat, countBy, proxyRequest, waitForKey } from './support/proxy-client';
+import { TestStack, eventually, startTestStack } from './support/test-stack';
+
+interface UserBody {
+  id: string;
+  userId: string;
+  name: string;
+  createdAt: number;
+  updatedAt: number;
+  tags: string[];
+  keyIds: string[];
+  revoked: boolean;
+  revokedReason?: string;
+  costLimitInUsd?: number;
+  costLimitInUsdOverTime?: number;
+  costLimitInUsdUnit?: string;
+  rateLimitOverTime?: number;
+  rateLimitUnit?: string;
+  ttl?: string;
+  expiresAt?: number;
+  allowedPaths: Array<{ path: string; method: string }>;
+  allowedModels: string[];
+}
+
+/**
+ * Users (BricksLLM's /api/users contract) and what they mean on the proxy: a request names its
+ * user with the OpenAI `user` field or x-user-id, must pass the key's and the user's limits,
+ * and its event records the user id.
+ */
+describe('users (e2e)', () => {
+  let stack: TestStack;
+  let upstream: FakeOpenAI;
+  let redis: Redis;
+  let settingId: string;
+  let keyCounter = 0;
+
+  beforeAll(async () => {
+    upstream = new FakeOpenAI();
+    await upstream.start();
+    stack = await startTestStack({ ADMIN_RATE_LIMIT_PER_MINUTE: '100000', LOG_LEVEL: 'info' });
+    redis = new Redis(stack.redisUrl, { maxRetriesPerRequest: 1 });
+    settingId = (await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } })).body.id;
+  });
+
+  afterAll(async () => {
+    redis?.disconnect();
+    await stack?.close();
+    await upstream?.stop();
+  });
+
+  const createKey = async (fields: Record<string, unknown> = {}) => {
+    const key = `tg-users-${++keyCounter}-${Date.now()}`;
+    const created = await stack.admin<{ keyId: string }>('PUT', '/api/key-management/keys', { name: `users ${keyCounter}`, key, settingIds: [settingId], ...fields });
+    expect(created.status).toBe(200);
+    await waitForKey([stack.proxyUrl], key);
+    return { key, keyId: created.body.keyId };
+  };
+
+  const createUser = async (fields: Record<string, unknown>) => {
+    const response = await stack.admin<UserBody>('POST', '/api/users', fields);
+    expect(response.status).toBe(201);
+    return response.body;
+  };
+
+  /** Admin writes reach the proxy's snapshot over pub/sub; wait until the user's state shows. */
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
+
+  const eventOf = (response: ProxyResponse) =>
+    eventually(async () => {
+      const [row] = await stack.sql<{ user_id: string | null; status: number; custom_id: string | null }>('SELECT user_id, status, custom_id FROM events WHERE id = $1', [response.headers['x-request-id']]);
+      return row;
+    }, 10_000, `event ${response.headers['x-request-id']}`);
+
+  describe('admin API', () => {
+    it('POST /api/users creates a user with its limits, in the documented shape', async () => {
+      const before = Math.floor(Date.now() / 1000);
+      const user = await createUser({
+        name: 'spike',
+        userId: 'student-42',
+        tags: ['class-a'],
+        costLimitInUsd: 5.5,
+        costLimitInUsdOverTime: 2,
+        costLimitInUsdUnit: 'd',
+        rateLimitOverTime: 2,
+        rateLimitUnit: 'm',
+        ttl: '2d',
+        allowedPaths: [{ path: '/v1/chat/completions', method: 'POST' }],
+        allowedModels: ['gpt-4o-mini'],
+      });
+      expect(user).toEqual({
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        userId: 'student-42',
+        name: 'spike',
+        createdAt: expect.any(Number),
+        updatedAt: expect.any(Number),
+        tags: ['class-a'],
+        keyIds: [],
+        revoked: false,
+        costLimitInUsd: 5.5,
+        costLimitInUsdOverTime: 2,
+        costLimitInUsdUnit: 'd',
+        rateLimitOverTime: 2,
+        rateLimitUnit: 'm',
+        ttl: '2d',
+        expiresAt: expect.any(Number),
+        allowedPaths: [{ path: '/v1/chat/completions', method: 'POST' }],
+        allowedModels: ['gpt-4o-mini'],
+      });
+      expect(user.createdAt).toBeGreaterThanOrEqual(before);
+      expect(user.expiresAt! - user.createdAt).toBeGreaterThanOrEqual(2 * 86_400 - 1);
+      expect(user.expiresAt! - user.createdAt).toBeLessThanOrEqual(2 * 86_400 + 1);
+
+      const generated = await createUser({ name: 'no id given' });
+      expect(generated.userId).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it('refuses a duplicate userId (409) and invalid limits (400), in the admin error shape', async () => {
+      await createUser({ name: 'first', userId: 'duplicate-user' });
+      const duplicate = await stack.admin('POST', '/api/users', { name: 'second', userId: 'duplicate-user' });
+      expect(duplicate).toEqual({ status: 409, body: { status: 409, title: 'conflict', type: '/errors/conflict', detail: expect.stringContaining('duplicate-user'), instance: '/api/users' } });
+      for (const invalid of [{ name: 'x', rateLimitOverTime: 2 }, { name: 'x', costLimitInUsdUnit: 'y' }, { name: 'x', ttl: 'forever' }, { name: 'x', keyIds: ['not-a-uuid'] }, { userId: 'no-name' }]) {
+        const response = await stack.admin<{ status: number; type: string }>('POST', '/api/users', invalid);
+        expect([invalid, response.status, response.body.type]).toEqual([invalid, 400, '/errors/invalid-request-error']);
+      }
+    });
+
+    it('GET /api/users filters by userIds, tags and keyIds, and pages with offset and limit', async () => {
+      const { keyId } = await createKey();
+      const created = [
+        await createUser({ name: 'list 1', userId: 'list-1', tags: ['list-test', 'odd'] }),
+        await createUser({ name: 'list 2', userId: 'list-2', tags: ['list-test', 'even'], keyIds: [keyId] }),
+        await createUser({ name: 'list 3', userId: 'list-3', tags: ['list-test', 'odd'] }),
+      ];
+      const list = async (query: string) => {
+        const response = await stack.admin<UserBody[]>('GET', `/api/users?${query}`);
+        expect(response.status).toBe(200);
+        return response.body.map((user) => user.userId);
+      };
+      expect(await list('tags=list-test')).toEqual(['list-1', 'list-2', 'list-3']);
+      expect(await list('tags=odd')).toEqual(['list-1', 'list-3']);
+      expect(await list('tags=even&tags=odd')).toEqual(['list-1', 'list-2', 'list-3']);
+      expect(await list('userIds=list-3&userIds=list-1')).toEqual(['list-1', 'list-3']);
+      expect(await list('userIds=list-2,list-3')).toEqual(['list-2', 'list-3']);
+      expect(await list(`keyIds=${keyId}`)).toEqual(['list-2']);
+      expect(await list('tags=list-test&offset=1&limit=1')).toEqual(['list-2']);
+      expect(await list('tags=list-test&offset=2&limit=5')).toEqual(['list-3']);
+      expect(await list('userIds=nobody')).toEqual([]);
+      const full = await stack.admin<UserBody[]>('GET', '/api/users?userIds=list-2');
+      expect(full.body).toEqual([{ ...created[1], keyIds: [keyId] }]);
+      expect((await stack.admin('GET', '/api/users?limit=0')).status).toBe(400);
+      expect((await stack.admin('GET', '/api/users?offset=-1')).status).toBe(400);
+    });
+
+    it('PATCH /api/users/:id updates a user; unknown or malformed ids are 404 / 400', async () => {
+      const user = await createUser({ name: 'patch me', userId: 'patch-by-id', rateLimitOverTime: 5, rateLimitUnit: 'h' });
+      const patched = await stack.admin<UserBody>('PATCH', `/api/users/${user.id}`, {
+        name: 'patched',
+        costLimitInUsd: 1.25,
+        revoked: true,
+        revokedReason: 'expired',
+        allowedModels: ['gpt-4o'],
+      });
+      expect(patched.status).toBe(200);
+      expect(patched.body).toMatchObject({ id: user.id, userId: 'patch-by-id', name: 'patched', costLimitInUsd: 1.25, revoked: true, revokedReason: 'expired', allowedModels: ['gpt-4o'], rateLimitOverTime: 5, rateLimitUnit: 'h' });
+      expect((await stack.admin<UserBody[]>('GET', '/api/users?userIds=patch-by-id')).body[0]).toEqual(patched.body);
+      expect((await stack.admin('PATCH', '/api/users/3f1e0c2a-1111-4222-8333-444455556666', { name: 'x' })).status).toBe(404);
+      expect((await stack.admin('PATCH', '/api/users/not-a-uuid', { name: 'x' })).status).toBe(400);
+      expect((await stack.admin('PATCH', `/api/users/${user.id}`, { rateLimitUnit: null })).status).toBe(400);
+    });
+
+    it('PATCH /api/users?userId=&tags= updates every matching user', async () => {
+      await createUser({ name: 'bulk 1', userId: 'bulk-1', tags: ['bulk'] });
+      await createUser({ name: 'bulk 2', userId: 'bulk-2', tags: ['bulk'] });
+      await createUser({ name: 'bulk 3', userId: 'bulk-3', tags: ['other'] });
+
+      const byTags = await stack.admin<UserBody[]>('PATCH', '/api/users?tags=bulk', { costLimitInUsd: 3 });
+      expect(byTags.status).toBe(200);
+      expect(byTags.body.map((u) => [u.userId, u.costLimitInUsd]).sort()).toEqual([['bulk-1', 3], ['bulk-2', 3]]);
+      expect((await stack.admin<UserBody[]>('GET', '/api/users?userIds=bulk-3')).body[0].costLimitInUsd).toBeUndefined();
+
+      const byId = await stack.admin<UserBody[]>('PATCH', '/api/users?userId=bulk-3', { name: 'renamed' });
+      expect(byId.body.map((u) => [u.userId, u.name])).toEqual([['bulk-3', 'renamed']]);
+      const both = await stack.admin<UserBody[]>('PATCH', '/api/users?userId=bulk-1&tags=bulk', { name: 'only one' });
+      expect(both.body.map((u) => [u.userId, u.name])).toEqual([['bulk-1', 'only one']]);
+
+      expect((await stack.admin('PATCH', '/api/users', { name: 'everyone?' })).status).toBe(400);
+      expect((await stack.admin('PATCH', '/api/users?userId=nobody-at-all', { name: 'x' })).status).toBe(404);
+    });
+  });
+
+  describe('requests attributed to a user', () => {
+    it("a user's rate limit holds under concurrency on an unlimited key, whether the user comes as `user` or x-user-id; events record the user", async () => {
+      await createUser({ name: 'rate', userId: 'rate-limited-user', rateLimitOverTime: 2, rateLimitUnit: 'h' });
+      const { key } = await createKey();
+      await settle();
+      const responses = await Promise.all([
+        chat(stack.proxyUrl, key, { user: 'rate-limited-user' }),
+        chat(stack.proxyUrl, key, {}, { 'x-user-id': 'rate-limited-user' }),
+        chat(stack.proxyUrl, key, { user: 'rate-limited-user' }),
+        chat(stack.proxyUrl, key, {}, { 'x-user-id': 'rate-limited-user' }),
+      ]);
+      expect(countBy(responses, (r) => r.status)).toEqual({ 200: 2, 429: 2 });
+      for (const refused of responses.filter((r) => r.status === 429)) {
+        expect(refused.body.error).toMatchObject({ code: 'rate_limit_exceeded', type: 'requests', message: expect.stringContaining('user') });
+        expect(refused.headers['x-ratelimit-limit-requests']).toBe('2');
+        expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      }
+      for (const response of responses) expect((await eventOf(response)).user_id).toBe('rate-limited-user');
+      // The key itself is unlimited: requests without that user still pass.
+      expect((await chat(stack.proxyUrl, key)).status).toBe(200);
+      expect((await chat(stack.proxyUrl, key, { user: 'someone-else' })).status).toBe(200);
+    });
+
+    it("must pass both the key's and the user's limits, and a refusal by one consumes nothing of the other", async () => {
+      await createUser({ name: 'one a day', userId: 'one-request-user', rateLimitOverTime: 1, rateLimitUnit: 'd' });
+      const { key } = await createKey({ rateLimitOverTime: 3, rateLimitUnit: 'h' });
+      await settle();
+      expect((await chat(stack.proxyUrl, key, { user: 'one-request-user' })).status).toBe(200);
+      const byUser = await chat(stack.proxyUrl, key, { user: 'one-request-user' });
+      expect(byUser.status).toBe(429);
+      expect(byUser.body.error.message).toContain('user');
+      // The user's refusal took no slot of the key: two more requests fit its 3 per hour.
+      expect((await chat(stack.proxyUrl, key)).status).toBe(200);
+      expect((await chat(stack.proxyUrl, key)).status).toBe(200);
+      const byKey = await chat(stack.proxyUrl, key);
+      expect(byKey.status).toBe(429);
+      expect(byKey.body.error.message).toContain('key');
+    });
+
+    it("a user's budget holds across keys and is settled by the worker", async () => {
+      const limitNano = 10_000;
+      await createUser({ name: 'budget', userId: 'budget-user', costLimitInUsd: limitNano / 1e9 });
+      const [first, second] = [await createKey(), await createKey()];
+      await settle();
+      // Two requests' worst cases do not fit together: exactly one of five concurrent ones passes.
+      expect(2 * reservedNano(5)).toBeGreaterThan(limitNano);
+      const responses = await Promise.all(Array.from({ length: 5 }, (_, i) => chat(stack.proxyUrl, [first, second][i % 2].key, { max_tokens: 5, user: 'budget-user' })));
+      expect(countBy(responses, (r) => r.status)).toEqual({ 200: 1, 429: 4 });
+      for (const refused of responses.filter((r) => r.status === 429)) {
+        expect(refused.headers['x-should-retry']).toBe('false');
+        expect(refused.body.error).toMatchObject({ type: 'insufficient_quota', code: 'cost_limit_exceeded', message: expect.stringContaining("user's total cost limit") });
+      }
+      // Once settled, the user's spend is the actual cost, and what is left is less than a request's worst case.
+      await eventually(async () => {
+        const spent = Number((await redis.get(`${stack.queuePrefix}:limits:spent:user:budget-user:total`)) ?? 0);
+        const reserved = await redis.zcard(`${stack.queuePrefix}:limits:reserved:user:budget-user`);
+        return spent === ACTUAL_NANO && reserved === 0 ? true : undefined;
+      }, 10_000, "the user's spend settled");
+      expect(limitNano - ACTUAL_NANO).toBeLessThan(reservedNano(5));
+      expect((await chat(stack.proxyUrl, second.key, { max_tokens: 5, user: 'budget-user' })).status).toBe(429);
+      // ...while a smaller request still fits.
+      expect(reservedNano(1)).toBeLessThanOrEqual(limitNano - ACTUAL_NANO);
+      expect((await chat(stack.proxyUrl, first.key, { max_tokens: 1, user: 'budget-user' })).status).toBe(200);
+    });
+
+    it('keeps no limit counters for user ids that name no registered user (clients choose them freely)', async () => {
+      const { key, keyId } = await createKey({ costLimitInUsd: 1 });
+      const responses = await Promise.all(['ghost-1', 'ghost-2', 'ghost-3'].map((user) => chat(stack.proxyUrl, key, { max_tokens: 5, user })));
+      expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
+      for (const response of responses) expect((await eventOf(response)).user_id).toMatch(/^ghost-/);
+      // Settled (the key's counter has all three), yet nothing was kept for the made-up users.
+      await eventually(async () => (Number(await redis.get(`${stack.queuePrefix}:limits:spent:key:${keyId}:total`)) === 3 * ACTUAL_NANO ? true : undefined), 10_000, 'key spend settled');
+      expect(await redis.keys(`${stack.queuePrefix}:limits:*ghost-*`)).toEqual([]);
+    });
+
+    it('a revoked user is refused with 403 and the reason; restoring it lets it through again', async () => {
+      const user = await createUser({ name: 'revocable', userId: 'revocable-user' });
+      const { key } = await createKey();
+      await settle();
+      expect((await chat(stack.proxyUrl, key, { user: 'revocable-user' })).status).toBe(200);
+      await stack.admin('PATCH', `/api/users/${user.id}`, { revoked: true, revokedReason: 'graduated' });
+      const refused = await eventually(async () => {
+        const response = await chat(stack.proxyUrl, key, {}, { 'x-user-id': 'revocable-user' });
+        return response.status === 403 ? response : undefined;
+      }, 1_000, 'user revocation');
+      expect(refused.body).toEqual({ error: { message: expect.stringContaining('graduated'), type: 'permission_error', param: null, code: 'user_blocked' } });
+      expect((await eventOf(refused)).user_id).toBe('revocable-user');
+      await stack.admin('PATCH', `/api/users/${user.id}`, { revoked: false });
+      await eventually(async () => ((await chat(stack.proxyUrl, key, { user: 'revocable-user' })).status === 200 ? true : undefined), 1_000, 'user restored');
+    });
+
+    it("a user's keyIds, allowedPaths and ttl are enforced", async () => {
+      const [allowed, other] = [await createKey(), await createKey()];
+      await createUser({ name: 'bound', userId: 'key-bound-user', keyIds: [allowed.keyId], allowedPaths: [{ path: '/v1/chat/completions', method: 'POST' }] });
+      await createUser({ name: 'brief', userId: 'short-lived-user', ttl: '1s' });
+      await settle();
+      expect((await chat(stack.proxyUrl, allowed.key, { user: 'key-bound-user' })).status).toBe(200);
+      const wrongKey = await chat(stack.proxyUrl, other.key, { user: 'key-bound-user' });
+      expect(wrongKey.status).toBe(403);
+      expect(wrongKey.body.error.code).toBe('user_blocked');
+      const wrongPath = await proxyRequest(stack.proxyUrl, 'POST', '/v1/embeddings', allowed.key, { model: 'text-embedding-3-small', input: 'a' }, { 'x-user-id': 'key-bound-user' });
+      expect(wrongPath.status).toBe(403);
+      expect(wrongPath.body.error.code).toBe('path_not_allowed');
+
+      const expired = await eventually(async () => {
+        const response = await chat(stack.proxyUrl, allowed.key, { user: 'short-lived-user' });
+        return response.status === 403 ? response : undefined;
+      }, 3_000, 'user expiry');
+      expect(expired.body.error).toMatchObject({ code: 'user_blocked', message: expect.stringContaining('expired') });
+    });
+  });
+
+  describe('reporting', () => {
+    it('GET /api/reporting/user-ids (and users-ids) and /api/reporting/custom-ids list what a key has seen', async () => {
+      const { key, keyId } = await createKey();
+      const sent = await Promise.all([
+        chat(stack.proxyUrl, key, { user: 'report-b' }, { 'x-custom-event-id': 'custom-2' }),
+        chat(stack.proxyUrl, key, {}, { 'x-user-id': 'report-a', 'x-custom-event-id': 'custom-1' }),
+        chat(stack.proxyUrl, key, { user: 'report-b' }, { 'x-custom-event-id': 'custom-1' }),
+        chat(stack.proxyUrl, key),
+      ]);
+      for (const response of sent) await eventOf(response);
+      for (const path of ['user-ids', 'users-ids']) {
+        expect(await stack.admin('GET', `/api/reporting/${path}?keyId=${keyId}`)).toEqual({ status: 200, body: ['report-a', 'report-b'] });
+      }
+      expect(await stack.admin('GET', `/api/reporting/custom-ids?keyId=${keyId}`)).toEqual({ status: 200, body: ['custom-1', 'custom-2'] });
+      // Another key's ids are not mixed in.
+      const { keyId: silent } = await createKey();
+      expect((await stack.admin('GET', `/api/reporting/user-ids?keyId=${silent}`)).body).toEqual([]);
+      const missing = await stack.admin<{ status: number; instance: string }>('GET', '/api/reporting/custom-ids');
+      expect(missing.status).toBe(400);
+      expect(missing.body.instance).toBe('/api/reporting/custom-ids');
+    });
+  });
+});

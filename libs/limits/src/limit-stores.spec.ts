@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import { AdmissionOutcome, AdmissionPlan, LimitStore, SettlePlan } from './limit-store';
+import { MemoryLimitStore } from './memory-limit-store';
+import { RedisLimitStore } from './redis-limit-store';
+
+const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * The two limit stores must admit exactly alike: Redis (Lua, production, every replica) and
+ * memory (standalone mode). Each scenario runs against both, with real concurrency; the Redis
+ * one against the test Redis under a unique prefix.
+ */
+describe.each([
+  ['MemoryLimitStore', () => ({ store: new MemoryLimitStore() as LimitStore, close: async () => undefined })],
+  [
+    'RedisLimitStore',
+    () => {
+      const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+      return { store: new RedisLimitStore(redis) as LimitStore, close: async () => redis.disconnect() };
+    },
+  ],
+])('%s', (_name, create) => {
+  let store: LimitStore;
+  let close: () => Promise<void>;
+  let prefix: string;
+  let requestCounter = 0;
+
+  beforeAll(() => ({ store, close } = create()));
+  afterAll(async () => {
+    if (store instanceof RedisLimitStore) {
+      const redis = new Redis(TEST_REDIS_URL);
+      const keys = await redis.keys(`${prefix.split(':')[0]}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    }
+    await close();
+  });
+  beforeEach(async () => {
+    prefix = `tgspec-${randomBytes(4).toString('hex')}:`;
+    await store.hydrate([], `${prefix}hydrated`);
+  });
+
+  const plan = (fields: Partial<AdmissionPlan>): AdmissionPlan => ({
+    hydratedKey: `${prefix}hydrated`,
+    rate: [],
+    budgets: [],
+    requestId: `req-${++requestCounter}`,
+    amountNano: 0,
+    reservationTtlMs: 60_000,
+    ...fields,
+  });
+  const budget = (limitNano: number) => ({ reservationsKey: `${prefix}reserved`, spentKey: `${prefix}spent`, limitNano });
+  const settlePlan = (requestId: string, amountNano: number, actualNano: number): SettlePlan => ({
+    markerKey: `${prefix}settled:${requestId}`,
+    markerTtlSeconds: 60,
+    reservationKeys: [`${prefix}reserved`],
+    reservationMember: `${requestId}:${amountNano}`,
+    actualNano,
+    counters: [{ key: `${prefix}spent`, ttlSeconds: 0 }],
+  });
+  const kinds = (outcomes: AdmissionOutcome[]) => outcomes.map((o) => o.kind);
+
+  it('admits exactly the rate limit out of concurrent requests, with distinct remaining counts', async () => {
+    const rate = [{ counterBase: `${prefix}rate`, limit: 10, windowSeconds: 3_600 }];
+    const outcomes = await Promise.all(Array.from({ length: 50 }, () => store.admit(plan({ rate }))));
+    const admitted = outcomes.filter((o): o is Extract<AdmissionOutcome, { kind: 'admitted' }> => o.kind === 'admitted');
+    expect(admitted).toHaveLength(10);
+    expect(admitted.map((o) => o.rate!.remaining).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    for (const outcome of outcomes.filter((o) => o.kind === 'rate-limited')) {
+      expect(outcome).toMatchObject({ kind: 'rate-limited', index: 0, limit: 10 });
+      const reset = (outcome as { resetSeconds: number }).resetSeconds;
+      expect(reset).toBeGreaterThanOrEqual(1);
+      expect(reset).toBeLessThanOrEqual(3_600);
+    }
+  });
+
+  it('is all-or-nothing: a request refused by one limit consumes nothing of the others', async () => {
+    const loose = { counterBase: `${prefix}loose`, limit: 100, windowSeconds: 60 };
+    const tight = { counterBase: `${prefix}tight`, limit: 1, windowSeconds: 60 };
+    expect((await store.admit(plan({ rate: [loose, tight] }))).kind).toBe('admitted');
+    expect(await store.admit(plan({ rate: [loose, tight] }))).toMatchObject({ kind: 'rate-limited', index: 1 });
+    expect(await store.admit(plan({ rate: [loose, tight], budgets: [budget(10)], amountNano: 11 }))).toMatchObject({ kind: 'rate-limited' });
+    expect(await store.admit(plan({ rate: [loose], budgets: [budget(10)], amountNano: 11 }))).toMatchObject({ kind: 'budget-exhausted', index: 0, limitNano: 10 });
+    // Only the first request counted against the loose limit: 99 left.
+    expect(await store.admit(plan({ rate: [loose] }))).toMatchObject({ kind: 'admitted', rate: { limit: 100, remaining: 98 } });
+    // And the refused budget request reserved nothing.
+    expect(await store.admit(plan({ budgets: [budget(10)], amountNano: 10 }))).toMatchObject({ kind: 'admitted' });
+  });
+
+  it('reserves concurrently without ever committing more than the budget, then settles to the actual cost once', async () => {
+    const plans = Array.from({ length: 50 }, () => plan({ budgets: [budget(50)], amountNano: 7 }));
+    const outcomes = await Promise.all(plans.map((p) => store.admit(p)));
+    expect(kinds(outcomes).filter((k) => k === 'admitted')).toHaveLength(7);
+    expect(outcomes.find((o) => o.kind === 'budget-exhausted')).toEqual({ kind: 'budget-exhausted', index: 0, limitNano: 50, committedNano: 49 });
+
+    // Three of the seven finish, each costing 5 of the 7 reserved: 15 spent + 4 × 7 reserved = 43.
+    const admitted = plans.filter((_, i) => outcomes[i].kind === 'admitted').map((p) => p.requestId);
+    for (const id of admitted.slice(0, 3)) expect(await store.settle(settlePlan(id, 7, 5))).toBe(true);
+    expect(await store.settle(settlePlan(admitted[0], 7, 5))).toBe(false);
+    expect(await store.admit(plan({ budgets: [budget(50)], amountNano: 7 }))).toMatchObject({ kind: 'admitted' });
+    expect(await store.admit(plan({ budgets: [budget(50)], amountNano: 1 }))).toEqual({ kind: 'budget-exhausted', index: 0, limitNano: 50, committedNano: 50 });
+  });
+
+  it('frees a reservation that is never settled once it expires', async () => {
+    expect((await store.admit(plan({ budgets: [budget(10)], amountNano: 10, reservationTtlMs: 100 }))).kind).toBe('admitted');
+    expect((await store.admit(plan({ budgets: [budget(10)], amountNano: 10 }))).kind).toBe('budget-exhausted');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect((await store.admit(plan({ budgets: [budget(10)], amountNano: 10 }))).kind).toBe('admitted');
+  });
+
+  it('asks for a rebuild from Postgres before admitting against a budget, never for rate limits alone', async () => {
+    const unhydrated = `${prefix}not-hydrated`;
+    expect(await store.admit(plan({ hydratedKey: unhydrated, budgets: [budget(10)], amountNano: 1 }))).toEqual({ kind: 'needs-hydration' });
+    expect((await store.admit(plan({ hydratedKey: unhydrated, rate: [{ counterBase: `${prefix}r`, limit: 1, windowSeconds: 60 }] }))).kind).toBe('admitted');
+    expect(await store.isHydrated(unhydrated)).toBe(false);
+    await store.hydrate([{ key: `${prefix}spent`, ttlSeconds: 0, nano: 9 }], unhydrated);
+    expect(await store.isHydrated(unhydrated)).toBe(true);
+    expect(await store.admit(plan({ hydratedKey: unhydrated, budgets: [budget(10)], amountNano: 2 }))).toMatchObject({ kind: 'budget-exhausted', committedNano: 9 });
+  });
+});
+
+describe('MemoryLimitStore housekeeping', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('drops expired windows, markers and reservations instead of keeping one entry per request forever', async () => {
+    let now = Date.UTC(2026, 0, 1);
+    jest.spyOn(Date, 'now').mockImplementation(() => now);
+    const store = new MemoryLimitStore();
+    await store.hydrate([], 'hydrated');
+    for (let i = 0; i < 100; i++) {
+      await store.admit({
+        hydratedKey: 'hydrated',
+        rate: [{ counterBase: 'rate', limit: 1_000, windowSeconds: 1 }],
+        budgets: [{ reservationsKey: 'reserved', spentKey: 'spent', limitNano: 1e12 }],
+        requestId: `r${i}`,
+        amountNano: 1,
+        reservationTtlMs: 60_000,
+      });
+      await store.settle({ markerKey: `settled:r${i}`, markerTtlSeconds: 60, reservationKeys: ['reserved'], reservationMember: `r${i}:1`, actualNano: 1, counters: [{ key: 'spent', ttlSeconds: 0 }] });
+      now += 1_000;
+    }
+    expect(store.size).toBeGreaterThan(50);
+    now += 3_600_000;
+    await store.settle({ markerKey: 'settled:late', markerTtlSeconds: 60, reservationKeys: [], reservationMember: null, actualNano: 0, counters: [] });
+    // What remains: the hydration marker, the lifetime spend counter and the new marker.
+    expect(store.size).toBe(3);
+  });
+});

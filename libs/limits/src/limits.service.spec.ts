@@ -1,0 +1,62 @@
+import { Env, GatewayError, createLogger } from '@tollgate/common';
+import { DataSource } from 'typeorm';
+import { LimitStore } from './limit-store';
+import { LimitedScope, LimitsService } from './limits.service';
+import { MemoryLimitStore } from './memory-limit-store';
+
+const env = { queuePrefix: 'spec' } as Env;
+const logger = createLogger('silent', 'limits-spec');
+
+/** Postgres as the rebuild sees it: one key that has spent $0.00001. */
+const postgres = {
+  query: async (sql: string) => (sql.includes('FROM api_keys') ? [{ id: 'key-1', spent: '0.00001' }] : []),
+} as unknown as DataSource;
+
+const keyScope = (costLimitInUsd: number): LimitedScope => ({
+  kind: 'key',
+  id: 'key-1',
+  rateLimitOverTime: null,
+  rateLimitUnit: null,
+  costLimitInUsd,
+  costLimitInUsdOverTime: null,
+  costLimitInUsdUnit: null,
+});
+
+/** A replica's view of the shared store whose lock attempt waits for a signal. */
+function delayedLock(inner: LimitStore, until: Promise<void>): LimitStore {
+  return {
+    admit: (plan) => inner.admit(plan),
+    settle: (plan) => inner.settle(plan),
+    hydrate: (increments, key) => inner.hydrate(increments, key),
+    isHydrated: (key) => inner.isHydrated(key),
+    tryLock: async (key, ttlMs) => {
+      await until;
+      return inner.tryLock(key, ttlMs);
+    },
+    unlock: (key) => inner.unlock(key),
+  };
+}
+
+describe('LimitsService spend rebuild', () => {
+  it('rebuilds the counters from Postgres before the first budgeted admission', async () => {
+    const service = new LimitsService(new MemoryLimitStore(), postgres, env, logger);
+    // $0.00001 spent + $0.00001 fits $0.00002; one nano more does not.
+    await expect(service.admit('r1', [keyScope(0.00002)], 0.00001)).resolves.toMatchObject({ reservationMember: 'r1:10000' });
+    await expect(service.admit('r2', [keyScope(0.00003)], 0.00001 + 1e-9)).rejects.toBeInstanceOf(GatewayError);
+  });
+
+  it('never rebuilds twice when two replicas race for it (the spend would count double)', async () => {
+    const shared = new MemoryLimitStore();
+    let firstDone!: () => void;
+    const first = new LimitsService(shared, postgres, env, logger);
+    // The second replica sees no counters, then only gets the lock once the first has rebuilt them and let go.
+    const second = new LimitsService(delayedLock(shared, new Promise<void>((resolve) => (firstDone = resolve))), postgres, env, logger);
+    const secondRebuild = second.hydrate();
+    await new Promise((resolve) => setImmediate(resolve));
+    await first.hydrate();
+    firstDone();
+    await secondRebuild;
+    // Counted once: $0.00001 spent, so $0.00001 more fits a $0.00002 limit.
+    await expect(first.admit('r1', [keyScope(0.00002)], 0.00001)).resolves.toMatchObject({ reservationMember: 'r1:10000' });
+  });
+});
