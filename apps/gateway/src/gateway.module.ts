@@ -18,7 +18,8 @@ export class GatewayModule {
       imports: [
         InfrastructureModule.forRoot(env, logger),
         // Admin API requests per client IP and minute; guards a wrong admin key against brute force.
-        ThrottlerModule.forRoot({ throttlers: [{ name: 'admin', ttl: 60_000, limit: env.adminRateLimitPerMinute }] }),
+        // The default (unnamed) throttler answers with plain retry-after / x-ratelimit-* headers.
+        ThrottlerModule.forRoot({ throttlers: [{ ttl: 60_000, limit: env.adminRateLimitPerMinute }] }),
         AdminModule,
         ProxyModule,
       ],

@@ -226,7 +226,7 @@ describe('limits under concurrency (e2e, one gateway and two gateway processes)'
       expect(await settled(keyId, 1)).toBe(0);
     });
 
-    it('never lets a priced request go free because the upstream answered under another model name', async () => {
+    it('prices by the requested model when the upstream answers under an unpriced snapshot name', async () => {
       // The admin priced the name clients send (at 1000× gpt-4o-mini); the upstream answers
       // with a dated snapshot name (as OpenAI does) that has no price of its own.
       const gateway = replicas[0].proxyUrl;
@@ -244,12 +244,12 @@ describe('limits under concurrency (e2e, one gateway and two gateway processes)'
       expect(statuses[statuses.length - 1]).toBe(429);
       expect(admitted).toBeLessThanOrEqual(Math.floor(limitNano / perRequest));
       expect(admitted).toBeGreaterThanOrEqual(Math.floor((limitNano - worstCase) / perRequest));
-      // Each was charged its reservation (the worst case), in Postgres too, flagged as unpriced.
+      // Each was priced at the requested model's (admin) price, in Postgres too.
       const spent = await settled(keyId, statuses.length);
-      expect(spent).toBe(admitted * worstCase);
+      expect(spent).toBe(admitted * perRequest);
       expect(spent).toBeLessThanOrEqual(limitNano);
       const flags = await stack.sql<{ price_known: boolean }>('SELECT DISTINCT price_known FROM events WHERE key_id = $1 AND status = 200', [keyId]);
-      expect(flags).toEqual([{ price_known: false }]);
+      expect(flags).toEqual([{ price_known: true }]);
     });
 
     it('the official openai SDK (default maxRetries) makes exactly one attempt on a budget error', async () => {

@@ -38,7 +38,8 @@ export interface SettleInput {
 
 /** Longer than any upstream call may last; an unsettled reservation frees itself after it. */
 const RESERVATION_TTL_MS = 15 * 60_000;
-const SETTLED_MARKER_TTL_SECONDS = 6 * 3_600;
+/** Longer than BullMQ's retries of one job take (about 10 minutes with our backoff). */
+const SETTLED_MARKER_TTL_SECONDS = 3_600;
 
 export function hasBudget(scope: LimitedScope): boolean {
   return scope.costLimitInUsd !== null || (scope.costLimitInUsdOverTime !== null && scope.costLimitInUsdUnit !== null);

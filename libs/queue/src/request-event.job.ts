@@ -12,7 +12,10 @@ export interface RequestEventData {
   tags: string[];
   settingId: string | null;
   provider: string;
+  /** The model the provider says answered (a dated snapshot, say), else the one requested. */
   model: string;
+  /** The model the client asked for; priced when the answering model has no price. */
+  requestedModel?: string;
   status: number;
   path: string;
   method: string;

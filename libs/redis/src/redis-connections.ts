@@ -4,8 +4,8 @@ import Redis, { RedisOptions } from 'ioredis';
  * The request path's Redis connection: tight timeouts and no offline queue, so a frozen or
  * absent Redis fails a command within about a second instead of holding requests hostage.
  */
-export function createRequestPathRedis(url: string, name: string): Redis {
-  return new Redis(url, {
+export function createRequestPathRedis(url: string, name: string, onError: (error: Error) => void = () => undefined): Redis {
+  const redis = new Redis(url, {
     connectionName: name,
     enableOfflineQueue: false,
     commandTimeout: 800,
@@ -14,6 +14,9 @@ export function createRequestPathRedis(url: string, name: string): Redis {
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     lazyConnect: false,
   } satisfies RedisOptions);
+  // Without a listener ioredis prints "Unhandled error event"; commands still fail on their own.
+  redis.on('error', onError);
+  return redis;
 }
 
 /** A connection for SUBSCRIBE, which blocks the connection for anything else. */

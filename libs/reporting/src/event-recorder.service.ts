@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { RequestEventData } from '@tollgate/queue';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { CostCalculator } from './cost-calculator';
 import { EventEntity } from './event.entity';
 import { ModelPricesService } from './model-prices.service';
@@ -34,21 +34,18 @@ export class EventRecorderService {
     if (rows.length === 0) return 0;
     return this.dataSource.transaction(async (manager) => {
       const { sql, params } = toInsertSql(rows);
-      const newRows = (await manager.query(sql, params)) as Array<{ key_id: string | null; cost_in_usd: string | null }>;
-      const spend = new Map<string, number>();
-      for (const row of newRows) {
-        if (row.key_id && row.cost_in_usd !== null) spend.set(row.key_id, (spend.get(row.key_id) ?? 0) + Number(row.cost_in_usd));
-      }
-      if (spend.size > 0) {
-        await manager.query(
-          `UPDATE api_keys SET spent_usd = api_keys.spent_usd + s.cost
-             FROM unnest($1::uuid[], $2::numeric[]) AS s(key_id, cost)
-            WHERE api_keys.key_id = s.key_id`,
-          [[...spend.keys()], [...spend.values()]],
-        );
-      }
+      const newRows = (await manager.query(sql, params)) as InsertedRow[];
+      await addSpend(manager, 'api_keys', 'key_id', 'uuid', sumBy(newRows, (row) => row.key_id));
+      await addSpend(manager, 'users', 'user_id', 'text', sumBy(newRows, (row) => row.user_id));
       return newRows.length;
     });
+  }
+
+  /** The answering model's price, else the requested model's (a new snapshot the table lacks). */
+  private priceWithFallback(event: RequestEventData, promptTokens: number, completionTokens: number) {
+    const answered = this.calculator.price(event.provider, event.model, promptTokens, completionTokens);
+    if (answered.priceKnown || !event.requestedModel || event.requestedModel === event.model) return answered;
+    return this.calculator.price(event.provider, event.requestedModel, promptTokens, completionTokens);
   }
 
   private toRow(event: RequestEventData): EventEntity {
@@ -64,7 +61,7 @@ export class EventRecorderService {
     const cost = event.unpriced
       ? { costUsd: null, priceKnown: false }
       : billable
-        ? this.calculator.price(event.provider, event.model, promptTokens, completionTokens)
+        ? this.priceWithFallback(event, promptTokens, completionTokens)
         : { costUsd: 0, priceKnown: true };
     return {
       id: event.id,
@@ -134,9 +131,36 @@ function toInsertSql(rows: EventEntity[]): { sql: string; params: unknown[] } {
   });
   return {
     sql: `INSERT INTO events (${COLUMNS.map(([column]) => column).join(', ')}) VALUES ${tuples.join(', ')}
-          ON CONFLICT (id) DO NOTHING RETURNING key_id, cost_in_usd`,
+          ON CONFLICT (id) DO NOTHING RETURNING key_id, user_id, cost_in_usd`,
     params,
   };
+}
+
+interface InsertedRow {
+  key_id: string | null;
+  user_id: string | null;
+  cost_in_usd: string | null;
+}
+
+/** Cost of newly inserted events per owner (key or user). */
+function sumBy(rows: InsertedRow[], owner: (row: InsertedRow) => string | null): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const row of rows) {
+    const id = owner(row);
+    if (id && row.cost_in_usd !== null) totals.set(id, (totals.get(id) ?? 0) + Number(row.cost_in_usd));
+  }
+  return totals;
+}
+
+/** Adds spend to keys' or users' running totals (users that are not registered are skipped). */
+async function addSpend(manager: EntityManager, table: 'api_keys' | 'users', column: 'key_id' | 'user_id', type: 'uuid' | 'text', totals: Map<string, number>): Promise<void> {
+  if (totals.size === 0) return;
+  await manager.query(
+    `UPDATE ${table} SET spent_usd = ${table}.spent_usd + s.cost
+       FROM unnest($1::${type}[], $2::numeric[]) AS s(owner, cost)
+      WHERE ${table}.${column} = s.owner`,
+    [[...totals.keys()], [...totals.values()]],
+  );
 }
 
 function dedupeById(events: RequestEventData[]): RequestEventData[] {

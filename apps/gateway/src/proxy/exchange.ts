@@ -25,7 +25,10 @@ export class Exchange {
   readonly errorStyle: ErrorStyle;
 
   provider = '';
+  /** The model as routed (prefix removed); replaced by the model the provider says answered. */
   model: string;
+  /** The model as routed, kept for pricing when the answering model has no price. */
+  requestedModel: string | null = null;
   settingId: string | null = null;
   status = 500;
   usage: TokenUsage | null = null;
@@ -87,6 +90,7 @@ export class Exchange {
       settingId: this.settingId,
       provider: this.provider,
       model: this.model,
+      requestedModel: this.requestedModel ?? undefined,
       status: this.status,
       path: pathOf(request.url),
       method: request.method,

@@ -89,7 +89,10 @@ export class ProxyPipeline implements OnApplicationShutdown {
     if (route) {
       exchange.provider = route.provider;
       exchange.settingId = route.setting.id;
-      if (options.modelBound) exchange.model = route.model;
+      if (options.modelBound) {
+        exchange.model = route.model;
+        exchange.requestedModel = route.model;
+      }
     }
     const { request, reply } = exchange.call;
     const checkedRoute = options.modelBound ? route : null;

@@ -47,13 +47,13 @@ export class InfrastructureModule {
         ReportingModule,
         LimitsModule.forRoot({
           // The request-path connection: tight timeouts, so a Redis outage fails closed fast.
-          useFactory: () => (production ? new RedisLimitStore(createRequestPathRedis(env.redisUrl!, 'tollgate-limits')) : new MemoryLimitStore()),
+          useFactory: () => (production ? new RedisLimitStore(createRequestPathRedis(env.redisUrl!, 'tollgate-limits', redisErrorLogger(logger))) : new MemoryLimitStore()),
         }),
       ],
       providers: [
         {
           provide: REQUEST_REDIS,
-          useFactory: () => (production ? createRequestPathRedis(env.redisUrl!, 'tollgate-gateway') : null),
+          useFactory: () => (production ? createRequestPathRedis(env.redisUrl!, 'tollgate-gateway', redisErrorLogger(logger)) : null),
         },
         {
           provide: CONFIG_CHANGE_BUS,
@@ -90,6 +90,16 @@ export class InfrastructureModule {
       exports: [REQUEST_REDIS, CONFIG_CHANGE_BUS, CONFIG_CHANGES, EVENT_SINK, EVENTS_QUEUE, ReportingModule, LimitsModule],
     };
   }
+}
+
+/** Connection errors are logged at most once per 10 s per connection: an outage is one story, not thousands of lines. */
+function redisErrorLogger(logger: Logger): (error: Error) => void {
+  let lastLoggedAt = 0;
+  return (error) => {
+    if (Date.now() - lastLoggedAt < 10_000) return;
+    lastLoggedAt = Date.now();
+    logger.warn({ err: error }, 'redis connection error');
+  };
 }
 
 export { EVENTS_QUEUE, ENV };
