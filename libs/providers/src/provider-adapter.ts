@@ -70,6 +70,8 @@ export interface ChatStreamTranslator {
   readonly completionText: string;
   /** The provider's error code when the stream itself reported an error (an in-stream error event). */
   readonly errorCode?: string | null;
+  /** True once the stream is over for the translator (an end word, a cut): the relay stops reading. */
+  readonly done?: boolean;
 }
 
 /** A provider error, mapped for an OpenAI client. */

@@ -34,6 +34,8 @@ export class Exchange {
   usage: TokenUsage | null = null;
   /** Generated text, for token estimation when the provider reports no usage. */
   completionText: string | null = null;
+  /** The prompt text to count when usage is missing, when it is not in OpenAI's body fields (custom providers). */
+  promptText: string | null = null;
   /** Whether token usage is billed for this operation (and so estimated when unreported). */
   tokenBilled = false;
   errorCode: string | null = null;
@@ -48,8 +50,10 @@ export class Exchange {
 
   constructor(
     readonly call: ProxyCall,
-    /** The JSON body, when the request had one. */
+    /** The JSON body, when the request had one (an object). */
     readonly body: Record<string, unknown> | null,
+    /** What is stored when the key logs requests; the body unless the route takes other JSON. */
+    private readonly loggedBody: unknown = body ?? undefined,
   ) {
     this.key = call.request.gatewayKey!;
     this.errorStyle = errorStyleOf(call.request.url);
@@ -100,8 +104,8 @@ export class Exchange {
       userId: this.userId,
       errorCode: this.errorCode,
       usage: this.usage,
-      estimationInput: estimate ? { prompt: promptTextOf(this.body), completion: this.completionText ?? '' } : null,
-      request: this.key.shouldLogRequest && this.body ? JSON.stringify(this.body).slice(0, MAX_LOGGED_BODY_CHARS) : null,
+      estimationInput: estimate ? { prompt: this.promptText ?? promptTextOf(this.body), completion: this.completionText ?? '' } : null,
+      request: this.key.shouldLogRequest && this.loggedBody !== undefined ? JSON.stringify(this.loggedBody).slice(0, MAX_LOGGED_BODY_CHARS) : null,
       response: this.response,
       reservationMember: this.reservationMember,
       unpriced: this.billedOtherwise && this.usage === null && this.status < 400,

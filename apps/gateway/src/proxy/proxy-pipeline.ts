@@ -85,7 +85,11 @@ export class ProxyPipeline implements OnApplicationShutdown {
    * Records the route on the exchange, then checks access and admits against limits. Without
    * a route (listing models) only paths, the user and rate limits apply.
    */
-  async admit(exchange: Exchange, route: ResolvedRoute | null, options: { modelBound: boolean; generates: boolean }): Promise<void> {
+  async admit(
+    exchange: Exchange,
+    route: ResolvedRoute | null,
+    options: { modelBound: boolean; generates: boolean; /** What the worst-case cost counts, when not the body. */ costedBody?: Record<string, unknown> },
+  ): Promise<void> {
     if (route) {
       exchange.provider = route.provider;
       exchange.settingId = route.setting.id;
@@ -102,7 +106,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
       key: exchange.key,
       user,
       route: checkedRoute,
-      body: exchange.body ?? {},
+      body: options.costedBody ?? exchange.body ?? {},
       generates: options.generates,
     });
     if (admission) {

@@ -44,10 +44,14 @@ export async function relaySse(
   let error: GatewayError | null = null;
   try {
     for await (const chunk of upstreamBody) {
-      const out = splitter.push(chunk as Buffer).map((event) => translator.push(event)).join('');
-      if (!(await write(out))) break;
+      let out = '';
+      for (const event of splitter.push(chunk as Buffer)) {
+        out += translator.push(event);
+        if (translator.done) break;
+      }
+      if (!(await write(out)) || translator.done) break;
     }
-    const tail = splitter.flush();
+    const tail = translator.done ? null : splitter.flush();
     if (tail !== null) await write(translator.push(`${tail}\n\n`));
     await write(translator.end());
   } catch (thrown) {
@@ -58,6 +62,7 @@ export async function relaySse(
   }
   const clientDisconnected = client.destroyed && !client.writableFinished;
   if (!client.destroyed) client.end();
-  if (clientDisconnected) upstreamBody.destroy();
+  // After a disconnect or the translator's end, nothing more is read from the upstream.
+  if (clientDisconnected || translator.done) upstreamBody.destroy();
   return { error, clientDisconnected, transcript: keepTranscript ? transcript.join('') : null };
 }

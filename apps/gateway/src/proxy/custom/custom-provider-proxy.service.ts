@@ -1,39 +1,16 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger, toOpenAIErrorBody } from '@tollgate/common';
+import { Injectable } from '@nestjs/common';
+import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { ConfigSnapshotService, KeyRecord } from '@tollgate/config-cache';
 import { CompiledRoute, CustomProviderRecord, CustomProviderRegistry, booleanAt, matchRoute, stringAt, textAt, toCredentialHeaders } from '@tollgate/custom-providers';
-import { rateLimitHeaders } from '@tollgate/limits';
 import { ProviderId, ResolvedProviderSetting } from '@tollgate/provider-settings';
-import { SsrfGuard, UpstreamAllowList, UpstreamClient, toUpstreamError } from '@tollgate/providers';
-import { EVENT_SINK, EventSink, RequestEventData } from '@tollgate/queue';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { Readable } from 'node:stream';
 import { pathOf } from '../../http/send-error';
-import { AccessPolicy } from '../access-policy';
-import { AdmissionService } from '../admission.service';
+import { Exchange } from '../exchange';
+import { ProxyPipeline } from '../proxy-pipeline';
 import { ResolvedRoute } from '../route-resolver';
-import { isEventStream, relayedHeaders } from '../upstream-response';
-import { relayCustomStream } from './custom-stream-relay';
+import { CustomStreamTranslator } from './custom-stream-translator';
 
 const PATH_PREFIX = '/api/custom/providers/';
-const MAX_LOGGED_BODY_CHARS = 1_000_000;
-
-/** What the request produced, for its event. */
-interface Outcome {
-  provider: string;
-  route: CompiledRoute | null;
-  status: number;
-  model: string;
-  stream: boolean;
-  settingId: string | null;
-  userId: string | null;
-  promptText: string | null;
-  completionText: string | null;
-  errorCode: string | null;
-  response: string | null;
-  reservationMember: string | null;
-  hijacked: boolean;
-}
 
 /**
  * The custom-provider proxy (/api/custom/providers/:provider/*): the route config matched by
@@ -41,102 +18,40 @@ interface Outcome {
  * key's "custom" setting named after the provider supplies the credential, and the configured
  * locations give the model, the stream flag and the texts whose tokens the event counts.
  * Provider and route lookups read the in-memory registry; no database query per request.
+ * Admission, the upstream call, the relay and the event are the shared proxy pipeline's.
  */
 @Injectable()
-export class CustomProviderProxyService implements OnApplicationShutdown {
-  private readonly client: UpstreamClient;
+export class CustomProviderProxyService {
   private readonly rotation = new Map<string, number>();
-  private readonly logger: Logger;
 
   constructor(
     private readonly registry: CustomProviderRegistry,
     private readonly snapshot: ConfigSnapshotService,
-    private readonly access: AccessPolicy,
-    private readonly admission: AdmissionService,
-    @Inject(EVENT_SINK) private readonly events: EventSink,
-    @Inject(ENV) env: Env,
-    @Inject(LOGGER) logger: Logger,
-  ) {
-    this.client = new UpstreamClient(
-      { connectMs: env.upstreamConnectTimeoutMs, firstByteMs: env.upstreamFirstByteTimeoutMs, totalMs: env.upstreamTotalTimeoutMs },
-      SsrfGuard.withAllowList(UpstreamAllowList.parse(env.upstreamAllowedHosts)),
-    );
-    this.logger = logger.child({ context: 'CustomProviderProxy' });
-  }
+    private readonly pipeline: ProxyPipeline,
+  ) {}
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.client.close();
-  }
-
-  async handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const startedAt = Date.now();
-    const started = performance.now();
-    const key = request.gatewayKey!;
-    const { providerName, routePath } = splitPath(request.url);
-    const outcome: Outcome = {
-      provider: providerName,
-      route: null,
-      status: 500,
-      model: '',
-      stream: false,
-      settingId: null,
-      userId: headerValue(request.headers['x-user-id']),
-      promptText: null,
-      completionText: null,
-      errorCode: null,
-      response: null,
-      reservationMember: null,
-      hijacked: false,
-    };
+  handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const body = request.body;
-    try {
+    const exchange = new Exchange({ request, reply }, isObject(body) ? body : null, body);
+    const { providerName, routePath } = splitPath(request.url);
+    exchange.provider = providerName;
+    return this.pipeline.run(exchange, async () => {
       const provider = this.registry.get(providerName);
       if (!provider) throw new GatewayError(GatewayErrorCode.NotFound, `The custom provider '${providerName}' does not exist.`);
       const route = matchRoute(provider, routePath);
       if (!route) throw new GatewayError(GatewayErrorCode.NotFound, `The custom provider '${provider.name}' has no route config for the path '${routePath}'.`);
-      outcome.route = route;
       if (body === null || typeof body !== 'object') throw new GatewayError(GatewayErrorCode.InvalidRequest, 'The request body must be a JSON object or array.');
-      outcome.model = stringAt(body, route.model) ?? '';
-      outcome.stream = route.stream !== null && booleanAt(body, route.stream) === true;
-      outcome.promptText = textAt(body, route.requestPrompt, '\n');
-
-      const setting = this.pickSetting(key, provider.name);
-      outcome.settingId = setting.id;
+      const model = stringAt(body, route.model) ?? '';
+      exchange.stream = route.stream !== null && booleanAt(body, route.stream) === true;
+      // Custom providers report no usage in a known place: the worker counts the located texts.
+      exchange.tokenBilled = true;
+      exchange.promptText = textAt(body, route.requestPrompt, '\n');
       // The custom provider's name stands in for a built-in id, so price overrides and allowed
       // models apply to it as to any provider.
-      const resolved: ResolvedRoute = { provider: provider.name as ProviderId, setting, model: outcome.model };
-      const user = this.access.check({ key, method: request.method, path: request.url, userId: outcome.userId, route: resolved });
-      const admission = await this.admission.admit({
-        requestId: request.id,
-        key,
-        user,
-        route: resolved,
-        body: { prompt: outcome.promptText },
-        generates: true,
-      });
-      if (admission) {
-        outcome.reservationMember = admission.reservationMember;
-        if (admission.rate) reply.headers(rateLimitHeaders(admission.rate));
-      }
-      await this.forward(request, reply, provider, route, setting, body, outcome);
-    } catch (thrown) {
-      const error = toUpstreamError(thrown);
-      outcome.status = error.status;
-      outcome.errorCode = error.code;
-      if (error.code === GatewayErrorCode.Internal) this.logger.error({ err: thrown, reqId: request.id }, 'custom provider proxy failure');
-      if (!reply.sent && !reply.raw.headersSent) {
-        void reply.status(error.status).headers(error.headers).header('content-type', 'application/json').send(toOpenAIErrorBody(error));
-      }
-    } finally {
-      const latencyMs = performance.now() - started;
-      this.events.publish(this.toEvent(request, key, body, outcome, startedAt, latencyMs));
-      if (outcome.hijacked) {
-        this.logger.info(
-          { reqId: request.id, method: request.method, path: pathOf(request.url), status: outcome.status, ms: Math.round(latencyMs), stream: true, error: outcome.errorCode ?? undefined },
-          'request completed',
-        );
-      }
-    }
+      const resolved: ResolvedRoute = { provider: provider.name as ProviderId, setting: this.pickSetting(exchange.key, provider.name), model };
+      await this.pipeline.admit(exchange, resolved, { modelBound: true, generates: true, costedBody: { prompt: exchange.promptText } });
+      await this.forward(exchange, provider, route, resolved.setting, body);
+    });
   }
 
   /** The key's "custom" setting named after the provider (round-robin over several with rotationEnabled). */
@@ -159,102 +74,32 @@ export class CustomProviderProxyService implements OnApplicationShutdown {
     return candidates[turn % candidates.length];
   }
 
-  private async forward(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    provider: CustomProviderRecord,
-    route: CompiledRoute,
-    setting: ResolvedProviderSetting,
-    body: object,
-    outcome: Outcome,
-  ): Promise<void> {
+  private async forward(exchange: Exchange, provider: CustomProviderRecord, route: CompiledRoute, setting: ResolvedProviderSetting, body: object): Promise<void> {
     const apiKey = setting.credentials.apiKey;
     if (!apiKey) throw new GatewayError(GatewayErrorCode.ProviderNotConfigured, `The provider setting for '${provider.name}' has no apiKey.`);
-    // The client going away aborts the upstream call, so nobody pays for an unread answer.
-    const abort = new AbortController();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) abort.abort();
-    });
-    const upstream = await this.client.send({
+    const upstream = await this.pipeline.send(exchange, {
       url: route.targetUrl,
       method: 'POST',
       // Only these headers go upstream: never the client's key, cookies or forwarding headers.
       headers: {
         'content-type': 'application/json',
-        accept: outcome.stream ? 'text/event-stream' : 'application/json',
+        accept: exchange.stream ? 'text/event-stream' : 'application/json',
         ...toCredentialHeaders(provider.authenticationParam, apiKey),
       },
       body: JSON.stringify(body),
-      signal: abort.signal,
     });
-    outcome.status = upstream.statusCode;
-
-    if (upstream.statusCode === 200 && isEventStream(upstream.headers)) {
-      outcome.stream = true;
-      reply.hijack();
-      outcome.hijacked = true;
-      reply.raw.writeHead(200, {
-        // Headers set earlier on the reply (rate limits) go out with the stream.
-        ...(reply.getHeaders() as Record<string, string>),
-        ...relayedHeaders(upstream.headers),
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        'x-accel-buffering': 'no',
-        'x-request-id': request.id,
-      });
-      reply.raw.flushHeaders();
-      const result = await relayCustomStream(upstream.body as unknown as Readable, reply.raw, route, request.gatewayKey!.shouldLogResponse);
-      outcome.completionText = result.completionText;
-      outcome.response = result.transcript;
-      outcome.errorCode = result.errorCode ?? (result.clientDisconnected ? 'client_disconnected' : null);
-      return;
-    }
-
-    const responseBody = Buffer.from(await upstream.body.arrayBuffer());
+    if (this.pipeline.isStream(upstream)) return this.pipeline.relayStream(exchange, upstream, new CustomStreamTranslator(route));
+    const raw = await this.pipeline.readBody(upstream);
     if (upstream.statusCode === 401) {
       // The caller's key is fine: the stored credential is not.
-      throw new GatewayError(
-        GatewayErrorCode.UpstreamAuth,
-        `The custom provider '${provider.name}' rejected the credential stored in its provider setting (HTTP 401).`,
-      );
+      throw new GatewayError(GatewayErrorCode.UpstreamAuth, `The custom provider '${provider.name}' rejected the credential stored in its provider setting (HTTP 401).`);
     }
-    const contentType = typeof upstream.headers['content-type'] === 'string' ? upstream.headers['content-type'] : 'application/json';
     if (upstream.statusCode >= 400) {
       // A custom provider's clients speak its own API: its errors are relayed as they are.
-      outcome.errorCode = `upstream_${upstream.statusCode}`;
-    } else {
-      outcome.completionText = textAt(parseJson(responseBody), route.responseCompletion, '\n');
+      const retryAfter = upstream.headers['retry-after'];
+      return this.pipeline.respondError(exchange, { status: upstream.statusCode, body: raw, retryAfter: typeof retryAfter === 'string' ? retryAfter : null, code: `upstream_${upstream.statusCode}` });
     }
-    if (request.gatewayKey!.shouldLogResponse) outcome.response = responseBody.toString('utf8', 0, MAX_LOGGED_BODY_CHARS);
-    void reply.status(upstream.statusCode).headers(relayedHeaders(upstream.headers)).header('content-type', contentType).send(responseBody);
-  }
-
-  private toEvent(request: FastifyRequest, key: KeyRecord, body: unknown, outcome: Outcome, startedAt: number, latencyMs: number): RequestEventData {
-    // Custom providers report no usage in a known place: the worker counts the located texts
-    // with the tokenizer (estimateTokens) and marks the counts as estimated.
-    const counted = outcome.route !== null && outcome.status < 400;
-    return {
-      id: request.id,
-      createdAt: startedAt,
-      keyId: key.keyId,
-      tags: key.tags,
-      settingId: outcome.settingId,
-      provider: outcome.provider,
-      model: outcome.model,
-      status: outcome.status,
-      path: pathOf(request.url),
-      method: request.method,
-      stream: outcome.stream,
-      latencyMs,
-      customId: headerValue(request.headers['x-custom-event-id']),
-      userId: outcome.userId,
-      errorCode: outcome.errorCode,
-      usage: null,
-      estimationInput: counted ? { prompt: outcome.promptText ?? '', completion: outcome.completionText ?? '' } : null,
-      request: key.shouldLogRequest && body !== undefined ? JSON.stringify(body).slice(0, MAX_LOGGED_BODY_CHARS) : null,
-      response: outcome.response,
-      reservationMember: outcome.reservationMember,
-    };
+    this.pipeline.respond(exchange, upstream, { body: raw, usage: null, model: null, completionText: textAt(parseJson(raw), route.responseCompletion, '\n') });
   }
 }
 
@@ -281,7 +126,7 @@ function parseJson(buffer: Buffer): unknown {
   }
 }
 
-function headerValue(value: string | string[] | undefined): string | null {
-  const first = Array.isArray(value) ? value[0] : value;
-  return first && first.trim() !== '' ? first.trim().slice(0, 256) : null;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !Buffer.isBuffer(value);
 }
