@@ -60,3 +60,23 @@ describe('worstCaseCostUsd', () => {
     expect(worstCaseCostUsd(unpriced, { provider: 'openai', model: 'nobody-prices-this', body: { messages: [] }, generates: true, defaultMaxTokens: 5 })).toBeNull();
   });
 });
+
+describe('worstCaseCostUsd against clients that send several limits or media', () => {
+  const perToken = new CostCalculator(() => ({ inputUsdPerMillionTokens: 1_000_000, outputUsdPerMillionTokens: 2_000_000 }));
+  const base = { provider: 'openai', model: 'm', generates: true, defaultMaxTokens: 1 };
+
+  it('reserves the largest output limit when max_tokens and max_completion_tokens disagree', () => {
+    const small = worstCaseCostUsd(perToken, { ...base, body: { messages: [], max_tokens: 1 } })!;
+    const both = worstCaseCostUsd(perToken, { ...base, body: { messages: [], max_tokens: 1, max_completion_tokens: 1_000 } })!;
+    expect(both - small).toBe((1_000 - 1) * 2);
+  });
+
+  it('counts images and documents that the text count misses', () => {
+    const text = worstCaseCostUsd(perToken, { ...base, body: { messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] } })!;
+    const withImage = worstCaseCostUsd(perToken, {
+      ...base,
+      body: { messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }, { type: 'image_url', image_url: { url: 'https://x/y.png' } }] }] },
+    })!;
+    expect(withImage - text).toBe(2_000);
+  });
+});

@@ -36,12 +36,14 @@ export function worstCaseCostUsd(calculator: CostCalculator, input: WorstCaseInp
   const messages = Array.isArray(input.body.messages) ? input.body.messages.length : 1;
   const promptTokens =
     Math.ceil((estimateTokens(promptTextOf(input.body)) + estimateTokens(structuredPromptOf(input.body))) * PROMPT_MARGIN) +
+    mediaTokens(input.body) +
     PER_MESSAGE_OVERHEAD * messages +
     PER_REQUEST_OVERHEAD;
   const body = input.body;
   const generation = (body.generationConfig ?? body.generation_config ?? {}) as Record<string, unknown>;
+  // Providers disagree on which limit wins when several are sent, so the largest one counts.
   const maxTokens =
-    firstNumber(body.max_tokens, body.max_completion_tokens, body.max_output_tokens, body.max_tokens_to_sample, generation.maxOutputTokens, generation.max_output_tokens) ??
+    largestNumber(body.max_tokens, body.max_completion_tokens, body.max_output_tokens, body.max_tokens_to_sample, generation.maxOutputTokens, generation.max_output_tokens) ??
     input.defaultMaxTokens;
   const choices = firstNumber(body.n, generation.candidateCount, generation.candidate_count) ?? 1;
   const completionTokens = input.generates ? maxTokens * Math.max(1, choices) : 0;
@@ -64,6 +66,34 @@ function structuredPromptOf(body: Record<string, unknown>): string {
     }
   }
   return parts.length === 0 ? '' : JSON.stringify(parts);
+}
+
+/** A bound on what an image costs in prompt tokens (OpenAI high detail and Anthropic both stay below it). */
+const TOKENS_PER_IMAGE = 2_000;
+
+/**
+ * Prompt tokens of non-text content parts, which the text count misses: images at a fixed
+ * bound, audio, files and documents by their encoded size (bytes bound tokens).
+ */
+function mediaTokens(body: Record<string, unknown>): number {
+  let tokens = 0;
+  const visit = (content: unknown) => {
+    if (!Array.isArray(content)) return;
+    for (const part of content) {
+      if (!part || typeof part !== 'object') continue;
+      const type = (part as { type?: unknown }).type;
+      if (type === 'image_url' || type === 'image' || type === 'input_image') tokens += TOKENS_PER_IMAGE;
+      else if (type === 'input_audio' || type === 'file' || type === 'document' || type === 'input_file') tokens += Buffer.byteLength(JSON.stringify(part), 'utf8');
+      else if (type === 'tool_result') visit((part as { content?: unknown }).content);
+    }
+  };
+  if (Array.isArray(body.messages)) for (const message of body.messages) visit((message as { content?: unknown } | null)?.content);
+  return tokens;
+}
+
+function largestNumber(...values: unknown[]): number | null {
+  const numbers = values.filter((value): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0);
+  return numbers.length === 0 ? null : Math.max(...numbers);
 }
 
 function firstNumber(...values: unknown[]): number | null {

@@ -1,3 +1,4 @@
+import { countTokens } from 'gpt-tokenizer';
 import { estimateTokens, promptTextOf } from './token-estimator';
 
 describe('token estimation', () => {
@@ -17,5 +18,13 @@ describe('token estimation', () => {
   it('counts tokens with the tokenizer', () => {
     expect(estimateTokens('')).toBe(0);
     expect(estimateTokens('hello world')).toBe(2);
+  });
+
+  it('counts long text in pieces, never below the whole-text count, and bounds very long text by bytes', () => {
+    const word = Array.from({ length: 5_000 }, (_, i) => String.fromCharCode(97 + ((i * 7919) % 26))).join('');
+    // Cutting a word can only add tokens: the count stays an upper bound for reservations.
+    expect(estimateTokens(word)).toBeGreaterThanOrEqual(countTokens(word));
+    expect(estimateTokens(word)).toBeLessThanOrEqual(5_000);
+    expect(estimateTokens('x'.repeat(300_000))).toBe(300_000);
   });
 });
