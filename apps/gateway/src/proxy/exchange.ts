@@ -80,11 +80,13 @@ export class Exchange {
   }
 
   logResponse(text: string): void {
-    if (this.key.shouldLogResponse) this.response = text.slice(0, MAX_LOGGED_BODY_CHARS);
+    // Postgres text cannot hold NUL, which a non-JSON upstream body may contain.
+    if (this.key.shouldLogResponse) this.response = text.slice(0, MAX_LOGGED_BODY_CHARS).replace(/\u0000/g, '');
   }
 
   toEvent(): RequestEventData {
     const { request } = this.call;
+    const requestedModel = this.requestedModel === null ? undefined : clean(this.requestedModel);
     const estimate = this.usage === null && this.status < 400 && this.tokenBilled;
     return {
       id: request.id,
@@ -93,16 +95,16 @@ export class Exchange {
       tags: this.key.tags,
       settingId: this.settingId,
       provider: this.provider,
-      model: this.model,
-      requestedModel: this.requestedModel ?? undefined,
+      model: clean(this.model),
+      requestedModel,
       status: this.status,
-      path: pathOf(request.url),
+      path: clean(pathOf(request.url)),
       method: request.method,
       stream: this.stream,
       latencyMs: this.latencyMs,
       customId: headerValue(request.headers['x-custom-event-id']),
       userId: this.userId,
-      errorCode: this.errorCode,
+      errorCode: this.errorCode === null ? null : clean(this.errorCode),
       usage: this.usage,
       estimationInput: estimate ? { prompt: this.promptText ?? promptTextOf(this.body), completion: this.completionText ?? '' } : null,
       request: this.key.shouldLogRequest && this.loggedBody !== undefined ? JSON.stringify(this.loggedBody).slice(0, MAX_LOGGED_BODY_CHARS) : null,
@@ -113,12 +115,22 @@ export class Exchange {
   }
 }
 
+/**
+ * Client-chosen text stored on the event, without control characters: Postgres refuses NUL in
+ * text, and one such event must not be able to stall recording for everyone else.
+ */
+function clean(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 512);
+}
+
 function headerValue(value: string | string[] | undefined): string | null {
   const first = Array.isArray(value) ? value[0] : value;
-  return first && first.trim() !== '' ? first.trim().slice(0, 256) : null;
+  const text = first === undefined ? '' : clean(first).trim();
+  return text === '' ? null : text.slice(0, 256);
 }
 
 /** The request's user: the x-user-id header, else the OpenAI `user` body field. */
 function userIdOf(headers: FastifyRequest['headers'], body: Record<string, unknown> | null): string | null {
-  return headerValue(headers['x-user-id']) ?? (typeof body?.user === 'string' && body.user !== '' ? body.user.slice(0, 256) : null);
+  return headerValue(headers['x-user-id']) ?? (typeof body?.user === 'string' ? headerValue(body.user) : null);
 }

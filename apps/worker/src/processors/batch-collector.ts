@@ -28,7 +28,11 @@ export class BatchCollector<T> {
     if (batch.length === 0) return;
     this.flushBatch(batch.map((entry) => entry.item)).then(
       () => batch.forEach((entry) => entry.resolve()),
-      (error: unknown) => batch.forEach((entry) => entry.reject(error)),
+      (error: unknown) => {
+        if (batch.length === 1) return batch[0].reject(error);
+        // One bad item must not sink the others: retry them one by one, each with its own outcome.
+        for (const entry of batch) this.flushBatch([entry.item]).then(entry.resolve, entry.reject);
+      },
     );
   }
 }
