@@ -156,6 +156,10 @@ export function splitSetting(setting: Record<string, string>): {
     }
   }
   if (options.url !== undefined) options.url = validateBaseUrl(options.url);
+  // Interpolated into https://<resourceName>.openai.azure.com: a DNS label, nothing else.
+  if (options.resourceName !== undefined && !/^[a-z0-9](?:[a-z0-9-]{0,62})$/i.test(options.resourceName)) {
+    throw new GatewayError(GatewayErrorCode.InvalidRequest, 'setting.resourceName must be an Azure resource name (letters, digits, hyphens)', 'setting.resourceName');
+  }
   return { options, credentials };
 }
 

@@ -36,7 +36,16 @@ export class OpenAINativeController {
     const pathModel = /^\/models\/([^/]+)$/.exec(upstreamPath)?.[1];
     return this.passthrough.forward(
       { request, reply },
-      { provider: ProviderId.OpenAI, dialect: 'openai', upstreamPath, pathModel: pathModel ? decodeURIComponent(pathModel) : undefined },
+      { provider: ProviderId.OpenAI, dialect: 'openai', upstreamPath, pathModel: pathModel ? safeDecode(pathModel) : undefined },
     );
+  }
+}
+
+/** A malformed escape is left as written (the passthrough then refuses the path). */
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
 }

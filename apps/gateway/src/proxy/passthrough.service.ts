@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { ProviderId } from '@tollgate/provider-settings';
 import {
   AnthropicNativeStreamObserver,
@@ -54,6 +55,7 @@ export class PassthroughService {
     exchange.tokenBilled = model !== null && body !== null;
     exchange.billedOtherwise = BILLED_OTHERWISE_PATHS.test(spec.upstreamPath);
     return this.pipeline.run(exchange, async () => {
+      assertContainedPath(spec.upstreamPath);
       const route = this.routes.resolve(exchange.key, model ?? '', spec.provider);
       await this.pipeline.admit(exchange, route, { modelBound: model !== null, generates: GENERATING_PATHS.test(spec.upstreamPath) });
       const { request } = call;
@@ -132,6 +134,25 @@ function isAnthropicErrorBody(raw: Buffer): boolean {
     return typeof parsed?.error?.type === 'string' && typeof parsed.error.message === 'string';
   } catch {
     return false;
+  }
+}
+
+/**
+ * The relayed path must stay below the provider's base URL: a segment that decodes to "." or
+ * ".." (or hides a slash) would let a client walk out of a base such as
+ * https://proxy.corp/tenant-a/v1 into another tenant's path, with this tenant's credential.
+ */
+function assertContainedPath(path: string): void {
+  for (const segment of path.split('/')) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      throw new GatewayError(GatewayErrorCode.InvalidRequest, 'The request path has a malformed percent-encoding.');
+    }
+    if (decoded === '.' || decoded === '..' || /[/\\]/.test(decoded)) {
+      throw new GatewayError(GatewayErrorCode.InvalidRequest, 'The request path may not contain "." or ".." segments or encoded slashes.');
+    }
   }
 }
 

@@ -40,9 +40,11 @@ export class RouteResolver {
     if (candidates.length === 0) {
       throw new GatewayError(GatewayErrorCode.ProviderNotConfigured, `This key has no ${provider} provider setting.`, 'model');
     }
-    // Settings that list the model come first; a setting with no list accepts any model.
+    // Settings that list the model come first, then settings that accept any model; a setting
+    // whose list excludes the model is used only when nothing else is left (and then refused).
     const listing = candidates.filter((setting) => setting.allowedModels.includes(model));
-    const pool = listing.length > 0 ? listing : candidates;
+    const open = candidates.filter((setting) => setting.allowedModels.length === 0);
+    const pool = listing.length > 0 ? listing : open.length > 0 ? open : candidates;
     return { provider, model, setting: this.rotate(key, provider, pool) };
   }
 

@@ -21,10 +21,11 @@ export function toProviderError(status: number, body: Buffer | string, headers: 
 
   const credential = CREDENTIAL_FAILURES[status];
   if (credential) {
-    const detail = parsed ? parsed.message : `status ${status}`;
+    // The provider's message is not passed on: a credential failure must not echo any part of the key.
+    const detail = parsed ? parsed.type : `status ${status}`;
     return {
       status: 502,
-      body: openAIError(`Anthropic rejected the gateway's provider credential: ${detail}`, 'api_error', credential),
+      body: openAIError(`Anthropic rejected the gateway's stored provider credential (${detail}). Ask an admin to check the provider setting.`, 'api_error', credential),
       retryable: false,
       retryAfter: null,
     };

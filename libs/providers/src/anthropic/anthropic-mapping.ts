@@ -1,6 +1,6 @@
 import { TokenUsage } from '../usage';
 import { AnthropicStopReason, AnthropicUsage } from './anthropic.types';
-import { OpenAIFinishReason, OpenAIUsageBody } from './openai-chat.types';
+import { OpenAIFinishReason, OpenAIUsage } from '../openai/openai-chat.types';
 
 /** Mappings shared by the response and the stream translators, so both always agree. */
 
@@ -32,7 +32,7 @@ export function fromAnthropicUsage(usage: Partial<AnthropicUsage>): TokenUsage {
   };
 }
 
-export function toOpenAIUsageBody(usage: TokenUsage, cachedTokens: number): OpenAIUsageBody {
+export function toOpenAIUsageBody(usage: TokenUsage, cachedTokens: number): OpenAIUsage {
   return {
     prompt_tokens: usage.promptTokens,
     completion_tokens: usage.completionTokens,

@@ -2,7 +2,7 @@ import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { ChatCall, TranslatedResponse } from '../provider-adapter';
 import { fromAnthropicUsage, toOpenAIFinishReason, toOpenAIUsageBody } from './anthropic-mapping';
 import { AnthropicMessageResponse } from './anthropic.types';
-import { OpenAIChatCompletion, OpenAIToolCall } from './openai-chat.types';
+import { OpenAIChatCompletion, OpenAIToolCall } from '../openai/openai-chat.types';
 
 /**
  * Anthropic Message → OpenAI `chat.completion`. Text blocks join into `content`, tool_use

@@ -5,7 +5,7 @@ import { TokenUsage } from '../usage';
 import { fromAnthropicUsage, toOpenAIFinishReason, toOpenAIUsageBody } from './anthropic-mapping';
 import { fromAnthropicErrorType } from './anthropic-errors';
 import { AnthropicErrorBody, AnthropicStreamEvent, AnthropicUsage } from './anthropic.types';
-import { OpenAIChatChunk, OpenAIChunkDelta, OpenAIFinishReason } from './openai-chat.types';
+import { OpenAIChatCompletionChunk, OpenAIChunkDelta, OpenAIFinishReason } from '../openai/openai-chat.types';
 
 const DONE = 'data: [DONE]\n\n';
 
@@ -107,7 +107,7 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
   }
 
   private chunk(delta: OpenAIChunkDelta, finishReason: OpenAIFinishReason | null = null): string {
-    const chunk: OpenAIChatChunk = {
+    const chunk: OpenAIChatCompletionChunk = {
       id: this.id,
       object: 'chat.completion.chunk',
       created: this.created,
@@ -121,7 +121,7 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
   private usageChunk(): string {
     const usage = this.usage;
     if (!this.clientWantsUsage || !usage) return '';
-    const chunk: OpenAIChatChunk = {
+    const chunk: OpenAIChatCompletionChunk = {
       id: this.id,
       object: 'chat.completion.chunk',
       created: this.created,

@@ -21,6 +21,12 @@ const context = (options: ResolvedProviderSetting['options'] = setting.options):
 describe('AzureOpenAIAdapter', () => {
   const adapter = new AzureOpenAIAdapter();
 
+  it('refuses deployment names that would walk the URL path', () => {
+    for (const deployment of ['..', '.']) {
+      expect(() => adapter.toChatRequest(context(), { body: { model: `azure/${deployment}`, messages: [] }, model: deployment, stream: false })).toThrow(/not an Azure deployment/);
+    }
+  });
+
   it('sends each operation to the deployment URL with the api-version, the stored key as api-key', () => {
     const chat = adapter.toChatRequest(context(), { body: { model: 'azure/prod', messages: [] }, model: 'prod', stream: false });
     expect(chat.url).toBe('https://contoso.openai.azure.com/openai/deployments/prod/chat/completions?api-version=2024-10-21');

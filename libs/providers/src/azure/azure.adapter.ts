@@ -1,3 +1,4 @@
+import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { ProviderId } from '@tollgate/provider-settings';
 import { OpenAICompatibleAdapter, OpenAIOperation } from '../openai-compatible/openai-compatible.adapter';
 import { AdapterContext } from '../provider-adapter';
@@ -16,6 +17,10 @@ export class AzureOpenAIAdapter extends OpenAICompatibleAdapter {
   }
 
   protected override operationUrl(context: AdapterContext, operation: OpenAIOperation, deployment: string): string {
+    // encodeURIComponent leaves "." and "..", which URL resolution would turn into a path walk.
+    if (deployment === '' || deployment === '.' || deployment === '..') {
+      throw new GatewayError(GatewayErrorCode.InvalidRequest, `'${deployment}' is not an Azure deployment name.`, 'model');
+    }
     return `${this.baseUrl(context)}/openai/deployments/${encodeURIComponent(deployment)}/${operation}?api-version=${encodeURIComponent(this.apiVersion(context))}`;
   }
 

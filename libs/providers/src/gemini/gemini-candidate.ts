@@ -1,6 +1,6 @@
 import { TokenUsage } from '../usage';
 import { GeminiPart, GeminiUsageMetadata } from './gemini.types';
-import { OpenAIFinishReason, OpenAIToolCall, OpenAIUsage } from './openai-chat.types';
+import { OpenAIFinishReason, OpenAIToolCall, OpenAIUsage } from '../openai/openai-chat.types';
 
 const FILTERED = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY']);
 

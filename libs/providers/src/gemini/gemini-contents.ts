@@ -2,7 +2,7 @@ import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { thoughtSignatureOf } from './gemini-candidate';
 import { toMediaPart } from './gemini-media';
 import { GeminiContent, GeminiPart, GeminiRole } from './gemini.types';
-import { OpenAIChatMessage, OpenAIContentPart, OpenAIToolCall } from './openai-chat.types';
+import { OpenAIChatMessage, OpenAIContentPart, OpenAIToolCall } from '../openai/openai-chat.types';
 
 export interface GeminiConversation {
   contents: GeminiContent[];

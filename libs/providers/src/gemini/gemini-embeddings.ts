@@ -2,7 +2,7 @@ import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { TranslatedResponse } from '../provider-adapter';
 import { toGeminiModelName } from './gemini-url';
 import { GeminiBatchEmbedContentsRequest, GeminiBatchEmbedContentsResponse } from './gemini.types';
-import { OpenAIEmbeddingList } from './openai-chat.types';
+import { OpenAIEmbeddingList } from '../openai/openai-chat.types';
 
 /**
  * An OpenAI embeddings request → a batchEmbedContents body, one request per input string.

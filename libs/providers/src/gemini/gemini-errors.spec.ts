@@ -7,7 +7,7 @@ describe('toGeminiProviderError', () => {
       status: 502,
       body: {
         error: {
-          message: "Gemini rejected the gateway's credential: API key not valid. Please pass a valid API key.",
+          message: "Gemini rejected the gateway's stored credential (INVALID_ARGUMENT). Ask an admin to check the provider setting.",
           type: 'api_error',
           param: null,
           code: 'upstream_auth_error',
@@ -24,7 +24,7 @@ describe('toGeminiProviderError', () => {
       body: {
         error: {
           message:
-            "Gemini rejected the gateway's credential: Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+            "Gemini rejected the gateway's stored credential (PERMISSION_DENIED). Ask an admin to check the provider setting.",
           type: 'api_error',
           param: null,
           code: 'upstream_auth_error',
@@ -35,7 +35,7 @@ describe('toGeminiProviderError', () => {
     });
     expect(toGeminiProviderError(401, Buffer.from(''), {})).toEqual({
       status: 502,
-      body: { error: { message: "Gemini rejected the gateway's credential: HTTP 401", type: 'api_error', param: null, code: 'upstream_auth_error' } },
+      body: { error: { message: "Gemini rejected the gateway's stored credential (HTTP 401). Ask an admin to check the provider setting.", type: 'api_error', param: null, code: 'upstream_auth_error' } },
       retryable: false,
       retryAfter: null,
     });

@@ -13,8 +13,9 @@ export function toGeminiProviderError(status: number, body: Buffer, headers: Rec
   const text = body.toString('utf8');
   const error = parseGoogleError(text);
   if (status === 401 || status === 403 || isInvalidKey(error)) {
-    const detail = error?.message ?? `HTTP ${status}`;
-    return { status: 502, body: openAIError(`Gemini rejected the gateway's credential: ${detail}`, 'api_error', 'upstream_auth_error'), retryable: false, retryAfter: null };
+    // The provider's message is not passed on: a credential failure must not echo any part of the key.
+    const reason = error?.status ?? `HTTP ${status}`;
+    return { status: 502, body: openAIError(`Gemini rejected the gateway's stored credential (${reason}). Ask an admin to check the provider setting.`, 'api_error', 'upstream_auth_error'), retryable: false, retryAfter: null };
   }
   const retryable = status === 408 || status === 429 || status >= 500;
   return { status, body: fromGoogleError(status, error, text), retryable, retryAfter: retryable ? retryAfterOf(headers, error) : null };

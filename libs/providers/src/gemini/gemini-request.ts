@@ -3,7 +3,7 @@ import { ChatCall } from '../provider-adapter';
 import { toGeminiConversation } from './gemini-contents';
 import { toGeminiSchema } from './gemini-schema';
 import { GeminiFunctionDeclaration, GeminiGenerateContentRequest, GeminiGenerationConfig, GeminiTool, GeminiToolConfig } from './gemini.types';
-import { OpenAIChatRequest, OpenAIResponseFormat, OpenAIToolChoice } from './openai-chat.types';
+import { OpenAIChatRequest, OpenAIResponseFormat, OpenAIToolChoice } from '../openai/openai-chat.types';
 
 /**
  * An OpenAI chat request → a Gemini generateContent body (the same body streams). OpenAI

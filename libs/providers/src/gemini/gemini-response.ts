@@ -3,7 +3,7 @@ import { ChatCall, TranslatedResponse } from '../provider-adapter';
 import { CompletionIds, completionIdFor, newCompletionIds } from './completion-ids';
 import { generatedText, textOf, toOpenAIFinishReason, toOpenAIToolCalls, toOpenAIUsage, toTokenUsage } from './gemini-candidate';
 import { GeminiGenerateContentResponse } from './gemini.types';
-import { OpenAIChatCompletion } from './openai-chat.types';
+import { OpenAIChatCompletion } from '../openai/openai-chat.types';
 
 /**
  * A generateContent answer → an OpenAI `chat.completion`, one choice per candidate. A prompt

@@ -5,7 +5,7 @@ import { CompletionIds, completionIdFor, newCompletionIds } from './completion-i
 import { fromGoogleError } from './gemini-errors';
 import { generatedText, textOf, toOpenAIFinishReason, toOpenAIToolCalls, toOpenAIUsage, toTokenUsage } from './gemini-candidate';
 import { GeminiGenerateContentResponse, GoogleError } from './gemini.types';
-import { OpenAIChatCompletionChunk, OpenAIChunkDelta, OpenAIFinishReason, OpenAIUsage } from './openai-chat.types';
+import { OpenAIChatCompletionChunk, OpenAIChunkDelta, OpenAIFinishReason, OpenAIUsage } from '../openai/openai-chat.types';
 
 /**
  * `streamGenerateContent?alt=sse` → OpenAI `chat.completion.chunk` events. Each Gemini event

@@ -17,7 +17,8 @@ export function toOpenAIProviderError(status: number, raw: Buffer, headers: Head
       status: 502,
       body: {
         error: {
-          message: `The upstream provider refused the gateway's stored credential (${status}${parsed ? `: ${parsed.error.message}` : ''}). Ask an admin to check the provider setting.`,
+          // The provider's own message is not passed on: OpenAI's quotes part of the key.
+          message: `The upstream provider refused the gateway's stored credential (HTTP ${status}). Ask an admin to check the provider setting.`,
           type: 'api_error',
           param: null,
           code: 'upstream_auth_error',

@@ -1,7 +1,7 @@
 /**
- * The OpenAI chat shapes the Gemini translators read and write. Only what is translated is
- * typed; request bodies come from clients, so readers still check values at runtime.
- * Top-level shapes are `type` aliases so they fit `TranslatedResponse.body`.
+ * The OpenAI chat shapes the translating adapters (Anthropic, Gemini) read and write. Only what
+ * is translated is typed; request bodies come from clients, so readers still check values at
+ * runtime. Top-level shapes are `type` aliases so they fit `TranslatedResponse.body`.
  */
 
 export type OpenAIContentPart =
@@ -73,15 +73,26 @@ export type OpenAIChatCompletion = {
     index: number;
     message: { role: 'assistant'; content: string | null; refusal: null; tool_calls?: OpenAIToolCall[] };
     logprobs: null;
-    finish_reason: OpenAIFinishReason;
+    finish_reason: OpenAIFinishReason | null;
   }>;
   usage?: OpenAIUsage;
 };
 
+/**
+ * A streamed tool call fragment. Its first fragment carries id and name; later ones may carry
+ * argument text only (Anthropic splits a call's arguments, Gemini sends each call whole).
+ */
+export interface OpenAIToolCallDelta {
+  index: number;
+  id?: string;
+  type?: 'function';
+  function: { name?: string; arguments: string };
+}
+
 export interface OpenAIChunkDelta {
   role?: 'assistant';
   content?: string;
-  tool_calls?: Array<OpenAIToolCall & { index: number }>;
+  tool_calls?: OpenAIToolCallDelta[];
 }
 
 export type OpenAIChatCompletionChunk = {
@@ -90,7 +101,10 @@ export type OpenAIChatCompletionChunk = {
   created: number;
   model: string;
   choices: Array<{ index: number; delta: OpenAIChunkDelta; logprobs: null; finish_reason: OpenAIFinishReason | null }>;
-  /** Present on every chunk when the client asked for usage: null, then the totals on the last. */
+  /**
+   * Only when the client asked for usage: Anthropic's translator sends it once, on a final chunk
+   * whose `choices` is empty; Gemini's puts null on every chunk, then the totals on the last.
+   */
   usage?: OpenAIUsage | null;
 };
 
