@@ -21,7 +21,8 @@ export function createDataSourceOptions(url: string, entities: EntityList = []):
     migrationsRun: false,
     // Failed queries are reported by our own error handling; TypeORM's logger would print parameters.
     logging: false,
-    extra: { max: 10, connectionTimeoutMillis: 5_000, application_name: 'tollgate' },
+    // A frozen Postgres must not hold a query (and the snapshot reloads queued behind it) forever.
+    extra: { max: 10, connectionTimeoutMillis: 5_000, statement_timeout: 30_000, query_timeout: 35_000, application_name: 'tollgate' },
   };
 }
 

@@ -16,6 +16,11 @@ export interface AdmissionRequest {
   body: Record<string, unknown>;
   /** Whether the operation generates output tokens (chat) or only reads input (embeddings). */
   generates: boolean;
+  /**
+   * How the operation is billed: by tokens (priced from the table), not at all (listing models,
+   * moderations, files), or some other way the gateway cannot price (images, audio, batches).
+   */
+  billing?: 'tokens' | 'free' | 'unpriced';
 }
 
 /**
@@ -54,7 +59,14 @@ export class AdmissionService implements OnModuleInit, OnApplicationShutdown {
     );
     if (scopes.length === 0) return null;
     let worstCaseUsd = 0;
-    if (scopes.some(hasBudget) && request.route) {
+    const billing = request.billing ?? 'tokens';
+    if (scopes.some(hasBudget) && billing === 'unpriced') {
+      throw new GatewayError(
+        GatewayErrorCode.ModelNotPriced,
+        'This operation is not billed by tokens, so the gateway cannot price it and a cost limit could not hold; it is not available to keys or users with a cost limit.',
+      );
+    }
+    if (scopes.some(hasBudget) && request.route && billing === 'tokens') {
       const cost = worstCaseCostUsd(this.calculator, {
         provider: request.route.provider,
         model: request.route.model,

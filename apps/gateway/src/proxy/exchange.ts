@@ -42,6 +42,8 @@ export class Exchange {
   response: string | null = null;
   stream = false;
   reservationMember: string | null = null;
+  /** The client left before the answer began (its prompt may still be billed). */
+  clientGone = false;
   /** Billed by something other than tokens (audio, images): without usage, its cost is unknown. */
   billedOtherwise = false;
   /** The SSE relay wrote the response itself, so Fastify's access log never sees it. */
@@ -87,7 +89,7 @@ export class Exchange {
   toEvent(): RequestEventData {
     const { request } = this.call;
     const requestedModel = this.requestedModel === null ? undefined : clean(this.requestedModel);
-    const estimate = this.usage === null && this.status < 400 && this.tokenBilled;
+    const estimate = this.usage === null && this.tokenBilled && (this.status < 400 || this.clientGone);
     return {
       id: request.id,
       createdAt: this.startedAt,
@@ -104,7 +106,7 @@ export class Exchange {
       latencyMs: this.latencyMs,
       customId: headerValue(request.headers['x-custom-event-id']),
       userId: this.userId,
-      errorCode: this.errorCode === null ? null : clean(this.errorCode),
+      errorCode: this.clientGone ? 'client_disconnected' : this.errorCode === null ? null : clean(this.errorCode),
       usage: this.usage,
       estimationInput: estimate ? { prompt: this.promptText ?? promptTextOf(this.body), completion: this.completionText ?? '' } : null,
       request: this.key.shouldLogRequest && this.loggedBody !== undefined ? JSON.stringify(this.loggedBody).slice(0, MAX_LOGGED_BODY_CHARS) : null,

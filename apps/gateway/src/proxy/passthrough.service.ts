@@ -30,8 +30,10 @@ export interface PassthroughSpec {
   pathModel?: string;
 }
 
-/** OpenAI operations billed per image, character or minute, which the price table cannot price. */
-const BILLED_OTHERWISE_PATHS = /^\/(audio|images)\//;
+/** Operations that cost nothing: listing and reading models and files, moderations. */
+const FREE_PATHS = /^\/(models(\/[^/]+)?|moderations|files(\/[^/]+(\/content)?)?)$/;
+/** Operations billed by tokens the gateway reads and prices. */
+const TOKEN_PATHS = /(chat\/completions|\/completions|\/embeddings|\/messages|\/complete)$/;
 
 /** Paths whose answers are generated tokens (budgets reserve output for them). */
 const GENERATING_PATHS = /(chat\/completions|\/completions|\/messages|\/complete)$/;
@@ -52,12 +54,15 @@ export class PassthroughService {
     const body = jsonBody(call);
     const exchange = new Exchange(call, body);
     const model = spec.pathModel ?? (typeof body?.model === 'string' ? body.model : null);
-    exchange.tokenBilled = model !== null && body !== null;
-    exchange.billedOtherwise = BILLED_OTHERWISE_PATHS.test(spec.upstreamPath);
+    // Everything else (images, audio, batches, fine-tuning, assistants runs) is billed in ways
+    // the gateway cannot price: recorded with an unknown cost, refused to budgeted keys.
+    const billing = FREE_PATHS.test(spec.upstreamPath) ? 'free' : TOKEN_PATHS.test(spec.upstreamPath) ? 'tokens' : 'unpriced';
+    exchange.tokenBilled = billing === 'tokens' && model !== null && body !== null;
+    exchange.billedOtherwise = billing === 'unpriced';
     return this.pipeline.run(exchange, async () => {
       assertContainedPath(spec.upstreamPath);
       const route = this.routes.resolve(exchange.key, model ?? '', spec.provider);
-      await this.pipeline.admit(exchange, route, { modelBound: model !== null, generates: GENERATING_PATHS.test(spec.upstreamPath) });
+      await this.pipeline.admit(exchange, route, { modelBound: model !== null, generates: GENERATING_PATHS.test(spec.upstreamPath), billing });
       const { request } = call;
       const search = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
       // Only a usage chunk the gateway itself asked for is stripped; any other stream (assistants

@@ -88,7 +88,13 @@ export class ProxyPipeline implements OnApplicationShutdown {
   async admit(
     exchange: Exchange,
     route: ResolvedRoute | null,
-    options: { modelBound: boolean; generates: boolean; /** What the worst-case cost counts, when not the body. */ costedBody?: Record<string, unknown> },
+    options: {
+      modelBound: boolean;
+      generates: boolean;
+      /** What the worst-case cost counts, when not the body. */
+      costedBody?: Record<string, unknown>;
+      billing?: 'tokens' | 'free' | 'unpriced';
+    },
   ): Promise<void> {
     if (route) {
       exchange.provider = route.provider;
@@ -108,6 +114,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
       route: checkedRoute,
       body: options.costedBody ?? exchange.body ?? {},
       generates: options.generates,
+      billing: options.billing,
     });
     if (admission) {
       exchange.reservationMember = admission.reservationMember;
@@ -128,13 +135,19 @@ export class ProxyPipeline implements OnApplicationShutdown {
   /** Calls the upstream; the client going away aborts the call, so nobody pays for an unread answer. */
   async send(exchange: Exchange, call: UpstreamCall | (Omit<UpstreamCall, 'body' | 'method'> & { method: string; body?: string | Buffer })): Promise<UpstreamResponse> {
     const { reply } = exchange.call;
+    // A client that left during admission is not worth an upstream call.
+    if (reply.raw.destroyed) throw clientGone(exchange);
     const abort = new AbortController();
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
-    const upstream = await this.client.send({ ...call, signal: abort.signal });
-    exchange.status = upstream.statusCode;
-    return upstream;
+    try {
+      const upstream = await this.client.send({ ...call, signal: abort.signal });
+      exchange.status = upstream.statusCode;
+      return upstream;
+    } catch (error) {
+      throw abort.signal.aborted ? clientGone(exchange) : error;
+    }
   }
 
   /** Relays an SSE answer through the translator, writing the headers set so far with it. */
@@ -194,6 +207,15 @@ export class ProxyPipeline implements OnApplicationShutdown {
   isStream(upstream: UpstreamResponse): boolean {
     return upstream.statusCode === 200 && isEventStream(upstream.headers);
   }
+}
+
+/**
+ * The client went away before the answer began. The provider may already have read (and
+ * billed) the prompt, so the event is marked and its prompt tokens are estimated and charged.
+ */
+function clientGone(exchange: Exchange): GatewayError {
+  exchange.clientGone = true;
+  return new GatewayError(GatewayErrorCode.UpstreamUnreachable, 'The client closed the connection before the answer began.');
 }
 
 function headerText(value: string | string[] | undefined): string | null {

@@ -38,7 +38,7 @@ export async function relaySse(
       transcript.push(text);
       transcriptLength += text.length;
     }
-    if (!client.write(text)) await Promise.race([once(client, 'drain'), once(client, 'close')]);
+    if (!client.write(text)) await drainOrClose(client);
     return !client.destroyed;
   };
   let error: GatewayError | null = null;
@@ -65,4 +65,14 @@ export async function relaySse(
   // After a disconnect or the translator's end, nothing more is read from the upstream.
   if (clientDisconnected || translator.done) upstreamBody.destroy();
   return { error, clientDisconnected, transcript: keepTranscript ? transcript.join('') : null };
+}
+
+/** Waits for the client to drain or go away, then drops both listeners (a long slow stream waits many times). */
+async function drainOrClose(client: ServerResponse): Promise<void> {
+  const done = new AbortController();
+  try {
+    await Promise.race([once(client, 'drain', { signal: done.signal }), once(client, 'close', { signal: done.signal })]);
+  } finally {
+    done.abort();
+  }
 }

@@ -3,11 +3,16 @@ import { FakeOpenAI } from './support/fake-openai';
 import { createKey, createSetting } from './support/provider-e2e';
 import { TestStack, startTestStack } from './support/test-stack';
 
-/** Requests must stay below the provider's base URL, and routing must prefer settings that allow the model. */
-describe('path safety and setting choice (e2e)', () => {
+/**
+ * Native passthrough rules: requests stay below the provider's base URL, routing prefers the
+ * settings that allow the model, and operations the gateway cannot price are recorded as such
+ * and refused to budgeted keys.
+ */
+describe('passthrough rules (e2e)', () => {
   let stack: TestStack;
   let upstream: FakeOpenAI;
   const KEY = 'tg-path-safety-key';
+  const BUDGETED_KEY = 'tg-path-safety-budgeted';
 
   beforeAll(async () => {
     upstream = new FakeOpenAI();
@@ -16,6 +21,7 @@ describe('path safety and setting choice (e2e)', () => {
     const restricted = await createSetting(stack, 'openai', { apiKey: 'sk-upstream-secret', url: upstream.baseUrl }, { allowedModels: ['gpt-4o-mini'] });
     const open = await createSetting(stack, 'openai', { apiKey: 'sk-upstream-secret', url: upstream.baseUrl });
     await createKey(stack, KEY, [restricted, open]);
+    await createKey(stack, BUDGETED_KEY, [open], { costLimitInUsd: 1 });
   });
 
   afterAll(async () => {
@@ -34,6 +40,21 @@ describe('path safety and setting choice (e2e)', () => {
       expect(upstream.requests.length).toBe(before);
     },
   );
+
+  it('refuses an operation it cannot price (images) to a budgeted key, before any upstream call', async () => {
+    const before = upstream.requests.length;
+    const response = await fetch(`${stack.proxyUrl}/api/providers/openai/v1/images/generations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${BUDGETED_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-image-1', prompt: 'a gate' }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: 'model_not_priced', type: 'invalid_request_error' } });
+    expect(upstream.requests.length).toBe(before);
+    // Free operations stay open to the same key.
+    const models = await fetch(`${stack.proxyUrl}/api/providers/openai/v1/models`, { headers: { authorization: `Bearer ${BUDGETED_KEY}` } });
+    expect(models.status).toBe(200);
+  });
 
   it('sends a model outside one setting\'s allowedModels to the key\'s setting that accepts any model', async () => {
     for (let i = 0; i < 3; i++) {
