@@ -1,15 +1,26 @@
 /** Token usage normalised across providers. */
 export interface TokenUsage {
+  /** All prompt tokens, cached ones included. */
   promptTokens: number;
   completionTokens: number;
+  /** Prompt tokens read from the provider's cache (priced lower). */
+  cacheReadTokens?: number;
+  /** Prompt tokens written to the provider's cache (Anthropic prices them higher). */
+  cacheWriteTokens?: number;
 }
 
-/** Reads OpenAI's `usage` object (chat, completions and embeddings all share it). */
+/**
+ * Reads OpenAI's `usage` object: chat, completions and embeddings (`prompt_tokens`), and the
+ * Responses, image and speech APIs (`input_tokens` / `output_tokens`).
+ */
 export function fromOpenAIUsage(usage: unknown): TokenUsage | null {
   if (!usage || typeof usage !== 'object') return null;
   const record = usage as Record<string, unknown>;
-  const prompt = record.prompt_tokens;
+  const chatShape = typeof record.prompt_tokens === 'number';
+  const prompt = chatShape ? record.prompt_tokens : record.input_tokens;
   if (typeof prompt !== 'number') return null;
-  const completion = typeof record.completion_tokens === 'number' ? record.completion_tokens : 0;
-  return { promptTokens: prompt, completionTokens: completion };
+  const completion = chatShape ? record.completion_tokens : record.output_tokens;
+  const details = (chatShape ? record.prompt_tokens_details : record.input_tokens_details) as { cached_tokens?: unknown } | undefined;
+  const cached = typeof details?.cached_tokens === 'number' ? details.cached_tokens : 0;
+  return { promptTokens: prompt, completionTokens: typeof completion === 'number' ? completion : 0, ...(cached > 0 ? { cacheReadTokens: cached } : {}) };
 }

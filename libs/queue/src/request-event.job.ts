@@ -25,7 +25,7 @@ export interface RequestEventData {
   userId: string | null;
   errorCode: string | null;
   /** Reported by the provider; null when it reported none. */
-  usage: { promptTokens: number; completionTokens: number } | null;
+  usage: { promptTokens: number; completionTokens: number; cacheReadTokens?: number; cacheWriteTokens?: number } | null;
   /** Only when usage is null: the text the worker counts tokens from. */
   estimationInput: { prompt: string; completion: string } | null;
   request: string | null;

@@ -11,6 +11,14 @@ describe('CostCalculator', () => {
     expect(calculator.price('openai', 'gpt-4o-mini-2024-07-18', 1000, 100).costUsd).toBeCloseTo(0.00021, 10);
   });
 
+  it('prices cached prompt tokens at the cache rates', () => {
+    // gpt-4o-mini: input $0.15 / M, cached input $0.075 / M.
+    const full = calculator.price('openai', 'gpt-4o-mini', 1_000_000, 0).costUsd!;
+    const halfCached = calculator.price('openai', 'gpt-4o-mini', 1_000_000, 0, { readTokens: 500_000 }).costUsd!;
+    expect(full).toBeCloseTo(0.15, 10);
+    expect(halfCached).toBeCloseTo(0.075 + 0.0375, 10);
+  });
+
   it('applies an admin override before the table', () => {
     expect(calculator.price('openai', 'my-finetune', 500_000, 250_000)).toEqual({ costUsd: 3, priceKnown: true });
   });

@@ -31,7 +31,8 @@ const PRICE_TABLE_PROVIDER: Record<string, string> = {
 export class CostCalculator {
   constructor(private readonly overrides: (provider: string, model: string) => PriceOverride | undefined) {}
 
-  price(provider: string, model: string, promptTokens: number, completionTokens: number): CostResult {
+  /** `cache`: the prompt tokens read from / written to the provider's cache (part of promptTokens). */
+  price(provider: string, model: string, promptTokens: number, completionTokens: number, cache: { readTokens?: number; writeTokens?: number } = {}): CostResult {
     const override = this.overrides(provider, model);
     if (override) {
       const cost =
@@ -40,7 +41,11 @@ export class CostCalculator {
     }
     const tableProvider = PRICE_TABLE_PROVIDER[provider];
     if (!model || !tableProvider) return { costUsd: null, priceKnown: false };
-    const result = calcPrice({ input_tokens: promptTokens, output_tokens: completionTokens }, model, { providerId: tableProvider });
+    const result = calcPrice(
+      { input_tokens: promptTokens, output_tokens: completionTokens, cache_read_tokens: cache.readTokens, cache_write_tokens: cache.writeTokens },
+      model,
+      { providerId: tableProvider },
+    );
     if (!result) return { costUsd: null, priceKnown: false };
     return { costUsd: roundUsd(result.total_price), priceKnown: true };
   }

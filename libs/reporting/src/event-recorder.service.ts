@@ -43,9 +43,10 @@ export class EventRecorderService {
 
   /** The answering model's price, else the requested model's (a new snapshot the table lacks). */
   private priceWithFallback(event: RequestEventData, promptTokens: number, completionTokens: number) {
-    const answered = this.calculator.price(event.provider, event.model, promptTokens, completionTokens);
+    const cache = { readTokens: event.usage?.cacheReadTokens, writeTokens: event.usage?.cacheWriteTokens };
+    const answered = this.calculator.price(event.provider, event.model, promptTokens, completionTokens, cache);
     if (answered.priceKnown || !event.requestedModel || event.requestedModel === event.model) return answered;
-    return this.calculator.price(event.provider, event.requestedModel, promptTokens, completionTokens);
+    return this.calculator.price(event.provider, event.requestedModel, promptTokens, completionTokens, cache);
   }
 
   private toRow(event: RequestEventData): EventEntity {

@@ -29,6 +29,8 @@ export function fromAnthropicUsage(usage: Partial<AnthropicUsage>): TokenUsage {
   return {
     promptTokens: (usage.input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0),
     completionTokens: usage.output_tokens ?? 0,
+    ...(usage.cache_read_input_tokens ? { cacheReadTokens: usage.cache_read_input_tokens } : {}),
+    ...(usage.cache_creation_input_tokens ? { cacheWriteTokens: usage.cache_creation_input_tokens } : {}),
   };
 }
 

@@ -14,7 +14,7 @@ describe('Anthropic native accounting', () => {
       event('message_stop', {}),
     ];
     expect(events.map((e) => observer.push(e))).toEqual(events);
-    expect(observer.usage).toEqual({ promptTokens: 15, completionTokens: 7 });
+    expect(observer.usage).toEqual({ promptTokens: 15, completionTokens: 7, cacheReadTokens: 5 });
     expect(observer.model).toBe('claude-sonnet-4-5');
     expect(observer.completionText).toBe('Hi there');
   });

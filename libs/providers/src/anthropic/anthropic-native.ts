@@ -9,9 +9,14 @@ interface AnthropicUsageFields {
   cache_read_input_tokens?: number;
 }
 
-/** Prompt tokens as billed: uncached input plus cache writes and reads. */
-function promptTokensOf(usage: AnthropicUsageFields): number {
-  return (usage.input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0);
+/** Usage as billed: uncached input plus cache writes and reads, each also kept apart for pricing. */
+function usageOf(usage: AnthropicUsageFields, completionTokens: number): TokenUsage {
+  return {
+    promptTokens: (usage.input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0),
+    completionTokens,
+    ...(usage.cache_read_input_tokens ? { cacheReadTokens: usage.cache_read_input_tokens } : {}),
+    ...(usage.cache_creation_input_tokens ? { cacheWriteTokens: usage.cache_creation_input_tokens } : {}),
+  };
 }
 
 /**
@@ -38,10 +43,11 @@ export class AnthropicNativeStreamObserver implements ChatStreamTranslator {
       };
       if (parsed.type === 'message_start' && parsed.message) {
         this.model = parsed.message.model ?? this.model;
-        this.usage = { promptTokens: promptTokensOf(parsed.message.usage ?? {}), completionTokens: parsed.message.usage?.output_tokens ?? 0 };
+        this.usage = usageOf(parsed.message.usage ?? {}, parsed.message.usage?.output_tokens ?? 0);
       } else if (parsed.type === 'message_delta' && parsed.usage) {
-        const prompt = parsed.usage.input_tokens !== undefined ? promptTokensOf(parsed.usage) : (this.usage?.promptTokens ?? 0);
-        this.usage = { promptTokens: prompt, completionTokens: parsed.usage.output_tokens ?? this.usage?.completionTokens ?? 0 };
+        const completion = parsed.usage.output_tokens ?? this.usage?.completionTokens ?? 0;
+        // message_delta repeats input counts only sometimes; without them the start's stand.
+        this.usage = parsed.usage.input_tokens !== undefined ? usageOf(parsed.usage, completion) : { ...(this.usage ?? { promptTokens: 0 }), completionTokens: completion };
       } else if (parsed.type === 'content_block_delta' && parsed.delta?.type === 'text_delta' && parsed.delta.text) {
         this.text.push(parsed.delta.text);
       } else if (parsed.type === 'error') {
@@ -76,7 +82,7 @@ export function readAnthropicResponse(raw: Buffer): TranslatedResponse {
       : (parsed.completion ?? '');
     return {
       body: raw,
-      usage: parsed.usage ? { promptTokens: promptTokensOf(parsed.usage), completionTokens: parsed.usage.output_tokens ?? 0 } : null,
+      usage: parsed.usage ? usageOf(parsed.usage, parsed.usage.output_tokens ?? 0) : null,
       model: parsed.model ?? null,
       completionText: text,
     };

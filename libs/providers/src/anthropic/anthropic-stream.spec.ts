@@ -93,7 +93,7 @@ describe('AnthropicStreamTranslator', () => {
 
   it('captures usage (cache reads counted as prompt), model and text', () => {
     const { translator } = translate(bytes, [], false);
-    expect(translator.usage).toStrictEqual({ promptTokens: 572, completionTokens: 89 });
+    expect(translator.usage).toStrictEqual({ promptTokens: 572, completionTokens: 89, cacheReadTokens: 100 });
     expect(translator.model).toBe('claude-sonnet-4-5-20250929');
     expect(translator.completionText).toBe('Checking the weather in Zürich… ');
     expect(translator.errorCode).toBeNull();
@@ -141,6 +141,6 @@ describe('AnthropicStreamTranslator', () => {
     const translator = new AnthropicStreamTranslator(call, false);
     translator.push('data: {"type":"message_start","message":{"id":"msg_2","model":"m","usage":{"input_tokens":10,"cache_creation_input_tokens":5,"output_tokens":1}}}\n\n');
     translator.push('data: {"type":"message_delta","delta":{"stop_reason":"max_tokens","stop_sequence":null},"usage":{"input_tokens":10,"cache_read_input_tokens":null,"output_tokens":42}}\n\n');
-    expect(translator.usage).toStrictEqual({ promptTokens: 15, completionTokens: 42 });
+    expect(translator.usage).toStrictEqual({ promptTokens: 15, completionTokens: 42, cacheWriteTokens: 5 });
   });
 });

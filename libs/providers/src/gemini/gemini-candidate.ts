@@ -60,7 +60,9 @@ export function toOpenAIUsage(metadata: GeminiUsageMetadata | undefined): OpenAI
 }
 
 export function toTokenUsage(usage: OpenAIUsage | null): TokenUsage | null {
-  return usage ? { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens } : null;
+  if (!usage) return null;
+  const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
+  return { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, ...(cached > 0 ? { cacheReadTokens: cached } : {}) };
 }
 
 /** What the gateway counts when usage is missing: the text plus the tool call arguments. */

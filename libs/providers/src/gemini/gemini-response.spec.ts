@@ -9,7 +9,7 @@ describe('fromGeminiResponse', () => {
   it('translates candidates, text, function calls (signature in the id), finish reasons and usage', () => {
     expect(fromGeminiResponse(fixture('chat-response.gemini.json'), call, fixedIds())).toEqual({
       body: jsonFixture('chat-response.openai.json'),
-      usage: { promptTokens: 52, completionTokens: 68 },
+      usage: { promptTokens: 52, completionTokens: 68, cacheReadTokens: 16 },
       model: 'gemini-2.5-flash',
       completionText: 'Checking Paris.get_weather{"city":"Paris","unit":"c"}get_time{}It is sunny in Paris and the forecast is',
     });
