@@ -1,27 +1,10 @@
 import { estimateTokens } from '@tollgate/reporting';
 import { ACME_SECRET, FakeCustomProvider } from './support/fake-custom-provider';
+import { eventFor } from './support/provider-e2e';
 import { TestStack, eventually, startTestStack } from './support/test-stack';
 
 const CLIENT_KEY = 'tg-custom-provider-client-key';
 const OTHER_SECRET = 'other-provider-secret';
-
-interface StoredEvent {
-  id: string;
-  key_id: string;
-  provider: string;
-  model: string;
-  status: number;
-  prompt_token_count: number;
-  completion_token_count: number;
-  token_count_estimated: boolean;
-  path: string;
-  method: string;
-  stream: boolean;
-  custom_id: string | null;
-  error_code: string | null;
-  request: unknown;
-  response: unknown;
-}
 
 interface ProviderBody {
   id: string;
@@ -104,11 +87,6 @@ describe('Custom providers (e2e): admin API and the /api/custom/providers/:provi
       headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', ...headers },
       body: JSON.stringify(body),
     });
-  const eventFor = (customId: string) =>
-    eventually(async () => {
-      const response = await stack.admin<StoredEvent[]>('GET', `/api/events?customId=${encodeURIComponent(customId)}`);
-      return response.body.length > 0 ? response.body[0] : undefined;
-    }, 10_000, `event ${customId}`);
 
   describe('admin API', () => {
     it('creates with the documented fields (name and header lower-cased, optional stream fields defaulted)', () => {
@@ -208,7 +186,7 @@ describe('Custom providers (e2e): admin API and the /api/custom/providers/:provi
       expect(received.headers['x-forwarded-host']).toBeUndefined();
       expect(JSON.stringify(received.headers)).not.toContain(CLIENT_KEY);
 
-      const event = await eventFor('custom-1');
+      const event = await eventFor(stack, 'custom-1');
       expect(event).toMatchObject({
         id: response.headers.get('x-request-id'),
         key_id: keyId,
@@ -244,7 +222,7 @@ describe('Custom providers (e2e): admin API and the /api/custom/providers/:provi
       );
       expect(upstream.lastRequest().headers.accept).toBe('text/event-stream');
 
-      const event = await eventFor('custom-stream-1');
+      const event = await eventFor(stack, 'custom-stream-1');
       expect(event).toMatchObject({
         provider: 'acme',
         model: 'acme-large',
@@ -274,7 +252,7 @@ describe('Custom providers (e2e): admin API and the /api/custom/providers/:provi
       expect(text.startsWith('event: token\ndata: {"token":{"text":"Hi"}}\n\n: keep-alive\n\n: keep-alive\n\n: keep-alive\n\ndata: {"error":')).toBe(true);
       expect(text).toContain('"code":"too_many_empty_stream_messages"');
       expect(text).not.toContain('<END>');
-      const event = await eventFor('custom-empty');
+      const event = await eventFor(stack, 'custom-empty');
       expect(event).toMatchObject({ stream: true, status: 200, error_code: 'too_many_empty_stream_messages', completion_token_count: estimateTokens('Hi') });
     });
 
@@ -294,7 +272,7 @@ describe('Custom providers (e2e): admin API and the /api/custom/providers/:provi
       const rejected = await call('/api/custom/providers/acme/generate', acmeBody('acme-400'), { 'x-custom-event-id': 'custom-400' });
       expect(rejected.status).toBe(400);
       expect(await rejected.json()).toEqual({ fault: { reason: 'input too long' } });
-      expect(await eventFor('custom-400')).toMatchObject({ status: 400, error_code: 'upstream_400', prompt_token_count: 0, completion_token_count: 0 });
+      expect(await eventFor(stack, 'custom-400')).toMatchObject({ status: 400, error_code: 'upstream_400', prompt_token_count: 0, completion_token_count: 0 });
 
       const revoked = await call('/api/custom/providers/acme/generate', acmeBody('acme-401'));
       expect(revoked.status).toBe(502);

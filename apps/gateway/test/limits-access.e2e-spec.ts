@@ -1,5 +1,5 @@
 import { FakeOpenAI } from './support/fake-openai';
-import { ProxyResponse, chat, countBy, proxyRequest, waitForKey } from './support/proxy-client';
+import { ProxyResponse, chat, countBy, issueKey, proxyRequest } from './support/proxy-client';
 import { TestStack, startTestStack } from './support/test-stack';
 
 /**
@@ -11,7 +11,6 @@ describe('access scopes (e2e)', () => {
   let stack: TestStack;
   let upstream: FakeOpenAI;
   const settings: Record<'open' | 'restricted' | 'rotationA' | 'rotationB', string> = { open: '', restricted: '', rotationA: '', rotationB: '' };
-  let keyCounter = 0;
 
   beforeAll(async () => {
     upstream = new FakeOpenAI({ apiKeys: ['sk-upstream-secret', 'sk-rotation-a', 'sk-rotation-b'] });
@@ -30,13 +29,7 @@ describe('access scopes (e2e)', () => {
     await upstream?.stop();
   });
 
-  const createKey = async (fields: Record<string, unknown>) => {
-    const key = `tg-access-${++keyCounter}-${Date.now()}`;
-    const created = await stack.admin<{ keyId: string }>('PUT', '/api/key-management/keys', { name: `access ${keyCounter}`, key, settingIds: [settings.open], ...fields });
-    expect(created.status).toBe(200);
-    await waitForKey([stack.proxyUrl], key);
-    return key;
-  };
+  const createKey = async (fields: Record<string, unknown>) => (await issueKey(stack.admin, [stack.proxyUrl], 'access', [settings.open], fields)).key;
 
   const expectForbidden = (response: ProxyResponse, code: 'path_not_allowed' | 'model_not_allowed', mentions: string) => {
     expect(response.status).toBe(403);

@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import Redis from 'ioredis';
 import { FakeOpenAI } from './support/fake-openai';
 import { ACTUAL_NANO, maxTokensAbove, maxTokensWithin, reservedNano } from './support/pricing';
-import { OpenAIError, ProxyResponse, chat, countBy, proxyRequest, waitForKey } from './support/proxy-client';
+import { OpenAIError, ProxyResponse, chat, countBy, issueKey, proxyRequest } from './support/proxy-client';
 import { TestStack, eventually, startTestStack } from './support/test-stack';
 import { GatewayProcess, spawnGateway } from './support/tollgate-process';
 
@@ -19,7 +19,6 @@ describe('limits under concurrency (e2e, one gateway and two gateway processes)'
   let replicas: GatewayProcess[] = [];
   let redis: Redis;
   let settingId: string;
-  let keyCounter = 0;
 
   beforeAll(async () => {
     upstream = new FakeOpenAI();
@@ -48,13 +47,7 @@ describe('limits under concurrency (e2e, one gateway and two gateway processes)'
   });
 
   /** A fresh key (its own counters), known to every gateway before the test fires. */
-  const createKey = async (limits: Record<string, unknown>, gateways: string[] = [stack.proxyUrl]) => {
-    const key = `tg-limits-${++keyCounter}-${Date.now()}`;
-    const created = await stack.admin<{ keyId: string }>('PUT', '/api/key-management/keys', { name: `limits ${keyCounter}`, key, settingIds: [settingId], ...limits });
-    expect(created.status).toBe(200);
-    await waitForKey(gateways, key);
-    return { key, keyId: created.body.keyId };
-  };
+  const createKey = (limits: Record<string, unknown>, gateways: string[] = [stack.proxyUrl]) => issueKey(stack.admin, gateways, 'limits', [settingId], limits);
 
   /** 100 requests fired at once, round-robin over the given gateways. */
   const burst = (gateways: string[], key: string, extra: Record<string, unknown> = {}, count = 100) =>
@@ -139,62 +132,48 @@ describe('limits under concurrency (e2e, one gateway and two gateway processes)'
   });
 
   describe('budgets (reserve, then settle)', () => {
-    it('100 concurrent requests on one gateway never push recorded spend above costLimitInUsd', async () => {
-      const limitNano = 50_000;
-      const { key, keyId } = await createKey({ costLimitInUsd: limitNano / 1e9 });
+    /**
+     * `count` requests (max_tokens 5) at once against a budget of `limitNano`: every one is
+     * admitted or refused as over budget, and the spend settles to the actual cost, within it.
+     */
+    const budgetBurst = async (gateways: string[], key: string, keyId: string, limitNano: number, count = 100) => {
       // Answers take a while, so every admitted request still holds its reservation during the burst.
       upstream.responseDelayMs = 150;
-      const responses = await burst([stack.proxyUrl], key, { max_tokens: 5 });
+      const responses = await burst(gateways, key, { max_tokens: 5 }, count);
 
       const admitted = responses.filter((r) => r.status === 200);
-      expect(admitted.length).toBeGreaterThan(0);
+      const refused = responses.filter((r) => r.status === 429);
       // Reservations alone admit floor(limit / reserved); settled requests free at most the difference.
       expect(admitted.length).toBeGreaterThanOrEqual(Math.floor(limitNano / RESERVED_NANO));
       expect(admitted.length).toBeLessThanOrEqual(Math.floor(limitNano / ACTUAL_NANO));
-      expect(admitted.length + responses.filter((r) => r.status === 429).length).toBe(100);
-      for (const response of responses.filter((r) => r.status === 429)) expectBudgetRefusal(response);
+      expect(admitted.length + refused.length).toBe(count);
+      for (const response of refused) expectBudgetRefusal(response);
 
-      const spent = await settled(keyId, 100);
+      const spent = await settled(keyId, count);
       expect(spent).toBe(admitted.length * ACTUAL_NANO);
       expect(spent).toBeLessThanOrEqual(limitNano);
+      return { admitted, refused, spent };
+    };
+
+    it('100 concurrent requests on one gateway never push recorded spend above costLimitInUsd', async () => {
+      const limitNano = 50_000;
+      const { key, keyId } = await createKey({ costLimitInUsd: limitNano / 1e9 });
+      const { admitted } = await budgetBurst([stack.proxyUrl], key, keyId, limitNano);
+      expect(admitted.length).toBeGreaterThan(0);
     });
 
     it('100 concurrent requests over two gateway processes never push recorded spend above costLimitInUsd', async () => {
       const limitNano = 50_000;
       const gateways = replicas.map((replica) => replica.proxyUrl);
       const { key, keyId } = await createKey({ costLimitInUsd: limitNano / 1e9 }, gateways);
-      upstream.responseDelayMs = 150;
-      const responses = await burst(gateways, key, { max_tokens: 5 });
-
-      const admitted = responses.filter((r) => r.status === 200);
-      expect(admitted.length).toBeGreaterThanOrEqual(Math.floor(limitNano / RESERVED_NANO));
-      expect(admitted.length).toBeLessThanOrEqual(Math.floor(limitNano / ACTUAL_NANO));
-      expect(admitted.length + responses.filter((r) => r.status === 429).length).toBe(100);
-      for (const response of responses.filter((r) => r.status === 429)) expectBudgetRefusal(response);
-
-      const spent = await settled(keyId, 100);
-      expect(spent).toBe(admitted.length * ACTUAL_NANO);
-      expect(spent).toBeLessThanOrEqual(limitNano);
+      await budgetBurst(gateways, key, keyId, limitNano);
     });
 
     it('enforces a period budget (costLimitInUsdOverTime per day) the same way', async () => {
       const limitNano = 30_000;
       const { key, keyId } = await createKey({ costLimitInUsdOverTime: limitNano / 1e9, costLimitInUsdUnit: 'd' });
-      upstream.responseDelayMs = 150;
-      const responses = await burst([stack.proxyUrl], key, { max_tokens: 5 }, 40);
-
-      const admitted = responses.filter((r) => r.status === 200);
-      expect(admitted.length).toBeGreaterThanOrEqual(Math.floor(limitNano / RESERVED_NANO));
-      expect(admitted.length).toBeLessThanOrEqual(Math.floor(limitNano / ACTUAL_NANO));
-      const refused = responses.filter((r) => r.status === 429);
-      expect(admitted.length + refused.length).toBe(40);
-      for (const response of refused) {
-        expectBudgetRefusal(response);
-        expect(response.body.error.message).toContain('per day');
-      }
-      const spent = await settled(keyId, 40);
-      expect(spent).toBe(admitted.length * ACTUAL_NANO);
-      expect(spent).toBeLessThanOrEqual(limitNano);
+      const { refused, spent } = await budgetBurst([stack.proxyUrl], key, keyId, limitNano, 40);
+      for (const response of refused) expect(response.body.error.message).toContain('per day');
       // Settled to the actual cost: a request worth just more than what is left is refused (it
       // would fit an untouched budget), one worth just what is left is admitted.
       const left = limitNano - spent;

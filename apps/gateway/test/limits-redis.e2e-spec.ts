@@ -3,11 +3,11 @@ import { createTestDatabase } from '@tollgate/database';
 import { Client } from 'pg';
 import { FakeOpenAI } from './support/fake-openai';
 import { ACTUAL_NANO, maxTokensAbove, maxTokensWithin, reservedNano } from './support/pricing';
-import { ProxyResponse, chat, waitForKey } from './support/proxy-client';
+import { ProxyResponse, chat, issueKey } from './support/proxy-client';
 import { RedisServer } from './support/redis-server';
 import { GatewayProcess, spawnGateway, spawnWorker } from './support/tollgate-process';
 import { GuardedProcess } from './support/child-process';
-import { TEST_DATABASE_URL, eventually } from './support/test-stack';
+import { AdminCall, TEST_DATABASE_URL, adminClient, eventually } from './support/test-stack';
 
 /**
  * Redis is a cache of limit counters, never the source of truth, and never a reason for a
@@ -21,7 +21,7 @@ describe('limits when Redis is flushed, frozen or restarted (e2e, gateway and wo
   let upstream: FakeOpenAI;
   let gateway: GatewayProcess;
   let worker: GuardedProcess;
-  let adminKey: string;
+  let admin: AdminCall;
   let queuePrefix: string;
   let settingId: string;
   /** A key with a $0.0001 lifetime budget, spent in part by the first test. */
@@ -35,10 +35,11 @@ describe('limits when Redis is flushed, frozen or restarted (e2e, gateway and wo
     await pg.connect();
     upstream = new FakeOpenAI();
     await upstream.start();
-    adminKey = `admin-${randomBytes(16).toString('hex')}`;
+    const adminKey = `admin-${randomBytes(16).toString('hex')}`;
     queuePrefix = `tgtest-${randomBytes(4).toString('hex')}`;
     const env = { DATABASE_URL: database.url, REDIS_URL: redis.url, ADMIN_API_KEY: adminKey, ENCRYPTION_KEY: randomBytes(32).toString('hex'), QUEUE_PREFIX: queuePrefix };
     gateway = await spawnGateway(env);
+    admin = adminClient(gateway.adminUrl, adminKey, 5_000);
     worker = await spawnWorker(env);
     settingId = (await admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } })).body.id;
     budget = await createKey({ costLimitInUsd: limitNano / 1e9 });
@@ -54,25 +55,7 @@ describe('limits when Redis is flushed, frozen or restarted (e2e, gateway and wo
     await upstream?.stop();
   });
 
-  async function admin<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${gateway.adminUrl}${path}`, {
-      method,
-      headers: { 'x-api-key': adminKey, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(5_000),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
-  }
-
-  let keyCounter = 0;
-  async function createKey(limits: Record<string, unknown>): Promise<{ key: string; keyId: string }> {
-    const key = `tg-redis-${++keyCounter}-${Date.now()}`;
-    const created = await admin<{ keyId: string }>('PUT', '/api/key-management/keys', { name: `redis ${keyCounter}`, key, settingIds: [settingId], ...limits });
-    expect(created.status).toBe(200);
-    await waitForKey([gateway.proxyUrl], key);
-    return { key, keyId: created.body.keyId };
-  }
+  const createKey = (limits: Record<string, unknown>) => issueKey(admin, [gateway.proxyUrl], 'redis', [settingId], limits);
 
   const settledSpendNano = async (keyId: string): Promise<number> => {
     const [row] = (await pg.query<{ spent_usd: string }>('SELECT spent_usd FROM api_keys WHERE key_id = $1', [keyId])).rows;

@@ -67,6 +67,19 @@ describe('Anthropic and Gemini behind /v1 (e2e, official openai SDK)', () => {
   const sdk = (apiKey = CLIENT_KEY) => new OpenAI({ apiKey, baseURL: `${stack.proxyUrl}/v1`, maxRetries: 0 });
   const withId = (customId: string) => ({ headers: { 'x-custom-event-id': customId } });
   const failure = (promise: Promise<unknown>) => promise.then(() => null, (error: unknown) => error as InstanceType<typeof OpenAI.APIError>);
+  const chunksOf = async (stream: AsyncIterable<OpenAI.Chat.ChatCompletionChunk>) => {
+    const chunks: OpenAI.Chat.ChatCompletionChunk[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    return chunks;
+  };
+  /** Reads a stream that should end in an error: the text it carried first, and the error. */
+  const untilError = async (stream: AsyncIterable<OpenAI.Chat.ChatCompletionChunk>) => {
+    const content: string[] = [];
+    const error = await (async () => {
+      for await (const chunk of stream) content.push(chunk.choices[0]?.delta?.content ?? '');
+    })().then(() => null, (e: unknown) => e);
+    return { text: content.join(''), error };
+  };
 
   describe('Anthropic', () => {
     it.each([
@@ -136,8 +149,7 @@ describe('Anthropic and Gemini behind /v1 (e2e, official openai SDK)', () => {
 
     it('streams chunks in order, without a usage chunk unless asked, and prices the stream', async () => {
       const stream = await sdk().chat.completions.create({ model: 'anthropic/claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }], stream: true }, withId('anthropic-stream'));
-      const chunks: OpenAI.Chat.ChatCompletionChunk[] = [];
-      for await (const chunk of stream) chunks.push(chunk);
+      const chunks = await chunksOf(stream);
       expect(chunks[0].choices[0].delta.role).toBe('assistant');
       expect(chunks.length).toBeGreaterThan(3);
       expect(chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('')).toBe('Hello!');
@@ -168,8 +180,7 @@ describe('Anthropic and Gemini behind /v1 (e2e, official openai SDK)', () => {
         stream: true,
         stream_options: { include_usage: true },
       });
-      const chunks: OpenAI.Chat.ChatCompletionChunk[] = [];
-      for await (const chunk of stream) chunks.push(chunk);
+      const chunks = await chunksOf(stream);
       const last = chunks[chunks.length - 1];
       expect(last.choices).toEqual([]);
       expect(last.usage).toMatchObject({ prompt_tokens: 11, completion_tokens: 4, total_tokens: 15 });
@@ -285,11 +296,8 @@ describe('Anthropic and Gemini behind /v1 (e2e, official openai SDK)', () => {
 
     it('an in-stream error event ends the stream with an error frame and is recorded on the event', async () => {
       const stream = await sdk().chat.completions.create({ model: 'anthropic/stream-error', messages: [{ role: 'user', content: 'Hi' }], stream: true }, withId('anthropic-stream-error'));
-      const content: string[] = [];
-      const error = await (async () => {
-        for await (const chunk of stream) content.push(chunk.choices[0]?.delta?.content ?? '');
-      })().then(() => null, (e: unknown) => e);
-      expect(content.join('')).toBe('Hel');
+      const { text, error } = await untilError(stream);
+      expect(text).toBe('Hel');
       expect(error).toBeInstanceOf(OpenAI.APIError);
       expect(String((error as Error).message)).toContain('Overloaded');
       expect(await eventFor(stack, 'anthropic-stream-error')).toMatchObject({ stream: true, status: 200, error_code: 'overloaded_error' });
@@ -350,8 +358,7 @@ describe('Anthropic and Gemini behind /v1 (e2e, official openai SDK)', () => {
 
     it('streams with alt=sse, chunks in order, usage chunk only when asked, priced from usageMetadata', async () => {
       const stream = await sdk().chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'Hi' }], stream: true }, withId('gemini-stream'));
-      const chunks: OpenAI.Chat.ChatCompletionChunk[] = [];
-      for await (const chunk of stream) chunks.push(chunk);
+      const chunks = await chunksOf(stream);
       expect(chunks[0].choices[0].delta.role).toBe('assistant');
       expect(chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('')).toBe('Hello world');
       expect(chunks[chunks.length - 1].choices[0].finish_reason).toBe('stop');
@@ -369,8 +376,7 @@ describe('Anthropic and Gemini behind /v1 (e2e, official openai SDK)', () => {
         stream: true,
         stream_options: { include_usage: true },
       });
-      const usageChunks: OpenAI.Chat.ChatCompletionChunk[] = [];
-      for await (const chunk of withUsage) usageChunks.push(chunk);
+      const usageChunks = await chunksOf(withUsage);
       const last = usageChunks[usageChunks.length - 1];
       expect(last.choices).toEqual([]);
       expect(last.usage).toMatchObject({ prompt_tokens: 11, completion_tokens: 4, total_tokens: 15 });
@@ -447,19 +453,14 @@ describe('Anthropic and Gemini behind /v1 (e2e, official openai SDK)', () => {
 
     it('an in-stream error payload becomes an error frame and the event says so; a safety block is content_filter', async () => {
       const stream = await sdk().chat.completions.create({ model: 'gemini/stream-error', messages: [{ role: 'user', content: 'Hi' }], stream: true }, withId('gemini-stream-error'));
-      const content: string[] = [];
-      const error = await (async () => {
-        for await (const chunk of stream) content.push(chunk.choices[0]?.delta?.content ?? '');
-      })().then(() => null, (e: unknown) => e);
-      expect(content.join('')).toBe('Hel');
+      const { text, error } = await untilError(stream);
+      expect(text).toBe('Hel');
       expect(error).toBeInstanceOf(OpenAI.APIError);
       expect(await eventFor(stack, 'gemini-stream-error')).toMatchObject({ stream: true, error_code: 'internal' });
 
       // A connection cut mid-stream: an error frame, and the event estimates what was generated.
       const broken = await sdk().chat.completions.create({ model: 'gemini/stream-break', messages: [{ role: 'user', content: 'Hi' }], stream: true }, withId('gemini-stream-break'));
-      const brokenError = await (async () => {
-        for await (const chunk of broken) void chunk;
-      })().then(() => null, (e: unknown) => e);
+      const { error: brokenError } = await untilError(broken);
       expect(brokenError).toBeInstanceOf(OpenAI.APIError);
       expect(await eventFor(stack, 'gemini-stream-break')).toMatchObject({ stream: true, error_code: 'upstream_unreachable', token_count_estimated: true });
 

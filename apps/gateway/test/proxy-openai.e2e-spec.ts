@@ -1,32 +1,10 @@
 import OpenAI from 'openai';
 import { FakeOpenAI } from './support/fake-openai';
+import { eventFor } from './support/provider-e2e';
 import { TestStack, eventually, startTestStack } from './support/test-stack';
 
 const UPSTREAM_SECRET = 'sk-upstream-secret';
 const CLIENT_KEY = 'tg-client-key-for-e2e';
-
-interface StoredEvent {
-  id: string;
-  key_id: string;
-  model: string;
-  provider: string;
-  status: number;
-  prompt_token_count: number;
-  completion_token_count: number;
-  token_count_estimated: boolean;
-  cost_in_usd: number | null;
-  price_known: boolean;
-  latency_in_ms: number;
-  path: string;
-  method: string;
-  stream: boolean;
-  custom_id: string | null;
-  user_id: string | null;
-  error_code: string | null;
-  tags: string[];
-  request: unknown;
-  response: unknown;
-}
 
 /** gpt-4o-mini list prices, USD per token: $0.15 and $0.60 per million. */
 const GPT_4O_MINI = { input: 0.15 / 1e6, output: 0.6 / 1e6 };
@@ -63,11 +41,6 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
   });
 
   const sdk = (apiKey = CLIENT_KEY, baseURL = `${stack.proxyUrl}/v1`) => new OpenAI({ apiKey, baseURL, maxRetries: 0 });
-  const eventFor = (customId: string) =>
-    eventually(async () => {
-      const response = await stack.admin<StoredEvent[]>('GET', `/api/events?customId=${encodeURIComponent(customId)}`);
-      return response.body.length > 0 ? response.body[0] : undefined;
-    }, 10_000, `event ${customId}`);
   const withId = (customId: string) => ({ headers: { 'x-custom-event-id': customId } });
 
   it('chat completion: the client gets the upstream answer; the upstream gets the provider key, never the client key', async () => {
@@ -88,7 +61,7 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     // Unknown and less common OpenAI fields pass through untouched.
     expect(received.body).toEqual({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], temperature: 0.3, logit_bias: { '50256': -100 }, user: 'alice' });
 
-    const event = await eventFor('chat-1');
+    const event = await eventFor(stack, 'chat-1');
     expect(event).toMatchObject({
       id: response.headers.get('x-request-id'),
       key_id: keyId,
@@ -116,7 +89,7 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
   it('adds each event\'s cost to the key\'s spend, once', async () => {
     const before = Number((await stack.sql<{ spent_usd: string }>('SELECT spent_usd FROM api_keys WHERE key_id = $1', [keyId]))[0].spent_usd);
     await sdk().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }, withId('spend-1'));
-    const event = await eventFor('spend-1');
+    const event = await eventFor(stack, 'spend-1');
     const after = Number((await stack.sql<{ spent_usd: string }>('SELECT spent_usd FROM api_keys WHERE key_id = $1', [keyId]))[0].spent_usd);
     expect(after - before).toBeCloseTo(event.cost_in_usd!, 10);
   });
@@ -131,7 +104,7 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     // The gateway asked the upstream for usage on the client's behalf.
     expect(upstream.lastRequest().body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
 
-    const event = await eventFor('stream-1');
+    const event = await eventFor(stack, 'stream-1');
     expect(event).toMatchObject({ stream: true, status: 200, prompt_token_count: 11, completion_token_count: 4, token_count_estimated: false, price_known: true });
     expect(event.cost_in_usd).toBeCloseTo(11 * GPT_4O_MINI.input + 4 * GPT_4O_MINI.output, 12);
     expect(String(event.response)).toContain('data: [DONE]');
@@ -147,7 +120,7 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     const last = chunks[chunks.length - 1];
     expect(last.choices).toEqual([]);
     expect(last.usage).toEqual({ prompt_tokens: 11, completion_tokens: 4, total_tokens: 15 });
-    expect((await eventFor('stream-usage')).prompt_token_count).toBe(11);
+    expect((await eventFor(stack, 'stream-usage')).prompt_token_count).toBe(11);
   });
 
   it('relays stream chunks as they arrive, not after the upstream finishes', async () => {
@@ -166,7 +139,7 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     expect(arrivals[2]).toBeLessThan(2_000);
     // Leaving the loop closed the client connection: the gateway must abort the upstream call.
     await eventually(async () => (upstream.abortedByClient.includes('slow-stream') ? true : undefined), 5_000, 'upstream abort');
-    const event = await eventFor('slow-1');
+    const event = await eventFor(stack, 'slow-1');
     expect(event.error_code).toBe('client_disconnected');
   });
 
@@ -183,14 +156,14 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     expect(frames[0]).toContain('chat.completion.chunk');
     const last = JSON.parse(frames[frames.length - 1].replace(/^data: /, ''));
     expect(last).toEqual({ error: { message: expect.any(String), type: 'api_error', param: null, code: 'upstream_unreachable' } });
-    expect((await eventFor('break-1')).error_code).toBe('upstream_unreachable');
+    expect((await eventFor(stack, 'break-1')).error_code).toBe('upstream_unreachable');
   });
 
   it('embeddings and models through the SDK', async () => {
     const embeddings = await sdk().embeddings.create({ model: 'text-embedding-3-small', input: ['a', 'b'] }, withId('emb-1'));
     expect(embeddings.data).toHaveLength(2);
     expect(upstream.lastRequest().path).toBe('/v1/embeddings');
-    const event = await eventFor('emb-1');
+    const event = await eventFor(stack, 'emb-1');
     expect(event).toMatchObject({ prompt_token_count: 16, completion_token_count: 0, price_known: true, model: 'text-embedding-3-small' });
     expect(event.cost_in_usd).toBeCloseTo(16 * (0.02 / 1e6), 14);
 
@@ -202,7 +175,7 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     const native = sdk(CLIENT_KEY, `${stack.proxyUrl}/api/providers/openai/v1`);
     const completion = await native.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }, withId('native-chat'));
     expect(completion.id).toBe('chatcmpl-fake1');
-    expect((await eventFor('native-chat')).path).toBe('/api/providers/openai/v1/chat/completions');
+    expect((await eventFor(stack, 'native-chat')).path).toBe('/api/providers/openai/v1/chat/completions');
     expect((await native.embeddings.create({ model: 'text-embedding-3-small', input: 'a' })).data).toHaveLength(1);
     expect((await native.moderations.create({ input: 'hello' })).results[0].flagged).toBe(false);
     expect(upstream.lastRequest().path).toBe('/v1/moderations');
@@ -213,7 +186,7 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
 
   it('estimates tokens with the tokenizer when the provider reports no usage, and says so', async () => {
     await sdk().chat.completions.create({ model: 'no-usage', messages: [{ role: 'user', content: 'Count these words please' }] }, withId('estimate-1'));
-    const event = await eventFor('estimate-1');
+    const event = await eventFor(stack, 'estimate-1');
     expect(event.token_count_estimated).toBe(true);
     expect(event.prompt_token_count).toBe(4);
     expect(event.completion_token_count).toBe(5);
@@ -222,7 +195,7 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
 
   it('flags an unpriced model instead of recording it as free', async () => {
     await sdk().chat.completions.create({ model: 'my-private-model', messages: [{ role: 'user', content: 'Hi' }] }, withId('unpriced-1'));
-    const event = await eventFor('unpriced-1');
+    const event = await eventFor(stack, 'unpriced-1');
     expect(event).toMatchObject({ price_known: false, cost_in_usd: null, prompt_token_count: 12 });
   });
 
@@ -230,8 +203,17 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     const price = await stack.admin('PUT', '/api/model-prices', { provider: 'openai', model: 'my-tuned-model-2024-07-18', inputUsdPerMillionTokens: 1, outputUsdPerMillionTokens: 2 });
     expect(price.status).toBe(200);
     await sdk().chat.completions.create({ model: 'my-tuned-model', messages: [{ role: 'user', content: 'Hi' }] }, withId('override-1'));
-    const event = await eventFor('override-1');
+    const event = await eventFor(stack, 'override-1');
     expect(event.cost_in_usd).toBeCloseTo((12 * 1 + 5 * 2) / 1e6, 12);
+  });
+
+  it('records events whose client-chosen fields carry control characters (a NUL must not stall recording)', async () => {
+    await Promise.all([
+      sdk().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], user: 'mal\u0000lory' }, withId('nul-1')),
+      sdk().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], user: 'bystander' }, withId('nul-2')),
+    ]);
+    expect((await eventFor(stack, 'nul-1')).user_id).toBe('mallory');
+    expect((await eventFor(stack, 'nul-2')).user_id).toBe('bystander');
   });
 
   describe('authentication', () => {
@@ -314,7 +296,7 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       expect(error).toBeInstanceOf(OpenAI.RateLimitError);
       expect(error).toMatchObject({ status: 429, code: 'rate_limit_exceeded', message: expect.stringContaining('Simulated 429') });
       expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')).toBe('7');
-      const event = await eventFor('fail-429');
+      const event = await eventFor(stack, 'fail-429');
       expect(event).toMatchObject({ status: 429, error_code: 'rate_limit_exceeded', cost_in_usd: 0, prompt_token_count: 0 });
     });
 
@@ -337,7 +319,7 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       });
       expect(response.status).toBe(504);
       expect(await response.json()).toMatchObject({ error: { code: 'upstream_timeout', type: 'api_error' } });
-      expect((await eventFor('hang-1')).status).toBe(504);
+      expect((await eventFor(stack, 'hang-1')).status).toBe(504);
     });
 
     it('answers 502 when the upstream cannot be reached', async () => {
@@ -360,7 +342,7 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
 
   it('never lets a credential reach logs, events or queue payloads', async () => {
     const { response } = await sdk().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }, withId('secrets-1')).withResponse();
-    await eventFor('secrets-1');
+    await eventFor(stack, 'secrets-1');
     const job = await stack.eventsQueue().getJob(response.headers.get('x-request-id')!);
     expect(job).toBeDefined();
     const payload = JSON.stringify(job!.data);

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { FakeOpenAI } from './support/fake-openai';
 import { ACTUAL_NANO, reservedNano } from './support/pricing';
-import { ProxyResponse, chat, countBy, proxyRequest, waitForKey } from './support/proxy-client';
+import { ProxyResponse, chat, countBy, issueKey, proxyRequest } from './support/proxy-client';
 import { TestStack, eventually, startTestStack } from './support/test-stack';
 
 interface UserBody {
@@ -35,7 +35,6 @@ describe('users (e2e)', () => {
   let upstream: FakeOpenAI;
   let redis: Redis;
   let settingId: string;
-  let keyCounter = 0;
 
   beforeAll(async () => {
     upstream = new FakeOpenAI();
@@ -51,13 +50,7 @@ describe('users (e2e)', () => {
     await upstream?.stop();
   });
 
-  const createKey = async (fields: Record<string, unknown> = {}) => {
-    const key = `tg-users-${++keyCounter}-${Date.now()}`;
-    const created = await stack.admin<{ keyId: string }>('PUT', '/api/key-management/keys', { name: `users ${keyCounter}`, key, settingIds: [settingId], ...fields });
-    expect(created.status).toBe(200);
-    await waitForKey([stack.proxyUrl], key);
-    return { key, keyId: created.body.keyId };
-  };
+  const createKey = (fields: Record<string, unknown> = {}) => issueKey(stack.admin, [stack.proxyUrl], 'users', [settingId], fields);
 
   const createUser = async (fields: Record<string, unknown>) => {
     const response = await stack.admin<UserBody>('POST', '/api/users', fields);

@@ -1,14 +1,8 @@
-import { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { JsonRequest, LoopbackServer, readJsonRequest, sleep } from './loopback-server';
 
-export interface AnthropicReceivedRequest {
-  method: string;
-  path: string;
-  /** The raw query string without `?` ('' when none), e.g. `beta=true`. */
-  query: string;
-  headers: IncomingHttpHeaders;
-  body: Record<string, unknown> | null;
-}
+/** A request the fake received (its query string, e.g. `beta=true`, apart from the path). */
+export type AnthropicReceivedRequest = JsonRequest;
 
 /** The only key the fake accepts (`x-api-key`). */
 export const FAKE_ANTHROPIC_KEY = 'sk-ant-upstream-secret';
@@ -78,46 +72,18 @@ export const FAKE_ANTHROPIC_USAGE = {
  * - `stream-error`: streams a few events, then an in-stream `error` event (overloaded_error)
  * - `html-502`: a non-JSON error page, as a broken proxy in front of Anthropic would send
  */
-export class FakeAnthropic {
-  readonly requests: AnthropicReceivedRequest[] = [];
-  private server: Server | null = null;
-  port = 0;
+export class FakeAnthropic extends LoopbackServer<AnthropicReceivedRequest> {
+  protected readonly label = 'the fake upstream';
 
   get baseUrl(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.origin;
   }
 
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.keepAliveTimeout = 5_000;
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
-  }
-
-  lastRequest(): AnthropicReceivedRequest {
-    const last = this.requests[this.requests.length - 1];
-    if (!last) throw new Error('the fake upstream received no request');
-    return last;
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    const [path, query = ''] = (req.url ?? '').split(/\?(.*)/s, 2);
-    let body: Record<string, unknown> | null = null;
-    try {
-      body = raw ? (JSON.parse(raw) as Record<string, unknown>) : null;
-    } catch {
-      this.requests.push({ method: req.method ?? '', path, query, headers: req.headers, body: null });
-      return sendError(res, 400, 'invalid_request_error', 'There was an issue with the format of your request: the body is not valid JSON');
-    }
-    this.requests.push({ method: req.method ?? '', path, query, headers: req.headers, body });
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { request, malformed } = await readJsonRequest(req);
+    this.requests.push(request);
+    if (malformed) return sendError(res, 400, 'invalid_request_error', 'There was an issue with the format of your request: the body is not valid JSON');
+    const { path, body } = request;
 
     if (req.headers['x-api-key'] !== FAKE_ANTHROPIC_KEY) return sendError(res, 401, 'authentication_error', 'invalid x-api-key');
     if (typeof req.headers['anthropic-version'] !== 'string') {
@@ -275,8 +241,4 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 function sendError(res: ServerResponse, status: number, type: string, message: string): void {
   sendJson(res, status, { type: 'error', error: { type, message }, request_id: 'req_fake01' });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,5 +1,5 @@
-import { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer, readJsonRequest } from './loopback-server';
 
 export interface CustomReceivedRequest {
   method: string;
@@ -25,46 +25,16 @@ export const ACME_SECRET = 'acme-upstream-secret';
  * - `acme-400`: a 400 fault; `acme-401`: a 401 fault
  * - `acme-linger`: after the end word, waits 3 s and sends more data before closing
  */
-export class FakeCustomProvider {
-  readonly requests: CustomReceivedRequest[] = [];
+export class FakeCustomProvider extends LoopbackServer<CustomReceivedRequest> {
   /** Stream responses that were closed by the gateway before the fake finished writing. */
   readonly closedEarly: string[] = [];
-  private server: Server | null = null;
-  port = 0;
+  protected readonly label = 'the fake custom provider';
 
-  get origin(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
-  }
-
-  lastRequest(): CustomReceivedRequest {
-    const last = this.requests[this.requests.length - 1];
-    if (!last) throw new Error('the fake custom provider received no request');
-    return last;
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    let body: Record<string, unknown> | null = null;
-    try {
-      body = raw ? (JSON.parse(raw) as Record<string, unknown>) : null;
-    } catch {
-      return fault(res, 400, 'body is not JSON');
-    }
-    const path = (req.url ?? '').split('?')[0];
-    this.requests.push({ method: req.method ?? '', path, headers: req.headers, body });
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { request, malformed } = await readJsonRequest(req);
+    if (malformed) return fault(res, 400, 'body is not JSON');
+    const { method, path, headers, body } = request;
+    this.requests.push({ method, path, headers, body });
 
     const authorized = req.headers['x-acme-key'] === ACME_SECRET || req.headers.authorization === `Bearer ${ACME_SECRET}`;
     if (!authorized) return fault(res, 401, 'missing or wrong key');

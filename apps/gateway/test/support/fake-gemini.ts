@@ -1,15 +1,8 @@
-import { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { JsonRequest, LoopbackServer, readJsonRequest, sleep } from './loopback-server';
 
-export interface ReceivedGeminiRequest {
-  method: string;
-  /** Path without the query string, e.g. `/v1beta/models/gemini-2.5-flash:generateContent`. */
-  path: string;
-  /** The raw query string without `?` ('' when none), e.g. `alt=sse`. */
-  query: string;
-  headers: IncomingHttpHeaders;
-  body: Record<string, unknown> | null;
-}
+/** A request the fake received: path e.g. `/v1beta/models/gemini-2.5-flash:generateContent`, query e.g. `alt=sse`. */
+export type ReceivedGeminiRequest = JsonRequest;
 
 /** The key the gateway's stored Gemini setting must carry. */
 export const FAKE_GEMINI_API_KEY = 'gemini-upstream-secret';
@@ -59,46 +52,18 @@ interface Content {
  * - `html-502`: a non-JSON error page, as a broken proxy would send
  * - `hang`: never answers (timeouts)
  */
-export class FakeGemini {
-  readonly requests: ReceivedGeminiRequest[] = [];
-  private server: Server | null = null;
-  port = 0;
+export class FakeGemini extends LoopbackServer<ReceivedGeminiRequest> {
+  protected readonly label = 'the fake Gemini';
 
   get baseUrl(): string {
-    return `http://127.0.0.1:${this.port}/v1beta`;
+    return `${this.origin}/v1beta`;
   }
 
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.keepAliveTimeout = 5_000;
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
-  }
-
-  lastRequest(): ReceivedGeminiRequest {
-    const last = this.requests[this.requests.length - 1];
-    if (!last) throw new Error('the fake Gemini received no request');
-    return last;
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    const [path, query = ''] = (req.url ?? '').split(/\?(.*)/s, 2);
-    let body: Record<string, unknown> | null = null;
-    try {
-      body = raw ? (JSON.parse(raw) as Record<string, unknown>) : null;
-    } catch {
-      this.requests.push({ method: req.method ?? '', path, query, headers: req.headers, body: null });
-      return sendError(res, 400, 'Invalid JSON payload received.');
-    }
-    this.requests.push({ method: req.method ?? '', path, query, headers: req.headers, body });
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { request, malformed } = await readJsonRequest(req);
+    this.requests.push(request);
+    if (malformed) return sendError(res, 400, 'Invalid JSON payload received.');
+    const { path, query, body } = request;
 
     const params = new URLSearchParams(query);
     if (params.has('key')) return sendError(res, 400, 'The fake Gemini refuses API keys in query strings: use the x-goog-api-key header.');
@@ -273,8 +238,4 @@ function sendError(res: ServerResponse, status: number, message: string, details
   const error: Record<string, unknown> = { code: status, message, status: GOOGLE_STATUS[status] ?? (status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION') };
   if (details) error.details = details;
   sendJson(res, status, { error });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

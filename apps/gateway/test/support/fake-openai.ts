@@ -1,14 +1,8 @@
-import { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { JsonRequest, LoopbackServer, readRequest, sleep } from './loopback-server';
 
-export interface ReceivedRequest {
-  method: string;
-  path: string;
-  /** The raw query string without `?` ('' when none), e.g. `api-version=2024-10-21`. */
-  query: string;
-  headers: IncomingHttpHeaders;
-  /** The JSON body; null for bodiless and non-JSON (multipart, binary) requests. */
-  body: Record<string, unknown> | null;
+/** `query` e.g. `api-version=2024-10-21`; `body` is also null for multipart and binary requests. */
+export interface ReceivedRequest extends JsonRequest {
   /** The exact bytes received. */
   raw: Buffer;
   /** The credential the gateway sent (Bearer token, or `api-key` on Azure paths): which provider setting it used. */
@@ -61,22 +55,21 @@ export const FAKE_SPEECH_BYTES = Buffer.from(Array.from({ length: 70_000 }, (_, 
  * - `slow-stream`: one chunk every 100 ms for 5 s (client disconnects)
  * - `no-usage`: a response without `usage` (token estimation)
  */
-export class FakeOpenAI {
-  readonly requests: ReceivedRequest[] = [];
+export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
   /** Multipart uploads received, in order, parsed into parts. */
   readonly uploads: MultipartPart[][] = [];
   /** Requests whose response was cut short because the gateway closed the connection. */
   readonly abortedByClient: string[] = [];
   /** Delay before answering a non-streamed chat completion (keeps concurrent requests in flight). */
   responseDelayMs = 0;
-  private server: Server | null = null;
-  port = 0;
+  protected readonly label = 'the fake upstream';
   private readonly apiKey: string | null;
   private readonly apiKeys: string[];
   private readonly models: string[];
   private readonly echoModel: boolean;
 
   constructor(options: FakeOpenAIOptions = {}) {
+    super();
     this.echoModel = options.echoModel ?? false;
     this.apiKey = options.apiKey === undefined ? 'sk-upstream-secret' : options.apiKey;
     this.apiKeys = this.apiKey === null ? [] : [this.apiKey, ...(options.apiKeys ?? [])];
@@ -84,37 +77,16 @@ export class FakeOpenAI {
   }
 
   get baseUrl(): string {
-    return `http://127.0.0.1:${this.port}/v1`;
+    return `${this.origin}/v1`;
   }
 
   /** The server root, for settings that take a host (Azure's `url`). */
   get rootUrl(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.origin;
   }
 
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.keepAliveTimeout = 5_000;
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
-  }
-
-  lastRequest(): ReceivedRequest {
-    const last = this.requests[this.requests.length - 1];
-    if (!last) throw new Error('the fake upstream received no request');
-    return last;
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks);
-    const [requestPath, query = ''] = (req.url ?? '').split(/\?(.*)/s, 2);
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { path: requestPath, query, raw } = await readRequest(req);
     const contentType = req.headers['content-type'] ?? '';
     const apiKey = (typeof req.headers['api-key'] === 'string' ? req.headers['api-key'] : null) ?? /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? null;
     let body: Record<string, unknown> | null = null;
@@ -385,10 +357,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 function sendError(res: ServerResponse, status: number, message: string, type: string, code: string | null): void {
   sendJson(res, status, { error: { message, type, param: null, code } });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A strict multipart/form-data reader (RFC 7578): null when the framing is broken. */

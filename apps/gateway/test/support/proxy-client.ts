@@ -1,4 +1,4 @@
-import { eventually } from './test-stack';
+import { AdminCall, eventually } from './test-stack';
 
 export interface ProxyResponse {
   status: number;
@@ -56,6 +56,27 @@ export async function waitForKey(baseUrls: string[], key: string, timeoutMs = 3_
   for (const baseUrl of baseUrls) {
     await eventually(async () => ((await proxyRequest(baseUrl, 'POST', '/v1/chat/completions', key, {})).status !== 401 ? true : undefined), timeoutMs, `key visible on ${baseUrl}`);
   }
+}
+
+let keysIssued = 0;
+
+/**
+ * Issues a fresh key (its own limit counters), named `<label> <n>`, over the given settings and
+ * waits until every gateway in `proxyUrls` knows it.
+ */
+export async function issueKey(
+  admin: AdminCall,
+  proxyUrls: string[],
+  label: string,
+  settingIds: string[],
+  fields: Record<string, unknown> = {},
+): Promise<{ key: string; keyId: string }> {
+  const n = ++keysIssued;
+  const key = `tg-${label}-${n}-${Date.now()}`;
+  const created = await admin<{ keyId: string }>('PUT', '/api/key-management/keys', { name: `${label} ${n}`, key, settingIds, ...fields });
+  expect(created.status).toBe(200);
+  await waitForKey(proxyUrls, key);
+  return { key, keyId: created.body.keyId };
 }
 
 export function countBy<T>(items: T[], keyOf: (item: T) => string | number): Record<string, number> {

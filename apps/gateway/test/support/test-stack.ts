@@ -23,7 +23,7 @@ export interface TestStack {
   replicaEnv: { DATABASE_URL: string; REDIS_URL: string; ADMIN_API_KEY: string; ENCRYPTION_KEY: string; QUEUE_PREFIX: string };
   /** Every log line both processes wrote, for "never logged" assertions. */
   logs: string[];
-  admin<T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+  admin: AdminCall;
   sql<T = Record<string, unknown>>(query: string, params?: unknown[]): Promise<T[]>;
   eventsQueue(): Queue;
   close(): Promise<void>;
@@ -81,15 +81,7 @@ export async function startTestStack(extraEnv: Record<string, string> = {}): Pro
     queuePrefix,
     replicaEnv: { DATABASE_URL: database.url, REDIS_URL: env.redisUrl!, ADMIN_API_KEY: adminKey, ENCRYPTION_KEY: encryptionKey, QUEUE_PREFIX: queuePrefix },
     logs,
-    admin: async (method, path, body, headers = {}) => {
-      const response = await fetch(`${adminUrl}${path}`, {
-        method,
-        headers: { 'x-api-key': adminKey, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return { status: response.status, body: (text ? JSON.parse(text) : null) as never };
-    },
+    admin: adminClient(adminUrl, adminKey),
     sql: async (query, params) => (await pg.query(query, params)).rows,
     eventsQueue: () => {
       const queue = new Queue(QueueName.RequestEvents, { connection: bullmqConnectionOptions(env.redisUrl!), prefix: queuePrefix });
@@ -106,6 +98,23 @@ export async function startTestStack(extraEnv: Record<string, string> = {}): Pro
         await database.drop();
       }
     },
+  };
+}
+
+/** An admin API call: JSON in and out (null for an empty body), authenticated with the admin key. */
+export type AdminCall = <T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; body: T }>;
+
+/** Admin API calls to one gateway; with `timeoutMs`, a hung gateway fails the call rather than the test. */
+export function adminClient(adminUrl: string, adminKey: string, timeoutMs?: number): AdminCall {
+  return async (method, path, body, headers = {}) => {
+    const response = await fetch(`${adminUrl}${path}`, {
+      method,
+      headers: { 'x-api-key': adminKey, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : null) as never };
   };
 }
 
