@@ -42,7 +42,7 @@ function parseArgs(argv) {
     cpuProf: false,
     streamsSequential: 50,
     streamsConcurrency: 10,
-    streamsPerWorker: 5,
+    streamsPerWorker: 10,
     chunks: 10,
     chunkDelayMs: 5,
   };
@@ -81,6 +81,9 @@ function parseArgs(argv) {
         break;
       case 'skip-portkey':
         opts.targets = opts.targets.filter((t) => t !== 'portkey');
+        break;
+      case 'tollgate-dir':
+        opts.tollgateDir = path.resolve(value);
         break;
       case 'cpu-prof':
         opts.cpuProf = true;
@@ -148,12 +151,13 @@ async function waitHttp(url, { timeoutMs, failIf, what }) {
  * CPU ms of each named pid (process tree), plus this process (the load generator, "client")
  * and, when asked, the local Redis and Postgres servers ("infra", found by process name).
  */
-function cpuSnapshot(pids) {
+function cpuSnapshot(pids, infraDb = null) {
   const out = {};
   for (const [name, pid] of Object.entries(pids)) out[name] = proc.cpuMs(pid);
   const self = process.cpuUsage();
   out.client = (self.user + self.system) / 1000;
-  out.infra = proc.cpuMsOf(proc.pidsByComm(['redis-server', 'postgres']));
+  // Per pid, so a process that comes or goes between two snapshots is left out of the delta.
+  out.infra = Object.fromEntries(proc.infraPids(infraDb).map((pid) => [pid, proc.cpuMs(pid, false)]));
   const sys = proc.systemCpuMs();
   out.machine = sys.busy;
   out.steal = sys.steal;
@@ -168,7 +172,12 @@ function cpuSnapshot(pids) {
  */
 function cpuDelta(before, after) {
   const out = {};
-  for (const name of Object.keys(before)) out[name] = after[name] - before[name];
+  for (const name of Object.keys(before)) {
+    if (name === 'infra') {
+      out.infra = 0;
+      for (const [pid, ms] of Object.entries(before.infra)) if (pid in after.infra) out.infra += after.infra[pid] - ms;
+    } else out[name] = after[name] - before[name];
+  }
   const known = Object.entries(out)
     .filter(([k]) => !['machine', 'steal', 'wall'].includes(k))
     .reduce((a, [, v]) => a + v, 0);
@@ -178,6 +187,8 @@ function cpuDelta(before, after) {
 
 /** Background CPU (not from any bench process) during a phase, in % of one core. */
 const backgroundPct = (cpu) => (cpu.wall > 0 ? round((100 * cpu.other) / cpu.wall, 1) : null);
+/** CPU time the hypervisor gave to other guests (steal) during a phase, in % of one core. */
+const stealPct = (cpu) => (cpu.wall > 0 ? round((100 * cpu.steal) / cpu.wall, 1) : null);
 
 function perRequestOf(cpu, requests) {
   const { machine, steal, wall, other, ...rest } = cpu;
@@ -211,21 +222,22 @@ async function settle(pids, { maxMs = 10_000, windowMs = 250, threshold = 0.04 }
  * Waits (bounded by a per-run budget) until processes outside the bench use under 15 % of a
  * core, so a build or test run elsewhere on the machine does not land inside a phase.
  */
-const quiet = { budgetMs: 90_000, waitedMs: 0, gaveUp: 0 };
-async function waitQuiet(pids, { maxMs = 20_000, windowMs = 500, thresholdPct = 15 } = {}) {
+const quiet = { budgetMs: 60_000, waitedMs: 0, gaveUp: 0 };
+async function waitQuiet(pids, infraDb, { maxMs = 20_000, windowMs = 500, thresholdPct = 15 } = {}) {
   const started = Date.now();
   let calm = 0;
   let warned = false;
   while (Date.now() - started < maxMs && quiet.waitedMs + (Date.now() - started) < quiet.budgetMs) {
-    const before = cpuSnapshot(pids);
+    const before = cpuSnapshot(pids, infraDb);
     await sleep(windowMs);
-    const pct = backgroundPct(cpuDelta(before, cpuSnapshot(pids)));
+    const delta = cpuDelta(before, cpuSnapshot(pids, infraDb));
+    const pct = round(backgroundPct(delta) + stealPct(delta), 1);
     if (pct < thresholdPct) {
       if (++calm >= 2) break;
     } else {
       calm = 0;
       if (!warned) {
-        log(`  (waiting for background CPU to calm down: ${pct}% of a core used outside the bench)`);
+        log(`  (waiting for the machine to calm down: ${pct}% of a core used outside the bench or stolen by the hypervisor)`);
         warned = true;
       }
     }
@@ -273,9 +285,9 @@ async function measureTarget(target, fakePid, opts, marks) {
   await settle(targetPids);
 
   // 2. Fixed rate.
-  await waitQuiet(pids);
+  await waitQuiet(pids, target.dbName);
   log(`  fixed rate: ${opts.rate} req/s for ${opts.rateDurationS} s (${opts.rateDriver})`);
-  let cpu0 = cpuSnapshot(pids);
+  let cpu0 = cpuSnapshot(pids, target.dbName);
   let t0 = monoUs();
   const rate =
     opts.rateDriver === 'paced'
@@ -283,7 +295,7 @@ async function measureTarget(target, fakePid, opts, marks) {
       : await load.pacedAutocannon({ url, headers, body: CHAT_BODY, rate: opts.rate, durationS: opts.rateDurationS, connections: 10 });
   let t1 = monoUs();
   await settle(targetPids);
-  let cpu = cpuDelta(cpu0, cpuSnapshot(pids));
+  let cpu = cpuDelta(cpu0, cpuSnapshot(pids, target.dbName));
   result.requestsSent += Math.max(rate.sent || 0, rate.responses + rate.errors);
   result.rate = {
     driver: opts.rateDriver,
@@ -297,19 +309,20 @@ async function measureTarget(target, fakePid, opts, marks) {
     scheduleLagMs: rate.scheduleLagMs ? latencySummary(rate.scheduleLagMs) : undefined,
     cpuMs: cpuTotals(cpu),
     backgroundCpuPct: backgroundPct(cpu),
+    stealPct: stealPct(cpu),
     cpuMsPerRequest: perRequestOf(cpu, rate.responses),
   };
   marks.push({ target: target.name, phase: 'rate', startUs: t0, endUs: t1 });
 
   // 3. Throughput at N connections.
-  await waitQuiet(pids);
+  await waitQuiet(pids, target.dbName);
   log(`  throughput: ${opts.connections} connections for ${opts.durationS} s`);
-  cpu0 = cpuSnapshot(pids);
+  cpu0 = cpuSnapshot(pids, target.dbName);
   t0 = monoUs();
   const tput = await load.closedLoop({ url, headers, body: CHAT_BODY, connections: opts.connections, durationS: opts.durationS });
   t1 = monoUs();
   const settleMs = await settle(targetPids, { maxMs: 20_000 });
-  cpu = cpuDelta(cpu0, cpuSnapshot(pids));
+  cpu = cpuDelta(cpu0, cpuSnapshot(pids, target.dbName));
   result.requestsSent += Math.max(tput.sent, tput.responses + tput.errors);
   result.throughput = {
     connections: opts.connections,
@@ -324,15 +337,16 @@ async function measureTarget(target, fakePid, opts, marks) {
     autocannonLatencyMs: tput.autocannon,
     cpuMs: cpuTotals(cpu),
     backgroundCpuPct: backgroundPct(cpu),
+    stealPct: stealPct(cpu),
     cpuMsPerRequest: perRequestOf(cpu, tput.responses),
     settleAfterMs: settleMs,
   };
   marks.push({ target: target.name, phase: 'throughput', startUs: t0, endUs: t1 });
 
   // 4. Streams.
-  await waitQuiet(pids);
+  await waitQuiet(pids, target.dbName);
   log(`  streams: ${opts.streamsSequential} sequential + ${opts.streamsConcurrency}x${opts.streamsPerWorker} concurrent`);
-  cpu0 = cpuSnapshot(pids);
+  cpu0 = cpuSnapshot(pids, target.dbName);
   t0 = monoUs();
   const warmupStreams = 5;
   const s = await load.streams({
@@ -347,7 +361,7 @@ async function measureTarget(target, fakePid, opts, marks) {
   });
   t1 = monoUs();
   await settle(targetPids);
-  cpu = cpuDelta(cpu0, cpuSnapshot(pids));
+  cpu = cpuDelta(cpu0, cpuSnapshot(pids, target.dbName));
   const all = [...s.sequential, ...s.concurrent];
   result.requestsSent += warmupStreams + all.length;
   const okOf = (list) => list.filter((x) => x.ok);
@@ -373,6 +387,7 @@ async function measureTarget(target, fakePid, opts, marks) {
     maxTtftToTotalRatio: okOf(all).length ? round(Math.max(...okOf(all).map((x) => x.ttft / x.total)), 3) : null,
     cpuMs: cpuTotals(cpu),
     backgroundCpuPct: backgroundPct(cpu),
+    stealPct: stealPct(cpu),
     cpuMsPerStream: perRequestOf(cpu, warmupStreams + all.length),
   };
   marks.push({ target: target.name, phase: 'streams', startUs: t0, endUs: t1 });
@@ -415,6 +430,7 @@ function report(results, opts, extra) {
   const measured = Object.values(results).filter((r) => r && !r.unavailable);
   const direct = results.direct;
   const errCell = (p) => `${p.errors}/${p.non2xx}`;
+  const noiseCell = (p) => `${fmt(p.backgroundCpuPct, 0)}/${fmt(p.stealPct, 0)}`;
   const cpuCell = (r, phase) => {
     const c = r[phase].cpuMsPerRequest;
     if (r.name === 'direct') return '-';
@@ -427,7 +443,7 @@ function report(results, opts, extra) {
 
   printTable(
     `Throughput: ${opts.connections} connections, ${opts.durationS} s after a ${opts.warmupS} s warm-up (non-streaming)`,
-    ['target', 'req/s', 'p50 ms', 'p99 ms', 'err/non2xx', 'CPU ms/req', 'peak RSS MB', 'bg CPU %'],
+    ['target', 'req/s', 'p50 ms', 'p99 ms', 'err/non2xx', 'CPU ms/req', 'peak RSS MB', 'bg/steal %'],
     measured.map((r) => [
       LABELS[r.name],
       fmt(r.throughput.rps, 0),
@@ -436,12 +452,12 @@ function report(results, opts, extra) {
       errCell(r.throughput),
       cpuCell(r, 'throughput'),
       rssCell(r),
-      fmt(r.throughput.backgroundCpuPct, 0),
+      noiseCell(r.throughput),
     ]),
   );
   printTable(
     `Fixed rate: ${opts.rate} req/s for ${opts.rateDurationS} s (${opts.rateDriver === 'paced' ? 'open-loop, evenly spaced' : 'autocannon overallRate'}); added = target - direct`,
-    ['target', 'ok', 'p50 ms', 'p99 ms', 'added p50', 'added p99', 'err/non2xx', 'CPU ms/req', 'bg CPU %'],
+    ['target', 'ok', 'p50 ms', 'p99 ms', 'added p50', 'added p99', 'err/non2xx', 'CPU ms/req', 'bg/steal %'],
     measured.map((r) => [
       LABELS[r.name],
       r.rate.ok,
@@ -451,12 +467,12 @@ function report(results, opts, extra) {
       r.name === 'direct' ? '-' : signed(r.rate.latencyMs.p99 - direct.rate.latencyMs.p99, 3),
       errCell(r.rate),
       cpuCell(r, 'rate'),
-      fmt(r.rate.backgroundCpuPct, 0),
+      noiseCell(r.rate),
     ]),
   );
   printTable(
     `Streams: ${opts.chunks} chunks ${opts.chunkDelayMs} ms apart; ${opts.streamsSequential} sequential, then ${opts.streamsConcurrency} concurrent x ${opts.streamsPerWorker}; TTFT = first content chunk`,
-    ['target', 'TTFT p50', 'TTFT p99', 'added p50', 'added p99', 'total p50', 'conc TTFT p50', 'conc TTFT p99', 'conc added p50', 'buffered', 'failed'],
+    ['target', 'TTFT p50', 'TTFT p99', 'added p50', 'added p99', 'total p50', 'conc TTFT p50', 'conc TTFT p99', 'conc added p50', 'buffered', 'failed', 'bg/steal %'],
     measured.map((r) => {
       const seq = r.streams.sequential;
       const con = r.streams.concurrent;
@@ -475,16 +491,23 @@ function report(results, opts, extra) {
         isDirect ? '-' : signed(con.ttftMs.p50 - dcon.ttftMs.p50, 3),
         `${r.streams.buffered}/${seq.count + con.count}`,
         r.streams.failed,
+        noiseCell(r.streams),
       ];
     }),
   );
-  log('CPU ms/req: target process only; "(+w x)" = Tollgate worker. bg CPU % = machine CPU used by processes outside the bench during the phase, in % of one core.');
-  const noisy = measured.flatMap((r) =>
-    ['rate', 'throughput', 'streams'].filter((ph) => r[ph].backgroundCpuPct > 15).map((ph) => `${r.name}/${ph} ${r[ph].backgroundCpuPct}%`),
+  log(
+    'CPU ms/req: target process only; "(+w x)" = Tollgate worker. bg/steal % = during the phase, CPU used by processes outside the bench / ' +
+      'CPU stolen by the hypervisor (other guests), each in % of one core.',
   );
-  if (noisy.length > 0) log(`WARNING: other processes used the CPU during: ${noisy.join(', ')}; those numbers are disturbed.`);
+  const noisy = measured.flatMap((r) =>
+    ['rate', 'throughput', 'streams']
+      .filter((ph) => r[ph].backgroundCpuPct + r[ph].stealPct > 15)
+      .map((ph) => `${r.name}/${ph} ${r[ph].backgroundCpuPct}%/${r[ph].stealPct}%`),
+  );
+  if (noisy.length > 0) log(`WARNING: the machine was busy (bg/steal) during: ${noisy.join(', ')}; those numbers are disturbed.`);
   const unavailable = Object.values(results).filter((r) => r && r.unavailable);
-  for (const r of unavailable) log(`\n${LABELS[r.name]}: UNAVAILABLE - ${r.unavailable}`);
+  const firstLine = (text) => String(text).split('\n')[0];
+  for (const r of unavailable) log(`\n${LABELS[r.name]}: UNAVAILABLE - ${firstLine(r.unavailable)}${String(r.unavailable).includes('\n') ? ' (details above)' : ''}`);
 
   // Ratios.
   const ratios = {};
@@ -541,7 +564,7 @@ function report(results, opts, extra) {
     verdict(
       `throughput >= 2x Portkey at ${opts.connections} conns`,
       pk ? tg.throughput.rps >= 2 * pk.throughput.rps : null,
-      pk ? `${(tg.throughput.rps / pk.throughput.rps).toFixed(2)}x` : 'Portkey unavailable',
+      pk ? `${(tg.throughput.rps / pk.throughput.rps).toFixed(2)}x` : results.portkey ? 'Portkey unavailable' : 'Portkey not measured',
     );
     const ts = tg.streams;
     const ds = direct.streams;
@@ -560,7 +583,7 @@ function report(results, opts, extra) {
       verdict('events persisted for the logged key (sanity)', e.persisted !== null ? e.persisted >= 0.99 * e.requestsSent && e.apiReturned > 0 : false, `${e.persisted}/${e.requestsSent}`);
     }
   } else {
-    verdict('Tollgate targets', null, results.tollgate ? results.tollgate.unavailable : 'not measured');
+    verdict('Tollgate targets', null, results.tollgate ? `Tollgate unavailable: ${firstLine(results.tollgate.unavailable)}` : 'not measured');
   }
   log('\nTargets (Tollgate):');
   for (const v of verdicts) log(`  [${v.result}] ${v.target.padEnd(70)} ${v.detail}`);
@@ -572,6 +595,7 @@ function report(results, opts, extra) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.tollgateDir) tollgate.setRoot(opts.tollgateDir);
   const started = Date.now();
   const runId = `${process.pid}`;
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), `tollgate-bench-${runId}-`));
@@ -579,6 +603,7 @@ async function main() {
   fs.mkdirSync(resultsDir, { recursive: true });
   log(`Tollgate bench: node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0] && os.cpus()[0].model}), logs in ${logDir}`);
   log(`targets: ${opts.targets.join(', ')}; load generator runs in this process (pid ${process.pid})`);
+  if (opts.tollgateDir) log(`tollgate from ${opts.tollgateDir}`);
 
   const results = {};
   const marks = [];
@@ -596,7 +621,7 @@ async function main() {
         tollgateProblem = `${b.message}\n${tollgate.tail(path.join(logDir, 'build.log'), 25)}`;
         log(`  BUILD FAILED: ${tollgateProblem}`);
       } else log(`  built in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-    } else if (!fs.existsSync(path.join(tollgate.ROOT, 'dist/apps/gateway/src/main.js'))) {
+    } else if (!fs.existsSync(tollgate.gatewayMain())) {
       tollgateProblem = 'dist/apps/gateway/src/main.js missing (run without --no-build)';
     }
   }
@@ -689,7 +714,7 @@ async function main() {
         try {
           log(`  ready in ${((Date.now() - t) / 1000).toFixed(1)} s (gateway pid ${tg.gateway.pid}, worker pid ${tg.worker.pid}, key ${tg.keyId})`);
           results.tollgate = await measureTarget(
-            { name, origin: tg.proxyUrl, path: '/v1/chat/completions', headers: { authorization: `Bearer ${tollgate.BENCH_KEY}` }, pids: { gateway: tg.gateway.pid, worker: tg.worker.pid } },
+            { name, origin: tg.proxyUrl, path: '/v1/chat/completions', headers: { authorization: `Bearer ${tollgate.BENCH_KEY}` }, pids: { gateway: tg.gateway.pid, worker: tg.worker.pid }, dbName },
             fake.child.pid,
             opts,
             marks,

@@ -39,7 +39,7 @@ function isInstalled() {
 }
 
 /** Installs (or reuses) Portkey. Resolves {ok, dir, cached, message}. Never throws. */
-async function ensurePortkey({ logFile, timeoutMs = 240_000, log = console.log } = {}) {
+async function ensurePortkey({ logFile, timeoutMs = 150_000, log = console.log } = {}) {
   if (isInstalled()) return { ok: true, dir: PKG_DIR, cached: true };
   fs.mkdirSync(DIR, { recursive: true });
   fs.writeFileSync(
@@ -51,12 +51,28 @@ async function ensurePortkey({ logFile, timeoutMs = 240_000, log = console.log }
     ),
   );
   log(`  installing @portkey-ai/gateway@${VERSION} into ${DIR} (log: ${logFile}) ...`);
-  // The outer `npm run` exports npm_* variables (prefix, config paths); keep them away from this install.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  // The outer `npm run` exports npm_* variables, among them npm_config_local_prefix=<this repo>
+  // and npm_config_prefix: keep those away from this install (it must land in DIR), but pass on
+  // the ones that say how to reach the registry.
+  const KEEP = /^npm_config_(registry|.*:registry|cafile|ca|cache|userconfig|globalconfig|proxy|https_proxy|noproxy|strict_ssl)$/i;
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) || KEEP.test(k)));
   const child = spawnChild(
     'npm-install-portkey',
     'npm',
-    ['install', '--prefix', DIR, '--no-audit', '--no-fund', '--loglevel=error', `@portkey-ai/gateway@${VERSION}`],
+    [
+      'install',
+      '--prefix',
+      DIR,
+      '--save-exact',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      // Without a network, fail within seconds rather than retrying for minutes.
+      '--fetch-retries=1',
+      '--fetch-retry-mintimeout=2000',
+      '--fetch-retry-maxtimeout=5000',
+      `@portkey-ai/gateway@${VERSION}`,
+    ],
     { cwd: DIR, env, logFile },
   );
   const code = await new Promise((resolve) => {

@@ -103,6 +103,20 @@ function pidsByComm(names) {
   return out;
 }
 
+/** Postgres backends serving one database (their command line names it) plus the Redis server(s). */
+function infraPids(dbName) {
+  const out = pidsByComm(['redis-server']);
+  if (!dbName) return out;
+  for (const pid of pidsByComm(['postgres'])) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(` ${dbName} `)) out.push(pid);
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
 /** CPU ms of a set of pids (no descendants: the set is expected to be complete). */
 function cpuMsOf(pids) {
   let total = 0;
@@ -117,4 +131,4 @@ function systemCpuMs() {
   return { busy: ((user + nice + system + irq + softirq) * 1000) / clkTck, steal: ((steal || 0) * 1000) / clkTck };
 }
 
-module.exports = { clkTck, cpuMs, cpuMsOf, systemCpuMs, memKb, descendants, pidsByComm, RssPoller };
+module.exports = { clkTck, cpuMs, cpuMsOf, systemCpuMs, infraPids, memKb, descendants, pidsByComm, RssPoller };

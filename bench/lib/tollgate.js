@@ -9,9 +9,13 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { spawnChild, stopChild } = require('./children');
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const GATEWAY_MAIN = path.join(ROOT, 'dist', 'apps', 'gateway', 'src', 'main.js');
-const WORKER_MAIN = path.join(ROOT, 'dist', 'apps', 'worker', 'src', 'main.js');
+/** The checkout to build and run; --tollgate-dir points elsewhere (e.g. another commit's tree). */
+let ROOT = path.resolve(__dirname, '..', '..');
+const gatewayMain = () => path.join(ROOT, 'dist', 'apps', 'gateway', 'src', 'main.js');
+const workerMain = () => path.join(ROOT, 'dist', 'apps', 'worker', 'src', 'main.js');
+function setRoot(dir) {
+  ROOT = path.resolve(dir);
+}
 const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
 const REDIS_URL = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
 const BENCH_KEY = 'tg-bench-key-123456';
@@ -31,7 +35,7 @@ async function build({ logFile, timeoutMs = 240_000 }) {
       resolve(c);
     });
   });
-  const ok = code === 0 && fs.existsSync(GATEWAY_MAIN) && fs.existsSync(WORKER_MAIN);
+  const ok = code === 0 && fs.existsSync(gatewayMain()) && fs.existsSync(workerMain());
   return { ok, message: ok ? 'ok' : `npm run build failed (${code}); see ${logFile}` };
 }
 
@@ -146,6 +150,8 @@ async function startTollgate({ fakePort, proxyPort, adminPort, dbName, queuePref
     ADMIN_PORT: String(adminPort),
     LOG_LEVEL: 'info',
     QUEUE_PREFIX: queuePrefix,
+    // The outbound (SSRF) policy refuses loopback upstreams unless allow-listed; the fake is on 127.0.0.1.
+    UPSTREAM_ALLOWED_HOSTS: '127.0.0.1',
   };
   const gatewayLog = path.join(logDir, 'tollgate-gateway.log');
   const workerLog = path.join(logDir, 'tollgate-worker.log');
@@ -154,7 +160,7 @@ async function startTollgate({ fakePort, proxyPort, adminPort, dbName, queuePref
       ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=${name}.cpuprofile`, '--require', path.join(__dirname, 'exit-on-sigterm.js')]
       : [];
 
-  const gateway = spawnChild('tollgate-gateway', process.execPath, [...profArgs('gateway'), GATEWAY_MAIN], { cwd: ROOT, env, logFile: gatewayLog });
+  const gateway = spawnChild('tollgate-gateway', process.execPath, [...profArgs('gateway'), gatewayMain()], { cwd: ROOT, env, logFile: gatewayLog });
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const proxyUrl = `http://127.0.0.1:${proxyPort}`;
   const exited = (child, file) => () => (child.exitCode !== null || child.signalCode !== null ? `exited (${child.exitCode ?? child.signalCode}); log tail:\n${tail(file)}` : null);
@@ -170,7 +176,7 @@ async function startTollgate({ fakePort, proxyPort, adminPort, dbName, queuePref
   });
 
   // The worker after the gateway: the gateway has applied the migrations by now.
-  const worker = spawnChild('tollgate-worker', process.execPath, [...profArgs('worker'), WORKER_MAIN], { cwd: ROOT, env, logFile: workerLog });
+  const worker = spawnChild('tollgate-worker', process.execPath, [...profArgs('worker'), workerMain()], { cwd: ROOT, env, logFile: workerLog });
   handles.worker = worker;
   await waitFor(() => /"consuming"|consuming/.test(fs.readFileSync(workerLog, 'utf8')), {
     timeoutMs: 30_000,
@@ -226,7 +232,11 @@ async function fetchEvents(handles) {
 }
 
 module.exports = {
-  ROOT,
+  get ROOT() {
+    return ROOT;
+  },
+  setRoot,
+  gatewayMain,
   BENCH_KEY,
   build,
   createDatabase,
