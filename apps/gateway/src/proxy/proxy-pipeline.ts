@@ -168,7 +168,8 @@ export class ProxyPipeline implements OnApplicationShutdown {
     const result = await relaySse(upstream.body as unknown as Readable, reply.raw, translator, exchange.key.shouldLogResponse, exchange.errorStyle);
     exchange.usage = translator.usage;
     exchange.model = translator.model ?? exchange.model;
-    exchange.completionText = translator.completionText;
+    // Only needed (and, for some translators, only computed) when the provider sent no usage.
+    if (translator.usage === null) exchange.completionText = translator.completionText;
     exchange.response = result.transcript;
     if (result.error) exchange.errorCode = result.error.code;
     else if (translator.errorCode) exchange.errorCode = translator.errorCode;

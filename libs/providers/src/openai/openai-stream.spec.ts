@@ -43,3 +43,23 @@ describe('OpenAIStreamObserver', () => {
     expect(observer.usage).toBeNull();
   });
 });
+
+describe('OpenAIStreamObserver without usage from the provider', () => {
+  it('still recovers every chunk\'s text, in order, for estimation', () => {
+    const observer = new OpenAIStreamObserver(false);
+    const piece = (text: string) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta: { content: text } }] })}\n\n`;
+    ['a', 'b', 'c'].forEach((text) => expect(observer.observe(piece(text))).toBe(true));
+    expect(observer.usage).toBeNull();
+    expect(observer.model).toBe('m');
+    expect(observer.completionText).toBe('abc');
+  });
+
+  it('notices usage and errors in any JSON spacing', () => {
+    const observer = new OpenAIStreamObserver(false);
+    observer.observe(`data: {"model": "m", "choices": [{"delta": {"content": "x"}}]}\n\n`);
+    expect(observer.observe(`data: {"model": "m", "choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 1}}\n\n`)).toBe(false);
+    expect(observer.usage).toEqual({ promptTokens: 3, completionTokens: 1 });
+    observer.observe(`data: {"error": {"message": "boom", "code": "server_error"}}\n\n`);
+    expect(observer.errorCode).toBe('server_error');
+  });
+});
