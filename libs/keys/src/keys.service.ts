@@ -111,10 +111,6 @@ export class KeysService {
     return found;
   }
 
-  async getByIds(keyIds: string[]): Promise<ApiKeyEntity[]> {
-    const valid = keyIds.filter(isUuid);
-    return valid.length === 0 ? [] : this.repository.findBy({ keyId: In(valid) });
-  }
 
   async list(filter: KeyListFilter): Promise<ApiKeyEntity[]> {
     const query = this.repository.createQueryBuilder('key').orderBy('key.created_at', 'ASC');

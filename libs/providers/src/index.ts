@@ -1,7 +1,7 @@
 export { UpstreamClient, UpstreamRequest, UpstreamResponse, UpstreamTimeouts, toUpstreamError } from './http/upstream-client';
 export { OutboundRefusedError, SsrfGuard, UpstreamAllowList, configureOutboundAllowList, parseIpAddress, processOutboundGuard, specialRangeOf } from './http/ssrf-guard';
 export { SseSplitter, sseData } from './sse/sse-splitter';
-export { PreparedChatBody, toOpenAIChatBody, toOpenAIHeaders, toOpenAIUrl } from './openai/openai-request';
+export { PreparedChatBody, toOpenAIChatBody } from './openai/openai-request';
 export { OpenAIStreamObserver } from './openai/openai-stream';
 export { TokenUsage, fromOpenAIUsage } from './usage';
 export {

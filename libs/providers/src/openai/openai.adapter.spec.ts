@@ -1,0 +1,48 @@
+import { ProviderId, ResolvedProviderSetting } from '@tollgate/provider-settings';
+import { AdapterContext, ProviderDefaults } from '../provider-adapter';
+import { OpenAIAdapter } from './openai.adapter';
+
+const setting: ResolvedProviderSetting = {
+  id: 's1',
+  name: '',
+  provider: ProviderId.OpenAI,
+  options: {},
+  credentials: { apiKey: 'sk-provider' },
+  allowedModels: [],
+  updatedAt: new Date(0),
+};
+const defaults = { openaiBaseUrl: 'https://api.openai.com/v1' } as ProviderDefaults;
+const context = (options: ResolvedProviderSetting['options'] = {}): AdapterContext => ({
+  setting: { ...setting, options },
+  defaults,
+  clientHeaders: {
+    authorization: 'Bearer tg-client-key',
+    cookie: 'session=1',
+    'openai-organization': 'org-x',
+    connection: 'keep-alive',
+    'content-type': 'application/json',
+    'user-agent': 'OpenAI/JS 6',
+  },
+});
+
+describe('OpenAIAdapter', () => {
+  const adapter = new OpenAIAdapter();
+
+  it('replaces the client credential and drops headers outside the allow-list', () => {
+    const call = adapter.toChatRequest(context(), { body: { model: 'gpt-4o-mini', messages: [] }, model: 'gpt-4o-mini', stream: false });
+    expect(call.headers).toEqual({
+      authorization: 'Bearer sk-provider',
+      'content-type': 'application/json',
+      'user-agent': 'OpenAI/JS 6',
+      'accept-encoding': 'identity',
+    });
+  });
+
+  it('uses the setting url when present, the default otherwise, and renames a prefixed model', () => {
+    expect(adapter.toChatRequest(context(), { body: { model: 'openai/gpt-4o', messages: [] }, model: 'gpt-4o', stream: false })).toMatchObject({
+      url: 'https://api.openai.com/v1/chat/completions',
+      body: JSON.stringify({ model: 'gpt-4o', messages: [] }),
+    });
+    expect(adapter.toEmbeddingsRequest(context({ url: 'http://10.0.0.1:8000/v1/' }), { model: 'e', input: 'x' }, 'e').url).toBe('http://10.0.0.1:8000/v1/embeddings');
+  });
+});
