@@ -1,21 +1,14 @@
+import { LimitFields } from '@tollgate/common';
 import { AllowedPath, ApiKeyEntity } from '@tollgate/keys';
 import { UserEntity } from '@tollgate/users';
 
-/** The proxy's view of a key: plain data, derived once per change, read on every request. */
-export interface KeyRecord {
-  keyId: string;
-  name: string;
-  keyHash: string;
-  tags: string[];
+/** What keys and users share on the request path: their status, paths and limits. */
+interface AccessRecord {
   revoked: boolean;
   revokedReason: string | null;
-  /** Epoch milliseconds, or null for keys without a TTL. */
+  /** Epoch milliseconds, or null without a TTL. */
   expiresAt: number | null;
-  settingIds: string[];
   allowedPaths: AllowedPath[];
-  shouldLogRequest: boolean;
-  shouldLogResponse: boolean;
-  rotationEnabled: boolean;
   costLimitInUsd: number | null;
   costLimitInUsdOverTime: number | null;
   costLimitInUsdUnit: string | null;
@@ -23,20 +16,12 @@ export interface KeyRecord {
   rateLimitUnit: string | null;
 }
 
-export function toKeyRecord(entity: ApiKeyEntity): KeyRecord {
+function toAccessRecord(entity: LimitFields & { revoked: boolean; revokedReason: string | null }): AccessRecord {
   return {
-    keyId: entity.keyId,
-    name: entity.name,
-    keyHash: entity.keyHash,
-    tags: entity.tags,
     revoked: entity.revoked,
     revokedReason: entity.revokedReason,
     expiresAt: entity.expiresAt ? entity.expiresAt.getTime() : null,
-    settingIds: entity.settingIds,
     allowedPaths: entity.allowedPaths,
-    shouldLogRequest: entity.shouldLogRequest,
-    shouldLogResponse: entity.shouldLogResponse,
-    rotationEnabled: entity.rotationEnabled,
     costLimitInUsd: entity.costLimitInUsd,
     costLimitInUsdOverTime: entity.costLimitInUsdOverTime,
     costLimitInUsdUnit: entity.costLimitInUsdUnit,
@@ -45,21 +30,38 @@ export function toKeyRecord(entity: ApiKeyEntity): KeyRecord {
   };
 }
 
+/** The proxy's view of a key: plain data, derived once per change, read on every request. */
+export interface KeyRecord extends AccessRecord {
+  keyId: string;
+  name: string;
+  keyHash: string;
+  tags: string[];
+  settingIds: string[];
+  shouldLogRequest: boolean;
+  shouldLogResponse: boolean;
+  rotationEnabled: boolean;
+}
+
+export function toKeyRecord(entity: ApiKeyEntity): KeyRecord {
+  return {
+    keyId: entity.keyId,
+    name: entity.name,
+    keyHash: entity.keyHash,
+    tags: entity.tags,
+    settingIds: entity.settingIds,
+    shouldLogRequest: entity.shouldLogRequest,
+    shouldLogResponse: entity.shouldLogResponse,
+    rotationEnabled: entity.rotationEnabled,
+    ...toAccessRecord(entity),
+  };
+}
+
 /** The proxy's view of a user (by the client's user id). */
-export interface UserRecord {
+export interface UserRecord extends AccessRecord {
   id: string;
   userId: string;
   keyIds: string[];
-  revoked: boolean;
-  revokedReason: string | null;
-  expiresAt: number | null;
-  allowedPaths: Array<{ path: string; method: string }>;
   allowedModels: string[];
-  costLimitInUsd: number | null;
-  costLimitInUsdOverTime: number | null;
-  costLimitInUsdUnit: string | null;
-  rateLimitOverTime: number | null;
-  rateLimitUnit: string | null;
 }
 
 export function toUserRecord(entity: UserEntity): UserRecord {
@@ -67,15 +69,7 @@ export function toUserRecord(entity: UserEntity): UserRecord {
     id: entity.id,
     userId: entity.userId,
     keyIds: entity.keyIds,
-    revoked: entity.revoked,
-    revokedReason: entity.revokedReason,
-    expiresAt: entity.expiresAt ? entity.expiresAt.getTime() : null,
-    allowedPaths: entity.allowedPaths,
     allowedModels: entity.allowedModels,
-    costLimitInUsd: entity.costLimitInUsd,
-    costLimitInUsdOverTime: entity.costLimitInUsdOverTime,
-    costLimitInUsdUnit: entity.costLimitInUsdUnit,
-    rateLimitOverTime: entity.rateLimitOverTime,
-    rateLimitUnit: entity.rateLimitUnit,
+    ...toAccessRecord(entity),
   };
 }

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { isUniqueViolation } from '@tollgate/database';
 import { CONFIG_CHANGES, ConfigChangeNotifier, ConfigEntity, ENV, Env, GatewayError, GatewayErrorCode, isUuid } from '@tollgate/common';
 import { OutboundRefusedError, SsrfGuard, UpstreamAllowList } from '@tollgate/providers';
-import { QueryFailedError, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { normalizeAuthenticationParam, normalizeProviderName } from './custom-provider-rules';
 import { CustomProviderEntity } from './custom-provider.entity';
 import { RouteConfig, RouteConfigError, validateRouteConfigs } from './route-config';
@@ -96,7 +97,7 @@ export class CustomProvidersService {
     try {
       return await this.repository.save(entity);
     } catch (error) {
-      if (error instanceof QueryFailedError && (error as QueryFailedError & { code?: string }).code === '23505') {
+      if (isUniqueViolation(error)) {
         throw new GatewayError(GatewayErrorCode.Conflict, `a custom provider named ${entity.provider} already exists`, 'provider');
       }
       throw error;

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { isUniqueViolation } from '@tollgate/database';
 import {
   CONFIG_CHANGES,
   ConfigChangeNotifier,
@@ -11,7 +12,7 @@ import {
   isUuid,
 } from '@tollgate/common';
 import { ProviderSettingsService } from '@tollgate/provider-settings';
-import { Brackets, In, QueryFailedError, Repository } from 'typeorm';
+import { Brackets, In, Repository } from 'typeorm';
 import { ApiKeyEntity } from './api-key.entity';
 import { hashApiKey } from './key-hash';
 
@@ -80,7 +81,7 @@ export class KeysService {
     try {
       saved = await this.repository.save(entity);
     } catch (error) {
-      if (error instanceof QueryFailedError && (error as QueryFailedError & { code?: string }).code === '23505') {
+      if (isUniqueViolation(error)) {
         throw new GatewayError(GatewayErrorCode.Conflict, 'a key with this value already exists', 'key');
       }
       throw error;

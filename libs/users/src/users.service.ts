@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { isUniqueViolation } from '@tollgate/database';
 import {
   CONFIG_CHANGES,
   ConfigChangeNotifier,
@@ -10,7 +11,7 @@ import {
   applyLimitFields,
   isUuid,
 } from '@tollgate/common';
-import { QueryFailedError, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { UserEntity } from './user.entity';
 
 export interface UserFieldsInput extends LimitFieldsInput {
@@ -101,7 +102,7 @@ export class UsersService {
     try {
       return await this.repository.save(entity);
     } catch (error) {
-      if (error instanceof QueryFailedError && (error as QueryFailedError & { code?: string }).code === '23505') {
+      if (isUniqueViolation(error)) {
         throw new GatewayError(GatewayErrorCode.Conflict, `a user with userId ${entity.userId} already exists`, 'userId');
       }
       throw error;

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { toUnixSeconds } from '@tollgate/common';
 import { ApiKeyEntity } from '@tollgate/keys';
 import { PathConfigDto } from './key.request';
+import { toLimitFieldsResponse } from '../common/limit-fields.response';
 
 /** A key as the admin API shows it: never the key itself nor its hash. */
 export class KeyResponse {
@@ -37,14 +38,7 @@ export class KeyResponse {
       revokedReason: entity.revokedReason ?? undefined,
       tags: entity.tags,
       keyId: entity.keyId,
-      costLimitInUsd: entity.costLimitInUsd ?? undefined,
-      costLimitInUsdOverTime: entity.costLimitInUsdOverTime ?? undefined,
-      costLimitInUsdUnit: entity.costLimitInUsdUnit ?? undefined,
-      rateLimitOverTime: entity.rateLimitOverTime ?? undefined,
-      rateLimitUnit: entity.rateLimitUnit ?? undefined,
-      ttl: entity.ttl ?? undefined,
-      expiresAt: entity.expiresAt ? toUnixSeconds(entity.expiresAt) : undefined,
-      allowedPaths: entity.allowedPaths,
+      ...toLimitFieldsResponse(entity),
       settingId: entity.settingIds[0],
       settingIds: entity.settingIds,
       shouldLogRequest: entity.shouldLogRequest,

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { toUnixSeconds } from '@tollgate/common';
 import { UserEntity } from '@tollgate/users';
 import { PathConfigDto } from '../common/limit-fields.request';
+import { toLimitFieldsResponse } from '../common/limit-fields.response';
 
 export class UserResponse {
   @ApiProperty({ description: 'Id of the user object.', format: 'uuid' }) id: string;
@@ -34,14 +35,7 @@ export class UserResponse {
       keyIds: entity.keyIds,
       revoked: entity.revoked,
       revokedReason: entity.revokedReason ?? undefined,
-      costLimitInUsd: entity.costLimitInUsd ?? undefined,
-      costLimitInUsdOverTime: entity.costLimitInUsdOverTime ?? undefined,
-      costLimitInUsdUnit: entity.costLimitInUsdUnit ?? undefined,
-      rateLimitOverTime: entity.rateLimitOverTime ?? undefined,
-      rateLimitUnit: entity.rateLimitUnit ?? undefined,
-      ttl: entity.ttl ?? undefined,
-      expiresAt: entity.expiresAt ? toUnixSeconds(entity.expiresAt) : undefined,
-      allowedPaths: entity.allowedPaths,
+      ...toLimitFieldsResponse(entity),
       allowedModels: entity.allowedModels,
     };
   }
