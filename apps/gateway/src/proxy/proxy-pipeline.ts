@@ -142,11 +142,13 @@ export class ProxyPipeline implements OnApplicationShutdown {
       if (!reply.raw.writableFinished) abort.abort();
     });
     try {
-      const upstream = await this.client.send({ ...call, signal: abort.signal });
+      const upstream = await this.client.send({ ...call, abort });
       exchange.status = upstream.statusCode;
       return upstream;
     } catch (error) {
-      throw abort.signal.aborted ? clientGone(exchange) : error;
+      // The client's timeout aborts the same controller; that one stays a 504.
+      const timedOut = error instanceof GatewayError && error.code === GatewayErrorCode.UpstreamTimeout;
+      throw abort.signal.aborted && !timedOut ? clientGone(exchange) : error;
     }
   }
 
