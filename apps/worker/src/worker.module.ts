@@ -28,7 +28,11 @@ export class WorkerModule {
         TypeOrmModule.forRoot({ ...createDataSourceOptions(env.databaseUrl!), autoLoadEntities: true }),
         ReportingModule,
         // Settling is not on a request path: a normal connection that waits out short outages.
-        LimitsModule.forRoot({ useFactory: () => new RedisLimitStore(new Redis(env.redisUrl!, { connectionName: 'tollgate-worker-limits' })) }),
+        // A batch settles all its events at once; auto-pipelining sends those scripts in one
+        // write instead of one system call each.
+        LimitsModule.forRoot({
+          useFactory: () => new RedisLimitStore(new Redis(env.redisUrl!, { connectionName: 'tollgate-worker-limits', enableAutoPipelining: true })),
+        }),
       ],
       providers: queues.map((queue) => PROCESSORS[queue]),
     };

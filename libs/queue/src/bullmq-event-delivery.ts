@@ -13,7 +13,10 @@ export function bullmqEventDelivery(queue: Queue): DeliverBatch {
           jobId: event.id,
           attempts: 10,
           backoff: { type: 'exponential', delay: 1_000 },
-          removeOnComplete: { age: 3_600, count: 10_000 },
+          // Recorded events live in Postgres; keeping finished jobs (and their bodies) in Redis
+          // only cost memory and trimming work. A re-sent job is harmless: inserts and
+          // settlement are idempotent per request id.
+          removeOnComplete: true,
           removeOnFail: { age: 7 * 86_400 },
         },
       })),
