@@ -7,7 +7,7 @@ export {
   toOpenAIErrorBody,
 } from './gateway-error';
 export { parseDurationSeconds, toUnixSeconds } from './duration';
-export { LOGGER, Logger, PinoNestLogger, REDACTED_LOG_PATHS, createLogger } from './logger';
+export { LOGGER, Logger, PinoNestLogger, REDACTED_LOG_PATHS, accessLogger, createLogger } from './logger';
 export { CommonModule } from './common.module';
 export { CONFIG_CHANGES, ConfigChange, ConfigChangeNotifier, ConfigEntity } from './config-changes';
 export { LimitFields, LimitFieldsInput, applyLimitFields } from './limit-fields';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { Env, Logger } from '@tollgate/common';
+import { Env, Logger, accessLogger } from '@tollgate/common';
 import { FastifyInstance } from 'fastify';
 import { sendError } from './send-error';
 import { Surface, markAdminRequest, surfaceOf } from './surface';
@@ -89,8 +89,9 @@ export function configureFastify(instance: FastifyInstance, logger: Logger): voi
     }
     done();
   });
+  const access = accessLogger(logger);
   instance.addHook('onResponse', (request, reply, done) => {
-    logger.info(
+    access.info(
       { reqId: request.id, method: request.method, path: request.routeOptions.url ?? request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request completed',
     );

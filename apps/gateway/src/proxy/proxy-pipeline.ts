@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger } from '@tollgate/common';
+import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger, accessLogger } from '@tollgate/common';
 import { rateLimitHeaders } from '@tollgate/limits';
 import {
   AdapterContext,
@@ -33,6 +33,7 @@ import { isEventStream, relayedHeaders } from './upstream-response';
 export class ProxyPipeline implements OnApplicationShutdown {
   private readonly client: UpstreamClient;
   private readonly logger: Logger;
+  private readonly accessLog: Logger;
   readonly defaults: ProviderDefaults;
 
   constructor(
@@ -48,6 +49,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
       totalMs: env.upstreamTotalTimeoutMs,
     });
     this.logger = logger.child({ context: 'Proxy' });
+    this.accessLog = accessLogger(logger);
     this.defaults = {
       openaiBaseUrl: env.openaiBaseUrl,
       deepinfraBaseUrl: env.deepinfraBaseUrl,
@@ -73,7 +75,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
       this.events.publish(exchange.toEvent());
       if (exchange.hijacked) {
         const { request } = exchange.call;
-        this.logger.info(
+        this.accessLog.info(
           { reqId: request.id, method: request.method, path: pathOf(request.url), status: exchange.status, ms: Math.round(exchange.latencyMs), stream: true, error: exchange.errorCode ?? undefined },
           'request completed',
         );

@@ -114,19 +114,24 @@ export function readOpenAIResponse(raw: Buffer): TranslatedResponse {
   } catch {
     // Not JSON: relayed as is, with no usage.
   }
+  const usage = fromOpenAIUsage(parsed?.usage);
+  return {
+    body: raw,
+    usage,
+    model: typeof parsed?.model === 'string' ? parsed.model : null,
+    // Only read when there is no usage to price from (the tokenizer then counts it).
+    completionText: usage === null ? completionTextOf(parsed) : '',
+  };
+}
+
+function completionTextOf(parsed: Record<string, unknown> | null): string {
   const choices = Array.isArray(parsed?.choices) ? (parsed!.choices as Array<Record<string, unknown>>) : [];
-  const completionText = choices
+  return choices
     .map((choice) => {
       const message = choice.message as { content?: unknown } | undefined;
       return typeof message?.content === 'string' ? message.content : typeof choice.text === 'string' ? choice.text : '';
     })
     .join('');
-  return {
-    body: raw,
-    usage: fromOpenAIUsage(parsed?.usage),
-    model: typeof parsed?.model === 'string' ? parsed.model : null,
-    completionText,
-  };
 }
 
 /** An OpenAI SSE stream relayed verbatim, minus the usage chunk the client did not ask for. */
