@@ -9,6 +9,7 @@ import { TestStack, startTestStack } from './support/test-stack';
  */
 
 const CLIENT_KEY = 'tg-passthrough-e2e-key';
+const WHISPER_KEY = 'tg-passthrough-whisper-only';
 
 describe('OpenAI native passthrough (e2e): multipart uploads and binary answers', () => {
   let stack: TestStack;
@@ -22,6 +23,8 @@ describe('OpenAI native passthrough (e2e): multipart uploads and binary answers'
     stack = await startTestStack();
     const setting = await createSetting(stack, 'openai', { apiKey: 'sk-upstream-secret', url: upstream.baseUrl });
     await createKey(stack, CLIENT_KEY, [setting]);
+    const whisperOnly = await createSetting(stack, 'openai', { apiKey: 'sk-upstream-secret', url: upstream.baseUrl }, { allowedModels: ['whisper-1'] });
+    await createKey(stack, WHISPER_KEY, [whisperOnly]);
   });
 
   afterAll(async () => {
@@ -107,6 +110,42 @@ describe('OpenAI native passthrough (e2e): multipart uploads and binary answers'
     const event = await eventFor(stack, 'run-stream');
     expect(event).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini', stream: true, status: 200, prompt_token_count: 20, completion_token_count: 11, token_count_estimated: false, price_known: true });
     expect(event.cost_in_usd).toBeCloseTo(20 * (0.15 / 1e6) + 11 * (0.6 / 1e6), 12);
+  });
+
+  describe('uploads that name their model inside the form (audio transcriptions)', () => {
+    const whisperSdk = () => new OpenAI({ apiKey: WHISPER_KEY, baseURL: `${stack.proxyUrl}/api/providers/openai/v1`, maxRetries: 0 });
+    const audio = () => toFile(Buffer.from('RIFF fake wave bytes'), 'hello.wav', { type: 'audio/wav' });
+
+    it('relays an allowed model and records it on the event', async () => {
+      const transcription = await whisperSdk().audio.transcriptions.create({ file: await audio(), model: 'whisper-1' }, withId('transcribe-ok'));
+      expect(transcription.text).toBe('Hello there.');
+      const parts = upstream.uploads[upstream.uploads.length - 1];
+      expect(parts.find((part) => part.name === 'model')!.data.toString()).toBe('whisper-1');
+      expect(await eventFor(stack, 'transcribe-ok')).toMatchObject({ model: 'whisper-1', path: '/api/providers/openai/v1/audio/transcriptions', status: 200, price_known: false });
+    });
+
+    it("refuses a model outside the setting's allowedModels before any upstream call", async () => {
+      const before = upstream.requests.length;
+      const error = await whisperSdk()
+        .audio.transcriptions.create({ file: await audio(), model: 'gpt-4o-transcribe' }, withId('transcribe-refused'))
+        .then(() => null, (e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
+      expect(error).toMatchObject({ status: 403, code: 'model_not_allowed', param: 'model' });
+      expect(upstream.requests.length).toBe(before);
+      expect(await eventFor(stack, 'transcribe-refused')).toMatchObject({ model: 'gpt-4o-transcribe', status: 403 });
+    });
+
+    it('refuses a form that names the model twice (the check and the provider could read different ones)', async () => {
+      const before = upstream.requests.length;
+      const form = new FormData();
+      form.append('file', new Blob([Buffer.from('RIFF')], { type: 'audio/wav' }), 'hello.wav');
+      form.append('model', 'whisper-1');
+      form.append('model', 'gpt-4o-transcribe');
+      const response = await fetch(`${stack.proxyUrl}/api/providers/openai/v1/audio/transcriptions`, { method: 'POST', headers: { authorization: `Bearer ${WHISPER_KEY}` }, body: form });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: { type: 'invalid_request_error', param: 'model', message: expect.stringContaining('more than once') } });
+      expect(upstream.requests.length).toBe(before);
+    });
   });
 
   it('upstream errors on passthrough paths keep their status in OpenAI\'s shape, with an event', async () => {

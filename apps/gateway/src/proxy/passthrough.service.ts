@@ -16,6 +16,7 @@ import {
 } from '@tollgate/providers';
 import { Exchange, ProxyCall } from './exchange';
 import { ProxyPipeline } from './proxy-pipeline';
+import { isMultipartForm, readMultipartField } from './multipart-field';
 import { jsonBody } from './proxy.service';
 import { ResolvedRoute, RouteResolver } from './route-resolver';
 import { relayedHeaders } from './upstream-response';
@@ -53,7 +54,7 @@ export class PassthroughService {
   forward(call: ProxyCall, spec: PassthroughSpec): Promise<void> {
     const body = jsonBody(call);
     const exchange = new Exchange(call, body);
-    const model = spec.pathModel ?? (typeof body?.model === 'string' ? body.model : null);
+    let model = spec.pathModel ?? (typeof body?.model === 'string' ? body.model : null);
     // Everything else (images, audio, batches, fine-tuning, assistants runs) is billed in ways
     // the gateway cannot price: recorded with an unknown cost, refused to budgeted keys.
     const billing = FREE_PATHS.test(spec.upstreamPath) ? 'free' : TOKEN_PATHS.test(spec.upstreamPath) ? 'tokens' : 'unpriced';
@@ -61,6 +62,14 @@ export class PassthroughService {
     exchange.billedOtherwise = billing === 'unpriced';
     return this.pipeline.run(exchange, async () => {
       assertContainedPath(spec.upstreamPath);
+      const { body: rawBody, headers: clientHeaders } = call.request;
+      const formType = typeof clientHeaders['content-type'] === 'string' ? clientHeaders['content-type'] : null;
+      // Uploads (audio, image edits) name their model inside the form: read it, so allowed
+      // models apply to them too.
+      if (model === null && Buffer.isBuffer(rawBody) && isMultipartForm(formType)) {
+        model = await readMultipartField(rawBody, formType, 'model');
+        if (model !== null) exchange.model = model;
+      }
       const route = this.routes.resolve(exchange.key, model ?? '', spec.provider);
       await this.pipeline.admit(exchange, route, { modelBound: model !== null, generates: GENERATING_PATHS.test(spec.upstreamPath), billing });
       const { request } = call;

@@ -158,6 +158,7 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
       return body.stream === true ? this.streamLegacy(res, body, answerModel) : this.completeLegacy(res, answerModel);
     }
     if (req.method === 'POST' && path === '/v1/files') return this.upload(res, contentType, raw);
+    if (req.method === 'POST' && path === '/v1/audio/transcriptions') return this.transcribe(res, contentType, raw);
     const run = /^\/v1\/threads\/([^/]+)\/runs$/.exec(path);
     if (req.method === 'POST' && run) {
       if (typeof body?.assistant_id !== 'string') return sendError(res, 400, "Missing required parameter: 'assistant_id'.", 'invalid_request_error', null);
@@ -327,18 +328,37 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
 
   /** POST /v1/files: a multipart/form-data upload with `purpose` and `file`, answered with a File object. */
   private upload(res: ServerResponse, contentType: string, raw: Buffer): void {
-    const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
-    if (!/^multipart\/form-data/i.test(contentType) || !boundary) {
-      return sendError(res, 400, 'Expected a multipart/form-data body with a boundary.', 'invalid_request_error', null);
-    }
-    const parts = parseMultipart(raw, boundary[1] ?? boundary[2]);
-    if (!parts) return sendError(res, 400, 'Malformed multipart body.', 'invalid_request_error', null);
+    const parts = formParts(res, contentType, raw);
+    if (!parts) return;
     this.uploads.push(parts);
     const file = parts.find((part) => part.name === 'file' && part.filename !== null);
     const purpose = parts.find((part) => part.name === 'purpose')?.data.toString('utf8');
     if (!file || !purpose) return sendError(res, 400, "Missing required parameters: 'file' and 'purpose'.", 'invalid_request_error', null);
     sendJson(res, 200, { id: 'file-fake1', object: 'file', bytes: file.data.length, created_at: 1_763_769_600, filename: file.filename, purpose, status: 'processed' });
   }
+
+  /** POST /v1/audio/transcriptions: `file` and `model` in the form; whisper-1's JSON answer (usage in seconds). */
+  private transcribe(res: ServerResponse, contentType: string, raw: Buffer): void {
+    const parts = formParts(res, contentType, raw);
+    if (!parts) return;
+    this.uploads.push(parts);
+    const file = parts.find((part) => part.name === 'file' && part.filename !== null);
+    const model = parts.find((part) => part.name === 'model')?.data.toString('utf8');
+    if (!file || !model) return sendError(res, 400, "Missing required parameters: 'file' and 'model'.", 'invalid_request_error', null);
+    sendJson(res, 200, { text: 'Hello there.', usage: { type: 'duration', seconds: 2 } });
+  }
+}
+
+/** Multipart parts of a request, or an error already sent. */
+function formParts(res: ServerResponse, contentType: string, raw: Buffer): MultipartPart[] | null {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
+  if (!/^multipart\/form-data/i.test(contentType) || !boundary) {
+    sendError(res, 400, 'Expected a multipart/form-data body with a boundary.', 'invalid_request_error', null);
+    return null;
+  }
+  const parts = parseMultipart(raw, boundary[1] ?? boundary[2]);
+  if (!parts) sendError(res, 400, 'Malformed multipart body.', 'invalid_request_error', null);
+  return parts;
 }
 
 const FAKE_EMBEDDING = [0.0023, -0.0093, 0.0157];

@@ -1,0 +1,46 @@
+import Busboy from '@fastify/busboy';
+import { GatewayError, GatewayErrorCode } from '@tollgate/common';
+
+/** Longer than any model name; a longer value is not a model name and is refused. */
+const MAX_FIELD_BYTES = 1_024;
+
+export function isMultipartForm(contentType: string | null): contentType is string {
+  return contentType !== null && /^multipart\/form-data\s*;/i.test(contentType);
+}
+
+/**
+ * The value of one text field of a multipart/form-data body, or null when the form has none.
+ * OpenAI's upload operations (audio transcriptions and translations, image edits) name their
+ * model inside the form, so this is how keys' allowed models apply to them. The body is only
+ * read here; the relay sends the original bytes. A form the gateway cannot read is refused:
+ * the upstream would read it differently, and the model check must not be skipped.
+ */
+export function readMultipartField(body: Buffer, contentType: string, name: string): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const refuse = (why: string) => reject(new GatewayError(GatewayErrorCode.InvalidRequest, `The multipart form could not be read: ${why}.`, name));
+    let parser: InstanceType<typeof Busboy>;
+    try {
+      parser = new Busboy({ headers: { 'content-type': contentType }, limits: { fieldSize: MAX_FIELD_BYTES } });
+    } catch (error) {
+      refuse(error instanceof Error ? error.message : 'unsupported content type');
+      return;
+    }
+    const values: string[] = [];
+    let truncated = false;
+    parser.on('field', (field: string, value: string, _nameTruncated: boolean, valueTruncated: boolean) => {
+      if (field !== name) return;
+      values.push(value);
+      truncated ||= valueTruncated;
+    });
+    // File parts are skipped, not kept: they may be megabytes of audio.
+    parser.on('file', (_field: string, stream: NodeJS.ReadableStream) => stream.resume());
+    parser.on('error', (error: Error) => refuse(error.message));
+    parser.on('finish', () => {
+      // Two values would let the check read one and the provider use the other.
+      if (values.length > 1) refuse(`the field '${name}' appears more than once`);
+      else if (truncated) refuse(`the field '${name}' is too long`);
+      else resolve(values[0] ?? null);
+    });
+    parser.end(body);
+  });
+}
