@@ -3,23 +3,35 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { Env, GatewayError, GatewayErrorCode, Logger } from '@tollgate/common';
 import { ValidationError } from 'class-validator';
+import Redis from 'ioredis';
 import { AdminModule } from './admin/admin.module';
+import { RedisThrottlerStorage } from './admin/common/redis-throttler-storage';
 import { HealthController } from './health/health.controller';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { SurfaceGuard } from './http/surface.guard';
 import { ProxyModule } from './proxy/proxy.module';
 import { InfrastructureModule } from './runtime/infrastructure.module';
+import { REQUEST_REDIS } from './runtime/tokens';
 
 @Module({})
 export class GatewayModule {
   static forRoot(env: Env, logger: Logger): DynamicModule {
+    const infrastructure = InfrastructureModule.forRoot(env, logger);
     return {
       module: GatewayModule,
       imports: [
-        InfrastructureModule.forRoot(env, logger),
+        infrastructure,
         // Admin API requests per client IP and minute; guards a wrong admin key against brute force.
         // The default (unnamed) throttler answers with plain retry-after / x-ratelimit-* headers.
-        ThrottlerModule.forRoot({ throttlers: [{ ttl: 60_000, limit: env.adminRateLimitPerMinute }] }),
+        // Counted in Redis (for all replicas together); in memory in standalone mode.
+        ThrottlerModule.forRootAsync({
+          imports: [infrastructure],
+          inject: [REQUEST_REDIS],
+          useFactory: (redis: Redis | null) => ({
+            throttlers: [{ ttl: 60_000, limit: env.adminRateLimitPerMinute }],
+            storage: redis ? new RedisThrottlerStorage(redis, env.queuePrefix, logger.child({ context: 'AdminThrottle' })) : undefined,
+          }),
+        }),
         AdminModule,
         ProxyModule,
       ],

@@ -1,3 +1,4 @@
+import { GatewayProcess, spawnGateway } from './support/tollgate-process';
 import { FakeOpenAI } from './support/fake-openai';
 import { ProxyResponse, chat, countBy, issueKey, proxyRequest } from './support/proxy-client';
 import { TestStack, startTestStack } from './support/test-stack';
@@ -167,5 +168,29 @@ describe('admin API throttling (e2e)', () => {
     expect((await call('wrong-admin-key-4')).status).toBe(429);
     // Probes are not admin API calls and are never throttled.
     expect((await fetch(`${stack.adminUrl}/health/live`)).status).toBe(200);
+  });
+});
+
+describe('admin API throttling across replicas (e2e)', () => {
+  let stack: TestStack;
+  let replica: GatewayProcess;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ ADMIN_RATE_LIMIT_PER_MINUTE: '4', LOG_LEVEL: 'info' });
+    replica = await spawnGateway({ ...stack.replicaEnv, ADMIN_RATE_LIMIT_PER_MINUTE: '4' });
+  });
+  afterAll(async () => {
+    await replica?.stop();
+    await stack?.close();
+  });
+
+  it('the limit holds for the deployment: requests spread over two replicas share one count', async () => {
+    const call = (adminUrl: string) => fetch(`${adminUrl}/api/key-management/keys`, { headers: { 'x-api-key': stack.adminKey } });
+    const statuses: number[] = [];
+    for (const adminUrl of [stack.adminUrl, replica.adminUrl, stack.adminUrl, replica.adminUrl, stack.adminUrl, replica.adminUrl]) {
+      statuses.push((await call(adminUrl)).status);
+    }
+    // With counters per replica, each would still allow its 4 (8 in all).
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
   });
 });
