@@ -2,7 +2,7 @@ import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { ChatCall, TranslatedResponse } from '../provider-adapter';
 import { fromAnthropicUsage, toOpenAIFinishReason, toOpenAIUsageBody } from './anthropic-mapping';
 import { AnthropicMessageResponse } from './anthropic.types';
-import { OpenAIChatCompletion, OpenAIToolCall } from '../openai/openai-chat.types';
+import { OpenAIChatCompletion, OpenAIToolCall, toOpenAIAssistantMessage } from '../openai/openai-chat.types';
 
 /**
  * Anthropic Message → OpenAI `chat.completion`. Text blocks join into `content`, tool_use
@@ -28,13 +28,7 @@ export function fromAnthropicResponse(raw: Buffer | string, call: ChatCall): Tra
     choices: [
       {
         index: 0,
-        message: {
-          role: 'assistant',
-          // OpenAI sends null content on a pure tool-call turn.
-          content: text === '' && toolCalls.length > 0 ? null : text,
-          refusal: null,
-          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-        },
+        message: toOpenAIAssistantMessage(text, toolCalls),
         logprobs: null,
         finish_reason: toOpenAIFinishReason(message.stop_reason),
       },

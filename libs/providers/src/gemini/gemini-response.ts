@@ -3,7 +3,7 @@ import { ChatCall, TranslatedResponse } from '../provider-adapter';
 import { CompletionIds, completionIdFor, newCompletionIds } from './completion-ids';
 import { generatedText, textOf, toOpenAIFinishReason, toOpenAIToolCalls, toOpenAIUsage, toTokenUsage } from './gemini-candidate';
 import { GeminiGenerateContentResponse } from './gemini.types';
-import { OpenAIChatCompletion } from '../openai/openai-chat.types';
+import { OpenAIChatCompletion, toOpenAIAssistantMessage } from '../openai/openai-chat.types';
 
 /**
  * A generateContent answer → an OpenAI `chat.completion`, one choice per candidate. A prompt
@@ -21,20 +21,14 @@ export function fromGeminiResponse(raw: Buffer, call: ChatCall, ids: CompletionI
     texts.push(generatedText(text, toolCalls));
     return {
       index: candidate.index ?? position,
-      message: {
-        role: 'assistant',
-        // OpenAI sends null content beside tool calls when there is no text.
-        content: text === '' && toolCalls.length > 0 ? null : text,
-        refusal: null,
-        ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-      },
+      message: toOpenAIAssistantMessage(text, toolCalls),
       logprobs: null,
       finish_reason: toOpenAIFinishReason(candidate.finishReason ?? 'STOP', toolCalls.length > 0),
     };
   });
   if (choices.length === 0) {
     const finish = response.promptFeedback?.blockReason ? 'content_filter' : 'stop';
-    choices.push({ index: 0, message: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: finish });
+    choices.push({ index: 0, message: toOpenAIAssistantMessage('', []), logprobs: null, finish_reason: finish });
   }
 
   const usage = toOpenAIUsage(response.usageMetadata);

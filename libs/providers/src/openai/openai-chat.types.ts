@@ -64,6 +64,13 @@ export interface OpenAIUsage {
   completion_tokens_details?: { reasoning_tokens: number };
 }
 
+export interface OpenAIAssistantMessage {
+  role: 'assistant';
+  content: string | null;
+  refusal: null;
+  tool_calls?: OpenAIToolCall[];
+}
+
 export type OpenAIChatCompletion = {
   id: string;
   object: 'chat.completion';
@@ -71,12 +78,22 @@ export type OpenAIChatCompletion = {
   model: string;
   choices: Array<{
     index: number;
-    message: { role: 'assistant'; content: string | null; refusal: null; tool_calls?: OpenAIToolCall[] };
+    message: OpenAIAssistantMessage;
     logprobs: null;
     finish_reason: OpenAIFinishReason | null;
   }>;
   usage?: OpenAIUsage;
 };
+
+/** A translated answer's message, as OpenAI writes it: null content on a pure tool-call turn. */
+export function toOpenAIAssistantMessage(text: string, toolCalls: OpenAIToolCall[]): OpenAIAssistantMessage {
+  return {
+    role: 'assistant',
+    content: text === '' && toolCalls.length > 0 ? null : text,
+    refusal: null,
+    ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+  };
+}
 
 /**
  * A streamed tool call fragment. Its first fragment carries id and name; later ones may carry
