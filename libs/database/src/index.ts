@@ -1,3 +1,5 @@
+export { AccessScopeColumns } from './access-scope-columns';
+export type { AllowedPath } from './access-scope-columns';
 export { EntityList, MIGRATIONS, createDataSource, createDataSourceOptions } from './data-source';
 export { migrationsAreApplied, runMigrationsLocked } from './migrate';
 export { numericTransformer } from './numeric.transformer';
