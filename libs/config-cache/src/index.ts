@@ -6,5 +6,6 @@ export {
   RedisConfigChangeBus,
 } from './config-change-bus';
 export { ConfigSnapshotService } from './config-snapshot.service';
-export { KeyRecord, UserRecord, toKeyRecord, toUserRecord } from './key-record';
+export { AllowedPathRule, KeyRecord, UserRecord, toKeyRecord, toUserRecord } from './key-record';
+export { normalizePath } from './path-normalizer';
 export { ConfigCacheModule } from './config-cache.module';

@@ -1,6 +1,13 @@
 import { LimitFields } from '@tollgate/common';
-import { AllowedPath, ApiKeyEntity } from '@tollgate/keys';
+import { ApiKeyEntity } from '@tollgate/keys';
 import { UserEntity } from '@tollgate/users';
+import { normalizePath } from './path-normalizer';
+
+/** An allowed path as the proxy matches it: path normalized, method upper-case. */
+export interface AllowedPathRule {
+  path: string;
+  method: string;
+}
 
 /** What keys and users share on the request path: their status, paths and limits. */
 interface AccessRecord {
@@ -8,7 +15,8 @@ interface AccessRecord {
   revokedReason: string | null;
   /** Epoch milliseconds, or null without a TTL. */
   expiresAt: number | null;
-  allowedPaths: AllowedPath[];
+  /** Normalized once here, not on every request. */
+  allowedPaths: AllowedPathRule[];
   costLimitInUsd: number | null;
   costLimitInUsdOverTime: number | null;
   costLimitInUsdUnit: string | null;
@@ -21,7 +29,7 @@ function toAccessRecord(entity: LimitFields & { revoked: boolean; revokedReason:
     revoked: entity.revoked,
     revokedReason: entity.revokedReason,
     expiresAt: entity.expiresAt ? entity.expiresAt.getTime() : null,
-    allowedPaths: entity.allowedPaths,
+    allowedPaths: entity.allowedPaths.map((entry) => ({ path: normalizePath(entry.path), method: entry.method.toUpperCase() })),
     costLimitInUsd: entity.costLimitInUsd,
     costLimitInUsdOverTime: entity.costLimitInUsdOverTime,
     costLimitInUsdUnit: entity.costLimitInUsdUnit,

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
-import { ConfigSnapshotService, KeyRecord, UserRecord } from '@tollgate/config-cache';
-import { normalizePath } from './path-normalizer';
+import { AllowedPathRule, ConfigSnapshotService, KeyRecord, UserRecord, normalizePath } from '@tollgate/config-cache';
 import { ResolvedRoute } from './route-resolver';
 
 export interface AccessRequest {
@@ -23,7 +22,9 @@ export class AccessPolicy {
 
   /** Returns the user's record when the request names a known user. */
   check(request: AccessRequest): UserRecord | null {
-    const path = normalizePath(request.path);
+    // Most keys and users list no paths: the request path is normalized only when one does.
+    let normalized: string | null = null;
+    const path = () => (normalized ??= normalizePath(request.path));
     assertPathAllowed(request.key.allowedPaths, path, request.method, 'key');
     const user = request.userId ? this.snapshot.getUser(request.userId) : null;
     if (user) {
@@ -42,11 +43,12 @@ export class AccessPolicy {
   }
 }
 
-function assertPathAllowed(allowed: Array<{ path: string; method: string }>, path: string, method: string, owner: string): void {
+function assertPathAllowed(allowed: AllowedPathRule[], path: () => string, method: string, owner: string): void {
   if (allowed.length === 0) return;
-  const permitted = allowed.some((entry) => normalizePath(entry.path) === path && entry.method.toUpperCase() === method.toUpperCase());
+  const upperMethod = method.toUpperCase();
+  const permitted = allowed.some((entry) => entry.path === path() && entry.method === upperMethod);
   if (!permitted) {
-    throw new GatewayError(GatewayErrorCode.PathNotAllowed, `This ${owner} may not call ${method.toUpperCase()} ${path}.`);
+    throw new GatewayError(GatewayErrorCode.PathNotAllowed, `This ${owner} may not call ${upperMethod} ${path()}.`);
   }
 }
 
