@@ -135,6 +135,17 @@ describe('OpenAI native passthrough (e2e): multipart uploads and binary answers'
       expect(await eventFor(stack, 'transcribe-refused')).toMatchObject({ model: 'gpt-4o-transcribe', status: 403 });
     });
 
+    it('refuses a restricted key an operation that names no model (the provider would pick its default)', async () => {
+      const before = upstream.requests.length;
+      const error = await whisperSdk()
+        .images.generate({ prompt: 'a lighthouse at dusk' }, withId('image-no-model'))
+        .then(() => null, (e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
+      expect(error).toMatchObject({ status: 403, code: 'model_not_allowed', param: 'model' });
+      expect((error as Error).message).toContain('name one');
+      expect(upstream.requests.length).toBe(before);
+    });
+
     it('refuses a form that names the model twice (the check and the provider could read different ones)', async () => {
       const before = upstream.requests.length;
       const form = new FormData();

@@ -54,6 +54,10 @@ function assertPathAllowed(allowed: AllowedPathRule[], path: () => string, metho
 
 function assertModelAllowed(allowed: string[], model: string, owner: string): void {
   if (allowed.length > 0 && !allowed.includes(model)) {
-    throw new GatewayError(GatewayErrorCode.ModelNotAllowed, `The model '${model}' is not allowed for this ${owner}.`, 'model');
+    const message =
+      model === ''
+        ? `This ${owner} allows only some models (${allowed.join(', ')}); name one in the request's model field.`
+        : `The model '${model}' is not allowed for this ${owner}.`;
+    throw new GatewayError(GatewayErrorCode.ModelNotAllowed, message, 'model');
   }
 }

@@ -36,6 +36,12 @@ const FREE_PATHS = /^\/(models(\/[^/]+)?|moderations|files(\/[^/]+(\/content)?)?
 /** Operations billed by tokens the gateway reads and prices. */
 const TOKEN_PATHS = /(chat\/completions|\/completions|\/embeddings|\/messages|\/complete)$/;
 
+/**
+ * Operations that run a model even when the request names none (the provider's default, e.g.
+ * dall-e-2 for images): a key or user restricted to some models must name one.
+ */
+const MODEL_OPERATIONS = /(chat\/completions|\/completions|\/embeddings|\/messages|\/complete|\/images\/(generations|edits|variations)|\/audio\/(transcriptions|translations|speech))$/;
+
 /** Paths whose answers are generated tokens (budgets reserve output for them). */
 const GENERATING_PATHS = /(chat\/completions|\/completions|\/messages|\/complete)$/;
 
@@ -71,7 +77,8 @@ export class PassthroughService {
         if (model !== null) exchange.model = model;
       }
       const route = this.routes.resolve(exchange.key, model ?? '', spec.provider);
-      await this.pipeline.admit(exchange, route, { modelBound: model !== null, generates: GENERATING_PATHS.test(spec.upstreamPath), billing });
+      const modelBound = model !== null || MODEL_OPERATIONS.test(spec.upstreamPath);
+      await this.pipeline.admit(exchange, route, { modelBound, generates: GENERATING_PATHS.test(spec.upstreamPath), billing });
       const { request } = call;
       const search = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
       // Only a usage chunk the gateway itself asked for is stripped; any other stream (assistants
