@@ -34,6 +34,11 @@ export function fromAnthropicUsage(usage: Partial<AnthropicUsage>): TokenUsage {
   };
 }
 
+/** Drops absent and null counts, so a partial message_delta never erases a known count. */
+export function definedCounts(usage: Partial<AnthropicUsage> | undefined): Partial<AnthropicUsage> {
+  return Object.fromEntries(Object.entries(usage ?? {}).filter(([, value]) => typeof value === 'number'));
+}
+
 export function toOpenAIUsageBody(usage: TokenUsage, cachedTokens: number): OpenAIUsage {
   return {
     prompt_tokens: usage.promptTokens,

@@ -19,6 +19,13 @@ describe('Anthropic native accounting', () => {
     expect(observer.completionText).toBe('Hi there');
   });
 
+  it('keeps the start\'s cache counts when message_delta repeats usage with input counts and null cache fields', () => {
+    const observer = new AnthropicNativeStreamObserver();
+    observer.push(event('message_start', { message: { model: 'm', usage: { input_tokens: 10, cache_creation_input_tokens: 5, cache_read_input_tokens: 20, output_tokens: 1 } } }));
+    observer.push(event('message_delta', { delta: { stop_reason: 'end_turn' }, usage: { input_tokens: 10, cache_creation_input_tokens: null, cache_read_input_tokens: null, output_tokens: 42 } }));
+    expect(observer.usage).toStrictEqual({ promptTokens: 35, completionTokens: 42, cacheReadTokens: 20, cacheWriteTokens: 5 });
+  });
+
   it('relays an in-stream error event and remembers its type for the request\'s event', () => {
     const observer = new AnthropicNativeStreamObserver();
     const error = event('error', { error: { type: 'overloaded_error', message: 'Overloaded' } });

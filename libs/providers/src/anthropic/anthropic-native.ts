@@ -1,34 +1,24 @@
 import { ChatStreamTranslator, TranslatedResponse } from '../provider-adapter';
 import { sseData } from '../sse/sse-splitter';
 import { TokenUsage } from '../usage';
-
-interface AnthropicUsageFields {
-  input_tokens?: number;
-  output_tokens?: number;
-  cache_creation_input_tokens?: number;
-  cache_read_input_tokens?: number;
-}
-
-/** Usage as billed: uncached input plus cache writes and reads, each also kept apart for pricing. */
-function usageOf(usage: AnthropicUsageFields, completionTokens: number): TokenUsage {
-  return {
-    promptTokens: (usage.input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0),
-    completionTokens,
-    ...(usage.cache_read_input_tokens ? { cacheReadTokens: usage.cache_read_input_tokens } : {}),
-    ...(usage.cache_creation_input_tokens ? { cacheWriteTokens: usage.cache_creation_input_tokens } : {}),
-  };
-}
+import { definedCounts, fromAnthropicUsage } from './anthropic-mapping';
+import { AnthropicUsage } from './anthropic.types';
 
 /**
  * The native Messages API relayed untouched (the client speaks Anthropic): reads usage from
  * `message_start` and `message_delta`, and the text from `text_delta`s, on the way through.
  */
 export class AnthropicNativeStreamObserver implements ChatStreamTranslator {
-  usage: TokenUsage | null = null;
   model: string | null = null;
   /** Anthropic's error type when the stream ended in an `error` event. */
   errorCode: string | null = null;
   private readonly text: string[] = [];
+  /** Anthropic's counts as reported so far: message_start's, updated by message_delta's. */
+  private rawUsage: Partial<AnthropicUsage> | null = null;
+
+  get usage(): TokenUsage | null {
+    return this.rawUsage ? fromAnthropicUsage(this.rawUsage) : null;
+  }
 
   push(event: string): string {
     const data = sseData(event);
@@ -36,18 +26,17 @@ export class AnthropicNativeStreamObserver implements ChatStreamTranslator {
     try {
       const parsed = JSON.parse(data) as {
         type?: string;
-        message?: { model?: string; usage?: AnthropicUsageFields };
-        usage?: AnthropicUsageFields;
+        message?: { model?: string; usage?: Partial<AnthropicUsage> };
+        usage?: Partial<AnthropicUsage>;
         delta?: { type?: string; text?: string };
         error?: { type?: string };
       };
       if (parsed.type === 'message_start' && parsed.message) {
         this.model = parsed.message.model ?? this.model;
-        this.usage = usageOf(parsed.message.usage ?? {}, parsed.message.usage?.output_tokens ?? 0);
+        this.rawUsage = definedCounts(parsed.message.usage);
       } else if (parsed.type === 'message_delta' && parsed.usage) {
-        const completion = parsed.usage.output_tokens ?? this.usage?.completionTokens ?? 0;
-        // message_delta repeats input counts only sometimes; without them the start's stand.
-        this.usage = parsed.usage.input_tokens !== undefined ? usageOf(parsed.usage, completion) : { ...(this.usage ?? { promptTokens: 0 }), completionTokens: completion };
+        // message_delta repeats some counts, sometimes as null: only the numbers it gives replace the start's.
+        this.rawUsage = { ...this.rawUsage, ...definedCounts(parsed.usage) };
       } else if (parsed.type === 'content_block_delta' && parsed.delta?.type === 'text_delta' && parsed.delta.text) {
         this.text.push(parsed.delta.text);
       } else if (parsed.type === 'error') {
@@ -73,7 +62,7 @@ export function readAnthropicResponse(raw: Buffer): TranslatedResponse {
   try {
     const parsed = JSON.parse(raw.toString('utf8')) as {
       model?: string;
-      usage?: AnthropicUsageFields;
+      usage?: Partial<AnthropicUsage>;
       content?: Array<{ type?: string; text?: string }>;
       completion?: string;
     };
@@ -82,7 +71,7 @@ export function readAnthropicResponse(raw: Buffer): TranslatedResponse {
       : (parsed.completion ?? '');
     return {
       body: raw,
-      usage: parsed.usage ? usageOf(parsed.usage, parsed.usage.output_tokens ?? 0) : null,
+      usage: parsed.usage ? fromAnthropicUsage(parsed.usage) : null,
       model: parsed.model ?? null,
       completionText: text,
     };

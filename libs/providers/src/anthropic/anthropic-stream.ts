@@ -2,7 +2,7 @@ import { OpenAIErrorBody } from '@tollgate/common';
 import { ChatCall, ChatStreamTranslator } from '../provider-adapter';
 import { sseData } from '../sse/sse-splitter';
 import { TokenUsage } from '../usage';
-import { fromAnthropicUsage, toOpenAIFinishReason, toOpenAIUsageBody } from './anthropic-mapping';
+import { definedCounts, fromAnthropicUsage, toOpenAIFinishReason, toOpenAIUsageBody } from './anthropic-mapping';
 import { fromAnthropicErrorType } from './anthropic-errors';
 import { AnthropicErrorBody, AnthropicStreamEvent, AnthropicUsage } from './anthropic.types';
 import { OpenAIChatCompletionChunk, OpenAIChunkDelta, OpenAIFinishReason } from '../openai/openai-chat.types';
@@ -150,11 +150,6 @@ function parseEvent(raw: string): AnthropicStreamEvent | null {
 function eventName(raw: string): string | null {
   const line = raw.split(/\r?\n/).find((l) => l.startsWith('event:'));
   return line ? line.slice('event:'.length).trim() : null;
-}
-
-/** Drops absent and null counts, so a partial message_delta never erases a known count. */
-function definedCounts(usage: Partial<AnthropicUsage> | undefined): Partial<AnthropicUsage> {
-  return Object.fromEntries(Object.entries(usage ?? {}).filter(([, value]) => typeof value === 'number'));
 }
 
 function toErrorFrame(event: AnthropicErrorBody): OpenAIErrorBody {
