@@ -256,6 +256,14 @@ describe('Custom providers (e2e): admin API and the /api/custom/providers/:provi
       expect(event).toMatchObject({ stream: true, status: 200, error_code: 'too_many_empty_stream_messages', completion_token_count: estimateTokens('Hi') });
     });
 
+    it('records a logged stream whose bytes hold a NUL (Postgres text cannot), without the NUL', async () => {
+      const response = await call('/api/custom/providers/acme/generate', acmeBody('acme-nul', true), { 'x-custom-event-id': 'custom-nul' });
+      expect(await response.text()).toContain('\u0000');
+      const event = await eventFor(stack, 'custom-nul');
+      expect(event).toMatchObject({ stream: true, status: 200 });
+      expect(String(event.response)).toContain('a NUL byte  in a comment');
+    });
+
     it('uses Authorization: Bearer by default, and each provider only gets its own credential', async () => {
       const response = await call('/api/custom/providers/other/v1/chat', acmeBody('acme-large'), { 'x-custom-event-id': 'other-1' });
       // The fake knows only Acme's key: it refuses the one the gateway sent for "other" (a stored-credential failure, 502).

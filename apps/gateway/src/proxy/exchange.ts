@@ -12,7 +12,8 @@ export interface ProxyCall {
   reply: FastifyReply;
 }
 
-const MAX_LOGGED_BODY_CHARS = 1_000_000;
+/** The most of a request or response body an event keeps. */
+export const MAX_LOGGED_BODY_CHARS = 1_000_000;
 
 /**
  * One proxied request from admission to its event: what it was, what came of it, and the
@@ -81,9 +82,12 @@ export class Exchange {
     }
   }
 
-  logResponse(text: string): void {
-    // Postgres text cannot hold NUL, which a non-JSON upstream body may contain.
-    if (this.key.shouldLogResponse) this.response = text.slice(0, MAX_LOGGED_BODY_CHARS).replace(/\u0000/g, '');
+  /** Keeps the response for the event when the key logs responses (decoded only then). */
+  logResponse(body: Buffer | string): void {
+    if (!this.key.shouldLogResponse) return;
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    // Postgres text cannot hold NUL, which a non-JSON body or a relayed stream may contain.
+    this.response = text.slice(0, MAX_LOGGED_BODY_CHARS).replace(/\u0000/g, '');
   }
 
   toEvent(): RequestEventData {

@@ -174,7 +174,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
     exchange.model = translator.model ?? exchange.model;
     // Only needed (and, for some translators, only computed) when the provider sent no usage.
     if (translator.usage === null) exchange.completionText = translator.completionText;
-    exchange.response = result.transcript;
+    if (result.transcript !== null) exchange.logResponse(result.transcript);
     if (result.error) exchange.errorCode = result.error.code;
     else if (translator.errorCode) exchange.errorCode = translator.errorCode;
     else if (result.clientDisconnected) exchange.errorCode = 'client_disconnected';
@@ -186,7 +186,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
     exchange.model = translated.model ?? exchange.model;
     if (translated.usage === null) exchange.completionText = translated.completionText;
     const payload = Buffer.isBuffer(translated.body) ? translated.body : Buffer.from(JSON.stringify(translated.body));
-    exchange.logResponse(payload.toString('utf8'));
+    exchange.logResponse(payload);
     void exchange.call.reply
       .status(upstream.statusCode)
       .headers(relayedHeaders(upstream.headers))

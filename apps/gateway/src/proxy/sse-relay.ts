@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { GatewayError } from '@tollgate/common';
 import { ChatStreamTranslator, SseSplitter, toUpstreamError } from '@tollgate/providers';
 import { ErrorStyle, toProxyErrorBody } from './error-style';
+import { MAX_LOGGED_BODY_CHARS } from './exchange';
 
 export interface RelayResult {
   /** Set when the stream broke after it had started (the client got an in-stream error frame). */
@@ -13,7 +14,6 @@ export interface RelayResult {
   transcript: string | null;
 }
 
-const MAX_TRANSCRIPT_CHARS = 1_000_000;
 
 /**
  * Relays an upstream SSE body to the client event by event as it arrives, through the
@@ -34,7 +34,7 @@ export async function relaySse(
   const write = async (text: string): Promise<boolean> => {
     if (client.destroyed) return false;
     if (text === '') return true;
-    if (keepTranscript && transcriptLength < MAX_TRANSCRIPT_CHARS) {
+    if (keepTranscript && transcriptLength < MAX_LOGGED_BODY_CHARS) {
       transcript.push(text);
       transcriptLength += text.length;
     }

@@ -24,6 +24,7 @@ export const ACME_SECRET = 'acme-upstream-secret';
  * - `acme-empty`: one token, then ten keep-alive comments, then the end word
  * - `acme-400`: a 400 fault; `acme-401`: a 401 fault
  * - `acme-linger`: after the end word, waits 3 s and sends more data before closing
+ * - `acme-nul`: a stream whose bytes include a NUL (in a comment, relayed verbatim)
  */
 export class FakeCustomProvider extends LoopbackServer<CustomReceivedRequest> {
   /** Stream responses that were closed by the gateway before the fake finished writing. */
@@ -53,7 +54,9 @@ export class FakeCustomProvider extends LoopbackServer<CustomReceivedRequest> {
     const events: string[] =
       model === 'acme-empty'
         ? ['event: token\ndata: {"token":{"text":"Hi"}}\n\n', ...new Array<string>(10).fill(': keep-alive\n\n'), 'data: <END>\n\n']
-        : [
+        : model === 'acme-nul'
+          ? ['event: token\ndata: {"token":{"text":"Hi"}}\n\n', ': a NUL byte \u0000 in a comment\n\n', 'data: <END>\n\n']
+          : [
             'event: token\ndata: {"token":{"text":"Knock, "}}\n\n',
             ': keep-alive\n\n',
             'event: token\ndata: {"token":{"text":"knock."}}\n\n',
