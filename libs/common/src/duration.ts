@@ -1,4 +1,5 @@
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+/** Seconds per unit letter, shared by TTLs, rate-limit windows and budget periods. */
+export const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400 };
 
 /**
  * Parses a TTL such as "30s", "15m", "24h" or "2d" (also compound, "1h30m") into seconds.

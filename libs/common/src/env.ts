@@ -42,7 +42,6 @@ export interface Env {
   budgetDefaultMaxTokens: number;
   /** Admin API requests allowed per client IP per minute (brute-force protection). */
   adminRateLimitPerMinute: number;
-  standaloneDataDir: string;
   /**
    * Outbound allow-list (UPSTREAM_ALLOWED_HOSTS): host names, `*.domain`, IPs and CIDRs that
    * upstream URLs may reach over plain http and even when internal (loopback, private, ...).
@@ -173,7 +172,6 @@ export function loadEnv(source: Source = process.env): Env {
     azureApiVersion: read('AZURE_API_VERSION') ?? '2024-10-21',
     budgetDefaultMaxTokens: int('BUDGET_DEFAULT_MAX_TOKENS', 4096, 1, 10_000_000),
     adminRateLimitPerMinute: int('ADMIN_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
-    standaloneDataDir: read('STANDALONE_DATA_DIR') ?? '.tollgate',
     upstreamAllowedHosts: allowList('UPSTREAM_ALLOWED_HOSTS'),
   };
   if (problems.length > 0) throw new EnvValidationError(problems);

@@ -22,7 +22,6 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
   private queue: Promise<void> = Promise.resolve();
   private resyncTimer: NodeJS.Timeout | null = null;
   private readonly logger: Logger;
-  lastSyncedAt = 0;
 
   constructor(
     private readonly keys: KeysService,
@@ -78,7 +77,6 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
       this.settings = new Map(settings.map((setting) => [setting.id, setting]));
       this.usersByUserId = new Map(users.map((user) => [user.userId, toUserRecord(user)]));
       this.userIdById = new Map(users.map((user) => [user.id, user.userId]));
-      this.lastSyncedAt = Date.now();
     });
   }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { isUniqueViolation } from '@tollgate/database';
+import { saveOrConflict } from '@tollgate/database';
 import { CONFIG_CHANGES, ConfigChangeNotifier, ConfigEntity, ENV, Env, GatewayError, GatewayErrorCode, isUuid } from '@tollgate/common';
 import { OutboundRefusedError, SsrfGuard, UpstreamAllowList } from '@tollgate/providers';
 import { Repository } from 'typeorm';
@@ -93,15 +93,8 @@ export class CustomProvidersService {
     }
   }
 
-  private async save(entity: CustomProviderEntity): Promise<CustomProviderEntity> {
-    try {
-      return await this.repository.save(entity);
-    } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new GatewayError(GatewayErrorCode.Conflict, `a custom provider named ${entity.provider} already exists`, 'provider');
-      }
-      throw error;
-    }
+  private save(entity: CustomProviderEntity): Promise<CustomProviderEntity> {
+    return saveOrConflict(this.repository, entity, `a custom provider named ${entity.provider} already exists`, 'provider');
   }
 }
 

@@ -4,4 +4,4 @@ export { EntityList, MIGRATIONS, createDataSource, createDataSourceOptions } fro
 export { migrationsAreApplied, runMigrationsLocked } from './migrate';
 export { numericTransformer } from './numeric.transformer';
 export { createTestDatabase } from './test-database';
-export { isUniqueViolation } from './unique-violation';
+export { saveOrConflict } from './unique-violation';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { isUniqueViolation } from '@tollgate/database';
+import { saveOrConflict } from '@tollgate/database';
 import {
   CONFIG_CHANGES,
   ConfigChangeNotifier,
@@ -77,15 +77,7 @@ export class KeysService {
       settingIds,
     });
     applyLimits(entity, input, new Date());
-    let saved: ApiKeyEntity;
-    try {
-      saved = await this.repository.save(entity);
-    } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new GatewayError(GatewayErrorCode.Conflict, 'a key with this value already exists', 'key');
-      }
-      throw error;
-    }
+    const saved = await saveOrConflict(this.repository, entity, 'a key with this value already exists', 'key');
     await this.changes.publish({ entity: ConfigEntity.Key, id: saved.keyId });
     return saved;
   }

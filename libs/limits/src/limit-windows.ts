@@ -1,5 +1,7 @@
+import { UNIT_SECONDS } from '@tollgate/common';
+
 /** Rate-limit windows: fixed, aligned to the Unix epoch (UTC), measured by Redis's clock. */
-export const RATE_WINDOW_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400 };
+export const RATE_WINDOW_SECONDS: Record<string, number> = UNIT_SECONDS;
 
 export type BudgetUnit = 'm' | 'h' | 'd' | 'mo';
 export const BUDGET_UNITS: BudgetUnit[] = ['m', 'h', 'd', 'mo'];
@@ -11,7 +13,7 @@ export function budgetPeriod(unit: BudgetUnit, atMs: number): { start: number; e
     case 'm':
     case 'h':
     case 'd': {
-      const length = { m: 60, h: 3_600, d: 86_400 }[unit];
+      const length = UNIT_SECONDS[unit];
       const seconds = Math.floor(atMs / 1000);
       const start = seconds - (seconds % length);
       return { start, end: start + length };

@@ -1,4 +1,5 @@
 import { AdmissionOutcome, AdmissionPlan, CounterIncrement, LimitStore, SettlePlan } from './limit-store';
+import { reservationNano } from './limit-keys';
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -125,7 +126,7 @@ export class MemoryLimitStore implements LimitStore {
     let total = 0;
     for (const [member, expiresAt] of set) {
       if (expiresAt <= now) set.delete(member);
-      else total += Number(member.slice(member.lastIndexOf(':') + 1));
+      else total += reservationNano(member);
     }
     return total;
   }

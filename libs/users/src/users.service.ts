@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { isUniqueViolation } from '@tollgate/database';
+import { saveOrConflict } from '@tollgate/database';
 import {
   CONFIG_CHANGES,
   ConfigChangeNotifier,
@@ -98,15 +98,8 @@ export class UsersService {
     return isUuid(id) ? this.repository.findOneBy({ id }) : null;
   }
 
-  private async save(entity: UserEntity): Promise<UserEntity> {
-    try {
-      return await this.repository.save(entity);
-    } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new GatewayError(GatewayErrorCode.Conflict, `a user with userId ${entity.userId} already exists`, 'userId');
-      }
-      throw error;
-    }
+  private save(entity: UserEntity): Promise<UserEntity> {
+    return saveOrConflict(this.repository, entity, `a user with userId ${entity.userId} already exists`, 'userId');
   }
 }
 

@@ -4,7 +4,7 @@ import { AddressInfo } from 'node:net';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Env, Logger, accessLogger } from '@tollgate/common';
 import { FastifyInstance } from 'fastify';
-import { sendError } from './send-error';
+import { pathOf, sendError } from './send-error';
 import { Surface, markAdminRequest, surfaceOf } from './surface';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -92,7 +92,7 @@ export function configureFastify(instance: FastifyInstance, logger: Logger): voi
   const access = accessLogger(logger);
   instance.addHook('onResponse', (request, reply, done) => {
     access.info(
-      { reqId: request.id, method: request.method, path: request.routeOptions.url ?? request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      { reqId: request.id, method: request.method, path: request.routeOptions.url ?? pathOf(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request completed',
     );
     done();

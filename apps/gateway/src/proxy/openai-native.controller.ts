@@ -1,6 +1,7 @@
 import { All, Post, Req, Res } from '@nestjs/common';
 import { ProviderId } from '@tollgate/provider-settings';
 import { FastifyReply, FastifyRequest } from 'fastify';
+import { decodeOrKeep } from '../http/decode';
 import { pathOf } from '../http/send-error';
 import { PassthroughService } from './passthrough.service';
 import { ProxyController } from './proxy-controller.decorator';
@@ -36,16 +37,7 @@ export class OpenAINativeController {
     const pathModel = /^\/models\/([^/]+)$/.exec(upstreamPath)?.[1];
     return this.passthrough.forward(
       { request, reply },
-      { provider: ProviderId.OpenAI, dialect: 'openai', upstreamPath, pathModel: pathModel ? safeDecode(pathModel) : undefined },
+      { provider: ProviderId.OpenAI, dialect: 'openai', upstreamPath, pathModel: pathModel ? decodeOrKeep(pathModel) : undefined },
     );
-  }
-}
-
-/** A malformed escape is left as written (the passthrough then refuses the path). */
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
   }
 }

@@ -4,9 +4,6 @@ export enum ProxyOperation {
   ChatCompletions = 'chat-completions',
   Completions = 'completions',
   Embeddings = 'embeddings',
-  Moderations = 'moderations',
-  ListModels = 'list-models',
-  RetrieveModel = 'retrieve-model',
 }
 
 /**
@@ -14,12 +11,11 @@ export enum ProxyOperation {
  * OpenAI field passes through untouched, so new API features need no gateway release.
  */
 export function validateProxyBody(operation: ProxyOperation, body: unknown): Record<string, unknown> {
-  if (operation === ProxyOperation.ListModels || operation === ProxyOperation.RetrieveModel) return {};
   if (body === null || body === undefined || typeof body !== 'object' || Array.isArray(body)) {
     throw new GatewayError(GatewayErrorCode.InvalidRequest, 'The request body must be a JSON object.');
   }
   const record = body as Record<string, unknown>;
-  if (operation !== ProxyOperation.Moderations) requireString(record, 'model');
+  requireString(record, 'model');
   switch (operation) {
     case ProxyOperation.ChatCompletions:
       if (!Array.isArray(record.messages) || record.messages.length === 0) {
@@ -35,7 +31,6 @@ export function validateProxyBody(operation: ProxyOperation, body: unknown): Rec
       }
       break;
     case ProxyOperation.Embeddings:
-    case ProxyOperation.Moderations:
       if (record.input === undefined || record.input === null) {
         throw new GatewayError(GatewayErrorCode.InvalidRequest, "'input' is required.", 'input');
       }

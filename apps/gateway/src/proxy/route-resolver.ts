@@ -75,7 +75,8 @@ export class RouteResolver {
     );
   }
 
-  private rotate(key: KeyRecord, provider: ProviderId, pool: ResolvedProviderSetting[]): ResolvedProviderSetting {
+  /** One of `pool` (round-robin per key and provider with rotationEnabled, else the first). */
+  rotate(key: KeyRecord, provider: string, pool: ResolvedProviderSetting[]): ResolvedProviderSetting {
     if (!key.rotationEnabled || pool.length === 1) return pool[0];
     const slot = `${key.keyId}:${provider}`;
     const turn = this.rotation.get(slot) ?? 0;

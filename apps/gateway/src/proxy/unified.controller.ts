@@ -1,5 +1,6 @@
 import { Get, Post, Req, Res } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
+import { decodeOrKeep } from '../http/decode';
 import { pathOf } from '../http/send-error';
 import { ProxyController } from './proxy-controller.decorator';
 import { ProxyService } from './proxy.service';
@@ -35,16 +36,8 @@ export class UnifiedController {
   /** Model ids may hold slashes (`anthropic/claude-…`, `vllm/org/model`), encoded or not. */
   @Get('models/*')
   model(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.proxy.retrieveModel({ request, reply }, decodeModelId(pathOf(request.url).slice(MODELS_PREFIX.length)));
+    return this.proxy.retrieveModel({ request, reply }, decodeOrKeep(pathOf(request.url).slice(MODELS_PREFIX.length)));
   }
 }
 
 const MODELS_PREFIX = '/v1/models/';
-
-function decodeModelId(raw: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
-}

@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CONFIG_CHANGES, CommonModule, ENV, Env, LOGGER, Logger } from '@tollgate/common';
+import { CONFIG_CHANGES, CommonModule, Env, LOGGER, Logger } from '@tollgate/common';
 import { CONFIG_CHANGE_BUS, LocalConfigChangeBus, RedisConfigChangeBus } from '@tollgate/config-cache';
 import { createDataSourceOptions } from '@tollgate/database';
 import { BatchingEventSink, EVENT_SINK, EventSink, QueueName, bullmqEventDelivery } from '@tollgate/queue';
@@ -87,7 +87,7 @@ export class InfrastructureModule {
         },
         InfrastructureLifecycle,
       ],
-      exports: [REQUEST_REDIS, CONFIG_CHANGE_BUS, CONFIG_CHANGES, EVENT_SINK, EVENTS_QUEUE, ReportingModule, LimitsModule],
+      exports: [REQUEST_REDIS, CONFIG_CHANGE_BUS, CONFIG_CHANGES, EVENT_SINK, ReportingModule, LimitsModule],
     };
   }
 }
@@ -102,4 +102,3 @@ function redisErrorLogger(logger: Logger): (error: Error) => void {
   };
 }
 
-export { EVENTS_QUEUE, ENV };

@@ -7,7 +7,7 @@ import { FastifyReply, FastifyRequest } from 'fastify';
 import { pathOf } from '../../http/send-error';
 import { Exchange } from '../exchange';
 import { ProxyPipeline } from '../proxy-pipeline';
-import { ResolvedRoute } from '../route-resolver';
+import { ResolvedRoute, RouteResolver } from '../route-resolver';
 import { CustomStreamTranslator } from './custom-stream-translator';
 
 const PATH_PREFIX = '/api/custom/providers/';
@@ -22,12 +22,11 @@ const PATH_PREFIX = '/api/custom/providers/';
  */
 @Injectable()
 export class CustomProviderProxyService {
-  private readonly rotation = new Map<string, number>();
-
   constructor(
     private readonly registry: CustomProviderRegistry,
     private readonly snapshot: ConfigSnapshotService,
     private readonly pipeline: ProxyPipeline,
+    private readonly routes: RouteResolver,
   ) {}
 
   handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -67,11 +66,7 @@ export class CustomProviderProxyService {
         `This key has no provider setting for the custom provider '${providerName}' (a setting with provider "custom" and name "${providerName}").`,
       );
     }
-    if (!key.rotationEnabled || candidates.length === 1) return candidates[0];
-    const slot = `${key.keyId}:${providerName}`;
-    const turn = this.rotation.get(slot) ?? 0;
-    this.rotation.set(slot, (turn + 1) % candidates.length);
-    return candidates[turn % candidates.length];
+    return this.routes.rotate(key, providerName, candidates);
   }
 
   private async forward(exchange: Exchange, provider: CustomProviderRecord, route: CompiledRoute, setting: ResolvedProviderSetting, body: object): Promise<void> {

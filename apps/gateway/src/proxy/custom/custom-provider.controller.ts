@@ -1,15 +1,10 @@
-import { Controller, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { Post, Req, Res } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { OnSurface, Surface } from '../../http/surface';
-import { KeyAuthGuard } from '../key-auth.guard';
+import { ProxyController } from '../proxy-controller.decorator';
 import { CustomProviderProxyService } from './custom-provider-proxy.service';
 
 /** POST /api/custom/providers/:provider/* on the proxy port, forwarded per the provider's route configs. */
-@ApiExcludeController()
-@OnSurface(Surface.Proxy)
-@UseGuards(KeyAuthGuard)
-@Controller('api/custom/providers')
+@ProxyController('api/custom/providers')
 export class CustomProviderController {
   constructor(private readonly proxy: CustomProviderProxyService) {}
 
