@@ -15,7 +15,7 @@ export {
   TranslatedResponse,
   UpstreamCall,
 } from './provider-adapter';
-export { AnthropicAdapter, AnthropicNativeStreamObserver, readAnthropicResponse, toAnthropicErrorBody, toAnthropicHeaders, toAnthropicUrl } from './anthropic';
+export { AnthropicAdapter, AnthropicNativeStreamObserver, parseAnthropicError, readAnthropicResponse, toAnthropicErrorBody, toAnthropicHeaders, toAnthropicUrl } from './anthropic';
 export { AzureOpenAIAdapter } from './azure/azure.adapter';
 export { DeepinfraAdapter } from './deepinfra/deepinfra.adapter';
 export { GeminiAdapter } from './gemini';

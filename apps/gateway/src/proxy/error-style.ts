@@ -15,8 +15,7 @@ export function errorStyleOf(url: string): ErrorStyle {
 
 export function toProxyErrorBody(error: GatewayError, style: ErrorStyle): unknown {
   if (style === 'anthropic') {
-    const status = GATEWAY_ERROR_SPECS[error.code].status;
-    return toAnthropicErrorBody(status, error.message, status === 401 ? 'authentication_error' : status === 403 ? 'permission_error' : undefined);
+    return toAnthropicErrorBody(GATEWAY_ERROR_SPECS[error.code].status, error.message);
   }
   return toOpenAIErrorBody(error);
 }

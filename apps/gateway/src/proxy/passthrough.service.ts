@@ -7,6 +7,7 @@ import {
   OpenAICompatibleAdapter,
   OpenAIStreamPassthrough,
   UpstreamResponse,
+  parseAnthropicError,
   readAnthropicResponse,
   readOpenAIResponse,
   toAnthropicErrorBody,
@@ -144,17 +145,8 @@ export class PassthroughService {
     // wrapped in that shape as well, so the SDK still reads a message.
     const credentialFailure = mapped.status >= 500 && upstream.statusCode < 500;
     const status = credentialFailure ? mapped.status : upstream.statusCode;
-    const body = credentialFailure || !isAnthropicErrorBody(raw) ? toAnthropicErrorBody(status, mapped.body.error.message, credentialFailure ? 'api_error' : undefined) : raw;
+    const body = credentialFailure || parseAnthropicError(raw) === null ? toAnthropicErrorBody(status, mapped.body.error.message) : raw;
     this.pipeline.respondError(exchange, { status, body, retryAfter: mapped.retryAfter, code: mapped.body.error.code ?? `upstream_${upstream.statusCode}` });
-  }
-}
-
-function isAnthropicErrorBody(raw: Buffer): boolean {
-  try {
-    const parsed = JSON.parse(raw.toString('utf8')) as { error?: { type?: unknown; message?: unknown } } | null;
-    return typeof parsed?.error?.type === 'string' && typeof parsed.error.message === 'string';
-  } catch {
-    return false;
   }
 }
 

@@ -98,7 +98,8 @@ export function toAnthropicErrorBody(status: number, message: string, type?: Ant
   };
 }
 
-function parseAnthropicError(body: Buffer | string): { type: string; message: string } | null {
+/** Anthropic's `{type, message}` from an error body, or null when the body is not Anthropic's error shape. */
+export function parseAnthropicError(body: Buffer | string): { type: string; message: string } | null {
   try {
     const parsed = JSON.parse(body.toString()) as Partial<AnthropicErrorBody> | null;
     const error = parsed?.error;

@@ -1,6 +1,6 @@
 export { AnthropicAdapter } from './anthropic.adapter';
 export { toAnthropicHeaders, toAnthropicUrl } from './anthropic-api';
-export { fromAnthropicErrorType, toAnthropicErrorBody, toProviderError as toAnthropicProviderError } from './anthropic-errors';
+export { fromAnthropicErrorType, parseAnthropicError, toAnthropicErrorBody, toProviderError as toAnthropicProviderError } from './anthropic-errors';
 export { toAnthropicRequest } from './anthropic-request';
 export { fromAnthropicResponse } from './anthropic-response';
 export { AnthropicStreamTranslator } from './anthropic-stream';
