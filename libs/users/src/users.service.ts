@@ -71,12 +71,10 @@ export class UsersService {
     const users = await query.getMany();
     if (users.length === 0) throw new GatewayError(GatewayErrorCode.NotFound, 'no user matches');
     const now = new Date();
-    const saved: UserEntity[] = [];
-    for (const user of users) {
-      applyUserFields(user, input, now);
-      saved.push(await this.save(user));
-      await this.changes.publish({ entity: ConfigEntity.User, id: user.id });
-    }
+    for (const user of users) applyUserFields(user, input, now);
+    // One save of the list: one transaction, so the filter's users change together or not at all.
+    const saved = await this.repository.save(users);
+    await Promise.all(saved.map((user) => this.changes.publish({ entity: ConfigEntity.User, id: user.id })));
     return saved;
   }
 
