@@ -103,6 +103,7 @@ describe('admin API (e2e)', () => {
 
       const listed = await stack.admin<Array<Record<string, unknown>>>('GET', `/api/provider-settings?ids=${id}`);
       expect(listed.body.map((s) => s.id)).toEqual([id]);
+      expect(await stack.admin('GET', '/api/provider-settings?ids=not-a-uuid')).toMatchObject({ status: 200, body: [] });
 
       const everything = JSON.stringify([created.body, patched.body, listed.body]);
       expect(everything).not.toContain('sk-very-secret-value');
@@ -224,6 +225,12 @@ describe('admin API (e2e)', () => {
       expect(byTags.body.map((k) => k.name).sort()).toEqual(['list-beta', 'list-gamma']);
       const byIds = await stack.admin<Array<{ keyId: string }>>('GET', `/api/key-management/keys?keyIds=${alpha},${beta}`);
       expect(byIds.body.map((k) => k.keyId).sort()).toEqual([alpha, beta].sort());
+      // Ids that are not uuids match nothing (not every key, not a database error).
+      const byBadIds = await stack.admin<Array<{ keyId: string }>>('GET', '/api/key-management/keys?keyIds=not-a-uuid');
+      expect(byBadIds).toMatchObject({ status: 200, body: [] });
+      const searchBadIds = await stack.admin<{ keys: unknown[] }>('POST', '/api/v2/key-management/keys', { keyIds: ['not-a-uuid'] });
+      expect(searchBadIds.status).toBe(200);
+      expect(searchBadIds.body.keys).toEqual([]);
       const byProvider = await stack.admin<Array<{ keyId: string }>>('GET', '/api/key-management/keys?provider=anthropic');
       expect(byProvider.body).toEqual([]);
 

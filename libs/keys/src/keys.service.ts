@@ -108,7 +108,7 @@ export class KeysService {
   async list(filter: KeyListFilter): Promise<ApiKeyEntity[]> {
     const query = this.repository.createQueryBuilder('key').orderBy('key.created_at', 'ASC');
     if (filter.tags && filter.tags.length > 0) query.andWhere('key.tags && :tags', { tags: filter.tags });
-    if (filter.keyIds) query.andWhere('key.key_id IN (:...keyIds)', { keyIds: padEmpty(filter.keyIds.filter(isUuid)) });
+    if (filter.keyIds) query.andWhere('key.key_id = ANY(:keyIds::uuid[])', { keyIds: filter.keyIds.filter(isUuid) });
     if (filter.provider) {
       query.andWhere(
         'EXISTS (SELECT 1 FROM provider_settings ps WHERE ps.id = ANY(key.setting_ids) AND ps.provider = :provider)',
@@ -124,7 +124,7 @@ export class KeysService {
       .orderBy('key.created_at', search.order === 'desc' ? 'DESC' : 'ASC')
       .addOrderBy('key.key_id', 'ASC');
     if (search.keyIds && search.keyIds.length > 0) {
-      query.andWhere('key.key_id IN (:...keyIds)', { keyIds: padEmpty(search.keyIds.filter(isUuid)) });
+      query.andWhere('key.key_id = ANY(:keyIds::uuid[])', { keyIds: search.keyIds.filter(isUuid) });
     }
     if (search.tags && search.tags.length > 0) query.andWhere('key.tags && :tags', { tags: search.tags });
     if (search.name) {
@@ -170,11 +170,6 @@ function mergeSettingIds(settingIds: string[] | undefined, settingId: string | u
   return [...new Set([...(settingIds ?? []), ...(settingId ? [settingId] : [])])];
 }
 
-
-/** `IN ()` is a syntax error; a filter that matches nothing must still be valid SQL. */
-function padEmpty(ids: string[]): string[] {
-  return ids.length > 0 ? ids : ['00000000-0000-0000-0000-000000000000'];
-}
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -8,6 +8,7 @@ import {
   Env,
   GatewayError,
   GatewayErrorCode,
+  isUuid,
 } from '@tollgate/common';
 import { In, Repository } from 'typeorm';
 // The guard's own file, not the @tollgate/providers barrel: providers depends on this lib.
@@ -99,11 +100,11 @@ export class ProviderSettingsService {
     return saved;
   }
 
+  /** All settings, or (given ids) those of them that exist: an empty or malformed list matches none. */
   async list(ids?: string[]): Promise<ProviderSettingEntity[]> {
-    return this.repository.find({
-      where: ids && ids.length > 0 ? { id: In(ids) } : {},
-      order: { createdAt: 'ASC' },
-    });
+    const wanted = ids?.filter(isUuid);
+    if (wanted?.length === 0) return [];
+    return this.repository.find({ where: wanted ? { id: In(wanted) } : {}, order: { createdAt: 'ASC' } });
   }
 
   async getOrFail(id: string): Promise<ProviderSettingEntity> {

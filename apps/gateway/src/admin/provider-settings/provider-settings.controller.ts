@@ -1,6 +1,5 @@
 import { Body, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
-import { isUuid } from '@tollgate/common';
 import { ProviderSettingsService } from '@tollgate/provider-settings';
 import { AdminController } from '../common/admin-controller.decorator';
 import { splitQueryList } from '../common/query-list';
@@ -25,9 +24,7 @@ export class ProviderSettingsController {
   @ApiQuery({ name: 'ids', required: false, type: [String], description: 'Only these setting ids (repeat or comma-separate).' })
   @ApiOkResponse({ type: [ProviderSettingResponse] })
   async list(@Query('ids') ids?: string | string[]): Promise<ProviderSettingResponse[]> {
-    if (ids === undefined) return (await this.settings.list()).map(ProviderSettingResponse.from);
-    const wanted = splitQueryList(ids).filter(isUuid);
-    return wanted.length === 0 ? [] : (await this.settings.list(wanted)).map(ProviderSettingResponse.from);
+    return (await this.settings.list(ids === undefined ? undefined : splitQueryList(ids))).map(ProviderSettingResponse.from);
   }
 
   @Patch(':id')
