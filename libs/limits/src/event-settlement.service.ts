@@ -31,18 +31,16 @@ export class EventSettlementService {
       if (row.costInUsd === null && member !== null) row.costInUsd = reservationNano(member) / 1e9;
     }
     const registered = await this.limits.registeredUsers(rows.flatMap((row) => (row.userId ? [row.userId] : [])));
-    await Promise.all(
-      rows.map((row) =>
-        this.limits.settle({
-          requestId: row.id,
-          keyId: row.keyId,
-          userId: row.userId,
-          userRegistered: row.userId !== null && registered.has(row.userId),
-          createdAt: row.createdAt.getTime(),
-          reservationMember: reservations.get(row.id) ?? null,
-          costUsd: row.costInUsd,
-        }),
-      ),
+    await this.limits.settle(
+      rows.map((row) => ({
+        requestId: row.id,
+        keyId: row.keyId,
+        userId: row.userId,
+        userRegistered: row.userId !== null && registered.has(row.userId),
+        createdAt: row.createdAt.getTime(),
+        reservationMember: reservations.get(row.id) ?? null,
+        costUsd: row.costInUsd,
+      })),
     );
     await this.recorder.persist(rows);
   }

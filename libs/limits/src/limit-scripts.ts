@@ -67,24 +67,40 @@ return {0, tightLimit, tightRemaining, tightReset}
 `;
 
 /**
- * Settles one request, once: releases its reservation and adds its actual cost to every spend
- * counter of its key and user. Idempotent through a per-request marker.
+ * Settles a batch of requests, each once: releases its reservation and adds its actual cost to
+ * every spend counter of its key and user. Idempotent per request through a marker. One call
+ * per batch: the worker settles a whole batch of events, and a script call per event cost
+ * Redis more than the counting itself.
  *
- * KEYS[1] settled marker; KEYS[2 .. 1+Z] reservation zsets; then spent counters
- * ARGV: Z, reservation member ('' when none), actualNano, markerTtlSeconds, then one TTL per counter (0 = none)
+ * KEYS, per request: settled marker, its Z reservation zsets, its C spent counters.
+ * ARGV, per request: Z, C, reservation member ('' when none), actualNano, markerTtlSeconds,
+ * then one TTL per counter (0 = none).
+ * Returns one flag per request: 1 settled now, 0 settled before.
  */
 export const SETTLE_SCRIPT = `
-local Z = tonumber(ARGV[1])
-local member = ARGV[2]
-local actual = tonumber(ARGV[3])
-if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', tonumber(ARGV[4])) then return 0 end
-if member ~= '' then
-  for i = 1, Z do redis.call('ZREM', KEYS[1 + i], member) end
+local settled = {}
+local k, a = 1, 1
+while a <= #ARGV do
+  local Z, C = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+  local member, actual, markerTtl = ARGV[a + 2], tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
+  if redis.call('SET', KEYS[k], '1', 'NX', 'EX', markerTtl) then
+    if member ~= '' then
+      for i = 1, Z do redis.call('ZREM', KEYS[k + i], member) end
+    end
+    if actual > 0 then
+      for c = 1, C do
+        local counter = KEYS[k + Z + c]
+        redis.call('INCRBY', counter, actual)
+        local ttl = tonumber(ARGV[a + 4 + c])
+        if ttl > 0 then redis.call('EXPIRE', counter, ttl) end
+      end
+    end
+    settled[#settled + 1] = 1
+  else
+    settled[#settled + 1] = 0
+  end
+  k = k + 1 + Z + C
+  a = a + 5 + C
 end
-for k = 2 + Z, #KEYS do
-  if actual > 0 then redis.call('INCRBY', KEYS[k], actual) end
-  local ttl = tonumber(ARGV[4 + (k - 1 - Z)])
-  if ttl > 0 and actual > 0 then redis.call('EXPIRE', KEYS[k], ttl) end
-end
-return 1
+return settled
 `;

@@ -51,8 +51,8 @@ export interface SettlePlan {
  */
 export interface LimitStore {
   admit(plan: AdmissionPlan): Promise<AdmissionOutcome>;
-  /** Returns false when this request was already settled. */
-  settle(plan: SettlePlan): Promise<boolean>;
+  /** Settles each plan once; per plan, false when that request was already settled. */
+  settle(plans: SettlePlan[]): Promise<boolean[]>;
   /** Adds rebuilt spend to counters, then marks them hydrated. */
   hydrate(increments: Array<CounterIncrement & { nano: number }>, hydratedKey: string): Promise<void>;
   isHydrated(hydratedKey: string): Promise<boolean>;

@@ -94,12 +94,26 @@ describe.each([
     expect(kinds(outcomes).filter((k) => k === 'admitted')).toHaveLength(7);
     expect(outcomes.find((o) => o.kind === 'budget-exhausted')).toEqual({ kind: 'budget-exhausted', index: 0, limitNano: 50, committedNano: 49 });
 
-    // Three of the seven finish, each costing 5 of the 7 reserved: 15 spent + 4 × 7 reserved = 43.
+    // Three of the seven finish, each costing 5 of the 7 reserved, then a fourth costing 7:
+    // 22 spent + 3 × 7 reserved = 43.
     const admitted = plans.filter((_, i) => outcomes[i].kind === 'admitted').map((p) => p.requestId);
-    for (const id of admitted.slice(0, 3)) expect(await store.settle(settlePlan(id, 7, 5))).toBe(true);
-    expect(await store.settle(settlePlan(admitted[0], 7, 5))).toBe(false);
+    expect(await store.settle(admitted.slice(0, 3).map((id) => settlePlan(id, 7, 5)))).toEqual([true, true, true]);
+    // Settled before, settled now: each request on its own.
+    expect(await store.settle([settlePlan(admitted[0], 7, 5), settlePlan(admitted[3], 7, 7)])).toEqual([false, true]);
     expect(await store.admit(plan({ budgets: [budget(50)], amountNano: 7 }))).toMatchObject({ kind: 'admitted' });
     expect(await store.admit(plan({ budgets: [budget(50)], amountNano: 1 }))).toEqual({ kind: 'budget-exhausted', index: 0, limitNano: 50, committedNano: 50 });
+  });
+
+  it('settles a batch larger than one script call: every request once, in order, even when repeated in the batch', async () => {
+    const plans = Array.from({ length: 120 }, () => plan({ budgets: [budget(10_000)], amountNano: 50 }));
+    const outcomes = await Promise.all(plans.map((p) => store.admit(p)));
+    expect(kinds(outcomes).every((k) => k === 'admitted')).toBe(true);
+    const settles = plans.map((p) => settlePlan(p.requestId, 50, 10));
+    const repeats = plans.slice(0, 5).map((p) => settlePlan(p.requestId, 50, 10));
+    expect(await store.settle([...settles, ...repeats])).toEqual([...settles.map(() => true), ...repeats.map(() => false)]);
+    // 120 × 10 spent, nothing reserved any more: 8,800 more fits the 10,000 budget, 8,801 does not.
+    expect(await store.admit(plan({ budgets: [budget(10_000)], amountNano: 8_801 }))).toEqual({ kind: 'budget-exhausted', index: 0, limitNano: 10_000, committedNano: 1_200 });
+    expect((await store.admit(plan({ budgets: [budget(10_000)], amountNano: 8_800 }))).kind).toBe('admitted');
   });
 
   it('frees a reservation that is never settled once it expires', async () => {
@@ -137,12 +151,12 @@ describe('MemoryLimitStore housekeeping', () => {
         amountNano: 1,
         reservationTtlMs: 60_000,
       });
-      await store.settle({ markerKey: `settled:r${i}`, markerTtlSeconds: 60, reservationKeys: ['reserved'], reservationMember: `r${i}:1`, actualNano: 1, counters: [{ key: 'spent', ttlSeconds: 0 }] });
+      await store.settle([{ markerKey: `settled:r${i}`, markerTtlSeconds: 60, reservationKeys: ['reserved'], reservationMember: `r${i}:1`, actualNano: 1, counters: [{ key: 'spent', ttlSeconds: 0 }] }]);
       now += 1_000;
     }
     expect(store.size).toBeGreaterThan(50);
     now += 3_600_000;
-    await store.settle({ markerKey: 'settled:late', markerTtlSeconds: 60, reservationKeys: [], reservationMember: null, actualNano: 0, counters: [] });
+    await store.settle([{ markerKey: 'settled:late', markerTtlSeconds: 60, reservationKeys: [], reservationMember: null, actualNano: 0, counters: [] }]);
     // What remains: the hydration marker, the lifetime spend counter and the new marker.
     expect(store.size).toBe(3);
   });

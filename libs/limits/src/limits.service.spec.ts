@@ -26,7 +26,7 @@ const keyScope = (costLimitInUsd: number): LimitedScope => ({
 function delayedLock(inner: LimitStore, until: Promise<void>): LimitStore {
   return {
     admit: (plan) => inner.admit(plan),
-    settle: (plan) => inner.settle(plan),
+    settle: (plans) => inner.settle(plans),
     hydrate: (increments, key) => inner.hydrate(increments, key),
     isHydrated: (key) => inner.isHydrated(key),
     tryLock: async (key, ttlMs) => {

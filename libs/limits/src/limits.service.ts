@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger } from '@tollgate/common';
 import { DataSource } from 'typeorm';
 import { LimitKeys, ScopeKind } from './limit-keys';
-import { AdmissionPlan, BudgetCheck, CounterIncrement, LIMIT_STORE, LimitStore, RateCheck } from './limit-store';
+import { AdmissionPlan, BudgetCheck, CounterIncrement, LIMIT_STORE, LimitStore, RateCheck, SettlePlan } from './limit-store';
 import { BUDGET_UNITS, BudgetUnit, RATE_WINDOW_SECONDS, budgetPeriod, toNanoUsd } from './limit-windows';
 
 /** The limits of a key or a user, as the snapshot holds them. */
@@ -111,15 +111,24 @@ export class LimitsService {
   }
 
   /**
-   * Worker side: release the reservation and add the actual cost to every counter, once.
-   * Spend is counted for the key and for a registered user only: user ids are whatever clients
-   * send, and counting every one of them would grow Redis without bound. Returns false when
-   * there was nothing to do or the request was already settled.
+   * Worker side: for each request, release the reservation and add the actual cost to every
+   * counter, once. Spend is counted for the key and for a registered user only: user ids are
+   * whatever clients send, and counting every one of them would grow Redis without bound.
+   * Returns, per input, whether it was settled now (false: nothing to do, or settled before).
    */
-  async settle(input: SettleInput): Promise<boolean> {
+  async settle(inputs: SettleInput[]): Promise<boolean[]> {
+    const plans = inputs.map((input) => this.settlePlan(input));
+    const due = plans.filter((plan): plan is SettlePlan => plan !== null);
+    const settled = due.length > 0 ? await this.store.settle(due) : [];
+    let next = 0;
+    return plans.map((plan) => plan !== null && settled[next++]);
+  }
+
+  /** What settling one request writes; null when nothing was reserved and nothing spent. */
+  private settlePlan(input: SettleInput): SettlePlan | null {
     const actualNano = toNanoUsd(input.costUsd ?? 0);
     // Nothing reserved, nothing spent: nothing to do (and no marker to keep).
-    if (input.reservationMember === null && actualNano <= 0) return false;
+    if (input.reservationMember === null && actualNano <= 0) return null;
     const released: Array<[ScopeKind, string]> = [];
     if (input.keyId) released.push(['key', input.keyId]);
     if (input.userId) released.push(['user', input.userId]);
@@ -128,14 +137,14 @@ export class LimitsService {
       { key: this.keys.lifetimeSpent(kind, id), ttlSeconds: 0 },
       ...BUDGET_UNITS.map((unit) => this.keys.periodSpent(kind, id, unit, input.createdAt)),
     ]);
-    return this.store.settle({
+    return {
       markerKey: this.keys.settled(input.requestId),
       markerTtlSeconds: SETTLED_MARKER_TTL_SECONDS,
       reservationKeys: released.map(([kind, id]) => this.keys.reservations(kind, id)),
       reservationMember: input.reservationMember,
       actualNano,
       counters,
-    });
+    };
   }
 
   /** Which of these client user ids name registered users (one query per batch). */

@@ -51,9 +51,13 @@ export class MemoryLimitStore implements LimitStore {
     return { kind: 'admitted', rate: tightest };
   }
 
-  async settle(plan: SettlePlan): Promise<boolean> {
+  async settle(plans: SettlePlan[]): Promise<boolean[]> {
     const now = Date.now();
     this.sweep(now);
+    return plans.map((plan) => this.settleOne(plan, now));
+  }
+
+  private settleOne(plan: SettlePlan, now: number): boolean {
     if (this.get(plan.markerKey, now) > 0) return false;
     this.add(plan.markerKey, 1, now, plan.markerTtlSeconds);
     if (plan.reservationMember) {

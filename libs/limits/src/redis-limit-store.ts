@@ -3,6 +3,12 @@ import Redis from 'ioredis';
 import { ADMIT_SCRIPT, SETTLE_SCRIPT } from './limit-scripts';
 import { AdmissionOutcome, AdmissionPlan, CounterIncrement, LimitStore, SettlePlan } from './limit-store';
 
+/**
+ * Requests settled per script call: a whole batch in one call would hold Redis (and every
+ * gateway's admission) for over a millisecond; 50 keep each call to a few hundred microseconds.
+ */
+const SETTLE_CHUNK = 50;
+
 type ScriptCommand = (numKeys: number, ...args: Array<string | number>) => Promise<unknown>;
 
 /** Limit counters in Redis: admission and settlement are single Lua scripts (atomic). */
@@ -47,10 +53,21 @@ export class RedisLimitStore implements LimitStore, OnApplicationShutdown {
     }
   }
 
-  async settle(plan: SettlePlan): Promise<boolean> {
-    const keys = [plan.markerKey, ...plan.reservationKeys, ...plan.counters.map((c) => c.key)];
-    const args = [plan.reservationKeys.length, plan.reservationMember ?? '', plan.actualNano, plan.markerTtlSeconds, ...plan.counters.map((c) => c.ttlSeconds)];
-    return ((await this.settleScript(keys.length, ...keys, ...args)) as number) === 1;
+  async settle(plans: SettlePlan[]): Promise<boolean[]> {
+    const chunks: Array<Promise<boolean[]>> = [];
+    for (let start = 0; start < plans.length; start += SETTLE_CHUNK) chunks.push(this.settleChunk(plans.slice(start, start + SETTLE_CHUNK)));
+    return (await Promise.all(chunks)).flat();
+  }
+
+  private async settleChunk(plans: SettlePlan[]): Promise<boolean[]> {
+    const keys: string[] = [];
+    const args: Array<string | number> = [];
+    for (const plan of plans) {
+      keys.push(plan.markerKey, ...plan.reservationKeys, ...plan.counters.map((c) => c.key));
+      args.push(plan.reservationKeys.length, plan.counters.length, plan.reservationMember ?? '', plan.actualNano, plan.markerTtlSeconds, ...plan.counters.map((c) => c.ttlSeconds));
+    }
+    const flags = (await this.settleScript(keys.length, ...keys, ...args)) as number[];
+    return flags.map((flag) => flag === 1);
   }
 
   async hydrate(increments: Array<CounterIncrement & { nano: number }>, hydratedKey: string): Promise<void> {
