@@ -33,6 +33,9 @@ export class DualListener {
       requestIdHeader: false,
       logger: false,
       return503OnClosing: true,
+      // No Nest middleware is used: without middie, every request skips its onRequest hook.
+      // (Adding Nest middleware needs this removed; until then the app fails at start.)
+      skipMiddie: true,
       serverFactory: (handler: Handler) => {
         this.handler = handler;
         const server = createServer(handler);

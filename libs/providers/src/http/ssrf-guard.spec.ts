@@ -1,4 +1,5 @@
 import { LookupAddress } from 'node:dns';
+import { createServer as createHttpServer } from 'node:http';
 import { AddressInfo, Server, Socket, connect, createServer } from 'node:net';
 import { GatewayError, loadEnv } from '@tollgate/common';
 import { OutboundRefusedError, ResolveFunction, SsrfGuard, UpstreamAllowList, formatIp, parseIpAddress, specialRangeOf } from './ssrf-guard';
@@ -204,6 +205,17 @@ describe('SsrfGuard.checkUrl (save and connect time, no DNS)', () => {
       expect(refusalOf(() => guard.checkUrl(url))).not.toBeNull();
     }
   });
+
+  it('applies a changed allow-list at once, although it remembers the targets it allowed', () => {
+    let current = UpstreamAllowList.parse(['127.0.0.1']);
+    const guard = new SsrfGuard({ allowList: () => current });
+    for (let i = 0; i < 3; i++) expect(refusalOf(() => guard.checkUrl('http://127.0.0.1:8080/v1/chat/completions'))).toBeNull();
+    current = UpstreamAllowList.EMPTY;
+    expect(refusalOf(() => guard.checkUrl('http://127.0.0.1:8080/v1/chat/completions'))).toMatch(/loopback/);
+    expect(guard.checkTarget('http:', '127.0.0.1')).toBeInstanceOf(OutboundRefusedError);
+    current = UpstreamAllowList.parse(['127.0.0.1']);
+    expect(guard.checkTarget('http:', '127.0.0.1')).toBeNull();
+  });
 });
 
 describe('UpstreamAllowList.parse', () => {
@@ -321,6 +333,29 @@ describe('SsrfGuard connector and UpstreamClient (no connection is ever made to 
     await response.body.text();
     await client.close();
     expect(connections).toHaveLength(1);
+  });
+
+  it('refuses a URL it called before once the allow-list no longer permits it, even on a kept-alive connection', async () => {
+    let requests = 0;
+    const keepAlive = createHttpServer((_req, res) => {
+      requests += 1;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((resolve) => keepAlive.listen(0, '127.0.0.1', resolve));
+    let current = UpstreamAllowList.parse(['127.0.0.1']);
+    const client = new UpstreamClient(timeouts, new SsrfGuard({ allowList: () => current }));
+    const url = `http://127.0.0.1:${(keepAlive.address() as AddressInfo).port}/v1/chat/completions`;
+    const first = await client.send({ url, method: 'GET', headers: {} });
+    await first.body.text();
+    // Lets undici put the socket back in its pool.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    current = UpstreamAllowList.EMPTY;
+    // The pooled socket is still open, so the connector would not run again: the client checks.
+    await expect(client.send({ url, method: 'GET', headers: {} })).rejects.toMatchObject({ status: 502, message: expect.stringContaining('outbound policy refused') });
+    await client.close();
+    keepAlive.closeAllConnections();
+    await new Promise<void>((resolve) => keepAlive.close(() => resolve()));
+    expect(requests).toBe(1);
   });
 
   it.each(['http://127.0.0.2:PORT/', 'http://0x7f000002:PORT/', 'http://2130706434:PORT/', 'http://127.2:PORT/', 'http://[::1]:PORT/', 'http://localhost:PORT/', 'https://loopback.example.test:PORT/'])(

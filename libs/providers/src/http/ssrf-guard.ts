@@ -123,6 +123,9 @@ const ALLOW_LIST_HINT = 'add the host to UPSTREAM_ALLOWED_HOSTS if it is meant t
 
 export class SsrfGuard {
   private readonly resolveName: ResolveFunction;
+  /** Targets (`scheme//host`) checkTarget allowed under `allowedFor`. */
+  private readonly allowed = new Set<string>();
+  private allowedFor: UpstreamAllowList | null = null;
 
   constructor(private readonly options: SsrfGuardOptions) {
     this.resolveName = options.resolve ?? systemResolve;
@@ -165,25 +168,25 @@ export class SsrfGuard {
     return url;
   }
 
-  /** Scheme and literal-host rules for one connection target; null when allowed. */
+  /**
+   * Scheme and literal-host rules for one connection target; null when allowed. The proxy checks
+   * the same few upstreams on every request, so allowed targets are remembered (per allow-list:
+   * a new list starts afresh); refusals are rare and always decided anew.
+   */
   checkTarget(protocol: string, hostname: string): OutboundRefusedError | null {
-    const host = normalizeHost(hostname);
-    if (protocol !== 'https:' && protocol !== 'http:') {
-      return new OutboundRefusedError(`only http and https upstream URLs are supported (got ${protocol})`, host);
-    }
     const allowList = this.options.allowList();
-    const address = parseIpAddress(host);
-    if (address ? allowList.allowsAddress(address) : allowList.allowsName(host)) return null;
-    if (address) {
-      const range = specialRangeOf(address);
-      if (range) return new OutboundRefusedError(`${host} is a ${range} address; ${ALLOW_LIST_HINT}`, host, formatIp(address));
-    } else if (isLocalName(host)) {
-      return new OutboundRefusedError(`${host} is a local host name; ${ALLOW_LIST_HINT}`, host);
+    if (allowList !== this.allowedFor) {
+      this.allowed.clear();
+      this.allowedFor = allowList;
     }
-    if (protocol === 'http:') {
-      return new OutboundRefusedError(`plain http to ${host} is not allowed: use https, or ${ALLOW_LIST_HINT}`, host);
+    const target = `${protocol}//${hostname}`;
+    if (this.allowed.has(target)) return null;
+    const refusal = decideTarget(protocol, hostname, allowList);
+    if (refusal === null) {
+      if (this.allowed.size >= MAX_REMEMBERED_TARGETS) this.allowed.clear();
+      this.allowed.add(target);
     }
-    return null;
+    return refusal;
   }
 
   /** Every address a name resolved to must be public (or allow-listed); null when allowed. */
@@ -246,6 +249,28 @@ export class SsrfGuard {
       });
     });
   }
+}
+
+/** Bounds the allowed-target memory: URLs are admin-configured, but hosts are not a closed set. */
+const MAX_REMEMBERED_TARGETS = 1_024;
+
+function decideTarget(protocol: string, hostname: string, allowList: UpstreamAllowList): OutboundRefusedError | null {
+  const host = normalizeHost(hostname);
+  if (protocol !== 'https:' && protocol !== 'http:') {
+    return new OutboundRefusedError(`only http and https upstream URLs are supported (got ${protocol})`, host);
+  }
+  const address = parseIpAddress(host);
+  if (address ? allowList.allowsAddress(address) : allowList.allowsName(host)) return null;
+  if (address) {
+    const range = specialRangeOf(address);
+    if (range) return new OutboundRefusedError(`${host} is a ${range} address; ${ALLOW_LIST_HINT}`, host, formatIp(address));
+  } else if (isLocalName(host)) {
+    return new OutboundRefusedError(`${host} is a local host name; ${ALLOW_LIST_HINT}`, host);
+  }
+  if (protocol === 'http:') {
+    return new OutboundRefusedError(`plain http to ${host} is not allowed: use https, or ${ALLOW_LIST_HINT}`, host);
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------

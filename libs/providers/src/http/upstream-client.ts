@@ -35,6 +35,8 @@ export type UpstreamResponse = Dispatcher.ResponseData;
  */
 export class UpstreamClient {
   private readonly agent: Agent;
+  /** Parsed upstream URLs: the proxy calls the same few on every request. */
+  private readonly targets = new Map<string, UpstreamTarget>();
 
   constructor(
     private readonly timeouts: UpstreamTimeouts,
@@ -64,10 +66,10 @@ export class UpstreamClient {
     const release = () => clearTimeout(timer);
     try {
       // Refused targets fail here, before a pool exists for them; the connector checks again.
-      const url = this.guard.checkUrl(request.url);
+      const target = this.targetOf(request.url);
       const response = await this.agent.request({
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
+        origin: target.origin,
+        path: target.path,
         method: request.method as Dispatcher.HttpMethod,
         headers: request.headers,
         body: request.body,
@@ -88,7 +90,35 @@ export class UpstreamClient {
   async close(): Promise<void> {
     await this.agent.close();
   }
+
+  /**
+   * The guard's verdict on a URL, parsed once per distinct URL. The target is checked on every
+   * call (the guard remembers what it allowed), so a changed allow-list still applies at once.
+   */
+  private targetOf(raw: string): UpstreamTarget {
+    const known = this.targets.get(raw);
+    if (known) {
+      const refusal = this.guard.checkTarget(known.protocol, known.hostname);
+      if (refusal) throw refusal;
+      return known;
+    }
+    const url = this.guard.checkUrl(raw);
+    const target = { protocol: url.protocol, hostname: url.hostname, origin: url.origin, path: `${url.pathname}${url.search}` };
+    // Native paths carry ids (files, runs): bounded, so those cannot grow it without end.
+    if (this.targets.size >= MAX_PARSED_TARGETS) this.targets.clear();
+    this.targets.set(raw, target);
+    return target;
+  }
 }
+
+interface UpstreamTarget {
+  protocol: string;
+  hostname: string;
+  origin: string;
+  path: string;
+}
+
+const MAX_PARSED_TARGETS = 1_024;
 
 /** Maps a transport failure to the gateway's error: timeouts are 504, the rest 502. */
 export function toUpstreamError(error: unknown, totalTimedOut = false): GatewayError {
