@@ -10,6 +10,7 @@
  *   npm run bench -- --no-build        # reuse dist/
  *   npm run bench -- --quick           # shorter phases, for a smoke test
  *   npm run bench -- --targets=direct,tollgate --cpu-prof   # profile the Tollgate gateway
+ *   npm run bench -- --targets=direct,passthrough,tollgate --timeline   # where an isolated request's time goes
  *
  * See bench/README.md for what each number means.
  */
@@ -40,6 +41,7 @@ function parseArgs(argv) {
     rateDriver: 'paced',
     targets: ['direct', 'passthrough', 'portkey', 'tollgate'],
     cpuProf: false,
+    timeline: false,
     streamsSequential: 50,
     streamsConcurrency: 10,
     streamsPerWorker: 10,
@@ -87,6 +89,9 @@ function parseArgs(argv) {
         break;
       case 'cpu-prof':
         opts.cpuProf = true;
+        break;
+      case 'timeline':
+        opts.timeline = true;
         break;
       case 'chunks':
         opts.chunks = Number(value);
@@ -607,7 +612,28 @@ async function main() {
 
   const results = {};
   const marks = [];
-  const extra = {};
+  const extra = { timelines: {} };
+  /**
+   * With --timeline: the preload and output file for one proxy (the pass-through, or the
+   * Tollgate gateway); read() returns its stage timings once the process has exited.
+   */
+  const timelineOf = (name) => {
+    if (!opts.timeline) return { env: {}, nodeArgs: [], gatewayEnv: {}, read: () => undefined };
+    const file = path.join(logDir, `timeline-${name}.json`);
+    const preload = path.join(__dirname, 'lib', 'timeline.js');
+    return {
+      env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS || ''} --require ${JSON.stringify(preload)}`.trim(), TOLLGATE_BENCH_TIMELINE: file },
+      nodeArgs: ['--require', preload],
+      gatewayEnv: { TOLLGATE_BENCH_TIMELINE: file },
+      read: () => {
+        try {
+          return JSON.parse(fs.readFileSync(file, 'utf8'));
+        } catch {
+          return { requests: 0, steps: [], missing: `no timeline written (${file})` };
+        }
+      },
+    };
+  };
   const overallDeadline = started + 9 * 60_000; // hard cap for the whole run
 
   // Build Tollgate first (its CPU must not overlap any measurement).
@@ -660,7 +686,8 @@ async function main() {
           marks,
         );
       } else if (name === 'passthrough') {
-        const pt = await children.forkHelper('passthrough', path.join(__dirname, 'lib', 'passthrough.js'), { UPSTREAM_ORIGIN: `http://127.0.0.1:${fakePort}` }, path.join(logDir, 'passthrough.log'));
+        const ptTimeline = timelineOf('passthrough');
+        const pt = await children.forkHelper('passthrough', path.join(__dirname, 'lib', 'passthrough.js'), { UPSTREAM_ORIGIN: `http://127.0.0.1:${fakePort}`, ...ptTimeline.env }, path.join(logDir, 'passthrough.log'));
         try {
           log(`  http://127.0.0.1:${pt.port} (pid ${pt.child.pid})`);
           results.passthrough = await measureTarget(
@@ -671,6 +698,7 @@ async function main() {
           );
         } finally {
           await children.stopChild(pt.child);
+          extra.timelines.passthrough = ptTimeline.read();
         }
       } else if (name === 'portkey') {
         if (portkeyProblem) throw Object.assign(new Error(portkeyProblem), { unavailable: true });
@@ -710,7 +738,8 @@ async function main() {
         if (cpuProfDir) fs.mkdirSync(cpuProfDir, { recursive: true });
         log(`  database ${dbName}, queue prefix ${queuePrefix}, proxy :${proxyPort}, admin :${adminPort}${opts.cpuProf ? ' (with --cpu-prof)' : ''}`);
         const t = Date.now();
-        const tg = await tollgate.startTollgate({ fakePort, proxyPort, adminPort, dbName, queuePrefix, logDir, cpuProfDir, log });
+        const tgTimeline = timelineOf('tollgate');
+        const tg = await tollgate.startTollgate({ fakePort, proxyPort, adminPort, dbName, queuePrefix, logDir, cpuProfDir, gatewayNodeArgs: tgTimeline.nodeArgs, gatewayEnv: tgTimeline.gatewayEnv, log });
         try {
           log(`  ready in ${((Date.now() - t) / 1000).toFixed(1)} s (gateway pid ${tg.gateway.pid}, worker pid ${tg.worker.pid}, key ${tg.keyId})`);
           results.tollgate = await measureTarget(
@@ -723,6 +752,7 @@ async function main() {
           extra.events = await checkEvents(tg, dbName, results.tollgate.requestsSent);
         } finally {
           await tg.stop();
+          extra.timelines.tollgate = tgTimeline.read();
         }
         if (cpuProfDir) extra.profiles = summariseProfiles(cpuProfDir, marks.filter((m) => m.target === 'tollgate'));
       }
@@ -735,6 +765,7 @@ async function main() {
   }
 
   const summary = report(results, opts, extra);
+  if (opts.timeline) printTimelines(extra.timelines, log);
   if (extra.profiles) {
     log('\nCPU profile of the Tollgate gateway (note: measured numbers above include profiler overhead):');
     for (const p of extra.profiles) {
@@ -754,6 +785,7 @@ async function main() {
     verdicts: summary.verdicts,
     events: extra.events || null,
     profiles: extra.profiles || null,
+    timelines: opts.timeline ? extra.timelines : null,
     phaseWindowsMonotonicUs: marks,
     quietWait: { waitedMs: quiet.waitedMs, phasesStartedNoisy: quiet.gaveUp },
   };
@@ -761,6 +793,16 @@ async function main() {
   fs.writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
   log(`\nResults written to ${path.relative(process.cwd(), file) || file}; child logs in ${logDir}; total ${out.durationS} s`);
   return summary;
+}
+
+/** The --timeline table: where an isolated request's time goes, pass-through beside Tollgate. */
+function printTimelines(timelines, log) {
+  log('\nRequest timeline (isolated requests, i.e. the fixed-rate phase; µs p50 / p90 per stage):');
+  for (const [name, timeline] of Object.entries(timelines)) {
+    if (!timeline) continue;
+    log(`  ${LABELS[name]}: ${timeline.requests} requests${timeline.missing ? ` - ${timeline.missing}` : ''}`);
+    for (const step of timeline.steps) log(`    ${`${step.from} -> ${step.to}`.padEnd(44)} ${String(step.p50Us).padStart(6)} / ${String(step.p90Us).padStart(6)}`);
+  }
 }
 
 async function checkEvents(tg, dbName, requestsSent) {

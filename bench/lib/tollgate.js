@@ -136,7 +136,7 @@ function tail(file, lines = 30) {
  * Starts gateway + worker and configures them. Returns handles; stop() ends both processes
  * (the database and Redis keys are cleaned by the caller's cleanup hooks).
  */
-async function startTollgate({ fakePort, proxyPort, adminPort, dbName, queuePrefix, logDir, cpuProfDir, log = console.log }) {
+async function startTollgate({ fakePort, proxyPort, adminPort, dbName, queuePrefix, logDir, cpuProfDir, gatewayNodeArgs = [], gatewayEnv = {}, log = console.log }) {
   const adminApiKey = `bench-admin-${crypto.randomBytes(12).toString('hex')}`;
   const env = {
     ...cleanEnv(),
@@ -160,7 +160,7 @@ async function startTollgate({ fakePort, proxyPort, adminPort, dbName, queuePref
       ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=${name}.cpuprofile`, '--require', path.join(__dirname, 'exit-on-sigterm.js')]
       : [];
 
-  const gateway = spawnChild('tollgate-gateway', process.execPath, [...profArgs('gateway'), gatewayMain()], { cwd: ROOT, env, logFile: gatewayLog });
+  const gateway = spawnChild('tollgate-gateway', process.execPath, [...profArgs('gateway'), ...gatewayNodeArgs, gatewayMain()], { cwd: ROOT, env: { ...env, ...gatewayEnv }, logFile: gatewayLog });
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const proxyUrl = `http://127.0.0.1:${proxyPort}`;
   const exited = (child, file) => () => (child.exitCode !== null || child.signalCode !== null ? `exited (${child.exitCode ?? child.signalCode}); log tail:\n${tail(file)}` : null);
