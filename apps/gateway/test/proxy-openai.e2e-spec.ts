@@ -123,6 +123,19 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     expect((await eventFor(stack, 'stream-usage')).prompt_token_count).toBe(11);
   });
 
+  it('logs exactly one access line per relayed stream', async () => {
+    const { response } = await sdk()
+      .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true }, withId('stream-log-1'))
+      .withResponse();
+    await response.text();
+    const requestId = response.headers.get('x-request-id');
+    await eventFor(stack, 'stream-log-1');
+    // Fastify's onResponse runs when the relayed stream ends: it must not log the request again.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const lines = stack.logs.map((line) => JSON.parse(line) as { msg?: string; reqId?: string }).filter((line) => line.msg === 'request completed' && line.reqId === requestId);
+    expect(lines).toEqual([expect.objectContaining({ stream: true, status: 200 })]);
+  });
+
   it('relays stream chunks as they arrive, not after the upstream finishes', async () => {
     const controller = new AbortController();
     const started = Date.now();
@@ -320,6 +333,24 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       expect(response.status).toBe(504);
       expect(await response.json()).toMatchObject({ error: { code: 'upstream_timeout', type: 'api_error' } });
       expect((await eventFor(stack, 'hang-1')).status).toBe(504);
+    });
+
+    it('logs one access line for a client that left before the answer (Fastify never finishes that response)', async () => {
+      const controller = new AbortController();
+      const sent = fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', 'x-custom-event-id': 'left-1' },
+        body: JSON.stringify({ model: 'hang', messages: [{ role: 'user', content: 'Hi' }] }),
+        signal: controller.signal,
+      });
+      setTimeout(() => controller.abort(), 300);
+      await expect(sent).rejects.toThrow();
+      const event = await eventFor(stack, 'left-1');
+      expect(event.error_code).toBe('client_disconnected');
+      // Give a late onResponse hook time to run: it must not add a second line.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const lines = stack.logs.map((line) => JSON.parse(line) as { msg?: string; reqId?: string; error?: string }).filter((line) => line.msg === 'request completed' && line.reqId === event.id);
+      expect(lines).toEqual([expect.objectContaining({ error: 'client_disconnected', path: '/v1/chat/completions' })]);
     });
 
     it('answers 502 when the upstream cannot be reached', async () => {

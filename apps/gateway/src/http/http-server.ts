@@ -4,6 +4,7 @@ import { AddressInfo } from 'node:net';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Env, Logger, accessLogger } from '@tollgate/common';
 import { FastifyInstance } from 'fastify';
+import '../proxy/gateway-request';
 import { pathOf, sendError } from './send-error';
 import { Surface, markAdminRequest, surfaceOf } from './surface';
 
@@ -94,6 +95,7 @@ export function configureFastify(instance: FastifyInstance, logger: Logger): voi
   });
   const access = accessLogger(logger);
   instance.addHook('onResponse', (request, reply, done) => {
+    if (request.accessLogged) return done();
     access.info(
       { reqId: request.id, method: request.method, path: request.routeOptions.url ?? pathOf(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request completed',

@@ -73,14 +73,32 @@ export class ProxyPipeline implements OnApplicationShutdown {
       exchange.fail(thrown, this.logger);
     } finally {
       this.events.publish(exchange.toEvent());
-      if (exchange.hijacked) {
-        const { request } = exchange.call;
-        this.accessLog.info(
-          { reqId: request.id, method: request.method, path: pathOf(request.url), status: exchange.status, ms: Math.round(exchange.latencyMs), stream: true, error: exchange.errorCode ?? undefined },
-          'request completed',
-        );
-      }
+      this.logAccessIfFastifyWillNot(exchange);
     }
+  }
+
+  /**
+   * Fastify writes the access line when a response finishes. A relayed stream bypasses Fastify,
+   * and a response to a client that already left never finishes: those lines are written here
+   * (once: the request is marked, and the onResponse hook skips marked requests).
+   */
+  private logAccessIfFastifyWillNot(exchange: Exchange): void {
+    const { request, reply } = exchange.call;
+    const clientLeft = exchange.clientGone || (reply.raw.destroyed && !reply.raw.writableFinished);
+    if (!exchange.hijacked && !clientLeft) return;
+    request.accessLogged = true;
+    this.accessLog.info(
+      {
+        reqId: request.id,
+        method: request.method,
+        path: pathOf(request.url),
+        status: exchange.status,
+        ms: Math.round(exchange.latencyMs),
+        stream: exchange.hijacked || undefined,
+        error: exchange.clientGone ? 'client_disconnected' : (exchange.errorCode ?? undefined),
+      },
+      'request completed',
+    );
   }
 
   /**
