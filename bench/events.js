@@ -135,6 +135,9 @@ async function main() {
   db = new Client({ connectionString: databaseUrl });
   await db.connect();
   const keyId = (await db.query(`INSERT INTO api_keys (name, key_hash) VALUES ('bench', $1) RETURNING key_id`, [crypto.randomBytes(32).toString('hex')])).rows[0].key_id;
+  // This script's own connection polls the row count: its backend is not the pipeline's.
+  const ownBackend = Number((await db.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+  const postgresCpu = () => new Map(postgresBackends(dbName).filter((pid) => pid !== ownBackend).map((pid) => [pid, proc.cpuMs(pid, false)]));
 
   const workerLog = path.join(os.tmpdir(), `tollgate-events-worker-${process.pid}.log`);
   worker = children.spawnChild('tollgate-worker', process.execPath, [path.join(ROOT, 'dist/apps/worker/src/main.js')], { cwd: ROOT, env: { ...env, LOG_LEVEL: 'info' }, logFile: workerLog });
@@ -150,14 +153,14 @@ async function main() {
     const events = sampleEvents(opts.events, keyId);
     for (let start = 0; start < events.length; start += batchSize) await deliver(events.slice(start, start + batchSize));
     await sleep(200);
-    const before = { worker: proc.cpuMs(worker.pid), redis: await redisCpuMs(redis), postgres: proc.cpuMsOf(postgresBackends(dbName)), at: performance.now() };
+    const before = { worker: proc.cpuMs(worker.pid), redis: await redisCpuMs(redis), postgres: postgresCpu(), at: performance.now() };
     await queue.resume();
     stored += opts.events;
     for (;;) {
       const count = Number((await db.query('SELECT count(*) AS n FROM events')).rows[0].n);
       if (count >= stored) break;
       if (performance.now() - before.at > 120_000) throw new Error(`round ${round}: ${count}/${stored} events stored after 120 s`);
-      await sleep(20);
+      await sleep(100);
     }
     const elapsedMs = performance.now() - before.at;
     const perEvent = (ms) => ((ms * 1000) / opts.events).toFixed(1);
@@ -166,22 +169,33 @@ async function main() {
       eventsPerSecond: Math.round(opts.events / (elapsedMs / 1000)),
       workerUs: perEvent(proc.cpuMs(worker.pid) - before.worker),
       redisUs: perEvent((await redisCpuMs(redis)) - before.redis),
-      postgresUs: perEvent(proc.cpuMsOf(postgresBackends(dbName)) - before.postgres),
+      postgresUs: perEvent(cpuSince(before.postgres, postgresCpu())),
     };
     rows.push(row);
     log(`round ${round}: ${row.eventsPerSecond} events/s; CPU per event: worker ${row.workerUs} µs, Redis ${row.redisUs} µs, Postgres backends ${row.postgresUs} µs`);
   }
   const spent = (await db.query('SELECT spent_usd FROM api_keys WHERE key_id = $1', [keyId])).rows[0].spent_usd;
   const costs = (await db.query('SELECT sum(cost_in_usd) AS total, count(*) FILTER (WHERE cost_in_usd IS NULL) AS unpriced FROM events')).rows[0];
-  log(`sanity: ${stored} events stored, ${costs.unpriced} unpriced; key spend $${Number(spent)} = sum of event costs $${Number(costs.total)}`);
+  const agree = Math.abs(Number(spent) - Number(costs.total)) < 1e-9;
+  log(`sanity: ${stored} events stored, ${costs.unpriced} unpriced; key spend $${Number(spent)} ${agree ? '=' : 'DIFFERS FROM'} the sum of event costs $${Number(costs.total)}`);
+  if (!agree || Number(costs.unpriced) > 0) process.exitCode = 1;
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
   fs.writeFileSync(path.join(__dirname, 'results', 'events-latest.json'), `${JSON.stringify({ node: process.version, cpus: os.cpus().length, events: opts.events, rounds: rows }, null, 2)}\n`);
 }
 
-/** The Postgres backends serving the database (the worker's pool, this script's client). */
+/** The Postgres backends serving the database (found by their process titles). */
 function postgresBackends(dbName) {
   const redisPids = new Set(proc.pidsByComm(['redis-server']));
-  return proc.infraPids(dbName).filter((pid) => !redisPids.has(pid));
+  const pids = proc.infraPids(dbName).filter((pid) => !redisPids.has(pid));
+  if (pids.length === 0) process.stderr.write('warning: no local Postgres backend found for the database; its CPU reads as 0\n');
+  return pids;
+}
+
+/** CPU ms used between two per-pid readings; a backend that exited in between is left out, a new one counts from 0. */
+function cpuSince(before, after) {
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
+  return total;
 }
 
 function redisOptions(url) {

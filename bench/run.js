@@ -26,6 +26,7 @@ const { summarize, round } = require('./lib/stats');
 const portkey = require('./lib/portkey');
 const tollgate = require('./lib/tollgate');
 const cpuprofile = require('./lib/cpuprofile');
+const timeline = require('./lib/timeline');
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -625,13 +626,8 @@ async function main() {
       env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS || ''} --require ${JSON.stringify(preload)}`.trim(), TOLLGATE_BENCH_TIMELINE: file },
       nodeArgs: ['--require', preload],
       gatewayEnv: { TOLLGATE_BENCH_TIMELINE: file },
-      read: () => {
-        try {
-          return JSON.parse(fs.readFileSync(file, 'utf8'));
-        } catch {
-          return { requests: 0, steps: [], missing: `no timeline written (${file})` };
-        }
-      },
+      // The fixed-rate phase's requests only: one at a time, none of them a stream.
+      read: () => timeline.summarise(file, marks.find((m) => m.target === name && m.phase === 'rate') || { startUs: 0, endUs: -1 }),
     };
   };
   const overallDeadline = started + 9 * 60_000; // hard cap for the whole run
@@ -797,7 +793,7 @@ async function main() {
 
 /** The --timeline table: where an isolated request's time goes, pass-through beside Tollgate. */
 function printTimelines(timelines, log) {
-  log('\nRequest timeline (isolated requests, i.e. the fixed-rate phase; µs p50 / p90 per stage):');
+  log('\nRequest timeline (fixed-rate phase, requests that ran alone; µs p50 / p90 per step):');
   for (const [name, timeline] of Object.entries(timelines)) {
     if (!timeline) continue;
     log(`  ${LABELS[name]}: ${timeline.requests} requests${timeline.missing ? ` - ${timeline.missing}` : ''}`);

@@ -340,10 +340,13 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       const sent = fetch(`${stack.proxyUrl}/v1/chat/completions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', 'x-custom-event-id': 'left-1' },
-        body: JSON.stringify({ model: 'hang', messages: [{ role: 'user', content: 'Hi' }] }),
+        body: JSON.stringify({ model: 'hang', messages: [{ role: 'user', content: 'left-1' }] }),
         signal: controller.signal,
       });
-      setTimeout(() => controller.abort(), 300);
+      // Leaves once the gateway is waiting on the upstream (the fake never answers 'hang').
+      const reachedUpstream = () => upstream.requests.some((request) => JSON.stringify(request.body?.messages ?? null).includes('left-1'));
+      await eventually(async () => (reachedUpstream() ? true : undefined), 5_000, 'request at the upstream');
+      controller.abort();
       await expect(sent).rejects.toThrow();
       const event = await eventFor(stack, 'left-1');
       expect(event.error_code).toBe('client_disconnected');

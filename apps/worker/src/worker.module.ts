@@ -28,8 +28,8 @@ export class WorkerModule {
         TypeOrmModule.forRoot({ ...createDataSourceOptions(env.databaseUrl!), autoLoadEntities: true }),
         ReportingModule,
         // Settling is not on a request path: a normal connection that waits out short outages.
-        // A batch settles all its events at once; auto-pipelining sends those scripts in one
-        // write instead of one system call each.
+        // A batch settles in one script call per 50 events; auto-pipelining sends those calls
+        // (and the user lookups around them) in one write instead of one system call each.
         LimitsModule.forRoot({
           useFactory: () => new RedisLimitStore(new Redis(env.redisUrl!, { connectionName: 'tollgate-worker-limits', enableAutoPipelining: true })),
         }),

@@ -161,3 +161,42 @@ describe('MemoryLimitStore housekeeping', () => {
     expect(store.size).toBe(3);
   });
 });
+
+describe('RedisLimitStore settlement script', () => {
+  it('walks a batch of differently shaped requests: each one its own reservations, counters and TTLs', async () => {
+    const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+    const store = new RedisLimitStore(redis);
+    const p = `tgspec-${randomBytes(4).toString('hex')}:`;
+    try {
+      await redis.zadd(`${p}reserved:a`, Date.now() + 60_000, 'r1:9');
+      await redis.zadd(`${p}reserved:b`, Date.now() + 60_000, 'r1:9');
+      const settled = await store.settle([
+        // Two reservation sets, four counters with their own TTLs (0: none).
+        {
+          markerKey: `${p}settled:r1`,
+          markerTtlSeconds: 60,
+          reservationKeys: [`${p}reserved:a`, `${p}reserved:b`],
+          reservationMember: 'r1:9',
+          actualNano: 5,
+          counters: [0, 100, 200, 300].map((ttlSeconds, i) => ({ key: `${p}c${i}`, ttlSeconds })),
+        },
+        // Nothing reserved, nothing counted.
+        { markerKey: `${p}settled:r2`, markerTtlSeconds: 70, reservationKeys: [], reservationMember: null, actualNano: 0, counters: [] },
+        // No reservation, two counters, one of them shared with the first request.
+        { markerKey: `${p}settled:r3`, markerTtlSeconds: 80, reservationKeys: [`${p}reserved:a`], reservationMember: null, actualNano: 7, counters: [{ key: `${p}c0`, ttlSeconds: 0 }, { key: `${p}c4`, ttlSeconds: 400 }] },
+      ]);
+      expect(settled).toEqual([true, true, true]);
+      expect(await redis.zcard(`${p}reserved:a`)).toBe(0);
+      expect(await redis.zcard(`${p}reserved:b`)).toBe(0);
+      expect(await redis.mget(`${p}c0`, `${p}c1`, `${p}c2`, `${p}c3`, `${p}c4`)).toEqual(['12', '5', '5', '5', '7']);
+      const ttls = await Promise.all([`${p}c0`, `${p}c1`, `${p}c2`, `${p}c3`, `${p}c4`, `${p}settled:r1`, `${p}settled:r2`, `${p}settled:r3`].map((key) => redis.ttl(key)));
+      expect(ttls[0]).toBe(-1);
+      // Each TTL within a second of the one asked for: the script reads each counter's own.
+      [100, 200, 300, 400, 60, 70, 80].forEach((wanted, i) => expect(Math.abs(ttls[i + 1] - wanted)).toBeLessThanOrEqual(1));
+    } finally {
+      const keys = await redis.keys(`${p}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    }
+  });
+});

@@ -47,7 +47,7 @@ export class Exchange {
   clientGone = false;
   /** Billed by something other than tokens (audio, images): without usage, its cost is unknown. */
   billedOtherwise = false;
-  /** The SSE relay wrote the response itself, so Fastify's access log never sees it. */
+  /** The SSE relay wrote the response itself (Fastify's reply was hijacked; the pipeline logs the line). */
   hijacked = false;
   readonly userId: string | null;
 

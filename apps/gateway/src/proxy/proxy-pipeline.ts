@@ -91,7 +91,8 @@ export class ProxyPipeline implements OnApplicationShutdown {
       {
         reqId: request.id,
         method: request.method,
-        path: pathOf(request.url),
+        // The route's pattern, as Fastify's own lines have it (ids stay out of the path).
+        path: request.routeOptions.url ?? pathOf(request.url),
         status: exchange.status,
         ms: Math.round(exchange.latencyMs),
         stream: exchange.hijacked || undefined,
@@ -178,6 +179,8 @@ export class ProxyPipeline implements OnApplicationShutdown {
     exchange.stream = true;
     reply.hijack();
     exchange.hijacked = true;
+    // Fastify still runs onResponse when the hijacked response ends: the pipeline writes the line.
+    request.accessLogged = true;
     reply.raw.writeHead(200, {
       ...(reply.getHeaders() as Record<string, string>),
       ...relayedHeaders(upstream.headers),

@@ -104,7 +104,9 @@ export class UpstreamClient {
     }
     const url = this.guard.checkUrl(raw);
     const target = { protocol: url.protocol, hostname: url.hostname, origin: url.origin, path: `${url.pathname}${url.search}` };
-    // Native paths carry ids (files, runs): bounded, so those cannot grow it without end.
+    // Query strings are the client's (native pass-through): not worth remembering. Native paths
+    // also carry ids (files, runs), hence the bound.
+    if (url.search !== '') return target;
     if (this.targets.size >= MAX_PARSED_TARGETS) this.targets.clear();
     this.targets.set(raw, target);
     return target;
