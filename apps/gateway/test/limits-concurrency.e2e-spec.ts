@@ -27,7 +27,7 @@ describe('limits under concurrency (e2e, one gateway and two gateway processes)'
     redis = new Redis(stack.redisUrl, { maxRetriesPerRequest: 1 });
     const setting = await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } });
     settingId = setting.body.id;
-    // Gateways read price overrides at start (then every few seconds): set them before the replicas start.
+    // Set before the replicas start, so their first requests already see them.
     for (const model of ['fail-500', 'house-model']) {
       const price = await stack.admin('PUT', '/api/model-prices', { provider: 'openai', model, inputUsdPerMillionTokens: 150, outputUsdPerMillionTokens: 600 });
       expect(price.status).toBe(200);
@@ -252,6 +252,25 @@ describe('limits under concurrency (e2e, one gateway and two gateway processes)'
       expect(response.status).toBe(400);
       expect(response.body).toEqual({ error: { message: expect.stringContaining('my-private-model'), type: 'invalid_request_error', param: 'model', code: 'model_not_priced' } });
       expect(upstream.requests.length).toBe(before);
+    });
+  });
+
+  describe('price overrides', () => {
+    it('a second gateway process prices a model within a second of an admin setting its price, and stops once it is removed', async () => {
+      const gateway = replicas[1].proxyUrl;
+      const { key } = await createKey({ costLimitInUsd: 1 }, [stack.proxyUrl, gateway]);
+      const model = `priced-later-${Date.now()}`;
+      expect((await chat(gateway, key, { model, max_tokens: 5 })).body.error).toMatchObject({ code: 'model_not_priced' });
+
+      expect((await stack.admin('PUT', '/api/model-prices', { provider: 'openai', model, inputUsdPerMillionTokens: 1, outputUsdPerMillionTokens: 2 })).status).toBe(200);
+      const pricedAt = Date.now();
+      await eventually(async () => ((await chat(gateway, key, { model, max_tokens: 5 })).status === 200 ? true : undefined), 1_000, 'price on the second process');
+      expect(Date.now() - pricedAt).toBeLessThan(1_000);
+
+      expect((await stack.admin('DELETE', `/api/model-prices?provider=openai&model=${model}`)).status).toBe(204);
+      const removedAt = Date.now();
+      await eventually(async () => ((await chat(gateway, key, { model, max_tokens: 5 })).status === 400 ? true : undefined), 1_000, 'price removal on the second process');
+      expect(Date.now() - removedAt).toBeLessThan(1_000);
     });
   });
 

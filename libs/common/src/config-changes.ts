@@ -7,6 +7,7 @@ export enum ConfigEntity {
   ProviderSetting = 'provider-setting',
   User = 'user',
   CustomProvider = 'custom-provider',
+  ModelPrice = 'model-price',
 }
 
 export interface ConfigChange {

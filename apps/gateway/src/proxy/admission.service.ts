@@ -1,12 +1,10 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger } from '@tollgate/common';
-import { KeyRecord, UserRecord } from '@tollgate/config-cache';
+import { ConfigEntity, ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger } from '@tollgate/common';
+import { CONFIG_CHANGE_BUS, ConfigChangeBus, KeyRecord, UserRecord } from '@tollgate/config-cache';
 import { Admission, LimitedScope, LimitsService, hasBudget, hasLimits, worstCaseCostUsd } from '@tollgate/limits';
 import { CostCalculator, ModelPricesService } from '@tollgate/reporting';
 import { ResolvedRoute } from './route-resolver';
 
-/** Price overrides change rarely; the gateway re-reads them in the background, never per request. */
-const PRICE_REFRESH_MS = 5_000;
 
 export interface AdmissionRequest {
   requestId: string;
@@ -36,6 +34,7 @@ export class AdmissionService implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly limits: LimitsService,
     private readonly prices: ModelPricesService,
+    @Inject(CONFIG_CHANGE_BUS) private readonly bus: ConfigChangeBus,
     @Inject(ENV) private readonly env: Env,
     @Inject(LOGGER) logger: Logger,
   ) {
@@ -43,9 +42,20 @@ export class AdmissionService implements OnModuleInit, OnApplicationShutdown {
     this.logger = logger.child({ context: 'Admission' });
   }
 
+  /**
+   * Price overrides are read in the background, never per request: again whenever the bus
+   * announces a change (every replica within milliseconds), after the bus reconnects, and on the
+   * config resync timer, which repairs a lost message.
+   */
   async onModuleInit(): Promise<void> {
+    await this.bus.subscribe(
+      (change) => {
+        if (change.entity === ConfigEntity.ModelPrice) void this.refreshPrices();
+      },
+      () => void this.refreshPrices(),
+    );
     await this.refreshPrices();
-    this.timer = setInterval(() => void this.refreshPrices(), PRICE_REFRESH_MS);
+    this.timer = setInterval(() => void this.refreshPrices(), this.env.configResyncIntervalMs);
     this.timer.unref();
   }
 
