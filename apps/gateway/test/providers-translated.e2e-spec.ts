@@ -457,6 +457,14 @@ describe('Anthropic and Gemini behind /v1 (e2e, official openai SDK)', () => {
       expect(text).toBe('Hel');
       expect(error).toBeInstanceOf(OpenAI.APIError);
       expect(await eventFor(stack, 'gemini-stream-error')).toMatchObject({ stream: true, error_code: 'internal' });
+      // On the wire: the error frame is the last one, with no [DONE] after it (as for Anthropic).
+      const raw = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gemini/stream-error', messages: [{ role: 'user', content: 'Hi' }], stream: true }),
+      });
+      const frames = (await raw.text()).split('\n\n').filter(Boolean);
+      expect(JSON.parse(frames[frames.length - 1].replace(/^data: /, ''))).toMatchObject({ error: { code: 'internal' } });
 
       // A connection cut mid-stream: an error frame, and the event estimates what was generated.
       const broken = await sdk().chat.completions.create({ model: 'gemini/stream-break', messages: [{ role: 'user', content: 'Hi' }], stream: true }, withId('gemini-stream-break'));

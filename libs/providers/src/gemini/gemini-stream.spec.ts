@@ -94,7 +94,9 @@ describe('GeminiStreamTranslator', () => {
     expect(translator.push(event)).toBe(
       `data: ${JSON.stringify({ error: { message: 'The model is overloaded. Please try again later.', type: 'api_error', param: null, code: 'unavailable' } })}\n\n`,
     );
-    expect(translator.end()).toBe('data: [DONE]\n\n');
+    // The error ends the stream: nothing more is read, and no [DONE] follows the error frame.
+    expect(translator.done).toBe(true);
+    expect(translator.end()).toBe('');
     expect(translator.errorCode).toBe('unavailable');
   });
 

@@ -12,7 +12,8 @@ import { OpenAIChatCompletionChunk, OpenAIChunkDelta, OpenAIFinishReason, OpenAI
  * is a whole GenerateContentResponse fragment: text deltas, complete function calls (sent
  * as one tool_calls delta each), and on the last one finishReason and the final
  * usageMetadata (the last final one wins). Gemini never sends [DONE]; end() adds it, after
- * the usage chunk (`choices: []`) when the client asked for one and Gemini reported usage.
+ * the usage chunk (`choices: []`) when the client asked for one and Gemini reported usage,
+ * unless the stream ended in an error payload.
  */
 export class GeminiStreamTranslator implements ChatStreamTranslator {
   model: string | null = null;
@@ -23,6 +24,11 @@ export class GeminiStreamTranslator implements ChatStreamTranslator {
   private readonly text: string[] = [];
   /** Google's status (lower-cased) when the stream carried an error payload. */
   errorCode: string | null = null;
+  /**
+   * An error payload ends the stream: the relay stops reading, and no [DONE] follows the error
+   * frame (as after the relay's own mid-stream errors and Anthropic's error events).
+   */
+  done = false;
 
   constructor(
     private readonly call: ChatCall,
@@ -43,12 +49,14 @@ export class GeminiStreamTranslator implements ChatStreamTranslator {
     if (error && typeof error === 'object') {
       const body = fromGoogleError(error.code ?? 500, error);
       this.errorCode = body.error.code ?? `upstream_${error.code ?? 500}`;
+      this.done = true;
       return frame(body);
     }
     return this.translate(payload as GeminiGenerateContentResponse);
   }
 
   end(): string {
+    if (this.errorCode !== null) return '';
     const usageChunk =
       this.clientWantsUsage && this.openAIUsage
         ? frame({ id: this.chunkId(), object: 'chat.completion.chunk', created: this.ids.created, model: this.chunkModel(), choices: [], usage: this.openAIUsage })
