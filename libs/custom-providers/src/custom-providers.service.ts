@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { saveOrConflict } from '@tollgate/database';
-import { CONFIG_CHANGES, ConfigChangeNotifier, ConfigEntity, ENV, Env, GatewayError, GatewayErrorCode, isUuid } from '@tollgate/common';
-import { OutboundRefusedError, SsrfGuard, UpstreamAllowList } from '@tollgate/providers';
+import { CONFIG_CHANGES, ConfigChangeNotifier, ConfigEntity, GatewayError, GatewayErrorCode, isUuid } from '@tollgate/common';
+import { OutboundRefusedError, processOutboundGuard } from '@tollgate/providers';
 import { Repository } from 'typeorm';
 import { normalizeAuthenticationParam, normalizeProviderName } from './custom-provider-rules';
 import { CustomProviderEntity } from './custom-provider.entity';
@@ -25,20 +25,16 @@ const MAX_TARGET_URL_LENGTH = 2048;
 
 /**
  * Custom providers: validated (route configs, locations, header name, and each target_url
- * through the SSRF guard, DNS included) before they are saved; every write is announced on the
- * config-change bus so every replica's registry reloads the provider.
+ * through the process's outbound policy, the SSRF guard configured from UPSTREAM_ALLOWED_HOSTS,
+ * DNS included) before they are saved; every write is announced on the config-change bus so
+ * every replica's registry reloads the provider.
  */
 @Injectable()
 export class CustomProvidersService {
-  private readonly guard: SsrfGuard;
-
   constructor(
     @InjectRepository(CustomProviderEntity) private readonly repository: Repository<CustomProviderEntity>,
     @Inject(CONFIG_CHANGES) private readonly changes: ConfigChangeNotifier,
-    @Inject(ENV) env: Env,
-  ) {
-    this.guard = SsrfGuard.withAllowList(UpstreamAllowList.parse(env.upstreamAllowedHosts));
-  }
+  ) {}
 
   async create(input: CreateCustomProviderInput): Promise<CustomProviderEntity> {
     const [provider, authenticationParam, routeConfigs] = validated(() => [
@@ -84,7 +80,7 @@ export class CustomProvidersService {
         throw new GatewayError(GatewayErrorCode.InvalidRequest, `${field} must be at most ${MAX_TARGET_URL_LENGTH} characters`, field);
       }
       try {
-        const url = await this.guard.assertSafeUrl(config.targetUrl);
+        const url = await processOutboundGuard.assertSafeUrl(config.targetUrl);
         if (url.hash) throw new GatewayError(GatewayErrorCode.InvalidRequest, `${field} must not have a #fragment`, field);
       } catch (error) {
         if (error instanceof OutboundRefusedError) throw new GatewayError(GatewayErrorCode.InvalidRequest, `${field} is not allowed: ${error.message}`, field);
