@@ -4,6 +4,7 @@ import { KeysService } from '@tollgate/keys';
 import { ProviderSettingsService, ResolvedProviderSetting } from '@tollgate/provider-settings';
 import { UsersService } from '@tollgate/users';
 import { CONFIG_CHANGE_BUS, ConfigChangeBus } from './config-change-bus';
+import { ConfigSync } from './config-sync';
 import { KeyRecord, UserRecord, toKeyRecord, toUserRecord } from './key-record';
 
 /**
@@ -18,34 +19,33 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
   private settings = new Map<string, ResolvedProviderSetting>();
   private usersByUserId = new Map<string, UserRecord>();
   private userIdById = new Map<string, string>();
-  /** Reloads run one at a time, in arrival order, so an older read never overwrites a newer one. */
-  private queue: Promise<void> = Promise.resolve();
-  private resyncTimer: NodeJS.Timeout | null = null;
-  private readonly logger: Logger;
+  private readonly sync: ConfigSync;
 
   constructor(
     private readonly keys: KeysService,
     private readonly providerSettings: ProviderSettingsService,
     private readonly users: UsersService,
     @Inject(CONFIG_CHANGE_BUS) private readonly bus: ConfigChangeBus,
-    @Inject(ENV) private readonly env: Env,
+    @Inject(ENV) env: Env,
     @Inject(LOGGER) logger: Logger,
   ) {
-    this.logger = logger.child({ context: 'ConfigSnapshot' });
+    this.sync = new ConfigSync(bus, {
+      entities: [ConfigEntity.Key, ConfigEntity.User, ConfigEntity.ProviderSetting],
+      reloadOne: (change) => this.apply(change),
+      reloadAll: () => this.loadAll(),
+      intervalMs: env.configResyncIntervalMs,
+      logger: logger.child({ context: 'ConfigSnapshot' }),
+      // The snapshot keeps serving its last good state; the next resync tries again.
+      failureMessage: 'config snapshot reload failed',
+    });
   }
 
-  async onModuleInit(): Promise<void> {
-    await this.bus.subscribe(
-      (change) => void this.enqueue(() => this.apply(change)),
-      () => void this.resync(),
-    );
-    await this.resync();
-    this.resyncTimer = setInterval(() => void this.resync(), this.env.configResyncIntervalMs);
-    this.resyncTimer.unref();
+  onModuleInit(): Promise<void> {
+    return this.sync.start();
   }
 
   onApplicationShutdown(): void {
-    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    this.sync.stop();
     void this.bus.close();
   }
 
@@ -63,21 +63,19 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
   }
 
   /** Reloads everything; runs at start, on a timer and after the bus reconnects. */
-  resync(): Promise<void> {
-    return this.enqueue(async () => {
-      const [keys, settings, users] = await Promise.all([this.keys.loadAll(), this.providerSettings.loadResolved(), this.users.loadAll()]);
-      const keysByHash = new Map<string, KeyRecord>();
-      const hashByKeyId = new Map<string, string>();
-      for (const key of keys) {
-        keysByHash.set(key.keyHash, toKeyRecord(key));
-        hashByKeyId.set(key.keyId, key.keyHash);
-      }
-      this.keysByHash = keysByHash;
-      this.hashByKeyId = hashByKeyId;
-      this.settings = new Map(settings.map((setting) => [setting.id, setting]));
-      this.usersByUserId = new Map(users.map((user) => [user.userId, toUserRecord(user)]));
-      this.userIdById = new Map(users.map((user) => [user.id, user.userId]));
-    });
+  private async loadAll(): Promise<void> {
+    const [keys, settings, users] = await Promise.all([this.keys.loadAll(), this.providerSettings.loadResolved(), this.users.loadAll()]);
+    const keysByHash = new Map<string, KeyRecord>();
+    const hashByKeyId = new Map<string, string>();
+    for (const key of keys) {
+      keysByHash.set(key.keyHash, toKeyRecord(key));
+      hashByKeyId.set(key.keyId, key.keyHash);
+    }
+    this.keysByHash = keysByHash;
+    this.hashByKeyId = hashByKeyId;
+    this.settings = new Map(settings.map((setting) => [setting.id, setting]));
+    this.usersByUserId = new Map(users.map((user) => [user.userId, toUserRecord(user)]));
+    this.userIdById = new Map(users.map((user) => [user.id, user.userId]));
   }
 
   private async apply(change: ConfigChange): Promise<void> {
@@ -113,14 +111,5 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
         return;
       }
     }
-  }
-
-  private enqueue(task: () => Promise<void>): Promise<void> {
-    const run = this.queue.then(task).catch((error: unknown) => {
-      // The snapshot keeps serving its last good state; the next resync tries again.
-      this.logger.error({ err: error }, 'config snapshot reload failed');
-    });
-    this.queue = run;
-    return run;
   }
 }

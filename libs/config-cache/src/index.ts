@@ -6,6 +6,7 @@ export {
   RedisConfigChangeBus,
 } from './config-change-bus';
 export { ConfigSnapshotService } from './config-snapshot.service';
+export { ConfigSync, ConfigSyncOptions } from './config-sync';
 export { AllowedPathRule, KeyRecord, UserRecord, toKeyRecord, toUserRecord } from './key-record';
 export { normalizePath } from './path-normalizer';
 export { ConfigCacheModule } from './config-cache.module';

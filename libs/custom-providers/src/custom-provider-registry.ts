@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigEntity, ENV, Env, LOGGER, Logger } from '@tollgate/common';
-import { CONFIG_CHANGE_BUS, ConfigChangeBus } from '@tollgate/config-cache';
+import { CONFIG_CHANGE_BUS, ConfigChangeBus, ConfigSync } from '@tollgate/config-cache';
 import { CustomProviderRecord, toCustomProviderRecord } from './custom-provider-record';
 import { CustomProviderEntity } from './custom-provider.entity';
 import { CustomProvidersService } from './custom-providers.service';
@@ -15,34 +15,33 @@ import { CustomProvidersService } from './custom-providers.service';
 export class CustomProviderRegistry implements OnModuleInit, OnApplicationShutdown {
   private byName = new Map<string, CustomProviderRecord>();
   private nameById = new Map<string, string>();
-  /** Reloads run one at a time, in arrival order, so an older read never overwrites a newer one. */
-  private queue: Promise<void> = Promise.resolve();
-  private timer: NodeJS.Timeout | null = null;
+  private readonly sync: ConfigSync;
   private readonly logger: Logger;
 
   constructor(
     private readonly providers: CustomProvidersService,
-    @Inject(CONFIG_CHANGE_BUS) private readonly bus: ConfigChangeBus,
-    @Inject(ENV) private readonly env: Env,
+    @Inject(CONFIG_CHANGE_BUS) bus: ConfigChangeBus,
+    @Inject(ENV) env: Env,
     @Inject(LOGGER) logger: Logger,
   ) {
     this.logger = logger.child({ context: 'CustomProviders' });
+    this.sync = new ConfigSync(bus, {
+      entities: [ConfigEntity.CustomProvider],
+      reloadOne: (change) => this.reloadOne(change.id),
+      reloadAll: () => this.loadAll(),
+      intervalMs: env.configResyncIntervalMs,
+      logger: this.logger,
+      // The registry keeps serving its last good state; the next resync tries again.
+      failureMessage: 'custom provider reload failed',
+    });
   }
 
-  async onModuleInit(): Promise<void> {
-    await this.bus.subscribe(
-      (change) => {
-        if (change.entity === ConfigEntity.CustomProvider) void this.enqueue(() => this.reloadOne(change.id));
-      },
-      () => void this.resync(),
-    );
-    await this.resync();
-    this.timer = setInterval(() => void this.resync(), this.env.configResyncIntervalMs);
-    this.timer.unref();
+  onModuleInit(): Promise<void> {
+    return this.sync.start();
   }
 
   onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.sync.stop();
   }
 
   /** By the name in the proxy path. */
@@ -50,19 +49,17 @@ export class CustomProviderRegistry implements OnModuleInit, OnApplicationShutdo
     return this.byName.get(name.toLowerCase()) ?? null;
   }
 
-  resync(): Promise<void> {
-    return this.enqueue(async () => {
-      const rows = await this.providers.list();
-      const byName = new Map<string, CustomProviderRecord>();
-      const nameById = new Map<string, string>();
-      for (const row of rows) {
-        const record = this.compile(row);
-        byName.set(record.name, record);
-        nameById.set(record.id, record.name);
-      }
-      this.byName = byName;
-      this.nameById = nameById;
-    });
+  private async loadAll(): Promise<void> {
+    const rows = await this.providers.list();
+    const byName = new Map<string, CustomProviderRecord>();
+    const nameById = new Map<string, string>();
+    for (const row of rows) {
+      const record = this.compile(row);
+      byName.set(record.name, record);
+      nameById.set(record.id, record.name);
+    }
+    this.byName = byName;
+    this.nameById = nameById;
   }
 
   private async reloadOne(id: string): Promise<void> {
@@ -82,14 +79,5 @@ export class CustomProviderRegistry implements OnModuleInit, OnApplicationShutdo
     const { record, skipped } = toCustomProviderRecord(row);
     if (skipped.length > 0) this.logger.warn({ provider: row.provider, paths: skipped }, 'custom provider routes skipped: their locations do not parse');
     return record;
-  }
-
-  private enqueue(task: () => Promise<void>): Promise<void> {
-    const run = this.queue.then(task).catch((error: unknown) => {
-      // The registry keeps serving its last good state; the next resync tries again.
-      this.logger.error({ err: error }, 'custom provider reload failed');
-    });
-    this.queue = run;
-    return run;
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigEntity, ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger } from '@tollgate/common';
-import { CONFIG_CHANGE_BUS, ConfigChangeBus, KeyRecord, UserRecord } from '@tollgate/config-cache';
+import { CONFIG_CHANGE_BUS, ConfigChangeBus, ConfigSync, KeyRecord, UserRecord } from '@tollgate/config-cache';
 import { Admission, LimitedScope, LimitsService, hasBudget, hasLimits, worstCaseCostUsd } from '@tollgate/limits';
 import { CostCalculator, ModelPricesService } from '@tollgate/reporting';
 import { ResolvedRoute } from './route-resolver';
@@ -28,39 +28,38 @@ export interface AdmissionRequest {
 @Injectable()
 export class AdmissionService implements OnModuleInit, OnApplicationShutdown {
   private readonly calculator: CostCalculator;
-  private timer: NodeJS.Timeout | null = null;
-  private readonly logger: Logger;
-
-  constructor(
-    private readonly limits: LimitsService,
-    private readonly prices: ModelPricesService,
-    @Inject(CONFIG_CHANGE_BUS) private readonly bus: ConfigChangeBus,
-    @Inject(ENV) private readonly env: Env,
-    @Inject(LOGGER) logger: Logger,
-  ) {
-    this.calculator = new CostCalculator((provider, model) => this.prices.lookup(provider, model));
-    this.logger = logger.child({ context: 'Admission' });
-  }
-
   /**
    * Price overrides are read in the background, never per request: again whenever the bus
    * announces a change (every replica within milliseconds), after the bus reconnects, and on the
-   * config resync timer, which repairs a lost message.
+   * config resync timer, which repairs a lost announcement.
    */
-  async onModuleInit(): Promise<void> {
-    await this.bus.subscribe(
-      (change) => {
-        if (change.entity === ConfigEntity.ModelPrice) void this.refreshPrices();
-      },
-      () => void this.refreshPrices(),
-    );
-    await this.refreshPrices();
-    this.timer = setInterval(() => void this.refreshPrices(), this.env.configResyncIntervalMs);
-    this.timer.unref();
+  private readonly priceSync: ConfigSync;
+
+  constructor(
+    private readonly limits: LimitsService,
+    prices: ModelPricesService,
+    @Inject(CONFIG_CHANGE_BUS) bus: ConfigChangeBus,
+    @Inject(ENV) private readonly env: Env,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.calculator = new CostCalculator((provider, model) => prices.lookup(provider, model));
+    this.priceSync = new ConfigSync(bus, {
+      entities: [ConfigEntity.ModelPrice],
+      reloadOne: () => prices.refresh(),
+      reloadAll: () => prices.refresh(),
+      intervalMs: env.configResyncIntervalMs,
+      logger: logger.child({ context: 'Admission' }),
+      // The last prices read stay in use; the next reload tries again.
+      failureMessage: 'price overrides not refreshed',
+    });
+  }
+
+  onModuleInit(): Promise<void> {
+    return this.priceSync.start();
   }
 
   onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.priceSync.stop();
   }
 
   async admit(request: AdmissionRequest): Promise<Admission | null> {
@@ -94,10 +93,6 @@ export class AdmissionService implements OnModuleInit, OnApplicationShutdown {
       worstCaseUsd = cost;
     }
     return this.limits.admit(request.requestId, scopes, worstCaseUsd);
-  }
-
-  private async refreshPrices(): Promise<void> {
-    await this.prices.refresh().catch((error: unknown) => this.logger.warn({ err: error }, 'price overrides not refreshed'));
   }
 }
 

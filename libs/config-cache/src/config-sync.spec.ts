@@ -1,0 +1,77 @@
+import { ConfigEntity, createLogger } from '@tollgate/common';
+import { LocalConfigChangeBus } from './config-change-bus';
+import { ConfigSync } from './config-sync';
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+describe('ConfigSync', () => {
+  let bus: LocalConfigChangeBus;
+  let sync: ConfigSync | null = null;
+  const logLines: string[] = [];
+  const logger = createLogger('info', 'config-sync-spec', { write: (line: string) => void logLines.push(line) });
+
+  beforeEach(() => {
+    bus = new LocalConfigChangeBus();
+    logLines.length = 0;
+  });
+  afterEach(() => sync?.stop());
+
+  it('loads everything at start, then reloads only the announcements of its own entities', async () => {
+    const reloaded: string[] = [];
+    let fullLoads = 0;
+    sync = new ConfigSync(bus, {
+      entities: [ConfigEntity.Key],
+      reloadOne: async (change) => void reloaded.push(change.id),
+      reloadAll: async () => void fullLoads++,
+      intervalMs: 60_000,
+      logger,
+      failureMessage: 'reload failed',
+    });
+    await sync.start();
+    expect(fullLoads).toBe(1);
+    await bus.publish({ entity: ConfigEntity.Key, id: 'k1' });
+    await bus.publish({ entity: ConfigEntity.ModelPrice, id: 'openai\u0000gpt' });
+    await settle();
+    expect(reloaded).toEqual(['k1']);
+  });
+
+  it('applies reloads in arrival order, so a slow older read never lands after a newer one', async () => {
+    const applied: string[] = [];
+    sync = new ConfigSync(bus, {
+      entities: [ConfigEntity.Key],
+      reloadOne: async (change) => {
+        // The first read is the slowest: run concurrently, it would be applied last.
+        await new Promise((resolve) => setTimeout(resolve, change.id === 'first' ? 30 : 1));
+        applied.push(change.id);
+      },
+      reloadAll: async () => undefined,
+      intervalMs: 60_000,
+      logger,
+      failureMessage: 'reload failed',
+    });
+    await sync.start();
+    await bus.publish({ entity: ConfigEntity.Key, id: 'first' });
+    await bus.publish({ entity: ConfigEntity.Key, id: 'second' });
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(applied).toEqual(['first', 'second']);
+  });
+
+  it('logs a failed reload and keeps going: the next reload runs', async () => {
+    let attempts = 0;
+    sync = new ConfigSync(bus, {
+      entities: [ConfigEntity.User],
+      reloadOne: async () => undefined,
+      reloadAll: async () => {
+        attempts++;
+        if (attempts === 1) throw new Error('database away');
+      },
+      intervalMs: 30,
+      logger,
+      failureMessage: 'users reload failed',
+    });
+    await sync.start();
+    expect(logLines.join('\n')).toMatch(/users reload failed[\s\S]*database away|database away[\s\S]*users reload failed/);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(attempts).toBeGreaterThanOrEqual(2);
+  });
+});
