@@ -100,6 +100,7 @@ async function main() {
   const Redis = require(path.join(ROOT, 'node_modules/ioredis'));
   const { Client } = require(path.join(ROOT, 'node_modules/pg'));
   const { bullmqEventDelivery } = require(path.join(ROOT, 'dist/libs/queue/src/bullmq-event-delivery.js'));
+  const { bullmqConnectionOptions } = require(path.join(ROOT, 'dist/libs/redis/src/redis-connections.js'));
 
   const dbName = `tollgate_events_${process.pid}`;
   const queuePrefix = `bench-events-${process.pid}`;
@@ -115,7 +116,7 @@ async function main() {
     LOG_LEVEL: 'warn',
   };
   const redis = new Redis(REDIS_URL);
-  const queue = new Queue('request-events', { connection: { ...redisOptions(REDIS_URL), maxRetriesPerRequest: null }, prefix: queuePrefix });
+  const queue = new Queue('request-events', { connection: bullmqConnectionOptions(REDIS_URL), prefix: queuePrefix });
   const deliver = bullmqEventDelivery(queue);
   const batchSize = Number(process.env.EVENT_BATCH_SIZE || 200);
   let db = null;
@@ -139,12 +140,7 @@ async function main() {
   const ownBackend = Number((await db.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
   const postgresCpu = () => new Map(postgresBackends(dbName).filter((pid) => pid !== ownBackend).map((pid) => [pid, proc.cpuMs(pid, false)]));
 
-  const workerLog = path.join(os.tmpdir(), `tollgate-events-worker-${process.pid}.log`);
-  worker = children.spawnChild('tollgate-worker', process.execPath, [path.join(ROOT, 'dist/apps/worker/src/main.js')], { cwd: ROOT, env: { ...env, LOG_LEVEL: 'info' }, logFile: workerLog });
-  for (let waited = 0; !/consuming/.test(readOrEmpty(workerLog)); waited += 50) {
-    if (waited > 30_000 || worker.exitCode !== null) throw new Error(`worker did not start; log ${workerLog}`);
-    await sleep(50);
-  }
+  worker = await tollgate.startWorker({ env: { ...env, LOG_LEVEL: 'info' }, logFile: path.join(os.tmpdir(), `tollgate-events-worker-${process.pid}.log`) });
 
   const rows = [];
   let stored = 0;
@@ -196,19 +192,6 @@ function cpuSince(before, after) {
   let total = 0;
   for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
   return total;
-}
-
-function redisOptions(url) {
-  const parsed = new URL(url);
-  return { host: parsed.hostname, port: Number(parsed.port || 6379), password: parsed.password ? decodeURIComponent(parsed.password) : undefined };
-}
-
-function readOrEmpty(file) {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
 }
 
 main()

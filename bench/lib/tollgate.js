@@ -176,13 +176,7 @@ async function startTollgate({ fakePort, proxyPort, adminPort, dbName, queuePref
   });
 
   // The worker after the gateway: the gateway has applied the migrations by now.
-  const worker = spawnChild('tollgate-worker', process.execPath, [...profArgs('worker'), workerMain()], { cwd: ROOT, env, logFile: workerLog });
-  handles.worker = worker;
-  await waitFor(() => /"consuming"|consuming/.test(fs.readFileSync(workerLog, 'utf8')), {
-    timeoutMs: 30_000,
-    what: 'tollgate worker',
-    failIf: exited(worker, workerLog),
-  });
+  handles.worker = await startWorker({ env, logFile: workerLog, nodeArgs: profArgs('worker') });
 
   const admin = { 'x-api-key': adminApiKey };
   const setting = await http('POST', `${adminUrl}/api/provider-settings`, {
@@ -221,6 +215,17 @@ async function startTollgate({ fakePort, proxyPort, adminPort, dbName, queuePref
   return handles;
 }
 
+/** Starts the worker (dist) and resolves once it consumes; the database must be migrated. */
+async function startWorker({ env, logFile, nodeArgs = [] }) {
+  const worker = spawnChild('tollgate-worker', process.execPath, [...nodeArgs, workerMain()], { cwd: ROOT, env, logFile });
+  await waitFor(() => /consuming/.test(fs.readFileSync(logFile, 'utf8')), {
+    timeoutMs: 30_000,
+    what: 'tollgate worker',
+    failIf: () => (worker.exitCode !== null || worker.signalCode !== null ? `exited (${worker.exitCode ?? worker.signalCode}); log tail:\n${tail(logFile)}` : null),
+  });
+  return worker;
+}
+
 /** GET /api/events for the key (at most 1000 come back). */
 async function fetchEvents(handles) {
   const end = Math.floor(Date.now() / 1000) + 60;
@@ -245,6 +250,7 @@ module.exports = {
   countEvents,
   cleanupRedis,
   startTollgate,
+  startWorker,
   fetchEvents,
   tail,
 };
