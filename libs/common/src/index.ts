@@ -12,3 +12,4 @@ export { CommonModule } from './common.module';
 export { CONFIG_CHANGES, ConfigChange, ConfigChangeNotifier, ConfigEntity } from './config-changes';
 export { LimitFields, LimitFieldsInput, applyLimitFields } from './limit-fields';
 export { isUuid } from './uuid';
+export { withTimeout } from './with-timeout';

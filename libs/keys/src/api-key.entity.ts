@@ -1,7 +1,5 @@
-import { AccessScopeColumns, type AllowedPath } from '@tollgate/database';
+import { AccessScopeColumns } from '@tollgate/database';
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-
-export type { AllowedPath };
 
 @Entity({ name: 'api_keys' })
 export class ApiKeyEntity extends AccessScopeColumns {

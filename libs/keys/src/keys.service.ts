@@ -12,7 +12,7 @@ import {
   isUuid,
 } from '@tollgate/common';
 import { ProviderSettingsService } from '@tollgate/provider-settings';
-import { Brackets, In, Repository } from 'typeorm';
+import { Brackets, Repository } from 'typeorm';
 import { ApiKeyEntity } from './api-key.entity';
 import { hashApiKey } from './key-hash';
 

@@ -1,3 +1,3 @@
-export { UserAllowedPath, UserEntity } from './user.entity';
+export { UserEntity } from './user.entity';
 export { CreateUserInput, UserFieldsInput, UserFilter, UsersService } from './users.service';
 export { UsersModule } from './users.module';

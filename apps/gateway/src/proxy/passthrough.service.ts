@@ -38,10 +38,11 @@ const FREE_PATHS = /^\/(models(\/[^/]+)?|moderations|files(\/[^/]+(\/content)?)?
 const TOKEN_PATHS = /(chat\/completions|\/completions|\/embeddings|\/messages|\/complete)$/;
 
 /**
- * Operations that run a model even when the request names none (the provider's default, e.g.
- * dall-e-2 for images): a key or user restricted to some models must name one.
+ * Besides the token-billed ones, operations that run a model even when the request names none
+ * (the provider's default, e.g. dall-e-2 for images): a key or user restricted to some models
+ * must name one. Their uploads name the model inside the form.
  */
-const MODEL_OPERATIONS = /(chat\/completions|\/completions|\/embeddings|\/messages|\/complete|\/images\/(generations|edits|variations)|\/audio\/(transcriptions|translations|speech))$/;
+const MODEL_UPLOADS = /\/(images\/(generations|edits|variations)|audio\/(transcriptions|translations|speech))$/;
 
 /** Paths whose answers are generated tokens (budgets reserve output for them). */
 const GENERATING_PATHS = /(chat\/completions|\/completions|\/messages|\/complete)$/;
@@ -69,18 +70,18 @@ export class PassthroughService {
     exchange.billedOtherwise = billing === 'unpriced';
     return this.pipeline.run(exchange, async () => {
       assertContainedPath(spec.upstreamPath);
-      const { body: rawBody, headers: clientHeaders } = call.request;
-      const formType = typeof clientHeaders['content-type'] === 'string' ? clientHeaders['content-type'] : null;
+      const { request } = call;
+      const contentType = typeof request.headers['content-type'] === 'string' ? request.headers['content-type'] : null;
+      const runsModel = billing === 'tokens' || MODEL_UPLOADS.test(spec.upstreamPath);
       // Uploads (audio, image edits) name their model inside the form: read it, so allowed
-      // models apply to them too.
-      if (model === null && Buffer.isBuffer(rawBody) && isMultipartForm(formType)) {
-        model = await readMultipartField(rawBody, formType, 'model');
+      // models apply to them too. Other forms (file uploads) are never parsed.
+      if (model === null && runsModel && Buffer.isBuffer(request.body) && isMultipartForm(contentType)) {
+        model = await readMultipartField(request.body, contentType, 'model');
         if (model !== null) exchange.model = model;
       }
       const route = this.routes.resolve(exchange.key, model ?? '', spec.provider);
-      const modelBound = model !== null || MODEL_OPERATIONS.test(spec.upstreamPath);
+      const modelBound = model !== null || runsModel;
       await this.pipeline.admit(exchange, route, { modelBound, generates: GENERATING_PATHS.test(spec.upstreamPath), billing });
-      const { request } = call;
       const search = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
       // Only a usage chunk the gateway itself asked for is stripped; any other stream (assistants
       // runs, whose completed events carry usage) reaches the client whole.
@@ -100,7 +101,6 @@ export class PassthroughService {
       }
       exchange.stream = body?.stream === true;
       const context = this.pipeline.context(exchange, route);
-      const contentType = typeof request.headers['content-type'] === 'string' ? request.headers['content-type'] : null;
       let url: string;
       let headers: Record<string, string>;
       if (spec.dialect === 'anthropic') {

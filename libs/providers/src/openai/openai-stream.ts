@@ -66,8 +66,12 @@ export class OpenAIStreamObserver {
     const usage = fromOpenAIUsage(chunk.usage);
     if (usage) this.usage = usage;
     const choices = Array.isArray(chunk.choices) ? (chunk.choices as Array<Record<string, unknown>>) : [];
-    this.parsePending();
-    collectText(choices, this.text);
+    // The earlier text goes first; a chunk without choices (the usage chunk) adds none, so it
+    // leaves the pending chunks unparsed (the text is only read when no usage came).
+    if (choices.length > 0) {
+      this.parsePending();
+      collectText(choices, this.text);
+    }
     const isUsageOnlyChunk = usage !== null && choices.length === 0;
     return !isUsageOnlyChunk || this.clientWantsUsage;
   }

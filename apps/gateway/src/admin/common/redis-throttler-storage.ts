@@ -1,5 +1,5 @@
 import { ThrottlerStorage } from '@nestjs/throttler';
-import { Logger } from '@tollgate/common';
+import { Logger, withTimeout } from '@tollgate/common';
 import Redis from 'ioredis';
 
 /**
@@ -54,22 +54,17 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     const uncounted: ThrottlerStorageRecord = { totalHits: 0, timeToExpire: seconds(ttl), isBlocked: false, timeToBlockExpire: 0 };
     if (Date.now() < this.skipUntil) return uncounted;
     const base = `${this.prefix}:admin-throttle:${throttlerName}:${key}`;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_WAIT_MS} ms`)), REDIS_WAIT_MS);
-    });
     try {
-      const [hits, windowLeftMs, blocked, blockLeftMs] = await Promise.race([
+      const [hits, windowLeftMs, blocked, blockLeftMs] = await withTimeout(
         this.incrementScript(2, `${base}:hits`, `${base}:block`, ttl, limit, blockDuration),
-        timeout,
-      ]);
+        REDIS_WAIT_MS,
+        `no answer within ${REDIS_WAIT_MS} ms`,
+      );
       return { totalHits: hits, timeToExpire: seconds(windowLeftMs), isBlocked: blocked === 1, timeToBlockExpire: seconds(blockLeftMs) };
     } catch (error) {
       this.skipUntil = Date.now() + SKIP_AFTER_FAILURE_MS;
       this.logger.warn({ err: error }, `admin throttling unavailable (Redis); requests are let through uncounted for ${SKIP_AFTER_FAILURE_MS / 1000} s`);
       return uncounted;
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -4,6 +4,7 @@ import { ConfigSnapshotService, KeyRecord } from '@tollgate/config-cache';
 import { CompiledRoute, CustomProviderRecord, CustomProviderRegistry, booleanAt, matchRoute, stringAt, textAt, toCredentialHeaders } from '@tollgate/custom-providers';
 import { ProviderId, ResolvedProviderSetting } from '@tollgate/provider-settings';
 import { FastifyReply, FastifyRequest } from 'fastify';
+import { decodeOrKeep } from '../../http/decode';
 import { pathOf } from '../../http/send-error';
 import { Exchange } from '../exchange';
 import { ProxyPipeline } from '../proxy-pipeline';
@@ -103,13 +104,8 @@ export function splitPath(url: string): { providerName: string; routePath: strin
   const path = pathOf(url);
   const rest = path.startsWith(PATH_PREFIX) ? path.slice(PATH_PREFIX.length) : '';
   const slash = rest.indexOf('/');
-  const rawName = slash === -1 ? rest : rest.slice(0, slash);
-  let providerName = rawName;
-  try {
-    providerName = decodeURIComponent(rawName);
-  } catch {
-    // Malformed escapes: looked up as written (and not found).
-  }
+  // Malformed escapes: looked up as written (and not found).
+  const providerName = decodeOrKeep(slash === -1 ? rest : rest.slice(0, slash));
   return { providerName: providerName.toLowerCase().slice(0, 64), routePath: slash === -1 ? '/' : rest.slice(slash) };
 }
 
