@@ -1,3 +1,4 @@
+import { ReservationKeys } from './limit-store';
 import { BudgetUnit, budgetPeriod } from './limit-windows';
 
 export type ScopeKind = 'key' | 'user';
@@ -18,8 +19,9 @@ export class LimitKeys {
     return `${this.prefix}:limits:rate:${kind}:${id}:${unit}`;
   }
 
-  reservations(kind: ScopeKind, id: string): string {
-    return `${this.prefix}:limits:reserved:${kind}:${id}`;
+  reservations(kind: ScopeKind, id: string): ReservationKeys {
+    // Distinct namespaces: a suffix on the set's name could equal another id's set name.
+    return { setKey: `${this.prefix}:limits:reserved:${kind}:${id}`, totalKey: `${this.prefix}:limits:reserved-total:${kind}:${id}` };
   }
 
   lifetimeSpent(kind: ScopeKind, id: string): string {

@@ -2,9 +2,16 @@
  * Admission in one atomic Lua script, so concurrent requests on any number of replicas can
  * never both take the last slot or the last dollar.
  *
+ * Outstanding reservations live in a sorted set (member "<requestId>:<amountNano>", scored by
+ * expiry) beside a running total of their amounts, so admission costs the same with 10 or
+ * 100,000 requests in flight: LLM calls last seconds, and a scope's set holds every call in
+ * flight plus every event the worker has not settled yet. Expired members leave the set and the
+ * total together, at most EXPIRE_BATCH per call (a backlog left by a long worker outage frees
+ * over several admissions instead of stalling Redis in one).
+ *
  * KEYS[1]                      spend-hydrated marker
  * KEYS[2 .. 1+R]               rate counter bases (the window start is appended here)
- * KEYS[2+R ..] in pairs        budget: reservations zset, spent counter
+ * KEYS[2+R ..] in triples      budget: reservations zset, its running total, spent counter
  * ARGV: R, B, member, amount, reservationTtlMs, then R x (limit, windowSeconds), then B x limit
  *
  * Returns {0, limit, remaining, resetSeconds}       admitted (tightest rate limit, or -1s)
@@ -13,15 +20,44 @@
  *         {3}                                       spend counters need rebuilding from Postgres
  */
 export const ADMIT_SCRIPT = `
+local EXPIRE_BATCH = 1000
 local time = redis.call('TIME')
 local nowS = tonumber(time[1])
 local nowMs = nowS * 1000 + math.floor(tonumber(time[2]) / 1000)
 local R = tonumber(ARGV[1])
 local B = tonumber(ARGV[2])
-local member = ARGV[3]
+local member = ARGV[3] .. ':' .. ARGV[4]
 local amount = tonumber(ARGV[4])
 local ttlMs = tonumber(ARGV[5])
 if B > 0 and redis.call('EXISTS', KEYS[1]) == 0 then return {3} end
+
+local function amountOf(m) return tonumber(string.match(m, ':(%d+)$')) or 0 end
+
+-- The amounts still reserved in a scope, after dropping the expired ones.
+local function outstanding(zset, totalKey)
+  if redis.call('EXISTS', totalKey) == 0 and redis.call('ZCARD', zset) > 0 then
+    -- A set without its total (written before totals existed, or evicted): rebuilt once.
+    local total = 0
+    for _, m in ipairs(redis.call('ZRANGE', zset, 0, -1)) do total = total + amountOf(m) end
+    redis.call('SET', totalKey, string.format('%d', total))
+    local ttl = redis.call('PTTL', zset)
+    if ttl > 0 then redis.call('PEXPIRE', totalKey, ttl) end
+  end
+  local expired = redis.call('ZRANGEBYSCORE', zset, '-inf', nowMs, 'LIMIT', 0, EXPIRE_BATCH)
+  if #expired > 0 then
+    local freed = 0
+    for _, m in ipairs(expired) do freed = freed + amountOf(m) end
+    -- Lowest scores first: the members just read are ranks 0 .. #expired - 1.
+    redis.call('ZREMRANGEBYRANK', zset, 0, #expired - 1)
+    redis.call('DECRBY', totalKey, string.format('%d', freed))
+  end
+  if redis.call('ZCARD', zset) == 0 then
+    -- Nothing outstanding: whatever the total says is drift (say, it outlived its set).
+    redis.call('DEL', totalKey)
+    return 0
+  end
+  return math.max(0, tonumber(redis.call('GET', totalKey) or '0'))
+end
 
 local rate = {}
 local tightLimit, tightRemaining, tightReset = -1, -1, -1
@@ -42,15 +78,9 @@ end
 
 local budgetArgs = 5 + R * 2
 for j = 1, B do
-  local zset = KEYS[1 + R + (j - 1) * 2 + 1]
-  local spentKey = KEYS[1 + R + (j - 1) * 2 + 2]
+  local base = 1 + R + (j - 1) * 3
   local limit = tonumber(ARGV[budgetArgs + j])
-  redis.call('ZREMRANGEBYSCORE', zset, '-inf', nowMs)
-  local reserved = 0
-  for _, m in ipairs(redis.call('ZRANGE', zset, 0, -1)) do
-    reserved = reserved + tonumber(string.match(m, ':(%d+)$'))
-  end
-  local committed = tonumber(redis.call('GET', spentKey) or '0') + reserved
+  local committed = tonumber(redis.call('GET', KEYS[base + 3]) or '0') + outstanding(KEYS[base + 1], KEYS[base + 2])
   if committed + amount > limit then return {2, j, limit, committed} end
 end
 
@@ -59,9 +89,13 @@ for i = 1, R do
   redis.call('EXPIRE', rate[i][1], rate[i][2] + 1)
 end
 for j = 1, B do
-  local zset = KEYS[1 + R + (j - 1) * 2 + 1]
-  redis.call('ZADD', zset, nowMs + ttlMs, member .. ':' .. amount)
-  redis.call('PEXPIRE', zset, ttlMs + 60000)
+  local base = 1 + R + (j - 1) * 3
+  -- A scope's budgets share its set: the reservation (and its amount) counts once.
+  if redis.call('ZADD', KEYS[base + 1], 'NX', nowMs + ttlMs, member) == 1 then
+    redis.call('INCRBY', KEYS[base + 2], ARGV[4])
+  end
+  redis.call('PEXPIRE', KEYS[base + 1], ttlMs + 60000)
+  redis.call('PEXPIRE', KEYS[base + 2], ttlMs + 60000)
 end
 return {0, tightLimit, tightRemaining, tightReset}
 `;
@@ -72,7 +106,8 @@ return {0, tightLimit, tightRemaining, tightReset}
  * per batch: the worker settles a whole batch of events, and a script call per event cost
  * Redis more than the counting itself.
  *
- * KEYS, per request: settled marker, its Z reservation zsets, its C spent counters.
+ * KEYS, per request: settled marker, Z pairs (reservation zset, its running total), C spent
+ * counters.
  * ARGV, per request: Z, C, reservation member ('' when none), actualNano, markerTtlSeconds,
  * then one TTL per counter (0 = none).
  * Returns one flag per request: 1 settled now, 0 settled before.
@@ -85,11 +120,18 @@ while a <= #ARGV do
   local member, actual, markerTtl = ARGV[a + 2], tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
   if redis.call('SET', KEYS[k], '1', 'NX', 'EX', markerTtl) then
     if member ~= '' then
-      for i = 1, Z do redis.call('ZREM', KEYS[k + i], member) end
+      local reserved = string.match(member, ':(%d+)$')
+      for i = 1, Z do
+        -- Only a reservation still in its set is still in the total (an expired one left both).
+        -- Without a total, the next admission rebuilds it from the set: nothing to subtract.
+        if redis.call('ZREM', KEYS[k + 2 * i - 1], member) == 1 and reserved and redis.call('EXISTS', KEYS[k + 2 * i]) == 1 then
+          redis.call('DECRBY', KEYS[k + 2 * i], reserved)
+        end
+      end
     end
     if actual > 0 then
       for c = 1, C do
-        local counter = KEYS[k + Z + c]
+        local counter = KEYS[k + 2 * Z + c]
         redis.call('INCRBY', counter, actual)
         local ttl = tonumber(ARGV[a + 4 + c])
         if ttl > 0 then redis.call('EXPIRE', counter, ttl) end
@@ -99,7 +141,7 @@ while a <= #ARGV do
   else
     settled[#settled + 1] = 0
   end
-  k = k + 1 + Z + C
+  k = k + 1 + 2 * Z + C
   a = a + 5 + C
 end
 return settled

@@ -5,9 +5,16 @@ export interface RateCheck {
   windowSeconds: number;
 }
 
+/** Where a scope's outstanding reservations are kept (shared by all its budgets). */
+export interface ReservationKeys {
+  /** Sorted set of reservations: member "<requestId>:<amountNano>", scored by expiry. */
+  setKey: string;
+  /** The running total of the set's amounts (Redis; the memory store sums its set instead). */
+  totalKey: string;
+}
+
 export interface BudgetCheck {
-  /** Sorted set of outstanding reservations of the scope (shared by all its budgets). */
-  reservationsKey: string;
+  reservations: ReservationKeys;
   /** Settled spend counter (nano-USD) of the budget's period, or of all time. */
   spentKey: string;
   limitNano: number;
@@ -38,7 +45,8 @@ export interface CounterIncrement {
 export interface SettlePlan {
   markerKey: string;
   markerTtlSeconds: number;
-  reservationKeys: string[];
+  /** The reservation sets of the request's scopes. */
+  reservations: ReservationKeys[];
   /** The reservation's member ("<requestId>:<amountNano>"), or null when nothing was reserved. */
   reservationMember: string | null;
   actualNano: number;

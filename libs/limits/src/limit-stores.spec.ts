@@ -50,11 +50,12 @@ describe.each([
     reservationTtlMs: 60_000,
     ...fields,
   });
-  const budget = (limitNano: number) => ({ reservationsKey: `${prefix}reserved`, spentKey: `${prefix}spent`, limitNano });
+  const reservations = () => ({ setKey: `${prefix}reserved`, totalKey: `${prefix}reserved-total` });
+  const budget = (limitNano: number, spentKey = `${prefix}spent`) => ({ reservations: reservations(), spentKey, limitNano });
   const settlePlan = (requestId: string, amountNano: number, actualNano: number): SettlePlan => ({
     markerKey: `${prefix}settled:${requestId}`,
     markerTtlSeconds: 60,
-    reservationKeys: [`${prefix}reserved`],
+    reservations: [reservations()],
     reservationMember: `${requestId}:${amountNano}`,
     actualNano,
     counters: [{ key: `${prefix}spent`, ttlSeconds: 0 }],
@@ -123,6 +124,24 @@ describe.each([
     expect((await store.admit(plan({ budgets: [budget(10)], amountNano: 10 }))).kind).toBe('admitted');
   });
 
+  it('frees an expired reservation once: its late settlement adds the cost but releases nothing more', async () => {
+    const expiring = plan({ budgets: [budget(10)], amountNano: 6, reservationTtlMs: 100 });
+    expect((await store.admit(expiring)).kind).toBe('admitted');
+    expect((await store.admit(plan({ budgets: [budget(10)], amountNano: 3 }))).kind).toBe('admitted');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    // The 6 expired: 3 + 7 fits.
+    expect((await store.admit(plan({ budgets: [budget(10)], amountNano: 7 }))).kind).toBe('admitted');
+    // Its event arrives late, costing 2: spent 2, reserved 3 + 7. Releasing the 6 again would say 6.
+    expect(await store.settle([settlePlan(expiring.requestId, 6, 2)])).toEqual([true]);
+    expect(await store.admit(plan({ budgets: [budget(10)], amountNano: 1 }))).toEqual({ kind: 'budget-exhausted', index: 0, limitNano: 10, committedNano: 12 });
+  });
+
+  it("counts a reservation once against all of a scope's budgets", async () => {
+    const both = () => [budget(100), budget(100, `${prefix}spent-this-day`)];
+    for (let i = 0; i < 3; i++) expect((await store.admit(plan({ budgets: both(), amountNano: 30 }))).kind).toBe('admitted');
+    expect(await store.admit(plan({ budgets: both(), amountNano: 30 }))).toEqual({ kind: 'budget-exhausted', index: 0, limitNano: 100, committedNano: 90 });
+  });
+
   it('asks for a rebuild from Postgres before admitting against a budget, never for rate limits alone', async () => {
     const unhydrated = `${prefix}not-hydrated`;
     expect(await store.admit(plan({ hydratedKey: unhydrated, budgets: [budget(10)], amountNano: 1 }))).toEqual({ kind: 'needs-hydration' });
@@ -146,19 +165,103 @@ describe('MemoryLimitStore housekeeping', () => {
       await store.admit({
         hydratedKey: 'hydrated',
         rate: [{ counterBase: 'rate', limit: 1_000, windowSeconds: 1 }],
-        budgets: [{ reservationsKey: 'reserved', spentKey: 'spent', limitNano: 1e12 }],
+        budgets: [{ reservations: { setKey: 'reserved', totalKey: 'reserved-total' }, spentKey: 'spent', limitNano: 1e12 }],
         requestId: `r${i}`,
         amountNano: 1,
         reservationTtlMs: 60_000,
       });
-      await store.settle([{ markerKey: `settled:r${i}`, markerTtlSeconds: 60, reservationKeys: ['reserved'], reservationMember: `r${i}:1`, actualNano: 1, counters: [{ key: 'spent', ttlSeconds: 0 }] }]);
+      await store.settle([{ markerKey: `settled:r${i}`, markerTtlSeconds: 60, reservations: [{ setKey: 'reserved', totalKey: 'reserved-total' }], reservationMember: `r${i}:1`, actualNano: 1, counters: [{ key: 'spent', ttlSeconds: 0 }] }]);
       now += 1_000;
     }
     expect(store.size).toBeGreaterThan(50);
     now += 3_600_000;
-    await store.settle([{ markerKey: 'settled:late', markerTtlSeconds: 60, reservationKeys: [], reservationMember: null, actualNano: 0, counters: [] }]);
+    await store.settle([{ markerKey: 'settled:late', markerTtlSeconds: 60, reservations: [], reservationMember: null, actualNano: 0, counters: [] }]);
     // What remains: the hydration marker, the lifetime spend counter and the new marker.
     expect(store.size).toBe(3);
+  });
+});
+
+describe('RedisLimitStore reservations', () => {
+  let redis: Redis;
+  let store: RedisLimitStore;
+  let p: string;
+  beforeAll(() => {
+    redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+    store = new RedisLimitStore(redis);
+  });
+  beforeEach(async () => {
+    p = `tgspec-${randomBytes(4).toString('hex')}:`;
+    await redis.set(`${p}hydrated`, '1');
+  });
+  afterEach(async () => {
+    const keys = await redis.keys(`${p}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  });
+  afterAll(() => redis.disconnect());
+
+  const reservations = { setKey: `reserved`, totalKey: `reserved-total` };
+  const admit = (requestId: string, amountNano: number, limitNano = 1e12) =>
+    store.admit({
+      hydratedKey: `${p}hydrated`,
+      rate: [],
+      budgets: [{ reservations: { setKey: `${p}${reservations.setKey}`, totalKey: `${p}${reservations.totalKey}` }, spentKey: `${p}spent`, limitNano }],
+      requestId,
+      amountNano,
+      reservationTtlMs: 60_000,
+    });
+  const state = async () => ({ members: await redis.zcard(`${p}reserved`), total: Number(await redis.get(`${p}reserved-total`)) });
+
+  it('keeps a running total equal to the sum of thousands of concurrent reservations, through settlement', async () => {
+    const amounts = Array.from({ length: 2_000 }, (_, i) => 1 + (i % 7));
+    const outcomes = await Promise.all(amounts.map((amount, i) => admit(`r${i}`, amount)));
+    expect(outcomes.every((o) => o.kind === 'admitted')).toBe(true);
+    const sum = amounts.reduce((a, b) => a + b, 0);
+    expect(await state()).toEqual({ members: 2_000, total: sum });
+    const settled = amounts.slice(0, 500).map((amount, i) => ({
+      markerKey: `${p}settled:r${i}`,
+      markerTtlSeconds: 60,
+      reservations: [{ setKey: `${p}reserved`, totalKey: `${p}reserved-total` }],
+      reservationMember: `r${i}:${amount}`,
+      actualNano: 0,
+      counters: [],
+    }));
+    await store.settle(settled);
+    // Settling twice releases nothing twice.
+    await store.settle(settled);
+    const released = amounts.slice(0, 500).reduce((a, b) => a + b, 0);
+    expect(await state()).toEqual({ members: 1_500, total: sum - released });
+    expect(await admit('over', 1, sum - released)).toEqual({ kind: 'budget-exhausted', index: 0, limitNano: sum - released, committedNano: sum - released });
+  });
+
+  it('frees a large expired backlog over several admissions, never undercounting meanwhile', async () => {
+    // A worker outage's leftovers: 1,500 reservations of 1, all expired.
+    const past = Date.now() - 1_000;
+    await redis.zadd(`${p}reserved`, ...Array.from({ length: 1_500 }, (_, i) => [past - i, `old${i}:1`]).flat());
+    await redis.set(`${p}reserved-total`, '1500');
+    // The first admission drops 1,000 of them; the 500 left still count until the next one.
+    expect(await admit('a', 1, 501)).toMatchObject({ kind: 'admitted' });
+    expect(await state()).toEqual({ members: 501, total: 501 });
+    expect(await admit('b', 1, 2)).toMatchObject({ kind: 'admitted' });
+    expect(await state()).toEqual({ members: 2, total: 2 });
+  });
+
+  it('rebuilds a missing total from its set (reservations made before totals existed), then keeps it', async () => {
+    const later = Date.now() + 60_000;
+    await redis.zadd(`${p}reserved`, later, 'old1:4', later, 'old2:5');
+    await redis.pexpire(`${p}reserved`, 120_000);
+    // Settling one of them before any admission: nothing to subtract from a total not yet built.
+    await store.settle([{ markerKey: `${p}settled:old1`, markerTtlSeconds: 60, reservations: [{ setKey: `${p}reserved`, totalKey: `${p}reserved-total` }], reservationMember: 'old1:4', actualNano: 0, counters: [] }]);
+    expect(await redis.exists(`${p}reserved-total`)).toBe(0);
+    expect(await admit('new', 3, 8)).toMatchObject({ kind: 'admitted' });
+    expect(await state()).toEqual({ members: 2, total: 8 });
+    expect(await redis.pttl(`${p}reserved-total`)).toBeGreaterThan(0);
+    expect(await admit('over', 1, 8)).toEqual({ kind: 'budget-exhausted', index: 0, limitNano: 8, committedNano: 8 });
+  });
+
+  it('repairs a total that outlived its set', async () => {
+    await redis.set(`${p}reserved-total`, '40');
+    expect(await admit('a', 10, 10)).toMatchObject({ kind: 'admitted' });
+    expect(await state()).toEqual({ members: 1, total: 10 });
   });
 });
 
@@ -168,26 +271,31 @@ describe('RedisLimitStore settlement script', () => {
     const store = new RedisLimitStore(redis);
     const p = `tgspec-${randomBytes(4).toString('hex')}:`;
     try {
-      await redis.zadd(`${p}reserved:a`, Date.now() + 60_000, 'r1:9');
-      await redis.zadd(`${p}reserved:b`, Date.now() + 60_000, 'r1:9');
+      // As an admission leaves them: the member in each set, its amount in each set's total.
+      for (const set of ['a', 'b']) {
+        await redis.zadd(`${p}reserved:${set}`, Date.now() + 60_000, 'r1:9');
+        await redis.set(`${p}reserved-total:${set}`, '9');
+      }
+      const reservation = (set: string) => ({ setKey: `${p}reserved:${set}`, totalKey: `${p}reserved-total:${set}` });
       const settled = await store.settle([
         // Two reservation sets, four counters with their own TTLs (0: none).
         {
           markerKey: `${p}settled:r1`,
           markerTtlSeconds: 60,
-          reservationKeys: [`${p}reserved:a`, `${p}reserved:b`],
+          reservations: [reservation('a'), reservation('b')],
           reservationMember: 'r1:9',
           actualNano: 5,
           counters: [0, 100, 200, 300].map((ttlSeconds, i) => ({ key: `${p}c${i}`, ttlSeconds })),
         },
         // Nothing reserved, nothing counted.
-        { markerKey: `${p}settled:r2`, markerTtlSeconds: 70, reservationKeys: [], reservationMember: null, actualNano: 0, counters: [] },
+        { markerKey: `${p}settled:r2`, markerTtlSeconds: 70, reservations: [], reservationMember: null, actualNano: 0, counters: [] },
         // No reservation, two counters, one of them shared with the first request.
-        { markerKey: `${p}settled:r3`, markerTtlSeconds: 80, reservationKeys: [`${p}reserved:a`], reservationMember: null, actualNano: 7, counters: [{ key: `${p}c0`, ttlSeconds: 0 }, { key: `${p}c4`, ttlSeconds: 400 }] },
+        { markerKey: `${p}settled:r3`, markerTtlSeconds: 80, reservations: [reservation('a')], reservationMember: null, actualNano: 7, counters: [{ key: `${p}c0`, ttlSeconds: 0 }, { key: `${p}c4`, ttlSeconds: 400 }] },
       ]);
       expect(settled).toEqual([true, true, true]);
       expect(await redis.zcard(`${p}reserved:a`)).toBe(0);
       expect(await redis.zcard(`${p}reserved:b`)).toBe(0);
+      expect(await redis.mget(`${p}reserved-total:a`, `${p}reserved-total:b`)).toEqual(['0', '0']);
       expect(await redis.mget(`${p}c0`, `${p}c1`, `${p}c2`, `${p}c3`, `${p}c4`)).toEqual(['12', '5', '5', '5', '7']);
       const ttls = await Promise.all([`${p}c0`, `${p}c1`, `${p}c2`, `${p}c3`, `${p}c4`, `${p}settled:r1`, `${p}settled:r2`, `${p}settled:r3`].map((key) => redis.ttl(key)));
       expect(ttls[0]).toBe(-1);

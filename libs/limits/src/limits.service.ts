@@ -140,7 +140,7 @@ export class LimitsService {
     return {
       markerKey: this.keys.settled(input.requestId),
       markerTtlSeconds: SETTLED_MARKER_TTL_SECONDS,
-      reservationKeys: released.map(([kind, id]) => this.keys.reservations(kind, id)),
+      reservations: released.map(([kind, id]) => this.keys.reservations(kind, id)),
       reservationMember: input.reservationMember,
       actualNano,
       counters,
@@ -223,10 +223,10 @@ export class LimitsService {
     const now = Date.now();
     const budgets: Array<BudgetCheck & { description: string }> = [];
     for (const scope of scopes) {
-      const reservationsKey = this.keys.reservations(scope.kind, scope.id);
+      const reservations = this.keys.reservations(scope.kind, scope.id);
       if (scope.costLimitInUsd !== null) {
         budgets.push({
-          reservationsKey,
+          reservations,
           spentKey: this.keys.lifetimeSpent(scope.kind, scope.id),
           limitNano: toNanoUsd(scope.costLimitInUsd),
           description: `${scope.kind}'s total cost limit`,
@@ -235,7 +235,7 @@ export class LimitsService {
       if (scope.costLimitInUsdOverTime !== null && scope.costLimitInUsdUnit !== null) {
         const unit = scope.costLimitInUsdUnit as BudgetUnit;
         budgets.push({
-          reservationsKey,
+          reservations,
           spentKey: this.keys.periodSpent(scope.kind, scope.id, unit, now).key,
           limitNano: toNanoUsd(scope.costLimitInUsdOverTime),
           description: `${scope.kind}'s cost limit per ${unitName(unit)}`,

@@ -37,16 +37,16 @@ export class MemoryLimitStore implements LimitStore {
       if (!tightest || remaining < tightest.remaining) tightest = { limit: check.limit, remaining, resetSeconds };
     }
     for (const [index, budget] of plan.budgets.entries()) {
-      const committed = this.get(budget.spentKey, now) + this.reserved(budget.reservationsKey, now);
+      const committed = this.get(budget.spentKey, now) + this.reserved(budget.reservations.setKey, now);
       if (committed + plan.amountNano > budget.limitNano) {
         return { kind: 'budget-exhausted', index, limitNano: budget.limitNano, committedNano: committed };
       }
     }
     for (const { key, window } of rateKeys) this.add(key, 1, now, window + 1);
     for (const budget of plan.budgets) {
-      const set = this.reservations.get(budget.reservationsKey) ?? new Map<string, number>();
+      const set = this.reservations.get(budget.reservations.setKey) ?? new Map<string, number>();
       set.set(`${plan.requestId}:${plan.amountNano}`, now + plan.reservationTtlMs);
-      this.reservations.set(budget.reservationsKey, set);
+      this.reservations.set(budget.reservations.setKey, set);
     }
     return { kind: 'admitted', rate: tightest };
   }
@@ -61,10 +61,10 @@ export class MemoryLimitStore implements LimitStore {
     if (this.get(plan.markerKey, now) > 0) return false;
     this.add(plan.markerKey, 1, now, plan.markerTtlSeconds);
     if (plan.reservationMember) {
-      for (const key of plan.reservationKeys) {
-        const set = this.reservations.get(key);
+      for (const { setKey } of plan.reservations) {
+        const set = this.reservations.get(setKey);
         set?.delete(plan.reservationMember);
-        if (set?.size === 0) this.reservations.delete(key);
+        if (set?.size === 0) this.reservations.delete(setKey);
       }
     }
     if (plan.actualNano > 0) for (const counter of plan.counters) this.add(counter.key, plan.actualNano, now, counter.ttlSeconds);

@@ -30,7 +30,7 @@ export class RedisLimitStore implements LimitStore, OnApplicationShutdown {
   }
 
   async admit(plan: AdmissionPlan): Promise<AdmissionOutcome> {
-    const keys = [plan.hydratedKey, ...plan.rate.map((r) => r.counterBase), ...plan.budgets.flatMap((b) => [b.reservationsKey, b.spentKey])];
+    const keys = [plan.hydratedKey, ...plan.rate.map((r) => r.counterBase), ...plan.budgets.flatMap((b) => [b.reservations.setKey, b.reservations.totalKey, b.spentKey])];
     const args = [
       plan.rate.length,
       plan.budgets.length,
@@ -63,8 +63,8 @@ export class RedisLimitStore implements LimitStore, OnApplicationShutdown {
     const keys: string[] = [];
     const args: Array<string | number> = [];
     for (const plan of plans) {
-      keys.push(plan.markerKey, ...plan.reservationKeys, ...plan.counters.map((c) => c.key));
-      args.push(plan.reservationKeys.length, plan.counters.length, plan.reservationMember ?? '', plan.actualNano, plan.markerTtlSeconds, ...plan.counters.map((c) => c.ttlSeconds));
+      keys.push(plan.markerKey, ...plan.reservations.flatMap((r) => [r.setKey, r.totalKey]), ...plan.counters.map((c) => c.key));
+      args.push(plan.reservations.length, plan.counters.length, plan.reservationMember ?? '', plan.actualNano, plan.markerTtlSeconds, ...plan.counters.map((c) => c.ttlSeconds));
     }
     const flags = (await this.settleScript(keys.length, ...keys, ...args)) as number[];
     return flags.map((flag) => flag === 1);
@@ -92,3 +92,4 @@ export class RedisLimitStore implements LimitStore, OnApplicationShutdown {
     await this.redis.del(key);
   }
 }
+
