@@ -1,6 +1,7 @@
 import { Env, GatewayError, createLogger } from '@tollgate/common';
+import { EVENT_JOB_RETRY_SPAN_MS } from '@tollgate/queue';
 import { DataSource } from 'typeorm';
-import { LimitStore } from './limit-store';
+import { LimitStore, SettlePlan } from './limit-store';
 import { LimitedScope, LimitsService } from './limits.service';
 import { MemoryLimitStore } from './memory-limit-store';
 
@@ -60,3 +61,27 @@ describe('LimitsService spend rebuild', () => {
     await expect(first.admit('r1', [keyScope(0.00002)], 0.00001)).resolves.toMatchObject({ reservationMember: 'r1:10000' });
   });
 });
+
+describe('LimitsService settlement', () => {
+  it("marks a settled request for longer than its event job's retries last, and not for hours", async () => {
+    const inner = new MemoryLimitStore();
+    const settled: SettlePlan[] = [];
+    const store: LimitStore = {
+      ...delayedLock(inner, Promise.resolve()),
+      settle: (plans) => {
+        settled.push(...plans);
+        return inner.settle(plans);
+      },
+    };
+    const service = new LimitsService(store, postgres, env, logger);
+    const input = { requestId: 'r1', keyId: 'key-1', userId: null, userRegistered: false, createdAt: Date.now(), reservationMember: null, costUsd: 0.001 };
+    await expect(service.settle([input])).resolves.toEqual([true]);
+    // A retried job settles again: the marker must still be there to make that a no-op.
+    await expect(service.settle([input])).resolves.toEqual([false]);
+    const ttlMs = settled[0].markerTtlSeconds * 1000;
+    expect(ttlMs).toBeGreaterThanOrEqual(2 * EVENT_JOB_RETRY_SPAN_MS);
+    // One marker per priced request: an hour of them is hundreds of MB of Redis at 1,000 req/s.
+    expect(ttlMs).toBeLessThan(60 * 60_000);
+  });
+});
+

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger } from '@tollgate/common';
+import { EVENT_JOB_RETRY_SPAN_MS } from '@tollgate/queue';
 import { DataSource } from 'typeorm';
 import { LimitKeys, ScopeKind } from './limit-keys';
 import { AdmissionPlan, BudgetCheck, CounterIncrement, LIMIT_STORE, LimitStore, RateCheck, SettlePlan } from './limit-store';
@@ -38,8 +39,13 @@ export interface SettleInput {
 
 /** Longer than any upstream call may last; an unsettled reservation frees itself after it. */
 const RESERVATION_TTL_MS = 15 * 60_000;
-/** Longer than BullMQ's retries of one job take (about 10 minutes with our backoff). */
-const SETTLED_MARKER_TTL_SECONDS = 3_600;
+/**
+ * A settled request's marker must outlive every retry of its event's job (settlement precedes
+ * persisting, so a retried job settles again), with room to spare: twice the retry span, at
+ * least 20 minutes. Not longer: there is one marker per priced request, about 150 bytes of Redis
+ * each, so an hour's worth at 1,000 requests/s held 530 MB; 20 minutes hold 180 MB.
+ */
+const SETTLED_MARKER_TTL_SECONDS = Math.max(20 * 60, Math.ceil((2 * EVENT_JOB_RETRY_SPAN_MS) / 1000));
 
 export function hasBudget(scope: LimitedScope): boolean {
   return scope.costLimitInUsd !== null || (scope.costLimitInUsdOverTime !== null && scope.costLimitInUsdUnit !== null);
