@@ -1,21 +1,37 @@
 import { Env, GatewayError, createLogger } from '@tollgate/common';
+import { createDataSource, createTestDatabase, runMigrationsLocked } from '@tollgate/database';
 import { EVENT_JOB_RETRY_SPAN_MS } from '@tollgate/queue';
 import { DataSource } from 'typeorm';
 import { LimitStore, SettlePlan } from './limit-store';
 import { LimitedScope, LimitsService } from './limits.service';
 import { MemoryLimitStore } from './memory-limit-store';
 
+const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const env = { queuePrefix: 'spec' } as Env;
 const logger = createLogger('silent', 'limits-spec');
 
-/** Postgres as the rebuild sees it: one key that has spent $0.00001. */
-const postgres = {
-  query: async (sql: string) => (sql.includes('FROM api_keys') ? [{ id: 'key-1', spent: '0.00001' }] : []),
-} as unknown as DataSource;
+/** A migrated throw-away database holding one key that has spent $0.00001. */
+let database: { url: string; drop: () => Promise<void> };
+let postgres: DataSource;
+let keyId: string;
+
+beforeAll(async () => {
+  database = await createTestDatabase(TEST_DATABASE_URL, 'tollgate_limits_spec');
+  postgres = createDataSource(database.url);
+  await postgres.initialize();
+  await runMigrationsLocked(postgres);
+  const [row] = await postgres.query(`INSERT INTO api_keys (name, key_hash, spent_usd) VALUES ('spent', 'hash-of-spent', 0.00001) RETURNING key_id::text AS id`);
+  keyId = row.id;
+}, 30_000);
+
+afterAll(async () => {
+  await postgres?.destroy();
+  await database?.drop();
+});
 
 const keyScope = (costLimitInUsd: number): LimitedScope => ({
   kind: 'key',
-  id: 'key-1',
+  id: keyId,
   rateLimitOverTime: null,
   rateLimitUnit: null,
   costLimitInUsd,
@@ -74,7 +90,7 @@ describe('LimitsService settlement', () => {
       },
     };
     const service = new LimitsService(store, postgres, env, logger);
-    const input = { requestId: 'r1', keyId: 'key-1', userId: null, userRegistered: false, createdAt: Date.now(), reservationMember: null, costUsd: 0.001 };
+    const input = { requestId: 'r1', keyId, userId: null, userRegistered: false, createdAt: Date.now(), reservationMember: null, costUsd: 0.001 };
     await expect(service.settle([input])).resolves.toEqual([true]);
     // A retried job settles again: the marker must still be there to make that a no-op.
     await expect(service.settle([input])).resolves.toEqual([false]);
