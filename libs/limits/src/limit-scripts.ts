@@ -32,6 +32,10 @@ local ttlMs = tonumber(ARGV[5])
 if B > 0 and redis.call('EXISTS', KEYS[1]) == 0 then return {3} end
 
 local function amountOf(m) return tonumber(string.match(m, ':(%d+)$')) or 0 end
+-- Never shortens: the set may hold reservations held until settled (HOLD_SCRIPT).
+local function extendTtl(key, ms)
+  if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, ms) end
+end
 
 -- The amounts still reserved in a scope, after dropping the expired ones.
 local function outstanding(zset, totalKey)
@@ -94,8 +98,8 @@ for j = 1, B do
   if redis.call('ZADD', KEYS[base + 1], 'NX', nowMs + ttlMs, member) == 1 then
     redis.call('INCRBY', KEYS[base + 2], ARGV[4])
   end
-  redis.call('PEXPIRE', KEYS[base + 1], ttlMs + 60000)
-  redis.call('PEXPIRE', KEYS[base + 2], ttlMs + 60000)
+  extendTtl(KEYS[base + 1], ttlMs + 60000)
+  extendTtl(KEYS[base + 2], ttlMs + 60000)
 end
 return {0, tightLimit, tightRemaining, tightReset}
 `;
@@ -145,4 +149,32 @@ while a <= #ARGV do
   a = a + 5 + C
 end
 return settled
+`;
+
+/**
+ * Holds reservations until their events are settled: once an event is queued for the worker it
+ * is durable, and its reservation must keep counting however long the worker is down (else a
+ * budget could be spent again while the events that spent it wait in the queue). Only
+ * reservations still in their set are touched: one the worker already settled stays settled.
+ *
+ * KEYS, per reservation: its set, its running total. ARGV: holdMs, then one member per pair.
+ * Returns how many reservations it extended.
+ */
+export const HOLD_SCRIPT = `
+local time = redis.call('TIME')
+local untilMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) + tonumber(ARGV[1])
+local keyTtl = tonumber(ARGV[1]) + 60000
+local held = 0
+for i = 1, #KEYS / 2 do
+  local set, total, member = KEYS[2 * i - 1], KEYS[2 * i], ARGV[1 + i]
+  local score = redis.call('ZSCORE', set, member)
+  if score and tonumber(score) < untilMs then
+    redis.call('ZADD', set, 'XX', untilMs, member)
+    held = held + 1
+    for _, key in ipairs({set, total}) do
+      if redis.call('PTTL', key) < keyTtl then redis.call('PEXPIRE', key, keyTtl) end
+    end
+  end
+end
+return held
 `;

@@ -42,6 +42,14 @@ export interface CounterIncrement {
   ttlSeconds: number;
 }
 
+/** A reservation to hold until its event is settled. */
+export interface HoldPlan {
+  /** The reservation sets of the request's scopes. */
+  reservations: ReservationKeys[];
+  /** "<requestId>:<amountNano>". */
+  member: string;
+}
+
 export interface SettlePlan {
   markerKey: string;
   markerTtlSeconds: number;
@@ -61,6 +69,8 @@ export interface LimitStore {
   admit(plan: AdmissionPlan): Promise<AdmissionOutcome>;
   /** Settles each plan once; per plan, false when that request was already settled. */
   settle(plans: SettlePlan[]): Promise<boolean[]>;
+  /** Extends reservations still outstanding to expire no sooner than holdMs from now. */
+  hold(plans: HoldPlan[], holdMs: number): Promise<void>;
   /** Adds rebuilt spend to counters, then marks them hydrated. */
   hydrate(increments: Array<CounterIncrement & { nano: number }>, hydratedKey: string): Promise<void>;
   isHydrated(hydratedKey: string): Promise<boolean>;

@@ -136,6 +136,26 @@ describe.each([
     expect(await store.admit(plan({ budgets: [budget(10)], amountNano: 1 }))).toEqual({ kind: 'budget-exhausted', index: 0, limitNano: 10, committedNano: 12 });
   });
 
+  it('holds a queued request\'s reservation past its admission TTL until it is settled, and never revives a settled one', async () => {
+    const queued = plan({ budgets: [budget(10)], amountNano: 6, reservationTtlMs: 100 });
+    const settledFirst = plan({ budgets: [budget(10)], amountNano: 3, reservationTtlMs: 100 });
+    expect((await store.admit(queued)).kind).toBe('admitted');
+    expect((await store.admit(settledFirst)).kind).toBe('admitted');
+    // The worker was quicker than the hold for one of them.
+    expect(await store.settle([settlePlan(settledFirst.requestId, 3, 3)])).toEqual([true]);
+    await store.hold(
+      [queued, settledFirst].map((p) => ({ reservations: [reservations()], member: `${p.requestId}:${p.amountNano}` })),
+      60_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Past the admission TTL the 6 still counts: spent 3 + reserved 6 leaves 1.
+    expect(await store.admit(plan({ budgets: [budget(10)], amountNano: 2 }))).toEqual({ kind: 'budget-exhausted', index: 0, limitNano: 10, committedNano: 9 });
+    expect(await store.settle([settlePlan(queued.requestId, 6, 4)])).toEqual([true]);
+    // Settled: spent 7, nothing reserved.
+    expect(await store.admit(plan({ budgets: [budget(10)], amountNano: 4 }))).toEqual({ kind: 'budget-exhausted', index: 0, limitNano: 10, committedNano: 7 });
+    expect((await store.admit(plan({ budgets: [budget(10)], amountNano: 3 }))).kind).toBe('admitted');
+  });
+
   it("counts a reservation once against all of a scope's budgets", async () => {
     const both = () => [budget(100), budget(100, `${prefix}spent-this-day`)];
     for (let i = 0; i < 3; i++) expect((await store.admit(plan({ budgets: both(), amountNano: 30 }))).kind).toBe('admitted');
@@ -256,6 +276,15 @@ describe('RedisLimitStore reservations', () => {
     expect(await state()).toEqual({ members: 2, total: 8 });
     expect(await redis.pttl(`${p}reserved-total`)).toBeGreaterThan(0);
     expect(await admit('over', 1, 8)).toEqual({ kind: 'budget-exhausted', index: 0, limitNano: 8, committedNano: 8 });
+  });
+
+  it('never shortens the life of a set that holds a held reservation', async () => {
+    expect(await admit('held', 5)).toMatchObject({ kind: 'admitted' });
+    await store.hold([{ reservations: [{ setKey: `${p}reserved`, totalKey: `${p}reserved-total` }], member: 'held:5' }], 3_600_000);
+    // A later admission with the usual (shorter) TTL.
+    expect(await admit('later', 1)).toMatchObject({ kind: 'admitted' });
+    for (const key of [`${p}reserved`, `${p}reserved-total`]) expect(await redis.pttl(key)).toBeGreaterThan(3_600_000);
+    expect(Number(await redis.zscore(`${p}reserved`, 'held:5'))).toBeGreaterThan(Date.now() + 3_500_000);
   });
 
   it('repairs a total that outlived its set', async () => {

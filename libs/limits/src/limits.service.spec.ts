@@ -7,7 +7,7 @@ import { LimitedScope, LimitsService } from './limits.service';
 import { MemoryLimitStore } from './memory-limit-store';
 
 const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const env = { queuePrefix: 'spec' } as Env;
+const env = { queuePrefix: 'spec', upstreamTotalTimeoutMs: 600_000 } as Env;
 const logger = createLogger('silent', 'limits-spec');
 
 /** A migrated throw-away database holding one key that has spent $0.00001. */
@@ -44,6 +44,7 @@ function delayedLock(inner: LimitStore, until: Promise<void>): LimitStore {
   return {
     admit: (plan) => inner.admit(plan),
     settle: (plans) => inner.settle(plans),
+    hold: (plans, holdMs) => inner.hold(plans, holdMs),
     hydrate: (increments, key) => inner.hydrate(increments, key),
     isHydrated: (key) => inner.isHydrated(key),
     tryLock: async (key, ttlMs) => {

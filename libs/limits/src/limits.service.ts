@@ -4,7 +4,7 @@ import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger } from '@tollg
 import { EVENT_JOB_RETRY_SPAN_MS } from '@tollgate/queue';
 import { DataSource } from 'typeorm';
 import { LimitKeys, ScopeKind } from './limit-keys';
-import { AdmissionPlan, BudgetCheck, CounterIncrement, LIMIT_STORE, LimitStore, RateCheck, SettlePlan } from './limit-store';
+import { AdmissionPlan, BudgetCheck, CounterIncrement, HoldPlan, LIMIT_STORE, LimitStore, RateCheck, SettlePlan } from './limit-store';
 import { BUDGET_UNITS, BudgetUnit, RATE_WINDOW_SECONDS, budgetPeriod, toNanoUsd } from './limit-windows';
 
 /** The limits of a key or a user, as the snapshot holds them. */
@@ -37,8 +37,12 @@ export interface SettleInput {
   costUsd: number | null;
 }
 
-/** Longer than any upstream call may last; an unsettled reservation frees itself after it. */
-const RESERVATION_TTL_MS = 15 * 60_000;
+/**
+ * Once its event is queued for the worker, a reservation is held this long: the worker settles
+ * it (releasing it) whenever it gets to the event, so a worker outage and the backlog after it
+ * never let a budget be spent twice. One whose event can never be settled frees itself after.
+ */
+export const RESERVATION_HOLD_MS = 24 * 3_600_000;
 /**
  * A settled request's marker must outlive every retry of its event's job (settlement precedes
  * persisting, so a retried job settles again), with room to spare: twice the retry span, at
@@ -68,6 +72,12 @@ export class LimitsService {
   private readonly keys: LimitKeys;
   private readonly logger: Logger;
   private hydrating: Promise<void> | null = null;
+  /**
+   * How long a reservation lasts until its event is queued (then it is held, see
+   * RESERVATION_HOLD_MS): longer than the upstream call may take, with room for delivering the
+   * event. If the gateway dies before delivering it, the reservation frees itself after this.
+   */
+  private readonly reservationTtlMs: number;
 
   constructor(
     @Inject(LIMIT_STORE) private readonly store: LimitStore,
@@ -76,6 +86,7 @@ export class LimitsService {
     @Inject(LOGGER) logger: Logger,
   ) {
     this.keys = new LimitKeys(env.queuePrefix);
+    this.reservationTtlMs = Math.ceil(env.upstreamTotalTimeoutMs * 1.5);
     this.logger = logger.child({ context: 'Limits' });
   }
 
@@ -130,14 +141,33 @@ export class LimitsService {
     return plans.map((plan) => plan !== null && settled[next++]);
   }
 
+  /**
+   * Gateway side, once events are queued for the worker (durable): holds their reservations
+   * until the worker settles them, however long that takes (see RESERVATION_HOLD_MS).
+   */
+  async holdUntilSettled(events: Array<Pick<SettleInput, 'keyId' | 'userId' | 'reservationMember'>>): Promise<void> {
+    const plans: HoldPlan[] = [];
+    for (const event of events) {
+      if (event.reservationMember === null) continue;
+      plans.push({ reservations: this.scopesOf(event).map(([kind, id]) => this.keys.reservations(kind, id)), member: event.reservationMember });
+    }
+    if (plans.length > 0) await this.store.hold(plans, RESERVATION_HOLD_MS);
+  }
+
+  /** The scopes a request's reservation was made in: its key, and the user it named. */
+  private scopesOf(input: Pick<SettleInput, 'keyId' | 'userId'>): Array<[ScopeKind, string]> {
+    const scopes: Array<[ScopeKind, string]> = [];
+    if (input.keyId) scopes.push(['key', input.keyId]);
+    if (input.userId) scopes.push(['user', input.userId]);
+    return scopes;
+  }
+
   /** What settling one request writes; null when nothing was reserved and nothing spent. */
   private settlePlan(input: SettleInput): SettlePlan | null {
     const actualNano = toNanoUsd(input.costUsd ?? 0);
     // Nothing reserved, nothing spent: nothing to do (and no marker to keep).
     if (input.reservationMember === null && actualNano <= 0) return null;
-    const released: Array<[ScopeKind, string]> = [];
-    if (input.keyId) released.push(['key', input.keyId]);
-    if (input.userId) released.push(['user', input.userId]);
+    const released = this.scopesOf(input);
     const counted = released.filter(([kind]) => kind === 'key' || input.userRegistered);
     const counters: CounterIncrement[] = counted.flatMap(([kind, id]) => [
       { key: this.keys.lifetimeSpent(kind, id), ttlSeconds: 0 },
@@ -255,7 +285,7 @@ export class LimitsService {
       requestId,
       // Rounded up: a reservation never undershoots the worst case.
       amountNano: Math.ceil(worstCaseUsd * 1e9),
-      reservationTtlMs: RESERVATION_TTL_MS,
+      reservationTtlMs: this.reservationTtlMs,
     };
   }
 

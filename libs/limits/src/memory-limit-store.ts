@@ -1,4 +1,4 @@
-import { AdmissionOutcome, AdmissionPlan, CounterIncrement, LimitStore, SettlePlan } from './limit-store';
+import { AdmissionOutcome, AdmissionPlan, CounterIncrement, HoldPlan, LimitStore, SettlePlan } from './limit-store';
 import { reservationNano } from './limit-keys';
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -69,6 +69,17 @@ export class MemoryLimitStore implements LimitStore {
     }
     if (plan.actualNano > 0) for (const counter of plan.counters) this.add(counter.key, plan.actualNano, now, counter.ttlSeconds);
     return true;
+  }
+
+  async hold(plans: HoldPlan[], holdMs: number): Promise<void> {
+    const until = Date.now() + holdMs;
+    for (const plan of plans) {
+      for (const { setKey } of plan.reservations) {
+        const set = this.reservations.get(setKey);
+        const expiresAt = set?.get(plan.member);
+        if (set && expiresAt !== undefined && expiresAt < until) set.set(plan.member, until);
+      }
+    }
   }
 
   async hydrate(increments: Array<CounterIncrement & { nano: number }>, hydratedKey: string): Promise<void> {

@@ -1,13 +1,14 @@
 import { OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
-import { ADMIT_SCRIPT, SETTLE_SCRIPT } from './limit-scripts';
-import { AdmissionOutcome, AdmissionPlan, CounterIncrement, LimitStore, SettlePlan } from './limit-store';
+import { ADMIT_SCRIPT, HOLD_SCRIPT, SETTLE_SCRIPT } from './limit-scripts';
+import { AdmissionOutcome, AdmissionPlan, CounterIncrement, HoldPlan, LimitStore, SettlePlan } from './limit-store';
 
 /**
- * Requests settled per script call: a whole batch in one call would hold Redis (and every
- * gateway's admission) for over a millisecond; 50 keep each call to a few hundred microseconds.
+ * Requests settled (or held) per script call: a whole batch in one call would hold Redis (and
+ * every gateway's admission) for over a millisecond; 50 keep each call to a few hundred
+ * microseconds.
  */
-const SETTLE_CHUNK = 50;
+const SCRIPT_CHUNK = 50;
 
 type ScriptCommand = (numKeys: number, ...args: Array<string | number>) => Promise<unknown>;
 
@@ -15,14 +16,17 @@ type ScriptCommand = (numKeys: number, ...args: Array<string | number>) => Promi
 export class RedisLimitStore implements LimitStore, OnApplicationShutdown {
   private readonly admitScript: ScriptCommand;
   private readonly settleScript: ScriptCommand;
+  private readonly holdScript: ScriptCommand;
 
   constructor(private readonly redis: Redis) {
     // defineCommand sends EVALSHA and falls back to EVAL when Redis has lost the script.
     redis.defineCommand('tollgateAdmit', { lua: ADMIT_SCRIPT });
     redis.defineCommand('tollgateSettle', { lua: SETTLE_SCRIPT });
-    const commands = redis as unknown as Record<'tollgateAdmit' | 'tollgateSettle', ScriptCommand>;
+    redis.defineCommand('tollgateHold', { lua: HOLD_SCRIPT });
+    const commands = redis as unknown as Record<'tollgateAdmit' | 'tollgateSettle' | 'tollgateHold', ScriptCommand>;
     this.admitScript = commands.tollgateAdmit.bind(redis);
     this.settleScript = commands.tollgateSettle.bind(redis);
+    this.holdScript = commands.tollgateHold.bind(redis);
   }
 
   onApplicationShutdown(): void {
@@ -55,7 +59,7 @@ export class RedisLimitStore implements LimitStore, OnApplicationShutdown {
 
   async settle(plans: SettlePlan[]): Promise<boolean[]> {
     const chunks: Array<Promise<boolean[]>> = [];
-    for (let start = 0; start < plans.length; start += SETTLE_CHUNK) chunks.push(this.settleChunk(plans.slice(start, start + SETTLE_CHUNK)));
+    for (let start = 0; start < plans.length; start += SCRIPT_CHUNK) chunks.push(this.settleChunk(plans.slice(start, start + SCRIPT_CHUNK)));
     return (await Promise.all(chunks)).flat();
   }
 
@@ -68,6 +72,20 @@ export class RedisLimitStore implements LimitStore, OnApplicationShutdown {
     }
     const flags = (await this.settleScript(keys.length, ...keys, ...args)) as number[];
     return flags.map((flag) => flag === 1);
+  }
+
+  async hold(plans: HoldPlan[], holdMs: number): Promise<void> {
+    for (let start = 0; start < plans.length; start += SCRIPT_CHUNK) {
+      const keys: string[] = [];
+      const members: string[] = [];
+      for (const plan of plans.slice(start, start + SCRIPT_CHUNK)) {
+        for (const reservation of plan.reservations) {
+          keys.push(reservation.setKey, reservation.totalKey);
+          members.push(plan.member);
+        }
+      }
+      if (keys.length > 0) await this.holdScript(keys.length, ...keys, holdMs, ...members);
+    }
   }
 
   async hydrate(increments: Array<CounterIncrement & { nano: number }>, hydratedKey: string): Promise<void> {

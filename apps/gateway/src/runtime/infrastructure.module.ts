@@ -3,9 +3,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { CONFIG_CHANGES, CommonModule, Env, LOGGER, Logger } from '@tollgate/common';
 import { CONFIG_CHANGE_BUS, LocalConfigChangeBus, RedisConfigChangeBus } from '@tollgate/config-cache';
 import { createDataSourceOptions } from '@tollgate/database';
-import { BatchingEventSink, EVENT_SINK, EventSink, QueueName, bullmqEventDelivery } from '@tollgate/queue';
+import { BatchingEventSink, DeliverBatch, EVENT_SINK, EventSink, QueueName, bullmqEventDelivery } from '@tollgate/queue';
 import { bullmqConnectionOptions, createRequestPathRedis, createSubscriberRedis } from '@tollgate/redis';
-import { EventSettlementService, LimitsModule, MemoryLimitStore, RedisLimitStore } from '@tollgate/limits';
+import { EventSettlementService, LimitsModule, LimitsService, MemoryLimitStore, RedisLimitStore } from '@tollgate/limits';
 import { ReportingModule } from '@tollgate/reporting';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
@@ -75,14 +75,11 @@ export class InfrastructureModule {
         },
         {
           provide: EVENT_SINK,
-          inject: [EVENTS_QUEUE, EventSettlementService, LOGGER],
-          useFactory: (queue: Queue | null, settlement: EventSettlementService, log: Logger) => {
-            const deliver = queue ? bullmqEventDelivery(queue) : (events: Parameters<EventSettlementService['record']>[0]) => settlement.record(events);
-            return new BatchingEventSink(
-              deliver,
-              { maxBatch: env.eventBatchSize, flushIntervalMs: env.eventFlushIntervalMs, maxBuffered: 100_000 },
-              log.child({ context: 'EventSink' }),
-            );
+          inject: [EVENTS_QUEUE, EventSettlementService, LimitsService, LOGGER],
+          useFactory: (queue: Queue | null, settlement: EventSettlementService, limits: LimitsService, log: Logger) => {
+            const sinkLog = log.child({ context: 'EventSink' });
+            const deliver: DeliverBatch = queue ? queueAndHold(bullmqEventDelivery(queue), limits, sinkLog) : (events) => settlement.record(events);
+            return new BatchingEventSink(deliver, { maxBatch: env.eventBatchSize, flushIntervalMs: env.eventFlushIntervalMs, maxBuffered: 100_000 }, sinkLog);
           },
         },
         InfrastructureLifecycle,
@@ -102,3 +99,15 @@ function redisErrorLogger(logger: Logger): (error: Error) => void {
   };
 }
 
+/**
+ * Queues events for the worker, then holds their budget reservations until the worker settles
+ * them: queued events are durable, so however long the worker is down, what they reserved keeps
+ * counting. Failing to hold is logged, not retried (the events are queued; re-sending them would
+ * not help): those reservations keep their admission TTL.
+ */
+function queueAndHold(toQueue: DeliverBatch, limits: LimitsService, logger: Logger): DeliverBatch {
+  return async (events) => {
+    await toQueue(events);
+    await limits.holdUntilSettled(events).catch((error: unknown) => logger.warn({ err: error, events: events.length }, 'reservations of queued events not held; they expire at their admission TTL'));
+  };
+}
