@@ -29,6 +29,9 @@ export async function startGateway(
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(env, logger), listeners.createAdapter(env), {
     logger: new PinoNestLogger(logger),
     bufferLogs: false,
+    // Fastify's own JSON parser only: Nest's would wrap it (buffering the body first) and add a
+    // urlencoded parser, turning form posts into bodies the OpenAI API never takes (415 instead).
+    bodyParser: false,
   });
   configureFastify(app.getHttpAdapter().getInstance(), logger);
   setupSwagger(app);

@@ -292,9 +292,11 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     });
 
     it('wrong content type → 415; body over the cap → 413', async () => {
-      const wrongType = await post('model=gpt', 'text/plain');
-      expect(wrongType.status).toBe(415);
-      expect(await wrongType.json()).toMatchObject({ error: { code: 'unsupported_media_type', type: 'invalid_request_error' } });
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+        const wrongType = await post('model=gpt-4o-mini&messages=x', type);
+        expect(wrongType.status).toBe(415);
+        expect(await wrongType.json()).toMatchObject({ error: { code: 'unsupported_media_type', type: 'invalid_request_error' } });
+      }
       const huge = await post(JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x'.repeat(70 * 1024) }] }));
       expect(huge.status).toBe(413);
       expect(await huge.json()).toMatchObject({ error: { code: 'payload_too_large' } });
