@@ -8,9 +8,10 @@ import { LimitsService } from './limits.service';
  * What happens to a finished request, in the worker (or in-process in standalone mode):
  * price it, settle its budget reservation to the actual cost, persist it.
  *
- * Settling comes before persisting and is idempotent per request, so a batch that fails to
- * persist is retried without counting its spend twice, and a crash between the two can
- * over-count a request in Redis but never let it go uncounted.
+ * Settling comes before persisting and is idempotent per request (a marker per settled request,
+ * renewed by every failed attempt), so a batch that fails to persist is retried without counting
+ * its spend twice, and a crash between the two can over-count a request in Redis but never let
+ * it go uncounted.
  */
 @Injectable()
 export class EventSettlementService {
@@ -20,6 +21,17 @@ export class EventSettlementService {
   ) {}
 
   async record(events: RequestEventData[]): Promise<void> {
+    try {
+      await this.settleAndPersist(events);
+    } catch (error) {
+      // The jobs run again later: what this attempt settled must still be settled then. (If
+      // Redis is what failed, this fails too; the markers then keep their own TTL.)
+      await this.limits.keepSettled(events.map((event) => event.id)).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async settleAndPersist(events: RequestEventData[]): Promise<void> {
     const rows = await this.recorder.price(events);
     const reservations = new Map(events.map((event) => [event.id, event.reservationMember]));
     for (const row of rows) {

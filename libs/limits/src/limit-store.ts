@@ -69,6 +69,8 @@ export interface LimitStore {
   admit(plan: AdmissionPlan): Promise<AdmissionOutcome>;
   /** Settles each plan once; per plan, false when that request was already settled. */
   settle(plans: SettlePlan[]): Promise<boolean[]>;
+  /** Gives the keys that exist (settled markers) a new TTL. */
+  refresh(keys: string[], ttlSeconds: number): Promise<void>;
   /** Extends reservations still outstanding to expire no sooner than holdMs from now. */
   hold(plans: HoldPlan[], holdMs: number): Promise<void>;
   /** Adds rebuilt spend to counters, then marks them hydrated. */

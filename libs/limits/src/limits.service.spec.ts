@@ -1,13 +1,12 @@
 import { Env, GatewayError, createLogger } from '@tollgate/common';
 import { createDataSource, createTestDatabase, runMigrationsLocked } from '@tollgate/database';
-import { EVENT_JOB_RETRY_SPAN_MS } from '@tollgate/queue';
 import { DataSource } from 'typeorm';
 import { LimitStore, SettlePlan } from './limit-store';
 import { LimitedScope, LimitsService } from './limits.service';
 import { MemoryLimitStore } from './memory-limit-store';
 
 const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const env = { queuePrefix: 'spec', upstreamTotalTimeoutMs: 600_000 } as Env;
+const env = { queuePrefix: 'spec', upstreamTotalTimeoutMs: 600_000, eventRetryMaxDelayMs: 300_000 } as Env;
 const logger = createLogger('silent', 'limits-spec');
 
 /** A migrated throw-away database holding one key that has spent $0.00001. */
@@ -45,6 +44,7 @@ function delayedLock(inner: LimitStore, until: Promise<void>): LimitStore {
     admit: (plan) => inner.admit(plan),
     settle: (plans) => inner.settle(plans),
     hold: (plans, holdMs) => inner.hold(plans, holdMs),
+    refresh: (keys, ttlSeconds) => inner.refresh(keys, ttlSeconds),
     hydrate: (increments, key) => inner.hydrate(increments, key),
     isHydrated: (key) => inner.isHydrated(key),
     tryLock: async (key, ttlMs) => {
@@ -80,7 +80,10 @@ describe('LimitsService spend rebuild', () => {
 });
 
 describe('LimitsService settlement', () => {
-  it("marks a settled request for longer than its event job's retries last, and not for hours", async () => {
+  afterEach(() => jest.restoreAllMocks());
+  const input = () => ({ requestId: 'r1', keyId, userId: null, userRegistered: false, createdAt: Date.now(), reservationMember: null, costUsd: 0.001 });
+
+  it('marks a settled request for longer than the longest wait between attempts of its job, and not for hours', async () => {
     const inner = new MemoryLimitStore();
     const settled: SettlePlan[] = [];
     const store: LimitStore = {
@@ -91,14 +94,28 @@ describe('LimitsService settlement', () => {
       },
     };
     const service = new LimitsService(store, postgres, env, logger);
-    const input = { requestId: 'r1', keyId, userId: null, userRegistered: false, createdAt: Date.now(), reservationMember: null, costUsd: 0.001 };
-    await expect(service.settle([input])).resolves.toEqual([true]);
+    await expect(service.settle([input()])).resolves.toEqual([true]);
     // A retried job settles again: the marker must still be there to make that a no-op.
-    await expect(service.settle([input])).resolves.toEqual([false]);
+    await expect(service.settle([input()])).resolves.toEqual([false]);
     const ttlMs = settled[0].markerTtlSeconds * 1000;
-    expect(ttlMs).toBeGreaterThanOrEqual(2 * EVENT_JOB_RETRY_SPAN_MS);
+    expect(ttlMs).toBeGreaterThanOrEqual(2 * env.eventRetryMaxDelayMs);
     // One marker per priced request: an hour of them is hundreds of MB of Redis at 1,000 req/s.
     expect(ttlMs).toBeLessThan(60 * 60_000);
   });
-});
 
+  it('keeps a request settled through hours of failed attempts when each one renews its marker', async () => {
+    let now = Date.UTC(2026, 0, 1);
+    jest.spyOn(Date, 'now').mockImplementation(() => now);
+    const service = new LimitsService(new MemoryLimitStore(), postgres, env, logger);
+    await expect(service.settle([input()])).resolves.toEqual([true]);
+    // Postgres is down for three hours: an attempt every 5 minutes, each failing after settling.
+    for (let attempt = 0; attempt < 36; attempt++) {
+      now += env.eventRetryMaxDelayMs;
+      await expect(service.settle([input()])).resolves.toEqual([false]);
+      await service.keepSettled(['r1']);
+    }
+    // Without renewals the marker is gone after its TTL and the spend would count twice.
+    now += 60 * 60_000;
+    await expect(service.settle([input()])).resolves.toEqual([true]);
+  });
+});

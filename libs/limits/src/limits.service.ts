@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger } from '@tollgate/common';
-import { EVENT_JOB_RETRY_SPAN_MS } from '@tollgate/queue';
 import { DataSource } from 'typeorm';
 import { LimitKeys, ScopeKind } from './limit-keys';
 import { AdmissionPlan, BudgetCheck, CounterIncrement, HoldPlan, LIMIT_STORE, LimitStore, RateCheck, SettlePlan } from './limit-store';
@@ -43,13 +42,6 @@ export interface SettleInput {
  * never let a budget be spent twice. One whose event can never be settled frees itself after.
  */
 export const RESERVATION_HOLD_MS = 24 * 3_600_000;
-/**
- * A settled request's marker must outlive every retry of its event's job (settlement precedes
- * persisting, so a retried job settles again), with room to spare: twice the retry span, at
- * least 20 minutes. Not longer: there is one marker per priced request, about 150 bytes of Redis
- * each, so an hour's worth at 1,000 requests/s held 530 MB; 20 minutes hold 180 MB.
- */
-const SETTLED_MARKER_TTL_SECONDS = Math.max(20 * 60, Math.ceil((2 * EVENT_JOB_RETRY_SPAN_MS) / 1000));
 
 export function hasBudget(scope: LimitedScope): boolean {
   return scope.costLimitInUsd !== null || (scope.costLimitInUsdOverTime !== null && scope.costLimitInUsdUnit !== null);
@@ -78,6 +70,14 @@ export class LimitsService {
    * event. If the gateway dies before delivering it, the reservation frees itself after this.
    */
   private readonly reservationTtlMs: number;
+  /**
+   * How long a settled request's marker lives. Settlement precedes persisting, so a job that
+   * fails after settling runs again and must find its marker: every failed attempt renews it
+   * (keepSettled), so it only has to outlive the longest wait between attempts, twice over, and
+   * at least 20 minutes. Not longer: there is one marker per priced request, about 150 bytes of
+   * Redis each; an hour's worth at 1,000 requests/s held 530 MB, 20 minutes hold 180 MB.
+   */
+  private readonly settledMarkerTtlSeconds: number;
 
   constructor(
     @Inject(LIMIT_STORE) private readonly store: LimitStore,
@@ -87,6 +87,7 @@ export class LimitsService {
   ) {
     this.keys = new LimitKeys(env.queuePrefix);
     this.reservationTtlMs = Math.ceil(env.upstreamTotalTimeoutMs * 1.5);
+    this.settledMarkerTtlSeconds = Math.max(20 * 60, Math.ceil((2 * env.eventRetryMaxDelayMs) / 1000));
     this.logger = logger.child({ context: 'Limits' });
   }
 
@@ -154,6 +155,17 @@ export class LimitsService {
     if (plans.length > 0) await this.store.hold(plans, RESERVATION_HOLD_MS);
   }
 
+  /**
+   * Worker side, when recording a batch failed and its jobs will run again: the requests it
+   * settled stay settled until then, however many attempts it takes.
+   */
+  async keepSettled(requestIds: string[]): Promise<void> {
+    await this.store.refresh(
+      requestIds.map((id) => this.keys.settled(id)),
+      this.settledMarkerTtlSeconds,
+    );
+  }
+
   /** The scopes a request's reservation was made in: its key, and the user it named. */
   private scopesOf(input: Pick<SettleInput, 'keyId' | 'userId'>): Array<[ScopeKind, string]> {
     const scopes: Array<[ScopeKind, string]> = [];
@@ -175,7 +187,7 @@ export class LimitsService {
     ]);
     return {
       markerKey: this.keys.settled(input.requestId),
-      markerTtlSeconds: SETTLED_MARKER_TTL_SECONDS,
+      markerTtlSeconds: this.settledMarkerTtlSeconds,
       reservations: released.map(([kind, id]) => this.keys.reservations(kind, id)),
       reservationMember: input.reservationMember,
       actualNano,

@@ -71,6 +71,14 @@ export class MemoryLimitStore implements LimitStore {
     return true;
   }
 
+  async refresh(keys: string[], ttlSeconds: number): Promise<void> {
+    const now = Date.now();
+    for (const key of keys) {
+      const value = this.get(key, now);
+      if (value > 0) this.counters.set(key, { value, expiresAt: now + ttlSeconds * 1000 });
+    }
+  }
+
   async hold(plans: HoldPlan[], holdMs: number): Promise<void> {
     const until = Date.now() + holdMs;
     for (const plan of plans) {

@@ -74,6 +74,14 @@ export class RedisLimitStore implements LimitStore, OnApplicationShutdown {
     return flags.map((flag) => flag === 1);
   }
 
+  async refresh(keys: string[], ttlSeconds: number): Promise<void> {
+    if (keys.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    // EXPIRE on a missing key does nothing: only markers already written are renewed.
+    for (const key of keys) pipeline.expire(key, ttlSeconds);
+    await pipeline.exec();
+  }
+
   async hold(plans: HoldPlan[], holdMs: number): Promise<void> {
     for (let start = 0; start < plans.length; start += SCRIPT_CHUNK) {
       const keys: string[] = [];

@@ -2,11 +2,21 @@ import { Queue } from 'bullmq';
 import { JobName } from './queue-names';
 import { DeliverBatch } from './batching-event-sink';
 
-/** Tries of one event job; the first retry waits EVENT_JOB_FIRST_RETRY_MS, each next one twice as long. */
-export const EVENT_JOB_ATTEMPTS = 10;
+/**
+ * An event the worker cannot record (Postgres down, say) is retried, never dropped: the first
+ * retry after a second, each next one after twice as long, capped (EVENT_RETRY_MAX_DELAY_MS,
+ * 5 minutes by default), for about a week at that cap. Only then does the job fail for good,
+ * and it is kept another week among BullMQ's failed jobs.
+ */
+export const EVENT_JOB_ATTEMPTS = 2_000;
 export const EVENT_JOB_FIRST_RETRY_MS = 1_000;
-/** How long after its first try an event job may still run again (1 + 2 + … + 256 s). */
-export const EVENT_JOB_RETRY_SPAN_MS = EVENT_JOB_FIRST_RETRY_MS * (2 ** (EVENT_JOB_ATTEMPTS - 1) - 1);
+/** The worker's own backoff strategy (BullMQ's exponential one has no cap). */
+export const EVENT_JOB_BACKOFF = 'event-retry';
+
+/** The wait before the next attempt of an event job that failed `attemptsMade` times. */
+export function eventRetryDelayMs(attemptsMade: number, maxDelayMs: number): number {
+  return Math.min(EVENT_JOB_FIRST_RETRY_MS * 2 ** Math.max(0, attemptsMade - 1), maxDelayMs);
+}
 
 /** Delivers a batch as BullMQ jobs in one round-trip; the job id is the request id (idempotent). */
 export function bullmqEventDelivery(queue: Queue): DeliverBatch {
@@ -18,7 +28,7 @@ export function bullmqEventDelivery(queue: Queue): DeliverBatch {
         opts: {
           jobId: event.id,
           attempts: EVENT_JOB_ATTEMPTS,
-          backoff: { type: 'exponential', delay: EVENT_JOB_FIRST_RETRY_MS },
+          backoff: { type: EVENT_JOB_BACKOFF },
           // Recorded events live in Postgres; keeping finished jobs (and their bodies) in Redis
           // only cost memory and trimming work. A re-sent job is harmless: inserts and
           // settlement are idempotent per request id.

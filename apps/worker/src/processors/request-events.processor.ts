@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ENV, Env, LOGGER, Logger } from '@tollgate/common';
-import { JobName, JobPayload, QueueName, RequestEventData } from '@tollgate/queue';
+import { JobName, JobPayload, QueueName, RequestEventData, eventRetryDelayMs } from '@tollgate/queue';
 import { bullmqConnectionOptions } from '@tollgate/redis';
 import { EventSettlementService } from '@tollgate/limits';
 import { Job, Worker } from 'bullmq';
@@ -35,6 +35,8 @@ export class RequestEventsProcessor implements OnApplicationBootstrap, OnApplica
         prefix: this.env.queuePrefix,
         // Enough jobs in flight to fill a batch.
         concurrency: this.env.eventBatchSize,
+        // Event jobs back off exponentially up to a cap (see EVENT_JOB_ATTEMPTS).
+        settings: { backoffStrategy: (attemptsMade: number) => eventRetryDelayMs(attemptsMade, this.env.eventRetryMaxDelayMs) },
       },
     );
     worker.on('failed', (job, error) => this.logger.warn({ jobId: job?.id, err: error }, 'event job failed'));

@@ -1,0 +1,63 @@
+import Redis from 'ioredis';
+import { FakeOpenAI } from './support/fake-openai';
+import { ACTUAL_NANO } from './support/pricing';
+import { chat, issueKey } from './support/proxy-client';
+import { TestStack, eventually, startTestStack } from './support/test-stack';
+
+/**
+ * Postgres refusing the worker's writes for longer than a few retries: the event is retried
+ * (never dropped), and the spend its first attempt settled is counted once, because every failed
+ * attempt renews the request's settled marker. Retries are 50 ms apart here
+ * (EVENT_RETRY_MAX_DELAY_MS), so dozens of attempts take a few seconds.
+ */
+describe('an event the worker cannot record (e2e, real worker and queue)', () => {
+  let stack: TestStack;
+  let upstream: FakeOpenAI;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    upstream = new FakeOpenAI();
+    await upstream.start();
+    stack = await startTestStack({ EVENT_RETRY_MAX_DELAY_MS: '50', LOG_LEVEL: 'error' });
+    redis = new Redis(stack.redisUrl, { maxRetriesPerRequest: 1 });
+  }, 60_000);
+
+  afterAll(async () => {
+    redis?.disconnect();
+    await stack?.close();
+    await upstream?.stop();
+  });
+
+  it('is retried past any fixed number of attempts, then recorded, its spend counted once', async () => {
+    const setting = await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } });
+    const { key, keyId } = await issueKey(stack.admin, [stack.proxyUrl], 'retry', [setting.body.id], { costLimitInUsd: 1 });
+    // A first request, recorded normally (spend counters are built from Postgres before it).
+    expect((await chat(stack.proxyUrl, key, { max_tokens: 5 })).status).toBe(200);
+    await eventually(async () => ((await stack.sql('SELECT id FROM events')).length === 1 ? true : undefined), 10_000, 'the first event recorded');
+    // Every insert into events fails while the table is away.
+    await stack.sql('ALTER TABLE events RENAME TO events_away');
+
+    const response = await chat(stack.proxyUrl, key, { max_tokens: 5 });
+    expect(response.status).toBe(200);
+    const requestId = response.headers['x-request-id'] as string;
+    const queue = stack.eventsQueue();
+    const attempts = async () => (await queue.getJob(requestId))?.attemptsMade ?? 0;
+    // Well past the 10 attempts after which the job used to fail for good.
+    await eventually(async () => ((await attempts()) >= 15 ? true : undefined), 20_000, '15 failed attempts');
+
+    // The first attempt settled the spend before failing to persist; each failure renews the
+    // marker that makes later attempts' settlement a no-op. Shorten it, and watch it renewed.
+    const marker = `${stack.queuePrefix}:limits:settled:${requestId}`;
+    expect(await redis.exists(marker)).toBe(1);
+    await redis.expire(marker, 5);
+    const seen = await attempts();
+    await eventually(async () => ((await attempts()) >= seen + 2 ? true : undefined), 10_000, 'two more attempts');
+    expect(await redis.ttl(marker)).toBeGreaterThan(600);
+
+    await stack.sql('ALTER TABLE events_away RENAME TO events');
+    await eventually(async () => ((await stack.sql('SELECT id FROM events WHERE id = $1', [requestId])).length === 1 ? true : undefined), 10_000, 'the event recorded');
+    const [spent] = await stack.sql<{ spent_usd: string }>('SELECT spent_usd FROM api_keys WHERE key_id = $1', [keyId]);
+    expect(Math.round(Number(spent.spent_usd) * 1e9)).toBe(2 * ACTUAL_NANO);
+    expect(Number(await redis.get(`${stack.queuePrefix}:limits:spent:key:${keyId}:total`))).toBe(2 * ACTUAL_NANO);
+  }, 60_000);
+});
