@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import Redis from 'ioredis';
+import { LimitKeys } from '@tollgate/limits';
 import { FakeOpenAI } from './support/fake-openai';
 import { ACTUAL_NANO, maxTokensAbove, maxTokensWithin, reservedNano } from './support/pricing';
 import { OpenAIError, ProxyResponse, chat, countBy, issueKey, proxyRequest } from './support/proxy-client';
@@ -60,9 +61,12 @@ describe('limits under concurrency (e2e, one gateway and two gateway processes)'
     let seen = '';
     await eventually(async () => {
       const [row] = await stack.sql<{ n: number }>('SELECT COUNT(*)::int AS n FROM events WHERE key_id = $1 AND status <> 400', [keyId]);
-      const reserved = await redis.zrange(`${stack.queuePrefix}:limits:reserved:key:${keyId}`, 0, -1);
-      seen = `${row.n} events, reservations left: ${JSON.stringify(reserved)}`;
-      return row.n === requests && reserved.length === 0 ? true : undefined;
+      const reservations = new LimitKeys(stack.queuePrefix).reservations('key', keyId);
+      const reserved = await redis.zrange(reservations.setKey, 0, -1);
+      // The running total agrees with the set: nothing left, nothing counted.
+      const total = Number((await redis.get(reservations.totalKey)) ?? 0);
+      seen = `${row.n} events, reservations left: ${JSON.stringify(reserved)}, reserved total ${total}`;
+      return row.n === requests && reserved.length === 0 && total === 0 ? true : undefined;
     }, 10_000, `${requests} events of key ${keyId} settled`).catch((error: Error) => {
       throw new Error(`${error.message} (${seen})`);
     });

@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { LimitKeys } from '@tollgate/limits';
 import { FakeOpenAI } from './support/fake-openai';
 import { ACTUAL_NANO, reservedNano } from './support/pricing';
 import { ProxyResponse, chat, countBy, issueKey, proxyRequest } from './support/proxy-client';
@@ -239,7 +240,7 @@ describe('users (e2e)', () => {
       // Once settled, the user's spend is the actual cost, and what is left is less than a request's worst case.
       await eventually(async () => {
         const spent = Number((await redis.get(`${stack.queuePrefix}:limits:spent:user:budget-user:total`)) ?? 0);
-        const reserved = await redis.zcard(`${stack.queuePrefix}:limits:reserved:user:budget-user`);
+        const reserved = await redis.zcard(new LimitKeys(stack.queuePrefix).reservations('user', 'budget-user').setKey);
         return spent === ACTUAL_NANO && reserved === 0 ? true : undefined;
       }, 10_000, "the user's spend settled");
       expect(limitNano - ACTUAL_NANO).toBeLessThan(reservedNano(5));

@@ -20,8 +20,10 @@ export class LimitKeys {
   }
 
   reservations(kind: ScopeKind, id: string): ReservationKeys {
-    // Distinct namespaces: a suffix on the set's name could equal another id's set name.
-    return { setKey: `${this.prefix}:limits:reserved:${kind}:${id}`, totalKey: `${this.prefix}:limits:reserved-total:${kind}:${id}` };
+    // Distinct namespaces: a suffix on the set's name could equal another id's set name. Not the
+    // sets' former name either ("reserved"), which gateways without running totals fill: sharing
+    // it during a rolling upgrade would leave totals short of what the set holds.
+    return { setKey: `${this.prefix}:limits:reservations:${kind}:${id}`, totalKey: `${this.prefix}:limits:reservations-total:${kind}:${id}` };
   }
 
   lifetimeSpent(kind: ScopeKind, id: string): string {

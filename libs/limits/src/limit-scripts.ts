@@ -12,7 +12,8 @@
  * KEYS[1]                      spend-hydrated marker
  * KEYS[2 .. 1+R]               rate counter bases (the window start is appended here)
  * KEYS[2+R ..] in triples      budget: reservations zset, its running total, spent counter
- * ARGV: R, B, member, amount, reservationTtlMs, then R x (limit, windowSeconds), then B x limit
+ * ARGV: R, B, requestId, amount, reservationTtlMs, then R x (limit, windowSeconds), then B x limit
+ * (the reservation's member is "<requestId>:<amount>")
  *
  * Returns {0, limit, remaining, resetSeconds}       admitted (tightest rate limit, or -1s)
  *         {1, index, limit, resetSeconds}           rate limited

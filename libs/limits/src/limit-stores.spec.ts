@@ -24,20 +24,24 @@ describe.each([
   let store: LimitStore;
   let close: () => Promise<void>;
   let prefix: string;
+  const prefixes: string[] = [];
   let requestCounter = 0;
 
   beforeAll(() => ({ store, close } = create()));
   afterAll(async () => {
     if (store instanceof RedisLimitStore) {
       const redis = new Redis(TEST_REDIS_URL);
-      const keys = await redis.keys(`${prefix.split(':')[0]}:*`);
-      if (keys.length > 0) await redis.del(...keys);
+      for (const used of prefixes) {
+        const keys = await redis.keys(`${used}*`);
+        if (keys.length > 0) await redis.del(...keys);
+      }
       redis.disconnect();
     }
     await close();
   });
   beforeEach(async () => {
     prefix = `tgspec-${randomBytes(4).toString('hex')}:`;
+    prefixes.push(prefix);
     await store.hydrate([], `${prefix}hydrated`);
   });
 

@@ -52,6 +52,7 @@ function delayedLock(inner: LimitStore, until: Promise<void>): LimitStore {
       return inner.tryLock(key, ttlMs);
     },
     unlock: (key) => inner.unlock(key),
+    close: () => inner.close(),
   };
 }
 

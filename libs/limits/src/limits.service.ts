@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger } from '@tollgate/common';
+import { EVENT_JOB_ATTEMPTS } from '@tollgate/queue';
 import { DataSource } from 'typeorm';
 import { LimitKeys, ScopeKind } from './limit-keys';
 import { AdmissionPlan, BudgetCheck, CounterIncrement, HoldPlan, LIMIT_STORE, LimitStore, RateCheck, SettlePlan } from './limit-store';
@@ -36,12 +37,6 @@ export interface SettleInput {
   costUsd: number | null;
 }
 
-/**
- * Once its event is queued for the worker, a reservation is held this long: the worker settles
- * it (releasing it) whenever it gets to the event, so a worker outage and the backlog after it
- * never let a budget be spent twice. One whose event can never be settled frees itself after.
- */
-export const RESERVATION_HOLD_MS = 24 * 3_600_000;
 
 export function hasBudget(scope: LimitedScope): boolean {
   return scope.costLimitInUsd !== null || (scope.costLimitInUsdOverTime !== null && scope.costLimitInUsdUnit !== null);
@@ -66,10 +61,17 @@ export class LimitsService {
   private hydrating: Promise<void> | null = null;
   /**
    * How long a reservation lasts until its event is queued (then it is held, see
-   * RESERVATION_HOLD_MS): longer than the upstream call may take, with room for delivering the
-   * event. If the gateway dies before delivering it, the reservation frees itself after this.
+   * reservationHoldMs): longer than the upstream call may take, with room (at least a minute)
+   * for delivering the event. If the gateway dies before delivering it, the reservation frees itself after this.
    */
   private readonly reservationTtlMs: number;
+  /**
+   * Once its event is queued, a reservation is held as long as the worker may still retry the
+   * event, and a day more: the worker releases it when it settles the event, so neither a worker
+   * outage nor a Postgres one (the worker cannot settle without it) lets a budget be spent
+   * twice. One whose event is never settled frees itself after this.
+   */
+  private readonly reservationHoldMs: number;
   /**
    * How long a settled request's marker lives. Settlement precedes persisting, so a job that
    * fails after settling runs again and must find its marker: every failed attempt renews it
@@ -86,7 +88,8 @@ export class LimitsService {
     @Inject(LOGGER) logger: Logger,
   ) {
     this.keys = new LimitKeys(env.queuePrefix);
-    this.reservationTtlMs = Math.ceil(env.upstreamTotalTimeoutMs * 1.5);
+    this.reservationTtlMs = Math.max(Math.ceil(env.upstreamTotalTimeoutMs * 1.5), env.upstreamTotalTimeoutMs + 60_000);
+    this.reservationHoldMs = EVENT_JOB_ATTEMPTS * env.eventRetryMaxDelayMs + 86_400_000;
     this.settledMarkerTtlSeconds = Math.max(20 * 60, Math.ceil((2 * env.eventRetryMaxDelayMs) / 1000));
     this.logger = logger.child({ context: 'Limits' });
   }
@@ -144,7 +147,7 @@ export class LimitsService {
 
   /**
    * Gateway side, once events are queued for the worker (durable): holds their reservations
-   * until the worker settles them, however long that takes (see RESERVATION_HOLD_MS).
+   * until the worker settles them, however long that takes (see reservationHoldMs).
    */
   async holdUntilSettled(events: Array<Pick<SettleInput, 'keyId' | 'userId' | 'reservationMember'>>): Promise<void> {
     const plans: HoldPlan[] = [];
@@ -152,7 +155,7 @@ export class LimitsService {
       if (event.reservationMember === null) continue;
       plans.push({ reservations: this.scopesOf(event).map(([kind, id]) => this.keys.reservations(kind, id)), member: event.reservationMember });
     }
-    if (plans.length > 0) await this.store.hold(plans, RESERVATION_HOLD_MS);
+    if (plans.length > 0) await this.store.hold(plans, this.reservationHoldMs);
   }
 
   /**

@@ -111,6 +111,10 @@ export class MemoryLimitStore implements LimitStore {
     this.counters.delete(key);
   }
 
+  async close(): Promise<void> {
+    // Nothing to release.
+  }
+
   /**
    * Expired entries are otherwise only dropped when read again, and most never are (past rate
    * windows, per-request settled markers): without a sweep a long-running standalone gateway

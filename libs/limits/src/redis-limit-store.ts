@@ -1,4 +1,3 @@
-import { OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { ADMIT_SCRIPT, HOLD_SCRIPT, SETTLE_SCRIPT } from './limit-scripts';
 import { AdmissionOutcome, AdmissionPlan, CounterIncrement, HoldPlan, LimitStore, SettlePlan } from './limit-store';
@@ -13,7 +12,7 @@ const SCRIPT_CHUNK = 50;
 type ScriptCommand = (numKeys: number, ...args: Array<string | number>) => Promise<unknown>;
 
 /** Limit counters in Redis: admission and settlement are single Lua scripts (atomic). */
-export class RedisLimitStore implements LimitStore, OnApplicationShutdown {
+export class RedisLimitStore implements LimitStore {
   private readonly admitScript: ScriptCommand;
   private readonly settleScript: ScriptCommand;
   private readonly holdScript: ScriptCommand;
@@ -29,7 +28,7 @@ export class RedisLimitStore implements LimitStore, OnApplicationShutdown {
     this.holdScript = commands.tollgateHold.bind(redis);
   }
 
-  onApplicationShutdown(): void {
+  async close(): Promise<void> {
     this.redis.disconnect();
   }
 

@@ -29,6 +29,9 @@ export function bullmqEventDelivery(queue: Queue): DeliverBatch {
           jobId: event.id,
           attempts: EVENT_JOB_ATTEMPTS,
           backoff: { type: EVENT_JOB_BACKOFF },
+          // BullMQ keeps every failed attempt's stack trace by default: over a long outage's
+          // thousands of attempts that is megabytes per job, in the Redis the limits live in.
+          stackTraceLimit: 3,
           // Recorded events live in Postgres; keeping finished jobs (and their bodies) in Redis
           // only cost memory and trimming work. A re-sent job is harmless: inserts and
           // settlement are idempotent per request id.

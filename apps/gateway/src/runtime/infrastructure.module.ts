@@ -5,7 +5,7 @@ import { CONFIG_CHANGE_BUS, LocalConfigChangeBus, RedisConfigChangeBus } from '@
 import { createDataSourceOptions } from '@tollgate/database';
 import { BatchingEventSink, DeliverBatch, EVENT_SINK, EventSink, QueueName, bullmqEventDelivery } from '@tollgate/queue';
 import { bullmqConnectionOptions, createRequestPathRedis, createSubscriberRedis } from '@tollgate/redis';
-import { EventSettlementService, LimitsModule, LimitsService, MemoryLimitStore, RedisLimitStore } from '@tollgate/limits';
+import { EventSettlementService, LIMIT_STORE, LimitStore, LimitsModule, LimitsService, MemoryLimitStore, RedisLimitStore } from '@tollgate/limits';
 import { ReportingModule } from '@tollgate/reporting';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
@@ -13,18 +13,24 @@ import { REQUEST_REDIS } from './tokens';
 
 const EVENTS_QUEUE = Symbol('EVENTS_QUEUE');
 
-/** Holds the resources to release at shutdown, in order: flush events, then close clients. */
+/**
+ * Holds the resources to release at shutdown, in order: flush events (queueing them and holding
+ * their reservations), then close clients. This module is global, so Nest runs this hook after
+ * every other module's, once the listeners have closed and the last requests have finished.
+ */
 class InfrastructureLifecycle implements OnApplicationShutdown {
   constructor(
     @Inject(EVENT_SINK) private readonly sink: EventSink,
     @Inject(EVENTS_QUEUE) private readonly queue: Queue | null,
     @Inject(REQUEST_REDIS) private readonly redis: Redis | null,
+    @Inject(LIMIT_STORE) private readonly limitStore: LimitStore,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.sink.flush().catch((error: unknown) => this.logger.error({ err: error }, 'events left undelivered at shutdown'));
     await this.queue?.close();
+    await this.limitStore.close();
     this.redis?.disconnect();
   }
 }

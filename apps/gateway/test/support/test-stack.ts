@@ -5,6 +5,7 @@ import { createTestDatabase } from '@tollgate/database';
 import { QueueName } from '@tollgate/queue';
 import { bullmqConnectionOptions } from '@tollgate/redis';
 import { Queue } from 'bullmq';
+import Redis from 'ioredis';
 import { Client } from 'pg';
 import { RunningGateway, startGateway } from '../../src/bootstrap';
 import { startWorker } from '../../../worker/src/bootstrap';
@@ -94,6 +95,7 @@ export async function startTestStack(extraEnv: Record<string, string> = {}): Pro
         await gateway!.close();
         await worker!.close();
         await pg.end();
+        await deleteRedisKeys(env.redisUrl!, `${queuePrefix}:*`);
       } finally {
         await database.drop();
       }
@@ -126,5 +128,16 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** What a stack left in the shared test Redis (limit counters, markers, the queue's own keys). */
+async function deleteRedisKeys(redisUrl: string, pattern: string): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    const keys = await redis.keys(pattern);
+    for (let start = 0; start < keys.length; start += 1_000) await redis.del(...keys.slice(start, start + 1_000));
+  } finally {
+    redis.disconnect();
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { ENV, Env, LOGGER, Logger } from '@tollgate/common';
 import { JobName, JobPayload, QueueName, RequestEventData, eventRetryDelayMs } from '@tollgate/queue';
 import { bullmqConnectionOptions } from '@tollgate/redis';
-import { EventSettlementService } from '@tollgate/limits';
+import { EventSettlementService, LIMIT_STORE, LimitStore } from '@tollgate/limits';
 import { Job, Worker } from 'bullmq';
 import { BatchCollector } from './batch-collector';
 
@@ -19,6 +19,7 @@ export class RequestEventsProcessor implements OnApplicationBootstrap, OnApplica
 
   constructor(
     private readonly settlement: EventSettlementService,
+    @Inject(LIMIT_STORE) private readonly limitStore: LimitStore,
     @Inject(ENV) private readonly env: Env,
     @Inject(LOGGER) logger: Logger,
   ) {
@@ -35,11 +36,17 @@ export class RequestEventsProcessor implements OnApplicationBootstrap, OnApplica
         prefix: this.env.queuePrefix,
         // Enough jobs in flight to fill a batch.
         concurrency: this.env.eventBatchSize,
-        // Event jobs back off exponentially up to a cap (see EVENT_JOB_ATTEMPTS).
+        // The one custom backoff type (EVENT_JOB_BACKOFF): exponential up to a cap.
         settings: { backoffStrategy: (attemptsMade: number) => eventRetryDelayMs(attemptsMade, this.env.eventRetryMaxDelayMs) },
       },
     );
-    worker.on('failed', (job, error) => this.logger.warn({ jobId: job?.id, err: error }, 'event job failed'));
+    worker.on('failed', (job, error) => {
+      const attempts = job?.attemptsMade ?? 0;
+      // Retried for about a week (EVENT_JOB_ATTEMPTS): one line per job when it starts failing,
+      // then one per 100 attempts, not one per attempt for every queued event of an outage.
+      if (job && attempts >= (job.opts.attempts ?? 1)) this.logger.error({ jobId: job.id, attempts, err: error }, 'event job failed for good; the event is not recorded');
+      else if (attempts === 1 || attempts % 100 === 0) this.logger.warn({ jobId: job?.id, attempts, err: error }, 'event job failed; will retry');
+    });
     worker.on('error', (error) => this.logger.error({ err: error }, 'event worker error'));
     this.worker = worker;
     this.logger.info({ queue: QueueName.RequestEvents }, 'consuming');
@@ -47,7 +54,10 @@ export class RequestEventsProcessor implements OnApplicationBootstrap, OnApplica
 
   async onApplicationShutdown(): Promise<void> {
     this.batches.flush();
+    // Waits for the jobs in flight, the flushed batch's included; only then may settlement's
+    // connection go.
     await this.worker?.close();
+    await this.limitStore.close();
   }
 
   private async handle(job: JobPayload): Promise<void> {
