@@ -11,6 +11,7 @@
  *   npm run bench -- --quick           # shorter phases, for a smoke test
  *   npm run bench -- --targets=direct,tollgate --cpu-prof   # profile the Tollgate gateway
  *   npm run bench -- --targets=direct,passthrough,tollgate --timeline   # where an isolated request's time goes
+ *   npm run bench -- --targets=direct,tollgate --budget   # the bench key has a (never reached) cost limit
  *
  * See bench/README.md for what each number means.
  */
@@ -43,6 +44,7 @@ function parseArgs(argv) {
     targets: ['direct', 'passthrough', 'portkey', 'tollgate'],
     cpuProf: false,
     timeline: false,
+    budget: false,
     streamsSequential: 50,
     streamsConcurrency: 10,
     streamsPerWorker: 10,
@@ -93,6 +95,9 @@ function parseArgs(argv) {
         break;
       case 'timeline':
         opts.timeline = true;
+        break;
+      case 'budget':
+        opts.budget = true;
         break;
       case 'chunks':
         opts.chunks = Number(value);
@@ -732,10 +737,10 @@ async function main() {
         const [proxyPort, adminPort] = await distinctFreePorts(2);
         const cpuProfDir = opts.cpuProf ? path.join(logDir, 'cpuprofiles') : null;
         if (cpuProfDir) fs.mkdirSync(cpuProfDir, { recursive: true });
-        log(`  database ${dbName}, queue prefix ${queuePrefix}, proxy :${proxyPort}, admin :${adminPort}${opts.cpuProf ? ' (with --cpu-prof)' : ''}`);
+        log(`  database ${dbName}, queue prefix ${queuePrefix}, proxy :${proxyPort}, admin :${adminPort}${opts.cpuProf ? ' (with --cpu-prof)' : ''}${opts.budget ? ' (key with a cost limit)' : ''}`);
         const t = Date.now();
         const tgTimeline = timelineOf('tollgate');
-        const tg = await tollgate.startTollgate({ fakePort, proxyPort, adminPort, dbName, queuePrefix, logDir, cpuProfDir, gatewayNodeArgs: tgTimeline.nodeArgs, gatewayEnv: tgTimeline.gatewayEnv, log });
+        const tg = await tollgate.startTollgate({ fakePort, proxyPort, adminPort, dbName, queuePrefix, logDir, cpuProfDir, gatewayNodeArgs: tgTimeline.nodeArgs, gatewayEnv: tgTimeline.gatewayEnv, budget: opts.budget, log });
         try {
           log(`  ready in ${((Date.now() - t) / 1000).toFixed(1)} s (gateway pid ${tg.gateway.pid}, worker pid ${tg.worker.pid}, key ${tg.keyId})`);
           results.tollgate = await measureTarget(

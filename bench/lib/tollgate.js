@@ -136,7 +136,7 @@ function tail(file, lines = 30) {
  * Starts gateway + worker and configures them. Returns handles; stop() ends both processes
  * (the database and Redis keys are cleaned by the caller's cleanup hooks).
  */
-async function startTollgate({ fakePort, proxyPort, adminPort, dbName, queuePrefix, logDir, cpuProfDir, gatewayNodeArgs = [], gatewayEnv = {}, log = console.log }) {
+async function startTollgate({ fakePort, proxyPort, adminPort, dbName, queuePrefix, logDir, cpuProfDir, gatewayNodeArgs = [], gatewayEnv = {}, budget = false, log = console.log }) {
   const adminApiKey = `bench-admin-${crypto.randomBytes(12).toString('hex')}`;
   const env = {
     ...cleanEnv(),
@@ -187,7 +187,16 @@ async function startTollgate({ fakePort, proxyPort, adminPort, dbName, queuePref
   handles.settingId = setting.json.id;
   const key = await http('PUT', `${adminUrl}/api/key-management/keys`, {
     headers: admin,
-    body: { name: 'bench', key: BENCH_KEY, settingIds: [setting.json.id], shouldLogRequest: true, shouldLogResponse: true },
+    body: {
+      name: 'bench',
+      key: BENCH_KEY,
+      settingIds: [setting.json.id],
+      shouldLogRequest: true,
+      shouldLogResponse: true,
+      // --budget: every request is admitted against a budget (worst case reserved, then held and
+      // settled) that the run never reaches.
+      ...(budget ? { costLimitInUsd: 1_000_000 } : {}),
+    },
   });
   if (key.status >= 300 || !key.json || !key.json.keyId) throw new Error(`PUT /api/key-management/keys: ${key.status} ${key.text}`);
   handles.keyId = key.json.keyId;
