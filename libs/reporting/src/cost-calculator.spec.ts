@@ -1,3 +1,4 @@
+import { calcPrice, findProvider } from '@pydantic/genai-prices';
 import { CostCalculator } from './cost-calculator';
 
 describe('CostCalculator', () => {
@@ -31,5 +32,31 @@ describe('CostCalculator', () => {
   it('flags an unknown model instead of pricing it at zero', () => {
     expect(calculator.price('openai', 'no-such-model-xyz', 10, 10)).toEqual({ costUsd: null, priceKnown: false });
     expect(calculator.price('openai', '', 10, 10)).toEqual({ costUsd: null, priceKnown: false });
+  });
+
+  it("prices every model of the table exactly as the library does, from its first call and from its remembered match", () => {
+    const fresh = new CostCalculator(() => undefined);
+    const usages: Array<[number, number, { readTokens?: number; writeTokens?: number }]> = [
+      [1_000, 100, {}],
+      // Past the long-context tiers (Gemini's 200k, for one), with cached tokens.
+      [300_000, 20_000, { readTokens: 100_000, writeTokens: 10_000 }],
+    ];
+    let compared = 0;
+    for (const [ours, table] of [['openai', 'openai'], ['azure', 'azure'], ['anthropic', 'anthropic'], ['gemini', 'google']]) {
+      const provider = findProvider({ providerId: table })!;
+      // Azure's list falls back to OpenAI's (and others'): those models must match the same way.
+      const fallbacks = (provider.fallback_model_providers ?? []).flatMap((id) => findProvider({ providerId: id })?.models ?? []);
+      for (const model of [...provider.models, ...fallbacks]) {
+        for (const [prompt, completion, cache] of usages) {
+          const library = calcPrice({ input_tokens: prompt, output_tokens: completion, cache_read_tokens: cache.readTokens, cache_write_tokens: cache.writeTokens }, model.id, { providerId: table });
+          const expected = library ? { costUsd: Math.round(library.total_price * 1e10) / 1e10, priceKnown: true } : { costUsd: null, priceKnown: false };
+          // Twice: the first call matches the model, the second uses the remembered match.
+          expect([model.id, fresh.price(ours, model.id, prompt, completion, cache)]).toEqual([model.id, expected]);
+          expect([model.id, fresh.price(ours, model.id, prompt, completion, cache)]).toEqual([model.id, expected]);
+          compared += 1;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(200);
   });
 });

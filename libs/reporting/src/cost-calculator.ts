@@ -1,4 +1,4 @@
-import { calcPrice } from '@pydantic/genai-prices';
+import { Provider, calcPrice } from '@pydantic/genai-prices';
 
 export interface PriceOverride {
   inputUsdPerMillionTokens: number;
@@ -29,6 +29,15 @@ const PRICE_TABLE_PROVIDER: Record<string, string> = {
  * with the package; no network), unless an admin override exists for the model.
  */
 export class CostCalculator {
+  /**
+   * Per (provider, model): the price table's provider narrowed to the one model that matched,
+   * or null when none did. Matching walks the provider's whole model list (hundreds of entries,
+   * regular expressions among them) on every call, the dearest part of pricing an event; with a
+   * one-model provider, calcPrice still does the rest itself (dated and tiered prices, cached
+   * tokens), so every result is the library's own.
+   */
+  private readonly matched = new Map<string, Provider | null>();
+
   constructor(private readonly overrides: (provider: string, model: string) => PriceOverride | undefined) {}
 
   /** `cache`: the prompt tokens read from / written to the provider's cache (part of promptTokens). */
@@ -40,16 +49,33 @@ export class CostCalculator {
       return { costUsd: roundUsd(cost), priceKnown: true };
     }
     const tableProvider = PRICE_TABLE_PROVIDER[provider];
-    if (!model || !tableProvider) return { costUsd: null, priceKnown: false };
+    const matched = model && tableProvider ? this.matchedProvider(tableProvider, model) : null;
+    if (!matched) return { costUsd: null, priceKnown: false };
     const result = calcPrice(
       { input_tokens: promptTokens, output_tokens: completionTokens, cache_read_tokens: cache.readTokens, cache_write_tokens: cache.writeTokens },
       model,
-      { providerId: tableProvider },
+      { provider: matched },
     );
     if (!result) return { costUsd: null, priceKnown: false };
     return { costUsd: roundUsd(result.total_price), priceKnown: true };
   }
+
+  private matchedProvider(tableProvider: string, model: string): Provider | null {
+    const key = `${tableProvider}\u0000${model}`;
+    let matched = this.matched.get(key);
+    if (matched === undefined) {
+      const probe = calcPrice({ input_tokens: 0, output_tokens: 0 }, model, { providerId: tableProvider });
+      // The model may have matched through a fallback provider's list: it is the only one now.
+      matched = probe ? { ...probe.provider, models: [probe.model], fallback_model_providers: undefined } : null;
+      // Model names are the client's: bounded, like every cache of client input.
+      if (this.matched.size >= MAX_MATCHED_MODELS) this.matched.clear();
+      this.matched.set(key, matched);
+    }
+    return matched;
+  }
 }
+
+const MAX_MATCHED_MODELS = 10_000;
 
 /** Ten decimal places, the precision of the cost columns. */
 function roundUsd(value: number): number {
