@@ -31,7 +31,7 @@ const PRICE_TABLE_PROVIDER: Record<string, string> = {
 export class CostCalculator {
   /**
    * Per (provider, model): the price table's provider narrowed to the one model that matched,
-   * or null when none did. Matching walks the provider's whole model list (hundreds of entries,
+   * or null when none did. Matching walks the provider's whole model list (about a hundred entries,
    * regular expressions among them) on every call, the dearest part of pricing an event; with a
    * one-model provider, calcPrice still does the rest itself (dated and tiered prices, cached
    * tokens), so every result is the library's own.
