@@ -32,8 +32,10 @@ describe('an event the worker cannot record (e2e, real worker and queue)', () =>
     const setting = await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } });
     const { key, keyId } = await issueKey(stack.admin, [stack.proxyUrl], 'retry', [setting.body.id], { costLimitInUsd: 1 });
     // A first request, recorded normally (spend counters are built from Postgres before it).
-    expect((await chat(stack.proxyUrl, key, { max_tokens: 5 })).status).toBe(200);
-    await eventually(async () => ((await stack.sql('SELECT id FROM events')).length === 1 ? true : undefined), 10_000, 'the first event recorded');
+    const first = await chat(stack.proxyUrl, key, { max_tokens: 5 });
+    expect(first.status).toBe(200);
+    // (By its id: issueKey's probes, refused before admission, are events too.)
+    await eventually(async () => ((await stack.sql('SELECT id FROM events WHERE id = $1', [first.headers['x-request-id']])).length === 1 ? true : undefined), 10_000, 'the first event recorded');
     // Every insert into events fails while the table is away.
     await stack.sql('ALTER TABLE events RENAME TO events_away');
 

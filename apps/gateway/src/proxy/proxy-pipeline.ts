@@ -153,8 +153,15 @@ export class ProxyPipeline implements OnApplicationShutdown {
     return { setting: route.setting, defaults: this.defaults, clientHeaders: exchange.call.request.headers };
   }
 
-  /** Calls the upstream; the client going away aborts the call, so nobody pays for an unread answer. */
-  async send(exchange: Exchange, call: UpstreamCall | (Omit<UpstreamCall, 'body' | 'method'> & { method: string; body?: string | Buffer })): Promise<UpstreamResponse> {
+  /**
+   * Calls the upstream; the client going away aborts the call, so nobody pays for an unread
+   * answer. `totalMs`: a tighter cap than UPSTREAM_TOTAL_TIMEOUT_MS (a timeout error after it).
+   */
+  async send(
+    exchange: Exchange,
+    call: UpstreamCall | (Omit<UpstreamCall, 'body' | 'method'> & { method: string; body?: string | Buffer }),
+    totalMs?: number,
+  ): Promise<UpstreamResponse> {
     const { reply } = exchange.call;
     // A client that left during admission is not worth an upstream call.
     if (reply.raw.destroyed) throw clientGone(exchange);
@@ -163,7 +170,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
       if (!reply.raw.writableFinished) abort.abort();
     });
     try {
-      const upstream = await this.client.send({ ...call, abort });
+      const upstream = await this.client.send({ ...call, abort, totalMs });
       exchange.status = upstream.statusCode;
       return upstream;
     } catch (error) {

@@ -142,17 +142,15 @@ export class ProxyService {
 
   /**
    * A provider's model list, cached per setting for a minute and bounded to a few seconds, so a
-   * slow or failing provider neither slows every /v1/models call nor hides the others.
+   * slow or failing provider neither slows every /v1/models call nor hides the others. The call
+   * itself is cut off then (not just no longer awaited): a hanging provider would otherwise keep
+   * a connection per /v1/models call open for the whole upstream timeout.
    */
   private async fetchProviderModels(exchange: Exchange, setting: ResolvedProviderSetting): Promise<string[]> {
     const cacheKey = `${setting.id}:${setting.updatedAt.getTime()}`;
     const cached = this.modelLists.get(cacheKey);
     if (cached && cached.expiresAt > Date.now()) return cached.ids;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<string[]>((resolve) => {
-      timer = setTimeout(() => resolve([]), MODEL_LIST_TIMEOUT_MS);
-    });
-    const ids = await Promise.race([this.requestProviderModels(exchange, setting), timeout]).finally(() => clearTimeout(timer));
+    const ids = await this.requestProviderModels(exchange, setting);
     if (ids.length > 0) this.modelLists.set(cacheKey, { ids, expiresAt: Date.now() + MODEL_LIST_TTL_MS });
     return ids;
   }
@@ -162,7 +160,7 @@ export class ProxyService {
     try {
       const request = adapter?.toModelsRequest?.(this.pipeline.context(exchange, { provider: setting.provider, setting, model: '' })) ?? null;
       if (!adapter?.fromModelsResponse || request === null) return [];
-      const upstream = await this.pipeline.send(exchange, request);
+      const upstream = await this.pipeline.send(exchange, request, MODEL_LIST_TIMEOUT_MS);
       const raw = await this.pipeline.readBody(upstream);
       if (upstream.statusCode >= 400) {
         this.logger.warn({ provider: setting.provider, status: upstream.statusCode }, 'provider refused to list its models');

@@ -21,6 +21,8 @@ export interface UpstreamRequest {
    * linking a second one costs more than the rest of the call's setup on Node 20.
    */
   abort?: AbortController;
+  /** A tighter cap than the client's total timeout, for calls that must be quick (model lists). */
+  totalMs?: number;
 }
 
 export type UpstreamResponse = Dispatcher.ResponseData;
@@ -58,10 +60,13 @@ export class UpstreamClient {
     // the hot path. The timer ends with the body, not with the headers.
     const controller = request.abort ?? new AbortController();
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new DOMException('upstream total timeout', 'TimeoutError'));
-    }, this.timeouts.totalMs);
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        controller.abort(new DOMException('upstream total timeout', 'TimeoutError'));
+      },
+      Math.min(request.totalMs ?? Infinity, this.timeouts.totalMs),
+    );
     timer.unref();
     const release = () => clearTimeout(timer);
     try {
