@@ -59,4 +59,24 @@ describe('CostCalculator', () => {
     }
     expect(compared).toBeGreaterThan(200);
   });
+
+  it('prices names as the client sends them (case, spaces, dated snapshots) exactly as the library does', () => {
+    const fresh = new CostCalculator(() => undefined);
+    const names: Array<[string, string, string]> = [
+      ['openai', 'openai', 'gpt-4o-mini'],
+      ['openai', 'openai', 'GPT-4o-Mini'],
+      ['openai', 'openai', ' gpt-4o-mini '],
+      ['openai', 'openai', 'gpt-4o-mini-2024-07-18'],
+      ['azure', 'azure', 'GPT-4o-mini'],
+      ['anthropic', 'anthropic', 'claude-3-5-haiku-20241022'],
+      ['gemini', 'google', 'Gemini-2.5-Flash'],
+      ['openai', 'openai', `gpt-4o-mini${'x'.repeat(1_000)}`],
+    ];
+    for (const [ours, table, name] of names) {
+      const library = calcPrice({ input_tokens: 5_000, output_tokens: 500 }, name, { providerId: table });
+      const expected = library ? { costUsd: Math.round(library.total_price * 1e10) / 1e10, priceKnown: true } : { costUsd: null, priceKnown: false };
+      for (let call = 0; call < 2; call++) expect([name, fresh.price(ours, name, 5_000, 500)]).toEqual([name, expected]);
+    }
+  });
 });
+

@@ -61,13 +61,16 @@ export class CostCalculator {
   }
 
   private matchedProvider(tableProvider: string, model: string): Provider | null {
-    const key = `${tableProvider}\u0000${model}`;
-    let matched = this.matched.get(key);
-    if (matched === undefined) {
-      const probe = calcPrice({ input_tokens: 0, output_tokens: 0 }, model, { providerId: tableProvider });
-      // The model may have matched through a fallback provider's list: it is the only one now.
-      matched = probe ? { ...probe.provider, models: [probe.model], fallback_model_providers: undefined } : null;
-      // Model names are the client's: bounded, like every cache of client input.
+    // The library matches the lowercased, trimmed name: so does the cache.
+    const key = `${tableProvider}\u0000${model.toLowerCase().trim()}`;
+    const known = this.matched.get(key);
+    if (known !== undefined) return known;
+    const probe = calcPrice({ input_tokens: 0, output_tokens: 0 }, model, { providerId: tableProvider });
+    // The model may have matched through a fallback provider's list: it is the only one now.
+    const matched = probe ? { ...probe.provider, models: [probe.model], fallback_model_providers: undefined } : null;
+    // Model names are the client's (at admission, straight from the body): bounded in number and
+    // in length, like every cache of client input. A longer name is matched again every time.
+    if (key.length <= MAX_CACHED_NAME_CHARS) {
       if (this.matched.size >= MAX_MATCHED_MODELS) this.matched.clear();
       this.matched.set(key, matched);
     }
@@ -76,6 +79,7 @@ export class CostCalculator {
 }
 
 const MAX_MATCHED_MODELS = 10_000;
+const MAX_CACHED_NAME_CHARS = 256;
 
 /** Ten decimal places, the precision of the cost columns. */
 function roundUsd(value: number): number {

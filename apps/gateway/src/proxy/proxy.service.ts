@@ -143,14 +143,19 @@ export class ProxyService {
   /**
    * A provider's model list, cached per setting for a minute and bounded to a few seconds, so a
    * slow or failing provider neither slows every /v1/models call nor hides the others. The call
-   * itself is cut off then (not just no longer awaited): a hanging provider would otherwise keep
-   * a connection per /v1/models call open for the whole upstream timeout.
+   * itself is cut off then too: a hanging provider would otherwise keep a connection per
+   * /v1/models call open for the whole upstream timeout. (Both: undici only acts on the abort
+   * once the request has a connection, which a slow connect or a full pool can delay.)
    */
   private async fetchProviderModels(exchange: Exchange, setting: ResolvedProviderSetting): Promise<string[]> {
     const cacheKey = `${setting.id}:${setting.updatedAt.getTime()}`;
     const cached = this.modelLists.get(cacheKey);
     if (cached && cached.expiresAt > Date.now()) return cached.ids;
-    const ids = await this.requestProviderModels(exchange, setting);
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<string[]>((resolve) => {
+      timer = setTimeout(() => resolve([]), MODEL_LIST_TIMEOUT_MS);
+    });
+    const ids = await Promise.race([this.requestProviderModels(exchange, setting), giveUp]).finally(() => clearTimeout(timer));
     if (ids.length > 0) this.modelLists.set(cacheKey, { ids, expiresAt: Date.now() + MODEL_LIST_TTL_MS });
     return ids;
   }

@@ -27,7 +27,7 @@ describe('UpstreamClient per-call cap (totalMs)', () => {
     const client = new UpstreamClient({ connectMs: 2_000, firstByteMs: 60_000, totalMs: 60_000 }, guard);
     try {
       const started = Date.now();
-      const outcome = await client.send({ url: `http://127.0.0.1:${port}/models`, method: 'GET', headers: {}, totalMs: 200 }).catch((error: unknown) => error);
+      const outcome = await client.send({ url: `http://127.0.0.1:${port}/models`, method: 'GET', headers: {}, totalMs: 1_000 }).catch((error: unknown) => error);
       expect(outcome).toBeInstanceOf(GatewayError);
       expect((outcome as GatewayError).code).toBe(GatewayErrorCode.UpstreamTimeout);
       expect(Date.now() - started).toBeLessThan(10_000);

@@ -62,6 +62,8 @@ export class UpstreamClient {
     let timedOut = false;
     const timer = setTimeout(
       () => {
+        // A call the caller already aborted (its client left) stays that, not a timeout.
+        if (controller.signal.aborted) return;
         timedOut = true;
         controller.abort(new DOMException('upstream total timeout', 'TimeoutError'));
       },
