@@ -37,7 +37,6 @@ export interface SettleInput {
   costUsd: number | null;
 }
 
-
 export function hasBudget(scope: LimitedScope): boolean {
   return scope.costLimitInUsd !== null || (scope.costLimitInUsdOverTime !== null && scope.costLimitInUsdUnit !== null);
 }
@@ -62,7 +61,8 @@ export class LimitsService {
   /**
    * How long a reservation lasts until its event is queued (then it is held, see
    * reservationHoldMs): longer than the upstream call may take, with room (at least a minute)
-   * for delivering the event. If the gateway dies before delivering it, the reservation frees itself after this.
+   * for delivering the event. If the gateway dies before delivering it, the reservation frees
+   * itself after this.
    */
   private readonly reservationTtlMs: number;
   /**
