@@ -31,6 +31,7 @@ export interface Env {
   eventBatchSize: number;
   eventFlushIntervalMs: number;
   eventRetryMaxDelayMs: number;
+  workerBatchWaitMs: number;
   openaiBaseUrl: string;
   anthropicBaseUrl: string;
   geminiBaseUrl: string;
@@ -165,6 +166,7 @@ export function loadEnv(source: Source = process.env): Env {
     eventBatchSize: int('EVENT_BATCH_SIZE', 200, 1, 10_000),
     eventFlushIntervalMs: int('EVENT_FLUSH_INTERVAL_MS', 50, 1, 60_000),
     eventRetryMaxDelayMs: int('EVENT_RETRY_MAX_DELAY_MS', 300_000, 10, 3_600_000),
+    workerBatchWaitMs: int('WORKER_BATCH_WAIT_MS', 250, 1, 60_000),
     openaiBaseUrl: url('OPENAI_BASE_URL', ['https:', 'http:']) ?? 'https://api.openai.com/v1',
     anthropicBaseUrl: url('ANTHROPIC_BASE_URL', ['https:', 'http:']) ?? 'https://api.anthropic.com',
     geminiBaseUrl: url('GEMINI_BASE_URL', ['https:', 'http:']) ?? 'https://generativelanguage.googleapis.com/v1beta',

@@ -49,6 +49,7 @@ export async function startTestStack(extraEnv: Record<string, string> = {}): Pro
     HOST: '127.0.0.1',
     QUEUE_PREFIX: queuePrefix,
     EVENT_FLUSH_INTERVAL_MS: '10',
+    WORKER_BATCH_WAIT_MS: '10',
     LOG_LEVEL: 'debug',
     // The fake providers listen on 127.0.0.1 over plain http: the SSRF guard's allow-list admits that address only.
     UPSTREAM_ALLOWED_HOSTS: '127.0.0.1',

@@ -62,6 +62,7 @@ export async function spawnWorker(env: ProcessEnv): Promise<GuardedProcess> {
     PATH: process.env.PATH,
     LOG_LEVEL: 'info',
     EVENT_FLUSH_INTERVAL_MS: '10',
+    WORKER_BATCH_WAIT_MS: '10',
     ...env,
   });
   try {

@@ -24,7 +24,8 @@ export class RequestEventsProcessor implements OnApplicationBootstrap, OnApplica
     @Inject(LOGGER) logger: Logger,
   ) {
     this.logger = logger.child({ context: 'RequestEventsProcessor' });
-    this.batches = new BatchCollector((events) => this.settlement.record(events), env.eventBatchSize, env.eventFlushIntervalMs);
+    // Under load a batch fills before the wait ends; at low rates the wait is what batches.
+    this.batches = new BatchCollector((events) => this.settlement.record(events), env.eventBatchSize, env.workerBatchWaitMs);
   }
 
   onApplicationBootstrap(): void {
