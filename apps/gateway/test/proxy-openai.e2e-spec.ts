@@ -156,6 +156,25 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     expect(event.error_code).toBe('client_disconnected');
   });
 
+  it('answers with the headers at once when the first token takes a while', async () => {
+    const started = Date.now();
+    const response = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'thinking-stream', messages: [{ role: 'user', content: 'Hi' }], stream: true }),
+    });
+    const headersAfterMs = Date.now() - started;
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const reader = response.body!.getReader();
+    await reader.read();
+    const firstEventAfterMs = Date.now() - started;
+    await reader.cancel();
+    // The fake sends its headers, then thinks for 1 s: the client has them long before the tokens.
+    expect(firstEventAfterMs).toBeGreaterThanOrEqual(900);
+    expect(headersAfterMs).toBeLessThan(firstEventAfterMs - 500);
+  });
+
   it('sends an error frame when the upstream breaks mid-stream', async () => {
     const response = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
       method: 'POST',

@@ -188,15 +188,23 @@ export class ProxyPipeline implements OnApplicationShutdown {
     exchange.hijacked = true;
     // Fastify still runs onResponse when the hijacked response ends: the pipeline writes the line.
     request.accessLogged = true;
-    reply.raw.writeHead(200, {
+    const headers = {
       ...(reply.getHeaders() as Record<string, string>),
       ...relayedHeaders(upstream.headers),
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       'x-accel-buffering': 'no',
       'x-request-id': request.id,
+    };
+    // Set, not written: the headers leave with the first event when it is already here (one
+    // write and one wake-up of the client, as when the upstream sent them together), else on
+    // their own straight after, so a model that thinks before its first token does not leave the
+    // client without a response.
+    reply.raw.statusCode = 200;
+    for (const [name, value] of Object.entries(headers)) reply.raw.setHeader(name, value);
+    setImmediate(() => {
+      if (!reply.raw.headersSent && !reply.raw.destroyed) reply.raw.flushHeaders();
     });
-    reply.raw.flushHeaders();
     const result = await relaySse(upstream.body as unknown as Readable, reply.raw, translator, exchange.key.shouldLogResponse, exchange.errorStyle);
     exchange.usage = translator.usage;
     exchange.model = translator.model ?? exchange.model;

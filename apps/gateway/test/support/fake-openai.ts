@@ -209,6 +209,11 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
     const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
       `data: ${JSON.stringify({ id: 'chatcmpl-fake2', object: 'chat.completion.chunk', created: 1_763_769_600, model: streamModel, system_fingerprint: 'fp_fake', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...(includeUsage ? { usage: null } : {}) })}\n\n`;
     const pieces = ['Hel', 'lo', ' wor', 'ld'];
+    if (model === 'thinking-stream') {
+      // A model that thinks before its first token: the headers go out at once, the tokens later.
+      res.flushHeaders();
+      await sleep(1_000);
+    }
     if (model === 'slow-stream') {
       for (let i = 0; i < 50 && !closedEarly; i++) {
         res.write(chunk({ content: `t${i} ` }));
