@@ -7,7 +7,7 @@ import { GuardedProcess } from './support/child-process';
 import { FakeOpenAI } from './support/fake-openai';
 import { ACTUAL_NANO, reservedNano } from './support/pricing';
 import { chat, issueKey } from './support/proxy-client';
-import { AdminCall, TEST_DATABASE_URL, TEST_REDIS_URL, adminClient, eventually } from './support/test-stack';
+import { AdminCall, TEST_DATABASE_URL, TEST_REDIS_URL, adminClient, deleteRedisKeys, eventually } from './support/test-stack';
 import { GatewayProcess, spawnGateway, spawnWorker } from './support/tollgate-process';
 
 /**
@@ -48,10 +48,9 @@ describe('budgets while the worker is down (e2e, gateway and worker processes)',
 
   afterAll(async () => {
     await Promise.all([gateway?.stop(), worker?.stop()]);
-    // The queue and the held reservations would otherwise stay in the shared test Redis.
-    const keys = await redis.keys(`${env.QUEUE_PREFIX}:*`);
-    if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
+    // The queue and the held reservations would otherwise stay in the shared test Redis.
+    await deleteRedisKeys(TEST_REDIS_URL, `${env.QUEUE_PREFIX}:*`);
     await pg?.end();
     await database?.drop();
     await upstream?.stop();

@@ -57,9 +57,7 @@ export class RedisLimitStore implements LimitStore {
   }
 
   async settle(plans: SettlePlan[]): Promise<boolean[]> {
-    const chunks: Array<Promise<boolean[]>> = [];
-    for (let start = 0; start < plans.length; start += SCRIPT_CHUNK) chunks.push(this.settleChunk(plans.slice(start, start + SCRIPT_CHUNK)));
-    return (await Promise.all(chunks)).flat();
+    return (await Promise.all(inChunks(plans).map((chunk) => this.settleChunk(chunk)))).flat();
   }
 
   private async settleChunk(plans: SettlePlan[]): Promise<boolean[]> {
@@ -82,17 +80,19 @@ export class RedisLimitStore implements LimitStore {
   }
 
   async hold(plans: HoldPlan[], holdMs: number): Promise<void> {
-    for (let start = 0; start < plans.length; start += SCRIPT_CHUNK) {
-      const keys: string[] = [];
-      const members: string[] = [];
-      for (const plan of plans.slice(start, start + SCRIPT_CHUNK)) {
-        for (const reservation of plan.reservations) {
-          keys.push(reservation.setKey, reservation.totalKey);
-          members.push(plan.member);
-        }
+    await Promise.all(inChunks(plans).map((chunk) => this.holdChunk(chunk, holdMs)));
+  }
+
+  private async holdChunk(plans: HoldPlan[], holdMs: number): Promise<void> {
+    const keys: string[] = [];
+    const members: string[] = [];
+    for (const plan of plans) {
+      for (const reservation of plan.reservations) {
+        keys.push(reservation.setKey, reservation.totalKey);
+        members.push(plan.member);
       }
-      if (keys.length > 0) await this.holdScript(keys.length, ...keys, holdMs, ...members);
     }
+    if (keys.length > 0) await this.holdScript(keys.length, ...keys, holdMs, ...members);
   }
 
   async hydrate(increments: Array<CounterIncrement & { nano: number }>, hydratedKey: string): Promise<void> {
@@ -118,3 +118,9 @@ export class RedisLimitStore implements LimitStore {
   }
 }
 
+/** Plans in script-sized chunks (see SCRIPT_CHUNK). */
+function inChunks<T>(plans: T[]): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < plans.length; start += SCRIPT_CHUNK) chunks.push(plans.slice(start, start + SCRIPT_CHUNK));
+  return chunks;
+}

@@ -132,8 +132,8 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
   }
 }
 
-/** What a stack left in the shared test Redis (limit counters, markers, the queue's own keys). */
-async function deleteRedisKeys(redisUrl: string, pattern: string): Promise<void> {
+/** What a test left in the shared test Redis (limit counters, markers, the queue's own keys). */
+export async function deleteRedisKeys(redisUrl: string, pattern: string): Promise<void> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   try {
     const keys = await redis.keys(pattern);
