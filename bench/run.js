@@ -52,7 +52,8 @@ function parseArgs(argv) {
     chunkDelayMs: 5,
   };
   for (const arg of argv) {
-    const [name, value] = arg.replace(/^--/, '').split('=');
+    const [name, ...rest] = arg.replace(/^--/, '').split('=');
+    const value = rest.join('=');
     switch (name) {
       case 'no-build':
         opts.build = false;
@@ -98,6 +99,9 @@ function parseArgs(argv) {
         break;
       case 'budget':
         opts.budget = true;
+        break;
+      case 'gateway-node-args':
+        opts.gatewayNodeArgs = value.split(' ').filter(Boolean);
         break;
       case 'chunks':
         opts.chunks = Number(value);
@@ -740,7 +744,7 @@ async function main() {
         log(`  database ${dbName}, queue prefix ${queuePrefix}, proxy :${proxyPort}, admin :${adminPort}${opts.cpuProf ? ' (with --cpu-prof)' : ''}${opts.budget ? ' (key with a cost limit)' : ''}`);
         const t = Date.now();
         const tgTimeline = timelineOf('tollgate');
-        const tg = await tollgate.startTollgate({ fakePort, proxyPort, adminPort, dbName, queuePrefix, logDir, cpuProfDir, gatewayNodeArgs: tgTimeline.nodeArgs, gatewayEnv: tgTimeline.gatewayEnv, budget: opts.budget, log });
+        const tg = await tollgate.startTollgate({ fakePort, proxyPort, adminPort, dbName, queuePrefix, logDir, cpuProfDir, gatewayNodeArgs: [...tgTimeline.nodeArgs, ...(opts.gatewayNodeArgs || [])], gatewayEnv: tgTimeline.gatewayEnv, budget: opts.budget, log });
         try {
           log(`  ready in ${((Date.now() - t) / 1000).toFixed(1)} s (gateway pid ${tg.gateway.pid}, worker pid ${tg.worker.pid}, key ${tg.keyId})`);
           results.tollgate = await measureTarget(

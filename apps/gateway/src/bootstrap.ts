@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Env, Logger, PinoNestLogger } from '@tollgate/common';
+import { Env, Logger, PinoNestLogger, shutdownSignals } from '@tollgate/common';
 import { createDataSource, runMigrationsLocked } from '@tollgate/database';
 import { GatewayModule } from './gateway.module';
 import { DualListener, configureFastify } from './http/http-server';
@@ -36,7 +36,7 @@ export async function startGateway(
   configureFastify(app.getHttpAdapter().getInstance(), logger);
   setupSwagger(app);
   // Standalone mode handles signals itself (it must stop its embedded Postgres after the app).
-  if (options.shutdownHooks ?? true) app.enableShutdownHooks();
+  if (options.shutdownHooks ?? true) app.enableShutdownHooks(shutdownSignals());
 
   await app.listen(env.proxyPort, env.host);
   const adminPort = await listeners.listenAdmin(env.adminPort, env.host);

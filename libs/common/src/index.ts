@@ -13,3 +13,4 @@ export { CONFIG_CHANGES, ConfigChange, ConfigChangeNotifier, ConfigEntity } from
 export { LimitFields, LimitFieldsInput, applyLimitFields } from './limit-fields';
 export { isUuid } from './uuid';
 export { withTimeout } from './with-timeout';
+export { NodeSignalUse, shutdownSignals } from './shutdown-signals';
