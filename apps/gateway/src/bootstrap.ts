@@ -6,6 +6,7 @@ import { Env, Logger, PinoNestLogger, shutdownSignals } from '@tollgate/common';
 import { createDataSource, runMigrationsLocked } from '@tollgate/database';
 import { GatewayModule } from './gateway.module';
 import { DualListener, configureFastify } from './http/http-server';
+import { GatewayMetrics } from './metrics/gateway-metrics';
 
 export interface RunningGateway {
   app: NestFastifyApplication;
@@ -33,7 +34,7 @@ export async function startGateway(
     // urlencoded parser, turning form posts into bodies the OpenAI API never takes (415 instead).
     bodyParser: false,
   });
-  configureFastify(app.getHttpAdapter().getInstance(), logger);
+  configureFastify(app.getHttpAdapter().getInstance(), logger, app.get(GatewayMetrics));
   setupSwagger(app);
   // Standalone mode handles signals itself (it must stop its embedded Postgres after the app).
   if (options.shutdownHooks ?? true) app.enableShutdownHooks(shutdownSignals());

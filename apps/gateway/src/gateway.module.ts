@@ -7,6 +7,7 @@ import Redis from 'ioredis';
 import { AdminModule } from './admin/admin.module';
 import { RedisThrottlerStorage } from './admin/common/redis-throttler-storage';
 import { HealthController } from './health/health.controller';
+import { MetricsModule } from './metrics/metrics.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { SurfaceGuard } from './http/surface.guard';
 import { ProxyModule } from './proxy/proxy.module';
@@ -32,6 +33,7 @@ export class GatewayModule {
             storage: redis ? new RedisThrottlerStorage(redis, env.queuePrefix, logger.child({ context: 'AdminThrottle' })) : undefined,
           }),
         }),
+        MetricsModule,
         AdminModule,
         ProxyModule,
       ],

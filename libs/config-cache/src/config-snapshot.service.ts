@@ -19,6 +19,7 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
   private settings = new Map<string, ResolvedProviderSetting>();
   private usersByUserId = new Map<string, UserRecord>();
   private userIdById = new Map<string, string>();
+  private lastFullLoadAt: number | null = null;
   private readonly sync: ConfigSync;
 
   constructor(
@@ -62,6 +63,11 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
     return this.usersByUserId.get(userId) ?? null;
   }
 
+  /** For the gateway's metrics: how much it holds, and when it last reloaded everything. */
+  stats(): { keys: number; providerSettings: number; users: number; lastFullLoadAt: number | null } {
+    return { keys: this.keysByHash.size, providerSettings: this.settings.size, users: this.usersByUserId.size, lastFullLoadAt: this.lastFullLoadAt };
+  }
+
   /** Reloads everything; runs at start, on a timer and after the bus reconnects. */
   private async loadAll(): Promise<void> {
     const [keys, settings, users] = await Promise.all([this.keys.loadAll(), this.providerSettings.loadResolved(), this.users.loadAll()]);
@@ -76,6 +82,7 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
     this.settings = new Map(settings.map((setting) => [setting.id, setting]));
     this.usersByUserId = new Map(users.map((user) => [user.userId, toUserRecord(user)]));
     this.userIdById = new Map(users.map((user) => [user.id, user.userId]));
+    this.lastFullLoadAt = Date.now();
   }
 
   private async apply(change: ConfigChange): Promise<void> {

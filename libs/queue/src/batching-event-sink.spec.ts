@@ -36,5 +36,22 @@ describe('BatchingEventSink', () => {
     for (let i = 0; i < 100 && delivered.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(delivered).toEqual(['x', 'y']);
     expect(sink.pending).toBe(0);
+    const { deliveryFailures } = sink.stats();
+    expect(deliveryFailures).toBeGreaterThanOrEqual(1);
+    expect(sink.stats()).toEqual({ pending: 0, dropped: 0, deliveryFailures });
+  });
+
+  it('counts the events it had to drop when the buffer overflows', async () => {
+    const sink = new BatchingEventSink(
+      async () => {
+        throw new Error('redis refused');
+      },
+      { maxBatch: 10, flushIntervalMs: 60_000, maxBuffered: 3 },
+      silent,
+    );
+    ['a', 'b', 'c', 'd', 'e'].forEach((id) => sink.publish(event(id)));
+    expect(sink.stats()).toEqual({ pending: 3, dropped: 2, deliveryFailures: 0 });
+    await expect(sink.flush()).rejects.toThrow('event delivery failed');
+    expect(sink.stats()).toEqual({ pending: 3, dropped: 2, deliveryFailures: 1 });
   });
 });

@@ -1,5 +1,5 @@
 import { Logger } from 'pino';
-import { EventSink } from './event-sink';
+import { EventSink, EventSinkStats } from './event-sink';
 import { RequestEventData } from './request-event.job';
 
 export type DeliverBatch = (events: RequestEventData[]) => Promise<void>;
@@ -21,6 +21,8 @@ export class BatchingEventSink implements EventSink {
   private timer: NodeJS.Timeout | null = null;
   private delivering: Promise<void> | null = null;
   private failures = 0;
+  private dropped = 0;
+  private deliveryFailures = 0;
 
   constructor(
     private readonly deliver: DeliverBatch,
@@ -32,6 +34,7 @@ export class BatchingEventSink implements EventSink {
     this.buffer.push(event);
     if (this.buffer.length > this.options.maxBuffered) {
       const lost = this.buffer.splice(0, this.buffer.length - this.options.maxBuffered);
+      this.dropped += lost.length;
       this.logger.error({ lost: lost.map((e) => e.id) }, 'event buffer full: oldest events dropped');
     }
     if (this.buffer.length >= this.options.maxBatch && this.failures === 0) this.schedule(0);
@@ -49,6 +52,10 @@ export class BatchingEventSink implements EventSink {
 
   get pending(): number {
     return this.buffer.length;
+  }
+
+  stats(): EventSinkStats {
+    return { pending: this.buffer.length, dropped: this.dropped, deliveryFailures: this.deliveryFailures };
   }
 
   private schedule(delayMs: number): void {
@@ -74,6 +81,7 @@ export class BatchingEventSink implements EventSink {
       })
       .catch((error: unknown) => {
         this.failures += 1;
+        this.deliveryFailures += 1;
         // Back to the front, in order: nothing is lost, the next attempt resends them.
         this.buffer.unshift(...batch);
         this.logger.warn({ err: error, buffered: this.buffer.length, failures: this.failures }, 'event delivery failed; will retry');

@@ -8,6 +8,17 @@ export interface EventSink {
   publish(event: RequestEventData): void;
   /** Delivers everything buffered; used at shutdown and by tests. */
   flush(): Promise<void>;
+  /** For the gateway's metrics. */
+  stats(): EventSinkStats;
+}
+
+export interface EventSinkStats {
+  /** Events waiting for delivery (buffered, or back in the buffer after a failed delivery). */
+  pending: number;
+  /** Events dropped since start because the buffer was full during a long delivery outage. */
+  dropped: number;
+  /** Failed delivery attempts since start (each is retried). */
+  deliveryFailures: number;
 }
 
 export const EVENT_SINK = Symbol('EVENT_SINK');

@@ -1,5 +1,5 @@
 export { BatchingEventSink, BatchingOptions, DeliverBatch } from './batching-event-sink';
 export { EVENT_JOB_ATTEMPTS, EVENT_JOB_BACKOFF, bullmqEventDelivery, eventRetryDelayMs } from './bullmq-event-delivery';
-export { EVENT_SINK, EventSink } from './event-sink';
+export { EVENT_SINK, EventSink, EventSinkStats } from './event-sink';
 export { JobName, QueueName } from './queue-names';
 export { JobPayload, RequestEventData } from './request-event.job';

@@ -4,6 +4,7 @@ import { AddressInfo } from 'node:net';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Env, Logger, accessLogger } from '@tollgate/common';
 import { FastifyInstance } from 'fastify';
+import { GatewayMetrics, httpCompletion } from '../metrics/gateway-metrics';
 import '../proxy/gateway-request';
 import { pathOf, sendError } from './send-error';
 import { Surface, markAdminRequest, surfaceOf } from './surface';
@@ -78,8 +79,8 @@ function tuneServer(server: Server): void {
   server.headersTimeout = 66_000;
 }
 
-/** Fastify-level hooks shared by both listeners: request ids, access log, pre-Nest errors. */
-export function configureFastify(instance: FastifyInstance, logger: Logger): void {
+/** Fastify-level hooks shared by both listeners: request ids, access log and metrics, pre-Nest errors. */
+export function configureFastify(instance: FastifyInstance, logger: Logger, metrics: GatewayMetrics): void {
   // OpenAI endpoints take JSON only; anything else is a 415, not a string body.
   instance.removeContentTypeParser('text/plain');
   // Native passthrough paths take uploads (files, audio, images) as bytes, relayed untouched.
@@ -95,7 +96,9 @@ export function configureFastify(instance: FastifyInstance, logger: Logger): voi
   });
   const access = accessLogger(logger);
   instance.addHook('onResponse', (request, reply, done) => {
+    // Marked requests are logged and counted by the proxy pipeline.
     if (request.accessLogged) return done();
+    metrics.observeHttp(httpCompletion(request, reply.statusCode, reply.elapsedTime));
     access.info(
       { reqId: request.id, method: request.method, path: request.routeOptions.url ?? pathOf(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request completed',

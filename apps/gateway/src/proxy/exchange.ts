@@ -68,6 +68,11 @@ export class Exchange {
     return performance.now() - this.started;
   }
 
+  /** The client left before the answer ended: before it began, or in the middle of a stream. */
+  get clientLeft(): boolean {
+    return this.clientGone || this.errorCode === 'client_disconnected';
+  }
+
   /** Answers a failure in the path's error style, unless the response already started. */
   fail(thrown: unknown, logger: Logger): void {
     const error = thrown instanceof GatewayError ? thrown : toUpstreamError(thrown);

@@ -16,6 +16,7 @@ import {
 import { EVENT_SINK, EventSink } from '@tollgate/queue';
 import { Readable } from 'node:stream';
 import { pathOf } from '../http/send-error';
+import { GatewayMetrics, httpCompletion } from '../metrics/gateway-metrics';
 import { AccessPolicy } from './access-policy';
 import { AdmissionService } from './admission.service';
 import { Exchange } from './exchange';
@@ -40,6 +41,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
     private readonly access: AccessPolicy,
     private readonly admission: AdmissionService,
     @Inject(EVENT_SINK) private readonly events: EventSink,
+    private readonly metrics: GatewayMetrics,
     @Inject(ENV) env: Env,
     @Inject(LOGGER) logger: Logger,
   ) {
@@ -73,6 +75,13 @@ export class ProxyPipeline implements OnApplicationShutdown {
       exchange.fail(thrown, this.logger);
     } finally {
       this.events.publish(exchange.toEvent());
+      this.metrics.observeExchange({
+        provider: exchange.provider,
+        status: exchange.status,
+        stream: exchange.stream,
+        clientLeft: exchange.clientLeft,
+        seconds: exchange.latencyMs / 1000,
+      });
       this.logAccessIfFastifyWillNot(exchange);
     }
   }
@@ -80,13 +89,15 @@ export class ProxyPipeline implements OnApplicationShutdown {
   /**
    * Fastify writes the access line when a response finishes. A relayed stream bypasses Fastify,
    * and a response to a client that already left never finishes: those lines are written here
-   * (once: the request is marked, and the onResponse hook skips marked requests).
+   * (once: the request is marked, and the onResponse hook skips marked requests), and counted
+   * in the HTTP metrics likewise.
    */
   private logAccessIfFastifyWillNot(exchange: Exchange): void {
     const { request, reply } = exchange.call;
     const clientLeft = exchange.clientGone || (reply.raw.destroyed && !reply.raw.writableFinished);
     if (!exchange.hijacked && !clientLeft) return;
     request.accessLogged = true;
+    this.metrics.observeHttp(httpCompletion(request, exchange.status, exchange.latencyMs));
     this.accessLog.info(
       {
         reqId: request.id,

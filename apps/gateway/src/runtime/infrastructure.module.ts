@@ -9,9 +9,7 @@ import { EventSettlementService, LIMIT_STORE, LimitStore, LimitsModule, LimitsSe
 import { ReportingModule } from '@tollgate/reporting';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { REQUEST_REDIS } from './tokens';
-
-const EVENTS_QUEUE = Symbol('EVENTS_QUEUE');
+import { EVENTS_QUEUE, REQUEST_REDIS } from './tokens';
 
 /**
  * Holds the resources to release at shutdown, in order: flush events (queueing them and holding
@@ -90,7 +88,7 @@ export class InfrastructureModule {
         },
         InfrastructureLifecycle,
       ],
-      exports: [REQUEST_REDIS, CONFIG_CHANGE_BUS, CONFIG_CHANGES, EVENT_SINK, ReportingModule, LimitsModule],
+      exports: [REQUEST_REDIS, CONFIG_CHANGE_BUS, CONFIG_CHANGES, EVENT_SINK, EVENTS_QUEUE, ReportingModule, LimitsModule],
     };
   }
 }

@@ -1,0 +1,177 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { LOGGER, Logger, withTimeout } from '@tollgate/common';
+import { ConfigSnapshotService } from '@tollgate/config-cache';
+import { EVENT_SINK, EventSink } from '@tollgate/queue';
+import { Queue } from 'bullmq';
+import { FastifyRequest } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { surfaceOf } from '../http/surface';
+import { EVENTS_QUEUE } from '../runtime/tokens';
+
+/** From a fast cached answer to a long generation or stream (seconds). */
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;
+/** A scrape must not hang on a Redis outage: the queue gauge is left out of that scrape instead. */
+const QUEUE_COUNT_TIMEOUT_MS = 1_000;
+
+export interface CompletedHttpRequest {
+  surface: 'proxy' | 'admin';
+  method: string;
+  /** The route's pattern (never the raw URL: ids and typos would make unbounded series). */
+  route: string;
+  status: number;
+  seconds: number;
+}
+
+/** The metrics view of a finished request: its listener and route pattern (404s share one). */
+export function httpCompletion(request: FastifyRequest, status: number, ms: number): CompletedHttpRequest {
+  return { surface: surfaceOf(request.raw), method: request.method, route: request.routeOptions.url ?? 'unmatched', status, seconds: ms / 1000 };
+}
+
+export interface CompletedExchange {
+  provider: string;
+  status: number;
+  stream: boolean;
+  clientLeft: boolean;
+  seconds: number;
+}
+
+/**
+ * The gateway's Prometheus metrics, served on the admin port at /metrics: Node's own (CPU,
+ * memory, event-loop delay, GC), every HTTP response on both listeners, every proxied exchange
+ * by provider, and the state behind the hot path (events waiting for delivery, the worker's
+ * backlog, the config snapshot's size and age). One registry per application, not prom-client's
+ * global one, so several gateways in one process (the e2e tests) keep separate counts.
+ */
+@Injectable()
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly httpRequests: Counter<'surface' | 'method' | 'route' | 'status'>;
+  private readonly httpDuration: Histogram<'surface' | 'method' | 'route'>;
+  private readonly proxyRequests: Counter<'provider' | 'status' | 'stream'>;
+  private readonly proxyDuration: Histogram<'provider' | 'stream'>;
+  private readonly clientDisconnects: Counter<'provider'>;
+
+  constructor(
+    @Inject(EVENT_SINK) sink: EventSink,
+    @Inject(EVENTS_QUEUE) queue: Queue | null,
+    snapshot: ConfigSnapshotService,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+
+    this.httpRequests = new Counter({
+      name: 'tollgate_http_requests_total',
+      help: 'HTTP responses, on both listeners, by surface, method, route pattern and status.',
+      labelNames: ['surface', 'method', 'route', 'status'],
+      registers,
+    });
+    this.httpDuration = new Histogram({
+      name: 'tollgate_http_request_duration_seconds',
+      help: 'Time from the request to the end of its response (for streams, the whole stream).',
+      labelNames: ['surface', 'method', 'route'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.proxyRequests = new Counter({
+      name: 'tollgate_proxy_requests_total',
+      help: 'Proxied exchanges (one per recorded event) by provider, status and whether the answer was streamed.',
+      labelNames: ['provider', 'status', 'stream'],
+      registers,
+    });
+    this.proxyDuration = new Histogram({
+      name: 'tollgate_proxy_request_duration_seconds',
+      help: 'Proxied exchanges from admission to the end of the answer, by provider.',
+      labelNames: ['provider', 'stream'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.clientDisconnects = new Counter({
+      name: 'tollgate_proxy_client_disconnects_total',
+      help: 'Proxied exchanges the client left before the answer ended (the upstream call is aborted).',
+      labelNames: ['provider'],
+      registers,
+    });
+
+    new Gauge({
+      name: 'tollgate_events_pending',
+      help: 'Events buffered in this gateway, waiting for delivery to the queue (grows while Redis refuses them).',
+      registers,
+      collect() {
+        this.set(sink.stats().pending);
+      },
+    });
+    monotonicCounter('tollgate_events_dropped_total', 'Events dropped because the delivery buffer was full during a long Redis outage.', registers, () => sink.stats().dropped);
+    monotonicCounter('tollgate_event_delivery_failures_total', 'Failed deliveries of event batches to the queue (each is retried).', registers, () => sink.stats().deliveryFailures);
+
+    if (queue) {
+      new Gauge({
+        name: 'tollgate_event_queue_jobs',
+        help: "Event jobs in the worker's queue by state: the backlog while the worker or Postgres is down.",
+        labelNames: ['state'],
+        registers,
+        async collect() {
+          this.reset();
+          try {
+            const counts = await withTimeout(queue.getJobCounts(...QUEUE_STATES), QUEUE_COUNT_TIMEOUT_MS, 'queue counts timed out');
+            for (const state of QUEUE_STATES) this.set({ state }, counts[state] ?? 0);
+          } catch (error) {
+            logger.warn({ err: error }, 'metrics: event queue counts unavailable');
+          }
+        },
+      });
+    }
+
+    new Gauge({
+      name: 'tollgate_config_entries',
+      help: "Entries in this gateway's in-memory config snapshot, by kind.",
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        const stats = snapshot.stats();
+        this.set({ kind: 'keys' }, stats.keys);
+        this.set({ kind: 'provider_settings' }, stats.providerSettings);
+        this.set({ kind: 'users' }, stats.users);
+      },
+    });
+    new Gauge({
+      name: 'tollgate_config_last_full_load_timestamp_seconds',
+      help: 'When the config snapshot last reloaded everything from Postgres (at start, then every CONFIG_RESYNC_INTERVAL_MS).',
+      registers,
+      collect() {
+        const at = snapshot.stats().lastFullLoadAt;
+        if (at !== null) this.set(at / 1000);
+      },
+    });
+  }
+
+  observeHttp(request: CompletedHttpRequest): void {
+    const { surface, method, route } = request;
+    this.httpRequests.inc({ surface, method, route, status: String(request.status) });
+    this.httpDuration.observe({ surface, method, route }, request.seconds);
+  }
+
+  observeExchange(exchange: CompletedExchange): void {
+    const provider = exchange.provider || 'none';
+    const stream = String(exchange.stream);
+    this.proxyRequests.inc({ provider, status: String(exchange.status), stream });
+    this.proxyDuration.observe({ provider, stream }, exchange.seconds);
+    if (exchange.clientLeft) this.clientDisconnects.inc({ provider });
+  }
+}
+
+/** A counter mirroring a total kept elsewhere: each scrape adds what it grew by since the last one. */
+function monotonicCounter(name: string, help: string, registers: Registry[], read: () => number): void {
+  let seen = 0;
+  new Counter({
+    name,
+    help,
+    registers,
+    collect() {
+      const now = read();
+      if (now > seen) this.inc(now - seen);
+      seen = now;
+    },
+  });
+}

@@ -1,0 +1,120 @@
+import OpenAI from 'openai';
+import { FakeOpenAI } from './support/fake-openai';
+import { TestStack, eventually, startTestStack } from './support/test-stack';
+
+const UPSTREAM_SECRET = 'sk-upstream-secret-for-metrics';
+const CLIENT_KEY = 'tg-client-key-for-metrics';
+
+/** One sample of the Prometheus text format whose labels are exactly `labels`, or undefined. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    const keys = Object.keys(found);
+    if (keys.length === Object.keys(labels).length && keys.every((key) => found[key] === labels[key])) return Number(match[3]);
+  }
+  return undefined;
+}
+
+describe('Prometheus metrics (e2e)', () => {
+  let stack: TestStack;
+  let upstream: FakeOpenAI;
+
+  beforeAll(async () => {
+    upstream = new FakeOpenAI({ apiKey: UPSTREAM_SECRET });
+    await upstream.start();
+    stack = await startTestStack();
+    const setting = await stack.admin<{ id: string }>('POST', '/api/provider-settings', {
+      provider: 'openai',
+      setting: { apiKey: UPSTREAM_SECRET, url: upstream.baseUrl },
+    });
+    await stack.admin('PUT', '/api/key-management/keys', { name: 'metrics', key: CLIENT_KEY, tags: ['metrics'], settingIds: [setting.body.id] });
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+    await upstream?.stop();
+  });
+
+  const scrape = async (): Promise<{ status: number; contentType: string | null; text: string }> => {
+    const response = await fetch(`${stack.adminUrl}/metrics`);
+    return { status: response.status, contentType: response.headers.get('content-type'), text: await response.text() };
+  };
+
+  it('counts every proxied exchange and HTTP response, and shows the state behind the hot path', async () => {
+    const sdk = new OpenAI({ apiKey: CLIENT_KEY, baseURL: `${stack.proxyUrl}/v1`, maxRetries: 0 });
+    const chat = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Hi' }] };
+    await sdk.chat.completions.create(chat);
+    await sdk.chat.completions.create(chat);
+    for await (const chunk of await sdk.chat.completions.create({ ...chat, stream: true })) void chunk;
+    await expect(sdk.chat.completions.create({ ...chat, model: 'fail-500' })).rejects.toMatchObject({ status: 500 });
+    const unknownKey = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer tg-not-a-key', 'content-type': 'application/json' },
+      body: JSON.stringify(chat),
+    });
+    expect(unknownKey.status).toBe(401);
+    // Every event delivered and recorded: nothing is left pending in the gateway or the queue.
+    await eventually(async () => ((await stack.sql('SELECT count(*)::int AS n FROM events'))[0].n === 4 ? true : undefined), 15_000, 'four events');
+
+    const { status, contentType, text } = await eventually(async () => {
+      const scraped = await scrape();
+      return sample(scraped.text, 'tollgate_event_queue_jobs', { state: 'active' }) === 0 ? scraped : undefined;
+    });
+    expect(status).toBe(200);
+    expect(contentType).toContain('text/plain');
+
+    expect(sample(text, 'tollgate_proxy_requests_total', { provider: 'openai', status: '200', stream: 'false' })).toBe(2);
+    expect(sample(text, 'tollgate_proxy_requests_total', { provider: 'openai', status: '200', stream: 'true' })).toBe(1);
+    expect(sample(text, 'tollgate_proxy_requests_total', { provider: 'openai', status: '500', stream: 'false' })).toBe(1);
+    expect(sample(text, 'tollgate_proxy_request_duration_seconds_count', { provider: 'openai', stream: 'false' })).toBe(3);
+    expect(sample(text, 'tollgate_proxy_client_disconnects_total', { provider: 'openai' })).toBeUndefined();
+
+    const chatRoute = { surface: 'proxy', method: 'POST', route: '/v1/chat/completions' };
+    expect(sample(text, 'tollgate_http_requests_total', { ...chatRoute, status: '200' })).toBe(3);
+    expect(sample(text, 'tollgate_http_requests_total', { ...chatRoute, status: '500' })).toBe(1);
+    // Refused before any exchange: only the HTTP metrics see it.
+    expect(sample(text, 'tollgate_http_requests_total', { ...chatRoute, status: '401' })).toBe(1);
+    expect(sample(text, 'tollgate_http_request_duration_seconds_count', chatRoute)).toBe(5);
+    expect(sample(text, 'tollgate_http_requests_total', { surface: 'admin', method: 'PUT', route: '/api/key-management/keys', status: '200' })).toBe(1);
+
+    expect(sample(text, 'tollgate_events_pending')).toBe(0);
+    expect(sample(text, 'tollgate_events_dropped_total')).toBe(0);
+    expect(sample(text, 'tollgate_event_queue_jobs', { state: 'waiting' })).toBe(0);
+    expect(sample(text, 'tollgate_event_queue_jobs', { state: 'failed' })).toBe(0);
+    expect(sample(text, 'tollgate_config_entries', { kind: 'keys' })).toBe(1);
+    expect(sample(text, 'tollgate_config_entries', { kind: 'provider_settings' })).toBe(1);
+    const loadedAt = sample(text, 'tollgate_config_last_full_load_timestamp_seconds')!;
+    expect(Date.now() / 1000 - loadedAt).toBeGreaterThanOrEqual(0);
+    expect(Date.now() / 1000 - loadedAt).toBeLessThan(120);
+    // Node's own metrics come with it.
+    expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
+    expect(text).toContain('nodejs_eventloop_lag_p99_seconds');
+
+    expect(text).not.toContain(CLIENT_KEY);
+    expect(text).not.toContain(UPSTREAM_SECRET);
+  });
+
+  it('counts a client that leaves mid-stream', async () => {
+    const before = sample((await scrape()).text, 'tollgate_proxy_client_disconnects_total', { provider: 'openai' }) ?? 0;
+    const abort = new AbortController();
+    const response = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'slow-stream', messages: [{ role: 'user', content: 'Hi' }], stream: true }),
+      signal: abort.signal,
+    });
+    const reader = response.body!.getReader();
+    await reader.read();
+    abort.abort();
+    await eventually(async () => {
+      const now = sample((await scrape()).text, 'tollgate_proxy_client_disconnects_total', { provider: 'openai' });
+      return now === before + 1 ? true : undefined;
+    }, 10_000, 'the disconnect counted');
+  });
+
+  it('serves /metrics on the admin listener only', async () => {
+    expect((await fetch(`${stack.proxyUrl}/metrics`)).status).toBe(404);
+  });
+});
