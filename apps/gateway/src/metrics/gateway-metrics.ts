@@ -11,6 +11,13 @@ import { EVENTS_QUEUE } from '../runtime/tokens';
 /** From a fast cached answer to a long generation or stream (seconds). */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;
+/**
+ * The event-loop delay sampler wakes the loop this often. prom-client's default (10 ms) costs
+ * ~10 ms of CPU per second on a virtualised core, i.e. 0.1 ms per request at 100 req/s, more than
+ * the counters themselves; every 100 ms costs a tenth of that and still samples 150 times per
+ * 15-second scrape.
+ */
+const EVENT_LOOP_SAMPLE_MS = 100;
 /** A scrape must not hang on a Redis outage: the queue gauge is left out of that scrape instead. */
 const QUEUE_COUNT_TIMEOUT_MS = 1_000;
 
@@ -59,7 +66,7 @@ export class GatewayMetrics {
     @Inject(LOGGER) logger: Logger,
   ) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
 
     this.httpRequests = new Counter({
       name: 'tollgate_http_requests_total',
