@@ -54,6 +54,8 @@ function parseArgs(argv) {
   for (const arg of argv) {
     const [name, ...rest] = arg.replace(/^--/, '').split('=');
     const value = rest.join('=');
+    const flags = ['no-build', 'quick', 'skip-portkey', 'cpu-prof', 'timeline', 'budget', 'help', 'h'];
+    if (!flags.includes(name) && value === '') throw new Error(`--${name} needs a value: --${name}=...`);
     switch (name) {
       case 'no-build':
         opts.build = false;

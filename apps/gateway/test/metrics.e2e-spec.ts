@@ -96,8 +96,12 @@ describe('Prometheus metrics (e2e)', () => {
     expect(text).not.toContain(UPSTREAM_SECRET);
   });
 
-  it('counts a client that leaves mid-stream', async () => {
-    const before = sample((await scrape()).text, 'tollgate_proxy_client_disconnects_total', { provider: 'openai' }) ?? 0;
+  it('counts a client that leaves mid-stream, with status 499 rather than that of the aborted call', async () => {
+    const metric = async (name: string, labels: Record<string, string>) => sample((await scrape()).text, name, labels) ?? 0;
+    const left = { provider: 'openai', status: '499', stream: 'true' };
+    const leftHttp = { surface: 'proxy', method: 'POST', route: '/v1/chat/completions', status: '499' };
+    const before = await metric('tollgate_proxy_client_disconnects_total', { provider: 'openai' });
+    const [exchangesBefore, httpBefore] = [await metric('tollgate_proxy_requests_total', left), await metric('tollgate_http_requests_total', leftHttp)];
     const abort = new AbortController();
     const response = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
       method: 'POST',
@@ -108,10 +112,21 @@ describe('Prometheus metrics (e2e)', () => {
     const reader = response.body!.getReader();
     await reader.read();
     abort.abort();
-    await eventually(async () => {
-      const now = sample((await scrape()).text, 'tollgate_proxy_client_disconnects_total', { provider: 'openai' });
-      return now === before + 1 ? true : undefined;
-    }, 10_000, 'the disconnect counted');
+    await eventually(async () => ((await metric('tollgate_proxy_client_disconnects_total', { provider: 'openai' })) === before + 1 ? true : undefined), 10_000, 'the disconnect counted');
+    expect(await metric('tollgate_proxy_requests_total', left)).toBe(exchangesBefore + 1);
+    expect(await metric('tollgate_http_requests_total', leftHttp)).toBe(httpBefore + 1);
+  });
+
+  it('labels exchanges refused before routing with provider none, whatever the URL names', async () => {
+    const response = await fetch(`${stack.proxyUrl}/api/custom/providers/made-up-provider-123/v1/chat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'Hi' }),
+    });
+    expect(response.status).toBe(404);
+    const { text } = await scrape();
+    expect(text).not.toContain('made-up-provider-123');
+    expect(sample(text, 'tollgate_proxy_requests_total', { provider: 'none', status: '404', stream: 'false' })).toBe(1);
   });
 
   it('serves /metrics on the admin listener only', async () => {

@@ -30,15 +30,28 @@ describe('BatchingEventSink', () => {
     sink.publish(event('y'));
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(delivered).toEqual([]);
-    expect(sink.pending).toBe(2);
+    expect(sink.stats().pending).toBe(2);
     failing = false;
     // The retry timer (backoff) delivers them without anyone calling flush.
     for (let i = 0; i < 100 && delivered.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(delivered).toEqual(['x', 'y']);
-    expect(sink.pending).toBe(0);
+    expect(sink.stats().pending).toBe(0);
     const { deliveryFailures } = sink.stats();
     expect(deliveryFailures).toBeGreaterThanOrEqual(1);
     expect(sink.stats()).toEqual({ pending: 0, dropped: 0, deliveryFailures });
+  });
+
+  it('counts a batch whose delivery hangs as pending', async () => {
+    let release: () => void = () => undefined;
+    const hung = new Promise<void>((resolve) => (release = resolve));
+    const sink = new BatchingEventSink(() => hung, { maxBatch: 2, flushIntervalMs: 1, maxBuffered: 100 }, silent);
+    ['a', 'b', 'c'].forEach((id) => sink.publish(event(id)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // One batch of two is out for delivery, one event is still buffered: all three are pending.
+    expect(sink.stats().pending).toBe(3);
+    release();
+    await sink.flush();
+    expect(sink.stats().pending).toBe(0);
   });
 
   it('counts the events it had to drop when the buffer overflows', async () => {

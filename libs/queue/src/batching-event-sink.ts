@@ -21,6 +21,8 @@ export class BatchingEventSink implements EventSink {
   private timer: NodeJS.Timeout | null = null;
   private delivering: Promise<void> | null = null;
   private failures = 0;
+  /** The batch being delivered: out of the buffer, not yet delivered. */
+  private inFlight = 0;
   private dropped = 0;
   private deliveryFailures = 0;
 
@@ -50,12 +52,8 @@ export class BatchingEventSink implements EventSink {
     }
   }
 
-  get pending(): number {
-    return this.buffer.length;
-  }
-
   stats(): EventSinkStats {
-    return { pending: this.buffer.length, dropped: this.dropped, deliveryFailures: this.deliveryFailures };
+    return { pending: this.buffer.length + this.inFlight, dropped: this.dropped, deliveryFailures: this.deliveryFailures };
   }
 
   private schedule(delayMs: number): void {
@@ -75,6 +73,7 @@ export class BatchingEventSink implements EventSink {
     if (this.delivering) return this.delivering;
     const batch = this.buffer.splice(0, this.options.maxBatch);
     if (batch.length === 0) return Promise.resolve();
+    this.inFlight = batch.length;
     this.delivering = this.deliver(batch)
       .then(() => {
         this.failures = 0;
@@ -87,6 +86,7 @@ export class BatchingEventSink implements EventSink {
         this.logger.warn({ err: error, buffered: this.buffer.length, failures: this.failures }, 'event delivery failed; will retry');
       })
       .finally(() => {
+        this.inFlight = 0;
         this.delivering = null;
       });
     return this.delivering;

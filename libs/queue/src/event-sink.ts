@@ -13,7 +13,7 @@ export interface EventSink {
 }
 
 export interface EventSinkStats {
-  /** Events waiting for delivery (buffered, or back in the buffer after a failed delivery). */
+  /** Events not yet delivered: buffered, being delivered, or back in the buffer after a failure. */
   pending: number;
   /** Events dropped since start because the buffer was full during a long delivery outage. */
   dropped: number;

@@ -21,6 +21,13 @@ const EVENT_LOOP_SAMPLE_MS = 100;
 /** A scrape must not hang on a Redis outage: the queue gauge is left out of that scrape instead. */
 const QUEUE_COUNT_TIMEOUT_MS = 1_000;
 
+/**
+ * The status metrics give an exchange whose client left before the answer ended (nginx's
+ * convention): the event keeps the status the gateway had, often a 502 from the aborted upstream
+ * call, which would otherwise read as the provider failing.
+ */
+export const CLIENT_CLOSED_REQUEST = 499;
+
 export interface CompletedHttpRequest {
   surface: 'proxy' | 'admin';
   method: string;
@@ -70,7 +77,7 @@ export class GatewayMetrics {
 
     this.httpRequests = new Counter({
       name: 'tollgate_http_requests_total',
-      help: 'HTTP responses, on both listeners, by surface, method, route pattern and status.',
+      help: 'HTTP responses on both listeners by surface, method, route pattern and status (499: the client left a proxied exchange).',
       labelNames: ['surface', 'method', 'route', 'status'],
       registers,
     });
@@ -83,7 +90,7 @@ export class GatewayMetrics {
     });
     this.proxyRequests = new Counter({
       name: 'tollgate_proxy_requests_total',
-      help: 'Proxied exchanges (one per recorded event) by provider, status and whether the answer was streamed.',
+      help: 'Proxied exchanges (one per recorded event) by provider (none: refused before routing), status (499: the client left) and stream.',
       labelNames: ['provider', 'status', 'stream'],
       registers,
     });
@@ -121,6 +128,9 @@ export class GatewayMetrics {
         async collect() {
           this.reset();
           try {
+            // Asked of a connection that is down, the command would wait in ioredis' offline
+            // queue after the scrape gave up on it: one more per scrape for the whole outage.
+            if ((await queue.client).status !== 'ready') throw new Error('queue connection not ready');
             const counts = await withTimeout(queue.getJobCounts(...QUEUE_STATES), QUEUE_COUNT_TIMEOUT_MS, 'queue counts timed out');
             for (const state of QUEUE_STATES) this.set({ state }, counts[state] ?? 0);
           } catch (error) {
@@ -162,7 +172,8 @@ export class GatewayMetrics {
   observeExchange(exchange: CompletedExchange): void {
     const provider = exchange.provider || 'none';
     const stream = String(exchange.stream);
-    this.proxyRequests.inc({ provider, status: String(exchange.status), stream });
+    const status = exchange.clientLeft ? CLIENT_CLOSED_REQUEST : exchange.status;
+    this.proxyRequests.inc({ provider, status: String(status), stream });
     this.proxyDuration.observe({ provider, stream }, exchange.seconds);
     if (exchange.clientLeft) this.clientDisconnects.inc({ provider });
   }

@@ -68,9 +68,10 @@ export class Exchange {
     return performance.now() - this.started;
   }
 
-  /** The client left before the answer ended: before it began, or in the middle of a stream. */
+  /** The client left before the answer ended: before it began, mid-stream, or mid-body. */
   get clientLeft(): boolean {
-    return this.clientGone || this.errorCode === 'client_disconnected';
+    const raw = this.call.reply.raw;
+    return this.clientGone || this.errorCode === 'client_disconnected' || (raw.destroyed && !raw.writableFinished);
   }
 
   /** Answers a failure in the path's error style, unless the response already started. */

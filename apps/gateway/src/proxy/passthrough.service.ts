@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { finished } from 'node:stream/promises';
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { ProviderId } from '@tollgate/provider-settings';
 import {
@@ -123,15 +124,21 @@ export class PassthroughService {
     });
   }
 
-  /** Files and audio: bytes streamed to the client as they come, never buffered whole. */
-  private relayBinary(exchange: Exchange, upstream: UpstreamResponse): void {
+  /**
+   * Files and audio: bytes streamed to the client as they come, never buffered whole. Resolves
+   * when the body has been sent or the client left, so the event's latency covers the body.
+   */
+  private async relayBinary(exchange: Exchange, upstream: UpstreamResponse): Promise<void> {
     exchange.tokenBilled = false;
     const headers = relayedHeaders(upstream.headers);
     for (const name of ['content-type', 'content-length', 'content-disposition']) {
       const value = upstream.headers[name];
       if (typeof value === 'string') headers[name] = value;
     }
-    void exchange.call.reply.status(upstream.statusCode).headers(headers).send(upstream.body);
+    const { reply } = exchange.call;
+    void reply.status(upstream.statusCode).headers(headers).send(upstream.body);
+    // A premature close rejects; the exchange then reads as one whose client left.
+    await finished(reply.raw).catch(() => undefined);
   }
 
   private relayError(exchange: Exchange, spec: PassthroughSpec, route: ResolvedRoute, upstream: UpstreamResponse, raw: Buffer): void {

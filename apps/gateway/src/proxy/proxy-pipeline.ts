@@ -16,7 +16,7 @@ import {
 import { EVENT_SINK, EventSink } from '@tollgate/queue';
 import { Readable } from 'node:stream';
 import { pathOf } from '../http/send-error';
-import { GatewayMetrics, httpCompletion } from '../metrics/gateway-metrics';
+import { CLIENT_CLOSED_REQUEST, GatewayMetrics, httpCompletion } from '../metrics/gateway-metrics';
 import { AccessPolicy } from './access-policy';
 import { AdmissionService } from './admission.service';
 import { Exchange } from './exchange';
@@ -76,7 +76,9 @@ export class ProxyPipeline implements OnApplicationShutdown {
     } finally {
       this.events.publish(exchange.toEvent());
       this.metrics.observeExchange({
-        provider: exchange.provider,
+        // Only a provider the exchange was routed to: names taken from the URL (an unknown
+        // custom provider, say) would let clients create series at will.
+        provider: exchange.settingId !== null ? exchange.provider : '',
         status: exchange.status,
         stream: exchange.stream,
         clientLeft: exchange.clientLeft,
@@ -94,10 +96,10 @@ export class ProxyPipeline implements OnApplicationShutdown {
    */
   private logAccessIfFastifyWillNot(exchange: Exchange): void {
     const { request, reply } = exchange.call;
-    const clientLeft = exchange.clientGone || (reply.raw.destroyed && !reply.raw.writableFinished);
+    const clientLeft = exchange.clientLeft;
     if (!exchange.hijacked && !clientLeft) return;
     request.accessLogged = true;
-    this.metrics.observeHttp(httpCompletion(request, exchange.status, exchange.latencyMs));
+    this.metrics.observeHttp(httpCompletion(request, clientLeft ? CLIENT_CLOSED_REQUEST : exchange.status, reply.elapsedTime));
     this.accessLog.info(
       {
         reqId: request.id,
