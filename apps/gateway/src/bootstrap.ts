@@ -7,6 +7,7 @@ import { createDataSource, runMigrationsLocked } from '@tollgate/database';
 import { GatewayModule } from './gateway.module';
 import { DualListener, configureFastify } from './http/http-server';
 import { GatewayMetrics } from './metrics/gateway-metrics';
+import { KeyAuthenticator } from './proxy/key-authenticator';
 
 export interface RunningGateway {
   app: NestFastifyApplication;
@@ -34,7 +35,7 @@ export async function startGateway(
     // urlencoded parser, turning form posts into bodies the OpenAI API never takes (415 instead).
     bodyParser: false,
   });
-  configureFastify(app.getHttpAdapter().getInstance(), logger, app.get(GatewayMetrics));
+  configureFastify(app.getHttpAdapter().getInstance(), logger, app.get(GatewayMetrics), app.get(KeyAuthenticator));
   setupSwagger(app);
   // Standalone mode handles signals itself (it must stop its embedded Postgres after the app).
   if (options.shutdownHooks ?? true) app.enableShutdownHooks(shutdownSignals());

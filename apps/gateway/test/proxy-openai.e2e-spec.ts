@@ -320,6 +320,25 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       expect(huge.status).toBe(413);
       expect(await huge.json()).toMatchObject({ error: { code: 'payload_too_large' } });
     });
+
+    it('answers a caller without a valid key 401 before looking at its body', async () => {
+      const bodies: Array<[string, string]> = [
+        ['{"model":', 'application/json'],
+        ['model=gpt-4o-mini&messages=x', 'application/x-www-form-urlencoded'],
+        [JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x'.repeat(70 * 1024) }] }), 'application/json'],
+      ];
+      for (const [body, contentType] of bodies) {
+        for (const authorization of ['Bearer tg-not-a-key', undefined]) {
+          const response = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+            method: 'POST',
+            headers: { 'content-type': contentType, ...(authorization ? { authorization } : {}) },
+            body,
+          });
+          expect(response.status).toBe(401);
+          expect(await response.json()).toEqual({ error: { message: expect.any(String), type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
+        }
+      }
+    });
   });
 
   describe('upstream failures', () => {

@@ -6,6 +6,8 @@ import { Env, Logger, accessLogger } from '@tollgate/common';
 import { FastifyInstance } from 'fastify';
 import { GatewayMetrics, httpCompletion } from '../metrics/gateway-metrics';
 import '../proxy/gateway-request';
+import { KeyAuthenticator } from '../proxy/key-authenticator';
+import { isProxyRoute } from '../proxy/proxy-controller.decorator';
 import { pathOf, sendError } from './send-error';
 import { Surface, markAdminRequest, surfaceOf } from './surface';
 
@@ -79,8 +81,11 @@ function tuneServer(server: Server): void {
   server.headersTimeout = 66_000;
 }
 
-/** Fastify-level hooks shared by both listeners: request ids, access log and metrics, pre-Nest errors. */
-export function configureFastify(instance: FastifyInstance, logger: Logger, metrics: GatewayMetrics): void {
+/**
+ * Fastify-level hooks shared by both listeners: request ids, proxy authentication, access log
+ * and metrics, pre-Nest errors.
+ */
+export function configureFastify(instance: FastifyInstance, logger: Logger, metrics: GatewayMetrics, keys: KeyAuthenticator): void {
   // OpenAI endpoints take JSON only; anything else is a 415, not a string body.
   instance.removeContentTypeParser('text/plain');
   // Native passthrough paths take uploads (files, audio, images) as bytes, relayed untouched.
@@ -91,6 +96,16 @@ export function configureFastify(instance: FastifyInstance, logger: Logger, metr
     if (request.url.startsWith('/docs') && surfaceOf(request.raw) !== Surface.Admin) {
       void reply.status(404).send({ error: { message: 'Not found', type: 'invalid_request_error', param: null, code: 'not_found' } });
       return;
+    }
+    // Proxy routes authenticate before the body is read: a caller without a valid key gets its
+    // 401 without the gateway parsing (or answering about) a body of up to MAX_BODY_BYTES. On
+    // the admin listener the same routes are a 404 (SurfaceGuard), key or not.
+    if (isProxyRoute(request) && surfaceOf(request.raw) === Surface.Proxy) {
+      try {
+        request.gatewayKey = keys.authenticate(request.headers);
+      } catch (error) {
+        return done(error as Error);
+      }
     }
     done();
   });

@@ -2,7 +2,7 @@ import { KeyRecord } from '@tollgate/config-cache';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by KeyAuthGuard: the caller's key, from the in-memory snapshot. */
+    /** The caller's key, from the in-memory snapshot: set by the onRequest hook or KeyAuthGuard. */
     gatewayKey?: KeyRecord;
     /**
      * The proxy wrote this request's access-log line itself (a relayed stream, or a client that

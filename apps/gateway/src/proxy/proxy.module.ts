@@ -7,6 +7,7 @@ import { CustomProviderProxyService } from './custom/custom-provider-proxy.servi
 import { CustomProviderController } from './custom/custom-provider.controller';
 import { OutboundAllowListSetup } from './custom/outbound-allow-list.setup';
 import { KeyAuthGuard } from './key-auth.guard';
+import { KeyAuthenticator } from './key-authenticator';
 import { OpenAINativeController } from './openai-native.controller';
 import { PassthroughService } from './passthrough.service';
 import { AnthropicNativeController, AzureNativeController, DeepinfraNativeController, VllmNativeController } from './provider-native.controllers';
@@ -18,6 +19,6 @@ import { UnifiedController } from './unified.controller';
 @Module({
   imports: [ConfigCacheModule, CustomProvidersModule],
   controllers: [UnifiedController, OpenAINativeController, AzureNativeController, AnthropicNativeController, VllmNativeController, DeepinfraNativeController, CustomProviderController],
-  providers: [KeyAuthGuard, ProxyPipeline, ProxyService, PassthroughService, RouteResolver, AccessPolicy, AdmissionService, OutboundAllowListSetup, CustomProviderProxyService],
+  providers: [KeyAuthenticator, KeyAuthGuard, ProxyPipeline, ProxyService, PassthroughService, RouteResolver, AccessPolicy, AdmissionService, OutboundAllowListSetup, CustomProviderProxyService],
 })
 export class ProxyModule {}
