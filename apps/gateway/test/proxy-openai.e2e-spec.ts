@@ -282,6 +282,33 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       expect(((await rejected.json()) as { error: { message: string } }).error.message).toContain('leaked on GitHub');
     });
 
+    it('refuses a key revoked while its request body was still arriving', async () => {
+      const created = await stack.admin<{ keyId: string }>('PUT', '/api/key-management/keys', { name: 'revoked-mid-upload', key: 'tg-revoked-mid-upload', settingIds: [settingId] });
+      const call = (body: string | ReadableStream<Uint8Array>, extra: RequestInit = {}) =>
+        fetch(`${stack.proxyUrl}/v1/chat/completions`, { method: 'POST', headers: { authorization: 'Bearer tg-revoked-mid-upload', 'content-type': 'application/json' }, body, ...extra });
+      const chat = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
+      await eventually(async () => ((await call(chat)).status === 200 ? true : undefined), 1_000, 'new key usable');
+      // The headers (and the key) arrive first; the body only after the revocation has landed.
+      let finishBody: () => void = () => undefined;
+      const bodyHeld = new Promise<void>((resolve) => (finishBody = resolve));
+      const body = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          controller.enqueue(new TextEncoder().encode(chat.slice(0, 10)));
+          await bodyHeld;
+          controller.enqueue(new TextEncoder().encode(chat.slice(10)));
+          controller.close();
+        },
+      });
+      const pending = call(body, { duplex: 'half' } as RequestInit);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await stack.admin('PATCH', `/api/key-management/keys/${created.body.keyId}`, { revoked: true, revokedReason: 'revoked mid-upload' });
+      await eventually(async () => ((await call(chat)).status === 401 ? true : undefined), 1_000, 'revocation');
+      finishBody();
+      const response = await pending;
+      expect(response.status).toBe(401);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toContain('revoked mid-upload');
+    });
+
     it('rejects an expired key', async () => {
       await stack.admin('PUT', '/api/key-management/keys', { name: 'short-lived', key: 'tg-short-lived-key', settingIds: [settingId], ttl: '1s' });
       await new Promise((resolve) => setTimeout(resolve, 1_100));
@@ -321,21 +348,25 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       expect(await huge.json()).toMatchObject({ error: { code: 'payload_too_large' } });
     });
 
-    it('answers a caller without a valid key 401 before looking at its body', async () => {
+    it('answers a caller without a valid key 401 before looking at its body, and closes the connection', async () => {
       const bodies: Array<[string, string]> = [
         ['{"model":', 'application/json'],
         ['model=gpt-4o-mini&messages=x', 'application/x-www-form-urlencoded'],
         [JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x'.repeat(70 * 1024) }] }), 'application/json'],
       ];
-      for (const [body, contentType] of bodies) {
-        for (const authorization of ['Bearer tg-not-a-key', undefined]) {
-          const response = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
-            method: 'POST',
-            headers: { 'content-type': contentType, ...(authorization ? { authorization } : {}) },
-            body,
-          });
-          expect(response.status).toBe(401);
-          expect(await response.json()).toEqual({ error: { message: expect.any(String), type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
+      // The unified API, and a native catch-all route (files, audio...: registered with @All).
+      for (const path of ['/v1/chat/completions', '/api/providers/openai/v1/files']) {
+        for (const [body, contentType] of bodies) {
+          for (const authorization of ['Bearer tg-not-a-key', undefined]) {
+            const response = await fetch(`${stack.proxyUrl}${path}`, {
+              method: 'POST',
+              headers: { 'content-type': contentType, ...(authorization ? { authorization } : {}) },
+              body,
+            });
+            expect(response.status).toBe(401);
+            expect(response.headers.get('connection')).toBe('close');
+            expect(await response.json()).toEqual({ error: { message: expect.any(String), type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
+          }
         }
       }
     });

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants';
 import { Env, Logger, accessLogger } from '@tollgate/common';
-import { FastifyInstance } from 'fastify';
+import { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayMetrics, httpCompletion } from '../metrics/gateway-metrics';
 import '../proxy/gateway-request';
 import { KeyAuthenticator } from '../proxy/key-authenticator';
@@ -73,6 +74,18 @@ class TollgateFastifyAdapter extends FastifyAdapter {
   override setErrorHandler(): ReturnType<FastifyAdapter['setErrorHandler']> {
     return this.getInstance();
   }
+
+  /**
+   * Nest's adapter hands a handler's Fastify route config to Fastify for @Get, @Post and the
+   * like, but drops it for @All routes; the proxy's catch-all routes need theirs (isProxyRoute).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the base signature is any[]
+  override all(...args: any[]): any {
+    const handler: unknown = args[args.length - 1];
+    const config: unknown = typeof handler === 'function' ? Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) : undefined;
+    if (config !== undefined && args.length === 2) return super.all(args[0], { config }, handler);
+    return super.all(...args);
+  }
 }
 
 /** Keep-alive longer than common load balancers' idle timeouts, so they close first. */
@@ -104,6 +117,8 @@ export function configureFastify(instance: FastifyInstance, logger: Logger, metr
       try {
         request.gatewayKey = keys.authenticate(request.headers);
       } catch (error) {
+        // Else Node would read and discard the whole unwanted body to keep the connection.
+        if (hasBody(request)) void reply.header('connection', 'close');
         return done(error as Error);
       }
     }
@@ -121,4 +136,9 @@ export function configureFastify(instance: FastifyInstance, logger: Logger, metr
     done();
   });
   instance.setErrorHandler((error, request, reply) => sendError(request, reply, error, logger));
+}
+
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

@@ -5,8 +5,8 @@ import { KeyAuthenticator } from './key-authenticator';
 
 /**
  * Admits a proxy request only with a valid gateway key. The key is normally found already, by
- * the onRequest hook before the body was read (see authenticateProxyRoutes); the guard makes
- * sure of it whatever the route's hooks.
+ * the onRequest hook before the body was read (configureFastify); the guard makes sure of it
+ * whatever the route's hooks, and looks again in case it was revoked during a long upload.
  */
 @Injectable()
 export class KeyAuthGuard implements CanActivate {
@@ -14,7 +14,8 @@ export class KeyAuthGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    request.gatewayKey ??= this.authenticator.authenticate(request.headers);
+    const found = request.gatewayKey;
+    request.gatewayKey = found ? this.authenticator.current(found.keyHash) : this.authenticator.authenticate(request.headers);
     return true;
   }
 }

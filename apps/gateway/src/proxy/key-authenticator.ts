@@ -20,7 +20,12 @@ export class KeyAuthenticator {
         'You didn\'t provide an API key. Send it as "Authorization: Bearer <key>" (or in an x-api-key or api-key header).',
       );
     }
-    const key = this.snapshot.getKeyByHash(hashApiKey(presented));
+    return this.current(hashApiKey(presented));
+  }
+
+  /** The key's record as the snapshot has it now: revoked or expired meanwhile, it is refused. */
+  current(keyHash: string): KeyRecord {
+    const key = this.snapshot.getKeyByHash(keyHash);
     if (!key) throw new GatewayError(GatewayErrorCode.InvalidApiKey, 'Incorrect API key provided.');
     if (key.revoked) {
       throw new GatewayError(GatewayErrorCode.InvalidApiKey, `This API key has been revoked${key.revokedReason ? `: ${key.revokedReason}` : '.'}`);
