@@ -61,5 +61,16 @@ describe('an event the worker cannot record (e2e, real worker and queue)', () =>
     const [spent] = await stack.sql<{ spent_usd: string }>('SELECT spent_usd FROM api_keys WHERE key_id = $1', [keyId]);
     expect(Math.round(Number(spent.spent_usd) * 1e9)).toBe(2 * ACTUAL_NANO);
     expect(Number(await redis.get(`${stack.queuePrefix}:limits:spent:key:${keyId}:total`))).toBe(2 * ACTUAL_NANO);
+
+    // The worker's metrics saw the failed batches, and count each recorded event once.
+    const metrics = await (await fetch(stack.workerMetricsUrl)).text();
+    const total = (name: string) =>
+      metrics
+        .split('\n')
+        .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+        .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+    const [{ n }] = await stack.sql<{ n: number }>('SELECT count(*)::int AS n FROM events');
+    expect(total('tollgate_worker_events_recorded_total')).toBe(n);
+    expect(total('tollgate_worker_batch_failures_total')).toBeGreaterThanOrEqual(15);
   }, 60_000);
 });

@@ -96,6 +96,24 @@ describe('Prometheus metrics (e2e)', () => {
     expect(text).not.toContain(UPSTREAM_SECRET);
   });
 
+  it("exposes the worker's view: what it recorded, once per event, with tokens and cost", async () => {
+    const [totals] = await stack.sql<{ events: number; prompt: number; completion: number; cost: number }>(
+      'SELECT count(*)::int AS events, sum(prompt_token_count)::int AS prompt, sum(completion_token_count)::int AS completion, sum(cost_in_usd)::float AS cost FROM events',
+    );
+    const response = await fetch(stack.workerMetricsUrl);
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(sample(text, 'tollgate_worker_events_recorded_total', { provider: 'openai', price_known: 'true' })).toBe(totals.events);
+    expect(sample(text, 'tollgate_worker_tokens_total', { provider: 'openai', kind: 'prompt' })).toBe(totals.prompt);
+    expect(sample(text, 'tollgate_worker_tokens_total', { provider: 'openai', kind: 'completion' })).toBe(totals.completion);
+    expect(totals.cost).toBeGreaterThan(0);
+    expect(sample(text, 'tollgate_worker_cost_usd_total', { provider: 'openai' })).toBeCloseTo(totals.cost, 12);
+    expect(sample(text, 'tollgate_worker_batch_duration_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'tollgate_worker_batch_failures_total')).toBe(0);
+    expect(text).toContain('process_cpu_user_seconds_total');
+    expect((await fetch(stack.workerMetricsUrl.replace('/metrics', '/other'))).status).toBe(404);
+  });
+
   it('counts a client that leaves mid-stream, with status 499 rather than that of the aborted call', async () => {
     const metric = async (name: string, labels: Record<string, string>) => sample((await scrape()).text, name, labels) ?? 0;
     const left = { provider: 'openai', status: '499', stream: 'true' };

@@ -6,6 +6,7 @@ import { QueueName } from '@tollgate/queue';
 import { LimitsModule, RedisLimitStore } from '@tollgate/limits';
 import { ReportingModule } from '@tollgate/reporting';
 import Redis from 'ioredis';
+import { WorkerMetrics } from './metrics/worker-metrics';
 import { RequestEventsProcessor } from './processors/request-events.processor';
 
 /** One processor per queue; WORKER_QUEUES picks which this process consumes (empty: all). */
@@ -34,7 +35,7 @@ export class WorkerModule {
           useFactory: () => new RedisLimitStore(new Redis(env.redisUrl!, { connectionName: 'tollgate-worker-limits', enableAutoPipelining: true })),
         }),
       ],
-      providers: queues.map((queue) => PROCESSORS[queue]),
+      providers: [WorkerMetrics, ...queues.map((queue) => PROCESSORS[queue])],
     };
   }
 }

@@ -40,6 +40,12 @@ describe('loadEnv', () => {
     expect(() => loadEnv(rest)).toThrow(/ADMIN_API_KEY is required[\s\S]*ENCRYPTION_KEY is required/);
   });
 
+  it('serves worker metrics only when WORKER_METRICS_PORT is set', () => {
+    expect(loadEnv(production).workerMetricsPort).toBeNull();
+    expect(loadEnv({ ...production, WORKER_METRICS_PORT: '9464' }).workerMetricsPort).toBe(9464);
+    expect(() => loadEnv({ ...production, WORKER_METRICS_PORT: 'metrics' })).toThrow(/WORKER_METRICS_PORT must be an integer/);
+  });
+
   it('accepts a base64 encryption key', () => {
     expect(loadEnv({ ...production, ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') }).encryptionKey).toEqual(Buffer.alloc(32, 7));
   });

@@ -32,6 +32,8 @@ export interface Env {
   eventFlushIntervalMs: number;
   eventRetryMaxDelayMs: number;
   workerBatchWaitMs: number;
+  /** The worker's Prometheus /metrics port (WORKER_METRICS_PORT); null: not served. */
+  workerMetricsPort: number | null;
   openaiBaseUrl: string;
   anthropicBaseUrl: string;
   geminiBaseUrl: string;
@@ -167,6 +169,7 @@ export function loadEnv(source: Source = process.env): Env {
     eventFlushIntervalMs: int('EVENT_FLUSH_INTERVAL_MS', 50, 1, 60_000),
     eventRetryMaxDelayMs: int('EVENT_RETRY_MAX_DELAY_MS', 300_000, 10, 3_600_000),
     workerBatchWaitMs: int('WORKER_BATCH_WAIT_MS', 250, 1, 60_000),
+    workerMetricsPort: read('WORKER_METRICS_PORT') === undefined ? null : int('WORKER_METRICS_PORT', 0, 0, 65535),
     openaiBaseUrl: url('OPENAI_BASE_URL', ['https:', 'http:']) ?? 'https://api.openai.com/v1',
     anthropicBaseUrl: url('ANTHROPIC_BASE_URL', ['https:', 'http:']) ?? 'https://api.anthropic.com',
     geminiBaseUrl: url('GEMINI_BASE_URL', ['https:', 'http:']) ?? 'https://generativelanguage.googleapis.com/v1beta',

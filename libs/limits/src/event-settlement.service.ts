@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { RequestEventData } from '@tollgate/queue';
-import { EventRecorderService } from '@tollgate/reporting';
+import { EventEntity, EventRecorderService } from '@tollgate/reporting';
 import { reservationNano } from './limit-keys';
 import { LimitsService } from './limits.service';
 
@@ -20,9 +20,10 @@ export class EventSettlementService {
     private readonly limits: LimitsService,
   ) {}
 
-  async record(events: RequestEventData[]): Promise<void> {
+  /** Returns the events recorded by this call: a retried batch's already-recorded ones are left out. */
+  async record(events: RequestEventData[]): Promise<EventEntity[]> {
     try {
-      await this.settleAndPersist(events);
+      return await this.settleAndPersist(events);
     } catch (error) {
       // The jobs run again later: what this attempt settled must still be settled then. (If
       // Redis is what failed, this fails too; the markers then keep their own TTL.)
@@ -31,7 +32,7 @@ export class EventSettlementService {
     }
   }
 
-  private async settleAndPersist(events: RequestEventData[]): Promise<void> {
+  private async settleAndPersist(events: RequestEventData[]): Promise<EventEntity[]> {
     const rows = await this.recorder.price(events);
     const reservations = new Map(events.map((event) => [event.id, event.reservationMember]));
     for (const row of rows) {
@@ -54,6 +55,7 @@ export class EventSettlementService {
         costUsd: row.costInUsd,
       })),
     );
-    await this.recorder.persist(rows);
+    const inserted = await this.recorder.persist(rows);
+    return rows.filter((row) => inserted.has(row.id));
   }
 }

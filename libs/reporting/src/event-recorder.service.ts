@@ -30,14 +30,15 @@ export class EventRecorderService {
   }
 
   /** Inserts priced events not stored yet and adds their cost to their keys' spend; returns how many were new. */
-  async persist(rows: EventEntity[]): Promise<number> {
-    if (rows.length === 0) return 0;
+  /** Inserts the rows not recorded yet (by id) and adds their cost to spend; returns their ids. */
+  async persist(rows: EventEntity[]): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
     return this.dataSource.transaction(async (manager) => {
       const { sql, params } = toInsertSql(rows);
       const newRows = (await manager.query(sql, params)) as InsertedRow[];
       await addSpend(manager, 'api_keys', 'key_id', 'uuid', sumBy(newRows, (row) => row.key_id));
       await addSpend(manager, 'users', 'user_id', 'text', sumBy(newRows, (row) => row.user_id));
-      return newRows.length;
+      return new Set(newRows.map((row) => row.id));
     });
   }
 
@@ -132,12 +133,13 @@ function toInsertSql(rows: EventEntity[]): { sql: string; params: unknown[] } {
   });
   return {
     sql: `INSERT INTO events (${COLUMNS.map(([column]) => column).join(', ')}) VALUES ${tuples.join(', ')}
-          ON CONFLICT (id) DO NOTHING RETURNING key_id, user_id, cost_in_usd`,
+          ON CONFLICT (id) DO NOTHING RETURNING id, key_id, user_id, cost_in_usd`,
     params,
   };
 }
 
 interface InsertedRow {
+  id: string;
   key_id: string | null;
   user_id: string | null;
   cost_in_usd: string | null;

@@ -82,7 +82,7 @@ export class InfrastructureModule {
           inject: [EVENTS_QUEUE, EventSettlementService, LimitsService, LOGGER],
           useFactory: (queue: Queue | null, settlement: EventSettlementService, limits: LimitsService, log: Logger) => {
             const sinkLog = log.child({ context: 'EventSink' });
-            const deliver: DeliverBatch = queue ? queueAndHold(bullmqEventDelivery(queue), limits, sinkLog) : (events) => settlement.record(events);
+            const deliver: DeliverBatch = queue ? queueAndHold(bullmqEventDelivery(queue), limits, sinkLog) : async (events) => void (await settlement.record(events));
             return new BatchingEventSink(deliver, { maxBatch: env.eventBatchSize, flushIntervalMs: env.eventFlushIntervalMs, maxBuffered: 100_000 }, sinkLog);
           },
         },

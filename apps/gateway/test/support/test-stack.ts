@@ -9,6 +9,7 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { RunningGateway, startGateway } from '../../src/bootstrap';
 import { startWorker } from '../../../worker/src/bootstrap';
+import { WorkerMetrics } from '../../../worker/src/metrics/worker-metrics';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -27,6 +28,8 @@ export interface TestStack {
   admin: AdminCall;
   sql<T = Record<string, unknown>>(query: string, params?: unknown[]): Promise<T[]>;
   eventsQueue(): Queue;
+  /** The worker's Prometheus endpoint (WORKER_METRICS_PORT=0: an ephemeral port). */
+  workerMetricsUrl: string;
   close(): Promise<void>;
 }
 
@@ -53,6 +56,7 @@ export async function startTestStack(extraEnv: Record<string, string> = {}): Pro
     LOG_LEVEL: 'debug',
     // The fake providers listen on 127.0.0.1 over plain http: the SSRF guard's allow-list admits that address only.
     UPSTREAM_ALLOWED_HOSTS: '127.0.0.1',
+    WORKER_METRICS_PORT: '0',
     ...extraEnv,
   });
   const logs: string[] = [];
@@ -84,6 +88,7 @@ export async function startTestStack(extraEnv: Record<string, string> = {}): Pro
     replicaEnv: { DATABASE_URL: database.url, REDIS_URL: env.redisUrl!, ADMIN_API_KEY: adminKey, ENCRYPTION_KEY: encryptionKey, QUEUE_PREFIX: queuePrefix },
     logs,
     admin: adminClient(adminUrl, adminKey),
+    workerMetricsUrl: `http://127.0.0.1:${worker.get(WorkerMetrics).port}/metrics`,
     sql: async (query, params) => (await pg.query(query, params)).rows,
     eventsQueue: () => {
       const queue = new Queue(QueueName.RequestEvents, { connection: bullmqConnectionOptions(env.redisUrl!), prefix: queuePrefix });

@@ -4,6 +4,7 @@ import { JobName, JobPayload, QueueName, RequestEventData, eventRetryDelayMs } f
 import { bullmqConnectionOptions } from '@tollgate/redis';
 import { EventSettlementService, LIMIT_STORE, LimitStore } from '@tollgate/limits';
 import { Job, Worker } from 'bullmq';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 import { BatchCollector } from './batch-collector';
 
 /**
@@ -20,12 +21,23 @@ export class RequestEventsProcessor implements OnApplicationBootstrap, OnApplica
   constructor(
     private readonly settlement: EventSettlementService,
     @Inject(LIMIT_STORE) private readonly limitStore: LimitStore,
+    private readonly metrics: WorkerMetrics,
     @Inject(ENV) private readonly env: Env,
     @Inject(LOGGER) logger: Logger,
   ) {
     this.logger = logger.child({ context: 'RequestEventsProcessor' });
     // Under load a batch fills before the wait ends; at low rates the wait is what batches.
-    this.batches = new BatchCollector((events) => this.settlement.record(events), env.eventBatchSize, env.workerBatchWaitMs);
+    this.batches = new BatchCollector((events) => this.record(events), env.eventBatchSize, env.workerBatchWaitMs);
+  }
+
+  private async record(events: RequestEventData[]): Promise<void> {
+    const started = performance.now();
+    try {
+      this.metrics.recorded(await this.settlement.record(events), (performance.now() - started) / 1000);
+    } catch (error) {
+      this.metrics.failed((performance.now() - started) / 1000);
+      throw error;
+    }
   }
 
   onApplicationBootstrap(): void {
