@@ -29,7 +29,8 @@ export class WorkerMetrics implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
+    // Node's own metrics sample the event loop on a timer: only when someone can read them.
+    if (env.workerMetricsPort !== null) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
     this.events = new Counter({
       name: 'tollgate_worker_events_recorded_total',
       help: 'Events recorded in Postgres, by provider (none: refused before routing) and whether their price was known.',
