@@ -114,6 +114,32 @@ describe('Prometheus metrics (e2e)', () => {
     expect((await fetch(stack.workerMetricsUrl.replace('/metrics', '/other'))).status).toBe(404);
   });
 
+  it('does not count an event the worker is handed again after recording it', async () => {
+    const recorded = async () => sample(await (await fetch(stack.workerMetricsUrl)).text(), 'tollgate_worker_events_recorded_total', { provider: 'openai', price_known: 'true' });
+    const eventCount = async () => (await stack.sql<{ n: number }>('SELECT count(*)::int AS n FROM events'))[0].n;
+    const queue = stack.eventsQueue();
+    // Hold the next event in the queue, to keep a copy of its job.
+    await queue.pause();
+    const before = await eventCount();
+    const sdk = new OpenAI({ apiKey: CLIENT_KEY, baseURL: `${stack.proxyUrl}/v1`, maxRetries: 0 });
+    await sdk.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
+    const [job] = await eventually(async () => {
+      const waiting = await queue.getWaiting();
+      return waiting.length > 0 ? waiting : undefined;
+    });
+    await queue.resume();
+    await eventually(async () => ((await eventCount()) === before + 1 ? true : undefined), 10_000, 'the event recorded');
+    const countedOnce = await eventually(async () => {
+      const value = await recorded();
+      return value === before + 1 ? value : undefined;
+    });
+    // Delivered again (a job retried after its batch was stored, say): stored once, counted once.
+    const again = await queue.add(job.name, job.data, { jobId: `${job.id}-again` });
+    await eventually(async () => ((await again.getState()) === 'completed' ? true : undefined), 10_000, 'the copy processed');
+    expect(await eventCount()).toBe(before + 1);
+    expect(await recorded()).toBe(countedOnce);
+  });
+
   it('counts a client that leaves mid-stream, with status 499 rather than that of the aborted call', async () => {
     const metric = async (name: string, labels: Record<string, string>) => sample((await scrape()).text, name, labels) ?? 0;
     const left = { provider: 'openai', status: '499', stream: 'true' };

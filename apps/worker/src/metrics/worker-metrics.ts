@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ENV, Env, LOGGER, Logger } from '@tollgate/common';
 import { EventEntity } from '@tollgate/reporting';
 import { Server, createServer } from 'node:http';
@@ -15,7 +15,7 @@ const EVENT_LOOP_SAMPLE_MS = 100;
  * already-recorded events are not counted again.
  */
 @Injectable()
-export class WorkerMetrics implements OnApplicationBootstrap, OnApplicationShutdown {
+export class WorkerMetrics implements OnModuleInit, OnApplicationShutdown {
   readonly registry = new Registry();
   private readonly events: Counter<'provider' | 'price_known'>;
   private readonly tokens: Counter<'provider' | 'kind'>;
@@ -45,7 +45,7 @@ export class WorkerMetrics implements OnApplicationBootstrap, OnApplicationShutd
     });
     this.cost = new Counter({
       name: 'tollgate_worker_cost_usd_total',
-      help: 'USD cost of the recorded events by provider (unpriced events add nothing; see price_known).',
+      help: 'USD cost of the recorded events by provider, as in Postgres: unpriced events add nothing, except budgeted ones, charged their reserved worst case.',
       labelNames: ['provider'],
       registers,
     });
@@ -57,7 +57,7 @@ export class WorkerMetrics implements OnApplicationBootstrap, OnApplicationShutd
     });
     this.batchFailures = new Counter({
       name: 'tollgate_worker_batch_failures_total',
-      help: 'Batches that failed (Postgres or Redis down, say); their jobs are retried with backoff.',
+      help: 'Failed attempts to record a batch (Postgres or Redis down, say); a failed batch is retried event by event, then with backoff.',
       registers,
     });
   }
@@ -76,7 +76,7 @@ export class WorkerMetrics implements OnApplicationBootstrap, OnApplicationShutd
       this.events.inc({ provider, price_known: String(row.priceKnown) });
       if (row.promptTokenCount > 0) this.tokens.inc({ provider, kind: 'prompt' }, row.promptTokenCount);
       if (row.completionTokenCount > 0) this.tokens.inc({ provider, kind: 'completion' }, row.completionTokenCount);
-      if (row.costInUsd !== null && row.costInUsd > 0) this.cost.inc({ provider }, row.costInUsd);
+      if (row.costInUsd !== null && Number.isFinite(row.costInUsd) && row.costInUsd > 0) this.cost.inc({ provider }, row.costInUsd);
     }
   }
 
@@ -85,7 +85,8 @@ export class WorkerMetrics implements OnApplicationBootstrap, OnApplicationShutd
     this.batchFailures.inc();
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  /** Before the processors start consuming: a port already taken fails the start, not a job. */
+  async onModuleInit(): Promise<void> {
     if (this.env.workerMetricsPort === null) return;
     const server = createServer((request, response) => {
       if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {

@@ -32,12 +32,15 @@ export class RequestEventsProcessor implements OnApplicationBootstrap, OnApplica
 
   private async record(events: RequestEventData[]): Promise<void> {
     const started = performance.now();
+    let recorded;
     try {
-      this.metrics.recorded(await this.settlement.record(events), (performance.now() - started) / 1000);
+      recorded = await this.settlement.record(events);
     } catch (error) {
       this.metrics.failed((performance.now() - started) / 1000);
       throw error;
     }
+    // Outside the try: once recorded, nothing about metrics may fail the batch.
+    this.metrics.recorded(recorded, (performance.now() - started) / 1000);
   }
 
   onApplicationBootstrap(): void {
