@@ -15,7 +15,8 @@ const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] a
  * The event-loop delay sampler wakes the loop this often. prom-client's default (10 ms) costs
  * ~10 ms of CPU per second on a virtualised core, i.e. 0.1 ms per request at 100 req/s, more than
  * the counters themselves; every 100 ms costs a tenth of that and still samples 150 times per
- * 15-second scrape.
+ * 15-second scrape. (prom-client's nodejs_eventloop_lag_p*_seconds are the intervals between
+ * samples, so they read 0.1 s plus the delay; the README says so.)
  */
 const EVENT_LOOP_SAMPLE_MS = 100;
 /** A scrape must not hang on a Redis outage: the queue gauge is left out of that scrape instead. */
