@@ -14,3 +14,4 @@ export { LimitFields, LimitFieldsInput, applyLimitFields } from './limit-fields'
 export { isUuid } from './uuid';
 export { withTimeout } from './with-timeout';
 export { NodeSignalUse, shutdownSignals } from './shutdown-signals';
+export { collectRuntimeMetrics, providerLabel } from './metrics';

@@ -77,12 +77,12 @@ export interface LimitStore {
   hydrate(increments: Array<CounterIncrement & { nano: number }>, hydratedKey: string): Promise<void>;
   isHydrated(hydratedKey: string): Promise<boolean>;
   tryLock(key: string, ttlMs: number): Promise<boolean>;
+  unlock(key: string): Promise<void>;
   /**
    * Releases the store's connection. The app calls it at shutdown after its last write: the
    * gateway's final events are queued, and their reservations held, after its listeners close.
    */
   close(): Promise<void>;
-  unlock(key: string): Promise<void>;
 }
 
 export const LIMIT_STORE = Symbol('LIMIT_STORE');

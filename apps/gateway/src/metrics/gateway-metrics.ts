@@ -1,24 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LOGGER, Logger, withTimeout } from '@tollgate/common';
+import { LOGGER, Logger, collectRuntimeMetrics, withTimeout } from '@tollgate/common';
 import { ConfigSnapshotService } from '@tollgate/config-cache';
 import { EVENT_SINK, EventSink } from '@tollgate/queue';
 import { Queue } from 'bullmq';
 import { FastifyRequest } from 'fastify';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { surfaceOf } from '../http/surface';
 import { EVENTS_QUEUE } from '../runtime/tokens';
 
 /** From a fast cached answer to a long generation or stream (seconds). */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;
-/**
- * The event-loop delay sampler wakes the loop this often. prom-client's default (10 ms) costs
- * ~10 ms of CPU per second on a virtualised core, i.e. 0.1 ms per request at 100 req/s, more than
- * the counters themselves; every 100 ms costs a tenth of that and still samples 150 times per
- * 15-second scrape. (prom-client's nodejs_eventloop_lag_p*_seconds are the intervals between
- * samples, so they read 0.1 s plus the delay; the README says so.)
- */
-const EVENT_LOOP_SAMPLE_MS = 100;
 /** A scrape must not hang on a Redis outage: the queue gauge is left out of that scrape instead. */
 const QUEUE_COUNT_TIMEOUT_MS = 1_000;
 
@@ -44,6 +36,7 @@ export function httpCompletion(request: FastifyRequest, status: number, ms: numb
 }
 
 export interface CompletedExchange {
+  /** Already a label (providerLabel). */
   provider: string;
   status: number;
   stream: boolean;
@@ -74,7 +67,7 @@ export class GatewayMetrics {
     @Inject(LOGGER) logger: Logger,
   ) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
+    collectRuntimeMetrics(this.registry);
 
     this.httpRequests = new Counter({
       name: 'tollgate_http_requests_total',
@@ -171,7 +164,7 @@ export class GatewayMetrics {
   }
 
   observeExchange(exchange: CompletedExchange): void {
-    const provider = exchange.provider || 'none';
+    const { provider } = exchange;
     const stream = String(exchange.stream);
     const status = exchange.clientLeft ? CLIENT_CLOSED_REQUEST : exchange.status;
     this.proxyRequests.inc({ provider, status: String(status), stream });

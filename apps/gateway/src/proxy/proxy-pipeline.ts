@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger, accessLogger } from '@tollgate/common';
+import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger, accessLogger, providerLabel } from '@tollgate/common';
 import { rateLimitHeaders } from '@tollgate/limits';
 import {
   AdapterContext,
@@ -76,9 +76,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
     } finally {
       this.events.publish(exchange.toEvent());
       this.metrics.observeExchange({
-        // Only a provider the exchange was routed to: names taken from the URL (an unknown
-        // custom provider, say) would let clients create series at will.
-        provider: exchange.settingId !== null ? exchange.provider : '',
+        provider: providerLabel(exchange.provider, exchange.settingId),
         status: exchange.status,
         stream: exchange.stream,
         clientLeft: exchange.clientLeft,

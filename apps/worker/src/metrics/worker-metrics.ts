@@ -1,12 +1,9 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { ENV, Env, LOGGER, Logger } from '@tollgate/common';
+import { ENV, Env, LOGGER, Logger, collectRuntimeMetrics, providerLabel } from '@tollgate/common';
 import { EventEntity } from '@tollgate/reporting';
 import { Server, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-
-/** As the gateway's: prom-client's 10 ms default costs ~1 % of a virtualised core by itself. */
-const EVENT_LOOP_SAMPLE_MS = 100;
+import { Counter, Histogram, Registry } from 'prom-client';
 
 /**
  * The worker's Prometheus metrics, on WORKER_METRICS_PORT when set: what it recorded (events,
@@ -30,7 +27,7 @@ export class WorkerMetrics implements OnModuleInit, OnApplicationShutdown {
   ) {
     const registers = [this.registry];
     // Node's own metrics sample the event loop on a timer: only when someone can read them.
-    if (env.workerMetricsPort !== null) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
+    if (env.workerMetricsPort !== null) collectRuntimeMetrics(this.registry);
     this.events = new Counter({
       name: 'tollgate_worker_events_recorded_total',
       help: 'Events recorded in Postgres, by provider (none: refused before routing) and whether their price was known.',
@@ -70,9 +67,7 @@ export class WorkerMetrics implements OnModuleInit, OnApplicationShutdown {
   recorded(rows: EventEntity[], seconds: number): void {
     this.batchDuration.observe(seconds);
     for (const row of rows) {
-      // The gateway only names a provider it routed to; anything else (an unknown custom
-      // provider taken from a URL) would let clients create series.
-      const provider = row.settingId !== null && row.provider !== '' ? row.provider : 'none';
+      const provider = providerLabel(row.provider, row.settingId);
       this.events.inc({ provider, price_known: String(row.priceKnown) });
       if (row.promptTokenCount > 0) this.tokens.inc({ provider, kind: 'prompt' }, row.promptTokenCount);
       if (row.completionTokenCount > 0) this.tokens.inc({ provider, kind: 'completion' }, row.completionTokenCount);
