@@ -9,6 +9,7 @@ import {
   ProviderError,
   TranslatedResponse,
   UpstreamCall,
+  UpstreamAbort,
   UpstreamClient,
   UpstreamResponse,
   getProviderAdapter,
@@ -176,7 +177,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
     const { reply } = exchange.call;
     // A client that left during admission is not worth an upstream call.
     if (reply.raw.destroyed) throw clientGone(exchange);
-    const abort = new AbortController();
+    const abort = new UpstreamAbort();
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
@@ -185,9 +186,9 @@ export class ProxyPipeline implements OnApplicationShutdown {
       exchange.status = upstream.statusCode;
       return upstream;
     } catch (error) {
-      // The client's timeout aborts the same controller; that one stays a 504.
+      // The client's timeout aborts the same handle; that one stays a 504.
       const timedOut = error instanceof GatewayError && error.code === GatewayErrorCode.UpstreamTimeout;
-      throw abort.signal.aborted && !timedOut ? clientGone(exchange) : error;
+      throw abort.aborted && !timedOut ? clientGone(exchange) : error;
     }
   }
 

@@ -2,17 +2,22 @@ import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { IncomingMessage, Server, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { SsrfGuard, UpstreamAllowList } from './ssrf-guard';
-import { UpstreamClient } from './upstream-client';
+import { UpstreamAbort } from './upstream-abort';
+import { UpstreamClient, toUpstreamError } from './upstream-client';
 
-describe('UpstreamClient per-call cap (totalMs)', () => {
+describe("UpstreamClient: aborts and the per-call cap (totalMs)", () => {
   let server: Server;
   let port: number;
   /** Requests the server received, each resolved when its connection closes. */
   const received: Array<{ request: IncomingMessage; closed: Promise<void> }> = [];
 
   beforeAll(async () => {
-    // Never answers: a provider that hangs.
-    server = createServer((request) => received.push({ request, closed: new Promise((resolve) => request.socket.once('close', () => resolve())) }));
+    // A provider that hangs: /stall sends its headers and a first chunk, then nothing; any other
+    // path never answers at all.
+    server = createServer((request, response) => {
+      received.push({ request, closed: new Promise((resolve) => request.socket.once('close', () => resolve())) });
+      if (request.url === '/stall') response.writeHead(200, { 'content-type': 'text/event-stream' }).write('data: {}\n\n');
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
   });
@@ -22,9 +27,44 @@ describe('UpstreamClient per-call cap (totalMs)', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
+  beforeEach(() => {
+    received.length = 0;
+  });
+
+  const allowLoopback = () => SsrfGuard.withAllowList(UpstreamAllowList.parse(['127.0.0.1']));
+
+  it("stops the call when the caller aborts its handle, and it is not a timeout", async () => {
+    const client = new UpstreamClient({ connectMs: 2_000, firstByteMs: 60_000, totalMs: 60_000 }, allowLoopback());
+    try {
+      const abort = new UpstreamAbort();
+      const outcome = client.send({ url: `http://127.0.0.1:${port}/hang`, method: 'GET', headers: {}, abort }).catch((error: unknown) => error);
+      while (received.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      abort.abort();
+      const error = await outcome;
+      expect(error).toBeInstanceOf(GatewayError);
+      expect((error as GatewayError).code).toBe(GatewayErrorCode.UpstreamUnreachable);
+      expect(abort.aborted).toBe(true);
+      await received[0].closed;
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('errors a body still being read when the cap passes, as a timeout', async () => {
+    const client = new UpstreamClient({ connectMs: 2_000, firstByteMs: 60_000, totalMs: 60_000 }, allowLoopback());
+    try {
+      const response = await client.send({ url: `http://127.0.0.1:${port}/stall`, method: 'GET', headers: {}, totalMs: 500 });
+      expect(response.statusCode).toBe(200);
+      const error = await response.body.text().catch((thrown: unknown) => thrown);
+      expect(toUpstreamError(error).code).toBe(GatewayErrorCode.UpstreamTimeout);
+      await received[0].closed;
+    } finally {
+      await client.close();
+    }
+  });
+
   it('cuts the call off at its own cap, closing the connection, well before the client-wide timeout', async () => {
-    const guard = SsrfGuard.withAllowList(UpstreamAllowList.parse(['127.0.0.1']));
-    const client = new UpstreamClient({ connectMs: 2_000, firstByteMs: 60_000, totalMs: 60_000 }, guard);
+    const client = new UpstreamClient({ connectMs: 2_000, firstByteMs: 60_000, totalMs: 60_000 }, allowLoopback());
     try {
       const started = Date.now();
       const outcome = await client.send({ url: `http://127.0.0.1:${port}/models`, method: 'GET', headers: {}, totalMs: 1_000 }).catch((error: unknown) => error);

@@ -1,6 +1,7 @@
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { Agent, Dispatcher, errors } from 'undici';
 import { OutboundRefusedError, SsrfGuard, processOutboundGuard } from './ssrf-guard';
+import { UpstreamAbort } from './upstream-abort';
 
 export interface UpstreamTimeouts {
   connectMs: number;
@@ -17,10 +18,10 @@ export interface UpstreamRequest {
   body?: string | Buffer;
   /**
    * The caller aborts it when its client goes away, so the upstream call stops too. The client
-   * aborts the same controller when the total timeout passes: one controller per call, since
-   * linking a second one costs more than the rest of the call's setup on Node 20.
+   * aborts the same handle when the total timeout passes: one handle per call, since linking a
+   * second one costs more than the rest of the call's setup.
    */
-  abort?: AbortController;
+  abort?: UpstreamAbort;
   /** A tighter cap than the client's total timeout, for calls that must be quick (model lists). */
   totalMs?: number;
 }
@@ -58,14 +59,14 @@ export class UpstreamClient {
   async send(request: UpstreamRequest): Promise<UpstreamResponse> {
     // One plain timer per call: AbortSignal.timeout + AbortSignal.any cost several times more on
     // the hot path. The timer ends with the body, not with the headers.
-    const controller = request.abort ?? new AbortController();
+    const abort = request.abort ?? new UpstreamAbort();
     let timedOut = false;
     const timer = setTimeout(
       () => {
         // A call the caller already aborted (its client left) stays that, not a timeout.
-        if (controller.signal.aborted) return;
+        if (abort.aborted) return;
         timedOut = true;
-        controller.abort(new DOMException('upstream total timeout', 'TimeoutError'));
+        abort.abort(new DOMException('upstream total timeout', 'TimeoutError'));
       },
       Math.min(request.totalMs ?? Infinity, this.timeouts.totalMs),
     );
@@ -80,7 +81,7 @@ export class UpstreamClient {
         method: request.method as Dispatcher.HttpMethod,
         headers: request.headers,
         body: request.body,
-        signal: controller.signal,
+        signal: abort,
         // Redirects are never followed: the configured URL is the only place we connect to.
         // (undici 7 follows redirects only through its redirect interceptor, which this agent
         // does not use; a non-zero value here would be rejected.)
@@ -141,7 +142,8 @@ export function toUpstreamError(error: unknown, totalTimedOut = false): GatewayE
     error instanceof errors.HeadersTimeoutError ||
     error instanceof errors.BodyTimeoutError ||
     error instanceof errors.ConnectTimeoutError ||
-    (error instanceof Error && error.name === 'TimeoutError')
+    // The total timeout's reason: a DOMException, which is an Error only in the realm that made it.
+    (typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'TimeoutError')
   ) {
     return new GatewayError(GatewayErrorCode.UpstreamTimeout, 'the upstream provider did not answer in time');
   }
