@@ -1,5 +1,5 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { Env, GatewayError, GatewayErrorCode, Logger } from '@tollgate/common';
 import { ValidationError } from 'class-validator';
@@ -9,7 +9,6 @@ import { RedisThrottlerStorage } from './admin/common/redis-throttler-storage';
 import { HealthController } from './health/health.controller';
 import { MetricsModule } from './metrics/metrics.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
-import { SurfaceGuard } from './http/surface.guard';
 import { ProxyModule } from './proxy/proxy.module';
 import { InfrastructureModule } from './runtime/infrastructure.module';
 import { REQUEST_REDIS } from './runtime/tokens';
@@ -39,7 +38,6 @@ export class GatewayModule {
       ],
       controllers: [HealthController],
       providers: [
-        { provide: APP_GUARD, useClass: SurfaceGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         {
           provide: APP_PIPE,

@@ -43,6 +43,17 @@ describe('admin API (e2e)', () => {
       expect(onAdmin.status).toBe(404);
     });
 
+    it('refuses a route of the other listener before reading its body', async () => {
+      // Malformed JSON: had the body been parsed first, the answer would be a 400 about it.
+      const malformed = { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":' };
+      const proxyRouteOnAdmin = await fetch(`${stack.adminUrl}/v1/chat/completions`, { ...malformed, headers: { ...malformed.headers, authorization: 'Bearer whatever' } });
+      expect(proxyRouteOnAdmin.status).toBe(404);
+      expect(await proxyRouteOnAdmin.json()).toMatchObject({ status: 404, detail: 'Cannot POST /v1/chat/completions', instance: '/v1/chat/completions' });
+      const adminRouteOnProxy = await fetch(`${stack.proxyUrl}/api/provider-settings`, { ...malformed, headers: { ...malformed.headers, 'x-api-key': stack.adminKey } });
+      expect(adminRouteOnProxy.status).toBe(404);
+      expect(await adminRouteOnProxy.json()).toMatchObject({ error: { code: 'not_found', message: 'Cannot POST /api/provider-settings' } });
+    });
+
     it('never accepts a virtual key for admin routes', async () => {
       const setting = await createSetting();
       await stack.admin('PUT', '/api/key-management/keys', { name: 'k', key: 'virtual-key-for-admin', settingIds: [setting.id] });

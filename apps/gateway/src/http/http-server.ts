@@ -3,14 +3,13 @@ import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http
 import { AddressInfo } from 'node:net';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants';
-import { Env, Logger, accessLogger } from '@tollgate/common';
-import { FastifyInstance, FastifyRequest } from 'fastify';
+import { Env, GatewayError, GatewayErrorCode, Logger, accessLogger } from '@tollgate/common';
+import { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { GatewayMetrics, httpCompletion } from '../metrics/gateway-metrics';
 import '../proxy/gateway-request';
 import { KeyAuthenticator } from '../proxy/key-authenticator';
-import { isProxyRoute } from '../proxy/proxy-controller.decorator';
 import { pathOf, sendError } from './send-error';
-import { Surface, markAdminRequest, surfaceOf } from './surface';
+import { Surface, declaredSurfaceOf, markAdminRequest, surfaceOf } from './surface';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -77,7 +76,7 @@ class TollgateFastifyAdapter extends FastifyAdapter {
 
   /**
    * Nest's adapter hands a handler's Fastify route config to Fastify for @Get, @Post and the
-   * like, but drops it for @All routes; the proxy's catch-all routes need theirs (isProxyRoute).
+   * like, but drops it for @All routes; the proxy's catch-all routes need theirs (their surface).
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the base signature is any[]
   override all(...args: any[]): any {
@@ -95,7 +94,7 @@ function tuneServer(server: Server): void {
 }
 
 /**
- * Fastify-level hooks shared by both listeners: request ids, proxy authentication, access log
+ * Fastify-level hooks shared by both listeners: request ids, surfaces, proxy authentication, access log
  * and metrics, pre-Nest errors.
  */
 export function configureFastify(instance: FastifyInstance, logger: Logger, metrics: GatewayMetrics, keys: KeyAuthenticator): void {
@@ -105,21 +104,21 @@ export function configureFastify(instance: FastifyInstance, logger: Logger, metr
   instance.addContentTypeParser(/^(multipart\/|application\/octet-stream|audio\/|image\/)/, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   instance.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    // Swagger UI is registered by Fastify directly, outside Nest's guards.
-    if (request.url.startsWith('/docs') && surfaceOf(request.raw) !== Surface.Admin) {
-      void reply.status(404).send({ error: { message: 'Not found', type: 'invalid_request_error', param: null, code: 'not_found' } });
-      return;
+    const surface = surfaceOf(request.raw);
+    // Swagger UI is registered by Fastify directly, outside the controllers' declared surfaces.
+    const declared = request.url.startsWith('/docs') ? Surface.Admin : declaredSurfaceOf(request);
+    // A route asked for on the other listener does not exist there: 404, before any key is
+    // checked or any body read.
+    if (declared !== undefined && declared !== Surface.Both && declared !== surface) {
+      return refuse(request, reply, done, new GatewayError(GatewayErrorCode.NotFound, `Cannot ${request.method} ${pathOf(request.url)}`));
     }
     // Proxy routes authenticate before the body is read: a caller without a valid key gets its
-    // 401 without the gateway parsing (or answering about) a body of up to MAX_BODY_BYTES. On
-    // the admin listener the same routes are a 404 (SurfaceGuard), key or not.
-    if (isProxyRoute(request) && surfaceOf(request.raw) === Surface.Proxy) {
+    // 401 without the gateway parsing (or answering about) a body of up to MAX_BODY_BYTES.
+    if (declared === Surface.Proxy) {
       try {
         request.gatewayKey = keys.authenticate(request.headers);
       } catch (error) {
-        // Else Node would read and discard the whole unwanted body to keep the connection.
-        if (hasBody(request)) void reply.header('connection', 'close');
-        return done(error as Error);
+        return refuse(request, reply, done, error as Error);
       }
     }
     done();
@@ -136,6 +135,13 @@ export function configureFastify(instance: FastifyInstance, logger: Logger, metr
     done();
   });
   instance.setErrorHandler((error, request, reply) => sendError(request, reply, error, logger));
+}
+
+/** Ends a request in its onRequest hook with an error reply. */
+function refuse(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction, error: Error): void {
+  // Else Node would read and discard the whole unwanted body to keep the connection.
+  if (hasBody(request)) void reply.header('connection', 'close');
+  done(error);
 }
 
 function hasBody(request: FastifyRequest): boolean {

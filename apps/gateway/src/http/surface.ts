@@ -1,5 +1,7 @@
 import { IncomingMessage } from 'node:http';
-import { SetMetadata } from '@nestjs/common';
+import { PATH_METADATA } from '@nestjs/common/constants';
+import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants';
+import { FastifyRequest } from 'fastify';
 
 /**
  * The gateway listens on two ports from one process: the proxy and the admin API. Requests
@@ -22,5 +24,28 @@ export function surfaceOf(request: IncomingMessage): Surface.Proxy | Surface.Adm
   return (request as IncomingMessage & { [ADMIN_MARK]?: boolean })[ADMIN_MARK] ? Surface.Admin : Surface.Proxy;
 }
 
-export const SURFACE_METADATA = 'tollgate:surface';
-export const OnSurface = (surface: Surface) => SetMetadata(SURFACE_METADATA, surface);
+/** Where a route's surface is kept: its Fastify route config (Nest hands a handler's config to Fastify). */
+const SURFACE_ROUTE_CONFIG = 'tollgateSurface';
+
+/**
+ * Declares the surface of every route of a controller, in each handler's Fastify route config.
+ * The onRequest hook (configureFastify) enforces it, before authentication and before the body
+ * is read: a route asked for on the other listener is a 404 as if it did not exist there.
+ * Class decorators run after the method decorators, so every handler carries its path here.
+ */
+export function OnSurface(surface: Surface): ClassDecorator {
+  return (target) => {
+    const prototype = target.prototype as Record<string, unknown>;
+    for (const name of Object.getOwnPropertyNames(prototype)) {
+      const handler = prototype[name];
+      if (name === 'constructor' || typeof handler !== 'function' || Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
+      const config = (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) as Record<string, unknown> | undefined) ?? {};
+      Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { ...config, [SURFACE_ROUTE_CONFIG]: surface }, handler);
+    }
+  };
+}
+
+/** The surface the matched route declared; undefined for routes outside controllers (no match, Swagger). */
+export function declaredSurfaceOf(request: FastifyRequest): Surface | undefined {
+  return (request.routeOptions.config as unknown as Record<string, Surface | undefined> | undefined)?.[SURFACE_ROUTE_CONFIG];
+}
