@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import OpenAI from 'openai';
 import { FakeOpenAI } from './support/fake-openai';
 import { eventFor } from './support/provider-e2e';
@@ -324,6 +325,8 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
 
     it.each([
       ['invalid JSON', '{"model":', 'invalid_json', null],
+      ['an empty body', '', 'invalid_json', null],
+      ['a __proto__ key (prototype poisoning)', '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"x"}],"__proto__":{"admin":true}}', 'invalid_json', null],
       ['a JSON array', '[1,2]', 'invalid_request_error', null],
       ['no model', JSON.stringify({ messages: [{ role: 'user', content: 'x' }] }), 'invalid_request_error', 'model'],
       ['no messages', JSON.stringify({ model: 'gpt-4o-mini' }), 'invalid_request_error', 'messages'],
@@ -335,6 +338,26 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       expect(response.status).toBe(400);
       expect(await response.json()).toEqual({ error: { message: expect.any(String), type: 'invalid_request_error', param, code } });
       expect(upstream.requests.length).toBe(count);
+    });
+
+    it('decodes a UTF-8 body whose characters are split across packets', async () => {
+      const content = 'héllo 👋 日本語';
+      const body = Buffer.from(JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }));
+      const cut = body.indexOf(Buffer.from('👋')) + 2; // inside the emoji's four bytes
+      const socket = connect(Number(new URL(stack.proxyUrl).port), '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.setNoDelay(true);
+      const head = `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${CLIENT_KEY}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`;
+      socket.write(Buffer.concat([Buffer.from(head), body.subarray(0, cut)]));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      socket.write(body.subarray(cut));
+      const answer = await new Promise<string>((resolve) => {
+        let text = '';
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        socket.once('close', () => resolve(text));
+      });
+      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+      expect(upstream.lastRequest().body).toMatchObject({ messages: [{ role: 'user', content }] });
     });
 
     it('wrong content type → 415; body over the cap → 413', async () => {

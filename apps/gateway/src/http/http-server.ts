@@ -100,6 +100,11 @@ function tuneServer(server: Server): void {
 export function configureFastify(instance: FastifyInstance, logger: Logger, metrics: GatewayMetrics, keys: KeyAuthenticator): void {
   // OpenAI endpoints take JSON only; anything else is a 415, not a string body.
   instance.removeContentTypeParser('text/plain');
+  // Fastify's own JSON parser (same limits, same prototype-poisoning refusals), fed the body as
+  // bytes decoded once: by default it reads a string through a StringDecoder per request.
+  instance.removeContentTypeParser('application/json');
+  const parseJson = instance.getDefaultJsonParser('error', 'error');
+  instance.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => parseJson(request, body.toString(), done));
   // Native passthrough paths take uploads (files, audio, images) as bytes, relayed untouched.
   instance.addContentTypeParser(/^(multipart\/|application\/octet-stream|audio\/|image\/)/, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   instance.addHook('onRequest', (request, reply, done) => {
