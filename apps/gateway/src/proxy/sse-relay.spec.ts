@@ -13,6 +13,8 @@ class VerbatimTranslator implements ChatStreamTranslator {
   completionText = '';
   push(event: string): string {
     if (event.includes('STOP')) this.done = true;
+    // A translator bug, as a provider's malformed event could set off.
+    if (event.includes('BREAK')) throw new TypeError("Cannot read properties of null (reading 'error')");
     return event;
   }
   end(): string {
@@ -57,6 +59,10 @@ describe('relaySse (real sockets: an upstream server, undici, a client)', () => 
       } else if (req.url === '/stop') {
         res.write(`${event(1)}data: STOP\n\n${event(2)}`);
         // Keeps going until the relay hangs up on it.
+        const timer = setInterval(() => res.write(event(9)), 10);
+        req.socket.once('close', () => clearInterval(timer));
+      } else if (req.url === '/break') {
+        res.write(`${event(1)}data: BREAK\n\n`);
         const timer = setInterval(() => res.write(event(9)), 10);
         req.socket.once('close', () => clearInterval(timer));
       } else if (req.url === '/forever') {
@@ -126,6 +132,13 @@ describe('relaySse (real sockets: an upstream server, undici, a client)', () => 
     expect(text).toBe(`${event(1)}data: STOP\n\ndata: [DONE]\n\n`);
     await upstreamSeen[0].closed;
     expect(await results[0]).toMatchObject({ error: null, clientDisconnected: false });
+  });
+
+  it('ends with an error frame and hangs up on the upstream when the translator fails', async () => {
+    const text = await (await fetch(`${gatewayUrl}/break`)).text();
+    expect(text).toMatch(/data: \{"error":\{"message":"[^"]+","type":"[a-z_]+","param":null,"code":"[a-z_]+"\}\}\n\n$/);
+    expect((await results[0]).error).not.toBeNull();
+    await upstreamSeen[0].closed;
   });
 
   it('hangs up on the upstream when the client leaves', async () => {

@@ -57,8 +57,10 @@ export function relaySse(
       client.off('drain', onDrain).off('close', onClose);
       const clientDisconnected = client.destroyed && !client.writableFinished;
       if (!client.destroyed) client.end();
-      // After a disconnect or the translator's end, nothing more is read from the upstream.
-      if (clientDisconnected || translator.done) upstreamBody.destroy();
+      // Whatever ended the relay before the upstream did (the client left, the translator is
+      // done or failed), nothing more is read from the upstream: its connection is cut, and the
+      // provider stops generating. (Removing the data listener alone would not pause the body.)
+      if (!upstreamBody.readableEnded) upstreamBody.destroy();
       resolve({ error, clientDisconnected, transcript: keepTranscript ? transcript.join('') : null });
     };
 
