@@ -94,8 +94,8 @@ function tuneServer(server: Server): void {
 }
 
 /**
- * Fastify-level hooks shared by both listeners: request ids, surfaces, proxy authentication, access log
- * and metrics, pre-Nest errors.
+ * Fastify-level hooks shared by both listeners: request ids, surfaces, proxy authentication,
+ * access log and metrics, pre-Nest errors.
  */
 export function configureFastify(instance: FastifyInstance, logger: Logger, metrics: GatewayMetrics, keys: KeyAuthenticator): void {
   // OpenAI endpoints take JSON only; anything else is a 415, not a string body.
