@@ -5,7 +5,7 @@ import { SsrfGuard, UpstreamAllowList } from './ssrf-guard';
 import { UpstreamAbort } from './upstream-abort';
 import { UpstreamClient, toUpstreamError } from './upstream-client';
 
-describe("UpstreamClient: aborts and the per-call cap (totalMs)", () => {
+describe('UpstreamClient: aborts and the per-call cap (totalMs)', () => {
   let server: Server;
   let port: number;
   /** Requests the server received, each resolved when its connection closes. */
@@ -27,55 +27,44 @@ describe("UpstreamClient: aborts and the per-call cap (totalMs)", () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
+  /** A client allowed to reach the loopback server, with client-wide timeouts far above each test's. */
+  let client: UpstreamClient;
+
   beforeEach(() => {
     received.length = 0;
+    client = new UpstreamClient({ connectMs: 2_000, firstByteMs: 60_000, totalMs: 60_000 }, SsrfGuard.withAllowList(UpstreamAllowList.parse(['127.0.0.1'])));
   });
 
-  const allowLoopback = () => SsrfGuard.withAllowList(UpstreamAllowList.parse(['127.0.0.1']));
+  afterEach(() => client.close());
 
-  it("stops the call when the caller aborts its handle, and it is not a timeout", async () => {
-    const client = new UpstreamClient({ connectMs: 2_000, firstByteMs: 60_000, totalMs: 60_000 }, allowLoopback());
-    try {
-      const abort = new UpstreamAbort();
-      const outcome = client.send({ url: `http://127.0.0.1:${port}/hang`, method: 'GET', headers: {}, abort }).catch((error: unknown) => error);
-      while (received.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-      abort.abort();
-      const error = await outcome;
-      expect(error).toBeInstanceOf(GatewayError);
-      expect((error as GatewayError).code).toBe(GatewayErrorCode.UpstreamUnreachable);
-      expect(abort.aborted).toBe(true);
-      await received[0].closed;
-    } finally {
-      await client.close();
-    }
+  it('stops the call when the caller aborts its handle, and it is not a timeout', async () => {
+    const abort = new UpstreamAbort();
+    const outcome = client.send({ url: `http://127.0.0.1:${port}/hang`, method: 'GET', headers: {}, abort }).catch((error: unknown) => error);
+    while (received.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    abort.abort();
+    const error = await outcome;
+    expect(error).toBeInstanceOf(GatewayError);
+    expect((error as GatewayError).code).toBe(GatewayErrorCode.UpstreamUnreachable);
+    expect(abort.aborted).toBe(true);
+    await received[0].closed;
   });
 
   it('errors a body still being read when the cap passes, as a timeout', async () => {
-    const client = new UpstreamClient({ connectMs: 2_000, firstByteMs: 60_000, totalMs: 60_000 }, allowLoopback());
-    try {
-      const response = await client.send({ url: `http://127.0.0.1:${port}/stall`, method: 'GET', headers: {}, totalMs: 500 });
-      expect(response.statusCode).toBe(200);
-      const error = await response.body.text().catch((thrown: unknown) => thrown);
-      expect(toUpstreamError(error).code).toBe(GatewayErrorCode.UpstreamTimeout);
-      await received[0].closed;
-    } finally {
-      await client.close();
-    }
+    const response = await client.send({ url: `http://127.0.0.1:${port}/stall`, method: 'GET', headers: {}, totalMs: 500 });
+    expect(response.statusCode).toBe(200);
+    const error = await response.body.text().catch((thrown: unknown) => thrown);
+    expect(toUpstreamError(error).code).toBe(GatewayErrorCode.UpstreamTimeout);
+    await received[0].closed;
   });
 
   it('cuts the call off at its own cap, closing the connection, well before the client-wide timeout', async () => {
-    const client = new UpstreamClient({ connectMs: 2_000, firstByteMs: 60_000, totalMs: 60_000 }, allowLoopback());
-    try {
-      const started = Date.now();
-      const outcome = await client.send({ url: `http://127.0.0.1:${port}/models`, method: 'GET', headers: {}, totalMs: 1_000 }).catch((error: unknown) => error);
-      expect(outcome).toBeInstanceOf(GatewayError);
-      expect((outcome as GatewayError).code).toBe(GatewayErrorCode.UpstreamTimeout);
-      expect(Date.now() - started).toBeLessThan(10_000);
-      // The hanging request does not linger on a pooled connection: the provider sees it closed.
-      expect(received).toHaveLength(1);
-      await received[0].closed;
-    } finally {
-      await client.close();
-    }
+    const started = Date.now();
+    const outcome = await client.send({ url: `http://127.0.0.1:${port}/models`, method: 'GET', headers: {}, totalMs: 1_000 }).catch((error: unknown) => error);
+    expect(outcome).toBeInstanceOf(GatewayError);
+    expect((outcome as GatewayError).code).toBe(GatewayErrorCode.UpstreamTimeout);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // The hanging request does not linger on a pooled connection: the provider sees it closed.
+    expect(received).toHaveLength(1);
+    await received[0].closed;
   });
 });
