@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Env, Logger, PinoNestLogger, shutdownSignals } from '@tollgate/common';
 import { createDataSource, runMigrationsLocked } from '@tollgate/database';
 import { GatewayModule } from './gateway.module';
+import { AdminKeyVerifier } from './admin/common/admin-key';
 import { DualListener, configureFastify } from './http/http-server';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { KeyAuthenticator } from './proxy/key-authenticator';
@@ -35,7 +36,7 @@ export async function startGateway(
     // urlencoded parser, turning form posts into bodies the OpenAI API never takes (415 instead).
     bodyParser: false,
   });
-  configureFastify(app.getHttpAdapter().getInstance(), logger, app.get(GatewayMetrics), app.get(KeyAuthenticator));
+  configureFastify(app.getHttpAdapter().getInstance(), logger, app.get(GatewayMetrics), app.get(KeyAuthenticator), new AdminKeyVerifier(env.adminApiKey));
   setupSwagger(app);
   // Standalone mode handles signals itself (it must stop its embedded Postgres after the app).
   if (options.shutdownHooks ?? true) app.enableShutdownHooks(shutdownSignals());

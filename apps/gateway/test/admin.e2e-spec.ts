@@ -54,6 +54,49 @@ describe('admin API (e2e)', () => {
       expect(await adminRouteOnProxy.json()).toMatchObject({ error: { code: 'not_found', message: 'Cannot POST /api/provider-settings' } });
     });
 
+    it('never reads the body of a caller without the admin key: 401 whatever it sent, and the connection closes', async () => {
+      const bodies: Array<[string, string]> = [
+        ['application/json', '{"name":'],
+        ['text/plain', 'not json'],
+        // Over the admin body limit (1 MiB): a read body would be a 413.
+        ['application/json', JSON.stringify({ name: 'x'.repeat(1100 * 1024) })],
+      ];
+      for (const [contentType, body] of bodies) {
+        for (const key of ['wrong-key-wrong-key', undefined]) {
+          const response = await fetch(`${stack.adminUrl}/api/key-management/keys`, {
+            method: 'PUT',
+            headers: { 'content-type': contentType, ...(key ? { 'x-api-key': key } : {}) },
+            body,
+          });
+          expect({ contentType, key, status: response.status }).toEqual({ contentType, key, status: 401 });
+          expect(response.headers.get('connection')).toBe('close');
+          expect(await response.json()).toMatchObject({ status: 401, type: '/errors/invalid-api-key' });
+        }
+      }
+    });
+
+    it('takes JSON bodies only (415), up to 1 MiB (413), and reports malformed JSON as the reference does', async () => {
+      const put = (contentType: string, body: string) =>
+        fetch(`${stack.adminUrl}/api/key-management/keys`, { method: 'PUT', headers: { 'x-api-key': stack.adminKey, 'content-type': contentType }, body });
+      for (const contentType of ['text/plain', 'application/octet-stream', 'multipart/form-data; boundary=x']) {
+        const response = await put(contentType, '{}');
+        expect({ contentType, status: response.status }).toEqual({ contentType, status: 415 });
+        expect(await response.json()).toMatchObject({ status: 415, title: 'unsupported media type', instance: '/api/key-management/keys' });
+      }
+      const tooLarge = await put('application/json', JSON.stringify({ name: 'x'.repeat(1100 * 1024) }));
+      expect(tooLarge.status).toBe(413);
+      expect(await tooLarge.json()).toMatchObject({ status: 413, title: 'payload too large' });
+      const malformed = await put('application/json; charset=utf-8', '{"name":');
+      expect(malformed.status).toBe(400);
+      expect(await malformed.json()).toEqual({
+        status: 400,
+        title: 'request body reader error',
+        type: '/errors/request-body-read',
+        detail: expect.stringContaining('JSON'),
+        instance: '/api/key-management/keys',
+      });
+    });
+
     it('never accepts a virtual key for admin routes', async () => {
       const setting = await createSetting();
       await stack.admin('PUT', '/api/key-management/keys', { name: 'k', key: 'virtual-key-for-admin', settingIds: [setting.id] });
@@ -144,6 +187,16 @@ describe('admin API (e2e)', () => {
       }
     });
 
+    it('refuses null for the name and for credentials', async () => {
+      const { id } = await createSetting();
+      for (const body of [{ name: null }, { allowedModels: null }, { setting: null }, { setting: { apiKey: null } }, { setting: { url: null } }]) {
+        const response = await stack.admin<{ detail: string }>('PATCH', `/api/provider-settings/${id}`, body);
+        expect({ body, status: response.status }).toEqual({ body, status: 400 });
+        expect(response.body.detail).toContain('must not be null');
+      }
+      expect((await stack.admin('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-x' }, name: null })).status).toBe(400);
+    });
+
     it('answers 404 for an unknown id and 400 for a malformed one', async () => {
       expect((await stack.admin('PATCH', '/api/provider-settings/00000000-0000-4000-8000-000000000000', { name: 'x' })).status).toBe(404);
       expect((await stack.admin('PATCH', '/api/provider-settings/not-a-uuid', { name: 'x' })).status).toBe(400);
@@ -213,6 +266,53 @@ describe('admin API (e2e)', () => {
       });
       expect(malformed.status).toBe(400);
       expect(await malformed.json()).toMatchObject({ status: 400, title: 'request body reader error' });
+    });
+
+    it('refuses null where a field cannot be empty and numbers past what is stored; null removes limits, the ttl and the policy', async () => {
+      const setting = await createSetting();
+      const created = await stack.admin<{ keyId: string }>('PUT', '/api/key-management/keys', {
+        name: 'k',
+        key: 'tg-null-fields-key',
+        settingIds: [setting.id],
+        costLimitInUsd: 5,
+        rateLimitOverTime: 3,
+        rateLimitUnit: 'm',
+        ttl: '1h',
+        policyId: 'policy-1',
+      });
+      expect(created.status).toBe(200);
+      const path = `/api/key-management/keys/${created.body.keyId}`;
+      for (const field of ['name', 'tags', 'settingIds', 'allowedPaths', 'shouldLogRequest', 'shouldLogResponse', 'rotationEnabled', 'revoked']) {
+        const response = await stack.admin<{ detail: string }>('PATCH', path, { [field]: null });
+        expect({ field, status: response.status }).toEqual({ field, status: 400 });
+        expect(response.body.detail).toContain(`${field} must not be null`);
+      }
+      const noSettings = await stack.admin<{ detail: string }>('PATCH', path, { settingIds: [] });
+      expect(noSettings.status).toBe(400);
+      expect(noSettings.body.detail).toContain('at least one provider setting');
+      const beyond: Array<Record<string, unknown>> = [
+        { costLimitInUsd: 1e10 },
+        { costLimitInUsdOverTime: 2e9, costLimitInUsdUnit: 'd' },
+        { rateLimitOverTime: 3_000_000_000, rateLimitUnit: 'm' },
+        { ttl: '99999999999999d' },
+        { ttl: '36500000d' },
+      ];
+      for (const body of beyond) {
+        const patched = await stack.admin('PATCH', path, body);
+        const createdBeyond = await stack.admin('PUT', '/api/key-management/keys', { name: 'k', key: 'tg-beyond-key-1', settingIds: [setting.id], ...body });
+        expect({ body, patch: patched.status, create: createdBeyond.status }).toEqual({ body, patch: 400, create: 400 });
+      }
+
+      const cleared = await stack.admin<Record<string, unknown>>('PATCH', path, { costLimitInUsd: null, rateLimitOverTime: null, rateLimitUnit: null, ttl: null, policyId: null });
+      expect(cleared.status).toBe(200);
+      for (const field of ['costLimitInUsd', 'rateLimitOverTime', 'rateLimitUnit', 'ttl', 'expiresAt', 'policyId']) expect(cleared.body[field]).toBeUndefined();
+      const [row] = await stack.sql<Record<string, unknown>>(
+        'SELECT name, cost_limit_in_usd, rate_limit_over_time, rate_limit_unit, ttl, expires_at, policy_id, setting_ids, key_hash FROM api_keys WHERE key_id = $1',
+        [created.body.keyId],
+      );
+      expect(row).toMatchObject({ name: 'k', cost_limit_in_usd: null, rate_limit_over_time: null, rate_limit_unit: null, ttl: null, expires_at: null, policy_id: null, setting_ids: [setting.id] });
+      // None of it reached the database as an error, so no query (and no key hash) was logged.
+      expect(stack.logs.join('\n')).not.toContain(row.key_hash as string);
     });
 
     it('refuses a duplicate key value', async () => {

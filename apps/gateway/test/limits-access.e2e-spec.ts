@@ -169,6 +169,14 @@ describe('admin API throttling (e2e)', () => {
     // Probes are not admin API calls and are never throttled.
     expect((await fetch(`${stack.adminUrl}/health/live`)).status).toBe(200);
   });
+
+  it('counts a wrong key that came with a body, which is never read', async () => {
+    // Malformed JSON: read, it would be a 400 before any guard ran.
+    const put = (key: string) =>
+      fetch(`${stack.adminUrl}/api/key-management/keys`, { method: 'PUT', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: '{"name":' });
+    for (let i = 1; i <= 5; i++) expect((await put(`wrong-admin-key-${i}`)).status).toBe(401);
+    expect((await put('wrong-admin-key-6')).status).toBe(429);
+  });
 });
 
 describe('admin API throttling across replicas (e2e)', () => {

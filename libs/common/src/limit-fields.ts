@@ -1,14 +1,14 @@
 import { parseDurationSeconds } from './duration';
 import { GatewayError, GatewayErrorCode } from './gateway-error';
 
-/** The limit fields keys and users share, as admins write them. */
+/** The limit fields keys and users share, as admins write them: absent keeps, null removes. */
 export interface LimitFieldsInput {
-  costLimitInUsd?: number;
-  costLimitInUsdOverTime?: number;
-  costLimitInUsdUnit?: string;
-  rateLimitOverTime?: number;
-  rateLimitUnit?: string;
-  ttl?: string;
+  costLimitInUsd?: number | null;
+  costLimitInUsdOverTime?: number | null;
+  costLimitInUsdUnit?: string | null;
+  rateLimitOverTime?: number | null;
+  rateLimitUnit?: string | null;
+  ttl?: string | null;
   allowedPaths?: Array<{ path: string; method: string }>;
   tags?: string[];
 }
@@ -26,6 +26,9 @@ export interface LimitFields {
   tags: string[];
 }
 
+/** Beyond this a ttl is a typo (and far enough out, not a date Postgres or JavaScript can hold). */
+const MAX_TTL_SECONDS = 100 * 365 * 86_400;
+
 /**
  * Applies the given limit fields to a key or user and checks the pairs that only make sense
  * together. A ttl counts from `now`, the moment it is set.
@@ -38,9 +41,13 @@ export function applyLimitFields(target: LimitFields, input: LimitFieldsInput, n
   if (input.rateLimitOverTime !== undefined) target.rateLimitOverTime = input.rateLimitOverTime;
   if (input.rateLimitUnit !== undefined) target.rateLimitUnit = input.rateLimitUnit;
   if (input.allowedPaths !== undefined) target.allowedPaths = input.allowedPaths;
-  if (input.ttl !== undefined) {
+  if (input.ttl === null) {
+    target.ttl = null;
+    target.expiresAt = null;
+  } else if (input.ttl !== undefined) {
     const seconds = parseDurationSeconds(input.ttl);
     if (seconds === null) throw new GatewayError(GatewayErrorCode.InvalidRequest, 'ttl must look like "30s", "15m", "24h" or "2d"', 'ttl');
+    if (seconds > MAX_TTL_SECONDS) throw new GatewayError(GatewayErrorCode.InvalidRequest, 'ttl must be at most 100 years', 'ttl');
     target.ttl = input.ttl;
     target.expiresAt = new Date(now.getTime() + seconds * 1000);
   }

@@ -24,7 +24,7 @@ export interface KeyLimits extends LimitFieldsInput {
   shouldLogRequest?: boolean;
   shouldLogResponse?: boolean;
   rotationEnabled?: boolean;
-  policyId?: string;
+  policyId?: string | null;
 }
 
 export interface CreateKeyInput extends KeyLimits {
@@ -36,7 +36,7 @@ export interface CreateKeyInput extends KeyLimits {
 export interface UpdateKeyInput extends KeyLimits {
   name?: string;
   revoked?: boolean;
-  revokedReason?: string;
+  revokedReason?: string | null;
 }
 
 export interface KeyListFilter {
@@ -66,9 +66,6 @@ export class KeysService {
 
   async create(input: CreateKeyInput): Promise<ApiKeyEntity> {
     const settingIds = mergeSettingIds(input.settingIds, input.settingId);
-    if (settingIds.length === 0) {
-      throw new GatewayError(GatewayErrorCode.InvalidRequest, 'settingIds must name at least one provider setting', 'settingIds');
-    }
     await this.assertSettingsExist(settingIds);
     const entity = this.repository.create({
       name: input.name,
@@ -149,7 +146,11 @@ export class KeysService {
     return isUuid(keyId) ? this.repository.findOneBy({ keyId }) : null;
   }
 
+  /** A key reaches providers only through its settings: it keeps at least one, and each exists. */
   private async assertSettingsExist(settingIds: string[]): Promise<void> {
+    if (settingIds.length === 0) {
+      throw new GatewayError(GatewayErrorCode.InvalidRequest, 'settingIds must name at least one provider setting', 'settingIds');
+    }
     const invalid = settingIds.filter((id) => !isUuid(id));
     const found = invalid.length > 0 ? -1 : await this.providerSettings.countExisting(settingIds);
     if (found !== settingIds.length) {

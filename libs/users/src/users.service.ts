@@ -19,7 +19,7 @@ export interface UserFieldsInput extends LimitFieldsInput {
   keyIds?: string[];
   allowedModels?: string[];
   revoked?: boolean;
-  revokedReason?: string;
+  revokedReason?: string | null;
 }
 
 export interface CreateUserInput extends UserFieldsInput {

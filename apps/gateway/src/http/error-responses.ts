@@ -74,11 +74,16 @@ export function toAdminProblem(error: GatewayError, instance: string): AdminProb
   return {
     status,
     title: ADMIN_TITLES[error.code],
-    type: `/errors/${error.code.replace(/_/g, '-')}`,
+    type: `/errors/${ADMIN_TYPES[error.code] ?? error.code.replace(/_/g, '-')}`,
     detail: error.message,
     instance,
   };
 }
+
+/** Types the reference documents under their own name; the others are the error code. */
+const ADMIN_TYPES: Partial<Record<GatewayErrorCode, string>> = {
+  [GatewayErrorCode.InvalidJson]: 'request-body-read',
+};
 
 const ADMIN_TITLES: Record<GatewayErrorCode, string> = {
   [GatewayErrorCode.InvalidApiKey]: 'unauthorized',

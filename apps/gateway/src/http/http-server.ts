@@ -6,12 +6,18 @@ import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constant
 import { Env, GatewayError, GatewayErrorCode, Logger, accessLogger } from '@tollgate/common';
 import { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { GatewayMetrics, httpCompletion } from '../metrics/gateway-metrics';
+import { AdminKeyVerifier } from '../admin/common/admin-key';
 import '../proxy/gateway-request';
 import { KeyAuthenticator } from '../proxy/key-authenticator';
 import { pathOf, sendError } from './send-error';
-import { Surface, declaredSurfaceOf, markAdminRequest, surfaceOf } from './surface';
+import { Surface, declaredSurfaceOf, markAdminRequest, needsAdminKey, surfaceOf } from './surface';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Admin bodies are small JSON documents; MAX_BODY_BYTES is sized for prompts and uploads. */
+const ADMIN_BODY_LIMIT_BYTES = 1024 * 1024;
+/** Methods whose body Fastify never parses. */
+const BODYLESS_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * One Fastify instance behind two Node servers: the proxy listener (Fastify's own) and the
@@ -97,7 +103,11 @@ function tuneServer(server: Server): void {
  * Fastify-level hooks shared by both listeners: request ids, surfaces, proxy authentication,
  * access log and metrics, pre-Nest errors.
  */
-export function configureFastify(instance: FastifyInstance, logger: Logger, metrics: GatewayMetrics, keys: KeyAuthenticator): void {
+export function configureFastify(instance: FastifyInstance, logger: Logger, metrics: GatewayMetrics, keys: KeyAuthenticator, adminKeys: AdminKeyVerifier): void {
+  // Runs for the controllers' routes, which Nest registers when the app initialises (after this).
+  instance.addHook('onRoute', (route) => {
+    if (needsAdminKey(route.config)) route.bodyLimit = Math.min(ADMIN_BODY_LIMIT_BYTES, instance.initialConfig.bodyLimit ?? ADMIN_BODY_LIMIT_BYTES);
+  });
   // OpenAI endpoints take JSON only; anything else is a 415, not a string body.
   instance.removeContentTypeParser('text/plain');
   // Fastify's own JSON parser (same limits, same prototype-poisoning refusals), fed the body as
@@ -126,6 +136,16 @@ export function configureFastify(instance: FastifyInstance, logger: Logger, metr
         return refuse(request, reply, done, error as Error);
       }
     }
+    if (declared === Surface.Admin && hasBody(request) && needsAdminKey(request.routeOptions.config)) {
+      // The admin key is decided by the route's guards, after the throttler has counted the
+      // attempt; a caller without it only must not get its body read and parsed. So the body
+      // is left unread (and the connection closed after the answer), and the guards answer 401.
+      if (!adminKeys.verify(request.headers['x-api-key'])) {
+        leaveBodyUnread(request, reply);
+      } else if (!BODYLESS_METHODS.has(request.method) && !isJson(request.headers['content-type'])) {
+        return refuse(request, reply, done, new GatewayError(GatewayErrorCode.UnsupportedMediaType, 'unsupported Content-Type: send application/json'));
+      }
+    }
     done();
   });
   const access = accessLogger(logger);
@@ -147,6 +167,19 @@ function refuse(request: FastifyRequest, reply: FastifyReply, done: HookHandlerD
   // Else Node would read and discard the whole unwanted body to keep the connection.
   if (hasBody(request)) void reply.header('connection', 'close');
   done(error);
+}
+
+/** Makes Fastify see a request without a body: it reads and parses nothing. */
+function leaveBodyUnread(request: FastifyRequest, reply: FastifyReply): void {
+  const headers = request.raw.headers;
+  delete headers['content-type'];
+  delete headers['transfer-encoding'];
+  headers['content-length'] = '0';
+  void reply.header('connection', 'close');
+}
+
+function isJson(contentType: string | undefined): boolean {
+  return contentType !== undefined && /^application\/json\s*(;|$)/i.test(contentType.trimStart());
 }
 
 function hasBody(request: FastifyRequest): boolean {

@@ -26,6 +26,13 @@ export function surfaceOf(request: IncomingMessage): Surface.Proxy | Surface.Adm
 
 /** Where a route's surface is kept: its Fastify route config (Nest hands a handler's config to Fastify). */
 const SURFACE_ROUTE_CONFIG = 'tollgateSurface';
+/** Set on admin API routes, which need X-API-KEY (health, metrics and Swagger do not). */
+const ADMIN_KEY_ROUTE_CONFIG = 'tollgateAdminKey';
+
+export interface SurfaceOptions {
+  /** The route needs the admin key (X-API-KEY). */
+  adminKey?: boolean;
+}
 
 /**
  * Declares the surface of every route of a controller, in each handler's Fastify route config.
@@ -33,19 +40,28 @@ const SURFACE_ROUTE_CONFIG = 'tollgateSurface';
  * is read: a route asked for on the other listener is a 404 as if it did not exist there.
  * Class decorators run after the method decorators, so every handler carries its path here.
  */
-export function OnSurface(surface: Surface): ClassDecorator {
+export function OnSurface(surface: Surface, options: SurfaceOptions = {}): ClassDecorator {
   return (target) => {
     const prototype = target.prototype as Record<string, unknown>;
     for (const name of Object.getOwnPropertyNames(prototype)) {
       const handler = prototype[name];
       if (name === 'constructor' || typeof handler !== 'function' || Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
       const config = (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) as Record<string, unknown> | undefined) ?? {};
-      Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { ...config, [SURFACE_ROUTE_CONFIG]: surface }, handler);
+      Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { ...config, [SURFACE_ROUTE_CONFIG]: surface, [ADMIN_KEY_ROUTE_CONFIG]: options.adminKey === true }, handler);
     }
   };
 }
 
 /** The surface the matched route declared; undefined for routes outside controllers (no match, Swagger). */
 export function declaredSurfaceOf(request: FastifyRequest): Surface | undefined {
-  return (request.routeOptions.config as unknown as Record<string, Surface | undefined> | undefined)?.[SURFACE_ROUTE_CONFIG];
+  return routeConfigOf(request.routeOptions.config)?.[SURFACE_ROUTE_CONFIG] as Surface | undefined;
+}
+
+/** Whether a route (by its Fastify route config) needs the admin key. */
+export function needsAdminKey(config: unknown): boolean {
+  return routeConfigOf(config)?.[ADMIN_KEY_ROUTE_CONFIG] === true;
+}
+
+function routeConfigOf(config: unknown): Record<string, unknown> | undefined {
+  return config as Record<string, unknown> | undefined;
 }

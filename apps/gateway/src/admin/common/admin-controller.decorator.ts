@@ -11,7 +11,7 @@ import { AdminAuthGuard } from './admin-auth.guard';
 export function AdminController(path: string, tag: string) {
   return applyDecorators(
     Controller(path),
-    OnSurface(Surface.Admin),
+    OnSurface(Surface.Admin, { adminKey: true }),
     UseGuards(ThrottlerGuard, AdminAuthGuard),
     ApiTags(tag),
     ApiSecurity('admin-key'),

@@ -1,8 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsOmittable } from './optional';
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+/** USD amounts are stored as numeric(20, 10): under 10 billion. */
+export const MAX_USD = 1_000_000_000;
+/** Counts are stored as Postgres integers. */
+export const MAX_INT32 = 2_147_483_647;
 
 export class PathConfigDto {
   @ApiProperty({ description: 'Allowed path.', example: '/api/providers/openai/v1/chat/completions' })
@@ -19,48 +24,52 @@ export class PathConfigDto {
 /** Limits keys and users share (BricksLLM field names and units). */
 export class LimitFieldsRequest {
   @ApiPropertyOptional({ type: [String], description: 'Identifiers associated with the key or user.', example: ['org-tag-12345'] })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(100)
   @IsString({ each: true })
   tags?: string[];
 
-  @ApiPropertyOptional({ description: 'Total (lifetime) spend limit in USD.', example: 5.5, minimum: 0 })
+  @ApiPropertyOptional({ nullable: true, description: 'Total (lifetime) spend limit in USD; null removes it.', example: 5.5, minimum: 0, maximum: MAX_USD })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
-  costLimitInUsd?: number;
+  @Max(MAX_USD)
+  costLimitInUsd?: number | null;
 
-  @ApiPropertyOptional({ description: 'Spend limit in USD per costLimitInUsdUnit. Requires costLimitInUsdUnit.', example: 2, minimum: 0 })
+  @ApiPropertyOptional({ nullable: true, description: 'Spend limit in USD per costLimitInUsdUnit. Requires costLimitInUsdUnit; null (with the unit) removes it.', example: 2, minimum: 0, maximum: MAX_USD })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
-  costLimitInUsdOverTime?: number;
+  @Max(MAX_USD)
+  costLimitInUsdOverTime?: number | null;
 
-  @ApiPropertyOptional({ description: 'Time unit for costLimitInUsdOverTime (UTC windows).', enum: ['m', 'h', 'd', 'mo'] })
+  @ApiPropertyOptional({ nullable: true, description: 'Time unit for costLimitInUsdOverTime (UTC windows).', enum: ['m', 'h', 'd', 'mo'] })
   @IsOptional()
   @IsIn(['m', 'h', 'd', 'mo'])
-  costLimitInUsdUnit?: string;
+  costLimitInUsdUnit?: string | null;
 
-  @ApiPropertyOptional({ description: 'Requests allowed per rateLimitUnit. Requires rateLimitUnit.', example: 2, minimum: 1 })
+  @ApiPropertyOptional({ nullable: true, description: 'Requests allowed per rateLimitUnit. Requires rateLimitUnit; null (with the unit) removes it.', example: 2, minimum: 1, maximum: MAX_INT32 })
   @IsOptional()
   @IsInt()
   @Min(1)
-  rateLimitOverTime?: number;
+  @Max(MAX_INT32)
+  rateLimitOverTime?: number | null;
 
-  @ApiPropertyOptional({ description: 'Time unit for rateLimitOverTime.', enum: ['s', 'm', 'h', 'd'] })
+  @ApiPropertyOptional({ nullable: true, description: 'Time unit for rateLimitOverTime.', enum: ['s', 'm', 'h', 'd'] })
   @IsOptional()
   @IsIn(['s', 'm', 'h', 'd'])
-  rateLimitUnit?: string;
+  rateLimitUnit?: string | null;
 
-  @ApiPropertyOptional({ description: 'Time to live from now, e.g. "30s", "15m", "24h", "2d".', example: '24h' })
+  @ApiPropertyOptional({ nullable: true, description: 'Time to live from now, e.g. "30s", "15m", "24h", "2d"; null removes the expiry.', example: '24h' })
   @IsOptional()
   @IsString()
+  @MaxLength(32)
   @Matches(/^(\d+[smhd])+$/, { message: 'ttl must look like "30s", "15m", "24h" or "2d"' })
-  ttl?: string;
+  ttl?: string | null;
 
   @ApiPropertyOptional({ type: [PathConfigDto], description: 'Paths that may be called (path + method); empty means all.' })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ValidateNested({ each: true })
   @Type(() => PathConfigDto)

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { RouteConfig } from '@tollgate/custom-providers';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsOmittable } from '../common/optional';
 
 const LOCATION_HELP =
   'A GJSON path (as in BricksLLM): dot-separated fields, array indexes (`messages.0.content`), `#` for every element (`messages.#.content`); escape a literal dot as `\\.`. Queries, wildcards and modifiers are not supported.';
@@ -49,7 +50,7 @@ export class RouteConfigRequest {
     description: `JSON field of the request's stream flag (a boolean); empty when the route never streams. A streamed answer (text/event-stream) is relayed event by event. ${LOCATION_HELP}`,
     example: 'stream',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(512)
   stream_location?: string;
@@ -58,7 +59,7 @@ export class RouteConfigRequest {
     description: 'The `data:` payload that ends a stream; the gateway stops reading after relaying it. Empty: the stream ends when the upstream closes it.',
     example: '[DONE]',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(256)
   stream_end_word?: string;
@@ -67,7 +68,7 @@ export class RouteConfigRequest {
     description: `JSON field(s) of the completion text in each stream event's data, for token counting. Required when stream_location is set. ${LOCATION_HELP}`,
     example: 'choices.#.delta.content',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(512)
   stream_response_completion_location?: string;
@@ -77,7 +78,7 @@ export class RouteConfigRequest {
     example: 10,
     default: 0,
   })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(0)
   @Max(100_000)
@@ -108,7 +109,7 @@ export class CreateCustomProviderRequest {
       'Name of the request header that carries the credential (the setting\'s apiKey), e.g. "x-api-key" or "apikey"; lower-cased. Empty or absent: "Authorization: Bearer <apiKey>". The credential is never put in the URL.',
     example: 'x-api-key',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(128)
   authentication_param?: string;
@@ -116,7 +117,7 @@ export class CreateCustomProviderRequest {
 
 export class UpdateCustomProviderRequest {
   @ApiPropertyOptional({ type: [RouteConfigRequest], description: 'Replaces all route configurations of the provider.' })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
@@ -125,7 +126,7 @@ export class UpdateCustomProviderRequest {
   route_configs?: RouteConfigRequest[];
 
   @ApiPropertyOptional({ description: 'Header that carries the credential; an empty string restores "Authorization: Bearer".', example: 'x-api-key' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(128)
   authentication_param?: string;

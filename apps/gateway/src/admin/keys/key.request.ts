@@ -1,41 +1,42 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength, Min, MinLength } from 'class-validator';
 import { LimitFieldsRequest } from '../common/limit-fields.request';
+import { IsOmittable } from '../common/optional';
 
 export { PathConfigDto } from '../common/limit-fields.request';
 
 /** Key fields shared by create and update. */
 class KeyLimitsRequest extends LimitFieldsRequest {
   @ApiPropertyOptional({ description: 'Deprecated: use settingIds.', deprecated: true, format: 'uuid' })
-  @IsOptional()
+  @IsOmittable()
   @IsUUID()
   settingId?: string;
 
   @ApiPropertyOptional({ type: [String], description: 'Provider setting ids the key may use.', format: 'uuid' })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @IsUUID('all', { each: true })
   settingIds?: string[];
 
   @ApiPropertyOptional({ description: 'Store request bodies on events.', default: false })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   shouldLogRequest?: boolean;
 
   @ApiPropertyOptional({ description: 'Store response bodies on events.', default: false })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   shouldLogResponse?: boolean;
 
   @ApiPropertyOptional({ description: 'Spread requests across the key\'s settings of one provider.', default: false })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   rotationEnabled?: boolean;
 
-  @ApiPropertyOptional({ description: 'Policy id associated with the key.' })
+  @ApiPropertyOptional({ nullable: true, description: 'Policy id associated with the key; null removes it.' })
   @IsOptional()
   @IsString()
-  policyId?: string;
+  policyId?: string | null;
 }
 
 export class CreateKeyRequest extends KeyLimitsRequest {
@@ -55,73 +56,73 @@ export class CreateKeyRequest extends KeyLimitsRequest {
     description: 'Accepted for compatibility. Tollgate always stores keys hashed, so a leaked database never leaks keys.',
     default: false,
   })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   isKeyNotHashed?: boolean;
 }
 
 export class UpdateKeyRequest extends KeyLimitsRequest {
   @ApiPropertyOptional({ description: 'Name of the API key.' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
   name?: string;
 
   @ApiPropertyOptional({ description: 'Revoke (true) or restore (false) the key.' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   revoked?: boolean;
 
-  @ApiPropertyOptional({ description: 'Why the key is revoked; shown to its callers.' })
+  @ApiPropertyOptional({ nullable: true, description: 'Why the key is revoked; shown to its callers. null removes it.' })
   @IsOptional()
   @IsString()
   @MaxLength(500)
-  revokedReason?: string;
+  revokedReason?: string | null;
 }
 
 export class SearchKeysRequest {
   @ApiPropertyOptional({ type: [String], description: 'Array of key IDs.' })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @IsString({ each: true })
   keyIds?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'Keys having any of these tags.' })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @IsString({ each: true })
   tags?: string[];
 
   @ApiPropertyOptional({ description: 'Substring match on the name field.' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   name?: string;
 
   @ApiPropertyOptional({ description: 'Filter keys by revoked status.' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   revoked?: boolean;
 
   @ApiPropertyOptional({ description: 'Pagination limit.', minimum: 1, maximum: 1000 })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'Pagination offset.', minimum: 0 })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(0)
   offset?: number;
 
   @ApiPropertyOptional({ description: 'Order by creation time.', enum: ['asc', 'desc'] })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(['asc', 'desc'])
   order?: 'asc' | 'desc';
 
   @ApiPropertyOptional({ description: 'Include the total number of matching keys.' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   returnCount?: boolean;
 }

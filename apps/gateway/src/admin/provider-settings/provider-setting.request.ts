@@ -2,17 +2,18 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PROVIDER_IDS, ProviderId } from '@tollgate/provider-settings';
 import { Type } from 'class-transformer';
 import { IsArray, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { IsOmittable } from '../common/optional';
 
 /** Provider credentials and connection options. Secret fields are encrypted and never returned. */
 export class SettingDto {
   @ApiPropertyOptional({ description: 'Provider API key (secret: encrypted at rest, never returned).', example: 'sk-...' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @IsNotEmpty()
   apiKey?: string;
 
   @ApiPropertyOptional({ description: 'Alias of apiKey, as spelled in the BricksLLM docs.', deprecated: true })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @IsNotEmpty()
   apikey?: string;
@@ -21,18 +22,18 @@ export class SettingDto {
     description: 'Base URL of the API including its version prefix, e.g. https://api.openai.com/v1 or an OpenAI-compatible server. Required for vllm.',
     example: 'https://api.openai.com/v1',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(2048)
   url?: string;
 
   @ApiPropertyOptional({ description: 'Azure OpenAI resource name (azure only).' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   resourceName?: string;
 
   @ApiPropertyOptional({ description: 'API version to send (azure only).', example: '2024-10-21' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   apiVersion?: string;
 }
@@ -49,13 +50,13 @@ export class CreateProviderSettingRequest {
   setting: SettingDto;
 
   @ApiPropertyOptional({ description: 'A name for this provider setting.', example: 'team-a-openai' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(200)
   name?: string;
 
   @ApiPropertyOptional({ type: [String], description: 'Models this setting may be used for; empty means any.', example: ['gpt-4o-mini'] })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @IsString({ each: true })
   allowedModels?: string[];
@@ -63,20 +64,20 @@ export class CreateProviderSettingRequest {
 
 export class UpdateProviderSettingRequest {
   @ApiPropertyOptional({ type: SettingDto, description: 'Fields to change; merged into the stored setting.' })
-  @IsOptional()
+  @IsOmittable()
   @IsObject()
   @ValidateNested()
   @Type(() => SettingDto)
   setting?: SettingDto;
 
   @ApiPropertyOptional({ description: 'A name for this provider setting.' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(200)
   name?: string;
 
   @ApiPropertyOptional({ type: [String], description: 'Models this setting may be used for; empty means any.' })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @IsString({ each: true })
   allowedModels?: string[];

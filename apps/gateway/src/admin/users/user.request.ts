@@ -1,17 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsArray, IsBoolean, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { LimitFieldsRequest } from '../common/limit-fields.request';
+import { IsOmittable } from '../common/optional';
 
 /** User fields shared by create and update. */
 class UserFieldsRequest extends LimitFieldsRequest {
   @ApiPropertyOptional({ type: [String], description: 'Keys this user may use; empty means any.', format: 'uuid' })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @IsUUID('all', { each: true })
   keyIds?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'Models this user may use; empty means any.', example: ['gpt-4o-mini'] })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @IsString({ each: true })
   allowedModels?: string[];
@@ -28,7 +29,7 @@ export class CreateUserRequest extends UserFieldsRequest {
     description: 'Client-defined user id: what requests send as the OpenAI `user` field or the x-user-id header. Generated when absent.',
     example: 'student-42',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @IsNotEmpty()
   @MaxLength(256)
@@ -37,20 +38,20 @@ export class CreateUserRequest extends UserFieldsRequest {
 
 export class UpdateUserRequest extends UserFieldsRequest {
   @ApiPropertyOptional({ description: 'Name of the user.' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
   name?: string;
 
   @ApiPropertyOptional({ description: 'Revoke (true) or restore (false) the user.' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   revoked?: boolean;
 
-  @ApiPropertyOptional({ description: 'Why the user is revoked; shown to its callers.' })
+  @ApiPropertyOptional({ nullable: true, description: 'Why the user is revoked; shown to its callers. null removes it.' })
   @IsOptional()
   @IsString()
   @MaxLength(500)
-  revokedReason?: string;
+  revokedReason?: string | null;
 }
