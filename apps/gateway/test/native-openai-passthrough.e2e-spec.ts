@@ -157,6 +157,22 @@ describe('OpenAI native passthrough (e2e): multipart uploads and binary answers'
       expect(await response.json()).toMatchObject({ error: { type: 'invalid_request_error', param: 'model', message: expect.stringContaining('more than once') } });
       expect(upstream.requests.length).toBe(before);
     });
+    it('refuses a form cut off inside its file part, and keeps serving', async () => {
+      const before = upstream.requests.length;
+      const truncated = '--X\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\nContent-Type: audio/wav\r\n\r\nRIFF';
+      const response = await fetch(`${stack.proxyUrl}/api/providers/openai/v1/audio/transcriptions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${WHISPER_KEY}`, 'content-type': 'multipart/form-data; boundary=X' },
+        body: truncated,
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: { type: 'invalid_request_error', message: expect.stringContaining('multipart form could not be read') } });
+      expect(upstream.requests.length).toBe(before);
+      // The part's own error comes a tick later; the process is still there to answer.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const transcription = await whisperSdk().audio.transcriptions.create({ file: await audio(), model: 'whisper-1' });
+      expect(transcription.text).toBe('Hello there.');
+    });
   });
 
   it('upstream errors on passthrough paths keep their status in OpenAI\'s shape, with an event', async () => {

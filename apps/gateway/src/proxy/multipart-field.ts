@@ -32,8 +32,13 @@ export function readMultipartField(body: Buffer, contentType: string, name: stri
       values.push(value);
       truncated ||= valueTruncated;
     });
-    // File parts are skipped, not kept: they may be megabytes of audio.
-    parser.on('file', (_field: string, stream: NodeJS.ReadableStream) => stream.resume());
+    // File parts are skipped, not kept: they may be megabytes of audio. A form cut off inside
+    // one fails on the parser (refused below) and then again on the part itself, a tick later:
+    // without a listener there, that second emit is an uncaught exception and ends the process.
+    parser.on('file', (_field: string, stream: NodeJS.ReadableStream) => {
+      stream.on('error', () => undefined);
+      stream.resume();
+    });
     parser.on('error', (error: Error) => refuse(error.message));
     parser.on('finish', () => {
       // Two values would let the check read one and the provider use the other.
