@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import OpenAI, { toFile } from 'openai';
 import { FAKE_SPEECH_BYTES, FakeOpenAI } from './support/fake-openai';
 import { createKey, createSetting, eventFor } from './support/provider-e2e';
@@ -173,6 +174,22 @@ describe('OpenAI native passthrough (e2e): multipart uploads and binary answers'
       const transcription = await whisperSdk().audio.transcriptions.create({ file: await audio(), model: 'whisper-1' });
       expect(transcription.text).toBe('Hello there.');
     });
+  });
+
+  it('reads an absolute URL in the request line as its path: the host in it never reaches the upstream URL', async () => {
+    const { port } = new URL(stack.proxyUrl);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write(`GET http://aaaaaaaaaaaaaaaaa.evil.example/api/providers/openai/v1/models?limit=2 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${CLIENT_KEY}\r\nConnection: close\r\n\r\n`);
+      });
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.once('error', reject);
+      socket.once('close', () => resolve(text));
+    });
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+    const relayed = upstream.requests[upstream.requests.length - 1];
+    expect({ method: relayed.method, path: relayed.path, query: relayed.query }).toEqual({ method: 'GET', path: '/v1/models', query: 'limit=2' });
   });
 
   it('upstream errors on passthrough paths keep their status in OpenAI\'s shape, with an event', async () => {

@@ -31,6 +31,7 @@ export class DualListener {
   constructor() {
     this.adminServer = createServer((req, res) => {
       markAdminRequest(req);
+      toOriginForm(req);
       this.handler!(req, res);
     });
     tuneServer(this.adminServer);
@@ -48,7 +49,10 @@ export class DualListener {
       skipMiddie: true,
       serverFactory: (handler: Handler) => {
         this.handler = handler;
-        const server = createServer(handler);
+        const server = createServer((req, res) => {
+          toOriginForm(req);
+          handler(req, res);
+        });
         tuneServer(server);
         return server;
       },
@@ -91,6 +95,19 @@ class TollgateFastifyAdapter extends FastifyAdapter {
     if (config !== undefined && args.length === 2) return super.all(args[0], { config }, handler);
     return super.all(...args);
   }
+}
+
+/**
+ * A request line may carry an absolute URL (`GET http://host/path HTTP/1.1`, the form sent to
+ * proxies). Fastify's router matches its path, but request.url keeps the whole URL, and the
+ * proxy derives upstream paths from request.url: with the scheme and host left in, a crafted
+ * host became part of the upstream path (or host). Only the path and query are kept.
+ */
+export function toOriginForm(req: IncomingMessage): void {
+  const url = req.url;
+  if (url === undefined || url.startsWith('/')) return;
+  const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(.*)$/i.exec(url);
+  if (absolute) req.url = absolute[1].startsWith('/') ? absolute[1] : `/${absolute[1]}`;
 }
 
 /** Keep-alive longer than common load balancers' idle timeouts, so they close first. */
