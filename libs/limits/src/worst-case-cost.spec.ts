@@ -55,6 +55,29 @@ describe('worstCaseCostUsd', () => {
     expect(worst({ model: 'm', input: items, max_output_tokens: 3 })).toBe(Math.ceil(estimateTokens(JSON.stringify([items])) * 1.1) + 4 + 16 + 6);
   });
 
+  it('counts every prompt of a legacy completions list, token-id prompts, and best_of candidates', () => {
+    const worst = (body: Record<string, unknown>) => worstCaseCostUsd(calculator, { provider: 'openai', model: 'm', body, generates: true, defaultMaxTokens: 7 })!;
+    const one = worst({ model: 'm', prompt: 'hello world', max_tokens: 10 });
+    // "hello world" = 2 tokens → ceil(2.2) = 3, + 4 + 16 = 23 in; 10 out x $2.
+    expect(one).toBe(23 + 20);
+    const prompts = Array.from({ length: 100 }, () => 'hello world');
+    // 100 prompts: their text (joined by newlines) in, and max_tokens for each of them out.
+    expect(worst({ model: 'm', prompt: prompts, max_tokens: 10 })).toBe(Math.ceil(estimateTokens(prompts.join('\n')) * 1.1) + 4 + 16 + 100 * 20);
+    // Token ids count one each; one list of ids is one prompt, a list of lists is several.
+    expect(worst({ model: 'm', prompt: [1, 2, 3, 4, 5], max_tokens: 10 })).toBe(5 + 4 + 16 + 20);
+    expect(worst({ model: 'm', prompt: [[1, 2], [3, 4, 5]], max_tokens: 10 })).toBe(5 + 4 + 16 + 2 * 20);
+    // best_of candidates are generated (and billed) even when n of them are returned.
+    expect(worst({ model: 'm', prompt: 'hello world', max_tokens: 10, best_of: 5, n: 2 })).toBe(23 + 5 * 20);
+    expect(worst({ model: 'm', prompt: ['hello world', 'hello world'], max_tokens: 10, n: 3 })).toBe(Math.ceil(estimateTokens('hello world\nhello world') * 1.1) + 4 + 16 + 2 * 3 * 20);
+  });
+
+  it('counts embeddings inputs given as lists of texts or of token ids, however long', () => {
+    const worst = (body: Record<string, unknown>) => worstCaseCostUsd(calculator, { provider: 'openai', model: 'm', body, generates: false, defaultMaxTokens: 7 })!;
+    expect(worst({ model: 'm', input: [[1, 2, 3], [4, 5]] })).toBe(5 + 4 + 16);
+    // A million empty strings once overflowed the call stack (a spread); now they are just counted.
+    expect(worst({ model: 'm', input: new Array(1_000_000).fill('') })).toBeGreaterThan(0);
+  });
+
   it('returns null for an unpriced model', () => {
     const unpriced = new CostCalculator(() => undefined);
     expect(worstCaseCostUsd(unpriced, { provider: 'openai', model: 'nobody-prices-this', body: { messages: [] }, generates: true, defaultMaxTokens: 5 })).toBeNull();

@@ -1,4 +1,4 @@
-import { CostCalculator, estimateTokens, promptTextOf } from '@tollgate/reporting';
+import { CostCalculator, estimateTokens, promptTextOf, tokenIdCountOf } from '@tollgate/reporting';
 
 /** Tokens OpenAI adds per message (role, separators) and per reply, plus a safety margin. */
 const PER_MESSAGE_OVERHEAD = 4;
@@ -37,6 +37,7 @@ export function worstCaseCostUsd(calculator: CostCalculator, input: WorstCaseInp
   const promptTokens =
     Math.ceil((estimateTokens(promptTextOf(input.body)) + estimateTokens(structuredPromptOf(input.body))) * PROMPT_MARGIN) +
     mediaTokens(input.body) +
+    tokenIdCountOf(input.body) +
     PER_MESSAGE_OVERHEAD * messages +
     PER_REQUEST_OVERHEAD;
   const body = input.body;
@@ -46,7 +47,10 @@ export function worstCaseCostUsd(calculator: CostCalculator, input: WorstCaseInp
     largestNumber(body.max_tokens, body.max_completion_tokens, body.max_output_tokens, body.max_tokens_to_sample, generation.maxOutputTokens, generation.max_output_tokens) ??
     input.defaultMaxTokens;
   const choices = firstNumber(body.n, generation.candidateCount, generation.candidate_count) ?? 1;
-  const completionTokens = input.generates ? maxTokens * Math.max(1, choices) : 0;
+  // Legacy completions generate best_of candidates server-side (billed, n of them returned),
+  // for each prompt of a list.
+  const candidates = Math.max(1, choices, firstNumber(body.best_of) ?? 1);
+  const completionTokens = input.generates ? maxTokens * candidates * promptCountOf(body) : 0;
   const { costUsd } = calculator.price(input.provider, input.model, promptTokens, completionTokens);
   return costUsd;
 }
@@ -54,8 +58,10 @@ export function worstCaseCostUsd(calculator: CostCalculator, input: WorstCaseInp
 /** The JSON of the prompt's non-text parts ('' when there are none). */
 function structuredPromptOf(body: Record<string, unknown>): string {
   const parts: unknown[] = PROMPT_FIELDS.filter((field) => body[field] !== undefined && body[field] !== null).map((field) => body[field]);
-  // The Responses API's `input` may be a list of message items rather than strings.
-  if (Array.isArray(body.input) && body.input.some((item) => typeof item !== 'string')) parts.push(body.input.filter((item) => typeof item !== 'string'));
+  // The Responses API's `input` may be a list of message items rather than strings (token ids,
+  // numbers or lists of them, are counted apart).
+  const items = Array.isArray(body.input) ? body.input.filter((item) => item !== null && typeof item === 'object' && !Array.isArray(item)) : [];
+  if (items.length > 0) parts.push(items);
   if (Array.isArray(body.messages)) {
     for (const message of body.messages) {
       if (!message || typeof message !== 'object') continue;
@@ -89,6 +95,13 @@ function mediaTokens(body: Record<string, unknown>): number {
   };
   if (Array.isArray(body.messages)) for (const message of body.messages) visit((message as { content?: unknown } | null)?.content);
   return tokens;
+}
+
+/** How many prompts a legacy completions request holds: a list of texts or of token-id lists is several. */
+function promptCountOf(body: Record<string, unknown>): number {
+  const prompt = body.prompt;
+  if (!Array.isArray(prompt) || prompt.length === 0) return 1;
+  return prompt.every((item) => typeof item === 'number') ? 1 : prompt.length;
 }
 
 function largestNumber(...values: unknown[]): number | null {

@@ -5,4 +5,4 @@ export { EventQuery, EventsQueryService } from './events-query.service';
 export { ModelPriceEntity } from './model-price.entity';
 export { ModelPricesService } from './model-prices.service';
 export { ReportingModule } from './reporting.module';
-export { estimateTokens, promptTextOf } from './token-estimator';
+export { estimateTokens, promptTextOf, tokenIdCountOf } from './token-estimator';

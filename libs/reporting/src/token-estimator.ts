@@ -30,10 +30,31 @@ export function promptTextOf(body: unknown): string {
       parts.push(contentText(message?.content));
     }
   }
-  if (typeof record.prompt === 'string') parts.push(record.prompt);
-  if (typeof record.input === 'string') parts.push(record.input);
-  if (Array.isArray(record.input)) parts.push(...record.input.filter((i): i is string => typeof i === 'string'));
+  // Legacy completions take one prompt or a list; embeddings one input or a list. (Pushed one
+  // by one: spreading a list of a million strings overflows the call stack.)
+  for (const field of [record.prompt, record.input]) {
+    if (typeof field === 'string') parts.push(field);
+    else if (Array.isArray(field)) for (const item of field) if (typeof item === 'string') parts.push(item);
+  }
   return parts.join('\n');
+}
+
+/**
+ * Tokens given as ids rather than text: a legacy completions `prompt` or an embeddings `input`
+ * may be a list of token ids, or a list of such lists.
+ */
+export function tokenIdCountOf(body: unknown): number {
+  if (!body || typeof body !== 'object') return 0;
+  const record = body as Record<string, unknown>;
+  let count = 0;
+  for (const field of [record.prompt, record.input]) {
+    if (!Array.isArray(field)) continue;
+    for (const item of field) {
+      if (typeof item === 'number') count += 1;
+      else if (Array.isArray(item)) count += item.length;
+    }
+  }
+  return count;
 }
 
 function contentText(content: unknown): string {
