@@ -450,6 +450,27 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       expect(lines).toEqual([expect.objectContaining({ error: 'client_disconnected', path: '/v1/chat/completions' })]);
     });
 
+    it('records a client that left while the answer\'s body was arriving as gone (and bills the estimate), not as an upstream failure', async () => {
+      const controller = new AbortController();
+      const sent = fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', 'x-custom-event-id': 'left-body-1' },
+        body: JSON.stringify({ model: 'slow-body', messages: [{ role: 'user', content: 'left while the body arrived' }] }),
+        signal: controller.signal,
+      });
+      const reachedUpstream = () => upstream.requests.some((request) => JSON.stringify(request.body?.messages ?? null).includes('left while the body arrived'));
+      await eventually(async () => (reachedUpstream() ? true : undefined), 5_000, 'request at the upstream');
+      // The fake sent its headers with the request; give the gateway a moment to be reading the body.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      controller.abort();
+      await expect(sent).rejects.toThrow();
+      await eventually(async () => (upstream.abortedByClient.includes('slow-body') ? true : undefined), 5_000, 'upstream abort');
+      const event = await eventFor(stack, 'left-body-1');
+      expect(event).toMatchObject({ error_code: 'client_disconnected', token_count_estimated: true });
+      expect(event.prompt_token_count).toBeGreaterThan(0);
+      expect(stack.logs.join('\n')).not.toContain('"proxy failure"');
+    });
+
     it('answers 502 when the upstream cannot be reached', async () => {
       const closed = await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: UPSTREAM_SECRET, url: 'http://127.0.0.1:9/v1' } });
       await stack.admin('PUT', '/api/key-management/keys', { name: 'unreachable', key: 'tg-unreachable-key', settingIds: [closed.body.id] });

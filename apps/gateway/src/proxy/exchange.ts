@@ -76,10 +76,18 @@ export class Exchange {
 
   /** Answers a failure in the path's error style, unless the response already started. */
   fail(thrown: unknown, logger: Logger): void {
-    const error = thrown instanceof GatewayError ? thrown : toUpstreamError(thrown);
+    // The gateway aborts the upstream call when the client leaves; the body read that fails
+    // then is the client's leaving, not an upstream failure (and what it used is still billed).
+    if (!(thrown instanceof GatewayError) && this.clientLeft) this.clientGone = true;
+    const error =
+      thrown instanceof GatewayError
+        ? thrown
+        : isGatewayFault(thrown)
+          ? new GatewayError(GatewayErrorCode.Internal, 'the gateway failed to handle this request')
+          : toUpstreamError(thrown);
     this.status = error.status;
     this.errorCode = error.code;
-    if (error.code === GatewayErrorCode.Internal || !(thrown instanceof GatewayError || thrown instanceof Error)) {
+    if (error.code === GatewayErrorCode.Internal) {
       logger.error({ err: thrown, reqId: this.call.request.id }, 'proxy failure');
     }
     const { reply } = this.call;
@@ -125,6 +133,14 @@ export class Exchange {
       unpriced: this.billedOtherwise && this.usage === null && this.status < 400,
     };
   }
+}
+
+/**
+ * Errors no conversation with an upstream produces (a bug, or a resource the gateway ran out
+ * of, such as the call stack): a 500 and a logged error, not a 502 blaming the provider.
+ */
+function isGatewayFault(thrown: unknown): boolean {
+  return thrown instanceof TypeError || thrown instanceof RangeError || thrown instanceof ReferenceError || !(thrown instanceof Error);
 }
 
 /**

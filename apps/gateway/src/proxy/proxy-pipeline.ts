@@ -75,7 +75,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
     } catch (thrown) {
       exchange.fail(thrown, this.logger);
     } finally {
-      this.events.publish(exchange.toEvent());
+      this.publishEvent(exchange);
       this.metrics.observeExchange({
         provider: providerLabel(exchange.provider, exchange.settingId),
         status: exchange.status,
@@ -84,6 +84,15 @@ export class ProxyPipeline implements OnApplicationShutdown {
         seconds: exchange.latencyMs / 1000,
       });
       this.logAccessIfFastifyWillNot(exchange);
+    }
+  }
+
+  /** The exchange's event; one that cannot be built is an error in the log, never a silent gap. */
+  private publishEvent(exchange: Exchange): void {
+    try {
+      this.events.publish(exchange.toEvent());
+    } catch (error) {
+      this.logger.error({ err: error, reqId: exchange.call.request.id }, 'the request event could not be built: it is not recorded');
     }
   }
 

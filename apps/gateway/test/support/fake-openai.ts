@@ -54,6 +54,7 @@ export const FAKE_SPEECH_BYTES = Buffer.from(Array.from({ length: 70_000 }, (_, 
  * - `stream-break`: streams two chunks, then kills the connection
  * - `slow-stream`: one chunk every 100 ms for 5 s (client disconnects)
  * - `no-usage`: a response without `usage` (token estimation)
+ * - `slow-body`: the headers and the start of the body at once, the rest after 5 s
  */
 export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
   /** Multipart uploads received, in order, parsed into parts. */
@@ -121,6 +122,7 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
       return sendError(res, status, `Simulated ${status}`, status === 429 ? 'rate_limit_error' : status >= 500 ? 'server_error' : 'invalid_request_error', status === 429 ? 'rate_limit_exceeded' : null);
     }
     if (model === 'hang') return; // never answers
+    if (model === 'slow-body') return this.slowBody(res, model);
     if (model === 'html-502') {
       res.writeHead(502, { 'content-type': 'text/html' });
       res.end('<html><body>Bad Gateway</body></html>');
@@ -193,6 +195,17 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
     res.setHeader('openai-processing-ms', '42');
     res.setHeader('set-cookie', '__cf_bm=tracking; path=/');
     sendJson(res, 200, response);
+  }
+
+  /** The headers and the start of a chat completion at once, the rest after 5 s. */
+  private slowBody(res: ServerResponse, model: string): void {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"id":"chatcmpl-slow","object":"chat.completion","created":1763769600,');
+    const timer = setTimeout(() => res.end(`"model":"${model}","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}`), 5_000);
+    res.on('close', () => {
+      clearTimeout(timer);
+      if (!res.writableFinished) this.abortedByClient.push(model);
+    });
   }
 
   private async stream(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>, model: string, answerModel: string): Promise<void> {
