@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { FAKE_ANTHROPIC_KEY, FAKE_ANTHROPIC_USAGE, FakeAnthropic } from './support/fake-anthropic';
+import { estimateTokens } from '@tollgate/reporting';
+import { FAKE_ANTHROPIC_CUT_TEXT, FAKE_ANTHROPIC_KEY, FAKE_ANTHROPIC_USAGE, FakeAnthropic } from './support/fake-anthropic';
 import { createKey, createSetting, eventFor, sseDataOf } from './support/provider-e2e';
 import { TestStack, startTestStack } from './support/test-stack';
 
@@ -235,6 +236,17 @@ describe('native Anthropic API (e2e, official @anthropic-ai/sdk)', () => {
       expect(error).toBeInstanceOf(Anthropic.APIError);
       expect(String((error as Error).message)).toContain('Overloaded');
       expect(await eventFor(stack, 'native-stream-error')).toMatchObject({ stream: true, status: 200, error_code: 'overloaded_error', prompt_token_count: 11 });
+    });
+
+    it('a stream cut before its message_delta is billed for the text it generated', async () => {
+      const stream = client().messages.stream({ model: 'stream-cut', max_tokens: 200, messages: [{ role: 'user', content: 'Hi' }] }, withId('native-stream-cut'));
+      expect(await stream.finalMessage().then(() => null, (e: unknown) => e)).toBeInstanceOf(Anthropic.APIError);
+      expect(await eventFor(stack, 'native-stream-cut')).toMatchObject({
+        error_code: 'overloaded_error',
+        prompt_token_count: FAKE_ANTHROPIC_USAGE.stream.input_tokens,
+        completion_token_count: estimateTokens(FAKE_ANTHROPIC_CUT_TEXT),
+        token_count_estimated: true,
+      });
     });
   });
 

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
-import { FAKE_ANTHROPIC_KEY, FAKE_ANTHROPIC_USAGE, FakeAnthropic } from './support/fake-anthropic';
+import { estimateTokens } from '@tollgate/reporting';
+import { FAKE_ANTHROPIC_CUT_TEXT, FAKE_ANTHROPIC_KEY, FAKE_ANTHROPIC_USAGE, FakeAnthropic } from './support/fake-anthropic';
 import { FAKE_GEMINI_API_KEY, FakeGemini } from './support/fake-gemini';
 import { FakeOpenAI } from './support/fake-openai';
 import { createKey, createSetting, eventFor } from './support/provider-e2e';
@@ -301,6 +302,20 @@ describe('Anthropic and Gemini behind /v1 (e2e, official openai SDK)', () => {
       expect(error).toBeInstanceOf(OpenAI.APIError);
       expect(String((error as Error).message)).toContain('Overloaded');
       expect(await eventFor(stack, 'anthropic-stream-error')).toMatchObject({ stream: true, status: 200, error_code: 'overloaded_error' });
+    });
+
+    it('a stream cut before Anthropic reports its output is billed for what it generated, not for one token', async () => {
+      const stream = await sdk().chat.completions.create({ model: 'anthropic/stream-cut', messages: [{ role: 'user', content: 'Hi' }], stream: true }, withId('anthropic-stream-cut'));
+      const { text } = await untilError(stream);
+      expect(text).toBe(FAKE_ANTHROPIC_CUT_TEXT);
+      // message_start's input count is exact and stays; the output is counted from the text.
+      expect(await eventFor(stack, 'anthropic-stream-cut')).toMatchObject({
+        error_code: 'overloaded_error',
+        prompt_token_count: FAKE_ANTHROPIC_USAGE.stream.input_tokens,
+        completion_token_count: estimateTokens(FAKE_ANTHROPIC_CUT_TEXT),
+        token_count_estimated: true,
+      });
+      expect(estimateTokens(FAKE_ANTHROPIC_CUT_TEXT)).toBeGreaterThan(10);
     });
   });
 

@@ -66,6 +66,12 @@ export interface ChatStreamTranslator {
   /** Called once when the upstream stream ends: closing text for the client (e.g. `data: [DONE]`). */
   end(): string;
   readonly usage: TokenUsage | null;
+  /**
+   * False when `usage` lacks the final output count: a provider that reports output at the end
+   * (Anthropic's message_delta) and a stream cut before it. The output is then also counted
+   * from `completionText`. Absent: `usage` is final whenever it is there.
+   */
+  readonly usageFinal?: boolean;
   readonly model: string | null;
   readonly completionText: string;
   /** The provider's error code when the stream itself reported an error (an in-stream error event). */

@@ -26,7 +26,10 @@ export interface RequestEventData {
   errorCode: string | null;
   /** Reported by the provider; null when it reported none. */
   usage: { promptTokens: number; completionTokens: number; cacheReadTokens?: number; cacheWriteTokens?: number } | null;
-  /** Only when usage is null: the text the worker counts tokens from. */
+  /**
+   * The text the worker counts tokens from: with usage null, prompt and completion; with a usage
+   * that lacks its final output count (a stream cut before it), the completion only.
+   */
   estimationInput: { prompt: string; completion: string } | null;
   request: string | null;
   response: string | null;

@@ -42,21 +42,33 @@ export class EventRecorderService {
     });
   }
 
-  /** The answering model's price, else the requested model's (a new snapshot the table lacks). */
+  /**
+   * An admin's price first, set on the answering model or on the requested one (the name the
+   * admin knows: an alias, an Azure deployment, the undated model whose snapshot answered), then
+   * the table's for the answering model, else for the requested one (a snapshot the table lacks).
+   * Admission reserves at the requested model's price, so settling at the same override agrees.
+   */
   private priceWithFallback(event: RequestEventData, promptTokens: number, completionTokens: number) {
     const cache = { readTokens: event.usage?.cacheReadTokens, writeTokens: event.usage?.cacheWriteTokens };
+    const requested = event.requestedModel && event.requestedModel !== event.model ? event.requestedModel : null;
+    const overriddenRequested = requested !== null && !this.prices.lookup(event.provider, event.model) && this.prices.lookup(event.provider, requested) !== undefined;
+    if (overriddenRequested) return this.calculator.price(event.provider, requested, promptTokens, completionTokens, cache);
     const answered = this.calculator.price(event.provider, event.model, promptTokens, completionTokens, cache);
-    if (answered.priceKnown || !event.requestedModel || event.requestedModel === event.model) return answered;
-    return this.calculator.price(event.provider, event.requestedModel, promptTokens, completionTokens, cache);
+    if (answered.priceKnown || requested === null) return answered;
+    return this.calculator.price(event.provider, requested, promptTokens, completionTokens, cache);
   }
 
   private toRow(event: RequestEventData): EventEntity {
     let promptTokens = event.usage?.promptTokens ?? 0;
     let completionTokens = event.usage?.completionTokens ?? 0;
-    const estimated = event.usage === null && event.estimationInput !== null;
-    if (estimated && event.estimationInput) {
+    const estimated = event.estimationInput !== null;
+    if (event.estimationInput && event.usage === null) {
       promptTokens = estimateTokens(event.estimationInput.prompt);
       completionTokens = estimateTokens(event.estimationInput.completion);
+    } else if (event.estimationInput) {
+      // Usage without its final output count (a stream cut before it): the generated text is
+      // counted, and the provider's number stands when it is higher.
+      completionTokens = Math.max(completionTokens, estimateTokens(event.estimationInput.completion));
     }
     // Failed requests the provider did not bill cost nothing; anything with tokens is priced.
     const billable = promptTokens + completionTokens > 0;

@@ -33,6 +33,8 @@ export class Exchange {
   settingId: string | null = null;
   status = 500;
   usage: TokenUsage | null = null;
+  /** False when `usage` lacks the final output count (a stream cut before it): output is then counted. */
+  usageFinal = true;
   /** Generated text, for token estimation when the provider reports no usage. */
   completionText: string | null = null;
   /** The prompt text to count when usage is missing, when it is not in OpenAI's body fields (custom providers). */
@@ -107,7 +109,8 @@ export class Exchange {
   toEvent(): RequestEventData {
     const { request } = this.call;
     const requestedModel = this.requestedModel === null ? undefined : clean(this.requestedModel);
-    const estimate = this.usage === null && this.tokenBilled && (this.status < 400 || this.clientGone);
+    const counted = this.usage === null || !this.usageFinal;
+    const estimate = counted && this.tokenBilled && (this.status < 400 || this.clientGone);
     return {
       id: request.id,
       createdAt: this.startedAt,
@@ -126,7 +129,8 @@ export class Exchange {
       userId: this.userId,
       errorCode: this.clientGone ? 'client_disconnected' : this.errorCode === null ? null : clean(this.errorCode),
       usage: this.usage,
-      estimationInput: estimate ? { prompt: this.promptText ?? promptTextOf(this.body), completion: this.completionText ?? '' } : null,
+      // With a (non-final) usage, its prompt count stands and only the output is counted.
+      estimationInput: estimate ? { prompt: this.usage === null ? (this.promptText ?? promptTextOf(this.body)) : '', completion: this.completionText ?? '' } : null,
       request: this.key.shouldLogRequest && this.loggedBody !== undefined ? JSON.stringify(this.loggedBody).slice(0, MAX_LOGGED_BODY_CHARS) : null,
       response: this.response,
       reservationMember: this.reservationMember,

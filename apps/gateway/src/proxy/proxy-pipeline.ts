@@ -228,9 +228,10 @@ export class ProxyPipeline implements OnApplicationShutdown {
     });
     const result = await relaySse(upstream.body as unknown as Readable, reply.raw, translator, exchange.key.shouldLogResponse, exchange.errorStyle);
     exchange.usage = translator.usage;
+    exchange.usageFinal = translator.usageFinal !== false;
     exchange.model = translator.model ?? exchange.model;
     // Only needed (and, for some translators, only computed) when the provider sent no usage.
-    if (translator.usage === null) exchange.completionText = translator.completionText;
+    if (translator.usage === null || !exchange.usageFinal) exchange.completionText = translator.completionText;
     if (result.transcript !== null) exchange.logResponse(result.transcript);
     if (result.error) exchange.errorCode = result.error.code;
     else if (translator.errorCode) exchange.errorCode = translator.errorCode;

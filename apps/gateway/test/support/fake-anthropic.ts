@@ -1,6 +1,9 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { JsonRequest, LoopbackServer, readJsonRequest, sleep } from './loopback-server';
 
+/** What `stream-cut` generates before the overload cuts it (many tokens, never counted by Anthropic). */
+export const FAKE_ANTHROPIC_CUT_TEXT = 'A long answer that the provider cuts off partway through, after it has already generated a good number of tokens for the client.';
+
 /** A request the fake received (its query string, e.g. `beta=true`, apart from the path). */
 export type AnthropicReceivedRequest = JsonRequest;
 
@@ -70,6 +73,7 @@ export const FAKE_ANTHROPIC_USAGE = {
  * - `fail-<status>`: an Anthropic error with that status (429 also sends retry-after: 7;
  *   529 is overloaded_error)
  * - `stream-error`: streams a few events, then an in-stream `error` event (overloaded_error)
+ * - `stream-cut`: the same after {@link FAKE_ANTHROPIC_CUT_TEXT}: no message_delta, so no final output count
  * - `html-502`: a non-JSON error page, as a broken proxy in front of Anthropic would send
  */
 export class FakeAnthropic extends LoopbackServer<AnthropicReceivedRequest> {
@@ -166,8 +170,9 @@ export class FakeAnthropic extends LoopbackServer<AnthropicReceivedRequest> {
     });
     await send('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
     await send('ping', {});
-    if (model === 'stream-error') {
-      await send('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Hel' } });
+    if (model === 'stream-error' || model === 'stream-cut') {
+      const generated = model === 'stream-cut' ? pieces(FAKE_ANTHROPIC_CUT_TEXT, 5) : ['Hel'];
+      for (const text of generated) await send('content_block_delta', { index: 0, delta: { type: 'text_delta', text } });
       await send('error', { error: { type: 'overloaded_error', message: 'Overloaded' } });
       res.end();
       return;

@@ -6,7 +6,7 @@ import { AnthropicUsage } from './anthropic.types';
 
 /**
  * The native Messages API relayed untouched (the client speaks Anthropic): reads usage from
- * `message_start` and `message_delta`, and the text from `text_delta`s, on the way through.
+ * `message_start` and `message_delta`, and what the model generates (text and tool arguments), on the way through.
  */
 export class AnthropicNativeStreamObserver implements ChatStreamTranslator {
   model: string | null = null;
@@ -15,9 +15,15 @@ export class AnthropicNativeStreamObserver implements ChatStreamTranslator {
   private readonly text: string[] = [];
   /** Anthropic's counts as reported so far: message_start's, updated by message_delta's. */
   private rawUsage: Partial<AnthropicUsage> | null = null;
+  /** message_start says output_tokens: 1; the real count comes with message_delta. */
+  private outputReported = false;
 
   get usage(): TokenUsage | null {
     return this.rawUsage ? fromAnthropicUsage(this.rawUsage) : null;
+  }
+
+  get usageFinal(): boolean {
+    return this.outputReported;
   }
 
   push(event: string): string {
@@ -28,7 +34,7 @@ export class AnthropicNativeStreamObserver implements ChatStreamTranslator {
         type?: string;
         message?: { model?: string; usage?: Partial<AnthropicUsage> };
         usage?: Partial<AnthropicUsage>;
-        delta?: { type?: string; text?: string };
+        delta?: { type?: string; text?: string; partial_json?: string };
         error?: { type?: string };
       };
       if (parsed.type === 'message_start' && parsed.message) {
@@ -37,8 +43,11 @@ export class AnthropicNativeStreamObserver implements ChatStreamTranslator {
       } else if (parsed.type === 'message_delta' && parsed.usage) {
         // message_delta repeats some counts, sometimes as null: only the numbers it gives replace the start's.
         this.rawUsage = { ...this.rawUsage, ...definedCounts(parsed.usage) };
+        this.outputReported ||= typeof parsed.usage.output_tokens === 'number';
       } else if (parsed.type === 'content_block_delta' && parsed.delta?.type === 'text_delta' && parsed.delta.text) {
         this.text.push(parsed.delta.text);
+      } else if (parsed.type === 'content_block_delta' && parsed.delta?.type === 'input_json_delta' && parsed.delta.partial_json) {
+        this.text.push(parsed.delta.partial_json);
       } else if (parsed.type === 'error') {
         this.errorCode = parsed.error?.type ?? 'api_error';
       }

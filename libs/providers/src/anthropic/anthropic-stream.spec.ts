@@ -95,7 +95,9 @@ describe('AnthropicStreamTranslator', () => {
     const { translator } = translate(bytes, [], false);
     expect(translator.usage).toStrictEqual({ promptTokens: 572, completionTokens: 89, cacheReadTokens: 100 });
     expect(translator.model).toBe('claude-sonnet-4-5-20250929');
-    expect(translator.completionText).toBe('Checking the weather in Zürich… ');
+    // What the model generated, tool arguments included: counted when no final usage comes.
+    expect(translator.completionText).toBe('Checking the weather in Zürich… {"city": "Zürich", "unit": "celsius"}{"tz": "Europe/Zurich"}');
+    expect(translator.usageFinal).toBe(true);
     expect(translator.errorCode).toBeNull();
   });
 
@@ -109,7 +111,9 @@ describe('AnthropicStreamTranslator', () => {
     const { text, translator } = translate(errorBytes, everyN(errorBytes.length, 4), true);
     expect(parseFrames(text)).toStrictEqual(errorExpected.frames);
     expect(translator.errorCode).toBe('overloaded_error');
+    // message_start's placeholder output count: not final, so the text is counted instead.
     expect(translator.usage).toStrictEqual({ promptTokens: 12, completionTokens: 1 });
+    expect(translator.usageFinal).toBe(false);
     expect(translator.completionText).toBe('Hel');
   });
 

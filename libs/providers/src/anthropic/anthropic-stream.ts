@@ -21,6 +21,9 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
   private currentModel: string;
   private readonly created = Math.floor(Date.now() / 1000);
   private rawUsage: Partial<AnthropicUsage> | null = null;
+  /** message_start says output_tokens: 1; the real count comes with message_delta. */
+  private outputReported = false;
+  /** What the model generated (text and tool arguments), to count when no final usage came. */
   private readonly text: string[] = [];
   /** Anthropic content block index → OpenAI tool call index. */
   private readonly toolIndexes = new Map<number, number>();
@@ -56,12 +59,14 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
         const delta = event.delta;
         if (delta.type === 'text_delta') return delta.text ? this.content(delta.text) : '';
         if (delta.type !== 'input_json_delta' || !delta.partial_json) return '';
+        this.text.push(delta.partial_json);
         const index = this.toolIndexes.get(event.index);
         return index === undefined ? '' : this.chunk({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] });
       }
       case 'message_delta':
         // Counts here are cumulative, so they replace what message_start said.
         this.rawUsage = { ...this.rawUsage, ...definedCounts(event.usage) };
+        this.outputReported ||= typeof event.usage?.output_tokens === 'number';
         return event.delta.stop_reason ? this.chunk({}, toOpenAIFinishReason(event.delta.stop_reason)) : '';
       case 'message_stop':
         this.finished = true;
@@ -86,6 +91,10 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
 
   get usage(): TokenUsage | null {
     return this.rawUsage ? fromAnthropicUsage(this.rawUsage) : null;
+  }
+
+  get usageFinal(): boolean {
+    return this.outputReported;
   }
 
   get model(): string | null {
