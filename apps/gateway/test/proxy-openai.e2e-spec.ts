@@ -240,6 +240,19 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     expect(event.cost_in_usd).toBeCloseTo((12 * 1 + 5 * 2) / 1e6, 12);
   });
 
+  it('prices by an override set on the requested model even when the answering snapshot is in the table', async () => {
+    // The fake answers as the dated snapshot gpt-4o-mini-2024-07-18, which the price table knows.
+    expect((await stack.admin('PUT', '/api/model-prices', { provider: 'openai', model: 'gpt-4o-mini', inputUsdPerMillionTokens: 100, outputUsdPerMillionTokens: 1000 })).status).toBe(200);
+    try {
+      await sdk().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }, withId('override-requested-1'));
+      const event = await eventFor(stack, 'override-requested-1');
+      expect(event.model).toBe('gpt-4o-mini-2024-07-18');
+      expect(event.cost_in_usd).toBeCloseTo((12 * 100 + 5 * 1000) / 1e6, 12);
+    } finally {
+      await stack.admin('DELETE', '/api/model-prices?provider=openai&model=gpt-4o-mini');
+    }
+  });
+
   it('records events whose client-chosen fields carry control characters (a NUL must not stall recording)', async () => {
     await Promise.all([
       sdk().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], user: 'mal\u0000lory' }, withId('nul-1')),
