@@ -10,6 +10,7 @@ import { HealthController } from './health/health.controller';
 import { MetricsModule } from './metrics/metrics.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { ProxyModule } from './proxy/proxy.module';
+import { EventFlushOnShutdown } from './runtime/event-flush-on-shutdown';
 import { InfrastructureModule } from './runtime/infrastructure.module';
 import { REQUEST_REDIS } from './runtime/tokens';
 
@@ -38,6 +39,8 @@ export class GatewayModule {
       ],
       controllers: [HealthController],
       providers: [
+        // Here, not in InfrastructureModule: see its comment (root module hooks run first).
+        EventFlushOnShutdown,
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         {
           provide: APP_PIPE,

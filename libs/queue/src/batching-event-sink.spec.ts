@@ -41,6 +41,31 @@ describe('BatchingEventSink', () => {
     expect(sink.stats()).toEqual({ pending: 0, dropped: 0, deliveryFailures });
   });
 
+  it('flush retries a failing delivery within its time and gives up after it, keeping the events', async () => {
+    let failuresLeft = 2;
+    const delivered: string[] = [];
+    const sink = new BatchingEventSink(
+      async (events) => {
+        if (failuresLeft-- > 0) throw new Error('redis failing over');
+        delivered.push(...events.map((e) => e.id));
+      },
+      { maxBatch: 10, flushIntervalMs: 60_000, maxBuffered: 100 },
+      silent,
+    );
+    sink.publish(event('last-1'));
+    // Two failures, then success: backoff is 200 ms, then 400 ms.
+    await sink.flush(5_000);
+    expect(delivered).toEqual(['last-1']);
+
+    const down = new BatchingEventSink(async () => Promise.reject(new Error('redis gone')), { maxBatch: 10, flushIntervalMs: 60_000, maxBuffered: 100 }, silent);
+    down.publish(event('stuck-1'));
+    const started = Date.now();
+    await expect(down.flush(300)).rejects.toThrow('1 events are still buffered');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(down.stats().pending).toBe(1);
+    await expect(down.flush()).rejects.toThrow('still buffered');
+  });
+
   it('counts a batch whose delivery hangs as pending', async () => {
     let release: () => void = () => undefined;
     const hung = new Promise<void>((resolve) => (release = resolve));

@@ -43,12 +43,21 @@ export class BatchingEventSink implements EventSink {
     else this.schedule(this.options.flushIntervalMs);
   }
 
-  async flush(): Promise<void> {
+  /**
+   * Delivers everything buffered now. A failed delivery is retried with backoff for up to
+   * `retryForMs` (a shutdown gives a Redis failover that long), then the flush fails with the
+   * events still buffered.
+   */
+  async flush(retryForMs = 0): Promise<void> {
     this.clearTimer();
+    const giveUpAt = Date.now() + retryForMs;
     while (this.delivering) await this.delivering;
     while (this.buffer.length > 0) {
       await this.deliverOnce();
-      if (this.failures > 0) throw new Error('event delivery failed; events are still buffered');
+      if (this.failures === 0) continue;
+      const wait = Math.min(this.backoffMs(), giveUpAt - Date.now());
+      if (wait <= 0) throw new Error(`event delivery failed; ${this.buffer.length} events are still buffered`);
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
 

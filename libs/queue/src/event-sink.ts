@@ -6,8 +6,8 @@ import { RequestEventData } from './request-event.job';
  */
 export interface EventSink {
   publish(event: RequestEventData): void;
-  /** Delivers everything buffered; used at shutdown and by tests. */
-  flush(): Promise<void>;
+  /** Delivers everything buffered, retrying failures for up to `retryForMs`; used at shutdown and by tests. */
+  flush(retryForMs?: number): Promise<void>;
   /** For the gateway's metrics. */
   stats(): EventSinkStats;
 }

@@ -12,21 +12,17 @@ import Redis from 'ioredis';
 import { EVENTS_QUEUE, REQUEST_REDIS } from './tokens';
 
 /**
- * Holds the resources to release at shutdown, in order: flush events (queueing them and holding
- * their reservations), then close clients. This module is global, so Nest runs this hook after
- * every other module's, once the listeners have closed and the last requests have finished.
+ * Closes the clients at shutdown. The events still buffered were delivered before this runs
+ * (EventFlushOnShutdown, in the root module, whose hooks Nest calls first).
  */
 class InfrastructureLifecycle implements OnApplicationShutdown {
   constructor(
-    @Inject(EVENT_SINK) private readonly sink: EventSink,
     @Inject(EVENTS_QUEUE) private readonly queue: Queue | null,
     @Inject(REQUEST_REDIS) private readonly redis: Redis | null,
     @Inject(LIMIT_STORE) private readonly limitStore: LimitStore,
-    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.sink.flush().catch((error: unknown) => this.logger.error({ err: error }, 'events left undelivered at shutdown'));
     await this.queue?.close();
     await this.limitStore.close();
     this.redis?.disconnect();

@@ -52,6 +52,11 @@ export class RequestEventsProcessor implements OnApplicationBootstrap, OnApplica
         prefix: this.env.queuePrefix,
         // Enough jobs in flight to fill a batch.
         concurrency: this.env.eventBatchSize,
+        // A job stalls when its worker dies mid-batch (a crash, an OOM kill, a lost node): up to a
+        // batch of jobs at once. BullMQ fails a job for good on its second stall by default,
+        // attempts left or not; redelivery is harmless (recording is idempotent), so a stall is
+        // only fatal when it keeps happening, as with an event that crashes the worker every time.
+        maxStalledCount: 10,
         // The one custom backoff type (EVENT_JOB_BACKOFF): exponential up to a cap.
         settings: { backoffStrategy: (attemptsMade: number) => eventRetryDelayMs(attemptsMade, this.env.eventRetryMaxDelayMs) },
       },

@@ -1,0 +1,31 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { LOGGER, Logger } from '@tollgate/common';
+import { EVENT_SINK, EventSink } from '@tollgate/queue';
+
+/** How long a stopping gateway keeps retrying the delivery of its last events (a Redis failover). */
+const SHUTDOWN_RETRY_MS = 10_000;
+
+/**
+ * Delivers the events still buffered when the gateway stops. It belongs to the root module: Nest
+ * calls shutdown hooks from the root down and global modules' last, so this runs after the
+ * listeners have closed (no request adds more) and before the global modules release what
+ * delivery needs: the Redis clients and queue, and in standalone mode the database connection
+ * the events are recorded through.
+ */
+@Injectable()
+export class EventFlushOnShutdown implements OnApplicationShutdown {
+  private readonly logger: Logger;
+
+  constructor(
+    @Inject(EVENT_SINK) private readonly sink: EventSink,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ context: 'EventSink' });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.sink.flush(SHUTDOWN_RETRY_MS).catch((error: unknown) => {
+      this.logger.error({ err: error, undelivered: this.sink.stats().pending }, 'events left undelivered at shutdown: they are not recorded');
+    });
+  }
+}
