@@ -29,7 +29,7 @@ export async function startGateway(
   if (env.migrateOnStart) await migrate(env.databaseUrl!, logger);
 
   const listeners = new DualListener();
-  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(env, logger), listeners.createAdapter(env), {
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(env, logger), listeners.createAdapter(env, logger), {
     logger: new PinoNestLogger(logger),
     bufferLogs: false,
     // Fastify's own JSON parser only: Nest's would wrap it (buffering the body first) and add a

@@ -373,6 +373,17 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       expect(upstream.lastRequest().body).toMatchObject({ messages: [{ role: 'user', content }] });
     });
 
+    it('a path with a malformed percent-encoding is a 400 in each listener\'s shape, with x-request-id', async () => {
+      const proxy = await fetch(`${stack.proxyUrl}/v1/models/%ZZ`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } });
+      expect(proxy.status).toBe(400);
+      expect(proxy.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await proxy.json()).toEqual({ error: { message: expect.stringContaining('not a valid url'), type: 'invalid_request_error', param: null, code: 'invalid_request_error' } });
+      const admin = await fetch(`${stack.adminUrl}/api/key-management/keys/%E0%A4%A`, { headers: { 'x-api-key': stack.adminKey } });
+      expect(admin.status).toBe(400);
+      expect(admin.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await admin.json()).toMatchObject({ status: 400, title: 'bad request', instance: '/api/key-management/keys/%E0%A4%A' });
+    });
+
     it('wrong content type → 415; body over the cap → 413', async () => {
       for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
         const wrongType = await post('model=gpt-4o-mini&messages=x', type);

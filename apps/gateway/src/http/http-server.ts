@@ -37,7 +37,7 @@ export class DualListener {
     tuneServer(this.adminServer);
   }
 
-  createAdapter(env: Env): FastifyAdapter {
+  createAdapter(env: Env, logger: Logger): FastifyAdapter {
     return new TollgateFastifyAdapter({
       bodyLimit: env.maxBodyBytes,
       genReqId: () => randomUUID(),
@@ -47,6 +47,12 @@ export class DualListener {
       // No Nest middleware is used: without middie, every request skips its onRequest hook.
       // (Adding Nest middleware needs this removed; until then the app fails at start.)
       skipMiddie: true,
+      // Errors Fastify answers before routing (a malformed percent-encoding in the path): in the
+      // listener's error shape, with the request id, like every other answer.
+      frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+        void reply.header('x-request-id', request.id);
+        sendError(request, reply, error, logger);
+      },
       serverFactory: (handler: Handler) => {
         this.handler = handler;
         const server = createServer((req, res) => {
