@@ -197,6 +197,15 @@ describe('admin API (e2e)', () => {
       expect((await stack.admin('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-x' }, name: null })).status).toBe(400);
     });
 
+    it("creates with PUT too, as the reference's quick start does", async () => {
+      const created = await stack.admin<{ id: string; provider: string }>('PUT', '/api/provider-settings', { provider: 'openai', setting: { apikey: 'sk-quick-start-secret' } });
+      expect(created.status).toBe(200);
+      expect(created.body).toMatchObject({ id: expect.any(String), provider: 'openai' });
+      expect(JSON.stringify(created.body)).not.toContain('sk-quick-start-secret');
+      const listed = await stack.admin<Array<{ id: string }>>('GET', `/api/provider-settings?ids=${created.body.id}`);
+      expect(listed.body.map((setting) => setting.id)).toEqual([created.body.id]);
+    });
+
     it('answers 404 for an unknown id and 400 for a malformed one', async () => {
       expect((await stack.admin('PATCH', '/api/provider-settings/00000000-0000-4000-8000-000000000000', { name: 'x' })).status).toBe(404);
       expect((await stack.admin('PATCH', '/api/provider-settings/not-a-uuid', { name: 'x' })).status).toBe(400);

@@ -124,12 +124,15 @@ export function readOpenAIResponse(raw: Buffer): TranslatedResponse {
   };
 }
 
+/** What the answer generated, for counting when it reports no usage: text and tool calls. */
 function completionTextOf(parsed: Record<string, unknown> | null): string {
   const choices = Array.isArray(parsed?.choices) ? (parsed!.choices as Array<Record<string, unknown>>) : [];
   return choices
     .map((choice) => {
-      const message = choice.message as { content?: unknown } | undefined;
-      return typeof message?.content === 'string' ? message.content : typeof choice.text === 'string' ? choice.text : '';
+      const message = choice.message as { content?: unknown; tool_calls?: unknown } | undefined;
+      const text = typeof message?.content === 'string' ? message.content : typeof choice.text === 'string' ? choice.text : '';
+      const calls = Array.isArray(message?.tool_calls) ? (message!.tool_calls as Array<{ function?: { name?: unknown; arguments?: unknown } }>) : [];
+      return text + calls.map((call) => [call?.function?.name, call?.function?.arguments].filter((part) => typeof part === 'string').join('')).join('');
     })
     .join('');
 }

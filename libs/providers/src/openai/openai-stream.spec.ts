@@ -54,6 +54,15 @@ describe('OpenAIStreamObserver without usage from the provider', () => {
     expect(observer.completionText).toBe('abc');
   });
 
+  it('counts streamed tool calls as generated text (a tool-call answer is not free)', () => {
+    const observer = new OpenAIStreamObserver(false);
+    const call = (delta: object) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta }] })}\n\n`;
+    observer.observe(call({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] }));
+    observer.observe(call({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }));
+    observer.observe(call({ tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }));
+    expect(observer.completionText).toBe('get_weather{"city":"Paris"}');
+  });
+
   it('notices usage and errors in any JSON spacing', () => {
     const observer = new OpenAIStreamObserver(false);
     observer.observe(`data: {"model": "m", "choices": [{"delta": {"content": "x"}}]}\n\n`);

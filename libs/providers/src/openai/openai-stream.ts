@@ -6,10 +6,17 @@ const MAY_CARRY_USAGE_OR_ERROR = /"usage"\s*:\s*\{|"error"\s*:/;
 /** Unparsed chunks kept before their text is folded in, bounding memory on long streams. */
 const MAX_PENDING_CHARS = 1_000_000;
 
+/** What a chunk generated, for counting when usage never comes: content and tool-call arguments. */
 function collectText(choices: Array<Record<string, unknown>>, into: string[]): void {
   for (const choice of choices) {
     const delta = choice.delta as Record<string, unknown> | undefined;
-    if (delta && typeof delta.content === 'string') into.push(delta.content);
+    if (!delta) continue;
+    if (typeof delta.content === 'string') into.push(delta.content);
+    if (!Array.isArray(delta.tool_calls)) continue;
+    for (const call of delta.tool_calls as Array<{ function?: { name?: unknown; arguments?: unknown } }>) {
+      if (typeof call?.function?.name === 'string') into.push(call.function.name);
+      if (typeof call?.function?.arguments === 'string') into.push(call.function.arguments);
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 import { ProviderId, ResolvedProviderSetting } from '@tollgate/provider-settings';
 import { AdapterContext, ProviderDefaults } from '../provider-adapter';
 import { OpenAIAdapter } from './openai.adapter';
+import { readOpenAIResponse } from '../openai-compatible/openai-compatible.adapter';
 
 const setting: ResolvedProviderSetting = {
   id: 's1',
@@ -44,5 +45,18 @@ describe('OpenAIAdapter', () => {
       body: JSON.stringify({ model: 'gpt-4o', messages: [] }),
     });
     expect(adapter.toEmbeddingsRequest(context({ url: 'http://10.0.0.1:8000/v1/' }), { model: 'e', input: 'x' }, 'e').url).toBe('http://10.0.0.1:8000/v1/embeddings');
+  });
+});
+
+describe('readOpenAIResponse without usage', () => {
+  it('keeps the generated text and tool calls to count', () => {
+    const raw = Buffer.from(
+      JSON.stringify({
+        object: 'chat.completion',
+        model: 'm',
+        choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] } }],
+      }),
+    );
+    expect(readOpenAIResponse(raw)).toMatchObject({ usage: null, completionText: 'get_weather{"city":"Paris"}' });
   });
 });

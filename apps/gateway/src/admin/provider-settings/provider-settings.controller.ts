@@ -1,4 +1,4 @@
-import { Body, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Get, Param, ParseUUIDPipe, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
 import { ProviderSettingsService } from '@tollgate/provider-settings';
 import { AdminController } from '../common/admin-controller.decorator';
@@ -17,6 +17,14 @@ export class ProviderSettingsController {
     return ProviderSettingResponse.from(
       await this.settings.create({ ...body, setting: definedFields(body.setting) }),
     );
+  }
+
+  /** The reference's quick start creates a setting with PUT: the same operation as POST. */
+  @Put()
+  @ApiOperation({ summary: 'Create a provider setting (as POST; the method of the reference\'s quick start)' })
+  @ApiOkResponse({ type: ProviderSettingResponse })
+  createWithPut(@Body() body: CreateProviderSettingRequest): Promise<ProviderSettingResponse> {
+    return this.create(body);
   }
 
   @Get()
