@@ -75,6 +75,17 @@ describe('admin API (e2e)', () => {
       }
     });
 
+    it('answers a path that does not exist 404 without reading the body, on both listeners', async () => {
+      const malformed = { method: 'PUT', headers: { 'content-type': 'application/json' }, body: `{"name":"${'x'.repeat(1100 * 1024)}` };
+      const admin = await fetch(`${stack.adminUrl}/api/key-management/key`, malformed);
+      expect(admin.status).toBe(404);
+      expect(admin.headers.get('connection')).toBe('close');
+      expect(await admin.json()).toMatchObject({ status: 404, title: 'not found', instance: '/api/key-management/key' });
+      const proxy = await fetch(`${stack.proxyUrl}/v1/chat/completion`, { ...malformed, method: 'POST' });
+      expect(proxy.status).toBe(404);
+      expect(await proxy.json()).toMatchObject({ error: { code: 'not_found' } });
+    });
+
     it('takes JSON bodies only (415), up to 1 MiB (413), and reports malformed JSON as the reference does', async () => {
       const put = (contentType: string, body: string) =>
         fetch(`${stack.adminUrl}/api/key-management/keys`, { method: 'PUT', headers: { 'x-api-key': stack.adminKey, 'content-type': contentType }, body });
@@ -187,14 +198,17 @@ describe('admin API (e2e)', () => {
       }
     });
 
-    it('refuses null for the name and for credentials', async () => {
+    it('refuses null for the name and for credentials (a null list is an unset one)', async () => {
       const { id } = await createSetting();
-      for (const body of [{ name: null }, { allowedModels: null }, { setting: null }, { setting: { apiKey: null } }, { setting: { url: null } }]) {
+      for (const body of [{ name: null }, { setting: null }, { setting: { apiKey: null } }, { setting: { url: null } }]) {
         const response = await stack.admin<{ detail: string }>('PATCH', `/api/provider-settings/${id}`, body);
         expect({ body, status: response.status }).toEqual({ body, status: 400 });
         expect(response.body.detail).toContain('must not be null');
       }
       expect((await stack.admin('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-x' }, name: null })).status).toBe(400);
+      const unsetList = await stack.admin<{ allowedModels: string[] }>('PATCH', `/api/provider-settings/${id}`, { allowedModels: null });
+      expect(unsetList.status).toBe(200);
+      expect(unsetList.body.allowedModels).toEqual([]);
     });
 
     it("creates with PUT too, as the reference's quick start does", async () => {
@@ -291,11 +305,15 @@ describe('admin API (e2e)', () => {
       });
       expect(created.status).toBe(200);
       const path = `/api/key-management/keys/${created.body.keyId}`;
-      for (const field of ['name', 'tags', 'settingIds', 'allowedPaths', 'shouldLogRequest', 'shouldLogResponse', 'rotationEnabled', 'revoked']) {
+      for (const field of ['name', 'shouldLogRequest', 'shouldLogResponse', 'rotationEnabled', 'revoked']) {
         const response = await stack.admin<{ detail: string }>('PATCH', path, { [field]: null });
         expect({ field, status: response.status }).toEqual({ field, status: 400 });
         expect(response.body.detail).toContain(`${field} must not be null`);
       }
+      // A null list is an unset one (BricksLLM's Go clients send nil slices as null): kept as it is.
+      const unsetLists = await stack.admin<{ settingIds: string[]; tags: string[] }>('PATCH', path, { tags: null, settingIds: null, allowedPaths: null });
+      expect(unsetLists.status).toBe(200);
+      expect(unsetLists.body).toMatchObject({ settingIds: [setting.id], tags: [] });
       const noSettings = await stack.admin<{ detail: string }>('PATCH', path, { settingIds: [] });
       expect(noSettings.status).toBe(400);
       expect(noSettings.body.detail).toContain('at least one provider setting');
@@ -322,6 +340,16 @@ describe('admin API (e2e)', () => {
       expect(row).toMatchObject({ name: 'k', cost_limit_in_usd: null, rate_limit_over_time: null, rate_limit_unit: null, ttl: null, expires_at: null, policy_id: null, setting_ids: [setting.id] });
       // None of it reached the database as an error, so no query (and no key hash) was logged.
       expect(stack.logs.join('\n')).not.toContain(row.key_hash as string);
+    });
+
+    it('searches and creates with unset lists sent as null, as Go clients do', async () => {
+      const setting = await createSetting();
+      const created = await stack.admin<{ keyId: string; settingIds: string[] }>('PUT', '/api/key-management/keys', { name: 'go-client', key: 'tg-go-client-key-1', settingId: setting.id, settingIds: null, tags: null });
+      expect(created.status).toBe(200);
+      expect(created.body.settingIds).toEqual([setting.id]);
+      const found = await stack.admin<{ keys: Array<{ keyId: string }> }>('POST', '/api/v2/key-management/keys', { keyIds: null, tags: null, name: 'go-client', limit: 10 });
+      expect(found.status).toBe(200);
+      expect(found.body.keys.map((key) => key.keyId)).toEqual([created.body.keyId]);
     });
 
     it('refuses a duplicate key value', async () => {

@@ -44,19 +44,23 @@ export class BatchingEventSink implements EventSink {
   }
 
   /**
-   * Delivers everything buffered now. A failed delivery is retried with backoff for up to
-   * `retryForMs` (a shutdown gives a Redis failover that long), then the flush fails with the
-   * events still buffered.
+   * Delivers everything buffered now. With `retryForMs` (a shutdown gives a Redis failover that
+   * long), a failed delivery is retried with backoff, and the flush fails once that time is up,
+   * whether deliveries failed or are still waiting (a client queueing commands until Redis
+   * comes back never fails them). Without it, each delivery is tried once and awaited however
+   * long it takes.
    */
   async flush(retryForMs = 0): Promise<void> {
     this.clearTimer();
     const giveUpAt = Date.now() + retryForMs;
-    while (this.delivering) await this.delivering;
+    const inTime = (delivery: Promise<void>): Promise<void> =>
+      retryForMs > 0 ? withDeadline(delivery, giveUpAt, () => this.undeliveredError()) : delivery;
+    while (this.delivering) await inTime(this.delivering);
     while (this.buffer.length > 0) {
-      await this.deliverOnce();
+      await inTime(this.deliverOnce());
       if (this.failures === 0) continue;
       const wait = Math.min(this.backoffMs(), giveUpAt - Date.now());
-      if (wait <= 0) throw new Error(`event delivery failed; ${this.buffer.length} events are still buffered`);
+      if (wait <= 0) throw this.undeliveredError();
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
@@ -101,6 +105,10 @@ export class BatchingEventSink implements EventSink {
     return this.delivering;
   }
 
+  private undeliveredError(): Error {
+    return new Error(`event delivery failed or did not finish in time; ${this.buffer.length + this.inFlight} events are still buffered`);
+  }
+
   private backoffMs(): number {
     if (this.failures === 0) return this.options.flushIntervalMs;
     return Math.min(30_000, 100 * 2 ** Math.min(this.failures, 9));
@@ -110,4 +118,13 @@ export class BatchingEventSink implements EventSink {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
+}
+
+/** The delivery, or `onLate()`'s error once `deadline` (epoch ms) has passed. */
+function withDeadline(delivery: Promise<void>, deadline: number, onLate: () => Error): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onLate()), Math.max(0, deadline - Date.now()));
+  });
+  return Promise.race([delivery, late]).finally(() => clearTimeout(timer));
 }

@@ -17,7 +17,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 /** Admin bodies are small JSON documents; MAX_BODY_BYTES is sized for prompts and uploads. */
 const ADMIN_BODY_LIMIT_BYTES = 1024 * 1024;
 /** Methods whose body Fastify never parses. */
-const BODYLESS_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const BODYLESS_METHODS = new Set(['GET', 'HEAD']);
 
 /**
  * One Fastify instance behind two Node servers: the proxy listener (Fastify's own) and the
@@ -149,6 +149,11 @@ export function configureFastify(instance: FastifyInstance, logger: Logger, metr
     // checked or any body read.
     if (declared !== undefined && declared !== Surface.Both && declared !== surface) {
       return refuse(request, reply, done, new GatewayError(GatewayErrorCode.NotFound, `Cannot ${request.method} ${pathOf(request.url)}`));
+    }
+    // No such route: its 404 needs nothing from the body, so none is read, whatever its size.
+    if (request.is404 && hasBody(request)) {
+      leaveBodyUnread(request, reply);
+      return done();
     }
     // Proxy routes authenticate before the body is read: a caller without a valid key gets its
     // 401 without the gateway parsing (or answering about) a body of up to MAX_BODY_BYTES.

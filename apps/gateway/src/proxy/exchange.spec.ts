@@ -6,13 +6,15 @@ import './gateway-request';
 import { Exchange } from './exchange';
 
 /** Answers one request through Exchange.fail with the given error, on a real Fastify request/reply. */
-async function failWith(thrown: unknown): Promise<{ status: number; body: { error: { code: string; message: string } }; logged: Array<{ msg: string; level: number }> }> {
+async function failWith(thrown: unknown, upstreamAnswered = false): Promise<{ status: number; body: { error: { code: string; message: string } }; logged: Array<{ msg: string; level: number }> }> {
   const lines: string[] = [];
   const logger = createLogger('info', 'exchange-spec', { write: (line: string) => void lines.push(line) });
   const app = Fastify();
   app.post('/v1/chat/completions', (request, reply) => {
     request.gatewayKey = { keyId: 'k', tags: [], shouldLogRequest: false, shouldLogResponse: false } as unknown as KeyRecord;
-    new Exchange({ request, reply }, null).fail(thrown, logger);
+    const exchange = new Exchange({ request, reply }, null);
+    exchange.upstreamAnswered = upstreamAnswered;
+    exchange.fail(thrown, logger);
   });
   const response = await app.inject({ method: 'POST', url: '/v1/chat/completions', payload: {} });
   await app.close();
@@ -28,6 +30,12 @@ describe('Exchange.fail', () => {
       expect(body.error.message).not.toContain('reading');
       expect(logged).toEqual([expect.objectContaining({ msg: 'proxy failure', level: 50 })]);
     }
+  });
+
+  it('answers the same fault while reading an upstream answer 502, with a warning (a provider sent an odd shape)', async () => {
+    const { status, body, logged } = await failWith(new TypeError("Cannot read properties of null (reading 'message')"), true);
+    expect({ status, code: body.error.code }).toEqual({ status: 502, code: 'upstream_unreachable' });
+    expect(logged).toEqual([expect.objectContaining({ msg: 'upstream answer could not be read', level: 40 })]);
   });
 
   it('answers a failed conversation with the upstream 502 (504 for its timeouts), without an error log', async () => {

@@ -47,6 +47,8 @@ export class Exchange {
   reservationMember: string | null = null;
   /** The client left before the answer began (its prompt may still be billed). */
   clientGone = false;
+  /** The upstream's response headers arrived: what fails after that is reading its answer. */
+  upstreamAnswered = false;
   /** Billed by something other than tokens (audio, images): without usage, its cost is unknown. */
   billedOtherwise = false;
   /** The SSE relay wrote the response itself (Fastify's reply was hijacked; the pipeline logs the line). */
@@ -81,17 +83,23 @@ export class Exchange {
     // The gateway aborts the upstream call when the client leaves; the body read that fails
     // then is the client's leaving, not an upstream failure (and what it used is still billed).
     if (!(thrown instanceof GatewayError) && this.clientLeft) this.clientGone = true;
+    const fault = !(thrown instanceof GatewayError) && isGatewayFault(thrown);
+    // Reading an upstream answer of an unexpected shape ({"choices":[null]}) fails the same way
+    // as a bug of ours: once the upstream has answered, it is a 502 and a warning, so a
+    // misbehaving provider does not page anyone.
+    const unreadableAnswer = fault && this.upstreamAnswered;
     const error =
       thrown instanceof GatewayError
         ? thrown
-        : isGatewayFault(thrown)
-          ? new GatewayError(GatewayErrorCode.Internal, 'the gateway failed to handle this request')
-          : toUpstreamError(thrown);
+        : unreadableAnswer
+          ? new GatewayError(GatewayErrorCode.UpstreamUnreachable, "the upstream provider's answer could not be read")
+          : fault
+            ? new GatewayError(GatewayErrorCode.Internal, 'the gateway failed to handle this request')
+            : toUpstreamError(thrown);
     this.status = error.status;
     this.errorCode = error.code;
-    if (error.code === GatewayErrorCode.Internal) {
-      logger.error({ err: thrown, reqId: this.call.request.id }, 'proxy failure');
-    }
+    if (error.code === GatewayErrorCode.Internal) logger.error({ err: thrown, reqId: this.call.request.id }, 'proxy failure');
+    else if (unreadableAnswer) logger.warn({ err: thrown, reqId: this.call.request.id, provider: this.provider }, 'upstream answer could not be read');
     const { reply } = this.call;
     if (!reply.sent && !reply.raw.headersSent) {
       void reply.status(error.status).headers(error.headers).header('content-type', 'application/json').send(toProxyErrorBody(error, this.errorStyle));
@@ -140,8 +148,9 @@ export class Exchange {
 }
 
 /**
- * Errors no conversation with an upstream produces (a bug, or a resource the gateway ran out
- * of, such as the call stack): a 500 and a logged error, not a 502 blaming the provider.
+ * Errors that talking to an upstream does not raise (a bug, a resource the gateway ran out of
+ * such as the call stack, or code reading an answer of an unexpected shape): not a connection
+ * failure to report as one.
  */
 function isGatewayFault(thrown: unknown): boolean {
   return thrown instanceof TypeError || thrown instanceof RangeError || thrown instanceof ReferenceError || !(thrown instanceof Error);

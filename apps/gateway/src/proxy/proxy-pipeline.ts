@@ -193,6 +193,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
     try {
       const upstream = await this.client.send({ ...call, abort, totalMs });
       exchange.status = upstream.statusCode;
+      exchange.upstreamAnswered = true;
       return upstream;
     } catch (error) {
       // The client's timeout aborts the same handle; that one stays a 504.

@@ -26,6 +26,22 @@ describe('Anthropic native accounting', () => {
     expect(observer.usage).toStrictEqual({ promptTokens: 35, completionTokens: 42, cacheReadTokens: 20, cacheWriteTokens: 5 });
   });
 
+  it('says its usage is not final until message_delta, and keeps thinking and tool arguments to count', () => {
+    const observer = new AnthropicNativeStreamObserver();
+    observer.push(event('message_start', { message: { model: 'm', usage: { input_tokens: 10, output_tokens: 1 } } }));
+    observer.push(event('content_block_delta', { index: 0, delta: { type: 'thinking_delta', thinking: 'Let me think. ' } }));
+    observer.push(event('content_block_delta', { index: 0, delta: { type: 'signature_delta', signature: 'abc' } }));
+    observer.push(event('content_block_delta', { index: 1, delta: { type: 'text_delta', text: 'Calling. ' } }));
+    observer.push(event('content_block_delta', { index: 2, delta: { type: 'input_json_delta', partial_json: '{"city":"Paris"}' } }));
+    // Cut here: the count so far is message_start's placeholder.
+    expect(observer.usage).toEqual({ promptTokens: 10, completionTokens: 1 });
+    expect(observer.usageFinal).toBe(false);
+    expect(observer.completionText).toBe('Let me think. Calling. {"city":"Paris"}');
+    observer.push(event('message_delta', { delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 30 } }));
+    expect(observer.usageFinal).toBe(true);
+    expect(observer.usage).toEqual({ promptTokens: 10, completionTokens: 30 });
+  });
+
   it('relays an in-stream error event and remembers its type for the request\'s event', () => {
     const observer = new AnthropicNativeStreamObserver();
     const error = event('error', { error: { type: 'overloaded_error', message: 'Overloaded' } });

@@ -6,7 +6,7 @@ import { AnthropicUsage } from './anthropic.types';
 
 /**
  * The native Messages API relayed untouched (the client speaks Anthropic): reads usage from
- * `message_start` and `message_delta`, and what the model generates (text and tool arguments), on the way through.
+ * `message_start` and `message_delta`, and what the model generates (text, thinking, tool arguments), on the way through.
  */
 export class AnthropicNativeStreamObserver implements ChatStreamTranslator {
   model: string | null = null;
@@ -34,7 +34,7 @@ export class AnthropicNativeStreamObserver implements ChatStreamTranslator {
         type?: string;
         message?: { model?: string; usage?: Partial<AnthropicUsage> };
         usage?: Partial<AnthropicUsage>;
-        delta?: { type?: string; text?: string; partial_json?: string };
+        delta?: { type?: string; text?: string; partial_json?: string; thinking?: string };
         error?: { type?: string };
       };
       if (parsed.type === 'message_start' && parsed.message) {
@@ -48,6 +48,8 @@ export class AnthropicNativeStreamObserver implements ChatStreamTranslator {
         this.text.push(parsed.delta.text);
       } else if (parsed.type === 'content_block_delta' && parsed.delta?.type === 'input_json_delta' && parsed.delta.partial_json) {
         this.text.push(parsed.delta.partial_json);
+      } else if (parsed.type === 'content_block_delta' && parsed.delta?.type === 'thinking_delta' && parsed.delta.thinking) {
+        this.text.push(parsed.delta.thinking);
       } else if (parsed.type === 'error') {
         this.errorCode = parsed.error?.type ?? 'api_error';
       }

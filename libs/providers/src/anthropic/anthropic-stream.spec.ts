@@ -117,6 +117,14 @@ describe('AnthropicStreamTranslator', () => {
     expect(translator.completionText).toBe('Hel');
   });
 
+  it('counts thinking it does not relay, and its usage is not final before message_delta', () => {
+    const translator = new AnthropicStreamTranslator(call, false);
+    translator.push('event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","model":"claude-x","usage":{"input_tokens":3,"output_tokens":1}}}\n\n');
+    expect(translator.push('event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"Hmm, weather."}}\n\n')).toBe('');
+    expect(translator.completionText).toBe('Hmm, weather.');
+    expect(translator.usageFinal).toBe(false);
+  });
+
   it('closes a stream that ended without message_stop with exactly one [DONE]', () => {
     const translator = new AnthropicStreamTranslator(call, true);
     translator.push('event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","model":"claude-x","usage":{"input_tokens":3,"output_tokens":1}}}\n\n');

@@ -23,7 +23,7 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
   private rawUsage: Partial<AnthropicUsage> | null = null;
   /** message_start says output_tokens: 1; the real count comes with message_delta. */
   private outputReported = false;
-  /** What the model generated (text and tool arguments), to count when no final usage came. */
+  /** What the model generated (text, thinking, tool arguments), to count when no final usage came. */
   private readonly text: string[] = [];
   /** Anthropic content block index → OpenAI tool call index. */
   private readonly toolIndexes = new Map<number, number>();
@@ -58,6 +58,11 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
       case 'content_block_delta': {
         const delta = event.delta;
         if (delta.type === 'text_delta') return delta.text ? this.content(delta.text) : '';
+        // Thinking is billed output with no OpenAI chat equivalent: counted, not relayed.
+        if (delta.type === 'thinking_delta') {
+          if (delta.thinking) this.text.push(delta.thinking);
+          return '';
+        }
         if (delta.type !== 'input_json_delta' || !delta.partial_json) return '';
         this.text.push(delta.partial_json);
         const index = this.toolIndexes.get(event.index);

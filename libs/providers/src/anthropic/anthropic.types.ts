@@ -139,7 +139,8 @@ export interface AnthropicContentBlockStartEvent {
 export type AnthropicBlockDelta =
   | { type: 'text_delta'; text: string }
   | { type: 'input_json_delta'; partial_json: string }
-  | { type: 'thinking_delta' | 'signature_delta' | 'citations_delta' };
+  | { type: 'thinking_delta'; thinking: string }
+  | { type: 'signature_delta' | 'citations_delta' };
 
 export interface AnthropicContentBlockDeltaEvent {
   type: 'content_block_delta';

@@ -24,7 +24,7 @@ export class PathConfigDto {
 /** Limits keys and users share (BricksLLM field names and units). */
 export class LimitFieldsRequest {
   @ApiPropertyOptional({ type: [String], description: 'Identifiers associated with the key or user.', example: ['org-tag-12345'] })
-  @IsOmittable()
+  @IsOmittable({ nullIsAbsent: true })
   @IsArray()
   @ArrayMaxSize(100)
   @IsString({ each: true })
@@ -69,7 +69,7 @@ export class LimitFieldsRequest {
   ttl?: string | null;
 
   @ApiPropertyOptional({ type: [PathConfigDto], description: 'Paths that may be called (path + method); empty means all.' })
-  @IsOmittable()
+  @IsOmittable({ nullIsAbsent: true })
   @IsArray()
   @ValidateNested({ each: true })
   @Type(() => PathConfigDto)

@@ -117,7 +117,7 @@ export class CreateCustomProviderRequest {
 
 export class UpdateCustomProviderRequest {
   @ApiPropertyOptional({ type: [RouteConfigRequest], description: 'Replaces all route configurations of the provider.' })
-  @IsOmittable()
+  @IsOmittable({ nullIsAbsent: true })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)

@@ -13,7 +13,7 @@ class KeyLimitsRequest extends LimitFieldsRequest {
   settingId?: string;
 
   @ApiPropertyOptional({ type: [String], description: 'Provider setting ids the key may use.', format: 'uuid' })
-  @IsOmittable()
+  @IsOmittable({ nullIsAbsent: true })
   @IsArray()
   @IsUUID('all', { each: true })
   settingIds?: string[];
@@ -83,13 +83,13 @@ export class UpdateKeyRequest extends KeyLimitsRequest {
 
 export class SearchKeysRequest {
   @ApiPropertyOptional({ type: [String], description: 'Array of key IDs.' })
-  @IsOmittable()
+  @IsOmittable({ nullIsAbsent: true })
   @IsArray()
   @IsString({ each: true })
   keyIds?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'Keys having any of these tags.' })
-  @IsOmittable()
+  @IsOmittable({ nullIsAbsent: true })
   @IsArray()
   @IsString({ each: true })
   tags?: string[];

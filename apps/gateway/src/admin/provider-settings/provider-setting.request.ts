@@ -56,7 +56,7 @@ export class CreateProviderSettingRequest {
   name?: string;
 
   @ApiPropertyOptional({ type: [String], description: 'Models this setting may be used for; empty means any.', example: ['gpt-4o-mini'] })
-  @IsOmittable()
+  @IsOmittable({ nullIsAbsent: true })
   @IsArray()
   @IsString({ each: true })
   allowedModels?: string[];
@@ -77,7 +77,7 @@ export class UpdateProviderSettingRequest {
   name?: string;
 
   @ApiPropertyOptional({ type: [String], description: 'Models this setting may be used for; empty means any.' })
-  @IsOmittable()
+  @IsOmittable({ nullIsAbsent: true })
   @IsArray()
   @IsString({ each: true })
   allowedModels?: string[];

@@ -6,13 +6,13 @@ import { IsOmittable } from '../common/optional';
 /** User fields shared by create and update. */
 class UserFieldsRequest extends LimitFieldsRequest {
   @ApiPropertyOptional({ type: [String], description: 'Keys this user may use; empty means any.', format: 'uuid' })
-  @IsOmittable()
+  @IsOmittable({ nullIsAbsent: true })
   @IsArray()
   @IsUUID('all', { each: true })
   keyIds?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'Models this user may use; empty means any.', example: ['gpt-4o-mini'] })
-  @IsOmittable()
+  @IsOmittable({ nullIsAbsent: true })
   @IsArray()
   @IsString({ each: true })
   allowedModels?: string[];
