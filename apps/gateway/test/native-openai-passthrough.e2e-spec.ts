@@ -147,6 +147,29 @@ describe('OpenAI native passthrough (e2e): multipart uploads and binary answers'
       expect(upstream.requests.length).toBe(before);
     });
 
+    it('refuses a restricted key the operations that run a model they do not name (runs, batches), not the ones that run none', async () => {
+      const call = (path: string, body: object) =>
+        fetch(`${stack.proxyUrl}/api/providers/openai/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${WHISPER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const before = upstream.requests.length;
+      for (const [path, body] of [
+        ['/threads/thread_x/runs', { assistant_id: 'asst_gpt4o' }],
+        ['/threads/runs', { assistant_id: 'asst_gpt4o' }],
+        ['/batches', { input_file_id: 'file-1', endpoint: '/v1/chat/completions', completion_window: '24h' }],
+        ['/responses', { prompt: { id: 'pmpt_1' } }],
+      ] as const) {
+        const response = await call(path, body);
+        expect({ path, status: response.status }).toEqual({ path, status: 403 });
+        expect(await response.json()).toMatchObject({ error: { code: 'model_not_allowed' } });
+      }
+      expect(upstream.requests.length).toBe(before);
+      // Naming an allowed model is how such an operation gets through; adding a message to a thread runs no model.
+      const namedRun = await call('/threads/thread_x/runs', { assistant_id: 'asst_gpt4o', model: 'gpt-4o' });
+      expect(namedRun.status).toBe(403);
+      const message = await call('/threads/thread_x/messages', { role: 'user', content: 'hi' });
+      expect(message.status).not.toBe(403);
+      expect(upstream.requests[upstream.requests.length - 1].path).toBe('/v1/threads/thread_x/messages');
+    });
+
     it('refuses a form that names the model twice (the check and the provider could read different ones)', async () => {
       const before = upstream.requests.length;
       const form = new FormData();

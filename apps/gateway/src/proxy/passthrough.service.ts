@@ -35,8 +35,12 @@ export interface PassthroughSpec {
 
 /** Operations that cost nothing: listing and reading models and files, moderations. */
 const FREE_PATHS = /^\/(models(\/[^/]+)?|moderations|files(\/[^/]+(\/content)?)?)$/;
-/** Operations billed by tokens the gateway reads and prices. */
-const TOKEN_PATHS = /(chat\/completions|\/completions|\/embeddings|\/messages|\/complete)$/;
+/**
+ * Operations billed by tokens the gateway reads and prices, below a provider's base (OpenAI
+ * style), its /v1 (Anthropic), or an Azure deployment. Anchored: /threads/{id}/messages and
+ * /chat/completions/{id}/messages are other operations, which name no model.
+ */
+const TOKEN_PATHS = /^(\/v1|\/openai\/deployments\/[^/]+)?\/(chat\/completions|completions|embeddings|messages|complete)$/;
 
 /**
  * Besides the token-billed ones, operations that run a model even when the request names none
@@ -45,8 +49,15 @@ const TOKEN_PATHS = /(chat\/completions|\/completions|\/embeddings|\/messages|\/
  */
 const MODEL_UPLOADS = /\/(images\/(generations|edits|variations)|audio\/(transcriptions|translations|speech))$/;
 
+/**
+ * Creating these runs a model the request need not name (an assistant's, a stored prompt's, the
+ * ones inside a batch's input file): a key or user restricted to some models must name one in
+ * the request, and cannot start a batch, whose models the gateway cannot read.
+ */
+const MODEL_RUNS = /^\/(responses|batches|threads\/runs|threads\/[^/]+\/runs(\/[^/]+\/submit_tool_outputs)?)$/;
+
 /** Paths whose answers are generated tokens (budgets reserve output for them). */
-const GENERATING_PATHS = /(chat\/completions|\/completions|\/messages|\/complete)$/;
+const GENERATING_PATHS = /^(\/v1|\/openai\/deployments\/[^/]+)?\/(chat\/completions|completions|messages|complete)$/;
 
 /**
  * Providers' native APIs, relayed as they are: the gateway swaps the credential, applies keys'
@@ -73,7 +84,8 @@ export class PassthroughService {
       assertContainedPath(spec.upstreamPath);
       const { request } = call;
       const contentType = typeof request.headers['content-type'] === 'string' ? request.headers['content-type'] : null;
-      const runsModel = billing === 'tokens' || MODEL_UPLOADS.test(spec.upstreamPath);
+      const runsModel =
+        billing === 'tokens' || MODEL_UPLOADS.test(spec.upstreamPath) || (request.method === 'POST' && MODEL_RUNS.test(spec.upstreamPath));
       // Uploads (audio, image edits) name their model inside the form: read it, so allowed
       // models apply to them too. Other forms (file uploads) are never parsed.
       if (model === null && runsModel && Buffer.isBuffer(request.body) && isMultipartForm(contentType)) {
