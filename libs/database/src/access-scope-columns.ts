@@ -45,7 +45,12 @@ export abstract class AccessScopeColumns {
   @Column({ name: 'allowed_paths', type: 'jsonb', default: [] })
   allowedPaths: AllowedPath[];
 
-  @Column({ name: 'spent_usd', type: 'numeric', default: 0, transformer: numericTransformer })
+  /**
+   * Written only by the worker, as an increment in SQL (spent_usd = spent_usd + cost). Never by
+   * save(): an admin update of an entity loaded before the worker's last batch would write the
+   * older total back, and lifetime budgets are rebuilt from this column.
+   */
+  @Column({ name: 'spent_usd', type: 'numeric', default: 0, transformer: numericTransformer, update: false })
   spentUsd: number;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
