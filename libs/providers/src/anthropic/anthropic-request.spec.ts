@@ -45,6 +45,11 @@ describe('toAnthropicRequest', () => {
     expect(toAnthropicRequest(chat({ messages: hello, response_format: { type: 'text' } }), defaults).system).toBeUndefined();
   });
 
+  it('leaves out stop sequences of whitespace only, which Anthropic refuses', () => {
+    expect(toAnthropicRequest(chat({ messages: hello, stop: ['\n', ' ', 'END'] }), defaults).stop_sequences).toEqual(['END']);
+    expect(toAnthropicRequest(chat({ messages: hello, stop: '\n\n' }), defaults).stop_sequences).toBeUndefined();
+  });
+
   it.each([
     ['auto', undefined, { type: 'auto' }],
     ['required', undefined, { type: 'any' }],

@@ -205,10 +205,10 @@ function textOf(content: unknown, param: string): string {
 
 // ---- Sampling, tools, output format ----
 
+/** Anthropic refuses stop sequences of whitespace only ("\n"), which OpenAI takes: they are left out. */
 function toStopSequences(stop: unknown): string[] {
-  if (typeof stop === 'string') return stop ? [stop] : [];
-  if (Array.isArray(stop)) return stop.filter((s): s is string => typeof s === 'string' && s !== '');
-  return [];
+  const list = typeof stop === 'string' ? [stop] : Array.isArray(stop) ? stop : [];
+  return list.filter((s): s is string => typeof s === 'string' && s.trim() !== '');
 }
 
 function toTools(tools: unknown): AnthropicTool[] {

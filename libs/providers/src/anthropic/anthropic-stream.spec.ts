@@ -117,6 +117,23 @@ describe('AnthropicStreamTranslator', () => {
     expect(translator.completionText).toBe('Hel');
   });
 
+  it('gives a tool call without arguments "{}" when its block ends, as OpenAI does', () => {
+    const translator = new AnthropicStreamTranslator(call, false);
+    const events = [
+      'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","model":"claude-x","usage":{"input_tokens":3,"output_tokens":1}}}\n\n',
+      'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_1","name":"get_time","input":{}}}\n\n',
+      'event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n',
+      'event: content_block_start\ndata: {"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_2","name":"get_weather","input":{}}}\n\n',
+      'event: content_block_delta\ndata: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\\"city\\":\\"Paris\\"}"}}\n\n',
+      'event: content_block_stop\ndata: {"type":"content_block_stop","index":1}\n\n',
+    ];
+    const frames = events.map((event) => translator.push(event)).join('').split('\n\n').filter(Boolean).map((frame) => JSON.parse(frame.slice('data: '.length)));
+    const args = (index: number) =>
+      frames.flatMap((frame) => frame.choices[0].delta.tool_calls ?? []).filter((c: { index: number }) => c.index === index).map((c: { function: { arguments?: string } }) => c.function.arguments ?? '').join('');
+    expect(args(0)).toBe('{}');
+    expect(args(1)).toBe('{"city":"Paris"}');
+  });
+
   it('counts thinking it does not relay, and its usage is not final before message_delta', () => {
     const translator = new AnthropicStreamTranslator(call, false);
     translator.push('event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","model":"claude-x","usage":{"input_tokens":3,"output_tokens":1}}}\n\n');

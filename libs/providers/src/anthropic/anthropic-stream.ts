@@ -27,6 +27,8 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
   private readonly text: string[] = [];
   /** Anthropic content block index → OpenAI tool call index. */
   private readonly toolIndexes = new Map<number, number>();
+  /** Tool calls (by block index) whose arguments have not started yet. */
+  private readonly toolsWithoutArguments = new Set<number>();
   private finished = false;
   private failure: string | null = null;
 
@@ -53,6 +55,7 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
         if (block.type !== 'tool_use') return '';
         const index = this.toolIndexes.size;
         this.toolIndexes.set(event.index, index);
+        this.toolsWithoutArguments.add(event.index);
         return this.chunk({ tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }] });
       }
       case 'content_block_delta': {
@@ -65,8 +68,16 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
         }
         if (delta.type !== 'input_json_delta' || !delta.partial_json) return '';
         this.text.push(delta.partial_json);
+        this.toolsWithoutArguments.delete(event.index);
         const index = this.toolIndexes.get(event.index);
         return index === undefined ? '' : this.chunk({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] });
+      }
+      case 'content_block_stop': {
+        // A tool without parameters streams no input at all: its arguments are "{}", as in the
+        // non-streamed answer and in OpenAI's, not "" (which strict clients fail to parse).
+        const index = this.toolIndexes.get(event.index);
+        if (index === undefined || !this.toolsWithoutArguments.delete(event.index)) return '';
+        return this.chunk({ tool_calls: [{ index, function: { arguments: '{}' } }] });
       }
       case 'message_delta':
         // Counts here are cumulative, so they replace what message_start said.

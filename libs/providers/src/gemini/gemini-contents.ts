@@ -106,7 +106,7 @@ function functionCallParts(calls: OpenAIToolCall[], model: string, at: string): 
     return part;
   });
   // Gemini 3 checks the signature of the first call of each step; older models ignore it.
-  if (parts.length > 0 && /^gemini-3/.test(model) && !parts.some((part) => part.thoughtSignature)) {
+  if (parts.length > 0 && /^(models\/)?gemini-3/.test(model) && !parts.some((part) => part.thoughtSignature)) {
     parts[0].thoughtSignature = SKIP_SIGNATURE_CHECK;
   }
   return parts;

@@ -50,6 +50,8 @@ describe('toGeminiRequest', () => {
       { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { content: 'rain' } } }] },
     ]);
     expect(toGeminiRequest(call({ messages })).contents[1].parts[1]).toEqual({ functionCall: { name: 'get_weather', args: { city: 'Oslo' } } });
+    // The model may be named with Gemini's own models/ prefix.
+    expect(toGeminiRequest(call({ messages }, 'models/gemini-3-pro-preview')).contents[1].parts[1]).toMatchObject({ thoughtSignature: 'skip_thought_signature_validator' });
   });
 
   it('sends audio and PDF data inline, and URL-encoded data URLs as base64', () => {
