@@ -344,6 +344,8 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       ['no model', JSON.stringify({ messages: [{ role: 'user', content: 'x' }] }), 'invalid_request_error', 'model'],
       ['no messages', JSON.stringify({ model: 'gpt-4o-mini' }), 'invalid_request_error', 'messages'],
       ['empty messages', JSON.stringify({ model: 'gpt-4o-mini', messages: [] }), 'invalid_request_error', 'messages'],
+      ['a null message', JSON.stringify({ model: 'gpt-4o-mini', messages: [null] }), 'invalid_request_error', 'messages[0]'],
+      ['a message without a role', JSON.stringify({ model: 'gpt-4o-mini', messages: [{ content: 'Hi' }] }), 'invalid_request_error', 'messages[0]'],
       ['non-boolean stream', JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], stream: 'yes' }), 'invalid_request_error', 'stream'],
     ])('%s → 400 in OpenAI shape, nothing sent upstream', async (_name, body, code, param) => {
       const count = upstream.requests.length;

@@ -21,6 +21,12 @@ export function validateProxyBody(operation: ProxyOperation, body: unknown): Rec
       if (!Array.isArray(record.messages) || record.messages.length === 0) {
         throw new GatewayError(GatewayErrorCode.InvalidRequest, "'messages' is required and must be a non-empty array.", 'messages');
       }
+      // Every provider's translation reads each message's role (OpenAI refuses the same).
+      record.messages.forEach((message: unknown, i) => {
+        if (!message || typeof message !== 'object' || typeof (message as { role?: unknown }).role !== 'string') {
+          throw new GatewayError(GatewayErrorCode.InvalidRequest, `'messages[${i}]' must be an object with a string 'role'.`, `messages[${i}]`);
+        }
+      });
       if (record.stream !== undefined && record.stream !== null && typeof record.stream !== 'boolean') {
         throw new GatewayError(GatewayErrorCode.InvalidRequest, "'stream' must be a boolean.", 'stream');
       }

@@ -43,6 +43,9 @@ export function toGeminiConversation(messages: OpenAIChatMessage[], model: strin
         add('user', userParts(message.content, at));
         break;
       case 'assistant': {
+        (message.tool_calls ?? []).forEach((call, j) => {
+          if (typeof call?.function?.name !== 'string') throw invalid(`${at}.tool_calls[${j}] must have a function name`, `${at}.tool_calls[${j}]`);
+        });
         for (const call of message.tool_calls ?? []) toolNames.set(call.id, call.function.name);
         add('model', [...textParts(message.content, at), ...functionCallParts(message.tool_calls ?? [], model, at)]);
         break;
@@ -81,6 +84,9 @@ function userParts(content: OpenAIChatMessage['content'], at: string): GeminiPar
       case 'image_url':
         return toMediaPart(part.image_url?.url, param);
       case 'input_audio':
+        if (typeof part.input_audio?.format !== 'string' || typeof part.input_audio.data !== 'string') {
+          throw invalid('input_audio needs data and format', param);
+        }
         return { inlineData: { mimeType: `audio/${part.input_audio.format}`, data: part.input_audio.data } };
       case 'file':
         if (part.file?.file_data?.startsWith('data:')) return toMediaPart(part.file.file_data, param);
@@ -94,7 +100,7 @@ function userParts(content: OpenAIChatMessage['content'], at: string): GeminiPar
 function contentParts(content: OpenAIChatMessage['content'], at: string): OpenAIContentPart[] {
   if (content === undefined || content === null || content === '') return [];
   if (typeof content === 'string') return [{ type: 'text', text: content }];
-  if (Array.isArray(content)) return content;
+  if (Array.isArray(content) && content.every((part) => part !== null && typeof part === 'object')) return content;
   throw invalid(`${at}.content must be a string or an array of content parts`, `${at}.content`);
 }
 

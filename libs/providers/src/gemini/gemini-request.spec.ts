@@ -96,3 +96,26 @@ describe('toGeminiRequest', () => {
     expect((thrown as GatewayError).status).toBe(400);
   });
 });
+
+describe('toGeminiRequest on malformed messages', () => {
+  it('refuses them as the client\'s error (400), not by throwing a TypeError (500)', () => {
+    const refused = (messages: unknown[]) => {
+      try {
+        toGeminiRequest(call({ messages }));
+        return null;
+      } catch (error) {
+        return error;
+      }
+    };
+    for (const messages of [
+      [{ role: 'assistant', tool_calls: [{ id: 'a' }] }],
+      [{ role: 'assistant', tool_calls: [null] }],
+      [{ role: 'user', content: [{ type: 'input_audio' }] }],
+      [{ role: 'user', content: [null] }],
+    ]) {
+      const error = refused(messages);
+      expect({ messages, error: error instanceof GatewayError }).toEqual({ messages, error: true });
+      expect((error as GatewayError).status).toBe(400);
+    }
+  });
+});
