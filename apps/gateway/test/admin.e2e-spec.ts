@@ -352,6 +352,22 @@ describe('admin API (e2e)', () => {
       expect(found.body.keys.map((key) => key.keyId)).toEqual([created.body.keyId]);
     });
 
+    it('concurrent updates of one key keep each other\'s changes (a revocation is not undone by a rename)', async () => {
+      const setting = await createSetting();
+      const ids: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        ids.push((await stack.admin<{ keyId: string }>('PUT', '/api/key-management/keys', { name: `race-${i}`, key: `tg-race-key-${i}`, settingIds: [setting.id] })).body.keyId);
+      }
+      const patches = ids.flatMap((id) => [
+        stack.admin('PATCH', `/api/key-management/keys/${id}`, { revoked: true }),
+        stack.admin('PATCH', `/api/key-management/keys/${id}`, { tags: ['renamed'] }),
+        stack.admin('PATCH', `/api/key-management/keys/${id}`, { name: 'renamed' }),
+      ]);
+      expect((await Promise.all(patches)).map((response) => response.status)).toEqual(patches.map(() => 200));
+      const rows = await stack.sql<{ revoked: boolean; tags: string[]; name: string }>('SELECT revoked, tags, name FROM api_keys WHERE key_id = ANY($1::uuid[])', [ids]);
+      expect(rows).toEqual(ids.map(() => ({ revoked: true, tags: ['renamed'], name: 'renamed' })));
+    });
+
     it('refuses a duplicate key value', async () => {
       const setting = await createSetting();
       const body = { name: 'k', key: 'tg-duplicate-key-1', settingIds: [setting.id] };

@@ -5,3 +5,4 @@ export { migrationsAreApplied, runMigrationsLocked } from './migrate';
 export { numericTransformer } from './numeric.transformer';
 export { createTestDatabase } from './test-database';
 export { saveOrConflict } from './unique-violation';
+export { updateLocked } from './update-locked';

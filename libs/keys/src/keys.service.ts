@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { saveOrConflict } from '@tollgate/database';
+import { saveOrConflict, updateLocked } from '@tollgate/database';
 import {
   CONFIG_CHANGES,
   ConfigChangeNotifier,
@@ -80,17 +80,21 @@ export class KeysService {
   }
 
   async update(keyId: string, input: UpdateKeyInput): Promise<ApiKeyEntity> {
-    const existing = await this.getOrFail(keyId);
-    if (input.settingIds !== undefined || input.settingId !== undefined) {
-      const settingIds = mergeSettingIds(input.settingIds, input.settingId);
-      await this.assertSettingsExist(settingIds);
-      existing.settingIds = settingIds;
-    }
-    if (input.name !== undefined) existing.name = input.name;
-    if (input.revoked !== undefined) existing.revoked = input.revoked;
-    if (input.revokedReason !== undefined) existing.revokedReason = input.revokedReason;
-    applyLimits(existing, input, new Date());
-    const saved = await this.repository.save(existing);
+    const saved = isUuid(keyId)
+      ? await updateLocked(this.repository, { keyId }, async (existing, repository) => {
+          if (input.settingIds !== undefined || input.settingId !== undefined) {
+            const settingIds = mergeSettingIds(input.settingIds, input.settingId);
+            await this.assertSettingsExist(settingIds);
+            existing.settingIds = settingIds;
+          }
+          if (input.name !== undefined) existing.name = input.name;
+          if (input.revoked !== undefined) existing.revoked = input.revoked;
+          if (input.revokedReason !== undefined) existing.revokedReason = input.revokedReason;
+          applyLimits(existing, input, new Date());
+          return repository.save(existing);
+        })
+      : null;
+    if (!saved) throw new GatewayError(GatewayErrorCode.NotFound, `key ${keyId} not found`);
     await this.changes.publish({ entity: ConfigEntity.Key, id: keyId });
     return saved;
   }

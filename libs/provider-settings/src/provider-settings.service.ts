@@ -10,6 +10,7 @@ import {
   GatewayErrorCode,
   isUuid,
 } from '@tollgate/common';
+import { updateLocked } from '@tollgate/database';
 import { In, Repository } from 'typeorm';
 // The guard's own file, not the @tollgate/providers barrel: providers depends on this lib.
 import { OutboundRefusedError, processOutboundGuard } from '../../providers/src/http/ssrf-guard';
@@ -84,18 +85,22 @@ export class ProviderSettingsService {
   }
 
   async update(id: string, patch: ProviderSettingPatch): Promise<ProviderSettingEntity> {
-    const existing = await this.getOrFail(id);
-    if (patch.setting !== undefined) {
-      // A patch merges into the stored setting, so rotating the key keeps the url and vice versa.
-      const current = { ...existing.options, ...this.decryptCredentials(existing) } as Record<string, string>;
-      const { options, credentials } = splitSetting({ ...current, ...patch.setting });
-      assertComplete(existing.provider as ProviderId, options, credentials);
-      existing.options = options;
-      existing.credentialsCiphertext = this.cipher.encrypt(JSON.stringify(credentials));
-    }
-    if (patch.name !== undefined) existing.name = patch.name;
-    if (patch.allowedModels !== undefined) existing.allowedModels = patch.allowedModels;
-    const saved = await this.repository.save(existing);
+    const saved = isUuid(id)
+      ? await updateLocked(this.repository, { id }, (existing, repository) => {
+          if (patch.setting !== undefined) {
+            // A patch merges into the stored setting, so rotating the key keeps the url and vice versa.
+            const current = { ...existing.options, ...this.decryptCredentials(existing) } as Record<string, string>;
+            const { options, credentials } = splitSetting({ ...current, ...patch.setting });
+            assertComplete(existing.provider as ProviderId, options, credentials);
+            existing.options = options;
+            existing.credentialsCiphertext = this.cipher.encrypt(JSON.stringify(credentials));
+          }
+          if (patch.name !== undefined) existing.name = patch.name;
+          if (patch.allowedModels !== undefined) existing.allowedModels = patch.allowedModels;
+          return repository.save(existing);
+        })
+      : null;
+    if (!saved) throw new GatewayError(GatewayErrorCode.NotFound, `provider setting ${id} not found`);
     await this.changes.publish({ entity: ConfigEntity.ProviderSetting, id });
     return saved;
   }

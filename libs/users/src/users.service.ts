@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { saveOrConflict } from '@tollgate/database';
+import { saveOrConflict, updateLocked } from '@tollgate/database';
 import {
   CONFIG_CHANGES,
   ConfigChangeNotifier,
@@ -52,10 +52,13 @@ export class UsersService {
   }
 
   async update(id: string, input: UserFieldsInput): Promise<UserEntity> {
-    const existing = isUuid(id) ? await this.repository.findOneBy({ id }) : null;
-    if (!existing) throw new GatewayError(GatewayErrorCode.NotFound, `user ${id} not found`);
-    applyUserFields(existing, input, new Date());
-    const saved = await this.save(existing);
+    const saved = isUuid(id)
+      ? await updateLocked(this.repository, { id }, (existing, repository) => {
+          applyUserFields(existing, input, new Date());
+          return saveOrConflict(repository, existing, `a user with userId ${existing.userId} already exists`, 'userId');
+        })
+      : null;
+    if (!saved) throw new GatewayError(GatewayErrorCode.NotFound, `user ${id} not found`);
     await this.changes.publish({ entity: ConfigEntity.User, id });
     return saved;
   }
