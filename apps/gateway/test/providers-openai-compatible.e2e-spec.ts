@@ -1,3 +1,4 @@
+import { estimateTokens } from '@tollgate/reporting';
 import OpenAI, { AzureOpenAI } from 'openai';
 import { FakeOpenAI } from './support/fake-openai';
 import { createKey, createSetting, eventFor, sseDataOf } from './support/provider-e2e';
@@ -71,14 +72,29 @@ describe('OpenAI-compatible providers (e2e): Azure, vLLM, Deepinfra, legacy comp
       expect(event.cost_in_usd).toBeCloseTo(12 * GPT_4O_MINI.input + 5 * GPT_4O_MINI.output, 12);
     });
 
-    it('unified streaming asks Azure for usage, strips it for the client, prices the stream', async () => {
+    it('unified streaming on an api-version without stream_options (2024-06-01): sent as is, the stream counted', async () => {
       const stream = await sdk().chat.completions.create({ model: 'azure/prod-gpt4o', messages: [{ role: 'user', content: 'Hi' }], stream: true }, withId('azure-unified-stream'));
       const chunks: OpenAI.Chat.ChatCompletionChunk[] = [];
       for await (const chunk of stream) chunks.push(chunk);
       expect(chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('')).toBe('Hello world');
+      expect(azure.lastRequest().body).toEqual({ model: 'prod-gpt4o', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+      expect(await eventFor(stack, 'azure-unified-stream')).toMatchObject({
+        provider: 'azure',
+        stream: true,
+        prompt_token_count: estimateTokens('Hi'),
+        completion_token_count: estimateTokens('Hello world'),
+        token_count_estimated: true,
+        price_known: true,
+      });
+    });
+
+    it('streaming on an api-version with stream_options (2024-10-21): asks Azure for usage, strips it for the client, prices the stream', async () => {
+      const response = await post('/api/providers/azure/openai/deployments/prod-gpt4o/chat/completions?api-version=2024-10-21', { messages: [{ role: 'user', content: 'Hi' }], stream: true }, 'azure-usage-stream');
+      expect(response.status).toBe(200);
+      const chunks = sseDataOf(await response.text()).filter((e): e is Record<string, unknown> => e !== '[DONE]');
       expect(chunks.some((c) => c.usage)).toBe(false);
       expect(azure.lastRequest().body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
-      expect(await eventFor(stack, 'azure-unified-stream')).toMatchObject({ provider: 'azure', stream: true, prompt_token_count: 11, completion_token_count: 4, price_known: true });
+      expect(await eventFor(stack, 'azure-usage-stream')).toMatchObject({ provider: 'azure', stream: true, prompt_token_count: 11, completion_token_count: 4, token_count_estimated: false });
     });
 
     it('native deployment path: the client\'s api-version passes through, the key becomes api-key', async () => {
@@ -104,7 +120,8 @@ describe('OpenAI-compatible providers (e2e): Azure, vLLM, Deepinfra, legacy comp
       expect(chunks.map((c) => (c.choices as Array<{ delta: { content?: string } }>)[0]?.delta?.content ?? '').join('')).toBe('Hello world');
       expect(chunks.some((c) => c.usage)).toBe(false);
       expect(new URLSearchParams(azure.lastRequest().query).get('api-version')).toBe('2024-06-01');
-      expect(await eventFor(stack, 'azure-native-stream')).toMatchObject({ provider: 'azure', stream: true, prompt_token_count: 11, completion_token_count: 4 });
+      expect(azure.lastRequest().body).not.toHaveProperty('stream_options');
+      expect(await eventFor(stack, 'azure-native-stream')).toMatchObject({ provider: 'azure', stream: true, completion_token_count: estimateTokens('Hello world'), token_count_estimated: true });
     });
 
     it('embeddings, unified and native', async () => {

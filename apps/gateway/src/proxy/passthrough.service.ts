@@ -106,7 +106,8 @@ export class PassthroughService {
         let upstreamBody = body;
         // OpenAI-style streams are asked for usage, so they can be priced; the client's choice is kept.
         if (spec.dialect === 'openai' && body.stream === true && GENERATING_PATHS.test(spec.upstreamPath)) {
-          const prepared = toOpenAIChatBody(body);
+          const adapter = this.pipeline.adapterFor(route) as OpenAICompatibleAdapter;
+          const prepared = toOpenAIChatBody(body, adapter.takesStreamOptions(this.pipeline.context(exchange, route), search));
           upstreamBody = prepared.body;
           keepUsageChunks = prepared.clientWantsUsage;
         }

@@ -107,7 +107,12 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
       if (this.apiKey !== null && !this.apiKeys.includes(String(req.headers['api-key']))) {
         return sendError(res, 401, 'Access denied due to invalid subscription key or wrong API endpoint.', 'invalid_request_error', '401');
       }
-      if (!new URLSearchParams(query).get('api-version')) return sendError(res, 404, 'Resource not found', 'invalid_request_error', '404');
+      const apiVersion = new URLSearchParams(query).get('api-version');
+      if (!apiVersion) return sendError(res, 404, 'Resource not found', 'invalid_request_error', '404');
+      // stream_options arrived with 2024-09-01-preview; older versions refuse unknown arguments.
+      if (body?.stream_options !== undefined && apiVersion.slice(0, 10) < '2024-09-01') {
+        return sendError(res, 400, 'Unrecognized request argument supplied: stream_options', 'invalid_request_error', null);
+      }
     } else if (this.apiKey !== null && !this.apiKeys.some((key) => req.headers.authorization === `Bearer ${key}`)) {
       return sendError(res, 401, 'Incorrect API key provided: sk-****.', 'invalid_request_error', 'invalid_api_key');
     }

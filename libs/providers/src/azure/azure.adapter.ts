@@ -3,6 +3,8 @@ import { ProviderId } from '@tollgate/provider-settings';
 import { OpenAICompatibleAdapter, OpenAIOperation } from '../openai-compatible/openai-compatible.adapter';
 import { AdapterContext } from '../provider-adapter';
 
+const STREAM_OPTIONS_SINCE = '2024-09-01';
+
 /**
  * Azure OpenAI: the model is the deployment name, the URL is per resource and carries the
  * api-version, and the credential goes in the `api-key` header.
@@ -29,6 +31,15 @@ export class AzureOpenAIAdapter extends OpenAICompatibleAdapter {
     const query = new URLSearchParams(search);
     if (!query.has('api-version')) query.set('api-version', this.apiVersion(context));
     return `${this.baseUrl(context)}${path}?${query.toString()}`;
+  }
+
+  /**
+   * stream_options came with api-version 2024-09-01-preview (GA in 2024-10-21); older versions
+   * refuse the request ("Unrecognized request argument supplied: stream_options").
+   */
+  override takesStreamOptions(context: AdapterContext, search = ''): boolean {
+    const version = new URLSearchParams(search).get('api-version') ?? this.apiVersion(context);
+    return version.slice(0, 10) >= STREAM_OPTIONS_SINCE;
   }
 
   /**

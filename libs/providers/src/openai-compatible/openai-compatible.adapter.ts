@@ -57,7 +57,7 @@ export abstract class OpenAICompatibleAdapter implements ProviderAdapter {
       url: this.operationUrl(context, 'chat/completions', call.model),
       method: 'POST',
       headers: this.headers(context, 'application/json'),
-      body: JSON.stringify(toOpenAIChatBody(body).body),
+      body: JSON.stringify(toOpenAIChatBody(body, this.takesStreamOptions(context)).body),
     };
   }
 
@@ -67,8 +67,13 @@ export abstract class OpenAICompatibleAdapter implements ProviderAdapter {
       url: this.operationUrl(context, 'completions', model),
       method: 'POST',
       headers: this.headers(context, 'application/json'),
-      body: JSON.stringify(toOpenAIChatBody(body.model === model ? body : { ...body, model }).body),
+      body: JSON.stringify(toOpenAIChatBody(body.model === model ? body : { ...body, model }, this.takesStreamOptions(context)).body),
     };
+  }
+
+  /** Whether the API takes stream_options (for usage on streams); `search` is a native call's query. */
+  takesStreamOptions(_context: AdapterContext, _search = ''): boolean {
+    return true;
   }
 
   fromChatResponse(raw: Buffer): TranslatedResponse {
