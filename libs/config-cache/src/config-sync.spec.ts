@@ -74,4 +74,47 @@ describe('ConfigSync', () => {
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(attempts).toBeGreaterThanOrEqual(2);
   });
+
+  it('repairs a failed reload of one announcement (a revocation) with a full reload soon after, not a period later', async () => {
+    let failNext = false;
+    let fullLoads = 0;
+    sync = new ConfigSync(bus, {
+      entities: [ConfigEntity.Key],
+      reloadOne: async () => {
+        if (failNext) throw new Error('postgres blip');
+      },
+      reloadAll: async () => void fullLoads++,
+      intervalMs: 60_000,
+      retryMs: 50,
+      logger,
+      failureMessage: 'reload failed',
+    });
+    await sync.start();
+    failNext = true;
+    await bus.publish({ entity: ConfigEntity.Key, id: 'revoked-key' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(fullLoads).toBe(2);
+    expect(logLines.some((line) => line.includes('reload failed'))).toBe(true);
+  });
+
+  it('coalesces full reloads waiting their turn: slow loads do not pile up', async () => {
+    let fullLoads = 0;
+    let release: () => void = () => undefined;
+    sync = new ConfigSync(bus, {
+      entities: [ConfigEntity.Key],
+      reloadOne: () => new Promise<void>((resolve) => (release = resolve)),
+      reloadAll: async () => void fullLoads++,
+      intervalMs: 60_000,
+      logger,
+      failureMessage: 'reload failed',
+    });
+    await sync.start();
+    await bus.publish({ entity: ConfigEntity.Key, id: 'slow' });
+    await settle();
+    // Behind the slow reload: many requests for a full reload become one.
+    const waits = Array.from({ length: 5 }, () => sync!.resync());
+    release();
+    await Promise.all(waits);
+    expect(fullLoads).toBe(2);
+  });
 });

@@ -13,7 +13,12 @@ export interface ConfigSyncOptions {
   logger: Logger;
   /** Logged with the error when a reload fails. */
   failureMessage: string;
+  /** After a failed reload of one announcement, the wait before a full reload repairs it. */
+  retryMs?: number;
 }
+
+/** A failed announcement (a revocation among them) is repaired this soon, not at the next period. */
+const RETRY_MS = 1_000;
 
 /**
  * Keeps one in-memory view of admin configuration fresh on every replica: reloads what the
@@ -25,6 +30,9 @@ export interface ConfigSyncOptions {
 export class ConfigSync {
   private queue: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  /** A full reload waiting its turn: one more request for it adds nothing (it will read the latest). */
+  private queuedResync: Promise<void> | null = null;
 
   constructor(
     private readonly bus: ConfigChangeBus,
@@ -35,7 +43,7 @@ export class ConfigSync {
   async start(): Promise<void> {
     await this.bus.subscribe(
       (change) => {
-        if (this.options.entities.includes(change.entity)) void this.enqueue(() => this.options.reloadOne(change));
+        if (this.options.entities.includes(change.entity)) void this.enqueue(() => this.options.reloadOne(change), () => this.retrySoon());
       },
       () => void this.resync(),
     );
@@ -46,18 +54,37 @@ export class ConfigSync {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.timer = null;
+    this.retryTimer = null;
   }
 
+  /** A full reload, after what is queued; coalesced with one already waiting (slow loads never pile up). */
   resync(): Promise<void> {
-    return this.enqueue(this.options.reloadAll);
+    if (this.queuedResync) return this.queuedResync;
+    const queued = this.enqueue(() => {
+      this.queuedResync = null;
+      return this.options.reloadAll();
+    });
+    this.queuedResync = queued;
+    return queued;
   }
 
-  private enqueue(task: () => Promise<void>): Promise<void> {
+  private enqueue(task: () => Promise<void>, onFailure?: () => void): Promise<void> {
     const run = this.queue.then(task).catch((error: unknown) => {
       this.options.logger.error({ err: error }, this.options.failureMessage);
+      onFailure?.();
     });
     this.queue = run;
     return run;
+  }
+
+  private retrySoon(): void {
+    if (this.retryTimer || this.timer === null) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.resync();
+    }, this.options.retryMs ?? RETRY_MS);
+    this.retryTimer.unref();
   }
 }
