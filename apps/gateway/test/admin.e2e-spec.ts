@@ -1,3 +1,5 @@
+import { FakeOpenAI } from './support/fake-openai';
+import { GatewayProcess, spawnGateway } from './support/tollgate-process';
 import { TestStack, startTestStack } from './support/test-stack';
 
 describe('admin API (e2e)', () => {
@@ -432,5 +434,40 @@ describe('admin API (e2e)', () => {
       expect(response.status).toBe(400);
       expect(response.body.detail).toContain('start');
     });
+  });
+});
+
+describe('a provider setting that cannot be decrypted (e2e)', () => {
+  let stack: TestStack;
+  let replica: GatewayProcess | null = null;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await replica?.stop();
+    await stack?.close();
+  });
+
+  it('is left out of the snapshot (and logged), not every setting with it: a new replica still serves the other keys', async () => {
+    const upstream = new FakeOpenAI();
+    await upstream.start();
+    try {
+      const good = await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } });
+      const broken = await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-other' } });
+      expect((await stack.admin('PUT', '/api/key-management/keys', { name: 'k', key: 'tg-survives-bad-setting', settingIds: [good.body.id] })).status).toBe(200);
+      // As if written under another ENCRYPTION_KEY (a restored backup).
+      await stack.sql("UPDATE provider_settings SET credentials_ciphertext = 'v1.garbage' WHERE id = $1", [broken.body.id]);
+      replica = await spawnGateway(stack.replicaEnv);
+      const response = await fetch(`${replica.proxyUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer tg-survives-bad-setting', 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+      expect(response.status).toBe(200);
+      expect(replica.process.lines.join('\n')).toContain('provider setting cannot be decrypted');
+    } finally {
+      await upstream.stop();
+    }
   });
 });

@@ -8,6 +8,8 @@ import {
   Env,
   GatewayError,
   GatewayErrorCode,
+  LOGGER,
+  Logger,
   isUuid,
 } from '@tollgate/common';
 import { updateLocked } from '@tollgate/database';
@@ -60,12 +62,16 @@ export interface ResolvedProviderSetting {
 export class ProviderSettingsService {
   private readonly cipher: CredentialCipher;
 
+  private readonly logger: Logger;
+
   constructor(
     @InjectRepository(ProviderSettingEntity) private readonly repository: Repository<ProviderSettingEntity>,
     @Inject(ENV) env: Env,
     @Inject(CONFIG_CHANGES) private readonly changes: ConfigChangeNotifier,
+    @Inject(LOGGER) logger: Logger,
   ) {
     this.cipher = new CredentialCipher(env.encryptionKey);
+    this.logger = logger.child({ context: 'ProviderSettings' });
   }
 
   async create(input: ProviderSettingInput): Promise<ProviderSettingEntity> {
@@ -122,9 +128,21 @@ export class ProviderSettingsService {
     return ids.length === 0 ? 0 : this.repository.countBy({ id: In(ids) });
   }
 
+  /**
+   * The settings with their credentials decrypted. One that cannot be decrypted (written under
+   * another ENCRYPTION_KEY, a restored backup) is left out and logged: it must not take every
+   * other setting, and so every key, down with it.
+   */
   async loadResolved(ids?: string[]): Promise<ResolvedProviderSetting[]> {
     const rows = await this.list(ids);
-    return rows.map((row) => this.resolve(row));
+    return rows.flatMap((row) => {
+      try {
+        return [this.resolve(row)];
+      } catch {
+        this.logger.error({ settingId: row.id, provider: row.provider }, 'provider setting cannot be decrypted with this ENCRYPTION_KEY: left out');
+        return [];
+      }
+    });
   }
 
   private resolve(row: ProviderSettingEntity): ResolvedProviderSetting {
