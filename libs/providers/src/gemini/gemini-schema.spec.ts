@@ -21,3 +21,13 @@ describe('toGeminiSchema', () => {
     expect(toGeminiSchema({ $ref: 'https://example.com/schema.json' })).toEqual({ type: 'object' });
   });
 });
+
+describe('toGeminiSchema on implicit objects', () => {
+  it('types a schema that has properties but no type as an object (Gemini takes properties on OBJECT only)', () => {
+    expect(toGeminiSchema({ properties: { city: { type: 'string' } }, required: ['city'] })).toEqual({
+      type: 'object',
+      properties: { city: { type: 'string' } },
+      required: ['city'],
+    });
+  });
+});

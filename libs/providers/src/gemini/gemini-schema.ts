@@ -56,7 +56,8 @@ function convert(schema: JsonSchema, defs: JsonSchema, depth: number): GeminiSch
   for (const [key, value] of Object.entries(schema)) if (KEPT_FIELDS.has(key)) out[key] = value;
 
   const types = (Array.isArray(schema.type) ? schema.type : [schema.type]).filter((t): t is string => typeof t === 'string');
-  const type = types.find((t) => t !== 'null');
+  // JSON Schema lets `properties` imply an object; Gemini takes properties on OBJECT types only.
+  const type = types.find((t) => t !== 'null') ?? (asObject(schema.properties) ? 'object' : undefined);
   if (type) out.type = type;
   if (types.includes('null')) out.nullable = true;
   if (type && typeof schema.format === 'string' && ALLOWED_FORMATS[type]?.includes(schema.format)) out.format = schema.format;
