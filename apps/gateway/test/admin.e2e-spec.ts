@@ -362,7 +362,8 @@ describe('admin API (e2e)', () => {
       }
       const patches = ids.flatMap((id) => [
         stack.admin('PATCH', `/api/key-management/keys/${id}`, { revoked: true }),
-        stack.admin('PATCH', `/api/key-management/keys/${id}`, { tags: ['renamed'] }),
+        // With settingIds: checked outside the row lock (a second pooled connection inside it ran the pool dry).
+        stack.admin('PATCH', `/api/key-management/keys/${id}`, { tags: ['renamed'], settingIds: [setting.id] }),
         stack.admin('PATCH', `/api/key-management/keys/${id}`, { name: 'renamed' }),
       ]);
       expect((await Promise.all(patches)).map((response) => response.status)).toEqual(patches.map(() => 200));
@@ -465,7 +466,7 @@ describe('a provider setting that cannot be decrypted (e2e)', () => {
         body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }),
       });
       expect(response.status).toBe(200);
-      expect(replica.process.lines.join('\n')).toContain('provider setting cannot be decrypted');
+      expect(replica.process.lines.join('\n')).toContain('provider setting cannot be read');
     } finally {
       await upstream.stop();
     }

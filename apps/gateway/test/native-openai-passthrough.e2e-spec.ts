@@ -162,9 +162,16 @@ describe('OpenAI native passthrough (e2e): multipart uploads and binary answers'
         expect(await response.json()).toMatchObject({ error: { code: 'model_not_allowed' } });
       }
       expect(upstream.requests.length).toBe(before);
-      // Naming an allowed model is how such an operation gets through; adding a message to a thread runs no model.
-      const namedRun = await call('/threads/thread_x/runs', { assistant_id: 'asst_gpt4o', model: 'gpt-4o' });
-      expect(namedRun.status).toBe(403);
+      // Naming a model: an allowed one gets through, another does not; a batch never does.
+      expect((await call('/threads/thread_x/runs', { assistant_id: 'asst_gpt4o', model: 'gpt-4o' })).status).toBe(403);
+      expect((await call('/batches', { input_file_id: 'file-1', endpoint: '/v1/chat/completions', completion_window: '24h', model: 'whisper-1' })).status).toBe(403);
+      expect(upstream.requests.length).toBe(before);
+      const allowedRun = await call('/threads/thread_x/runs', { assistant_id: 'asst_gpt4o', model: 'whisper-1' });
+      expect(allowedRun.status).not.toBe(403);
+      expect(upstream.requests[upstream.requests.length - 1].path).toBe('/v1/threads/thread_x/runs');
+      // Submitting tool outputs continues a run checked when it began; adding a message to a thread runs no model.
+      const toolOutputs = await call('/threads/thread_x/runs/run_1/submit_tool_outputs', { tool_outputs: [] });
+      expect(toolOutputs.status).not.toBe(403);
       const message = await call('/threads/thread_x/messages', { role: 'user', content: 'hi' });
       expect(message.status).not.toBe(403);
       expect(upstream.requests[upstream.requests.length - 1].path).toBe('/v1/threads/thread_x/messages');

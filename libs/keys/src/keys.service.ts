@@ -80,13 +80,14 @@ export class KeysService {
   }
 
   async update(keyId: string, input: UpdateKeyInput): Promise<ApiKeyEntity> {
+    const changesSettings = input.settingIds !== undefined || input.settingId !== undefined;
+    const settingIds = changesSettings ? mergeSettingIds(input.settingIds, input.settingId) : null;
+    // Checked before the row is locked: another table, and a second pooled connection that a
+    // transaction holding the lock must not wait for.
+    if (settingIds) await this.assertSettingsExist(settingIds);
     const saved = isUuid(keyId)
       ? await updateLocked(this.repository, { keyId }, async (existing, repository) => {
-          if (input.settingIds !== undefined || input.settingId !== undefined) {
-            const settingIds = mergeSettingIds(input.settingIds, input.settingId);
-            await this.assertSettingsExist(settingIds);
-            existing.settingIds = settingIds;
-          }
+          if (settingIds) existing.settingIds = settingIds;
           if (input.name !== undefined) existing.name = input.name;
           if (input.revoked !== undefined) existing.revoked = input.revoked;
           if (input.revokedReason !== undefined) existing.revokedReason = input.revokedReason;

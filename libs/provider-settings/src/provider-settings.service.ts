@@ -138,8 +138,9 @@ export class ProviderSettingsService {
     return rows.flatMap((row) => {
       try {
         return [this.resolve(row)];
-      } catch {
-        this.logger.error({ settingId: row.id, provider: row.provider }, 'provider setting cannot be decrypted with this ENCRYPTION_KEY: left out');
+      } catch (error) {
+        // The cipher's and JSON's messages name no secret.
+        this.logger.error({ err: error, settingId: row.id, provider: row.provider }, 'provider setting cannot be read (decrypted with this ENCRYPTION_KEY): left out');
         return [];
       }
     });

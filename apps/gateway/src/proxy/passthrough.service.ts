@@ -50,11 +50,13 @@ const TOKEN_PATHS = /^(\/v1|\/openai\/deployments\/[^/]+)?\/(chat\/completions|c
 const MODEL_UPLOADS = /\/(images\/(generations|edits|variations)|audio\/(transcriptions|translations|speech))$/;
 
 /**
- * Creating these runs a model the request need not name (an assistant's, a stored prompt's, the
- * ones inside a batch's input file): a key or user restricted to some models must name one in
- * the request, and cannot start a batch, whose models the gateway cannot read.
+ * Creating these runs a model the request need not name (an assistant's, a stored prompt's):
+ * a key or user restricted to some models must name one in the request. (Submitting tool
+ * outputs continues a run whose model was checked when it was created.)
  */
-const MODEL_RUNS = /^\/(responses|batches|threads\/runs|threads\/[^/]+\/runs(\/[^/]+\/submit_tool_outputs)?)$/;
+const MODEL_RUNS = /^\/(responses|batches|threads\/runs|threads\/[^/]+\/runs)$/;
+/** A batch runs the models named in its input file, which the gateway cannot read: its own model field, if any, says nothing. */
+const BATCHES = /^\/batches$/;
 
 /** Paths whose answers are generated tokens (budgets reserve output for them). */
 const GENERATING_PATHS = /^(\/v1|\/openai\/deployments\/[^/]+)?\/(chat\/completions|completions|messages|complete)$/;
@@ -74,7 +76,9 @@ export class PassthroughService {
   forward(call: ProxyCall, spec: PassthroughSpec): Promise<void> {
     const body = jsonBody(call);
     const exchange = new Exchange(call, body);
-    let model = spec.pathModel ?? (typeof body?.model === 'string' ? body.model : null);
+    // A batch's models are in its input file: a restricted key cannot start one, whatever it names.
+    const batch = call.request.method === 'POST' && BATCHES.test(spec.upstreamPath);
+    let model = spec.pathModel ?? (typeof body?.model === 'string' && !batch ? body.model : null);
     // Everything else (images, audio, batches, fine-tuning, assistants runs) is billed in ways
     // the gateway cannot price: recorded with an unknown cost, refused to budgeted keys.
     const billing = FREE_PATHS.test(spec.upstreamPath) ? 'free' : TOKEN_PATHS.test(spec.upstreamPath) ? 'tokens' : 'unpriced';

@@ -94,7 +94,7 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
         this.failure = event.error.type;
         return `data: ${JSON.stringify(toErrorFrame(event))}\n\n`;
       default:
-        // ping, content_block_stop, and event types Anthropic may add later.
+        // ping, and event types Anthropic may add later.
         return '';
     }
   }
