@@ -2,6 +2,7 @@ import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { Env, GatewayError, GatewayErrorCode, Logger } from '@tollgate/common';
+import { ConfigCacheModule } from '@tollgate/config-cache';
 import { ValidationError } from 'class-validator';
 import Redis from 'ioredis';
 import { AdminModule } from './admin/admin.module';
@@ -36,6 +37,8 @@ export class GatewayModule {
         MetricsModule,
         AdminModule,
         ProxyModule,
+        // The readiness probe reads the key snapshot's state.
+        ConfigCacheModule,
       ],
       controllers: [HealthController],
       providers: [

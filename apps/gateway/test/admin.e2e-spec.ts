@@ -1,6 +1,7 @@
 import { FakeOpenAI } from './support/fake-openai';
 import { GatewayProcess, spawnGateway } from './support/tollgate-process';
-import { TestStack, startTestStack } from './support/test-stack';
+import { Client } from 'pg';
+import { TestStack, eventually, startTestStack } from './support/test-stack';
 
 describe('admin API (e2e)', () => {
   let stack: TestStack;
@@ -147,7 +148,7 @@ describe('admin API (e2e)', () => {
         expect(await (await fetch(`${base}/health/live`)).json()).toEqual({ status: 'ok' });
         const ready = await fetch(`${base}/health/ready`);
         expect(ready.status).toBe(200);
-        expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: 'ok', redis: 'ok', migrations: 'ok' } });
+        expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: 'ok', redis: 'ok', migrations: 'ok', snapshot: 'ok' } });
       }
     });
   });
@@ -469,6 +470,30 @@ describe('a provider setting that cannot be decrypted (e2e)', () => {
       expect(replica.process.lines.join('\n')).toContain('provider setting cannot be read');
     } finally {
       await upstream.stop();
+    }
+  });
+
+  it('a replica whose first snapshot load failed is not ready until a resync succeeds', async () => {
+    // The keys table stays locked while the replica starts: its snapshot load times out.
+    const locker = new Client({ connectionString: stack.databaseUrl });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE');
+    let late: GatewayProcess | null = null;
+    try {
+      const databaseUrl = new URL(stack.replicaEnv.DATABASE_URL);
+      databaseUrl.searchParams.set('options', '-c lock_timeout=300');
+      late = await spawnGateway({ ...stack.replicaEnv, DATABASE_URL: databaseUrl.toString(), CONFIG_RESYNC_INTERVAL_MS: '300' });
+      const pending = await fetch(`${late.adminUrl}/health/ready`);
+      expect(pending.status).toBe(503);
+      expect(await pending.json()).toMatchObject({ status: 'unavailable', checks: { postgres: 'ok', snapshot: 'pending' } });
+      await locker.query('COMMIT');
+      const replica = late;
+      await eventually(async () => ((await fetch(`${replica.adminUrl}/health/ready`)).status === 200 ? true : undefined), 10_000, 'the replica ready');
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+      await late?.stop();
     }
   });
 });

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { ConfigSnapshotService } from '@tollgate/config-cache';
 import { migrationsAreApplied } from '@tollgate/database';
 import { FastifyReply } from 'fastify';
 import Redis from 'ioredis';
@@ -21,6 +22,7 @@ export class HealthController {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(REQUEST_REDIS) private readonly redis: Redis | null,
+    private readonly snapshot: ConfigSnapshotService,
   ) {}
 
   @Get('live')
@@ -32,7 +34,10 @@ export class HealthController {
   async ready(@Res() reply: FastifyReply): Promise<void> {
     const [postgres, redis] = await Promise.all([this.checkPostgres(), this.checkRedis()]);
     const migrations = postgres === 'ok' ? await this.checkMigrations() : 'down';
-    const checks = { postgres, redis, migrations };
+    // Keys and settings come from the in-memory snapshot: until it has loaded once, every key
+    // would be refused (a replica whose first load failed keeps trying on its resync timer).
+    const snapshot: CheckResult = this.snapshot.stats().lastFullLoadAt === null ? 'pending' : 'ok';
+    const checks = { postgres, redis, migrations, snapshot };
     const ready = Object.values(checks).every((value) => value === 'ok' || value === 'not-used');
     void reply.status(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks });
   }
