@@ -468,6 +468,13 @@ describe('a provider setting that cannot be decrypted (e2e)', () => {
       });
       expect(response.status).toBe(200);
       expect(replica.process.lines.join('\n')).toContain('provider setting cannot be read');
+      // Repaired by entering credentials again; a patch without them says what is missing.
+      const incomplete = await stack.admin<{ detail: string }>('PATCH', `/api/provider-settings/${broken.body.id}`, { setting: { url: upstream.baseUrl } });
+      expect(incomplete.status).toBe(400);
+      expect(incomplete.body.detail).toContain('apiKey');
+      expect((await stack.admin('PATCH', `/api/provider-settings/${broken.body.id}`, { setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } })).status).toBe(200);
+      const [row] = await stack.sql<{ credentials_ciphertext: string }>('SELECT credentials_ciphertext FROM provider_settings WHERE id = $1', [broken.body.id]);
+      expect(row.credentials_ciphertext).not.toBe('v1.garbage');
     } finally {
       await upstream.stop();
     }

@@ -95,7 +95,9 @@ export class ProviderSettingsService {
       ? await updateLocked(this.repository, { id }, (existing, repository) => {
           if (patch.setting !== undefined) {
             // A patch merges into the stored setting, so rotating the key keeps the url and vice versa.
-            const current = { ...existing.options, ...this.decryptCredentials(existing) } as Record<string, string>;
+            // Credentials that cannot be decrypted (another ENCRYPTION_KEY) are replaced by the
+            // patch's, which must then be complete: this is how such a setting is repaired.
+            const current = { ...existing.options, ...this.readableCredentials(existing) } as Record<string, string>;
             const { options, credentials } = splitSetting({ ...current, ...patch.setting });
             assertComplete(existing.provider as ProviderId, options, credentials);
             existing.options = options;
@@ -156,6 +158,14 @@ export class ProviderSettingsService {
       allowedModels: row.allowedModels,
       updatedAt: row.updatedAt,
     };
+  }
+
+  private readableCredentials(row: ProviderSettingEntity): Record<string, string> {
+    try {
+      return this.decryptCredentials(row);
+    } catch {
+      return {};
+    }
   }
 
   private decryptCredentials(row: ProviderSettingEntity): Record<string, string> {
