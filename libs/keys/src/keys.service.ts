@@ -100,13 +100,6 @@ export class KeysService {
     return saved;
   }
 
-  async getOrFail(keyId: string): Promise<ApiKeyEntity> {
-    const found = isUuid(keyId) ? await this.repository.findOneBy({ keyId }) : null;
-    if (!found) throw new GatewayError(GatewayErrorCode.NotFound, `key ${keyId} not found`);
-    return found;
-  }
-
-
   async list(filter: KeyListFilter): Promise<ApiKeyEntity[]> {
     const query = this.repository.createQueryBuilder('key').orderBy('key.created_at', 'ASC');
     if (filter.tags && filter.tags.length > 0) query.andWhere('key.tags && :tags', { tags: filter.tags });

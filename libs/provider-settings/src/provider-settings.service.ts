@@ -120,12 +120,6 @@ export class ProviderSettingsService {
     return this.repository.find({ where: wanted ? { id: In(wanted) } : {}, order: { createdAt: 'ASC' } });
   }
 
-  async getOrFail(id: string): Promise<ProviderSettingEntity> {
-    const found = await this.repository.findOneBy({ id });
-    if (!found) throw new GatewayError(GatewayErrorCode.NotFound, `provider setting ${id} not found`);
-    return found;
-  }
-
   async countExisting(ids: string[]): Promise<number> {
     return ids.length === 0 ? 0 : this.repository.countBy({ id: In(ids) });
   }

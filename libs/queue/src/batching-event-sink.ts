@@ -1,3 +1,4 @@
+import { withTimeout } from '@tollgate/common';
 import { Logger } from 'pino';
 import { EventSink, EventSinkStats } from './event-sink';
 import { RequestEventData } from './request-event.job';
@@ -54,7 +55,7 @@ export class BatchingEventSink implements EventSink {
     this.clearTimer();
     const giveUpAt = Date.now() + retryForMs;
     const inTime = (delivery: Promise<void>): Promise<void> =>
-      retryForMs > 0 ? withDeadline(delivery, giveUpAt, () => this.undeliveredError()) : delivery;
+      retryForMs > 0 ? withTimeout(delivery, Math.max(0, giveUpAt - Date.now()), this.undeliveredError().message) : delivery;
     while (this.delivering) await inTime(this.delivering);
     while (this.buffer.length > 0) {
       await inTime(this.deliverOnce());
@@ -118,13 +119,4 @@ export class BatchingEventSink implements EventSink {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
-}
-
-/** The delivery, or `onLate()`'s error once `deadline` (epoch ms) has passed. */
-function withDeadline(delivery: Promise<void>, deadline: number, onLate: () => Error): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onLate()), Math.max(0, deadline - Date.now()));
-  });
-  return Promise.race([delivery, late]).finally(() => clearTimeout(timer));
 }

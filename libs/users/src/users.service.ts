@@ -55,7 +55,7 @@ export class UsersService {
     const saved = isUuid(id)
       ? await updateLocked(this.repository, { id }, (existing, repository) => {
           applyUserFields(existing, input, new Date());
-          return saveOrConflict(repository, existing, `a user with userId ${existing.userId} already exists`, 'userId');
+          return this.save(existing, repository);
         })
       : null;
     if (!saved) throw new GatewayError(GatewayErrorCode.NotFound, `user ${id} not found`);
@@ -99,8 +99,8 @@ export class UsersService {
     return isUuid(id) ? this.repository.findOneBy({ id }) : null;
   }
 
-  private save(entity: UserEntity): Promise<UserEntity> {
-    return saveOrConflict(this.repository, entity, `a user with userId ${entity.userId} already exists`, 'userId');
+  private save(entity: UserEntity, repository = this.repository): Promise<UserEntity> {
+    return saveOrConflict(repository, entity, `a user with userId ${entity.userId} already exists`, 'userId');
   }
 }
 

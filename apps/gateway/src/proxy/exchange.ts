@@ -82,20 +82,20 @@ export class Exchange {
   fail(thrown: unknown, logger: Logger): void {
     // The gateway aborts the upstream call when the client leaves; the body read that fails
     // then is the client's leaving, not an upstream failure (and what it used is still billed).
-    if (!(thrown instanceof GatewayError) && this.clientLeft) this.clientGone = true;
-    const fault = !(thrown instanceof GatewayError) && isGatewayFault(thrown);
+    const ours = thrown instanceof GatewayError;
+    if (!ours && this.clientLeft) this.clientGone = true;
+    const fault = !ours && isGatewayFault(thrown);
     // Reading an upstream answer of an unexpected shape ({"choices":[null]}) fails the same way
     // as a bug of ours: once the upstream has answered, it is a 502 and a warning, so a
     // misbehaving provider does not page anyone.
     const unreadableAnswer = fault && this.upstreamAnswered;
-    const error =
-      thrown instanceof GatewayError
-        ? thrown
-        : unreadableAnswer
-          ? new GatewayError(GatewayErrorCode.UpstreamUnreachable, "the upstream provider's answer could not be read")
-          : fault
-            ? new GatewayError(GatewayErrorCode.Internal, 'the gateway failed to handle this request')
-            : toUpstreamError(thrown);
+    const error = ours
+      ? thrown
+      : unreadableAnswer
+        ? new GatewayError(GatewayErrorCode.UpstreamUnreachable, "the upstream provider's answer could not be read")
+        : fault
+          ? new GatewayError(GatewayErrorCode.Internal, 'the gateway failed to handle this request')
+          : toUpstreamError(thrown);
     this.status = error.status;
     this.errorCode = error.code;
     if (error.code === GatewayErrorCode.Internal) logger.error({ err: thrown, reqId: this.call.request.id }, 'proxy failure');

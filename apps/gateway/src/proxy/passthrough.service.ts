@@ -33,14 +33,18 @@ export interface PassthroughSpec {
   pathModel?: string;
 }
 
+/** One of `operations`, below a provider's base (OpenAI style), its /v1 (Anthropic), or an Azure deployment. */
+function operationAt(operations: string): RegExp {
+  return new RegExp(`^(\\/v1|\\/openai\\/deployments\\/[^/]+)?\\/(${operations})$`);
+}
+
 /** Operations that cost nothing: listing and reading models and files, moderations. */
 const FREE_PATHS = /^\/(models(\/[^/]+)?|moderations|files(\/[^/]+(\/content)?)?)$/;
 /**
- * Operations billed by tokens the gateway reads and prices, below a provider's base (OpenAI
- * style), its /v1 (Anthropic), or an Azure deployment. Anchored: /threads/{id}/messages and
+ * Operations billed by tokens the gateway reads and prices. Anchored: /threads/{id}/messages and
  * /chat/completions/{id}/messages are other operations, which name no model.
  */
-const TOKEN_PATHS = /^(\/v1|\/openai\/deployments\/[^/]+)?\/(chat\/completions|completions|embeddings|messages|complete)$/;
+const TOKEN_PATHS = operationAt('chat\\/completions|completions|embeddings|messages|complete');
 
 /**
  * Besides the token-billed ones, operations that run a model even when the request names none
@@ -59,7 +63,7 @@ const MODEL_RUNS = /^\/(responses|batches|threads\/runs|threads\/[^/]+\/runs)$/;
 const BATCHES = /^\/batches$/;
 
 /** Paths whose answers are generated tokens (budgets reserve output for them). */
-const GENERATING_PATHS = /^(\/v1|\/openai\/deployments\/[^/]+)?\/(chat\/completions|completions|messages|complete)$/;
+const GENERATING_PATHS = operationAt('chat\\/completions|completions|messages|complete');
 
 /**
  * Providers' native APIs, relayed as they are: the gateway swaps the credential, applies keys'
@@ -100,6 +104,8 @@ export class PassthroughService {
       const modelBound = model !== null || runsModel;
       await this.pipeline.admit(exchange, route, { modelBound, generates: GENERATING_PATHS.test(spec.upstreamPath), billing });
       const search = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
+      const context = this.pipeline.context(exchange, route);
+      const adapter = spec.dialect === 'openai' ? (this.pipeline.adapterFor(route) as OpenAICompatibleAdapter) : null;
       // Only a usage chunk the gateway itself asked for is stripped; any other stream (assistants
       // runs, whose completed events carry usage) reaches the client whole.
       let keepUsageChunks = true;
@@ -109,23 +115,20 @@ export class PassthroughService {
       } else if (body) {
         let upstreamBody = body;
         // OpenAI-style streams are asked for usage, so they can be priced; the client's choice is kept.
-        if (spec.dialect === 'openai' && body.stream === true && GENERATING_PATHS.test(spec.upstreamPath)) {
-          const adapter = this.pipeline.adapterFor(route) as OpenAICompatibleAdapter;
-          const prepared = toOpenAIChatBody(body, adapter.takesStreamOptions(this.pipeline.context(exchange, route), search));
+        if (adapter && body.stream === true && GENERATING_PATHS.test(spec.upstreamPath)) {
+          const prepared = toOpenAIChatBody(body, adapter.takesStreamOptions(context, search));
           upstreamBody = prepared.body;
           keepUsageChunks = prepared.clientWantsUsage;
         }
         outgoing = JSON.stringify(upstreamBody);
       }
       exchange.stream = body?.stream === true;
-      const context = this.pipeline.context(exchange, route);
       let url: string;
       let headers: Record<string, string>;
-      if (spec.dialect === 'anthropic') {
+      if (!adapter) {
         url = `${toAnthropicUrl(route.setting, this.pipeline.defaults, spec.upstreamPath)}${search}`;
         headers = toAnthropicHeaders(route.setting, request.headers, this.pipeline.defaults);
       } else {
-        const adapter = this.pipeline.adapterFor(route) as OpenAICompatibleAdapter;
         url = adapter.passthroughUrl(context, spec.upstreamPath, search);
         headers = adapter.headers(context, outgoing === undefined ? null : Buffer.isBuffer(outgoing) ? contentType : 'application/json');
       }

@@ -1,7 +1,8 @@
 import { ChatStreamTranslator, TranslatedResponse } from '../provider-adapter';
 import { sseData } from '../sse/sse-splitter';
 import { TokenUsage } from '../usage';
-import { definedCounts, fromAnthropicUsage } from './anthropic-mapping';
+import { fromAnthropicUsage } from './anthropic-mapping';
+import { AnthropicStreamAccounting } from './anthropic-stream-accounting';
 import { AnthropicUsage } from './anthropic.types';
 
 /**
@@ -12,18 +13,14 @@ export class AnthropicNativeStreamObserver implements ChatStreamTranslator {
   model: string | null = null;
   /** Anthropic's error type when the stream ended in an `error` event. */
   errorCode: string | null = null;
-  private readonly text: string[] = [];
-  /** Anthropic's counts as reported so far: message_start's, updated by message_delta's. */
-  private rawUsage: Partial<AnthropicUsage> | null = null;
-  /** message_start says output_tokens: 1; the real count comes with message_delta. */
-  private outputReported = false;
+  private readonly accounting = new AnthropicStreamAccounting();
 
   get usage(): TokenUsage | null {
-    return this.rawUsage ? fromAnthropicUsage(this.rawUsage) : null;
+    return this.accounting.usage;
   }
 
   get usageFinal(): boolean {
-    return this.outputReported;
+    return this.accounting.usageFinal;
   }
 
   push(event: string): string {
@@ -39,17 +36,11 @@ export class AnthropicNativeStreamObserver implements ChatStreamTranslator {
       };
       if (parsed.type === 'message_start' && parsed.message) {
         this.model = parsed.message.model ?? this.model;
-        this.rawUsage = definedCounts(parsed.message.usage);
+        this.accounting.start(parsed.message.usage);
       } else if (parsed.type === 'message_delta' && parsed.usage) {
-        // message_delta repeats some counts, sometimes as null: only the numbers it gives replace the start's.
-        this.rawUsage = { ...this.rawUsage, ...definedCounts(parsed.usage) };
-        this.outputReported ||= typeof parsed.usage.output_tokens === 'number';
-      } else if (parsed.type === 'content_block_delta' && parsed.delta?.type === 'text_delta' && parsed.delta.text) {
-        this.text.push(parsed.delta.text);
-      } else if (parsed.type === 'content_block_delta' && parsed.delta?.type === 'input_json_delta' && parsed.delta.partial_json) {
-        this.text.push(parsed.delta.partial_json);
-      } else if (parsed.type === 'content_block_delta' && parsed.delta?.type === 'thinking_delta' && parsed.delta.thinking) {
-        this.text.push(parsed.delta.thinking);
+        this.accounting.delta(parsed.usage);
+      } else if (parsed.type === 'content_block_delta' && parsed.delta) {
+        this.accounting.generate(parsed.delta.text ?? parsed.delta.partial_json ?? parsed.delta.thinking);
       } else if (parsed.type === 'error') {
         this.errorCode = parsed.error?.type ?? 'api_error';
       }
@@ -64,7 +55,7 @@ export class AnthropicNativeStreamObserver implements ChatStreamTranslator {
   }
 
   get completionText(): string {
-    return this.text.join('');
+    return this.accounting.text;
   }
 }
 

@@ -2,9 +2,10 @@ import { OpenAIErrorBody } from '@tollgate/common';
 import { ChatCall, ChatStreamTranslator } from '../provider-adapter';
 import { sseData } from '../sse/sse-splitter';
 import { TokenUsage } from '../usage';
-import { definedCounts, fromAnthropicUsage, toOpenAIFinishReason, toOpenAIUsageBody } from './anthropic-mapping';
+import { toOpenAIFinishReason, toOpenAIUsageBody } from './anthropic-mapping';
+import { AnthropicStreamAccounting } from './anthropic-stream-accounting';
 import { fromAnthropicErrorType } from './anthropic-errors';
-import { AnthropicErrorBody, AnthropicStreamEvent, AnthropicUsage } from './anthropic.types';
+import { AnthropicErrorBody, AnthropicStreamEvent } from './anthropic.types';
 import { OpenAIChatCompletionChunk, OpenAIChunkDelta, OpenAIFinishReason } from '../openai/openai-chat.types';
 
 const DONE = 'data: [DONE]\n\n';
@@ -20,11 +21,7 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
   private id = '';
   private currentModel: string;
   private readonly created = Math.floor(Date.now() / 1000);
-  private rawUsage: Partial<AnthropicUsage> | null = null;
-  /** message_start says output_tokens: 1; the real count comes with message_delta. */
-  private outputReported = false;
-  /** What the model generated (text, thinking, tool arguments), to count when no final usage came. */
-  private readonly text: string[] = [];
+  private readonly accounting = new AnthropicStreamAccounting();
   /** Anthropic content block index → OpenAI tool call index. */
   private readonly toolIndexes = new Map<number, number>();
   /** Tool calls (by block index) whose arguments have not started yet. */
@@ -47,7 +44,7 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
       case 'message_start':
         this.id = event.message.id;
         if (event.message.model) this.currentModel = event.message.model;
-        this.rawUsage = { ...event.message.usage };
+        this.accounting.start(event.message.usage);
         return this.chunk({ role: 'assistant', content: '' });
       case 'content_block_start': {
         const block = event.content_block;
@@ -63,11 +60,11 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
         if (delta.type === 'text_delta') return delta.text ? this.content(delta.text) : '';
         // Thinking is billed output with no OpenAI chat equivalent: counted, not relayed.
         if (delta.type === 'thinking_delta') {
-          if (delta.thinking) this.text.push(delta.thinking);
+          this.accounting.generate(delta.thinking);
           return '';
         }
         if (delta.type !== 'input_json_delta' || !delta.partial_json) return '';
-        this.text.push(delta.partial_json);
+        this.accounting.generate(delta.partial_json);
         this.toolsWithoutArguments.delete(event.index);
         const index = this.toolIndexes.get(event.index);
         return index === undefined ? '' : this.chunk({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] });
@@ -81,8 +78,7 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
       }
       case 'message_delta':
         // Counts here are cumulative, so they replace what message_start said.
-        this.rawUsage = { ...this.rawUsage, ...definedCounts(event.usage) };
-        this.outputReported ||= typeof event.usage?.output_tokens === 'number';
+        this.accounting.delta(event.usage);
         return event.delta.stop_reason ? this.chunk({}, toOpenAIFinishReason(event.delta.stop_reason)) : '';
       case 'message_stop':
         this.finished = true;
@@ -106,11 +102,11 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
   }
 
   get usage(): TokenUsage | null {
-    return this.rawUsage ? fromAnthropicUsage(this.rawUsage) : null;
+    return this.accounting.usage;
   }
 
   get usageFinal(): boolean {
-    return this.outputReported;
+    return this.accounting.usageFinal;
   }
 
   get model(): string | null {
@@ -118,7 +114,7 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
   }
 
   get completionText(): string {
-    return this.text.join('');
+    return this.accounting.text;
   }
 
   /** Anthropic's error type when the stream ended in an `error` event, for the request's event. */
@@ -127,7 +123,7 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
   }
 
   private content(text: string): string {
-    this.text.push(text);
+    this.accounting.generate(text);
     return this.chunk({ content: text });
   }
 
@@ -152,7 +148,7 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
       created: this.created,
       model: this.currentModel,
       choices: [],
-      usage: toOpenAIUsageBody(usage, this.rawUsage?.cache_read_input_tokens ?? 0),
+      usage: toOpenAIUsageBody(usage, this.accounting.cacheReadTokens),
     };
     return `data: ${JSON.stringify(chunk)}\n\n`;
   }

@@ -45,8 +45,8 @@ export function toGeminiConversation(messages: OpenAIChatMessage[], model: strin
       case 'assistant': {
         (message.tool_calls ?? []).forEach((call, j) => {
           if (typeof call?.function?.name !== 'string') throw invalid(`${at}.tool_calls[${j}] must have a function name`, `${at}.tool_calls[${j}]`);
+          toolNames.set(call.id, call.function.name);
         });
-        for (const call of message.tool_calls ?? []) toolNames.set(call.id, call.function.name);
         add('model', [...textParts(message.content, at), ...functionCallParts(message.tool_calls ?? [], model, at)]);
         break;
       }

@@ -1,5 +1,5 @@
 import { ProviderId } from '@tollgate/provider-settings';
-import { OpenAIStreamObserver } from '../openai/openai-stream';
+import { OpenAIStreamObserver, toolCallText } from '../openai/openai-stream';
 import { toOpenAIChatBody } from '../openai/openai-request';
 import { AdapterContext, ChatCall, ChatStreamTranslator, ProviderAdapter, ProviderError, TranslatedResponse, UpstreamCall } from '../provider-adapter';
 import { idsOf } from '../model-list';
@@ -136,8 +136,7 @@ function completionTextOf(parsed: Record<string, unknown> | null): string {
     .map((choice) => {
       const message = choice.message as { content?: unknown; tool_calls?: unknown } | undefined;
       const text = typeof message?.content === 'string' ? message.content : typeof choice.text === 'string' ? choice.text : '';
-      const calls = Array.isArray(message?.tool_calls) ? (message!.tool_calls as Array<{ function?: { name?: unknown; arguments?: unknown } }>) : [];
-      return text + calls.map((call) => [call?.function?.name, call?.function?.arguments].filter((part) => typeof part === 'string').join('')).join('');
+      return text + toolCallText(message?.tool_calls);
     })
     .join('');
 }

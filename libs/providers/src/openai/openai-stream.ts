@@ -12,12 +12,18 @@ function collectText(choices: Array<Record<string, unknown>>, into: string[]): v
     const delta = choice.delta as Record<string, unknown> | undefined;
     if (!delta) continue;
     if (typeof delta.content === 'string') into.push(delta.content);
-    if (!Array.isArray(delta.tool_calls)) continue;
-    for (const call of delta.tool_calls as Array<{ function?: { name?: unknown; arguments?: unknown } }>) {
-      if (typeof call?.function?.name === 'string') into.push(call.function.name);
-      if (typeof call?.function?.arguments === 'string') into.push(call.function.arguments);
-    }
+    into.push(toolCallText(delta.tool_calls));
   }
+}
+
+/** The names and arguments of OpenAI tool calls (a message's, or a stream delta's pieces), as text to count. */
+export function toolCallText(calls: unknown): string {
+  if (!Array.isArray(calls)) return '';
+  return calls
+    .map((call: { function?: { name?: unknown; arguments?: unknown } } | null) =>
+      [call?.function?.name, call?.function?.arguments].filter((part): part is string => typeof part === 'string').join(''),
+    )
+    .join('');
 }
 
 /**
