@@ -177,6 +177,47 @@ describe('OpenAI native passthrough (e2e): multipart uploads and binary answers'
       expect(upstream.requests[upstream.requests.length - 1].path).toBe('/v1/threads/thread_x/messages');
     });
 
+    it('checks the newer operations that run a model (videos, realtime sessions, eval runs), reading a nested model where it is', async () => {
+      const call = (path: string, body: object) =>
+        fetch(`${stack.proxyUrl}/api/providers/openai/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${WHISPER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const before = upstream.requests.length;
+      for (const [path, body] of [
+        ['/videos', { prompt: 'a lighthouse at dusk' }],
+        ['/videos', { prompt: 'a lighthouse at dusk', model: 'sora-2' }],
+        ['/videos/video_1/remix', { prompt: 'at dawn' }],
+        ['/realtime/sessions', { voice: 'alloy' }],
+        // The session's model is the one that runs; a top-level one is not read.
+        ['/realtime/client_secrets', { session: { type: 'realtime', model: 'gpt-realtime' } }],
+        ['/realtime/client_secrets', { model: 'whisper-1', session: { type: 'realtime' } }],
+        ['/realtime/transcription_sessions', { input_audio_transcription: { model: 'gpt-4o-transcribe' } }],
+        // An eval run's models are in its data source and graders: never for a restricted key.
+        ['/evals/eval_1/runs', { data_source: { type: 'completions', model: 'whisper-1' }, model: 'whisper-1' }],
+      ] as const) {
+        const response = await call(path, body);
+        expect({ path, body, status: response.status }).toEqual({ path, body, status: 403 });
+        expect(await response.json()).toMatchObject({ error: { code: 'model_not_allowed' } });
+      }
+      expect(upstream.requests.length).toBe(before);
+      const allowed = await call('/realtime/client_secrets', { session: { type: 'realtime', model: 'whisper-1' } });
+      expect(allowed.status).not.toBe(403);
+      expect(upstream.requests[upstream.requests.length - 1].path).toBe('/v1/realtime/client_secrets');
+    });
+
+    it('classifies an operation as the provider reads its path: percent-encoded letters, case and a trailing slash do not escape the checks', async () => {
+      const call = (path: string, body: object) =>
+        fetch(`${stack.proxyUrl}/api/providers/openai/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${WHISPER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const before = upstream.requests.length;
+      for (const path of ['/threads/thread_x/r%75ns', '/%72esponses', '/Responses/', '/threads//runs', '/b%61tches']) {
+        const response = await call(path, { assistant_id: 'asst_gpt4o', prompt: { id: 'pmpt_1' }, input_file_id: 'file-1' });
+        expect({ path, status: response.status }).toEqual({ path, status: 403 });
+      }
+      // The router decodes too: an encoded chat completion is one, and must name its model.
+      const chat = await call('/chat/c%6Fmpletions', { messages: [{ role: 'user', content: 'hi' }] });
+      expect(chat.status).toBe(400);
+      expect(await chat.json()).toMatchObject({ error: { param: 'model' } });
+      expect(upstream.requests.length).toBe(before);
+    });
+
     it('refuses a form that names the model twice (the check and the provider could read different ones)', async () => {
       const before = upstream.requests.length;
       const form = new FormData();

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { finished } from 'node:stream/promises';
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
+import { normalizePath } from '@tollgate/config-cache';
 import { ProviderId } from '@tollgate/provider-settings';
 import {
   AnthropicNativeStreamObserver,
@@ -58,9 +59,35 @@ const MODEL_UPLOADS = /\/(images\/(generations|edits|variations)|audio\/(transcr
  * a key or user restricted to some models must name one in the request. (Submitting tool
  * outputs continues a run whose model was checked when it was created.)
  */
-const MODEL_RUNS = /^\/(responses|batches|threads\/runs|threads\/[^/]+\/runs)$/;
-/** A batch runs the models named in its input file, which the gateway cannot read: its own model field, if any, says nothing. */
-const BATCHES = /^\/batches$/;
+const MODEL_RUNS = new RegExp(
+  `^\\/(${[
+    'responses',
+    'responses\\/compact',
+    'batches',
+    'threads\\/runs',
+    'threads\\/[^/]+\\/runs',
+    // A video (Sora) and its remix; the remix's model is the original's.
+    'videos',
+    'videos\\/[^/]+\\/remix',
+    // Realtime sessions: the model is used over a connection the gateway never sees.
+    'realtime\\/sessions',
+    'realtime\\/transcription_sessions',
+    'realtime\\/client_secrets',
+    'evals\\/[^/]+\\/runs',
+  ].join('|')})$`,
+);
+/**
+ * Operations whose top-level model field, if any, is not the model they run: a batch runs those
+ * of its input file and an eval run those of its data source and graders, which the gateway
+ * cannot all read (a restricted key cannot start one, whatever it names); a realtime client
+ * secret or transcription session runs the one its session names, read instead.
+ */
+const MODEL_ELSEWHERE = /^\/(batches|evals\/[^/]+\/runs|realtime\/client_secrets|realtime\/transcription_sessions)$/;
+/** Where those with a readable model hold it: `{ session: { model } }`. */
+const NESTED_MODEL_HOLDERS: Record<string, string> = {
+  '/realtime/client_secrets': 'session',
+  '/realtime/transcription_sessions': 'input_audio_transcription',
+};
 
 /** Paths whose answers are generated tokens (budgets reserve output for them). */
 const GENERATING_PATHS = operationAt('chat\\/completions|completions|messages|complete');
@@ -80,12 +107,13 @@ export class PassthroughService {
   forward(call: ProxyCall, spec: PassthroughSpec): Promise<void> {
     const body = jsonBody(call);
     const exchange = new Exchange(call, body);
-    // A batch's models are in its input file: a restricted key cannot start one, whatever it names.
-    const batch = call.request.method === 'POST' && BATCHES.test(spec.upstreamPath);
-    let model = spec.pathModel ?? (typeof body?.model === 'string' && !batch ? body.model : null);
+    // What the operation is, as the provider will read the path: /v1/%72esponses is /v1/responses.
+    // The path is relayed as written; only its classification uses this form.
+    const operation = normalizePath(spec.upstreamPath);
+    let model = spec.pathModel ?? (call.request.method === 'POST' && MODEL_ELSEWHERE.test(operation) ? nestedModelOf(body, operation) : modelFieldOf(body));
     // Everything else (images, audio, batches, fine-tuning, assistants runs) is billed in ways
     // the gateway cannot price: recorded with an unknown cost, refused to budgeted keys.
-    const billing = FREE_PATHS.test(spec.upstreamPath) ? 'free' : TOKEN_PATHS.test(spec.upstreamPath) ? 'tokens' : 'unpriced';
+    const billing = FREE_PATHS.test(operation) ? 'free' : TOKEN_PATHS.test(operation) ? 'tokens' : 'unpriced';
     exchange.tokenBilled = billing === 'tokens' && model !== null && body !== null;
     exchange.billedOtherwise = billing === 'unpriced';
     return this.pipeline.run(exchange, async () => {
@@ -93,7 +121,7 @@ export class PassthroughService {
       const { request } = call;
       const contentType = typeof request.headers['content-type'] === 'string' ? request.headers['content-type'] : null;
       const runsModel =
-        billing === 'tokens' || MODEL_UPLOADS.test(spec.upstreamPath) || (request.method === 'POST' && MODEL_RUNS.test(spec.upstreamPath));
+        billing === 'tokens' || MODEL_UPLOADS.test(operation) || (request.method === 'POST' && MODEL_RUNS.test(operation));
       // Uploads (audio, image edits) name their model inside the form: read it, so allowed
       // models apply to them too. Other forms (file uploads) are never parsed.
       if (model === null && runsModel && Buffer.isBuffer(request.body) && isMultipartForm(contentType)) {
@@ -102,7 +130,8 @@ export class PassthroughService {
       }
       const route = this.routes.resolve(exchange.key, model ?? '', spec.provider);
       const modelBound = model !== null || runsModel;
-      await this.pipeline.admit(exchange, route, { modelBound, generates: GENERATING_PATHS.test(spec.upstreamPath), billing });
+      const generates = GENERATING_PATHS.test(operation);
+      await this.pipeline.admit(exchange, route, { modelBound, generates, billing });
       const search = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
       const context = this.pipeline.context(exchange, route);
       const adapter = spec.dialect === 'openai' ? (this.pipeline.adapterFor(route) as OpenAICompatibleAdapter) : null;
@@ -115,7 +144,7 @@ export class PassthroughService {
       } else if (body) {
         let upstreamBody = body;
         // OpenAI-style streams are asked for usage, so they can be priced; the client's choice is kept.
-        if (adapter && body.stream === true && GENERATING_PATHS.test(spec.upstreamPath)) {
+        if (adapter && body.stream === true && generates) {
           const prepared = toOpenAIChatBody(body, adapter.takesStreamOptions(context, search));
           upstreamBody = prepared.body;
           keepUsageChunks = prepared.clientWantsUsage;
@@ -194,6 +223,17 @@ function assertContainedPath(path: string): void {
       throw new GatewayError(GatewayErrorCode.InvalidRequest, 'The request path may not contain "." or ".." segments or encoded slashes.');
     }
   }
+}
+
+function modelFieldOf(body: Record<string, unknown> | null): string | null {
+  return typeof body?.model === 'string' ? body.model : null;
+}
+
+/** The model of an operation that names it below the top level; null when it names none the gateway can read. */
+function nestedModelOf(body: Record<string, unknown> | null, operation: string): string | null {
+  const holder = NESTED_MODEL_HOLDERS[operation];
+  const nested: unknown = holder === undefined ? null : body?.[holder];
+  return nested !== null && typeof nested === 'object' && !Array.isArray(nested) ? modelFieldOf(nested as Record<string, unknown>) : null;
 }
 
 function isJson(upstream: UpstreamResponse): boolean {
