@@ -88,6 +88,29 @@ describe('OpenAI-compatible providers (e2e): Azure, vLLM, Deepinfra, legacy comp
       });
     });
 
+    it('a stream without usage is estimated from everything the model read: system prompt, tool definitions and images too', async () => {
+      const tools: OpenAI.Chat.ChatCompletionTool[] = [
+        { type: 'function', function: { name: 'get_weather', description: 'The current weather in a city, in Celsius.', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },
+      ];
+      const stream = await sdk().chat.completions.create(
+        {
+          model: 'azure/prod-gpt4o',
+          messages: [
+            { role: 'system', content: 'Be brief.' },
+            { role: 'user', content: [{ type: 'text', text: 'Hi' }, { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] },
+          ],
+          tools,
+          stream: true,
+        },
+        withId('azure-estimate-tools'),
+      );
+      for await (const chunk of stream) void chunk;
+      const event = await eventFor(stack, 'azure-estimate-tools');
+      expect(event).toMatchObject({ provider: 'azure', token_count_estimated: true, completion_token_count: estimateTokens('Hello world') });
+      // The messages' text alone is a handful of tokens; the image and the tool definitions are counted too.
+      expect(event.prompt_token_count).toBeGreaterThanOrEqual(estimateTokens('Be brief.\nHi') + 4_000 + estimateTokens(JSON.stringify(tools)));
+    });
+
     it('streaming on an api-version with stream_options (2024-10-21): asks Azure for usage, strips it for the client, prices the stream', async () => {
       const response = await post('/api/providers/azure/openai/deployments/prod-gpt4o/chat/completions?api-version=2024-10-21', { messages: [{ role: 'user', content: 'Hi' }], stream: true }, 'azure-usage-stream');
       expect(response.status).toBe(200);

@@ -100,6 +100,6 @@ describe('worstCaseCostUsd against clients that send several limits or media', (
       ...base,
       body: { messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }, { type: 'image_url', image_url: { url: 'https://x/y.png' } }] }] },
     })!;
-    expect(withImage - text).toBe(2_000);
+    expect(withImage - text).toBe(4_000);
   });
 });

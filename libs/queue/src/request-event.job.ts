@@ -30,7 +30,12 @@ export interface RequestEventData {
    * The text the worker counts tokens from: with usage null, prompt and completion; with a usage
    * that lacks its final output count (a stream cut before it), the completion only.
    */
-  estimationInput: { prompt: string; completion: string } | null;
+  estimationInput: {
+    prompt: string;
+    completion: string;
+    /** Prompt tokens counted without the tokenizer (images, audio, token ids); absent from older gateways' events. */
+    promptExtraTokens?: number;
+  } | null;
   request: string | null;
   response: string | null;
   /**

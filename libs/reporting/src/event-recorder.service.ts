@@ -63,7 +63,7 @@ export class EventRecorderService {
     let completionTokens = event.usage?.completionTokens ?? 0;
     const estimated = event.estimationInput !== null;
     if (event.estimationInput && event.usage === null) {
-      promptTokens = estimateTokens(event.estimationInput.prompt);
+      promptTokens = estimateTokens(event.estimationInput.prompt) + (event.estimationInput.promptExtraTokens ?? 0);
       completionTokens = estimateTokens(event.estimationInput.completion);
     } else if (event.estimationInput) {
       // Usage without its final output count (a stream cut before it): the generated text is

@@ -5,4 +5,5 @@ export { EventQuery, EventsQueryService } from './events-query.service';
 export { ModelPriceEntity } from './model-price.entity';
 export { ModelPricesService } from './model-prices.service';
 export { ReportingModule } from './reporting.module';
-export { estimateTokens, promptTextOf, tokenIdCountOf } from './token-estimator';
+export { mediaTokensOf, promptEstimationInputOf, promptTextOf, structuredPromptOf, tokenIdCountOf } from './prompt-parts';
+export { estimateTokens } from './token-estimator';

@@ -1,5 +1,6 @@
 import { countTokens } from 'gpt-tokenizer';
-import { estimateTokens, promptTextOf } from './token-estimator';
+import { promptTextOf } from './prompt-parts';
+import { estimateTokens } from './token-estimator';
 
 describe('token estimation', () => {
   it('collects prompt text from chat messages, content parts and embedding input', () => {

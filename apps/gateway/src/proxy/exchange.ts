@@ -2,7 +2,7 @@ import { GatewayError, GatewayErrorCode, Logger } from '@tollgate/common';
 import { KeyRecord } from '@tollgate/config-cache';
 import { TokenUsage, toUpstreamError } from '@tollgate/providers';
 import { RequestEventData } from '@tollgate/queue';
-import { promptTextOf } from '@tollgate/reporting';
+import { promptEstimationInputOf } from '@tollgate/reporting';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { pathOf } from '../http/send-error';
 import { ErrorStyle, errorStyleOf, toProxyErrorBody } from './error-style';
@@ -114,6 +114,13 @@ export class Exchange {
     this.response = text.slice(0, MAX_LOGGED_BODY_CHARS).replace(/\u0000/g, '');
   }
 
+  /** The prompt to count when the provider did not: none when its usage gave the prompt's count. */
+  private promptEstimationInput(): { prompt: string; promptExtraTokens?: number } {
+    if (this.usage !== null) return { prompt: '' };
+    if (this.promptText !== null) return { prompt: this.promptText };
+    return promptEstimationInputOf(this.body);
+  }
+
   toEvent(): RequestEventData {
     const { request } = this.call;
     const requestedModel = this.requestedModel === null ? undefined : clean(this.requestedModel);
@@ -138,7 +145,7 @@ export class Exchange {
       errorCode: this.clientGone ? 'client_disconnected' : this.errorCode === null ? null : clean(this.errorCode),
       usage: this.usage,
       // With a (non-final) usage, its prompt count stands and only the output is counted.
-      estimationInput: estimate ? { prompt: this.usage === null ? (this.promptText ?? promptTextOf(this.body)) : '', completion: this.completionText ?? '' } : null,
+      estimationInput: estimate ? { ...this.promptEstimationInput(), completion: this.completionText ?? '' } : null,
       request: this.key.shouldLogRequest && this.loggedBody !== undefined ? JSON.stringify(this.loggedBody).slice(0, MAX_LOGGED_BODY_CHARS) : null,
       response: this.response,
       reservationMember: this.reservationMember,

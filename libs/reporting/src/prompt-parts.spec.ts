@@ -1,0 +1,37 @@
+import { mediaTokensOf, promptEstimationInputOf, structuredPromptOf, tokenIdCountOf } from './prompt-parts';
+
+describe('prompt parts', () => {
+  const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+
+  it('takes the structured parts a model reads from their JSON: tools, system, earlier tool calls, Responses input items', () => {
+    const body = {
+      system: 'Answer in French.',
+      tools,
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+        { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
+      ],
+    };
+    const structured = JSON.parse(structuredPromptOf(body)) as unknown[];
+    expect(structured).toEqual(expect.arrayContaining([tools, 'Answer in French.', body.messages[1].tool_calls, 'call_1']));
+    expect(JSON.parse(structuredPromptOf({ input: [{ role: 'user', content: [{ type: 'input_text', text: 'hi' }] }] }))).toEqual([[{ role: 'user', content: [{ type: 'input_text', text: 'hi' }] }]]);
+    expect(structuredPromptOf({ messages: [{ role: 'user', content: 'hi' }] })).toBe('');
+    expect(structuredPromptOf(null)).toBe('');
+  });
+
+  it('counts media and token ids without the tokenizer, in chat messages and Responses input items', () => {
+    const image = { type: 'image_url', image_url: { url: 'https://x/y.png' } };
+    expect(mediaTokensOf({ messages: [{ role: 'user', content: [image, image] }] })).toBe(8_000);
+    expect(mediaTokensOf({ input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'https://x/y.png' }] }] })).toBe(4_000);
+    const audio = { type: 'input_audio', input_audio: { data: 'QUJD', format: 'wav' } };
+    expect(mediaTokensOf({ messages: [{ role: 'user', content: [audio] }] })).toBe(Buffer.byteLength(JSON.stringify(audio)));
+    expect(tokenIdCountOf({ prompt: [[1, 2, 3], [4]] })).toBe(4);
+  });
+
+  it('gives an estimate everything: the text, the structured parts after it, and the tokens counted otherwise', () => {
+    const body = { messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }, { type: 'image_url', image_url: { url: 'https://x/y.png' } }] }], tools };
+    expect(promptEstimationInputOf(body)).toEqual({ prompt: `Hi\n${JSON.stringify([tools])}`, promptExtraTokens: 4_000 });
+    expect(promptEstimationInputOf({ prompt: [1, 2, 3] })).toEqual({ prompt: '', promptExtraTokens: 3 });
+  });
+});
