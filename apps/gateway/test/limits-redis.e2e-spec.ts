@@ -135,6 +135,11 @@ describe('limits when Redis is flushed, frozen or restarted (e2e, gateway and wo
       expect(budgeted.ms).toBeLessThan(1_500);
 
       redis.resume();
+      // Redis ran the budgeted admission when it thawed, after the gateway had refused the
+      // request: that reservation is released, not left to hold budget until its TTL.
+      const { setKey, totalKey } = { setKey: `${queuePrefix}:limits:reservations:key:${budget.keyId}`, totalKey: `${queuePrefix}:limits:reservations-total:key:${budget.keyId}` };
+      await eventually(async () => ((await redis.client().zcard(setKey)) === 0 ? true : undefined), 5_000, 'reservation of the unanswered admission released');
+      expect(Number((await redis.client().get(totalKey)) ?? 0)).toBe(0);
       await eventually(async () => ((await chat(gateway.proxyUrl, limited.key)).status === 200 ? true : undefined), 5_000, 'limited key admitted again');
       await eventually(async () => ((await ready()).status === 200 ? true : undefined), 5_000, 'ready again');
       // The event of the request served during the freeze was delivered once Redis came back.

@@ -4,8 +4,11 @@ import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger } from '@tollg
 import { EVENT_JOB_ATTEMPTS } from '@tollgate/queue';
 import { DataSource } from 'typeorm';
 import { LimitKeys, ScopeKind } from './limit-keys';
-import { AdmissionPlan, BudgetCheck, CounterIncrement, HoldPlan, LIMIT_STORE, LimitStore, RateCheck, SettlePlan } from './limit-store';
+import { AdmissionOutcome, AdmissionPlan, BudgetCheck, CounterIncrement, HoldPlan, LIMIT_STORE, LimitStore, RateCheck, SettlePlan } from './limit-store';
 import { BUDGET_UNITS, BudgetUnit, RATE_WINDOW_SECONDS, budgetPeriod, toNanoUsd } from './limit-windows';
+
+/** When the reservation of an admission Redis did not answer is released: at once, then while Redis recovers. */
+const UNANSWERED_RELEASE_DELAYS_MS = [0, 1_000, 5_000, 30_000];
 
 /** The limits of a key or a user, as the snapshot holds them. */
 export interface LimitedScope {
@@ -96,10 +99,10 @@ export class LimitsService {
 
   async admit(requestId: string, scopes: LimitedScope[], worstCaseUsd: number): Promise<Admission> {
     const plan = this.plan(requestId, scopes, worstCaseUsd);
-    let outcome = await this.guard(() => this.store.admit(plan));
+    let outcome = await this.guard(() => this.tryAdmit(plan));
     if (outcome.kind === 'needs-hydration') {
       await this.guard(() => this.hydrate());
-      outcome = await this.guard(() => this.store.admit(plan));
+      outcome = await this.guard(() => this.tryAdmit(plan));
     }
     switch (outcome.kind) {
       case 'admitted':
@@ -129,6 +132,44 @@ export class LimitsService {
       case 'needs-hydration':
         throw unavailable('spend counters are being rebuilt');
     }
+  }
+
+  private async tryAdmit(plan: AdmissionPlan): Promise<AdmissionOutcome> {
+    try {
+      return await this.store.admit(plan);
+    } catch (error) {
+      if (plan.budgets.length > 0) this.releaseUnanswered(plan);
+      throw error;
+    }
+  }
+
+  /**
+   * An admission the store did not answer in time may still run there: a slow or frozen Redis
+   * runs the script when it catches up, and would hold a reservation for a request that was
+   * refused, budget nobody spends, until its TTL (15 minutes by default). It is released as a
+   * request settled at no cost, in the background, a few times until Redis answers; on the same
+   * connection the release runs after the admission it undoes.
+   */
+  private releaseUnanswered(plan: AdmissionPlan): void {
+    const reservations = [...new Map(plan.budgets.map((budget) => [budget.reservations.setKey, budget.reservations])).values()];
+    const release: SettlePlan = {
+      markerKey: this.keys.settled(plan.requestId),
+      markerTtlSeconds: this.settledMarkerTtlSeconds,
+      reservations,
+      reservationMember: `${plan.requestId}:${plan.amountNano}`,
+      actualNano: 0,
+      counters: [],
+    };
+    const attempt = (index: number): void => {
+      this.store.settle([release]).catch((error: unknown) => {
+        if (index + 1 >= UNANSWERED_RELEASE_DELAYS_MS.length) {
+          this.logger.warn({ err: error, requestId: plan.requestId }, 'reservation of an unanswered admission not released; it expires at its TTL');
+          return;
+        }
+        setTimeout(() => attempt(index + 1), UNANSWERED_RELEASE_DELAYS_MS[index + 1]).unref();
+      });
+    };
+    attempt(0);
   }
 
   /**
