@@ -204,6 +204,57 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     expect(models.data.map((m) => m.id)).toEqual(['gpt-4o-mini']);
   });
 
+  describe('the Responses API and other OpenAI operations through the unified base URL', () => {
+    /** gpt-4o-mini's price for the fake's Responses usage: 14 input and 3 output tokens. */
+    const responseCost = 14 * GPT_4O_MINI.input + 3 * GPT_4O_MINI.output;
+
+    it('responses.create: relayed to the key\'s OpenAI setting (an openai/ prefix removed), read and priced', async () => {
+      const { data: response, response: raw } = await sdk()
+        .responses.create({ model: 'openai/gpt-4o-mini', input: 'Say hello', instructions: 'Be brief.' }, withId('responses-json'))
+        .withResponse();
+      expect(response.output_text).toBe('Hello there!');
+      expect(raw.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      const received = upstream.lastRequest();
+      expect(received.path).toBe('/v1/responses');
+      expect(received.headers.authorization).toBe(`Bearer ${UPSTREAM_SECRET}`);
+      expect(received.body).toEqual({ model: 'gpt-4o-mini', input: 'Say hello', instructions: 'Be brief.' });
+      const event = await eventFor(stack, 'responses-json');
+      expect(event).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini', path: '/v1/responses', status: 200, stream: false, prompt_token_count: 14, completion_token_count: 3, token_count_estimated: false, price_known: true });
+      expect(event.cost_in_usd).toBeCloseTo(responseCost, 12);
+    });
+
+    it('a streamed response reaches the SDK event by event, whole, and is priced from its response.completed event', async () => {
+      const stream = await sdk().responses.create({ model: 'gpt-4o-mini', input: 'Say hello', stream: true }, withId('responses-stream'));
+      const types: string[] = [];
+      let text = '';
+      for await (const event of stream) {
+        types.push(event.type);
+        if (event.type === 'response.output_text.delta') text += event.delta;
+      }
+      expect(text).toBe('Hello there!');
+      expect(types[0]).toBe('response.created');
+      expect(types[types.length - 1]).toBe('response.completed');
+      expect(types.filter((type) => type === 'response.output_text.delta')).toHaveLength(3);
+      // Nothing is added to a Responses request: it carries its usage on its own.
+      expect(upstream.lastRequest().body).toEqual({ model: 'gpt-4o-mini', input: 'Say hello', stream: true });
+      const event = await eventFor(stack, 'responses-stream');
+      expect(event).toMatchObject({ model: 'gpt-4o-mini', stream: true, status: 200, prompt_token_count: 14, completion_token_count: 3, token_count_estimated: false, price_known: true });
+      expect(event.cost_in_usd).toBeCloseTo(responseCost, 12);
+    });
+
+    it('other operations (files, upstream errors) relay as on the native path; OpenAI\'s own errors keep their status', async () => {
+      await expect(sdk().responses.create({ model: 'gpt-4o-mini' } as OpenAI.Responses.ResponseCreateParamsNonStreaming)).rejects.toMatchObject({ status: 400, code: 'missing_required_parameter' });
+      const unknown = await fetch(`${stack.proxyUrl}/v1/no-such-operation`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' }, body: '{}' });
+      expect(unknown.status).toBe(404);
+      expect(await unknown.json()).toMatchObject({ error: { type: 'invalid_request_error' } });
+      expect(upstream.lastRequest().path).toBe('/v1/no-such-operation');
+      // Without a valid key nothing is relayed.
+      const before = upstream.requests.length;
+      await expect(sdk('tg-not-a-key').responses.create({ model: 'gpt-4o-mini', input: 'hi' })).rejects.toMatchObject({ status: 401, code: 'invalid_api_key' });
+      expect(upstream.requests.length).toBe(before);
+    });
+  });
+
   it('native OpenAI paths: chat, embeddings, moderations, models, model', async () => {
     const native = sdk(CLIENT_KEY, `${stack.proxyUrl}/api/providers/openai/v1`);
     const completion = await native.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }, withId('native-chat'));

@@ -142,10 +142,11 @@ export class PassthroughService {
       if (Buffer.isBuffer(request.body)) {
         outgoing = request.body;
       } else if (body) {
-        let upstreamBody = body;
+        // The provider knows the model without the gateway's prefix (`openai/gpt-4o` is gpt-4o).
+        let upstreamBody = body.model === model && route.model !== model ? { ...body, model: route.model } : body;
         // OpenAI-style streams are asked for usage, so they can be priced; the client's choice is kept.
         if (adapter && body.stream === true && generates) {
-          const prepared = toOpenAIChatBody(body, adapter.takesStreamOptions(context, search));
+          const prepared = toOpenAIChatBody(upstreamBody, adapter.takesStreamOptions(context, search));
           upstreamBody = prepared.body;
           keepUsageChunks = prepared.clientWantsUsage;
         }

@@ -1,17 +1,25 @@
-import { Get, Post, Req, Res } from '@nestjs/common';
+import { All, Get, Post, Req, Res } from '@nestjs/common';
+import { ProviderId } from '@tollgate/provider-settings';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { decodeOrKeep } from '../http/decode';
 import { pathOf } from '../http/send-error';
+import { PassthroughService } from './passthrough.service';
 import { ProxyController } from './proxy-controller.decorator';
 import { ProxyService } from './proxy.service';
 
 /**
  * The unified OpenAI-compatible API (base URL http://host:8002/v1): `provider/model` or a bare
- * model name picks the provider; its adapter translates to and from OpenAI's format.
+ * model name picks the provider; its adapter translates to and from OpenAI's format. OpenAI's
+ * other operations (the Responses API, files, images, audio, batches, ...) are relayed to the
+ * key's OpenAI setting, as on /api/providers/openai/v1, so an OpenAI SDK pointed at /v1 can use
+ * all of it.
  */
 @ProxyController('v1')
 export class UnifiedController {
-  constructor(private readonly proxy: ProxyService) {}
+  constructor(
+    private readonly proxy: ProxyService,
+    private readonly passthrough: PassthroughService,
+  ) {}
 
   @Post('chat/completions')
   chat(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -38,6 +46,13 @@ export class UnifiedController {
   model(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.proxy.retrieveModel({ request, reply }, decodeOrKeep(pathOf(request.url).slice(MODELS_PREFIX.length)));
   }
+
+  @All('*')
+  other(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.passthrough.forward({ request, reply }, { provider: ProviderId.OpenAI, dialect: 'openai', upstreamPath: pathOf(request.url).slice(UNIFIED_PREFIX.length) });
+  }
 }
+
+const UNIFIED_PREFIX = '/v1';
 
 const MODELS_PREFIX = '/v1/models/';

@@ -43,6 +43,7 @@ export const FAKE_SPEECH_BYTES = Buffer.from(Array.from({ length: 70_000 }, (_, 
  *   the model's part below, and answers name the underlying model (gpt-4o-mini), as Azure does
  * - legacy `/v1/completions` (`text_completion`, streamed too), `/v1/files` multipart uploads
  *   (parsed: see `uploads`), `/v1/audio/speech` answering audio bytes ({@link FAKE_SPEECH_BYTES})
+ * - the Responses API: `POST /v1/responses`, a `response` object or its typed event stream
  * - Assistants runs: `POST /v1/threads/:thread/runs`, a queued Run, or with `stream: true` the
  *   documented named-event sequence (thread.run.created … thread.message.delta …
  *   thread.run.step.completed and thread.run.completed with usage, `event: done` / `[DONE]`)
@@ -166,6 +167,10 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
     }
     if (req.method === 'POST' && path === '/v1/files') return this.upload(res, contentType, raw);
     if (req.method === 'POST' && path === '/v1/audio/transcriptions') return this.transcribe(res, contentType, raw);
+    if (req.method === 'POST' && path === '/v1/responses') {
+      if (body?.input === undefined && body?.prompt === undefined) return sendError(res, 400, "Missing required parameter: 'input'.", 'invalid_request_error', 'missing_required_parameter');
+      return this.respond(res, body!, answerModel);
+    }
     const run = /^\/v1\/threads\/([^/]+)\/runs$/.exec(path);
     if (req.method === 'POST' && run) {
       if (typeof body?.assistant_id !== 'string') return sendError(res, 400, "Missing required parameter: 'assistant_id'.", 'invalid_request_error', null);
@@ -319,6 +324,65 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
     await send('thread.run.step.completed', step('completed', FakeOpenAI.RUN_USAGE));
     await send('thread.run.completed', run('completed', FakeOpenAI.RUN_USAGE));
     await send('done', '[DONE]');
+    res.end();
+  }
+
+  /** Usage of a Responses API answer (input_tokens / output_tokens, as that API names them). */
+  static readonly RESPONSE_USAGE = { input_tokens: 14, input_tokens_details: { cached_tokens: 0 }, output_tokens: 3, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 17 };
+
+  /**
+   * The Responses API: a `response` object, or with `stream: true` its documented typed events
+   * (response.created … response.output_text.delta … response.completed, whose response carries
+   * the usage), each `event: <type>` with a `sequence_number`; the stream ends without [DONE].
+   */
+  private async respond(res: ServerResponse, body: Record<string, unknown>, model: string): Promise<void> {
+    const text = 'Hello there!';
+    const message = (status: string, content: string | null) => ({
+      id: 'msg_fake1',
+      type: 'message',
+      status,
+      role: 'assistant',
+      content: content === null ? [] : [{ type: 'output_text', text: content, annotations: [], logprobs: [] }],
+    });
+    const response = (status: string, output: unknown[], usage: unknown) => ({
+      id: 'resp_fake1',
+      object: 'response',
+      created_at: 1_763_769_600,
+      status,
+      error: null,
+      incomplete_details: null,
+      instructions: typeof body.instructions === 'string' ? body.instructions : null,
+      model,
+      output,
+      parallel_tool_calls: true,
+      previous_response_id: null,
+      store: true,
+      temperature: 1,
+      text: { format: { type: 'text' } },
+      tool_choice: 'auto',
+      tools: [],
+      top_p: 1,
+      truncation: 'disabled',
+      usage,
+      metadata: {},
+    });
+    if (body.stream !== true) return sendJson(res, 200, response('completed', [message('completed', text)], FakeOpenAI.RESPONSE_USAGE));
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    let sequence = 0;
+    const send = async (type: string, data: object) => {
+      res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...data })}\n\n`);
+      await sleep(2);
+    };
+    const part = { item_id: 'msg_fake1', output_index: 0, content_index: 0 };
+    await send('response.created', { response: response('in_progress', [], null) });
+    await send('response.in_progress', { response: response('in_progress', [], null) });
+    await send('response.output_item.added', { output_index: 0, item: message('in_progress', null) });
+    await send('response.content_part.added', { ...part, part: { type: 'output_text', text: '', annotations: [] } });
+    for (const piece of ['Hello', ' there', '!']) await send('response.output_text.delta', { ...part, delta: piece, logprobs: [] });
+    await send('response.output_text.done', { ...part, text, logprobs: [] });
+    await send('response.content_part.done', { ...part, part: { type: 'output_text', text, annotations: [] } });
+    await send('response.output_item.done', { output_index: 0, item: message('completed', text) });
+    await send('response.completed', { response: response('completed', [message('completed', text)], FakeOpenAI.RESPONSE_USAGE) });
     res.end();
   }
 

@@ -72,3 +72,58 @@ describe('OpenAIStreamObserver without usage from the provider', () => {
     expect(observer.errorCode).toBe('server_error');
   });
 });
+
+describe('OpenAIStreamObserver on a Responses API stream', () => {
+  const event = (type: string, body: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...body })}\n\n`;
+  const response = (status: string, usage: object | null, error: object | null = null) => ({
+    id: 'resp_1',
+    object: 'response',
+    created_at: 1_763_769_600,
+    status,
+    error,
+    model: 'gpt-4o-mini-2024-07-18',
+    output: [],
+    usage,
+  });
+  const delta = (text: string, sequence: number) => event('response.output_text.delta', { sequence_number: sequence, item_id: 'msg_1', output_index: 0, content_index: 0, delta: text, logprobs: [] });
+
+  it('relays every event and reads the model and usage from the response object of its lifecycle events', () => {
+    const observer = new OpenAIStreamObserver(false);
+    const events = [
+      event('response.created', { sequence_number: 0, response: response('in_progress', null) }),
+      delta('Hel', 1),
+      delta('lo', 2),
+      event('response.completed', { sequence_number: 3, response: response('completed', { input_tokens: 12, input_tokens_details: { cached_tokens: 4 }, output_tokens: 2, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 14 }) }),
+    ];
+    expect(events.filter((e) => observer.observe(e))).toEqual(events);
+    expect(observer.model).toBe('gpt-4o-mini-2024-07-18');
+    expect(observer.usage).toEqual({ promptTokens: 12, completionTokens: 2, cacheReadTokens: 4 });
+    expect(observer.errorCode).toBeNull();
+  });
+
+  it('recovers the generated text (output, tool arguments) when the stream ends before its usage', () => {
+    const observer = new OpenAIStreamObserver(false);
+    observer.observe(event('response.created', { sequence_number: 0, response: response('in_progress', null) }));
+    observer.observe(delta('Hi ', 1));
+    observer.observe(event('response.function_call_arguments.delta', { sequence_number: 2, item_id: 'fc_1', output_index: 1, delta: '{"city":' }));
+    observer.observe(delta('there', 3));
+    expect(observer.usage).toBeNull();
+    expect(observer.completionText).toBe('Hi {"city":there');
+  });
+
+  it('remembers the code of a failed response and of an error event', () => {
+    const failed = new OpenAIStreamObserver(false);
+    failed.observe(event('response.failed', { sequence_number: 5, response: response('failed', null, { code: 'server_error', message: 'The model failed.' }) }));
+    expect(failed.errorCode).toBe('server_error');
+    const errored = new OpenAIStreamObserver(false);
+    expect(errored.observe(event('error', { sequence_number: 1, code: 'rate_limit_exceeded', message: 'Slow down', param: null }))).toBe(true);
+    expect(errored.errorCode).toBe('rate_limit_exceeded');
+  });
+
+  it('relays JSON data that is not an event object without reading it', () => {
+    const observer = new OpenAIStreamObserver(false);
+    expect(observer.observe('data: null\n\n')).toBe(true);
+    expect(observer.observe('data: 5\n\n')).toBe(true);
+    expect(observer.usage).toBeNull();
+  });
+});

@@ -6,14 +6,30 @@ const MAY_CARRY_USAGE_OR_ERROR = /"usage"\s*:\s*\{|"error"\s*:/;
 /** Unparsed chunks kept before their text is folded in, bounding memory on long streams. */
 const MAX_PENDING_CHARS = 1_000_000;
 
-/** What a chunk generated, for counting when usage never comes: content and tool-call arguments. */
-function collectText(choices: Array<Record<string, unknown>>, into: string[]): void {
-  for (const choice of choices) {
+/** Responses API events whose `delta` is generated text: output, tool arguments, refusals, reasoning. */
+const RESPONSE_TEXT_DELTA = /^response\.(output_text|function_call_arguments|refusal|reasoning_text|reasoning_summary_text)\.delta$/;
+
+/**
+ * What an event generated, for counting when usage never comes: a chat chunk's content and
+ * tool-call arguments, or a Responses API event's text delta.
+ */
+function collectText(chunk: Record<string, unknown>, into: string[]): void {
+  if (typeof chunk.type === 'string' && RESPONSE_TEXT_DELTA.test(chunk.type)) {
+    if (typeof chunk.delta === 'string') into.push(chunk.delta);
+    return;
+  }
+  if (!Array.isArray(chunk.choices)) return;
+  for (const choice of chunk.choices as Array<Record<string, unknown>>) {
     const delta = choice.delta as Record<string, unknown> | undefined;
     if (!delta) continue;
     if (typeof delta.content === 'string') into.push(delta.content);
     into.push(toolCallText(delta.tool_calls));
   }
+}
+
+/** The code of a stream's error: an error frame's, or a Responses API error event's. */
+function errorCodeOf(error: { code?: unknown; type?: unknown }): string {
+  return typeof error.code === 'string' ? error.code : typeof error.type === 'string' && error.type !== 'error' ? error.type : 'upstream_stream_error';
 }
 
 /** The names and arguments of OpenAI tool calls (a message's, or a stream delta's pieces), as text to count. */
@@ -27,9 +43,11 @@ export function toolCallText(calls: unknown): string {
 }
 
 /**
- * Watches an OpenAI chat stream event by event: captures usage, model and the generated
- * text, and decides whether each event is relayed (the usage chunk the gateway asked for on
- * the client's behalf is dropped).
+ * Watches an OpenAI stream event by event: captures usage, model and the generated text, and
+ * decides whether each event is relayed (the usage chunk the gateway asked for on the client's
+ * behalf is dropped). Chat and legacy completions streams carry usage on a chunk; Assistants
+ * runs on their run and step objects; Responses API streams on the response object of their
+ * lifecycle events (response.completed, .incomplete, .failed).
  */
 export class OpenAIStreamObserver {
   usage: TokenUsage | null = null;
@@ -69,23 +87,34 @@ export class OpenAIStreamObserver {
     } catch {
       return true;
     }
+    // JSON, but not an event object (`data: null`): nothing to read, relayed as it is.
+    if (chunk === null || typeof chunk !== 'object') return true;
     const error = chunk.error as { code?: unknown; type?: unknown } | undefined;
     if (error && typeof error === 'object') {
-      this.errorCode = typeof error.code === 'string' ? error.code : typeof error.type === 'string' ? error.type : 'upstream_stream_error';
+      this.errorCode = errorCodeOf(error);
+      return true;
+    }
+    if (chunk.type === 'error') {
+      this.errorCode = errorCodeOf(chunk);
       return true;
     }
     this.parsedFirst = true;
-    if (typeof chunk.model === 'string') this.model = chunk.model;
-    const usage = fromOpenAIUsage(chunk.usage);
+    // A Responses API lifecycle event carries the response, with its model and (once done) usage.
+    const response = chunk.response !== null && typeof chunk.response === 'object' ? (chunk.response as Record<string, unknown>) : null;
+    const source = response ?? chunk;
+    if (typeof source.model === 'string') this.model = source.model;
+    const usage = fromOpenAIUsage(source.usage);
     if (usage) this.usage = usage;
-    const choices = Array.isArray(chunk.choices) ? (chunk.choices as Array<Record<string, unknown>>) : [];
+    const failure = response?.error as { code?: unknown; type?: unknown } | null | undefined;
+    if (failure && typeof failure === 'object') this.errorCode = errorCodeOf(failure);
+    const choices = Array.isArray(chunk.choices) ? chunk.choices.length : 0;
     // The earlier text goes first; a chunk without choices (the usage chunk) adds none, so it
     // leaves the pending chunks unparsed (the text is only read when no usage came).
-    if (choices.length > 0) {
+    if (choices > 0 || typeof chunk.delta === 'string') {
       this.parsePending();
-      collectText(choices, this.text);
+      collectText(chunk, this.text);
     }
-    const isUsageOnlyChunk = usage !== null && choices.length === 0;
+    const isUsageOnlyChunk = usage !== null && response === null && choices === 0;
     return !isUsageOnlyChunk || this.clientWantsUsage;
   }
 
@@ -99,8 +128,8 @@ export class OpenAIStreamObserver {
     if (this.pending.length === 0) return;
     for (const data of this.pending) {
       try {
-        const chunk = JSON.parse(data) as { choices?: unknown };
-        if (Array.isArray(chunk.choices)) collectText(chunk.choices as Array<Record<string, unknown>>, this.text);
+        const chunk = JSON.parse(data) as unknown;
+        if (chunk !== null && typeof chunk === 'object') collectText(chunk as Record<string, unknown>, this.text);
       } catch {
         // Not JSON: nothing to count.
       }
