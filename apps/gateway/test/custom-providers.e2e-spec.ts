@@ -340,4 +340,46 @@ describe('Custom providers (e2e): admin API and the /api/custom/providers/:provi
       expect((await call('/api/custom/providers/acme/generate', acmeBody('acme-large'))).status).toBe(404);
     });
   });
+
+  describe('billing a route that names no stream locations', () => {
+    const QUIET_KEY = 'tg-custom-quiet-budget-key';
+
+    beforeAll(async () => {
+      // "quiet" reaches Acme's API but was configured without any stream field.
+      const quiet = await stack.admin('POST', '/api/custom/providers', {
+        provider: 'quiet',
+        route_configs: [acmeRoute(upstream.origin, { stream_location: '', stream_response_completion_location: '', stream_end_word: '', stream_max_empty_messages: 0 })],
+        authentication_param: 'x-acme-key',
+      });
+      expect(quiet.status).toBe(201);
+      // Output at $100 per million tokens: 100,000 of them are $10.
+      expect((await stack.admin('PUT', '/api/model-prices', { provider: 'quiet', model: 'acme-large', inputUsdPerMillionTokens: 1, outputUsdPerMillionTokens: 100 })).status).toBe(200);
+      const setting = await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'custom', name: 'quiet', setting: { apiKey: ACME_SECRET } });
+      const key = await stack.admin('PUT', '/api/key-management/keys', { name: 'quiet budget', key: QUIET_KEY, settingIds: [setting.body.id], costLimitInUsd: 1 });
+      expect(key.status).toBe(200);
+      await eventually(async () => ((await call('/api/custom/providers/quiet/generate', acmeBody('acme-large'), { authorization: `Bearer ${QUIET_KEY}` })).status === 200 ? true : undefined), 5_000, 'the quiet provider');
+    });
+
+    it('counts a stream its upstream sent anyway: each event\'s data read at the response location, else counted whole', async () => {
+      const response = await call('/api/custom/providers/quiet/generate', acmeBody('acme-large', true), { authorization: `Bearer ${QUIET_KEY}`, 'x-custom-event-id': 'quiet-stream' });
+      expect(response.status).toBe(200);
+      const relayed = await response.text();
+      expect(relayed).toContain('Who is there?');
+      const event = await eventFor(stack, 'quiet-stream');
+      // Neither the token events nor the end word hold result.outputs.#.text: their data is what is counted.
+      const payloads = ['{"token":{"text":"Knock, "}}', '{"token":{"text":"knock."}}', '{"token":{"text":" Who is there?"}}', '<END>'];
+      expect(event).toMatchObject({ provider: 'quiet', stream: true, status: 200, token_count_estimated: true, completion_token_count: estimateTokens(payloads.join('')), price_known: true });
+      expect(Number(event.cost_in_usd)).toBeGreaterThan(0);
+    });
+
+    it('reserves the output a request allows itself (max_tokens) against the budget', async () => {
+      const before = upstream.requests.length;
+      const refused = await call('/api/custom/providers/quiet/generate', { ...acmeBody('acme-large'), max_tokens: 100_000 }, { authorization: `Bearer ${QUIET_KEY}` });
+      expect(refused.status).toBe(429);
+      expect(await refused.json()).toMatchObject({ error: { type: 'insufficient_quota', code: 'cost_limit_exceeded' } });
+      expect(upstream.requests.length).toBe(before);
+      const small = await call('/api/custom/providers/quiet/generate', { ...acmeBody('acme-large'), max_tokens: 100 }, { authorization: `Bearer ${QUIET_KEY}` });
+      expect(small.status).toBe(200);
+    });
+  });
 });

@@ -27,6 +27,10 @@ describe('CostCalculator', () => {
   it('never gives a self-hosted model a cloud list price', () => {
     expect(calculator.price('vllm', 'gpt-4o-mini', 1000, 100)).toEqual({ costUsd: null, priceKnown: false });
     expect(calculator.price('my-custom-llm', 'gpt-4o-mini', 1000, 100)).toEqual({ costUsd: null, priceKnown: false });
+    // Custom provider names are the admin's: one that names an Object property is just unknown.
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      expect(calculator.price(name, 'gpt-4o-mini', 1000, 100)).toEqual({ costUsd: null, priceKnown: false });
+    }
   });
 
   it('flags an unknown model instead of pricing it at zero', () => {

@@ -16,13 +16,13 @@ export interface CostResult {
  * models someone hosts themselves: a vLLM model named "gpt-4o-mini" must not get OpenAI's list
  * price, so only an admin override prices them.
  */
-const PRICE_TABLE_PROVIDER: Record<string, string> = {
-  openai: 'openai',
-  azure: 'azure',
-  anthropic: 'anthropic',
-  gemini: 'google',
-  deepinfra: 'deepinfra',
-};
+const PRICE_TABLE_PROVIDER = new Map([
+  ['openai', 'openai'],
+  ['azure', 'azure'],
+  ['anthropic', 'anthropic'],
+  ['gemini', 'google'],
+  ['deepinfra', 'deepinfra'],
+]);
 
 /**
  * Prices token usage with the maintained @pydantic/genai-prices table (bundled data, pinned
@@ -48,7 +48,8 @@ export class CostCalculator {
         (promptTokens * override.inputUsdPerMillionTokens + completionTokens * override.outputUsdPerMillionTokens) / 1_000_000;
       return { costUsd: roundUsd(cost), priceKnown: true };
     }
-    const tableProvider = PRICE_TABLE_PROVIDER[provider];
+    // A Map, not an object: a custom provider may be called "constructor".
+    const tableProvider = PRICE_TABLE_PROVIDER.get(provider);
     const matched = model && tableProvider ? this.matchedProvider(tableProvider, model) : null;
     if (!matched) return { costUsd: null, priceKnown: false };
     const result = calcPrice(

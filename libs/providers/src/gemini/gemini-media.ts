@@ -22,17 +22,18 @@ function percentDecodedBase64(text: string, param: string): string {
   }
 }
 
-const IMAGE_TYPES: Record<string, string> = {
-  png: 'image/png',
-  gif: 'image/gif',
-  webp: 'image/webp',
-  heic: 'image/heic',
-  heif: 'image/heif',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-};
+/** By file extension; a Map, so an extension such as `.constructor` is just unknown. */
+const IMAGE_TYPES = new Map([
+  ['png', 'image/png'],
+  ['gif', 'image/gif'],
+  ['webp', 'image/webp'],
+  ['heic', 'image/heic'],
+  ['heif', 'image/heif'],
+  ['jpg', 'image/jpeg'],
+  ['jpeg', 'image/jpeg'],
+]);
 
 function guessImageType(url: string): string {
   const extension = /\.([a-z0-9]+)$/i.exec(url.split(/[?#]/)[0])?.[1]?.toLowerCase();
-  return (extension && IMAGE_TYPES[extension]) ?? 'image/jpeg';
+  return (extension && IMAGE_TYPES.get(extension)) || 'image/jpeg';
 }

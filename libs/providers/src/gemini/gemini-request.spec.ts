@@ -77,6 +77,17 @@ describe('toGeminiRequest', () => {
     ]);
   });
 
+  it('guesses an image URL\'s type from its extension, and falls back to JPEG for any other (an Object property name included)', () => {
+    const image = (url: string) => ({ type: 'image_url', image_url: { url } });
+    const messages = [{ role: 'user', content: [image('https://x/a.PNG?v=1'), image('https://x/b.webp#f'), image('https://x/c.constructor'), image('https://x/d')] }];
+    expect(toGeminiRequest(call({ messages })).contents[0].parts).toEqual([
+      { fileData: { mimeType: 'image/png', fileUri: 'https://x/a.PNG?v=1' } },
+      { fileData: { mimeType: 'image/webp', fileUri: 'https://x/b.webp#f' } },
+      { fileData: { mimeType: 'image/jpeg', fileUri: 'https://x/c.constructor' } },
+      { fileData: { mimeType: 'image/jpeg', fileUri: 'https://x/d' } },
+    ]);
+  });
+
   it.each([
     [{ messages: [{ role: 'tool', tool_call_id: 'nope', content: 'x' }] }, 'messages[0].tool_call_id'],
     [{ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'ftp://x/y.png' } }] }] }, 'messages[0].content[0]'],

@@ -49,7 +49,7 @@ export class CustomProviderProxyService {
       // The custom provider's name stands in for a built-in id, so price overrides and allowed
       // models apply to it as to any provider.
       const resolved: ResolvedRoute = { provider: provider.name as ProviderId, setting: this.pickSetting(exchange.key, provider.name), model };
-      await this.pipeline.admit(exchange, resolved, { modelBound: true, generates: true, costedBody: { prompt: exchange.promptText } });
+      await this.pipeline.admit(exchange, resolved, { modelBound: true, generates: true, costedBody: { ...outputLimitsOf(body), prompt: exchange.promptText } });
       await this.forward(exchange, provider, route, resolved.setting, body);
     });
   }
@@ -117,6 +117,18 @@ function parseJson(buffer: Buffer): unknown {
   }
 }
 
+
+/**
+ * Output limits a custom body may share with the APIs it imitates (OpenAI's, Anthropic's,
+ * Gemini's), for the budget's worst case; without one, BUDGET_DEFAULT_MAX_TOKENS applies.
+ */
+const OUTPUT_LIMIT_FIELDS = ['max_tokens', 'max_completion_tokens', 'max_output_tokens', 'max_tokens_to_sample', 'n', 'best_of', 'generationConfig', 'generation_config'];
+
+function outputLimitsOf(body: object): Record<string, unknown> {
+  if (Array.isArray(body)) return {};
+  const record = body as Record<string, unknown>;
+  return Object.fromEntries(OUTPUT_LIMIT_FIELDS.filter((field) => record[field] !== undefined).map((field) => [field, record[field]]));
+}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && !Buffer.isBuffer(value);

@@ -31,14 +31,25 @@ export class CustomStreamTranslator implements ChatStreamTranslator {
       this.done = true;
       return event;
     }
-    if (this.route.streamCompletion) {
-      try {
-        this.texts.push(textAt(JSON.parse(payload), this.route.streamCompletion));
-      } catch {
-        // Not JSON: relayed as it is, nothing to count.
-      }
-    }
+    this.texts.push(this.generatedText(payload));
     return event;
+  }
+
+  /**
+   * The text an event's data carries, read at stream_response_completion_location. A route that
+   * names none (it was not meant to stream, but the client asked its upstream to) is read at
+   * response_completion_location; where that finds nothing, or the data is not JSON, the data
+   * itself is counted: an upper bound, never a free stream.
+   */
+  private generatedText(payload: string): string {
+    let data: unknown;
+    try {
+      data = JSON.parse(payload);
+    } catch {
+      return this.route.streamCompletion ? '' : payload;
+    }
+    if (this.route.streamCompletion) return textAt(data, this.route.streamCompletion);
+    return textAt(data, this.route.responseCompletion) || payload;
   }
 
   end(): string {
