@@ -14,6 +14,7 @@ import { ProxyModule } from './proxy/proxy.module';
 import { EventFlushOnShutdown } from './runtime/event-flush-on-shutdown';
 import { InfrastructureModule } from './runtime/infrastructure.module';
 import { REQUEST_REDIS } from './runtime/tokens';
+import { NulFreeInputPipe } from './http/nul-free-input.pipe';
 
 @Module({})
 export class GatewayModule {
@@ -45,6 +46,8 @@ export class GatewayModule {
         // Here, not in InfrastructureModule: see its comment (root module hooks run first).
         EventFlushOnShutdown,
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        // Before validation (global pipes run in this order): a NUL is refused whatever the field.
+        { provide: APP_PIPE, useClass: NulFreeInputPipe },
         {
           provide: APP_PIPE,
           useValue: new ValidationPipe({

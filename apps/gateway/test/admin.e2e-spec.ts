@@ -84,7 +84,8 @@ describe('admin API (e2e)', () => {
       expect(admin.status).toBe(404);
       expect(admin.headers.get('connection')).toBe('close');
       expect(await admin.json()).toMatchObject({ status: 404, title: 'not found', instance: '/api/key-management/key' });
-      const proxy = await fetch(`${stack.proxyUrl}/v1/chat/completion`, { ...malformed, method: 'POST' });
+      // (Below /v1 every path is a route: OpenAI's other operations are relayed.)
+      const proxy = await fetch(`${stack.proxyUrl}/v2/chat/completions`, { ...malformed, method: 'POST' });
       expect(proxy.status).toBe(404);
       expect(await proxy.json()).toMatchObject({ error: { code: 'not_found' } });
     });
@@ -278,6 +279,8 @@ describe('admin API (e2e)', () => {
         [{ ...base, costLimitInUsd: -1 }, 'costLimitInUsd'],
         [{ ...base, settingIds: ['00000000-0000-4000-8000-000000000000'] }, 'settingIds'],
         [{ ...base, allowedPaths: [{ path: 'no-slash', method: 'POST' }] }, 'path'],
+        // A list where an object belongs passed the nested validation and failed as a 500.
+        [{ ...base, allowedPaths: [[]] }, 'allowedPaths'],
         [{ name: 'k', settingIds: [setting.id] }, 'key'],
       ];
       for (const [body, mentioned] of cases) {
@@ -427,6 +430,11 @@ describe('admin API (e2e)', () => {
       });
       expect(revoked.body.keys.map((k) => k.name)).toEqual(['list-beta']);
       expect(revoked.body.count).toBeUndefined();
+      // Pagination past what the database takes, or past the documented page size: 400s, not 500s.
+      for (const paging of [{ offset: 1e20 }, { offset: Number.MAX_SAFE_INTEGER + 1 }, { limit: 1001 }]) {
+        const response = await stack.admin<{ detail: string }>('POST', '/api/v2/key-management/keys', { name: 'list-', ...paging });
+        expect([paging, response.status]).toEqual([paging, 400]);
+      }
     });
   });
 

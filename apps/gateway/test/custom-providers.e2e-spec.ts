@@ -123,6 +123,8 @@ describe('Custom providers (e2e): admin API and the /api/custom/providers/:provi
         [{ provider: 'x11', route_configs: [acmeRoute(upstream.origin)], authentication_param: 'bad header' }, 400, 'authentication_param'],
         [{ provider: 'x12', route_configs: [acmeRoute(upstream.origin, { target_url: 'not a url' })] }, 400, 'route_configs[0].target_url is not allowed: the upstream URL is not a valid absolute URL'],
         [{ provider: 'x13', route_configs: [acmeRoute(upstream.origin, { target_url: 'http://127.0.0.2:9/x' })] }, 400, 'loopback'],
+        [{ provider: 'x14', route_configs: [[]] }, 400, 'route_configs'],
+        [{ provider: 'x15', route_configs: [acmeRoute(upstream.origin, { stream_end_word: 'END\u0000' })] }, 400, 'NUL'],
         [{ provider: 'ACME', route_configs: [acmeRoute(upstream.origin)] }, 409, 'already exists'],
       ];
       for (const [body, status, mentioned] of cases) {

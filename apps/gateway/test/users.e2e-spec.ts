@@ -146,6 +146,38 @@ describe('users (e2e)', () => {
       expect(full.body).toEqual([{ ...created[1], keyIds: [keyId] }]);
       expect((await stack.admin('GET', '/api/users?limit=0')).status).toBe(400);
       expect((await stack.admin('GET', '/api/users?offset=-1')).status).toBe(400);
+      // Past what JavaScript holds exactly (and Postgres's bigint): the client's error, not a 500.
+      for (const query of ['offset=100000000000000000000', 'limit=100000000000000000000', 'offset=9223372036854775807']) {
+        expect([query, (await stack.admin('GET', `/api/users?${query}`)).status]).toEqual([query, 400]);
+      }
+    });
+
+    it('refuses a userId that requests could never name (surrounding white space, control characters)', async () => {
+      for (const userId of ['padded-user ', ' padded-user', 'tab\tuser', 'line\nbreak']) {
+        const response = await stack.admin<{ status: number; detail: string }>('POST', '/api/users', { name: 'x', userId });
+        expect([userId, response.status]).toEqual([userId, 400]);
+        expect(response.body.detail).toContain('userId');
+      }
+      expect((await stack.admin('POST', '/api/users', { name: 'x', userId: 'inner space ok' })).status).toBe(201);
+    });
+
+    it('refuses NUL characters anywhere in a body, query or path with a 400 (Postgres cannot store them)', async () => {
+      const cases: Array<[string, string, unknown?]> = [
+        ['POST', '/api/users', { name: 'x', userId: 'a\u0000b' }],
+        ['POST', '/api/users', { name: 'x\u0000' }],
+        ['POST', '/api/users', { name: 'x', tags: ['ok', 'a\u0000b'] }],
+        ['POST', '/api/users', { name: 'x', allowedModels: ['gpt\u0000'] }],
+        ['GET', '/api/users?userIds=a%00b'],
+        ['GET', '/api/users?tags=a%00b'],
+        ['PATCH', '/api/users?userId=a%00b', { name: 'y' }],
+        ['GET', '/api/events?customId=a%00b'],
+        ['PUT', '/api/key-management/keys', { name: 'k', key: 'tg-nul\u0000key', settingIds: [settingId] }],
+      ];
+      for (const [method, path, body] of cases) {
+        const response = await stack.admin<{ status: number; type: string; detail: string }>(method, path, body);
+        expect([method, path, response.status, response.body.type]).toEqual([method, path, 400, '/errors/invalid-request-error']);
+        expect(response.body.detail).toContain('NUL');
+      }
     });
 
     it('PATCH /api/users/:id updates a user; unknown or malformed ids are 404 / 400', async () => {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { IsOmittable } from './optional';
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -71,6 +71,8 @@ export class LimitFieldsRequest {
   @ApiPropertyOptional({ type: [PathConfigDto], description: 'Paths that may be called (path + method); empty means all.' })
   @IsOmittable({ nullIsAbsent: true })
   @IsArray()
+  // ValidateNested alone lets a list through in place of an object ([[]]).
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => PathConfigDto)
   allowedPaths?: PathConfigDto[];

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { RouteConfig } from '@tollgate/custom-providers';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { IsOmittable } from '../common/optional';
 
 const LOCATION_HELP =
@@ -100,6 +100,8 @@ export class CreateCustomProviderRequest {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
+  // ValidateNested alone lets a list through in place of an object ([[]]).
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => RouteConfigRequest)
   route_configs: RouteConfigRequest[];
@@ -121,6 +123,8 @@ export class UpdateCustomProviderRequest {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
+  // ValidateNested alone lets a list through in place of an object ([[]]).
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => RouteConfigRequest)
   route_configs?: RouteConfigRequest[];

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength, Min, MinLength } from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { LimitFieldsRequest } from '../common/limit-fields.request';
 import { IsOmittable } from '../common/optional';
 
@@ -108,12 +108,14 @@ export class SearchKeysRequest {
   @IsOmittable()
   @IsInt()
   @Min(1)
+  @Max(1000)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'Pagination offset.', minimum: 0 })
+  @ApiPropertyOptional({ description: 'Pagination offset.', minimum: 0, maximum: Number.MAX_SAFE_INTEGER })
   @IsOmittable()
   @IsInt()
   @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   offset?: number;
 
   @ApiPropertyOptional({ description: 'Order by creation time.', enum: ['asc', 'desc'] })

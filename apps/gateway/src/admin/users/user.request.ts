@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsArray, IsBoolean, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { LimitFieldsRequest } from '../common/limit-fields.request';
+import { IsClientId } from '../common/client-id';
 import { IsOmittable } from '../common/optional';
 
 /** User fields shared by create and update. */
@@ -33,6 +34,7 @@ export class CreateUserRequest extends UserFieldsRequest {
   @IsString()
   @IsNotEmpty()
   @MaxLength(256)
+  @IsClientId()
   userId?: string;
 }
 

@@ -67,8 +67,9 @@ export class UsersController {
 function parseCount(name: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined || value === '') return undefined;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < min) {
-    throw new GatewayError(GatewayErrorCode.InvalidRequest, `${name} must be an integer ≥ ${min}`, name);
+  // Bounded: a larger number is not exact in JavaScript, and overflows Postgres's bigint.
+  if (!Number.isSafeInteger(parsed) || parsed < min) {
+    throw new GatewayError(GatewayErrorCode.InvalidRequest, `${name} must be an integer from ${min} to ${Number.MAX_SAFE_INTEGER}`, name);
   }
   return parsed;
 }
