@@ -277,6 +277,17 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     expect(event.price_known).toBe(true);
   });
 
+  it('records an event whose upstream reported impossible usage, with counts made whole and never a refund', async () => {
+    const spentBefore = Number((await stack.sql<{ spent_usd: string }>('SELECT spent_usd FROM api_keys WHERE key_id = $1', [keyId]))[0].spent_usd);
+    await sdk().chat.completions.create({ model: 'odd-usage', messages: [{ role: 'user', content: 'Hi' }] }, withId('odd-usage'));
+    const event = await eventFor(stack, 'odd-usage');
+    // 10.5 prompt tokens are 11, all of them (not 200) read from the cache; -10 completion tokens are none.
+    expect(event).toMatchObject({ model: 'gpt-4o-mini-2024-07-18', prompt_token_count: 11, completion_token_count: 0, price_known: true });
+    expect(event.cost_in_usd).toBeCloseTo(11 * (0.075 / 1e6), 14);
+    const spentAfter = Number((await stack.sql<{ spent_usd: string }>('SELECT spent_usd FROM api_keys WHERE key_id = $1', [keyId]))[0].spent_usd);
+    expect(spentAfter - spentBefore).toBeCloseTo(Number(event.cost_in_usd), 10);
+  });
+
   it('flags an unpriced model instead of recording it as free', async () => {
     await sdk().chat.completions.create({ model: 'my-private-model', messages: [{ role: 'user', content: 'Hi' }] }, withId('unpriced-1'));
     const event = await eventFor(stack, 'unpriced-1');

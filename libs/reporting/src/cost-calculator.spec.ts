@@ -33,6 +33,12 @@ describe('CostCalculator', () => {
     }
   });
 
+  it('never refunds (an override given negative counts) and never throws (the table given inconsistent ones)', () => {
+    expect(calculator.price('openai', 'my-finetune', 1000, -900)).toEqual({ costUsd: 0, priceKnown: true });
+    expect(calculator.price('openai', 'gpt-4o-mini', 100, 10, { readTokens: 200 })).toEqual({ costUsd: null, priceKnown: false });
+    expect(calculator.price('openai', 'gpt-4o-mini', 100, -10)).toEqual({ costUsd: null, priceKnown: false });
+  });
+
   it('flags an unknown model instead of pricing it at zero', () => {
     expect(calculator.price('openai', 'no-such-model-xyz', 10, 10)).toEqual({ costUsd: null, priceKnown: false });
     expect(calculator.price('openai', '', 10, 10)).toEqual({ costUsd: null, priceKnown: false });

@@ -46,17 +46,25 @@ export class CostCalculator {
     if (override) {
       const cost =
         (promptTokens * override.inputUsdPerMillionTokens + completionTokens * override.outputUsdPerMillionTokens) / 1_000_000;
-      return { costUsd: roundUsd(cost), priceKnown: true };
+      // Never a refund, whatever counts it is given.
+      return { costUsd: roundUsd(Math.max(0, cost)), priceKnown: true };
     }
     // A Map, not an object: a custom provider may be called "constructor".
     const tableProvider = PRICE_TABLE_PROVIDER.get(provider);
     const matched = model && tableProvider ? this.matchedProvider(tableProvider, model) : null;
     if (!matched) return { costUsd: null, priceKnown: false };
-    const result = calcPrice(
-      { input_tokens: promptTokens, output_tokens: completionTokens, cache_read_tokens: cache.readTokens, cache_write_tokens: cache.writeTokens },
-      model,
-      { provider: matched },
-    );
+    let result: ReturnType<typeof calcPrice>;
+    try {
+      result = calcPrice(
+        { input_tokens: promptTokens, output_tokens: completionTokens, cache_read_tokens: cache.readTokens, cache_write_tokens: cache.writeTokens },
+        model,
+        { provider: matched },
+      );
+    } catch {
+      // The library refuses counts it finds inconsistent: an unknown cost, not an event that
+      // cannot be recorded.
+      return { costUsd: null, priceKnown: false };
+    }
     if (!result) return { costUsd: null, priceKnown: false };
     return { costUsd: roundUsd(result.total_price), priceKnown: true };
   }

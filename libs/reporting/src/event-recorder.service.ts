@@ -48,8 +48,7 @@ export class EventRecorderService {
    * the table's for the answering model, else for the requested one (a snapshot the table lacks).
    * Admission reserves at the requested model's price, so settling at the same override agrees.
    */
-  private priceWithFallback(event: RequestEventData, promptTokens: number, completionTokens: number) {
-    const cache = { readTokens: event.usage?.cacheReadTokens, writeTokens: event.usage?.cacheWriteTokens };
+  private priceWithFallback(event: RequestEventData, promptTokens: number, completionTokens: number, cache: { readTokens: number; writeTokens: number }) {
     const requested = event.requestedModel && event.requestedModel !== event.model ? event.requestedModel : null;
     const overriddenRequested = requested !== null && !this.prices.lookup(event.provider, event.model) && this.prices.lookup(event.provider, requested) !== undefined;
     if (overriddenRequested) return this.calculator.price(event.provider, requested, promptTokens, completionTokens, cache);
@@ -59,8 +58,9 @@ export class EventRecorderService {
   }
 
   private toRow(event: RequestEventData): EventEntity {
-    let promptTokens = event.usage?.promptTokens ?? 0;
-    let completionTokens = event.usage?.completionTokens ?? 0;
+    const usage = cleanUsage(event.usage);
+    let promptTokens = usage.promptTokens;
+    let completionTokens = usage.completionTokens;
     const estimated = event.estimationInput !== null;
     if (event.estimationInput && event.usage === null) {
       promptTokens = estimateTokens(event.estimationInput.prompt) + (event.estimationInput.promptExtraTokens ?? 0);
@@ -75,7 +75,7 @@ export class EventRecorderService {
     const cost = event.unpriced
       ? { costUsd: null, priceKnown: false }
       : billable
-        ? this.priceWithFallback(event, promptTokens, completionTokens)
+        ? this.priceWithFallback(event, promptTokens, completionTokens, { readTokens: usage.cacheReadTokens, writeTokens: usage.cacheWriteTokens })
         : { costUsd: 0, priceKnown: true };
     return {
       id: event.id,
@@ -102,6 +102,30 @@ export class EventRecorderService {
       response: event.response,
     };
   }
+}
+
+/** The largest count the integer token columns hold. */
+const MAX_TOKEN_COUNT = 2_147_483_647;
+
+/**
+ * Usage as it is stored and priced: whole, not negative, within the columns, the cached parts
+ * within the prompt. An upstream reporting 10.5 or -10 tokens, or more cached tokens than
+ * prompt tokens, must not make its event unrecordable (a week of retries, its spend never in
+ * Postgres) nor lower a key's spend.
+ */
+function cleanUsage(usage: RequestEventData['usage']): { promptTokens: number; completionTokens: number; cacheReadTokens: number; cacheWriteTokens: number } {
+  const promptTokens = tokenCount(usage?.promptTokens);
+  const cacheReadTokens = Math.min(tokenCount(usage?.cacheReadTokens), promptTokens);
+  return {
+    promptTokens,
+    completionTokens: tokenCount(usage?.completionTokens),
+    cacheReadTokens,
+    cacheWriteTokens: Math.min(tokenCount(usage?.cacheWriteTokens), promptTokens - cacheReadTokens),
+  };
+}
+
+function tokenCount(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.min(Math.round(value), MAX_TOKEN_COUNT) : 0;
 }
 
 /** Column order of the batch insert; values come from the row's matching property. */

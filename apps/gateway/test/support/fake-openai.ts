@@ -55,6 +55,8 @@ export const FAKE_SPEECH_BYTES = Buffer.from(Array.from({ length: 70_000 }, (_, 
  * - `stream-break`: streams two chunks, then kills the connection
  * - `slow-stream`: one chunk every 100 ms for 5 s (client disconnects)
  * - `no-usage`: a response without `usage` (token estimation)
+ * - `odd-usage`: a usage a broken compatible server might send (10.5 prompt tokens, -10 completion
+ *   tokens, 200 of them cached)
  * - `slow-body`: the headers and the start of the body at once, the rest after 5 s
  */
 export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
@@ -200,6 +202,11 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
     if (model === 'no-usage') {
       delete response.usage;
       response.model = 'gpt-4o-mini';
+    }
+    if (model === 'odd-usage') {
+      // What a broken OpenAI-compatible server may send: a fraction, a negative count, more cached than prompt tokens.
+      response.usage = { prompt_tokens: 10.5, completion_tokens: -10, total_tokens: 0.5, prompt_tokens_details: { cached_tokens: 200 } };
+      response.model = 'gpt-4o-mini-2024-07-18';
     }
     res.setHeader('x-request-id', 'req_upstream_123');
     res.setHeader('openai-processing-ms', '42');
