@@ -12,6 +12,7 @@ export { CommonModule } from './common.module';
 export { CONFIG_CHANGES, ConfigChange, ConfigChangeNotifier, ConfigEntity } from './config-changes';
 export { LimitFields, LimitFieldsInput, applyLimitFields } from './limit-fields';
 export { isUuid } from './uuid';
+export { escapeLike } from './sql-like';
 export { withTimeout } from './with-timeout';
 export { NodeSignalUse, shutdownSignals } from './shutdown-signals';
 export { collectRuntimeMetrics, providerLabel } from './metrics';

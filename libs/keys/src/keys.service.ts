@@ -9,6 +9,7 @@ import {
   GatewayErrorCode,
   LimitFieldsInput,
   applyLimitFields,
+  escapeLike,
   isUuid,
 } from '@tollgate/common';
 import { ProviderSettingsService } from '@tollgate/provider-settings';
@@ -170,6 +171,3 @@ function mergeSettingIds(settingIds: string[] | undefined, settingId: string | u
 }
 
 
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}

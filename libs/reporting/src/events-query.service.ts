@@ -3,15 +3,24 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { isUuid } from '@tollgate/common';
 import { Repository } from 'typeorm';
 import { EventEntity } from './event.entity';
+import { EventFilter, eventFilterSql, named } from './event-filter';
 
 export interface EventQuery {
   customId?: string;
   keyIds?: string[];
   /** Unix seconds, inclusive. */
   start?: number;
-  /** Unix seconds, inclusive. */
+  /** Unix seconds, inclusive: events of that whole second are in. */
   end?: number;
   limit?: number;
+}
+
+export interface EventSearch extends EventFilter {
+  limit: number;
+  offset: number;
+  costOrder?: 'asc' | 'desc';
+  dateOrder?: 'asc' | 'desc';
+  returnCount: boolean;
 }
 
 @Injectable()
@@ -28,8 +37,24 @@ export class EventsQueryService {
       builder.andWhere('event.key_id IN (:...keyIds)', { keyIds });
     }
     if (query.start !== undefined) builder.andWhere('event.created_at >= to_timestamp(:start)', { start: query.start });
-    if (query.end !== undefined) builder.andWhere('event.created_at <= to_timestamp(:end)', { end: query.end });
+    // created_at is stored to the millisecond and shown in seconds: an event shown at `end` is
+    // in, up to its last millisecond.
+    if (query.end !== undefined) builder.andWhere('event.created_at < to_timestamp(:endExclusive)', { endExclusive: query.end + 1 });
     return builder.getMany();
+  }
+
+  /** Events matching a filter, a page at a time, by cost and/or date (newest first by default); with their total count on request. */
+  async search(query: EventSearch): Promise<{ events: EventEntity[]; count?: number }> {
+    const params: Record<string, unknown> = {};
+    const { where, empty } = eventFilterSql(query, 'event', named(params));
+    if (empty) return query.returnCount ? { events: [], count: 0 } : { events: [] };
+    const builder = this.repository.createQueryBuilder('event').where(where, params);
+    if (query.costOrder) builder.addOrderBy('event.cost_in_usd', query.costOrder === 'asc' ? 'ASC' : 'DESC', query.costOrder === 'asc' ? 'NULLS FIRST' : 'NULLS LAST');
+    builder.addOrderBy('event.created_at', query.dateOrder === 'asc' ? 'ASC' : 'DESC').addOrderBy('event.id', 'ASC');
+    builder.offset(query.offset).limit(query.limit);
+    if (!query.returnCount) return { events: await builder.getMany() };
+    const [events, count] = await builder.getManyAndCount();
+    return { events, count };
   }
 
   /** Distinct non-null values of a column over a key's events, sorted. */

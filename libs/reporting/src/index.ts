@@ -1,7 +1,9 @@
 export { CostCalculator, CostResult, PriceOverride } from './cost-calculator';
 export { EventEntity } from './event.entity';
 export { EventRecorderService } from './event-recorder.service';
-export { EventQuery, EventsQueryService } from './events-query.service';
+export { EventQuery, EventSearch, EventsQueryService } from './events-query.service';
+export { EventFilter } from './event-filter';
+export { EventReportsService, METRIC_GROUPS, MetricGroup, MetricsDataPoint, MetricsQuery, MetricsReport, TopKeysQuery } from './event-reports.service';
 export { ModelPriceEntity } from './model-price.entity';
 export { ModelPricesService } from './model-prices.service';
 export { ReportingModule } from './reporting.module';

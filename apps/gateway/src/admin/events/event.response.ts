@@ -64,3 +64,8 @@ function parseIfJson(text: string | null): unknown {
     return text;
   }
 }
+
+export class EventSearchResponse {
+  @ApiProperty({ type: [EventResponse], description: 'The page of events.' }) events: EventResponse[];
+  @ApiPropertyOptional({ description: 'All matching events, when returnCount was asked for.' }) count?: number;
+}

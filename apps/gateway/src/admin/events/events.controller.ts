@@ -1,44 +1,68 @@
-import { Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
+import { Body, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { EventsQueryService } from '@tollgate/reporting';
 import { AdminController } from '../common/admin-controller.decorator';
-import { splitQueryList } from '../common/query-list';
-import { EventResponse } from './event.response';
+import { assertRange } from '../common/report-fields';
+import { EventResponse, EventSearchResponse } from './event.response';
+import { ListEventsQuery, SearchEventsRequest } from './events.request';
 
 @AdminController('api/events', 'events')
 export class EventsController {
   constructor(private readonly events: EventsQueryService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Get events (newest first, at most 1000)' })
-  @ApiQuery({ name: 'customId', required: false, description: 'Custom identifier (x-custom-event-id) of the events.' })
-  @ApiQuery({ name: 'keyIds', required: false, type: [String], description: 'Key ids; start and end are then required.' })
-  @ApiQuery({ name: 'start', required: false, type: Number, description: 'Start, unix seconds (inclusive).' })
-  @ApiQuery({ name: 'end', required: false, type: Number, description: 'End, unix seconds (inclusive).' })
+  @ApiOperation({ summary: 'Get events (newest first, at most 1000; GET /api/v2/events pages through more)' })
   @ApiOkResponse({ type: [EventResponse] })
-  async list(
-    @Query('customId') customId?: string,
-    @Query('keyIds') keyIds?: string | string[],
-    @Query('start') start?: string,
-    @Query('end') end?: string,
-  ): Promise<EventResponse[]> {
-    const ids = splitQueryList(keyIds);
-    const startSeconds = parseUnix('start', start);
-    const endSeconds = parseUnix('end', end);
-    if (ids.length > 0 && (startSeconds === undefined || endSeconds === undefined)) {
+  async list(@Query() query: ListEventsQuery): Promise<EventResponse[]> {
+    const keyIds = query.keyIds ?? [];
+    if (keyIds.length > 0 && (query.start === undefined || query.end === undefined)) {
       throw new GatewayError(GatewayErrorCode.InvalidRequest, 'start and end are required when keyIds is given', 'start');
     }
-    const events = await this.events.find({ customId, keyIds: ids, start: startSeconds, end: endSeconds });
+    const events = await this.events.find({ customId: query.customId, keyIds, start: query.start, end: query.end });
     return events.map(EventResponse.from);
   }
 }
 
-function parseUnix(name: string, value: string | undefined): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) {
-    throw new GatewayError(GatewayErrorCode.InvalidRequest, `${name} must be a unix timestamp in seconds`, name);
+/**
+ * Events by any of users, custom ids, keys and tags within [start, end), a page at a time. GET
+ * takes the fields as query parameters; POST takes them as JSON (BricksLLM's clients send a JSON
+ * body, which a GET cannot carry through every HTTP stack).
+ */
+@AdminController('api/v2/events', 'events')
+export class EventsV2Controller {
+  constructor(private readonly events: EventsQueryService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Search events, paged (filters as query parameters)' })
+  @ApiOkResponse({ type: EventSearchResponse })
+  searchByQuery(@Query() query: SearchEventsRequest): Promise<EventSearchResponse> {
+    return this.search(query);
   }
-  return parsed;
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Search events, paged (filters as JSON)' })
+  @ApiOkResponse({ type: EventSearchResponse })
+  searchByBody(@Body() body: SearchEventsRequest): Promise<EventSearchResponse> {
+    return this.search(body);
+  }
+
+  private async search(request: SearchEventsRequest): Promise<EventSearchResponse> {
+    assertRange(request.start, request.end);
+    const found = await this.events.search({
+      start: request.start,
+      end: request.end,
+      keyIds: request.keyIds,
+      tags: request.tags,
+      customIds: request.customIds,
+      userIds: request.userIds,
+      limit: request.limit ?? 100,
+      offset: request.offset ?? 0,
+      costOrder: request.costOrder,
+      dateOrder: request.dateOrder,
+      returnCount: request.returnCount === true,
+    });
+    return { events: found.events.map(EventResponse.from), ...(found.count === undefined ? {} : { count: found.count }) };
+  }
 }

@@ -1,8 +1,23 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsNotEmpty, IsNumber, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsNotEmpty, IsNumber, IsString, Max, MaxLength, Min, ValidateBy } from 'class-validator';
 
 /** Stored as numeric(20, 10); a million dollars per million tokens is far above any real price. */
 const MAX_USD_PER_MILLION_TOKENS = 1_000_000;
+
+/**
+ * The column keeps 10 decimals: a price with more would be stored rounded, the tiniest ones as
+ * 0 (a free model). class-validator's maxDecimalPlaces throws on numbers JavaScript writes in
+ * exponent notation (4e-11), so the check is done on the scaled value instead.
+ */
+function HasAtMostTenDecimals(): PropertyDecorator {
+  return ValidateBy({
+    name: 'hasAtMostTenDecimals',
+    validator: {
+      validate: (value: unknown) => typeof value === 'number' && Math.abs(value * 1e10 - Math.round(value * 1e10)) < 1e-4,
+      defaultMessage: () => '$property must have at most 10 decimal places (the precision prices are stored with)',
+    },
+  });
+}
 
 export class UpsertModelPriceRequest {
   @ApiProperty({ description: 'Provider id.', example: 'openai' })
@@ -19,15 +34,32 @@ export class UpsertModelPriceRequest {
 
   @ApiProperty({ description: 'USD per million input (prompt) tokens.', example: 0.3, minimum: 0, maximum: MAX_USD_PER_MILLION_TOKENS })
   @IsNumber({ allowNaN: false, allowInfinity: false })
+  @HasAtMostTenDecimals()
   @Min(0)
   @Max(MAX_USD_PER_MILLION_TOKENS)
   inputUsdPerMillionTokens: number;
 
   @ApiProperty({ description: 'USD per million output (completion) tokens.', example: 1.2, minimum: 0, maximum: MAX_USD_PER_MILLION_TOKENS })
   @IsNumber({ allowNaN: false, allowInfinity: false })
+  @HasAtMostTenDecimals()
   @Min(0)
   @Max(MAX_USD_PER_MILLION_TOKENS)
   outputUsdPerMillionTokens: number;
+}
+
+/** DELETE /api/model-prices?provider=&model=: both are required. */
+export class ModelPriceKeyQuery {
+  @ApiProperty({ description: 'Provider id.', example: 'openai' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  provider: string;
+
+  @ApiProperty({ description: 'Model name.', example: 'ft:gpt-4o-mini:acme' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(300)
+  model: string;
 }
 
 export class ModelPriceResponse extends UpsertModelPriceRequest {

@@ -3,7 +3,7 @@ import { ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagg
 import { GatewayError, GatewayErrorCode, toUnixSeconds } from '@tollgate/common';
 import { ModelPriceEntity, ModelPricesService } from '@tollgate/reporting';
 import { AdminController } from '../common/admin-controller.decorator';
-import { ModelPriceResponse, UpsertModelPriceRequest } from './model-price.request';
+import { ModelPriceKeyQuery, ModelPriceResponse, UpsertModelPriceRequest } from './model-price.request';
 
 /** Price overrides, for models the bundled price table lacks or prices differently (fine-tunes, contracts). */
 @AdminController('api/model-prices', 'model prices')
@@ -28,8 +28,8 @@ export class ModelPricesController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove a price override' })
   @ApiNoContentResponse()
-  async remove(@Query('provider') provider: string, @Query('model') model: string): Promise<void> {
-    if (!provider || !model || !(await this.prices.remove(provider, model))) {
+  async remove(@Query() query: ModelPriceKeyQuery): Promise<void> {
+    if (!(await this.prices.remove(query.provider, query.model))) {
       throw new GatewayError(GatewayErrorCode.NotFound, 'no price override for that provider and model');
     }
   }

@@ -1,12 +1,62 @@
-import { Get, Query } from '@nestjs/common';
+import { Body, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
-import { EventsQueryService } from '@tollgate/reporting';
+import { EventReportsService, EventsQueryService } from '@tollgate/reporting';
 import { AdminController } from '../common/admin-controller.decorator';
+import { assertRange } from '../common/report-fields';
+import { MetricsRequest, TopKeysRequest } from './reporting.request';
+import { MetricsResponse, TopKeysResponse } from './reporting.response';
+
+/** Data points one metrics request may ask for: enough for a year by the hour. */
+const MAX_DATA_POINTS = 10_000;
 
 @AdminController('api/reporting', 'reporting')
 export class ReportingController {
-  constructor(private readonly events: EventsQueryService) {}
+  constructor(
+    private readonly events: EventsQueryService,
+    private readonly reports: EventReportsService,
+  ) {}
+
+  @Post('events')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Metrics: requests, cost, tokens and latency per interval of [start, end), optionally broken down by model, keyId, customId or userId' })
+  @ApiOkResponse({ type: MetricsResponse })
+  async metrics(@Body() body: MetricsRequest): Promise<MetricsResponse> {
+    assertRange(body.start, body.end);
+    if (Math.ceil((body.end - body.start) / body.increment) > MAX_DATA_POINTS) {
+      throw new GatewayError(GatewayErrorCode.InvalidRequest, `(end - start) / increment must be at most ${MAX_DATA_POINTS} intervals: widen the increment`, 'increment');
+    }
+    return this.reports.metrics({
+      start: body.start,
+      end: body.end,
+      increment: body.increment,
+      keyIds: body.keyIds,
+      tags: body.tags,
+      customIds: body.customIds,
+      userIds: body.userIds,
+      groupBy: [...new Set(body.filters ?? [])],
+    });
+  }
+
+  @Post('top-keys')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Keys ranked by what their requests in [start, end) cost' })
+  @ApiOkResponse({ type: TopKeysResponse })
+  async topKeys(@Body() body: TopKeysRequest): Promise<TopKeysResponse> {
+    assertRange(body.start, body.end);
+    const dataPoints = await this.reports.topKeys({
+      start: body.start,
+      end: body.end,
+      keyIds: body.keyIds,
+      tags: body.tags,
+      name: body.name,
+      revoked: body.revoked,
+      limit: body.limit ?? 100,
+      offset: body.offset ?? 0,
+      order: body.order ?? 'desc',
+    });
+    return { dataPoints };
+  }
 
   @Get(['user-ids', 'users-ids'])
   @ApiOperation({ summary: 'User ids seen on a key\'s requests (also at /api/reporting/users-ids)' })

@@ -1,0 +1,78 @@
+import { applyDecorators } from '@nestjs/common';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
+import { GatewayError, GatewayErrorCode } from '@tollgate/common';
+import { IsOmittable } from './optional';
+
+/**
+ * Fields of admin reports and searches, taken alike from a JSON body and from a query string
+ * (where every value arrives as text): `?start=1700000000`, `?keyIds=a,b` or `?keyIds=a&keyIds=b`,
+ * `?returnCount=true`.
+ */
+
+/** The end of year 9999: the largest time Postgres's to_timestamp takes. */
+export const MAX_UNIX_SECONDS = 253_402_300_799;
+
+/** Digits only: "0x10", "1e3" or " 5" are not numbers here, as Number() would make them. */
+function toInteger(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  return /^\d{1,16}$/.test(value) ? Number(value) : Number.NaN;
+}
+
+function presence(required: boolean): PropertyDecorator {
+  return required ? IsDefined({ message: '$property is required' }) : IsOmittable();
+}
+
+/** A unix time in seconds. */
+export function UnixSeconds(required: boolean): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) => toInteger(value)),
+    presence(required),
+    IsInt({ message: '$property must be a unix timestamp in seconds' }),
+    Min(0),
+    Max(MAX_UNIX_SECONDS),
+  );
+}
+
+/** A whole number within [min, max]. */
+export function WholeNumber(min: number, max: number, required = false): PropertyDecorator {
+  return applyDecorators(Transform(({ value }: { value: unknown }) => toInteger(value)), presence(required), IsInt(), Min(min), Max(max));
+}
+
+/** A list of strings: a JSON array, or a query parameter repeated or comma-separated. */
+export function StringList(): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string'
+        ? value
+            .split(',')
+            .map((item) => item.trim())
+            .filter(Boolean)
+        : value,
+    ),
+    IsOmittable({ nullIsAbsent: true }),
+    IsArray(),
+    ArrayMaxSize(1_000),
+    IsString({ each: true }),
+    MaxLength(512, { each: true }),
+  );
+}
+
+/** true or false, or "true" / "false" in a query string. */
+export function Flag(): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value)),
+    IsOmittable(),
+    IsBoolean(),
+  );
+}
+
+/** asc or desc. */
+export function SortOrder(): PropertyDecorator {
+  return applyDecorators(IsOmittable(), IsIn(['asc', 'desc']));
+}
+
+/** A time range must run forward. */
+export function assertRange(start: number, end: number): void {
+  if (start >= end) throw new GatewayError(GatewayErrorCode.InvalidRequest, 'start must be before end', 'start');
+}

@@ -1,0 +1,84 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsString, MaxLength } from 'class-validator';
+import { METRIC_GROUPS, MetricGroup } from '@tollgate/reporting';
+import { IsOmittable } from '../common/optional';
+import { Flag, MAX_UNIX_SECONDS, SortOrder, StringList, UnixSeconds, WholeNumber } from '../common/report-fields';
+
+const GROUPS = Object.keys(METRIC_GROUPS);
+
+/** POST /api/reporting/events (BricksLLM's metrics request). */
+export class MetricsRequest {
+  @ApiPropertyOptional({ type: [String], description: 'Events of these keys.' })
+  @StringList()
+  keyIds?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'Events of keys that had any of these tags.' })
+  @StringList()
+  tags?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'Events with these custom ids.' })
+  @StringList()
+  customIds?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'Events of these users.' })
+  @StringList()
+  userIds?: string[];
+
+  @ApiPropertyOptional({ type: [String], enum: GROUPS, description: 'Break each data point down by model, keyId, customId and/or userId.' })
+  @StringList()
+  @IsIn(GROUPS, { each: true })
+  filters?: MetricGroup[];
+
+  @ApiProperty({ description: 'Start of the series, unix seconds (inclusive).', example: 1699933571 })
+  @UnixSeconds(true)
+  start: number;
+
+  @ApiProperty({ description: 'End of the series, unix seconds (exclusive).', example: 1699937171 })
+  @UnixSeconds(true)
+  end: number;
+
+  @ApiProperty({ description: 'Width of each data point, in seconds.', example: 60, minimum: 1 })
+  @WholeNumber(1, MAX_UNIX_SECONDS, true)
+  increment: number;
+}
+
+/** POST /api/reporting/top-keys. */
+export class TopKeysRequest {
+  @ApiProperty({ description: 'Start, unix seconds (inclusive).', example: 1699933571 })
+  @UnixSeconds(true)
+  start: number;
+
+  @ApiProperty({ description: 'End, unix seconds (exclusive).', example: 1699937171 })
+  @UnixSeconds(true)
+  end: number;
+
+  @ApiPropertyOptional({ type: [String], description: 'Only these keys.' })
+  @StringList()
+  keyIds?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'Keys with any of these tags.' })
+  @StringList()
+  tags?: string[];
+
+  @ApiPropertyOptional({ description: 'Keys whose name contains this (case-insensitive).' })
+  @IsOmittable()
+  @IsString()
+  @MaxLength(200)
+  name?: string;
+
+  @ApiPropertyOptional({ description: 'Only revoked (true) or only active (false) keys.' })
+  @Flag()
+  revoked?: boolean;
+
+  @ApiPropertyOptional({ description: 'Page size (default 100, at most 1000).', minimum: 1, maximum: 1000 })
+  @WholeNumber(1, 1_000)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'Keys to skip.', minimum: 0 })
+  @WholeNumber(0, Number.MAX_SAFE_INTEGER)
+  offset?: number;
+
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], description: 'By spend: desc (default, the top spenders first) or asc.' })
+  @SortOrder()
+  order?: 'asc' | 'desc';
+}

@@ -1,0 +1,31 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class MetricsDataPointResponse {
+  @ApiProperty({ description: 'Start of the interval (unix seconds).' }) timeStamp: number;
+  @ApiProperty({ description: 'Requests in the interval.' }) numberOfRequests: number;
+  @ApiProperty({ description: 'Their cost in USD (unpriced requests add nothing).' }) costInUsd: number;
+  @ApiProperty({ description: 'Sum of their latencies in milliseconds.' }) latencyInMs: number;
+  @ApiProperty({ description: 'Sum of their prompt tokens.' }) promptTokenCount: number;
+  @ApiProperty({ description: 'Sum of their completion tokens.' }) completionTokenCount: number;
+  @ApiProperty({ description: 'Requests answered with a 2xx status.' }) successCount: number;
+  @ApiProperty({ description: 'The model, when broken down by model; else empty.' }) model: string;
+  @ApiProperty({ description: 'The key id, when broken down by keyId; else empty.' }) keyId: string;
+  @ApiProperty({ description: 'The custom id, when broken down by customId; else empty.' }) customId: string;
+  @ApiProperty({ description: 'The user id, when broken down by userId; else empty.' }) userId: string;
+}
+
+export class MetricsResponse {
+  @ApiProperty({ type: [MetricsDataPointResponse], description: 'One per interval (or per interval and breakdown), in time order; intervals without requests are zeros.' })
+  dataPoints: MetricsDataPointResponse[];
+  @ApiProperty({ description: 'Median latency of the requests in the whole range, milliseconds.' }) latencyInMsMedian: number;
+  @ApiProperty({ description: '99th percentile latency of the requests in the whole range, milliseconds.' }) latencyInMs99th: number;
+}
+
+export class KeySpendResponse {
+  @ApiProperty({ description: 'Key id.' }) keyId: string;
+  @ApiProperty({ description: 'What its requests in the range cost, USD.' }) costInUsd: number;
+}
+
+export class TopKeysResponse {
+  @ApiProperty({ type: [KeySpendResponse], description: 'Keys by spend in the range.' }) dataPoints: KeySpendResponse[];
+}

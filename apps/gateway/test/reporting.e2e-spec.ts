@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import { createKey, createSetting } from './support/provider-e2e';
+import { TestStack, startTestStack } from './support/test-stack';
+
+interface EventRow {
+  at: number;
+  keyId: string;
+  tags?: string[];
+  model?: string;
+  status?: number;
+  cost?: number | null;
+  latency?: number;
+  prompt?: number;
+  completion?: number;
+  customId?: string | null;
+  userId?: string | null;
+}
+
+interface DataPoint {
+  timeStamp: number;
+  numberOfRequests: number;
+  costInUsd: number;
+  latencyInMs: number;
+  promptTokenCount: number;
+  completionTokenCount: number;
+  successCount: number;
+  model: string;
+  keyId: string;
+  customId: string;
+  userId: string;
+}
+
+interface Problem {
+  status: number;
+  type: string;
+  detail: string;
+}
+
+/**
+ * The reporting side of the admin API (BricksLLM's contract): GET /api/events, the paged
+ * /api/v2/events, POST /api/reporting/events (metrics per interval) and /api/reporting/top-keys,
+ * over events written straight into Postgres at chosen times (the worker writes the same rows;
+ * here the times must be exact).
+ */
+describe('reporting (e2e): events, metrics and top keys', () => {
+  let stack: TestStack;
+  let alpha: string;
+  let beta: string;
+  let gamma: string;
+  /** A minute boundary well in the past: the series starts here. */
+  const t0 = 1_700_000_040;
+
+  const insert = (row: EventRow) =>
+    stack.sql(
+      `INSERT INTO events (id, created_at, tags, key_id, provider, model, status, prompt_token_count, completion_token_count, cost_in_usd, price_known, latency_in_ms, path, method, custom_id, user_id)
+       VALUES ($1, to_timestamp($2), $3, $4, 'openai', $5, $6, $7, $8, $9, $10, $11, '/v1/chat/completions', 'POST', $12, $13)`,
+      [
+        randomUUID(),
+        row.at,
+        row.tags ?? [],
+        row.keyId,
+        row.model ?? 'gpt-4o-mini',
+        row.status ?? 200,
+        row.prompt ?? 10,
+        row.completion ?? 5,
+        row.cost === undefined ? 0.001 : row.cost,
+        row.cost !== null,
+        row.latency ?? 100,
+        row.customId ?? null,
+        row.userId ?? null,
+      ],
+    );
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    const setting = await createSetting(stack, 'openai', { apiKey: 'sk-reporting', url: 'http://127.0.0.1:9/v1' });
+    alpha = await createKey(stack, 'tg-reporting-alpha', [setting], { name: 'team alpha', tags: ['team-a'] });
+    beta = await createKey(stack, 'tg-reporting-beta', [setting], { name: 'team beta', tags: ['team-b'] });
+    gamma = await createKey(stack, 'tg-reporting-gamma', [setting], { name: 'gamma 100%_key', tags: ['team-b'] });
+    expect((await stack.admin('PATCH', `/api/key-management/keys/${gamma}`, { revoked: true, revokedReason: 'done' })).status).toBe(200);
+    // Interval [t0, t0+60): two of alpha's (one failed); [t0+60, t0+120): one of beta's, unpriced,
+    // and one of gamma's; [t0+120, t0+180): none; t0+180 is past the end.
+    await insert({ at: t0 + 10.5, keyId: alpha, tags: ['team-a'], model: 'gpt-4o-mini', cost: 0.1, latency: 100, prompt: 100, completion: 10, customId: 'c1', userId: 'u1' });
+    await insert({ at: t0 + 20, keyId: alpha, tags: ['team-a'], model: 'gpt-4o', status: 500, cost: 0.2, latency: 300, prompt: 200, completion: 20, customId: 'c2', userId: 'u1' });
+    await insert({ at: t0 + 70, keyId: beta, tags: ['team-b'], model: 'gpt-4o-mini', cost: null, latency: 200, prompt: 300, completion: 30, userId: 'u2' });
+    await insert({ at: t0 + 119.999, keyId: gamma, tags: ['team-b'], model: 'gpt-4o', cost: 0.5, latency: 400, prompt: 1, completion: 1 });
+    await insert({ at: t0 + 180, keyId: alpha, tags: ['team-a'], cost: 9, latency: 10_000 });
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const metrics = (body: Record<string, unknown>) => stack.admin<{ dataPoints: DataPoint[]; latencyInMsMedian: number; latencyInMs99th: number }>('POST', '/api/reporting/events', body);
+  const zero = { numberOfRequests: 0, costInUsd: 0, latencyInMs: 0, promptTokenCount: 0, completionTokenCount: 0, successCount: 0, model: '', keyId: '', customId: '', userId: '' };
+
+  describe('POST /api/reporting/events', () => {
+    it('gives one data point per interval of [start, end), zeros where nothing happened, and the latency percentiles of the range', async () => {
+      const response = await metrics({ start: t0, end: t0 + 180, increment: 60 });
+      expect(response.status).toBe(200);
+      expect(response.body.dataPoints).toEqual([
+        { ...zero, timeStamp: t0, numberOfRequests: 2, costInUsd: 0.3, latencyInMs: 400, promptTokenCount: 300, completionTokenCount: 30, successCount: 1 },
+        { ...zero, timeStamp: t0 + 60, numberOfRequests: 2, costInUsd: 0.5, latencyInMs: 600, promptTokenCount: 301, completionTokenCount: 31, successCount: 2 },
+        { ...zero, timeStamp: t0 + 120 },
+      ]);
+      // Latencies 100, 300, 200, 400: the event at t0+180 is outside.
+      expect(response.body.latencyInMsMedian).toBe(250);
+      expect(response.body.latencyInMs99th).toBeCloseTo(397, 6);
+    });
+
+    it('breaks data points down by the requested filters, and narrows to keys, tags, custom ids and users', async () => {
+      const byModel = await metrics({ start: t0, end: t0 + 120, increment: 60, filters: ['model', 'keyId'] });
+      expect(byModel.body.dataPoints.map((p) => [p.timeStamp, p.model, p.keyId, p.numberOfRequests])).toEqual([
+        [t0, 'gpt-4o', alpha, 1],
+        [t0, 'gpt-4o-mini', alpha, 1],
+        [t0 + 60, 'gpt-4o', gamma, 1],
+        [t0 + 60, 'gpt-4o-mini', beta, 1],
+      ]);
+      const total = async (body: Record<string, unknown>) =>
+        (await metrics({ start: t0, end: t0 + 180, increment: 180, ...body })).body.dataPoints.reduce((sum, p) => sum + p.numberOfRequests, 0);
+      expect(await total({ keyIds: [alpha] })).toBe(2);
+      expect(await total({ keyIds: [alpha, beta] })).toBe(3);
+      expect(await total({ tags: ['team-b'] })).toBe(2);
+      expect(await total({ customIds: ['c2'] })).toBe(1);
+      expect(await total({ userIds: ['u1', 'u2'] })).toBe(3);
+      // Malformed key ids match nothing, not everything.
+      expect(await total({ keyIds: ['not-a-uuid'] })).toBe(0);
+    });
+
+    it('refuses what it cannot answer: a range that runs backwards, no or a zero increment, too many intervals, unknown filters or fields', async () => {
+      for (const body of [
+        { start: t0 + 60, end: t0, increment: 60 },
+        { start: t0, end: t0 + 60 },
+        { start: t0, end: t0 + 60, increment: 0 },
+        { start: 0, end: 2_000_000_000, increment: 1 },
+        { start: t0, end: t0 + 60, increment: 60, filters: ['provider'] },
+        { start: t0, end: t0 + 60, increment: 60, keyId: alpha },
+        { end: t0 + 60, increment: 60 },
+        { start: 1e20, end: 2e20, increment: 60 },
+      ]) {
+        const response = await stack.admin<Problem>('POST', '/api/reporting/events', body);
+        expect([body, response.status, response.body.type]).toEqual([body, 400, '/errors/invalid-request-error']);
+      }
+    });
+  });
+
+  describe('POST /api/reporting/top-keys', () => {
+    const topKeys = async (body: Record<string, unknown>) => {
+      const response = await stack.admin<{ dataPoints: Array<{ keyId: string; costInUsd: number }> }>('POST', '/api/reporting/top-keys', body);
+      expect(response.status).toBe(200);
+      return response.body.dataPoints;
+    };
+
+    it('ranks keys by what their priced requests in [start, end) cost', async () => {
+      expect(await topKeys({ start: t0, end: t0 + 180 })).toEqual([
+        { keyId: gamma, costInUsd: 0.5 },
+        { keyId: alpha, costInUsd: 0.3 },
+      ]);
+      expect((await topKeys({ start: t0, end: t0 + 181 }))[0]).toEqual({ keyId: alpha, costInUsd: 9.3 });
+      expect((await topKeys({ start: t0, end: t0 + 180, order: 'asc' })).map((p) => p.keyId)).toEqual([alpha, gamma]);
+      expect((await topKeys({ start: t0, end: t0 + 180, limit: 1, offset: 1 })).map((p) => p.keyId)).toEqual([alpha]);
+    });
+
+    it("filters by the keys' tags, name (wildcards taken literally) and revoked status", async () => {
+      expect((await topKeys({ start: t0, end: t0 + 180, tags: ['team-b'] })).map((p) => p.keyId)).toEqual([gamma]);
+      expect((await topKeys({ start: t0, end: t0 + 180, name: '100%_' })).map((p) => p.keyId)).toEqual([gamma]);
+      expect((await topKeys({ start: t0, end: t0 + 180, name: '%' })).map((p) => p.keyId)).toEqual([gamma]);
+      expect((await topKeys({ start: t0, end: t0 + 180, revoked: false })).map((p) => p.keyId)).toEqual([alpha]);
+      expect((await topKeys({ start: t0, end: t0 + 180, keyIds: [beta] })).map((p) => p.keyId)).toEqual([]);
+      expect((await stack.admin('POST', '/api/reporting/top-keys', { start: t0 })).status).toBe(400);
+      expect((await stack.admin('POST', '/api/reporting/top-keys', { start: t0, end: t0 + 1, limit: 5_000 })).status).toBe(400);
+    });
+  });
+
+  describe('GET /api/events', () => {
+    const ids = async (query: string) => {
+      const response = await stack.admin<Array<{ key_id: string; created_at: number }>>('GET', `/api/events?${query}`);
+      expect(response.status).toBe(200);
+      return response.body;
+    };
+
+    it('includes the whole of its end second: an event shown at created_at T is found by end=T', async () => {
+      const found = await ids(`keyIds=${alpha}&start=${t0 + 10}&end=${t0 + 10}`);
+      expect(found).toHaveLength(1);
+      expect(found[0].created_at).toBe(t0 + 10);
+    });
+
+    it('refuses malformed or out-of-range times, unknown and repeated parameters with a 400 (a misspelt filter is not dropped)', async () => {
+      for (const query of [
+        `keyIds=${alpha}&start=99999999999999&end=99999999999999`,
+        `keyIds=${alpha}&start=0&end=1e20`,
+        `keyIds=${alpha}&start=0x10&end=${t0}`,
+        `keyIds=${alpha}&start=%20&end=${t0}`,
+        `keyId=${alpha}&start=0&end=${t0}`,
+        'customId=c1&customId=c2',
+        `keyIds=${alpha}`,
+      ]) {
+        const response = await stack.admin<Problem>('GET', `/api/events?${query}`);
+        expect([query, response.status]).toEqual([query, 400]);
+      }
+    });
+  });
+
+  describe('GET and POST /api/v2/events', () => {
+    type Page = { events: Array<{ key_id: string; cost_in_usd: number | null; created_at: number }>; count?: number };
+
+    it('pages through the events of a range, newest first, with their count on request', async () => {
+      const first = await stack.admin<Page>('GET', `/api/v2/events?start=${t0}&end=${t0 + 180}&limit=3&returnCount=true`);
+      expect(first.status).toBe(200);
+      expect(first.body.count).toBe(4);
+      expect(first.body.events.map((e) => e.created_at)).toEqual([t0 + 119, t0 + 70, t0 + 20]);
+      const second = await stack.admin<Page>('POST', '/api/v2/events', { start: t0, end: t0 + 180, limit: 3, offset: 3 });
+      expect(second.status).toBe(200);
+      expect(second.body.count).toBeUndefined();
+      expect(second.body.events.map((e) => e.created_at)).toEqual([t0 + 10]);
+    });
+
+    it('filters by users, custom ids, keys and tags, and orders by cost', async () => {
+      const page = async (query: string) => (await stack.admin<Page>('GET', `/api/v2/events?start=${t0}&end=${t0 + 181}&${query}`)).body.events;
+      expect((await page('userIds=u1')).map((e) => e.key_id)).toEqual([alpha, alpha]);
+      expect(await page('customIds=c1,c2')).toHaveLength(2);
+      expect((await page(`keyIds=${beta}&keyIds=${gamma}`)).map((e) => e.key_id)).toEqual([gamma, beta]);
+      expect(await page('tags=team-b')).toHaveLength(2);
+      expect((await page('costOrder=desc')).map((e) => e.cost_in_usd)).toEqual([9, 0.5, 0.2, 0.1, null]);
+      expect((await page('costOrder=asc&dateOrder=asc')).map((e) => e.cost_in_usd)).toEqual([null, 0.1, 0.2, 0.5, 9]);
+    });
+
+    it('refuses what it cannot honour: policy filters (events record no policy), unknown fields, a missing range', async () => {
+      for (const body of [
+        { start: t0, end: t0 + 60, policyIds: ['p1'] },
+        { start: t0, end: t0 + 60, actions: ['blocked'] },
+        { start: t0, end: t0 + 60, keyId: alpha },
+        { start: t0 },
+        { start: t0, end: t0 + 60, limit: 0 },
+        { start: t0, end: t0 + 60, dateOrder: 'newest' },
+      ]) {
+        const response = await stack.admin<Problem>('POST', '/api/v2/events', body);
+        expect([body, response.status]).toEqual([body, 400]);
+      }
+      expect((await stack.admin('POST', '/api/v2/events', { start: t0, end: t0 + 60, policyIds: [], actions: null })).status).toBe(200);
+    });
+  });
+
+  describe('model prices', () => {
+    it('DELETE needs both provider and model (400), and prices keep at most the 10 decimals stored', async () => {
+      expect((await stack.admin('DELETE', '/api/model-prices')).status).toBe(400);
+      expect((await stack.admin('DELETE', '/api/model-prices?provider=openai')).status).toBe(400);
+      expect((await stack.admin('DELETE', '/api/model-prices?provider=openai&model=none')).status).toBe(404);
+      const tiny = await stack.admin('PUT', '/api/model-prices', { provider: 'openai', model: 'tiny', inputUsdPerMillionTokens: 0.00000000004, outputUsdPerMillionTokens: 1 });
+      expect(tiny.status).toBe(400);
+    });
+  });
+});
