@@ -1,4 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
@@ -75,4 +76,31 @@ export function SortOrder(): PropertyDecorator {
 /** A time range must run forward. */
 export function assertRange(start: number, end: number): void {
   if (start >= end) throw new GatewayError(GatewayErrorCode.InvalidRequest, 'start must be before end', 'start');
+}
+
+/** Which events a report or a search covers: [start, end), and any of the listed keys, tags, custom ids and users. */
+export class EventRangeRequest {
+  @ApiPropertyOptional({ type: [String], description: 'Events of these keys.' })
+  @StringList()
+  keyIds?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'Events of keys that had any of these tags.' })
+  @StringList()
+  tags?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'Events with these custom ids (x-custom-event-id).' })
+  @StringList()
+  customIds?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'Events of these users.' })
+  @StringList()
+  userIds?: string[];
+
+  @ApiProperty({ description: 'Start, unix seconds (inclusive).', example: 1699933571 })
+  @UnixSeconds(true)
+  start: number;
+
+  @ApiProperty({ description: 'End, unix seconds (exclusive).', example: 1699937171 })
+  @UnixSeconds(true)
+  end: number;
 }

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsString, MaxLength } from 'class-validator';
 import { IsOmittable } from '../common/optional';
-import { Flag, SortOrder, StringList, UnixSeconds, WholeNumber } from '../common/report-fields';
+import { EventRangeRequest, Flag, SortOrder, StringList, UnixSeconds, WholeNumber } from '../common/report-fields';
 
 /** GET /api/events: its query parameters, each checked (an unknown or misspelt one is a 400, not a filter left out). */
 export class ListEventsQuery {
@@ -25,31 +25,7 @@ export class ListEventsQuery {
 }
 
 /** GET /api/v2/events (query parameters) and POST /api/v2/events (the same fields as JSON). */
-export class SearchEventsRequest {
-  @ApiPropertyOptional({ type: [String], description: 'Events of these users.' })
-  @StringList()
-  userIds?: string[];
-
-  @ApiPropertyOptional({ type: [String], description: 'Events with these custom ids (x-custom-event-id).' })
-  @StringList()
-  customIds?: string[];
-
-  @ApiPropertyOptional({ type: [String], description: 'Events of these keys.' })
-  @StringList()
-  keyIds?: string[];
-
-  @ApiPropertyOptional({ type: [String], description: 'Events of keys that had any of these tags.' })
-  @StringList()
-  tags?: string[];
-
-  @ApiPropertyOptional({ description: 'Start, unix seconds (inclusive). Required.' })
-  @UnixSeconds(true)
-  start: number;
-
-  @ApiPropertyOptional({ description: 'End, unix seconds (exclusive). Required.' })
-  @UnixSeconds(true)
-  end: number;
-
+export class SearchEventsRequest extends EventRangeRequest {
   @ApiPropertyOptional({ description: 'Page size (default 100, at most 1000).', minimum: 1, maximum: 1000 })
   @WholeNumber(1, 1_000)
   limit?: number;

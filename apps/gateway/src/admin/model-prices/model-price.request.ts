@@ -19,7 +19,8 @@ function HasAtMostTenDecimals(): PropertyDecorator {
   });
 }
 
-export class UpsertModelPriceRequest {
+/** Which model a price is for: DELETE /api/model-prices?provider=&model= needs both. */
+export class ModelPriceKeyQuery {
   @ApiProperty({ description: 'Provider id.', example: 'openai' })
   @IsString()
   @IsNotEmpty()
@@ -31,7 +32,9 @@ export class UpsertModelPriceRequest {
   @IsNotEmpty()
   @MaxLength(300)
   model: string;
+}
 
+export class UpsertModelPriceRequest extends ModelPriceKeyQuery {
   @ApiProperty({ description: 'USD per million input (prompt) tokens.', example: 0.3, minimum: 0, maximum: MAX_USD_PER_MILLION_TOKENS })
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @HasAtMostTenDecimals()
@@ -45,21 +48,6 @@ export class UpsertModelPriceRequest {
   @Min(0)
   @Max(MAX_USD_PER_MILLION_TOKENS)
   outputUsdPerMillionTokens: number;
-}
-
-/** DELETE /api/model-prices?provider=&model=: both are required. */
-export class ModelPriceKeyQuery {
-  @ApiProperty({ description: 'Provider id.', example: 'openai' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
-  provider: string;
-
-  @ApiProperty({ description: 'Model name.', example: 'ft:gpt-4o-mini:acme' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(300)
-  model: string;
 }
 
 export class ModelPriceResponse extends UpsertModelPriceRequest {

@@ -2,40 +2,16 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, MaxLength } from 'class-validator';
 import { METRIC_GROUPS, MetricGroup } from '@tollgate/reporting';
 import { IsOmittable } from '../common/optional';
-import { Flag, MAX_UNIX_SECONDS, SortOrder, StringList, UnixSeconds, WholeNumber } from '../common/report-fields';
+import { EventRangeRequest, Flag, MAX_UNIX_SECONDS, SortOrder, StringList, UnixSeconds, WholeNumber } from '../common/report-fields';
 
 const GROUPS = Object.keys(METRIC_GROUPS);
 
 /** POST /api/reporting/events (BricksLLM's metrics request). */
-export class MetricsRequest {
-  @ApiPropertyOptional({ type: [String], description: 'Events of these keys.' })
-  @StringList()
-  keyIds?: string[];
-
-  @ApiPropertyOptional({ type: [String], description: 'Events of keys that had any of these tags.' })
-  @StringList()
-  tags?: string[];
-
-  @ApiPropertyOptional({ type: [String], description: 'Events with these custom ids.' })
-  @StringList()
-  customIds?: string[];
-
-  @ApiPropertyOptional({ type: [String], description: 'Events of these users.' })
-  @StringList()
-  userIds?: string[];
-
+export class MetricsRequest extends EventRangeRequest {
   @ApiPropertyOptional({ type: [String], enum: GROUPS, description: 'Break each data point down by model, keyId, customId and/or userId.' })
   @StringList()
   @IsIn(GROUPS, { each: true })
   filters?: MetricGroup[];
-
-  @ApiProperty({ description: 'Start of the series, unix seconds (inclusive).', example: 1699933571 })
-  @UnixSeconds(true)
-  start: number;
-
-  @ApiProperty({ description: 'End of the series, unix seconds (exclusive).', example: 1699937171 })
-  @UnixSeconds(true)
-  end: number;
 
   @ApiProperty({ description: 'Width of each data point, in seconds.', example: 60, minimum: 1 })
   @WholeNumber(1, MAX_UNIX_SECONDS, true)
