@@ -203,13 +203,19 @@ describe('OpenAI native passthrough (e2e): multipart uploads and binary answers'
       expect(upstream.requests[upstream.requests.length - 1].path).toBe('/v1/realtime/client_secrets');
     });
 
-    it('classifies an operation as the provider reads its path: percent-encoded letters, case and a trailing slash do not escape the checks', async () => {
+    it('classifies an operation as the provider reads its path: percent-encoded letters and case do not escape the checks; empty segments are not relayed', async () => {
       const call = (path: string, body: object) =>
         fetch(`${stack.proxyUrl}/api/providers/openai/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${WHISPER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       const before = upstream.requests.length;
-      for (const path of ['/threads/thread_x/r%75ns', '/%72esponses', '/Responses/', '/threads//runs', '/b%61tches']) {
+      for (const path of ['/threads/thread_x/r%75ns', '/%72esponses', '/Responses', '/b%61tches']) {
         const response = await call(path, { assistant_id: 'asst_gpt4o', prompt: { id: 'pmpt_1' }, input_file_id: 'file-1' });
         expect({ path, status: response.status }).toEqual({ path, status: 403 });
+      }
+      // An empty segment is another spelling of an operation: not relayed at all.
+      for (const path of ['/responses/', '/threads//runs', '//responses']) {
+        const response = await call(path, { assistant_id: 'asst_gpt4o', prompt: { id: 'pmpt_1' } });
+        expect({ path, status: response.status }).toEqual({ path, status: 404 });
+        expect(await response.json()).toMatchObject({ error: { code: 'not_found' } });
       }
       // The router decodes too: an encoded chat completion is one, and must name its model.
       const chat = await call('/chat/c%6Fmpletions', { messages: [{ role: 'user', content: 'hi' }] });

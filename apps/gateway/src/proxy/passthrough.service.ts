@@ -17,6 +17,7 @@ import {
   toAnthropicUrl,
   toOpenAIChatBody,
 } from '@tollgate/providers';
+import { pathOf } from '../http/send-error';
 import { Exchange, ProxyCall } from './exchange';
 import { ProxyPipeline } from './proxy-pipeline';
 import { isMultipartForm, readMultipartField } from './multipart-field';
@@ -117,6 +118,7 @@ export class PassthroughService {
     exchange.tokenBilled = billing === 'tokens' && model !== null && body !== null;
     exchange.billedOtherwise = billing === 'unpriced';
     return this.pipeline.run(exchange, async () => {
+      assertCanonicalPath(call.request, spec.upstreamPath);
       assertContainedPath(spec.upstreamPath);
       const { request } = call;
       const contentType = typeof request.headers['content-type'] === 'string' ? request.headers['content-type'] : null;
@@ -205,6 +207,15 @@ export class PassthroughService {
     const body = credentialFailure || parseAnthropicError(raw) === null ? toAnthropicErrorBody(status, mapped.body.error.message) : raw;
     this.pipeline.respondError(exchange, { status, body, retryAfter: mapped.retryAfter, code: mapped.body.error.code ?? `upstream_${upstream.statusCode}` });
   }
+}
+
+/**
+ * An empty segment (`/v1//chat/completions`, `/v1/files/`) names no operation of its own: it is
+ * another spelling of one. Relayed, it would reach the provider as a path the gateway's routes
+ * and checks did not see as written, so it is not served (404), as with the gateway's own routes.
+ */
+function assertCanonicalPath(request: ProxyCall['request'], path: string): void {
+  if (/\/\/|\/$/.test(path)) throw new GatewayError(GatewayErrorCode.NotFound, `Cannot ${request.method} ${pathOf(request.url)}`);
 }
 
 /**
