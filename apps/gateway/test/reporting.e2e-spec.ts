@@ -249,5 +249,16 @@ describe('reporting (e2e): events, metrics and top keys', () => {
       const tiny = await stack.admin('PUT', '/api/model-prices', { provider: 'openai', model: 'tiny', inputUsdPerMillionTokens: 0.00000000004, outputUsdPerMillionTokens: 1 });
       expect(tiny.status).toBe(400);
     });
+
+    it('keeps the cache rates a price names; a PUT without them clears them', async () => {
+      const rates = { provider: 'anthropic', model: 'contract-claude', inputUsdPerMillionTokens: 3, outputUsdPerMillionTokens: 15, cacheReadUsdPerMillionTokens: 0.3, cacheWriteUsdPerMillionTokens: 3.75 };
+      const set = await stack.admin('PUT', '/api/model-prices', rates);
+      expect(set).toMatchObject({ status: 200, body: rates });
+      const listed = await stack.admin<Array<Record<string, unknown>>>('GET', '/api/model-prices');
+      expect(listed.body.find((price) => price.model === 'contract-claude')).toMatchObject(rates);
+      const plain = await stack.admin('PUT', '/api/model-prices', { provider: 'anthropic', model: 'contract-claude', inputUsdPerMillionTokens: 3, outputUsdPerMillionTokens: 15 });
+      expect(plain.body).toMatchObject({ cacheReadUsdPerMillionTokens: null, cacheWriteUsdPerMillionTokens: null });
+      expect((await stack.admin('PUT', '/api/model-prices', { ...rates, cacheReadUsdPerMillionTokens: -1 })).status).toBe(400);
+    });
   });
 });

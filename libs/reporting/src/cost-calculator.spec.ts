@@ -33,6 +33,16 @@ describe('CostCalculator', () => {
     }
   });
 
+  it('prices cached prompt tokens at the cache rates an override names, else at its input price', () => {
+    const withRates = new CostCalculator(() => ({ inputUsdPerMillionTokens: 3, outputUsdPerMillionTokens: 15, cacheReadUsdPerMillionTokens: 0.3, cacheWriteUsdPerMillionTokens: 3.75 }));
+    // 1M prompt tokens: 600k read from the cache, 100k written to it, 300k plain; 1M output.
+    expect(withRates.price('anthropic', 'claude-x', 1_000_000, 1_000_000, { readTokens: 600_000, writeTokens: 100_000 }).costUsd).toBeCloseTo(0.9 + 0.18 + 0.375 + 15, 10);
+    const withoutRates = new CostCalculator(() => ({ inputUsdPerMillionTokens: 3, outputUsdPerMillionTokens: 15 }));
+    expect(withoutRates.price('anthropic', 'claude-x', 1_000_000, 0, { readTokens: 600_000, writeTokens: 100_000 }).costUsd).toBeCloseTo(3, 10);
+    const nullRates = new CostCalculator(() => ({ inputUsdPerMillionTokens: 3, outputUsdPerMillionTokens: 15, cacheReadUsdPerMillionTokens: null, cacheWriteUsdPerMillionTokens: null }));
+    expect(nullRates.price('anthropic', 'claude-x', 1_000_000, 0, { readTokens: 600_000 }).costUsd).toBeCloseTo(3, 10);
+  });
+
   it('never refunds (an override given negative counts) and never throws (the table given inconsistent ones)', () => {
     expect(calculator.price('openai', 'my-finetune', 1000, -900)).toEqual({ costUsd: 0, priceKnown: true });
     expect(calculator.price('openai', 'gpt-4o-mini', 100, 10, { readTokens: 200 })).toEqual({ costUsd: null, priceKnown: false });

@@ -3,6 +3,9 @@ import { Provider, calcPrice } from '@pydantic/genai-prices';
 export interface PriceOverride {
   inputUsdPerMillionTokens: number;
   outputUsdPerMillionTokens: number;
+  /** Cached prompt tokens (read, written); absent or null: the input price. */
+  cacheReadUsdPerMillionTokens?: number | null;
+  cacheWriteUsdPerMillionTokens?: number | null;
 }
 
 export interface CostResult {
@@ -43,12 +46,7 @@ export class CostCalculator {
   /** `cache`: the prompt tokens read from / written to the provider's cache (part of promptTokens). */
   price(provider: string, model: string, promptTokens: number, completionTokens: number, cache: { readTokens?: number; writeTokens?: number } = {}): CostResult {
     const override = this.overrides(provider, model);
-    if (override) {
-      const cost =
-        (promptTokens * override.inputUsdPerMillionTokens + completionTokens * override.outputUsdPerMillionTokens) / 1_000_000;
-      // Never a refund, whatever counts it is given.
-      return { costUsd: roundUsd(Math.max(0, cost)), priceKnown: true };
-    }
+    if (override) return { costUsd: roundUsd(Math.max(0, overrideCost(override, promptTokens, completionTokens, cache))), priceKnown: true };
     // A Map, not an object: a custom provider may be called "constructor".
     const tableProvider = PRICE_TABLE_PROVIDER.get(provider);
     const matched = model && tableProvider ? this.matchedProvider(tableProvider, model) : null;
@@ -93,4 +91,22 @@ const MAX_CACHED_NAME_CHARS = 256;
 /** Ten decimal places, the precision of the cost columns. */
 function roundUsd(value: number): number {
   return Math.round(value * 1e10) / 1e10;
+}
+
+/**
+ * An admin's price: cached prompt tokens at the cache rates it names (the input price where it
+ * names none), the rest of the prompt at the input price, the output at the output price. The
+ * result is never below 0 (a refund), whatever counts it is given.
+ */
+function overrideCost(override: PriceOverride, promptTokens: number, completionTokens: number, cache: { readTokens?: number; writeTokens?: number }): number {
+  const read = Math.max(0, cache.readTokens ?? 0);
+  const written = Math.max(0, cache.writeTokens ?? 0);
+  const uncached = Math.max(0, promptTokens - read - written);
+  const input = override.inputUsdPerMillionTokens;
+  const perMillion =
+    uncached * input +
+    read * (override.cacheReadUsdPerMillionTokens ?? input) +
+    written * (override.cacheWriteUsdPerMillionTokens ?? input) +
+    completionTokens * override.outputUsdPerMillionTokens;
+  return perMillion / 1_000_000;
 }

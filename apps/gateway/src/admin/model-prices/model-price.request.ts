@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsNotEmpty, IsNumber, IsString, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsNotEmpty, IsNumber, IsOptional, IsString, Max, MaxLength, Min, ValidateBy } from 'class-validator';
 
 /** Stored as numeric(20, 10); a million dollars per million tokens is far above any real price. */
 const MAX_USD_PER_MILLION_TOKENS = 1_000_000;
@@ -48,6 +48,34 @@ export class UpsertModelPriceRequest extends ModelPriceKeyQuery {
   @Min(0)
   @Max(MAX_USD_PER_MILLION_TOKENS)
   outputUsdPerMillionTokens: number;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    description: 'USD per million prompt tokens read from the provider\'s cache (OpenAI cached input, Anthropic cache reads, Gemini cached content). Left out or null: the input price.',
+    example: 0.15,
+    minimum: 0,
+    maximum: MAX_USD_PER_MILLION_TOKENS,
+  })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @HasAtMostTenDecimals()
+  @Min(0)
+  @Max(MAX_USD_PER_MILLION_TOKENS)
+  cacheReadUsdPerMillionTokens?: number | null;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    description: 'USD per million prompt tokens written to the provider\'s cache (Anthropic cache writes). Left out or null: the input price.',
+    example: 3.75,
+    minimum: 0,
+    maximum: MAX_USD_PER_MILLION_TOKENS,
+  })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @HasAtMostTenDecimals()
+  @Min(0)
+  @Max(MAX_USD_PER_MILLION_TOKENS)
+  cacheWriteUsdPerMillionTokens?: number | null;
 }
 
 export class ModelPriceResponse extends UpsertModelPriceRequest {

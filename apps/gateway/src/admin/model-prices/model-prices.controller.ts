@@ -21,7 +21,8 @@ export class ModelPricesController {
   @ApiOperation({ summary: 'Set the price of a model (takes precedence over the bundled table)' })
   @ApiOkResponse({ type: ModelPriceResponse })
   async upsert(@Body() body: UpsertModelPriceRequest): Promise<ModelPriceResponse> {
-    return toResponse(await this.prices.upsert(body));
+    // A PUT sets the whole price: a cache rate left out is cleared, not kept.
+    return toResponse(await this.prices.upsert({ ...body, cacheReadUsdPerMillionTokens: body.cacheReadUsdPerMillionTokens ?? null, cacheWriteUsdPerMillionTokens: body.cacheWriteUsdPerMillionTokens ?? null }));
   }
 
   @Delete()
@@ -41,6 +42,8 @@ function toResponse(entity: ModelPriceEntity): ModelPriceResponse {
     model: entity.model,
     inputUsdPerMillionTokens: entity.inputUsdPerMillionTokens,
     outputUsdPerMillionTokens: entity.outputUsdPerMillionTokens,
+    cacheReadUsdPerMillionTokens: entity.cacheReadUsdPerMillionTokens,
+    cacheWriteUsdPerMillionTokens: entity.cacheWriteUsdPerMillionTokens,
     updatedAt: toUnixSeconds(entity.updatedAt),
   };
 }
