@@ -248,8 +248,11 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       expect(unknown.status).toBe(404);
       expect(await unknown.json()).toMatchObject({ error: { type: 'invalid_request_error' } });
       expect(upstream.lastRequest().path).toBe('/v1/no-such-operation');
-      // Without a valid key nothing is relayed.
+      // A model named for another provider is refused with a pointer, not sent to OpenAI.
       const before = upstream.requests.length;
+      await expect(sdk().responses.create({ model: 'anthropic/claude-sonnet-4-5', input: 'hi' })).rejects.toMatchObject({ status: 400, param: 'model', message: expect.stringContaining('relayed to OpenAI only') });
+      expect(upstream.requests.length).toBe(before);
+      // Without a valid key nothing is relayed.
       await expect(sdk('tg-not-a-key').responses.create({ model: 'gpt-4o-mini', input: 'hi' })).rejects.toMatchObject({ status: 401, code: 'invalid_api_key' });
       expect(upstream.requests.length).toBe(before);
     });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { finished } from 'node:stream/promises';
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { normalizePath } from '@tollgate/config-cache';
-import { ProviderId } from '@tollgate/provider-settings';
+import { PROVIDER_IDS, ProviderId } from '@tollgate/provider-settings';
 import {
   AnthropicNativeStreamObserver,
   ChatStreamTranslator,
@@ -33,6 +33,11 @@ export interface PassthroughSpec {
   upstreamPath: string;
   /** A model named by the path (an Azure deployment). */
   pathModel?: string;
+  /**
+   * Reached through the unified API, where `provider/model` names pick providers: a model named
+   * for another provider is the client's mistake to hear about, not OpenAI's to refuse.
+   */
+  openAIOnly?: boolean;
 }
 
 /** One of `operations`, below a provider's base (OpenAI style), its /v1 (Anthropic), or an Azure deployment. */
@@ -120,6 +125,7 @@ export class PassthroughService {
     return this.pipeline.run(exchange, async () => {
       assertCanonicalPath(call.request, spec.upstreamPath);
       assertContainedPath(spec.upstreamPath);
+      if (spec.openAIOnly && model !== null) assertOpenAIModel(model, spec.upstreamPath);
       const { request } = call;
       const contentType = typeof request.headers['content-type'] === 'string' ? request.headers['content-type'] : null;
       const runsModel =
@@ -216,6 +222,17 @@ export class PassthroughService {
  */
 function assertCanonicalPath(request: ProxyCall['request'], path: string): void {
   if (/\/\/|\/$/.test(path)) throw new GatewayError(GatewayErrorCode.NotFound, `Cannot ${request.method} ${pathOf(request.url)}`);
+}
+
+function assertOpenAIModel(model: string, upstreamPath: string): void {
+  const prefix = model.slice(0, Math.max(0, model.indexOf('/'))).toLowerCase();
+  if (prefix !== ProviderId.OpenAI && (PROVIDER_IDS as string[]).includes(prefix)) {
+    throw new GatewayError(
+      GatewayErrorCode.InvalidRequest,
+      `/v1${upstreamPath} is relayed to OpenAI only; '${model}' names another provider. Use /v1/chat/completions (every provider) or that provider's native path.`,
+      'model',
+    );
+  }
 }
 
 /**

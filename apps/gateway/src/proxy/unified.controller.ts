@@ -49,7 +49,7 @@ export class UnifiedController {
 
   @All('*')
   other(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.passthrough.forward({ request, reply }, { provider: ProviderId.OpenAI, dialect: 'openai', upstreamPath: pathOf(request.url).slice(UNIFIED_PREFIX.length) });
+    return this.passthrough.forward({ request, reply }, { provider: ProviderId.OpenAI, dialect: 'openai', upstreamPath: pathOf(request.url).slice(UNIFIED_PREFIX.length), openAIOnly: true });
   }
 }
 
