@@ -21,6 +21,8 @@ export enum GatewayErrorCode {
   UpstreamAuth = 'upstream_auth_error',
   UpstreamUnreachable = 'upstream_unreachable',
   UpstreamTimeout = 'upstream_timeout',
+  /** A database query ran past its statement timeout (an admin report over too wide a range). */
+  QueryTimeout = 'query_timeout',
   Internal = 'internal_error',
 }
 
@@ -51,6 +53,7 @@ export const GATEWAY_ERROR_SPECS: Record<GatewayErrorCode, CodeSpec> = {
   [GatewayErrorCode.UpstreamAuth]: { status: 502, type: 'api_error' },
   [GatewayErrorCode.UpstreamUnreachable]: { status: 502, type: 'api_error' },
   [GatewayErrorCode.UpstreamTimeout]: { status: 504, type: 'api_error' },
+  [GatewayErrorCode.QueryTimeout]: { status: 503, type: 'api_error' },
   [GatewayErrorCode.Internal]: { status: 500, type: 'api_error' },
 };
 

@@ -14,6 +14,10 @@ export interface AdminProblem {
 export function toGatewayError(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
   if (error instanceof HttpException) return fromHttpException(error);
+  // Postgres's query_canceled: the statement timeout (30 s) cut a query short.
+  if ((error as { driverError?: { code?: unknown } } | null)?.driverError?.code === '57014') {
+    return new GatewayError(GatewayErrorCode.QueryTimeout, 'the database query took longer than its 30 s limit: narrow the time range or add filters', null, { 'retry-after': '30' });
+  }
   const fastifyError = error as { statusCode?: number; code?: string; message?: string };
   if (typeof fastifyError?.statusCode === 'number') return fromFastifyError(fastifyError);
   return new GatewayError(GatewayErrorCode.Internal, 'the gateway failed to handle this request');
@@ -104,5 +108,6 @@ const ADMIN_TITLES: Record<GatewayErrorCode, string> = {
   [GatewayErrorCode.UpstreamAuth]: 'bad gateway',
   [GatewayErrorCode.UpstreamUnreachable]: 'bad gateway',
   [GatewayErrorCode.UpstreamTimeout]: 'gateway timeout',
+  [GatewayErrorCode.QueryTimeout]: 'query took too long',
   [GatewayErrorCode.Internal]: 'internal server error',
 };

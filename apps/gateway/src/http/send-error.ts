@@ -13,6 +13,8 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, thrown: 
   const error = toGatewayError(thrown);
   if (error.code === GatewayErrorCode.Internal) {
     logger.error({ err: thrown, reqId: request.id }, 'unhandled error');
+  } else if (error.code === GatewayErrorCode.QueryTimeout) {
+    logger.warn({ reqId: request.id, path: pathOf(request.url) }, 'database query timed out');
   }
   if (reply.sent || reply.raw.headersSent) {
     reply.raw.destroy();
