@@ -269,6 +269,38 @@ describe('OpenAI native passthrough (e2e): multipart uploads and binary answers'
     expect({ method: relayed.method, path: relayed.path, query: relayed.query }).toEqual({ method: 'GET', path: '/v1/models', query: 'limit=2' });
   });
 
+  /** Sends a request line exactly as written (fetch would normalize it) and returns the status. */
+  const rawRequest = (requestLine: string, key: string, body: object) => {
+    const { port } = new URL(stack.proxyUrl);
+    const payload = JSON.stringify(body);
+    return new Promise<number>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write(`${requestLine} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`);
+      });
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.once('error', reject);
+      socket.once('close', () => resolve(Number(text.split(' ')[1])));
+    });
+  };
+
+  it('serves a catch-all only below its prefix as written: a percent-encoded prefix cannot shift the relayed path', async () => {
+    const before = upstream.requests.length;
+    // Cut by length, /v%31/responses left "31/responses", which joined to the base's /v1 became /v131/responses.
+    for (const line of ['POST /v%31/responses', 'POST /%761/responses', 'POST /api/providers/openai/v%31/responses', 'POST /api/providers/open%61i/v1/responses']) {
+      expect([line, await rawRequest(line, CLIENT_KEY, { model: 'gpt-4o-mini', input: 'hi' })]).toEqual([line, 404]);
+    }
+    expect(upstream.requests.length).toBe(before);
+  });
+
+  it('refuses a fragment in the request line, which the router, the checks and the upstream client would each read differently', async () => {
+    const before = upstream.requests.length;
+    for (const line of ['POST /v1/batches#x', 'POST /v1/responses#x', 'POST /api/providers/openai/v1/batches#x', 'GET /v1/models?limit=1#x']) {
+      expect([line, await rawRequest(line, WHISPER_KEY, { input_file_id: 'file-1', endpoint: '/v1/chat/completions', completion_window: '24h', input: 'hi', prompt: { id: 'p' } })]).toEqual([line, 400]);
+    }
+    expect(upstream.requests.length).toBe(before);
+  });
+
   it('upstream errors on passthrough paths keep their status in OpenAI\'s shape, with an event', async () => {
     const error = await sdk()
       .files.retrieve('file-missing', withId('files-missing'))

@@ -142,6 +142,11 @@ export function configureFastify(instance: FastifyInstance, logger: Logger, metr
   instance.addContentTypeParser(/^(multipart\/|application\/octet-stream|audio\/|image\/)/, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   instance.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    // A fragment never belongs in a request line. The router stops reading the path at "#",
+    // checks would read it whole, and the upstream client drops it: three different paths.
+    if (request.url.includes('#')) {
+      return refuse(request, reply, done, new GatewayError(GatewayErrorCode.InvalidRequest, 'The request URL may not contain a fragment ("#"); percent-encode it as %23 if it is data.'));
+    }
     const surface = surfaceOf(request.raw);
     // Swagger UI is registered by Fastify directly, outside the controllers' declared surfaces.
     const declared = request.url.startsWith('/docs') ? Surface.Admin : declaredSurfaceOf(request);

@@ -29,4 +29,16 @@ export function pathOf(url: string): string {
   return query === -1 ? url : url.slice(0, query);
 }
 
+/**
+ * The path below a catch-all route's prefix, as the client wrote it (the provider decodes it,
+ * not the gateway). The router matched the decoded path, so the raw one may spell the prefix
+ * differently (`/v%31/responses`): cutting it by length would then leave `31/responses`, which
+ * joined to a base URL escapes its path (`/tenant-a31/...`). Only the literal prefix is served.
+ */
+export function pathBelow(url: string, prefix: string): string {
+  const path = pathOf(url);
+  if (!path.startsWith(`${prefix}/`)) throw new GatewayError(GatewayErrorCode.NotFound, `Cannot serve ${path}: spell ${prefix} without percent-encoding`);
+  return path.slice(prefix.length);
+}
+
 export { GatewayError };

@@ -2,7 +2,7 @@ import { All, Post, Req, Res } from '@nestjs/common';
 import { ProviderId } from '@tollgate/provider-settings';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { decodeOrKeep } from '../http/decode';
-import { pathOf } from '../http/send-error';
+import { pathBelow } from '../http/send-error';
 import { PassthroughService } from './passthrough.service';
 import { ProxyController } from './proxy-controller.decorator';
 import { ProxyService } from './proxy.service';
@@ -33,7 +33,7 @@ export class OpenAINativeController {
 
   @All('*')
   other(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const upstreamPath = pathOf(request.url).slice(PREFIX.length);
+    const upstreamPath = pathBelow(request.url, PREFIX);
     const pathModel = /^\/models\/([^/]+)$/.exec(upstreamPath)?.[1];
     return this.passthrough.forward(
       { request, reply },

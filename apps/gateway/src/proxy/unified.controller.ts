@@ -2,7 +2,7 @@ import { All, Get, Post, Req, Res } from '@nestjs/common';
 import { ProviderId } from '@tollgate/provider-settings';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { decodeOrKeep } from '../http/decode';
-import { pathOf } from '../http/send-error';
+import { pathBelow, pathOf } from '../http/send-error';
 import { PassthroughService } from './passthrough.service';
 import { ProxyController } from './proxy-controller.decorator';
 import { ProxyService } from './proxy.service';
@@ -49,7 +49,7 @@ export class UnifiedController {
 
   @All('*')
   other(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.passthrough.forward({ request, reply }, { provider: ProviderId.OpenAI, dialect: 'openai', upstreamPath: pathOf(request.url).slice(UNIFIED_PREFIX.length), openAIOnly: true });
+    return this.passthrough.forward({ request, reply }, { provider: ProviderId.OpenAI, dialect: 'openai', upstreamPath: pathBelow(request.url, UNIFIED_PREFIX), openAIOnly: true });
   }
 }
 
