@@ -102,4 +102,29 @@ describe('worstCaseCostUsd against clients that send several limits or media', (
     })!;
     expect(withImage - text).toBe(4_000);
   });
+
+  it('reserves the prompt at the dearest rate it may be billed at: cache writes above the input price', () => {
+    const contract = new CostCalculator(() => ({ inputUsdPerMillionTokens: 3, outputUsdPerMillionTokens: 15, cacheReadUsdPerMillionTokens: 0.3, cacheWriteUsdPerMillionTokens: 3.75 }));
+    const document = 'The quick brown fox jumps over the lazy dog. '.repeat(2_000);
+    const body = { messages: [{ role: 'user', content: document }], max_tokens: 1 };
+    const reserved = worstCaseCostUsd(contract, { ...base, provider: 'anthropic', model: 'claude-contract', body, generates: true })!;
+    // What the provider may then report: the whole prompt (with some framing) written to the cache.
+    const prompt = estimateTokens(document) + 10;
+    expect(contract.price('anthropic', 'claude-contract', prompt, 1, { writeTokens: prompt }).costUsd!).toBeLessThanOrEqual(reserved);
+  });
+
+  it("counts what Anthropic's tool calls and tool results put in the prompt", () => {
+    const big = 'The quick brown fox jumps over the lazy dog. '.repeat(2_000);
+    const body = {
+      max_tokens: 1,
+      messages: [
+        { role: 'user', content: 'look it up' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'search', input: { query: big } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: big }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_2', content: [{ type: 'text', text: big }] }] },
+      ],
+    };
+    const reservedTokens = worstCaseCostUsd(perToken, { ...base, body, generates: true })!;
+    expect(reservedTokens).toBeGreaterThan(3 * estimateTokens(big));
+  });
 });

@@ -17,7 +17,8 @@ export interface WorstCaseInput {
 
 /**
  * The most a request can cost, reserved against budgets before it is sent: the prompt counted
- * with the tokenizer (with a margin for the provider's own framing) at the input price, plus
+ * with the tokenizer (with a margin for the provider's own framing) at the dearest of the input
+ * and cache prices, plus
  * max_tokens for every requested choice at the output price. The prompt includes what the
  * model reads besides the messages' text (tool definitions, earlier tool calls, response
  * schemas), counted from their JSON. Returns null for a model without a price, which a
@@ -42,8 +43,13 @@ export function worstCaseCostUsd(calculator: CostCalculator, input: WorstCaseInp
   // for each prompt of a list.
   const candidates = Math.max(1, choices, firstNumber(body.best_of) ?? 1);
   const completionTokens = input.generates ? maxTokens * candidates * promptCountOf(body) : 0;
-  const { costUsd } = calculator.price(input.provider, input.model, promptTokens, completionTokens);
-  return costUsd;
+  const plain = calculator.price(input.provider, input.model, promptTokens, completionTokens).costUsd;
+  if (plain === null) return null;
+  // The prompt may be billed at a cache rate dearer than input (Anthropic writes cost 1.25x; an
+  // admin's price may set any rate): the dearest reading of it is reserved.
+  const asCacheWrites = calculator.price(input.provider, input.model, promptTokens, completionTokens, { writeTokens: promptTokens }).costUsd ?? 0;
+  const asCacheReads = calculator.price(input.provider, input.model, promptTokens, completionTokens, { readTokens: promptTokens }).costUsd ?? 0;
+  return Math.max(plain, asCacheWrites, asCacheReads);
 }
 
 /** How many prompts a legacy completions request holds: a list of texts or of token-id lists is several. */

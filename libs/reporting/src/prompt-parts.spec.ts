@@ -35,3 +35,16 @@ describe('prompt parts', () => {
     expect(promptEstimationInputOf({ prompt: [1, 2, 3] })).toEqual({ prompt: '', promptExtraTokens: 3 });
   });
 });
+
+describe("prompt parts of Anthropic's tool use", () => {
+  it('reads tool results as text (one level down) and tool calls from their JSON', () => {
+    const body = {
+      messages: [
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'Let me search.' }, { type: 'tool_use', id: 'toolu_1', name: 'search', input: { query: 'weather' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'sunny' }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_2', content: [{ type: 'text', text: 'cloudy' }, { type: 'tool_result', content: 'not this deep' }] }] },
+      ],
+    };
+    expect(promptEstimationInputOf(body).prompt).toBe(`Let me search.\nsunny\ncloudy\n${JSON.stringify([{ type: 'tool_use', id: 'toolu_1', name: 'search', input: { query: 'weather' } }])}`);
+  });
+});

@@ -59,14 +59,27 @@ export function tokenIdCountOf(body: unknown): number {
   return count;
 }
 
-function contentText(content: unknown): string {
+/**
+ * Content part types whose text contentText reads (tool results one level down, as Anthropic
+ * nests them) or whose size mediaTokensOf counts; any other part (a tool call's input, a server
+ * tool's result) is counted from its JSON.
+ */
+const COUNTED_PART_TYPES = new Set(['text', 'input_text', 'output_text', 'refusal', 'thinking', 'tool_result', 'image_url', 'image', 'input_image', 'input_audio', 'file', 'document', 'input_file']);
+
+function contentText(content: unknown, nested = false): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) {
-    return content
-      .map((part) => (part && typeof part === 'object' && typeof (part as { text?: unknown }).text === 'string' ? (part as { text: string }).text : ''))
-      .join('');
-  }
-  return '';
+  if (!Array.isArray(content)) return '';
+  return content.map((part) => partText(part, nested)).join('');
+}
+
+function partText(part: unknown, nested: boolean): string {
+  if (!part || typeof part !== 'object') return '';
+  const record = part as Record<string, unknown>;
+  if (typeof record.text === 'string') return record.text;
+  if (typeof record.thinking === 'string') return record.thinking;
+  if (typeof record.refusal === 'string') return record.refusal;
+  // A tool result's content is a string or a list of parts; never deeper.
+  return record.type === 'tool_result' && !nested ? contentText(record.content, true) : '';
 }
 
 /** The JSON of the prompt's non-text parts ('' when there are none). */
@@ -84,6 +97,13 @@ export function structuredPromptOf(body: unknown): string {
       for (const field of MESSAGE_PROMPT_FIELDS) {
         const value = (message as Record<string, unknown>)[field];
         if (value !== undefined && value !== null) parts.push(value);
+      }
+      // Anthropic's tool calls (tool_use with its input) and other structured parts.
+      const content = (message as { content?: unknown }).content;
+      if (Array.isArray(content)) {
+        for (const part of content) {
+          if (part && typeof part === 'object' && !COUNTED_PART_TYPES.has(String((part as { type?: unknown }).type))) parts.push(part);
+        }
       }
     }
   }
