@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { estimateTokens } from '@tollgate/reporting';
 import OpenAI from 'openai';
 import { FakeOpenAI } from './support/fake-openai';
 import { eventFor } from './support/provider-e2e';
@@ -240,6 +241,46 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       const event = await eventFor(stack, 'responses-stream');
       expect(event).toMatchObject({ model: 'gpt-4o-mini', stream: true, status: 200, prompt_token_count: 14, completion_token_count: 3, token_count_estimated: false, price_known: true });
       expect(event.cost_in_usd).toBeCloseTo(responseCost, 12);
+    });
+
+    it('a budgeted key may use it when only tokens bill it: reserved, priced and settled; built-in tools, stored prompts and earlier turns are refused', async () => {
+      const budgeted = await stack.admin<{ keyId: string }>('PUT', '/api/key-management/keys', { name: 'responses budget', key: 'tg-responses-budget', settingIds: [settingId], costLimitInUsd: 10 });
+      expect(budgeted.status).toBe(200);
+      await eventually(async () => ((await fetch(`${stack.proxyUrl}/v1/models`, { headers: { authorization: 'Bearer tg-responses-budget' } })).status === 200 ? true : undefined), 5_000, 'budgeted key');
+      const client = sdk('tg-responses-budget');
+      const tool = { type: 'function' as const, name: 'get_weather', parameters: { type: 'object', properties: {} }, strict: false };
+      const answer = await client.responses.create({ model: 'gpt-4o-mini', input: 'Say hello', max_output_tokens: 16, tools: [tool] }, withId('responses-budgeted'));
+      expect(answer.output_text).toBe('Hello there!');
+      const event = await eventFor(stack, 'responses-budgeted');
+      expect(event).toMatchObject({ prompt_token_count: 14, completion_token_count: 3, price_known: true });
+      await eventually(async () => {
+        const [row] = await stack.sql<{ spent_usd: string }>('SELECT spent_usd FROM api_keys WHERE key_id = $1', [budgeted.body.keyId]);
+        return Math.abs(Number(row.spent_usd) - responseCost) < 1e-12 ? true : undefined;
+      }, 10_000, 'the spend settled');
+      const before = upstream.requests.length;
+      for (const extra of [{ tools: [{ type: 'web_search' }] }, { prompt: { id: 'pmpt_1' } }, { previous_response_id: 'resp_earlier' }, { background: true }]) {
+        const refused = await client.responses.create({ model: 'gpt-4o-mini', input: 'hi', ...extra } as OpenAI.Responses.ResponseCreateParamsNonStreaming).then(() => null, (e: unknown) => e);
+        expect([extra, refused]).toEqual([extra, expect.objectContaining({ status: 400, code: 'model_not_priced' })]);
+      }
+      expect(upstream.requests.length).toBe(before);
+    });
+
+    it('a response stream cut before response.completed is estimated and priced, never free', async () => {
+      // The fake names its answer after the model asked for: price that name ($1 / $2 per million tokens).
+      expect((await stack.admin('PUT', '/api/model-prices', { provider: 'openai', model: 'stream-break', inputUsdPerMillionTokens: 1, outputUsdPerMillionTokens: 2 })).status).toBe(200);
+      const stream = await sdk().responses.create({ model: 'stream-break', input: 'Say hello', instructions: 'Be brief.', stream: true }, withId('responses-cut'));
+      const text: string[] = [];
+      const outcome = await (async () => {
+        for await (const event of stream) if (event.type === 'response.output_text.delta') text.push(event.delta);
+      })().then(() => 'ended', () => 'failed');
+      expect(outcome).toBe('failed');
+      expect(text.join('')).toBe('Hello there');
+      const event = await eventFor(stack, 'responses-cut');
+      expect(event).toMatchObject({ stream: true, token_count_estimated: true, completion_token_count: estimateTokens('Hello there'), price_known: true });
+      // The input and the instructions were read: both count.
+      expect(event.prompt_token_count).toBeGreaterThanOrEqual(estimateTokens('Say hello') + estimateTokens('Be brief.'));
+      expect(event.cost_in_usd).toBeCloseTo((event.prompt_token_count * 1 + event.completion_token_count * 2) / 1e6, 12);
+      expect((await stack.admin('DELETE', '/api/model-prices?provider=openai&model=stream-break')).status).toBe(204);
     });
 
     it('other operations (files, upstream errors) relay as on the native path; OpenAI\'s own errors keep their status', async () => {

@@ -72,7 +72,7 @@ export class AdmissionService implements OnModuleInit, OnApplicationShutdown {
     if (scopes.some(hasBudget) && billing === 'unpriced') {
       throw new GatewayError(
         GatewayErrorCode.ModelNotPriced,
-        'This operation is not billed by tokens, so the gateway cannot price it and a cost limit could not hold; it is not available to keys or users with a cost limit.',
+        'This request is not billed by its tokens alone (an operation priced per item, built-in tools, a stored prompt, earlier turns or a background run the gateway cannot see), so a cost limit could not hold; it is not available to keys or users with a cost limit.',
       );
     }
     if (scopes.some(hasBudget) && request.route && billing === 'tokens') {

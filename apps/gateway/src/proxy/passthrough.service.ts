@@ -96,7 +96,13 @@ const NESTED_MODEL_HOLDERS: Record<string, string> = {
 };
 
 /** Paths whose answers are generated tokens (budgets reserve output for them). */
-const GENERATING_PATHS = operationAt('chat\\/completions|completions|messages|complete');
+const GENERATING_PATHS = operationAt('chat\\/completions|completions|messages|complete|responses');
+/** OpenAI-style streams that carry usage only when asked (stream_options.include_usage); a Responses stream always does. */
+const USAGE_ON_REQUEST_PATHS = operationAt('chat\\/completions|completions');
+/** The Responses API: billed by tokens or not, depending on the request (responsesBilledByTokens). */
+const RESPONSES = /^\/responses$/;
+/** Tools the Responses API runs within a request, billed by tokens: any other (web search, file search, code interpreter) is billed per call. */
+const TOKEN_BILLED_TOOLS = new Set(['function', 'custom']);
 
 /**
  * Providers' native APIs, relayed as they are: the gateway swaps the credential, applies keys'
@@ -119,7 +125,11 @@ export class PassthroughService {
     let model = spec.pathModel ?? (call.request.method === 'POST' && MODEL_ELSEWHERE.test(operation) ? nestedModelOf(body, operation) : modelFieldOf(body));
     // Everything else (images, audio, batches, fine-tuning, assistants runs) is billed in ways
     // the gateway cannot price: recorded with an unknown cost, refused to budgeted keys.
-    const billing = FREE_PATHS.test(operation) ? 'free' : TOKEN_PATHS.test(operation) ? 'tokens' : 'unpriced';
+    const billing = FREE_PATHS.test(operation)
+      ? 'free'
+      : TOKEN_PATHS.test(operation) || (call.request.method === 'POST' && RESPONSES.test(operation) && responsesBilledByTokens(body))
+        ? 'tokens'
+        : 'unpriced';
     exchange.tokenBilled = billing === 'tokens' && model !== null && body !== null;
     exchange.billedOtherwise = billing === 'unpriced';
     return this.pipeline.run(exchange, async () => {
@@ -153,7 +163,7 @@ export class PassthroughService {
         // The provider knows the model without the gateway's prefix (`openai/gpt-4o` is gpt-4o).
         let upstreamBody = body.model === model && route.model !== model ? { ...body, model: route.model } : body;
         // OpenAI-style streams are asked for usage, so they can be priced; the client's choice is kept.
-        if (adapter && body.stream === true && generates) {
+        if (adapter && body.stream === true && USAGE_ON_REQUEST_PATHS.test(operation)) {
           const prepared = toOpenAIChatBody(upstreamBody, adapter.takesStreamOptions(context, search));
           upstreamBody = prepared.body;
           keepUsageChunks = prepared.clientWantsUsage;
@@ -252,6 +262,20 @@ function assertContainedPath(path: string): void {
       throw new GatewayError(GatewayErrorCode.InvalidRequest, 'The request path may not contain "." or ".." segments or encoded slashes.');
     }
   }
+}
+
+/**
+ * A Responses API request is billed by the tokens its usage reports unless it brings costs the
+ * gateway can neither see nor count: built-in tools (billed per call), a stored prompt (its
+ * text and tools are the provider's), earlier turns it continues (previous_response_id, a
+ * conversation: their tokens are not in the request, so no reservation could cover them), or a
+ * background run (its usage never comes back on this request).
+ */
+function responsesBilledByTokens(body: Record<string, unknown> | null): boolean {
+  if (body === null || body.background === true) return false;
+  if ([body.prompt, body.previous_response_id, body.conversation].some((field) => field !== undefined && field !== null)) return false;
+  const tools = Array.isArray(body.tools) ? body.tools : [];
+  return tools.every((tool) => tool !== null && typeof tool === 'object' && TOKEN_BILLED_TOOLS.has(String((tool as { type?: unknown }).type)));
 }
 
 function modelFieldOf(body: Record<string, unknown> | null): string | null {

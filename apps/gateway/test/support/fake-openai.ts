@@ -385,7 +385,11 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
     await send('response.in_progress', { response: response('in_progress', [], null) });
     await send('response.output_item.added', { output_index: 0, item: message('in_progress', null) });
     await send('response.content_part.added', { ...part, part: { type: 'output_text', text: '', annotations: [] } });
-    for (const piece of ['Hello', ' there', '!']) await send('response.output_text.delta', { ...part, delta: piece, logprobs: [] });
+    for (const piece of ['Hello', ' there', '!']) {
+      await send('response.output_text.delta', { ...part, delta: piece, logprobs: [] });
+      // stream-break: the connection dies before the response completes (no usage ever comes).
+      if (model === 'stream-break' && piece === ' there') return void res.destroy();
+    }
     await send('response.output_text.done', { ...part, text, logprobs: [] });
     await send('response.content_part.done', { ...part, part: { type: 'output_text', text, annotations: [] } });
     await send('response.output_item.done', { output_index: 0, item: message('completed', text) });
