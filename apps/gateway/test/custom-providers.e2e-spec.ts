@@ -350,7 +350,11 @@ describe('Custom providers (e2e): admin API and the /api/custom/providers/:provi
       // "quiet" reaches Acme's API but was configured without any stream field.
       const quiet = await stack.admin('POST', '/api/custom/providers', {
         provider: 'quiet',
-        route_configs: [acmeRoute(upstream.origin, { stream_location: '', stream_response_completion_location: '', stream_end_word: '', stream_max_empty_messages: 0 })],
+        route_configs: [
+          acmeRoute(upstream.origin, { stream_location: '', stream_response_completion_location: '', stream_end_word: '', stream_max_empty_messages: 0 }),
+          // A completion location that matches nothing in Acme's answers.
+          acmeRoute(upstream.origin, { path: '/misplaced', response_completion_location: 'result.missing', stream_location: '', stream_response_completion_location: '', stream_end_word: '' }),
+        ],
         authentication_param: 'x-acme-key',
       });
       expect(quiet.status).toBe(201);
@@ -372,6 +376,13 @@ describe('Custom providers (e2e): admin API and the /api/custom/providers/:provi
       const payloads = ['{"token":{"text":"Knock, "}}', '{"token":{"text":"knock."}}', '{"token":{"text":" Who is there?"}}', '<END>'];
       expect(event).toMatchObject({ provider: 'quiet', stream: true, status: 200, token_count_estimated: true, completion_token_count: estimateTokens(payloads.join('')), price_known: true });
       expect(Number(event.cost_in_usd)).toBeGreaterThan(0);
+    });
+
+    it('counts the whole answer when the completion location finds nothing in it, never a free output', async () => {
+      const response = await call('/api/custom/providers/quiet/misplaced', acmeBody('acme-large'), { authorization: `Bearer ${QUIET_KEY}`, 'x-custom-event-id': 'quiet-misplaced' });
+      expect(response.status).toBe(200);
+      const answer = await response.text();
+      expect(await eventFor(stack, 'quiet-misplaced')).toMatchObject({ status: 200, token_count_estimated: true, completion_token_count: estimateTokens(answer) });
     });
 
     it('reserves the output a request allows itself (max_tokens) against the budget', async () => {

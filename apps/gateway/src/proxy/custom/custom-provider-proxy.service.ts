@@ -95,7 +95,10 @@ export class CustomProviderProxyService {
       const retryAfter = upstream.headers['retry-after'];
       return this.pipeline.respondError(exchange, { status: upstream.statusCode, body: raw, retryAfter: typeof retryAfter === 'string' ? retryAfter : null, code: `upstream_${upstream.statusCode}` });
     }
-    this.pipeline.respond(exchange, upstream, { body: raw, usage: null, model: null, completionText: textAt(parseJson(raw), route.responseCompletion, '\n') });
+    // A location that finds nothing (a misconfigured route, an answer of another shape) would make
+    // the output free: the whole answer is counted then, an upper bound, as for streams.
+    const completionText = textAt(parseJson(raw), route.responseCompletion, '\n') || raw.toString('utf8');
+    this.pipeline.respond(exchange, upstream, { body: raw, usage: null, model: null, completionText });
   }
 }
 
