@@ -45,5 +45,7 @@ export function toOpenAIUsageBody(usage: TokenUsage, cachedTokens: number): Open
     completion_tokens: usage.completionTokens,
     total_tokens: usage.promptTokens + usage.completionTokens,
     prompt_tokens_details: { cached_tokens: cachedTokens },
+    // Anthropic counts thinking within output_tokens without a separate figure.
+    completion_tokens_details: { reasoning_tokens: 0 },
   };
 }

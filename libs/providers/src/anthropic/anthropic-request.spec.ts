@@ -38,6 +38,33 @@ describe('toAnthropicRequest', () => {
     expect(toAnthropicRequest(fixture.call as ChatCall, defaults)).toStrictEqual(fixture.expected);
   });
 
+  it('answers a conversation of system text alone (Anthropic needs a message): the text becomes the user turn', () => {
+    const request = toAnthropicRequest(chat({ messages: [{ role: 'system', content: 'Say hi' }, { role: 'developer', content: 'In French.' }] }), defaults);
+    expect(request.messages).toEqual([{ role: 'user', content: 'Say hi\n\nIn French.' }]);
+    expect(request.system).toBeUndefined();
+    expect(() => toAnthropicRequest(chat({ messages: [] }), defaults)).toThrow(expect.objectContaining({ param: 'messages' }));
+  });
+
+  it('refuses logprobs, which Anthropic does not return (an answer without them would be silently wrong)', () => {
+    expect(() => toAnthropicRequest(chat({ messages: hello, logprobs: true, top_logprobs: 2 }), defaults)).toThrow(expect.objectContaining({ param: 'logprobs', status: 400 }));
+    expect(toAnthropicRequest(chat({ messages: hello, logprobs: false }), defaults).messages).toEqual([{ role: 'user', content: 'Hi' }]);
+  });
+
+  it('turns reasoning_effort into a thinking budget that fits within max_tokens; refuses it with tools, and unknown values', () => {
+    const thinkingOf = (body: Record<string, unknown>) => toAnthropicRequest(chat({ messages: hello, ...body }), defaults).thinking;
+    expect(thinkingOf({ reasoning_effort: 'high', max_tokens: 10_000 })).toEqual({ type: 'enabled', budget_tokens: 4_096 });
+    expect(thinkingOf({ reasoning_effort: 'medium', max_tokens: 10_000 })).toEqual({ type: 'enabled', budget_tokens: 2_048 });
+    // Without max_tokens, the default (4,096) bounds it: thinking counts within it.
+    expect(thinkingOf({ reasoning_effort: 'high' })).toEqual({ type: 'enabled', budget_tokens: 4_095 });
+    expect(toAnthropicRequest(chat({ messages: hello, reasoning_effort: 'high' }), defaults).max_tokens).toBe(4_096);
+    expect(thinkingOf({ reasoning_effort: 'minimal' })).toBeUndefined();
+    expect(thinkingOf({ reasoning_effort: 'none' })).toBeUndefined();
+    expect(thinkingOf({})).toBeUndefined();
+    for (const body of [{ reasoning_effort: 'low', max_tokens: 1_000 }, { reasoning_effort: 'low', tools: [weatherTool] }, { reasoning_effort: 'extreme' }]) {
+      expect(() => toAnthropicRequest(chat({ messages: hello, ...body }), defaults)).toThrow(expect.objectContaining({ status: 400 }));
+    }
+  });
+
   it('asks for JSON only in json_object mode, with no system text of its own', () => {
     expect(toAnthropicRequest(chat({ messages: hello, response_format: { type: 'json_object' } }), defaults).system).toBe(
       'Respond only with a single valid JSON object, with no text, explanation or Markdown code fences before or after it.',
@@ -45,9 +72,11 @@ describe('toAnthropicRequest', () => {
     expect(toAnthropicRequest(chat({ messages: hello, response_format: { type: 'text' } }), defaults).system).toBeUndefined();
   });
 
-  it('leaves out stop sequences of whitespace only, which Anthropic refuses', () => {
-    expect(toAnthropicRequest(chat({ messages: hello, stop: ['\n', ' ', 'END'] }), defaults).stop_sequences).toEqual(['END']);
-    expect(toAnthropicRequest(chat({ messages: hello, stop: '\n\n' }), defaults).stop_sequences).toBeUndefined();
+  it('refuses stop sequences of whitespace only, which Anthropic refuses (left out, the model would run past them)', () => {
+    for (const stop of [['\n', 'END'], '\n\n', [' ']]) {
+      expect(() => toAnthropicRequest(chat({ messages: hello, stop }), defaults)).toThrow(expect.objectContaining({ param: 'stop', status: 400 }));
+    }
+    expect(toAnthropicRequest(chat({ messages: hello, stop: ['END', 'Q:'] }), defaults).stop_sequences).toEqual(['END', 'Q:']);
   });
 
   it.each([

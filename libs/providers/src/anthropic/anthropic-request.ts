@@ -1,4 +1,5 @@
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
+import { reasoningEffortOf } from '../openai/reasoning-effort';
 import { ChatCall, ProviderDefaults } from '../provider-adapter';
 import {
   AnthropicImageBlock,
@@ -24,7 +25,16 @@ export function toAnthropicRequest(
     // Anthropic returns one answer per call; silently answering once would break the client.
     throw invalid('n > 1 is not supported by Anthropic models', 'n');
   }
+  if (body.logprobs === true) {
+    // Anthropic returns no log probabilities; an answer without the ones asked for would be silently wrong.
+    throw invalid('logprobs are not available from Anthropic models', 'logprobs');
+  }
   const { system, turns } = toTurns(body.messages);
+  if (turns.length === 0) {
+    // Anthropic needs at least one message; OpenAI answers a conversation of system text alone.
+    if (system.length === 0) throw invalid('messages must hold at least one message with content', 'messages');
+    turns.push({ role: 'user', content: system.splice(0).join('\n\n') });
+  }
   const systemText = [...system, ...responseFormatInstruction(body.response_format)].join('\n\n');
 
   const request: AnthropicMessagesRequest = {
@@ -47,7 +57,32 @@ export function toAnthropicRequest(
     const choice = toToolChoice(body.tool_choice, body.parallel_tool_calls);
     if (choice) request.tool_choice = choice;
   }
+  const thinking = toThinking(body, request.max_tokens);
+  if (thinking) request.thinking = thinking;
   return request;
+}
+
+/** reasoning_effort → a thinking budget (Anthropic's least is 1,024 tokens). */
+const THINKING_BUDGETS = { low: 1_024, medium: 2_048, high: 4_096 } as const;
+const MIN_THINKING_BUDGET = 1_024;
+
+/**
+ * reasoning_effort becomes extended thinking. The budget counts within max_tokens (as OpenAI's
+ * reasoning tokens count within max_completion_tokens), so it is cut to fit below it and
+ * max_tokens is never raised past what the client (or its budget's reservation) allowed. With
+ * tools it is refused: Anthropic then requires each turn's thinking blocks to be sent back with
+ * its tool calls, which OpenAI's message format cannot carry.
+ */
+function toThinking(body: Record<string, unknown>, maxTokens: number): AnthropicMessagesRequest['thinking'] | null {
+  const effort = reasoningEffortOf(body);
+  if (effort === null || effort === 'none' || effort === 'minimal') return null;
+  const usesTools = (Array.isArray(body.tools) && body.tools.length > 0) || (Array.isArray(body.messages) && body.messages.some((m) => isRecord(m) && (m.role === 'tool' || Array.isArray(m.tool_calls))));
+  if (usesTools) {
+    throw invalid('reasoning_effort with tools is not available for Anthropic models through the OpenAI format (their thinking must be sent back with each tool call); use /api/providers/anthropic/v1/messages', 'reasoning_effort');
+  }
+  const budget = Math.min(THINKING_BUDGETS[effort], maxTokens - 1);
+  if (budget < MIN_THINKING_BUDGET) throw invalid(`reasoning_effort needs max_tokens above ${MIN_THINKING_BUDGET} for Anthropic models (thinking counts within it)`, 'max_tokens');
+  return { type: 'enabled', budget_tokens: budget };
 }
 
 // ---- Messages ----
@@ -205,10 +240,18 @@ function textOf(content: unknown, param: string): string {
 
 // ---- Sampling, tools, output format ----
 
-/** Anthropic refuses stop sequences of whitespace only ("\n"), which OpenAI takes: they are left out. */
+/**
+ * Anthropic refuses stop sequences of whitespace only ("\n"), which OpenAI takes. Leaving them
+ * out would let the model run past where the client asked it to stop: a different answer, so
+ * the client hears about it.
+ */
 function toStopSequences(stop: unknown): string[] {
   const list = typeof stop === 'string' ? [stop] : Array.isArray(stop) ? stop : [];
-  return list.filter((s): s is string => typeof s === 'string' && s.trim() !== '');
+  const sequences = list.filter((s): s is string => typeof s === 'string' && s !== '');
+  if (sequences.some((s) => s.trim() === '')) {
+    throw invalid('Anthropic models do not accept stop sequences of white space only (such as "\\n"); send visible text, or leave stop out', 'stop');
+  }
+  return sequences;
 }
 
 function toTools(tools: unknown): AnthropicTool[] {

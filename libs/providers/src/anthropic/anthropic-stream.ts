@@ -135,6 +135,8 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
       model: this.currentModel,
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
     };
+    // With include_usage, OpenAI gives every chunk a usage field, null until the last one.
+    if (this.clientWantsUsage) chunk.usage = null;
     return `data: ${JSON.stringify(chunk)}\n\n`;
   }
 

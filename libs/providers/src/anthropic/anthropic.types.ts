@@ -66,6 +66,7 @@ export interface AnthropicMessagesRequest {
   stream?: boolean;
   tools?: AnthropicTool[];
   tool_choice?: AnthropicToolChoice;
+  thinking?: { type: 'enabled'; budget_tokens: number };
 }
 
 // ---- Response ----

@@ -53,10 +53,13 @@ export function toOpenAIUsage(metadata: GeminiUsageMetadata | undefined): OpenAI
   const prompt = metadata.promptTokenCount;
   const thoughts = metadata.thoughtsTokenCount ?? 0;
   const completion = (metadata.candidatesTokenCount ?? 0) + thoughts;
-  const usage: OpenAIUsage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: metadata.totalTokenCount ?? prompt + completion };
-  if (metadata.cachedContentTokenCount) usage.prompt_tokens_details = { cached_tokens: metadata.cachedContentTokenCount };
-  if (thoughts) usage.completion_tokens_details = { reasoning_tokens: thoughts };
-  return usage;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: metadata.totalTokenCount ?? prompt + completion,
+    prompt_tokens_details: { cached_tokens: metadata.cachedContentTokenCount ?? 0 },
+    completion_tokens_details: { reasoning_tokens: thoughts },
+  };
 }
 
 export function toTokenUsage(usage: OpenAIUsage | null): TokenUsage | null {

@@ -64,6 +64,11 @@ export function toGeminiConversation(messages: OpenAIChatMessage[], model: strin
         throw invalid(`${at}.role ${JSON.stringify((message as { role: unknown }).role)} is not supported by Gemini`, `${at}.role`);
     }
   });
+  if (contents.length === 0) {
+    // Gemini needs contents; OpenAI answers a conversation of system text alone.
+    if (system.length === 0) throw invalid('messages must hold at least one message with content', 'messages');
+    return { contents: [{ role: 'user', parts: system }] };
+  }
   return system.length > 0 ? { contents, systemInstruction: { parts: system } } : { contents };
 }
 

@@ -54,6 +54,26 @@ describe('toGeminiRequest', () => {
     expect(toGeminiRequest(call({ messages }, 'models/gemini-3-pro-preview')).contents[1].parts[1]).toMatchObject({ thoughtSignature: 'skip_thought_signature_validator' });
   });
 
+  it('maps reasoning_effort to a thinking budget (Gemini 2.5) or level (Gemini 3)', () => {
+    const hello = [{ role: 'user', content: 'Hi' }];
+    const thinking = (effort: string, model?: string) => toGeminiRequest(call({ messages: hello, reasoning_effort: effort }, model)).generationConfig?.thinkingConfig;
+    expect(thinking('none')).toEqual({ thinkingBudget: 0 });
+    expect(thinking('low')).toEqual({ thinkingBudget: 1_024 });
+    expect(thinking('high')).toEqual({ thinkingBudget: 24_576 });
+    expect(thinking('low', 'gemini-3-pro-preview')).toEqual({ thinkingLevel: 'low' });
+    expect(thinking('medium', 'models/gemini-3-flash')).toEqual({ thinkingLevel: 'high' });
+    expect(toGeminiRequest(call({ messages: hello })).generationConfig).toBeUndefined();
+    expect(() => toGeminiRequest(call({ messages: hello, reasoning_effort: 'max' }))).toThrow(expect.objectContaining({ param: 'reasoning_effort' }));
+  });
+
+  it('refuses logprobs rather than answering without them; answers a conversation of system text alone', () => {
+    expect(() => toGeminiRequest(call({ messages: [{ role: 'user', content: 'Hi' }], logprobs: true }))).toThrow(expect.objectContaining({ param: 'logprobs', status: 400 }));
+    const systemOnly = toGeminiRequest(call({ messages: [{ role: 'system', content: 'Say hi' }] }));
+    expect(systemOnly.contents).toEqual([{ role: 'user', parts: [{ text: 'Say hi' }] }]);
+    expect(systemOnly.systemInstruction).toBeUndefined();
+    expect(() => toGeminiRequest(call({ messages: [] }))).toThrow(expect.objectContaining({ param: 'messages' }));
+  });
+
   it('sends audio and PDF data inline, and URL-encoded data URLs as base64', () => {
     const messages = [
       {

@@ -4,17 +4,23 @@ import { toGeminiConversation } from './gemini-contents';
 import { toGeminiSchema } from './gemini-schema';
 import { GeminiFunctionDeclaration, GeminiGenerateContentRequest, GeminiGenerationConfig, GeminiTool, GeminiToolConfig } from './gemini.types';
 import { OpenAIChatRequest, OpenAIResponseFormat, OpenAIToolChoice } from '../openai/openai-chat.types';
+import { ReasoningEffort, reasoningEffortOf } from '../openai/reasoning-effort';
 
 /**
  * An OpenAI chat request → a Gemini generateContent body (the same body streams). OpenAI
- * fields with no Gemini equivalent (logit_bias, logprobs, user, parallel_tool_calls, ...)
- * are dropped: Gemini rejects unknown fields, so nothing can pass through.
+ * fields with no Gemini equivalent (logit_bias, user, metadata, ...) are dropped: Gemini rejects
+ * unknown fields, so nothing can pass through. Fields whose absence would change the answer
+ * (logprobs) are refused instead.
  */
 export function toGeminiRequest(call: ChatCall): GeminiGenerateContentRequest {
   const body = call.body as unknown as OpenAIChatRequest;
   if (!Array.isArray(body.messages)) throw invalid('messages must be an array', 'messages');
   const request: GeminiGenerateContentRequest = toGeminiConversation(body.messages, call.model);
-  const generationConfig = toGenerationConfig(body);
+  if ((body as { logprobs?: unknown }).logprobs === true) {
+    // Not translated (yet): an answer without the log probabilities asked for would be silently wrong.
+    throw invalid('logprobs are not available through the gateway for Gemini models', 'logprobs');
+  }
+  const generationConfig = toGenerationConfig(body, call.model);
   if (Object.keys(generationConfig).length > 0) request.generationConfig = generationConfig;
   const tools = toTools(body);
   if (tools) {
@@ -25,8 +31,21 @@ export function toGeminiRequest(call: ChatCall): GeminiGenerateContentRequest {
   return request;
 }
 
-function toGenerationConfig(body: OpenAIChatRequest): GeminiGenerationConfig {
+/** reasoning_effort → Gemini 2.5's thinking budget, as Google's own OpenAI-compatible endpoint maps it. */
+const THINKING_BUDGETS: Record<ReasoningEffort, number> = { none: 0, minimal: 1_024, low: 1_024, medium: 8_192, high: 24_576 };
+
+function toThinkingConfig(body: OpenAIChatRequest, model: string): GeminiGenerationConfig['thinkingConfig'] | null {
+  const effort = reasoningEffortOf(body as unknown as Record<string, unknown>);
+  if (effort === null) return null;
+  // Gemini 3 thinks by level (its lowest is "low"; it cannot be turned off).
+  if (/^(models\/)?gemini-3/i.test(model)) return { thinkingLevel: effort === 'medium' || effort === 'high' ? 'high' : 'low' };
+  return { thinkingBudget: THINKING_BUDGETS[effort] };
+}
+
+function toGenerationConfig(body: OpenAIChatRequest, model: string): GeminiGenerationConfig {
   const config: GeminiGenerationConfig = {};
+  const thinking = toThinkingConfig(body, model);
+  if (thinking) config.thinkingConfig = thinking;
   if (typeof body.temperature === 'number') config.temperature = body.temperature;
   if (typeof body.top_p === 'number') config.topP = body.top_p;
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;

@@ -77,6 +77,8 @@ export interface GeminiGenerationConfig {
   seed?: number;
   responseMimeType?: string;
   responseSchema?: GeminiSchema;
+  /** Gemini 2.5: a token budget (0 turns thinking off where the model allows it); Gemini 3: a level. */
+  thinkingConfig?: { thinkingBudget?: number; thinkingLevel?: 'low' | 'high' };
 }
 
 export interface GeminiGenerateContentRequest {

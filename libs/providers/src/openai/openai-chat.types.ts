@@ -60,8 +60,9 @@ export interface OpenAIUsage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
-  prompt_tokens_details?: { cached_tokens: number };
-  completion_tokens_details?: { reasoning_tokens: number };
+  /** Always present, as in OpenAI's answers: clients read `usage.prompt_tokens_details.cached_tokens` unguarded. */
+  prompt_tokens_details: { cached_tokens: number };
+  completion_tokens_details: { reasoning_tokens: number };
 }
 
 export interface OpenAIAssistantMessage {

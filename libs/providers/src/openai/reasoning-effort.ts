@@ -1,0 +1,18 @@
+import { GatewayError, GatewayErrorCode } from '@tollgate/common';
+
+/** OpenAI's reasoning_effort values, lowest first. */
+export const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high'] as const;
+export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
+
+/**
+ * The request's reasoning_effort, or null when it sets none. Any other value is the client's
+ * error, as it is on OpenAI's own API.
+ */
+export function reasoningEffortOf(body: Record<string, unknown>): ReasoningEffort | null {
+  const effort = body.reasoning_effort;
+  if (effort === undefined || effort === null) return null;
+  if (typeof effort !== 'string' || !(REASONING_EFFORTS as readonly string[]).includes(effort)) {
+    throw new GatewayError(GatewayErrorCode.InvalidRequest, `reasoning_effort must be one of ${REASONING_EFFORTS.join(', ')}`, 'reasoning_effort');
+  }
+  return effort as ReasoningEffort;
+}
