@@ -1,3 +1,4 @@
+import { ChatCall } from '../provider-adapter';
 import { TokenUsage } from '../usage';
 import { GeminiPart, GeminiUsageMetadata } from './gemini.types';
 import { OpenAIFinishReason, OpenAIToolCall, OpenAIUsage } from '../openai/openai-chat.types';
@@ -40,6 +41,15 @@ export function toOpenAIToolCalls(parts: GeminiPart[], newId: () => string): Ope
         function: { name: part.functionCall!.name, arguments: JSON.stringify(part.functionCall!.args ?? {}) },
       };
     });
+}
+
+/**
+ * Gemini has no switch for parallel function calls: with parallel_tool_calls false the client
+ * asked for at most one call per answer, so only the first is kept (`alreadySent`: calls of
+ * this choice already streamed).
+ */
+export function withinToolCallLimit(calls: OpenAIToolCall[], call: ChatCall, alreadySent: number): OpenAIToolCall[] {
+  return call.body.parallel_tool_calls === false ? calls.slice(0, Math.max(0, 1 - alreadySent)) : calls;
 }
 
 export function thoughtSignatureOf(toolCallId: string): string | null {

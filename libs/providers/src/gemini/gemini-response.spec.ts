@@ -15,6 +15,12 @@ describe('fromGeminiResponse', () => {
     });
   });
 
+  it('keeps only the first function call when the client set parallel_tool_calls to false', () => {
+    const single: ChatCall = { ...call, body: { ...call.body, parallel_tool_calls: false } };
+    const body = fromGeminiResponse(fixture('chat-response.gemini.json'), single, fixedIds()).body as { choices: Array<{ message: { tool_calls?: Array<{ function: { name: string } }> } }> };
+    expect(body.choices[0].message.tool_calls?.map((c) => c.function.name)).toEqual(['get_weather']);
+  });
+
   it('turns a prompt blocked for safety into one empty content_filter choice', () => {
     expect(fromGeminiResponse(fixture('safety-block.gemini.json'), call, fixedIds())).toEqual({
       body: jsonFixture('safety-block.openai.json'),

@@ -1,7 +1,7 @@
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { ChatCall, TranslatedResponse } from '../provider-adapter';
 import { CompletionIds, completionIdFor, newCompletionIds } from './completion-ids';
-import { generatedText, textOf, toOpenAIFinishReason, toOpenAIToolCalls, toOpenAIUsage, toTokenUsage } from './gemini-candidate';
+import { generatedText, textOf, toOpenAIFinishReason, toOpenAIToolCalls, toOpenAIUsage, toTokenUsage, withinToolCallLimit } from './gemini-candidate';
 import { GeminiGenerateContentResponse } from './gemini.types';
 import { OpenAIChatCompletion, toOpenAIAssistantMessage } from '../openai/openai-chat.types';
 
@@ -17,7 +17,7 @@ export function fromGeminiResponse(raw: Buffer, call: ChatCall, ids: CompletionI
   const choices: OpenAIChatCompletion['choices'] = candidates.map((candidate, position) => {
     const parts = candidate.content?.parts ?? [];
     const text = textOf(parts);
-    const toolCalls = toOpenAIToolCalls(parts, () => ids.toolCallId());
+    const toolCalls = withinToolCallLimit(toOpenAIToolCalls(parts, () => ids.toolCallId()), call, 0);
     texts.push(generatedText(text, toolCalls));
     return {
       index: candidate.index ?? position,

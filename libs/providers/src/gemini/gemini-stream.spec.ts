@@ -77,6 +77,15 @@ describe('GeminiStreamTranslator', () => {
     expect(translator.usage).toEqual({ promptTokens: 30, completionTokens: 12 });
   });
 
+  it('keeps only the first function call when the client set parallel_tool_calls to false', () => {
+    const single: ChatCall = { ...call, body: { ...call.body, parallel_tool_calls: false } };
+    const translator = new GeminiStreamTranslator(single, false, fixedIds());
+    const calls = frames(replay(fixture('tool-stream.gemini.sse'), translator, 13))
+      .filter((frame): frame is Record<string, unknown> => typeof frame !== 'string')
+      .flatMap((frame) => (frame.choices as Array<{ delta: { tool_calls?: Array<{ index: number; function: { name: string } }> } }>)[0]?.delta.tool_calls ?? []);
+    expect(calls.map((c) => [c.index, c.function.name])).toEqual([[0, 'get_weather']]);
+  });
+
   it('answers a blocked prompt with an empty content_filter choice', () => {
     const translator = new GeminiStreamTranslator(call, false, fixedIds());
     const event = `data: ${JSON.stringify({ promptFeedback: { blockReason: 'PROHIBITED_CONTENT' }, usageMetadata: { promptTokenCount: 4, totalTokenCount: 4 } })}\r\n\r\n`;

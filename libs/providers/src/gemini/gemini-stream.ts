@@ -3,7 +3,7 @@ import { sseData } from '../sse/sse-splitter';
 import { TokenUsage } from '../usage';
 import { CompletionIds, completionIdFor, newCompletionIds } from './completion-ids';
 import { fromGoogleError } from './gemini-errors';
-import { generatedText, textOf, toOpenAIFinishReason, toOpenAIToolCalls, toOpenAIUsage, toTokenUsage } from './gemini-candidate';
+import { generatedText, textOf, toOpenAIFinishReason, toOpenAIToolCalls, toOpenAIUsage, toTokenUsage, withinToolCallLimit } from './gemini-candidate';
 import { GeminiGenerateContentResponse, GoogleError } from './gemini.types';
 import { OpenAIChatCompletionChunk, OpenAIChunkDelta, OpenAIFinishReason, OpenAIUsage } from '../openai/openai-chat.types';
 
@@ -95,7 +95,7 @@ export class GeminiStreamTranslator implements ChatStreamTranslator {
       const text = textOf(parts);
       if (text) delta.content = text;
       const sent = this.toolCallCounts.get(index)!;
-      const toolCalls = toOpenAIToolCalls(parts, () => this.ids.toolCallId()).map((call, i) => ({ index: sent + i, ...call }));
+      const toolCalls = withinToolCallLimit(toOpenAIToolCalls(parts, () => this.ids.toolCallId()), this.call, sent).map((call, i) => ({ index: sent + i, ...call }));
       this.toolCallCounts.set(index, sent + toolCalls.length);
       if (toolCalls.length > 0) delta.tool_calls = toolCalls;
       this.text.push(generatedText(text, toolCalls));
