@@ -16,6 +16,9 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node package.json ./
+# WORKDIR makes /app root's: standalone mode (no DATABASE_URL, no REDIS_URL) keeps its data in
+# /app/.tollgate, which the node user must be able to create files in.
+RUN mkdir -p /app/.tollgate && chown node:node /app/.tollgate
 USER node
 EXPOSE 8001 8002
 # The same image runs the gateway (default), the worker and the migrations:

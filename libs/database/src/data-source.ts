@@ -30,3 +30,14 @@ export function createDataSourceOptions(url: string, entities: EntityList = []):
 export function createDataSource(url: string, entities: EntityList = []): DataSource {
   return new DataSource(createDataSourceOptions(url, entities));
 }
+
+/**
+ * For migrations: no statement timeout. Waiting for another replica's migrations (the advisory
+ * lock) and a migration's own work (an index on a large events table) may both take longer than
+ * the 30 s that bounds the gateway's queries; cut short, every replica starting alongside a slow
+ * migration would crash.
+ */
+export function createMigrationDataSource(url: string): DataSource {
+  const options = createDataSourceOptions(url);
+  return new DataSource({ ...options, extra: { ...(options.extra as Record<string, unknown>), max: 2, statement_timeout: 0, query_timeout: undefined } } as DataSourceOptions);
+}

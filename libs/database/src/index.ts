@@ -1,6 +1,6 @@
 export { AccessScopeColumns } from './access-scope-columns';
 export type { AllowedPath } from './access-scope-columns';
-export { EntityList, MIGRATIONS, createDataSource, createDataSourceOptions } from './data-source';
+export { EntityList, MIGRATIONS, createDataSource, createDataSourceOptions, createMigrationDataSource } from './data-source';
 export { migrationsAreApplied, runMigrationsLocked } from './migrate';
 export { numericTransformer } from './numeric.transformer';
 export { createTestDatabase } from './test-database';

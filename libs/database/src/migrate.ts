@@ -8,11 +8,15 @@ const MIGRATION_LOCK_ID = 7_353_019_246;
  * together run them exactly once: the first takes the lock and migrates, the others wait,
  * then find nothing pending.
  */
-export async function runMigrationsLocked(dataSource: DataSource): Promise<string[]> {
+export async function runMigrationsLocked(dataSource: DataSource, onWait: () => void = () => undefined): Promise<string[]> {
   const lockRunner = dataSource.createQueryRunner();
   await lockRunner.connect();
   try {
-    await lockRunner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    const [{ locked }] = (await lockRunner.query('SELECT pg_try_advisory_lock($1) AS locked', [MIGRATION_LOCK_ID])) as Array<{ locked: boolean }>;
+    if (!locked) {
+      onWait();
+      await lockRunner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    }
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     return applied.map((migration) => migration.name);
   } finally {
