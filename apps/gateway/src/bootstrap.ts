@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Env, Logger, PinoNestLogger, shutdownSignals } from '@tollgate/common';
-import { createDataSource, runMigrationsLocked } from '@tollgate/database';
+import { Server } from 'node:http';
+import { Env, Logger, PinoNestLogger, exitOnShutdownSignals } from '@tollgate/common';
+import { createMigrationDataSource, runMigrationsLocked } from '@tollgate/database';
 import { GatewayModule } from './gateway.module';
 import { AdminKeyVerifier } from './admin/common/admin-key';
 import { DualListener, configureFastify } from './http/http-server';
@@ -38,29 +39,43 @@ export async function startGateway(
   });
   configureFastify(app.getHttpAdapter().getInstance(), logger, app.get(GatewayMetrics), app.get(KeyAuthenticator), new AdminKeyVerifier(env.adminApiKey));
   setupSwagger(app);
-  // Standalone mode handles signals itself (it must stop its embedded Postgres after the app).
-  if (options.shutdownHooks ?? true) app.enableShutdownHooks(shutdownSignals());
-
   await app.listen(env.proxyPort, env.host);
   const adminPort = await listeners.listenAdmin(env.adminPort, env.host);
   const proxyPort = (app.getHttpServer().address() as { port: number }).port;
   logger.info({ proxyPort, adminPort, mode: env.mode }, 'tollgate gateway listening');
-  return {
-    app,
-    proxyPort,
-    adminPort,
-    close: async () => {
-      await listeners.closeAdmin();
-      await app.close();
-    },
-  };
+  const close = () => closeGateway(app, listeners, env.shutdownDrainMs, logger);
+  // Standalone mode handles signals itself (it must stop its embedded Postgres after the app).
+  if (options.shutdownHooks ?? true) exitOnShutdownSignals(close, logger);
+  return { app, proxyPort, adminPort, close };
+}
+
+/**
+ * Stops both listeners, letting requests in flight finish for up to `drainMs`: a stream may
+ * otherwise run for UPSTREAM_TOTAL_TIMEOUT_MS and outlast any grace period, to be killed with
+ * its event unrecorded. Past the deadline their connections are cut; each exchange then ends
+ * as one whose client left (its event recorded, its estimate billed) before Nest's shutdown
+ * hooks deliver the buffered events and close the clients.
+ */
+async function closeGateway(app: NestFastifyApplication, listeners: DualListener, drainMs: number, logger: Logger): Promise<void> {
+  const proxyServer = app.getHttpServer() as Server;
+  const deadline = setTimeout(() => {
+    logger.warn({ drainMs }, 'requests still in flight at the drain deadline: cutting their connections');
+    proxyServer.closeAllConnections();
+    listeners.adminServer.closeAllConnections();
+  }, drainMs);
+  try {
+    await listeners.closeAdmin();
+    await app.close();
+  } finally {
+    clearTimeout(deadline);
+  }
 }
 
 export async function migrate(databaseUrl: string, logger: Logger): Promise<void> {
-  const dataSource = createDataSource(databaseUrl);
+  const dataSource = createMigrationDataSource(databaseUrl);
   await dataSource.initialize();
   try {
-    const applied = await runMigrationsLocked(dataSource);
+    const applied = await runMigrationsLocked(dataSource, () => logger.info('waiting for another replica to finish the database migrations'));
     if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
   } finally {
     await dataSource.destroy();

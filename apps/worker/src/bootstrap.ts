@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Env, Logger, PinoNestLogger, shutdownSignals } from '@tollgate/common';
+import { Env, Logger, PinoNestLogger, exitOnShutdownSignals } from '@tollgate/common';
 import { WorkerModule } from './worker.module';
 
 /** The worker: a Nest application context (no HTTP) running the queue processors. */
@@ -12,7 +12,7 @@ export async function startWorker(env: Env, logger: Logger, options: { shutdownH
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(env, logger), {
     logger: new PinoNestLogger(logger),
   });
-  if (options.shutdownHooks ?? true) app.enableShutdownHooks(shutdownSignals());
   await app.init();
+  if (options.shutdownHooks ?? true) exitOnShutdownSignals(() => app.close(), logger);
   return app;
 }

@@ -6,6 +6,7 @@ import { QueueName } from '@tollgate/queue';
 import { LimitsModule, RedisLimitStore } from '@tollgate/limits';
 import { ReportingModule } from '@tollgate/reporting';
 import Redis from 'ioredis';
+import { rateLimitedRedisErrorLogger } from '@tollgate/redis';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { RequestEventsProcessor } from './processors/request-events.processor';
 
@@ -32,7 +33,11 @@ export class WorkerModule {
         // A batch settles in one script call per 50 events; auto-pipelining sends those calls
         // (and the user lookups around them) in one write instead of one system call each.
         LimitsModule.forRoot({
-          useFactory: () => new RedisLimitStore(new Redis(env.redisUrl!, { connectionName: 'tollgate-worker-limits', enableAutoPipelining: true })),
+          useFactory: () => {
+            const redis = new Redis(env.redisUrl!, { connectionName: 'tollgate-worker-limits', enableAutoPipelining: true });
+            redis.on('error', rateLimitedRedisErrorLogger((error) => logger.warn({ err: error }, 'redis connection error')));
+            return new RedisLimitStore(redis);
+          },
         }),
       ],
       providers: [WorkerMetrics, ...queues.map((queue) => PROCESSORS[queue])],

@@ -31,6 +31,8 @@ export interface Env {
   eventBatchSize: number;
   eventFlushIntervalMs: number;
   eventRetryMaxDelayMs: number;
+  /** How long a stopping gateway lets requests in flight finish before it cuts them. */
+  shutdownDrainMs: number;
   workerBatchWaitMs: number;
   /** The worker's Prometheus /metrics port (WORKER_METRICS_PORT); null: not served. */
   workerMetricsPort: number | null;
@@ -168,6 +170,7 @@ export function loadEnv(source: Source = process.env): Env {
     eventBatchSize: int('EVENT_BATCH_SIZE', 200, 1, 10_000),
     eventFlushIntervalMs: int('EVENT_FLUSH_INTERVAL_MS', 50, 1, 60_000),
     eventRetryMaxDelayMs: int('EVENT_RETRY_MAX_DELAY_MS', 300_000, 10, 3_600_000),
+    shutdownDrainMs: int('SHUTDOWN_DRAIN_MS', 15_000, 0, 3_600_000),
     workerBatchWaitMs: int('WORKER_BATCH_WAIT_MS', 250, 1, 60_000),
     workerMetricsPort: read('WORKER_METRICS_PORT') === undefined ? null : int('WORKER_METRICS_PORT', 0, 0, 65535),
     openaiBaseUrl: url('OPENAI_BASE_URL', ['https:', 'http:']) ?? 'https://api.openai.com/v1',

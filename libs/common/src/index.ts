@@ -15,4 +15,5 @@ export { isUuid } from './uuid';
 export { escapeLike } from './sql-like';
 export { withTimeout } from './with-timeout';
 export { NodeSignalUse, shutdownSignals } from './shutdown-signals';
+export { exitOnShutdownSignals } from './exit-on-signals';
 export { collectRuntimeMetrics, providerLabel } from './metrics';

@@ -42,13 +42,10 @@ export class RedisConfigChangeBus implements ConfigChangeBus {
         // A malformed message cannot be acted on; the periodic resync covers it.
       }
     });
-    let connectedBefore = false;
-    // Messages published while we were disconnected are lost: resync in full on reconnect.
-    this.subscriber.on('ready', () => {
-      if (connectedBefore) onReconnect();
-      connectedBefore = true;
-    });
-    if (this.subscriber.status === 'ready') connectedBefore = true;
+    // Messages published while we were not connected are lost: every connection from now on (a
+    // reconnect, or the first one of a replica that started without Redis) is followed by a
+    // full resync. (Once at start too when the connection was still being made: harmless.)
+    this.subscriber.on('ready', () => onReconnect());
     await this.subscriber.subscribe(this.channel);
   }
 

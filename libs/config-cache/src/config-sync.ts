@@ -1,5 +1,8 @@
-import { ConfigChange, ConfigEntity, Logger } from '@tollgate/common';
+import { ConfigChange, ConfigEntity, Logger, withTimeout } from '@tollgate/common';
 import { ConfigChangeBus } from './config-change-bus';
+
+/** How long start-up waits for the bus subscription before serving without it. */
+const SUBSCRIBE_WAIT_MS = 2_000;
 
 export interface ConfigSyncOptions {
   /** The announcements that concern this view. */
@@ -39,13 +42,21 @@ export class ConfigSync {
     private readonly options: ConfigSyncOptions,
   ) {}
 
-  /** Subscribes, loads everything once, then starts the periodic reload. */
+  /**
+   * Subscribes, loads everything once, then starts the periodic reload. The subscription is
+   * awaited only briefly: with the bus unreachable (Redis down while a pod restarts) the
+   * replica still starts and serves from the database, and the bus resyncs it in full once it
+   * connects.
+   */
   async start(): Promise<void> {
-    await this.bus.subscribe(
+    const subscribed = this.bus.subscribe(
       (change) => {
         if (this.options.entities.includes(change.entity)) void this.enqueue(() => this.options.reloadOne(change), () => this.retrySoon());
       },
       () => void this.resync(),
+    );
+    await withTimeout(subscribed, SUBSCRIBE_WAIT_MS, 'the config change bus did not answer').catch((error: unknown) =>
+      this.options.logger.warn({ err: error }, 'config change bus unreachable: serving from the database; a full reload follows once it connects'),
     );
     await this.resync();
     this.timer = setInterval(() => void this.resync(), this.options.intervalMs);

@@ -1,1 +1,1 @@
-export { bullmqConnectionOptions, createRequestPathRedis, createSubscriberRedis } from './redis-connections';
+export { bullmqConnectionOptions, createRequestPathRedis, createSubscriberRedis, rateLimitedRedisErrorLogger } from './redis-connections';

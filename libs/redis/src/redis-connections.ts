@@ -20,14 +20,29 @@ export function createRequestPathRedis(url: string, name: string, onError: (erro
 }
 
 /** A connection for SUBSCRIBE, which blocks the connection for anything else. */
-export function createSubscriberRedis(url: string, name: string): Redis {
-  return new Redis(url, {
+export function createSubscriberRedis(url: string, name: string, onError: (error: Error) => void = () => undefined): Redis {
+  const redis = new Redis(url, {
     connectionName: name,
     maxRetriesPerRequest: null,
     // The INFO ready-check is not allowed once the connection is subscribed (on reconnect).
     enableReadyCheck: false,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
+  redis.on('error', onError);
+  return redis;
+}
+
+/**
+ * A connection's error listener that logs at most once per 10 s: an outage is one story, not
+ * thousands of lines (and without a listener ioredis prints each error, stack and all, on stderr).
+ */
+export function rateLimitedRedisErrorLogger(log: (error: Error) => void, intervalMs = 10_000): (error: Error) => void {
+  let lastLoggedAt = 0;
+  return (error) => {
+    if (Date.now() - lastLoggedAt < intervalMs) return;
+    lastLoggedAt = Date.now();
+    log(error);
+  };
 }
 
 /** BullMQ requires maxRetriesPerRequest: null on its blocking connections. */

@@ -23,6 +23,7 @@ import { AdmissionService } from './admission.service';
 import { Exchange } from './exchange';
 import { ResolvedRoute } from './route-resolver';
 import { relaySse } from './sse-relay';
+import { ExchangesInFlight } from '../runtime/exchanges-in-flight';
 import { isEventStream, relayedHeaders } from './upstream-response';
 
 /**
@@ -42,6 +43,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
     private readonly access: AccessPolicy,
     private readonly admission: AdmissionService,
     @Inject(EVENT_SINK) private readonly events: EventSink,
+    private readonly inFlight: ExchangesInFlight,
     private readonly metrics: GatewayMetrics,
     @Inject(ENV) env: Env,
     @Inject(LOGGER) logger: Logger,
@@ -70,12 +72,14 @@ export class ProxyPipeline implements OnApplicationShutdown {
 
   /** Runs one exchange to its end: the work, the error reply if it fails, and exactly one event. */
   async run(exchange: Exchange, work: () => Promise<void>): Promise<void> {
+    this.inFlight.begin();
     try {
       await work();
     } catch (thrown) {
       exchange.fail(thrown, this.logger);
     } finally {
       this.publishEvent(exchange);
+      this.inFlight.end();
       this.metrics.observeExchange({
         provider: providerLabel(exchange.provider, exchange.settingId),
         status: exchange.status,

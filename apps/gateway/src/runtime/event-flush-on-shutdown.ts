@@ -1,9 +1,12 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { LOGGER, Logger } from '@tollgate/common';
 import { EVENT_SINK, EventSink } from '@tollgate/queue';
+import { ExchangesInFlight } from './exchanges-in-flight';
 
 /** How long a stopping gateway keeps retrying the delivery of its last events (a Redis failover). */
 const SHUTDOWN_RETRY_MS = 10_000;
+/** How long it waits for exchanges cut at the drain deadline to finish and publish their events. */
+const CUT_EXCHANGES_WAIT_MS = 2_000;
 
 /**
  * Delivers the events still buffered when the gateway stops. It belongs to the root module: Nest
@@ -18,12 +21,16 @@ export class EventFlushOnShutdown implements OnApplicationShutdown {
 
   constructor(
     @Inject(EVENT_SINK) private readonly sink: EventSink,
+    private readonly inFlight: ExchangesInFlight,
     @Inject(LOGGER) logger: Logger,
   ) {
     this.logger = logger.child({ context: 'EventSink' });
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (!(await this.inFlight.settled(CUT_EXCHANGES_WAIT_MS))) {
+      this.logger.warn({ running: this.inFlight.running }, 'exchanges still running at shutdown: their events may be missing');
+    }
     await this.sink.flush(SHUTDOWN_RETRY_MS).catch((error: unknown) => {
       this.logger.error({ err: error, undelivered: this.sink.stats().pending }, 'events left undelivered at shutdown: they are not recorded');
     });

@@ -1,14 +1,15 @@
 import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CONFIG_CHANGES, CommonModule, Env, LOGGER, Logger } from '@tollgate/common';
+import { CONFIG_CHANGES, CommonModule, Env, LOGGER, Logger, withTimeout } from '@tollgate/common';
 import { CONFIG_CHANGE_BUS, LocalConfigChangeBus, RedisConfigChangeBus } from '@tollgate/config-cache';
 import { createDataSourceOptions } from '@tollgate/database';
 import { BatchingEventSink, DeliverBatch, EVENT_SINK, EventSink, QueueName, bullmqEventDelivery } from '@tollgate/queue';
-import { bullmqConnectionOptions, createRequestPathRedis, createSubscriberRedis } from '@tollgate/redis';
+import { bullmqConnectionOptions, createRequestPathRedis, createSubscriberRedis, rateLimitedRedisErrorLogger } from '@tollgate/redis';
 import { EventSettlementService, LIMIT_STORE, LimitStore, LimitsModule, LimitsService, MemoryLimitStore, RedisLimitStore } from '@tollgate/limits';
 import { ReportingModule } from '@tollgate/reporting';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
+import { ExchangesInFlight } from './exchanges-in-flight';
 import { EVENTS_QUEUE, REQUEST_REDIS } from './tokens';
 
 /**
@@ -23,11 +24,18 @@ class InfrastructureLifecycle implements OnApplicationShutdown {
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.queue?.close();
+    if (this.queue) {
+      // A graceful close waits on Redis; a frozen one (a failover at the wrong time) would hold
+      // the pod in Terminating until SIGKILL, long after the event flush gave up.
+      const queue = this.queue;
+      await withTimeout(queue.close(), QUEUE_CLOSE_TIMEOUT_MS, 'queue close timed out').catch(() => queue.disconnect());
+    }
     await this.limitStore.close();
     this.redis?.disconnect();
   }
 }
+
+const QUEUE_CLOSE_TIMEOUT_MS = 2_000;
 
 /**
  * Wires the gateway to its backing services. Production: Postgres, Redis pub/sub for config
@@ -60,7 +68,7 @@ export class InfrastructureModule {
           inject: [REQUEST_REDIS],
           useFactory: (redis: Redis | null) =>
             redis
-              ? new RedisConfigChangeBus(redis, createSubscriberRedis(env.redisUrl!, 'tollgate-config-sub'), `${env.queuePrefix}:config-changes`, (error, change) =>
+              ? new RedisConfigChangeBus(redis, createSubscriberRedis(env.redisUrl!, 'tollgate-config-sub', redisErrorLogger(logger)), `${env.queuePrefix}:config-changes`, (error, change) =>
                   logger.warn({ err: error, change }, 'config change not broadcast; replicas catch up on resync'),
                 )
               : new LocalConfigChangeBus(),
@@ -83,20 +91,16 @@ export class InfrastructureModule {
           },
         },
         InfrastructureLifecycle,
+        ExchangesInFlight,
       ],
-      exports: [REQUEST_REDIS, CONFIG_CHANGE_BUS, CONFIG_CHANGES, EVENT_SINK, EVENTS_QUEUE, ReportingModule, LimitsModule],
+      exports: [REQUEST_REDIS, CONFIG_CHANGE_BUS, CONFIG_CHANGES, EVENT_SINK, EVENTS_QUEUE, ExchangesInFlight, ReportingModule, LimitsModule],
     };
   }
 }
 
-/** Connection errors are logged at most once per 10 s per connection: an outage is one story, not thousands of lines. */
+/** Connection errors are logged at most once per 10 s per connection. */
 function redisErrorLogger(logger: Logger): (error: Error) => void {
-  let lastLoggedAt = 0;
-  return (error) => {
-    if (Date.now() - lastLoggedAt < 10_000) return;
-    lastLoggedAt = Date.now();
-    logger.warn({ err: error }, 'redis connection error');
-  };
+  return rateLimitedRedisErrorLogger((error) => logger.warn({ err: error }, 'redis connection error'));
 }
 
 /**

@@ -27,6 +27,8 @@ export interface GuardedProcess {
   lines: string[];
   /** Resolves when the service has exited. */
   exited: Promise<void>;
+  /** The service's exit code once it has exited (128 when a signal ended it), else null. */
+  exitCode(): number | null;
   hasExited(): boolean;
   signal(signal: NodeJS.Signals): void;
   /** SIGTERM (after SIGCONT), then SIGKILL after `graceMs`; resolves once the process is gone. */
@@ -43,9 +45,11 @@ export async function spawnGuarded(command: string, args: string[], env: NodeJS.
   const lines: string[] = [];
   const listeners = new Set<(line: string) => void>();
   let exited = false;
+  let exitCode: number | null = null;
   const exitedPromise = new Promise<void>((resolve) =>
-    guard.once('exit', () => {
+    guard.once('exit', (code) => {
       exited = true;
+      exitCode = code;
       resolve();
     }),
   );
@@ -99,6 +103,7 @@ export async function spawnGuarded(command: string, args: string[], env: NodeJS.
     pid,
     lines,
     exited: exitedPromise,
+    exitCode: () => exitCode,
     hasExited: () => exited,
     signal,
     waitForLine,

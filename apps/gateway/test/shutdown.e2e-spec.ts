@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { createTestDatabase } from '@tollgate/database';
+import { Client } from 'pg';
+import { FakeOpenAI } from './support/fake-openai';
+import { issueKey } from './support/proxy-client';
+import { GatewayProcess, ProcessEnv, spawnGateway, spawnWorker } from './support/tollgate-process';
+import { GuardedProcess } from './support/child-process';
+import { TEST_DATABASE_URL, adminClient, eventually } from './support/test-stack';
+
+/**
+ * How the processes stop and start as Kubernetes runs them: SIGTERM ends a gateway by itself
+ * with exit code 0 (not by a re-sent signal, which PID 1 in a container never receives), within
+ * SHUTDOWN_DRAIN_MS plus the event flush, streams in flight included; and a gateway starts and
+ * serves while Redis is unreachable.
+ */
+describe('process lifecycle (e2e, gateway and worker processes)', () => {
+  let database: { url: string; drop: () => Promise<void> };
+  let pg: Client;
+  let upstream: FakeOpenAI;
+  let env: ProcessEnv;
+  const started: Array<GatewayProcess | GuardedProcess> = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase(TEST_DATABASE_URL);
+    pg = new Client({ connectionString: database.url });
+    await pg.connect();
+    upstream = new FakeOpenAI();
+    await upstream.start();
+    env = {
+      DATABASE_URL: database.url,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      ADMIN_API_KEY: `admin-${randomBytes(16).toString('hex')}`,
+      ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      QUEUE_PREFIX: `tgtest-${randomBytes(4).toString('hex')}`,
+    };
+  }, 30_000);
+
+  afterAll(async () => {
+    await Promise.all(started.map((process) => process.stop()));
+    await pg?.end();
+    await database?.drop();
+    await upstream?.stop();
+  });
+
+  it('SIGTERM with a stream in flight: cut at the drain deadline, its event recorded, exit code 0', async () => {
+    const gateway = await spawnGateway({ ...env, SHUTDOWN_DRAIN_MS: '500' });
+    started.push(gateway);
+    started.push(await spawnWorker(env));
+    const admin = adminClient(gateway.adminUrl, env.ADMIN_API_KEY, 5_000);
+    const setting = await admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } });
+    const { key } = await issueKey(admin, [gateway.proxyUrl], 'shutdown', [setting.body.id], {});
+
+    // slow-stream: one chunk every 100 ms for 5 s, far longer than the drain allows.
+    const response = await fetch(`${gateway.proxyUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'slow-stream', messages: [{ role: 'user', content: 'Hi' }], stream: true }),
+    });
+    expect(response.status).toBe(200);
+    const requestId = response.headers.get('x-request-id');
+    const reader = response.body!.getReader();
+    await reader.read();
+
+    const stoppedAt = Date.now();
+    gateway.process.signal('SIGTERM');
+    const body = (async () => {
+      for (;;) if ((await reader.read()).done) return 'ended';
+    })().catch(() => 'cut');
+    await gateway.process.exited;
+    expect(gateway.process.exitCode()).toBe(0);
+    // The drain (0.5 s), then the events' delivery: well within a default grace period of 30 s.
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+    // The client saw its stream end without [DONE]: cut, not completed.
+    expect(await body).toBe('cut');
+    // The request the deadline cut was recorded, as one whose client left (its tokens estimated).
+    const row = await eventually(
+      async () => (await pg.query<{ status: number; stream: boolean; error_code: string | null; tokens_estimated: boolean }>('SELECT status, stream, error_code, tokens_estimated FROM events WHERE id = $1', [requestId])).rows[0],
+      10_000,
+      'the cut stream\'s event',
+    );
+    expect(row).toMatchObject({ stream: true, error_code: 'client_disconnected', tokens_estimated: true });
+  });
+
+  it('starts and serves while Redis is unreachable (readiness says so), and SIGTERM still exits 0 at once', async () => {
+    const closedPort = await freePort();
+    const gateway = await spawnGateway({ ...env, REDIS_URL: `redis://127.0.0.1:${closedPort}` });
+    started.push(gateway);
+    expect((await fetch(`${gateway.proxyUrl}/health/live`)).status).toBe(200);
+    const ready = await fetch(`${gateway.adminUrl}/health/ready`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ checks: { redis: 'down', postgres: 'ok', snapshot: 'ok' } });
+    // The admin API answers from Postgres meanwhile.
+    expect((await fetch(`${gateway.adminUrl}/api/provider-settings`, { headers: { 'x-api-key': env.ADMIN_API_KEY } })).status).toBe(200);
+    // Its connection errors are logged as JSON lines, not printed raw by ioredis.
+    expect(gateway.process.lines.some((line) => line.includes('Unhandled error event'))).toBe(false);
+
+    const stoppedAt = Date.now();
+    gateway.process.signal('SIGTERM');
+    await gateway.process.exited;
+    expect(gateway.process.exitCode()).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(8_000);
+  });
+});
+
+/** A loopback port nothing listens on. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
