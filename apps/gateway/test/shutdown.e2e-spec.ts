@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { createTestDatabase } from '@tollgate/database';
 import { Client } from 'pg';
 import { FakeOpenAI } from './support/fake-openai';
 import { issueKey } from './support/proxy-client';
 import { GatewayProcess, ProcessEnv, spawnGateway, spawnWorker } from './support/tollgate-process';
 import { GuardedProcess } from './support/child-process';
+import { freePort } from './support/redis-server';
 import { TEST_DATABASE_URL, adminClient, eventually } from './support/test-stack';
 
 /**
@@ -102,15 +102,3 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     expect(Date.now() - stoppedAt).toBeLessThan(8_000);
   });
 });
-
-/** A loopback port nothing listens on. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

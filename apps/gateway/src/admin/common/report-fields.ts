@@ -78,8 +78,19 @@ export function assertRange(start: number, end: number): void {
   if (start >= end) throw new GatewayError(GatewayErrorCode.InvalidRequest, 'start must be before end', 'start');
 }
 
+/** A time range, [start, end). */
+export class TimeRangeRequest {
+  @ApiProperty({ description: 'Start, unix seconds (inclusive).', example: 1699933571 })
+  @UnixSeconds(true)
+  start: number;
+
+  @ApiProperty({ description: 'End, unix seconds (exclusive).', example: 1699937171 })
+  @UnixSeconds(true)
+  end: number;
+}
+
 /** Which events a report or a search covers: [start, end), and any of the listed keys, tags, custom ids and users. */
-export class EventRangeRequest {
+export class EventRangeRequest extends TimeRangeRequest {
   @ApiPropertyOptional({ type: [String], description: 'Events of these keys.' })
   @StringList()
   keyIds?: string[];
@@ -95,12 +106,4 @@ export class EventRangeRequest {
   @ApiPropertyOptional({ type: [String], description: 'Events of these users.' })
   @StringList()
   userIds?: string[];
-
-  @ApiProperty({ description: 'Start, unix seconds (inclusive).', example: 1699933571 })
-  @UnixSeconds(true)
-  start: number;
-
-  @ApiProperty({ description: 'End, unix seconds (exclusive).', example: 1699937171 })
-  @UnixSeconds(true)
-  end: number;
 }

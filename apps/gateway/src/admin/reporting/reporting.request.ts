@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, MaxLength } from 'class-validator';
 import { METRIC_GROUPS, MetricGroup } from '@tollgate/reporting';
 import { IsOmittable } from '../common/optional';
-import { EventRangeRequest, Flag, MAX_UNIX_SECONDS, SortOrder, StringList, UnixSeconds, WholeNumber } from '../common/report-fields';
+import { EventRangeRequest, Flag, MAX_UNIX_SECONDS, SortOrder, StringList, TimeRangeRequest, WholeNumber } from '../common/report-fields';
 
 const GROUPS = Object.keys(METRIC_GROUPS);
 
@@ -19,15 +19,7 @@ export class MetricsRequest extends EventRangeRequest {
 }
 
 /** POST /api/reporting/top-keys. */
-export class TopKeysRequest {
-  @ApiProperty({ description: 'Start, unix seconds (inclusive).', example: 1699933571 })
-  @UnixSeconds(true)
-  start: number;
-
-  @ApiProperty({ description: 'End, unix seconds (exclusive).', example: 1699937171 })
-  @UnixSeconds(true)
-  end: number;
-
+export class TopKeysRequest extends TimeRangeRequest {
   @ApiPropertyOptional({ type: [String], description: 'Only these keys.' })
   @StringList()
   keyIds?: string[];
