@@ -513,8 +513,20 @@ describe('Anthropic and Gemini behind /v1 (e2e, official openai SDK)', () => {
     });
   });
 
-  it('JSON mode: an instruction in Anthropic\'s system prompt, responseMimeType for Gemini', async () => {
-    await sdk().chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'system', content: 'List fruit.' }, { role: 'user', content: 'Go' }], response_format: { type: 'json_object' } });
+  it('JSON mode: a forced tool on Anthropic, whose input is the answer (parse() reads it, streamed too); responseMimeType for Gemini', async () => {
+    const person = { type: 'object', properties: { name: { type: 'string' }, born: { type: 'integer' } }, required: ['name', 'born'], additionalProperties: false };
+    const format = { type: 'json_schema' as const, json_schema: { name: 'person', strict: true, schema: person } };
+    const parsed = await sdk().chat.completions.parse({ model: 'claude-sonnet-4-5', messages: [{ role: 'system', content: 'Extract the person.' }, { role: 'user', content: 'Ada Lovelace, born 1815.' }], response_format: format });
+    expect(parsed.choices[0].message.parsed).toEqual({ name: 'text', born: 1 });
+    expect(parsed.choices[0].message.tool_calls ?? []).toEqual([]);
+    expect(parsed.choices[0].finish_reason).toBe('stop');
+    expect(anthropic.lastRequest().body).toMatchObject({ system: 'Extract the person.', tools: [{ name: 'json_response', input_schema: person }], tool_choice: { type: 'tool', name: 'json_response' } });
+    const stream = await sdk().chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Ada' }], response_format: format, stream: true });
+    let content = '';
+    for await (const chunk of stream) content += chunk.choices[0]?.delta?.content ?? '';
+    expect(JSON.parse(content)).toEqual({ name: 'text', born: 1 });
+    // With the client's own tools, JSON mode is asked for in the system prompt instead.
+    await sdk().chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'system', content: 'List fruit.' }, { role: 'user', content: 'Go' }], response_format: { type: 'json_object' }, tools: [WEATHER_TOOL] });
     const system = String(anthropic.lastRequest().body!.system);
     expect(system.startsWith('List fruit.\n\n')).toBe(true);
     expect(system).toContain('JSON');

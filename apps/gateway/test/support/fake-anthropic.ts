@@ -66,6 +66,8 @@ export const FAKE_ANTHROPIC_USAGE = {
  * - tools present and the last user message mentions "weather": a text block
  *   "Let me check the weather." then tool_use `get_weather` {"city":"Paris"} (stop_reason
  *   tool_use); streamed, the tool input arrives as several input_json_delta fragments
+ * - tool_choice {type:"tool"}: that tool's call alone (stop_reason tool_use), its input filled in
+ *   from its input_schema; streamed, the input arrives as input_json_delta fragments
  * - `POST /v1/complete` (legacy Text Completions): {type:"completion", completion, ...}
  * - `GET /v1/models`: {@link FAKE_ANTHROPIC_MODELS}
  *
@@ -130,6 +132,19 @@ export class FakeAnthropic extends LoopbackServer<AnthropicReceivedRequest> {
   }
 
   private complete(res: ServerResponse, body: Record<string, unknown>, model: string): void {
+    const forced = forcedToolCall(body);
+    if (forced) {
+      return sendJson(res, 200, {
+        id: 'msg_fake03',
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [{ type: 'tool_use', id: 'toolu_fake03', name: forced.name, input: forced.input }],
+        stop_reason: 'tool_use',
+        stop_sequence: null,
+        usage: { ...FAKE_ANTHROPIC_USAGE.tool, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      });
+    }
     const tool = wantsWeatherTool(body);
     sendJson(res, 200, {
       id: 'msg_fake01',
@@ -168,6 +183,17 @@ export class FakeAnthropic extends LoopbackServer<AnthropicReceivedRequest> {
         usage: { input_tokens: usage.input_tokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 },
       },
     });
+    const forced = forcedToolCall(body);
+    if (forced) {
+      // Forced tool use: no text block, the tool's input in fragments.
+      await send('content_block_start', { index: 0, content_block: { type: 'tool_use', id: 'toolu_fake04', name: forced.name, input: {} } });
+      for (const partial of pieces(JSON.stringify(forced.input), 3)) await send('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: partial } });
+      await send('content_block_stop', { index: 0 });
+      await send('message_delta', { delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
+      await send('message_stop', {});
+      res.end();
+      return;
+    }
     await send('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
     await send('ping', {});
     if (model === 'stream-error' || model === 'stream-cut') {
@@ -212,6 +238,36 @@ function messagesProblem(body: Record<string, unknown> | null): string | null {
 function answerText(body: Record<string, unknown>): string {
   const system = textOf(body.system);
   return system ? `Hello! (system: ${system})` : 'Hello!';
+}
+
+/**
+ * tool_choice {type: "tool", name}: the model must call that tool, and answers with its call
+ * alone, an input filled in from the tool's input_schema (strings "text", numbers 1, booleans
+ * true, arrays empty, objects recursively).
+ */
+function forcedToolCall(body: Record<string, unknown>): { name: string; input: unknown } | null {
+  const choice = body.tool_choice as { type?: unknown; name?: unknown } | undefined;
+  if (choice?.type !== 'tool' || typeof choice.name !== 'string') return null;
+  const tool = (body.tools as Array<{ name: string; input_schema: Record<string, unknown> }> | undefined)?.find((t) => t.name === choice.name);
+  return tool ? { name: tool.name, input: sampleOf(tool.input_schema) } : null;
+}
+
+function sampleOf(schema: Record<string, unknown>): unknown {
+  switch (schema.type) {
+    case 'string':
+      return 'text';
+    case 'integer':
+    case 'number':
+      return 1;
+    case 'boolean':
+      return true;
+    case 'array':
+      return [];
+    default: {
+      const properties = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
+      return Object.fromEntries(Object.entries(properties).map(([name, property]) => [name, sampleOf(property)]));
+    }
+  }
 }
 
 function wantsWeatherTool(body: Record<string, unknown>): boolean {

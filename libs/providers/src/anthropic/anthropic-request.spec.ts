@@ -65,10 +65,20 @@ describe('toAnthropicRequest', () => {
     }
   });
 
-  it('asks for JSON only in json_object mode, with no system text of its own', () => {
-    expect(toAnthropicRequest(chat({ messages: hello, response_format: { type: 'json_object' } }), defaults).system).toBe(
-      'Respond only with a single valid JSON object, with no text, explanation or Markdown code fences before or after it.',
-    );
+  it('enforces json_object with a forced tool taking any object; asks by instruction where a forced tool cannot be used', () => {
+    const jsonObject = toAnthropicRequest(chat({ messages: hello, response_format: { type: 'json_object' } }), defaults);
+    expect(jsonObject).toMatchObject({ tools: [{ name: 'json_response', input_schema: { type: 'object' } }], tool_choice: { type: 'tool', name: 'json_response' } });
+    expect(jsonObject.system).toBeUndefined();
+    const instruction = 'Respond only with a single valid JSON object, with no text, explanation or Markdown code fences before or after it.';
+    // The client's own tools must stay callable; a schema that is not an object cannot be a tool input; thinking forbids a forced tool.
+    const withTools = toAnthropicRequest(chat({ messages: hello, response_format: { type: 'json_object' }, tools: [weatherTool] }), defaults);
+    expect(withTools.system).toBe(instruction);
+    expect(withTools.tools?.map((tool) => tool.name)).toEqual(['get_weather']);
+    const arraySchema = toAnthropicRequest(chat({ messages: hello, response_format: { type: 'json_schema', json_schema: { name: 'list', schema: { type: 'array', items: { type: 'string' } } } } }), defaults);
+    expect(arraySchema.tools).toBeUndefined();
+    expect(arraySchema.system).toContain(instruction);
+    const thinking = toAnthropicRequest(chat({ messages: hello, response_format: { type: 'json_object' }, reasoning_effort: 'low', max_tokens: 4_000 }), defaults);
+    expect([thinking.tools, thinking.system]).toEqual([undefined, instruction]);
     expect(toAnthropicRequest(chat({ messages: hello, response_format: { type: 'text' } }), defaults).system).toBeUndefined();
   });
 

@@ -29,13 +29,14 @@ export function toAnthropicRequest(
     // Anthropic returns no log probabilities; an answer without the ones asked for would be silently wrong.
     throw invalid('logprobs are not available from Anthropic models', 'logprobs');
   }
+  const jsonTool = jsonResponseToolOf(body);
   const { system, turns } = toTurns(body.messages);
   if (turns.length === 0) {
     // Anthropic needs at least one message; OpenAI answers a conversation of system text alone.
     if (system.length === 0) throw invalid('messages must hold at least one message with content', 'messages');
     turns.push({ role: 'user', content: system.splice(0).join('\n\n') });
   }
-  const systemText = [...system, ...responseFormatInstruction(body.response_format)].join('\n\n');
+  const systemText = [...system, ...(jsonTool ? [] : responseFormatInstruction(body.response_format))].join('\n\n');
 
   const request: AnthropicMessagesRequest = {
     model: call.model,
@@ -52,7 +53,11 @@ export function toAnthropicRequest(
   if (typeof body.user === 'string' && body.user) request.metadata = { user_id: body.user };
   if (call.stream) request.stream = true;
   const tools = toTools(body.tools);
-  if (tools.length > 0) {
+  if (jsonTool) {
+    // The answer must be this tool's input: Anthropic then emits nothing else, and its schema holds.
+    request.tools = [jsonTool];
+    request.tool_choice = { type: 'tool', name: jsonTool.name };
+  } else if (tools.length > 0) {
     request.tools = tools;
     const choice = toToolChoice(body.tool_choice, body.parallel_tool_calls);
     if (choice) request.tool_choice = choice;
@@ -288,12 +293,30 @@ function toToolChoice(choice: unknown, parallel: unknown): AnthropicToolChoice |
 
 const JSON_ONLY = 'Respond only with a single valid JSON object, with no text, explanation or Markdown code fences before or after it.';
 
+/** The tool whose input is the answer, in JSON mode; its calls are turned back into `content`. */
+export const JSON_RESPONSE_TOOL = 'json_response';
+
 /**
- * Anthropic's Messages API has no `response_format`. The alternative, a forced tool call,
- * answers in a tool_use block and clashes with the client's own tools, so JSON mode becomes a
- * system instruction instead: the answer stays plain text in `content`, as OpenAI clients
- * expect, but the format is requested, not enforced.
+ * Anthropic's Messages API has no `response_format`: JSON mode is enforced with a forced tool
+ * whose input schema is the requested one (any object for json_object). Anthropic then answers
+ * with that tool's input alone, valid against the schema, and the translators hand it to the
+ * client as the message's `content`, as OpenAI does, so `chat.completions.parse` works. Not when
+ * the client brings tools of its own (a forced tool would stop them being called), when the
+ * schema is not an object (tool inputs are objects), or with extended thinking (which cannot be
+ * combined with a forced tool): then the format is requested by a system instruction instead.
  */
+export function jsonResponseToolOf(body: Record<string, unknown>): AnthropicTool | null {
+  const format = body.response_format;
+  if (!isRecord(format) || (format.type !== 'json_object' && format.type !== 'json_schema')) return null;
+  if (Array.isArray(body.tools) && body.tools.length > 0) return null;
+  const effort = body.reasoning_effort;
+  if (effort === 'low' || effort === 'medium' || effort === 'high') return null;
+  const schema = format.type === 'json_schema' && isRecord(format.json_schema) ? format.json_schema.schema : undefined;
+  if (schema === undefined) return { name: JSON_RESPONSE_TOOL, description: 'Give the answer as this JSON object.', input_schema: { type: 'object' } };
+  return isRecord(schema) && schema.type === 'object' ? { name: JSON_RESPONSE_TOOL, description: 'Give the answer as this JSON object.', input_schema: schema } : null;
+}
+
+/** The system instruction of JSON mode, where the forced tool cannot be used (see jsonResponseToolOf). */
 function responseFormatInstruction(format: unknown): string[] {
   if (!isRecord(format)) return [];
   if (format.type === 'json_object') return [JSON_ONLY];

@@ -35,4 +35,18 @@ describe('fromAnthropicResponse', () => {
     expect(() => fromAnthropicResponse(Buffer.from('<html>oops</html>'), call)).toThrow(GatewayError);
     expect(() => fromAnthropicResponse(Buffer.from('{"type":"message"}'), call)).toThrow(expect.objectContaining({ status: 502 }));
   });
+
+  it('in JSON mode, answers with the forced tool\'s input as the content: no tool call, finish_reason stop', () => {
+    const jsonCall: ChatCall = { ...call, body: { ...call.body, response_format: { type: 'json_schema', json_schema: { name: 'person', schema: { type: 'object', properties: { name: { type: 'string' } } } } } } };
+    const raw = { ...toolOnly.raw, content: [{ type: 'tool_use', id: 'toolu_1', name: 'json_response', input: { name: 'Ada' } }], stop_reason: 'tool_use' };
+    const translated = fromAnthropicResponse(Buffer.from(JSON.stringify(raw)), jsonCall);
+    const choice = (translated.body as { choices: Array<{ message: { content: string; tool_calls?: unknown }; finish_reason: string }> }).choices[0];
+    expect(JSON.parse(choice.message.content)).toEqual({ name: 'Ada' });
+    expect(choice.message.tool_calls).toBeUndefined();
+    expect(choice.finish_reason).toBe('stop');
+    expect(translated.completionText).toBe('{"name":"Ada"}');
+    // Cut by max_tokens, it still says so.
+    const cut = fromAnthropicResponse(Buffer.from(JSON.stringify({ ...raw, stop_reason: 'max_tokens' })), jsonCall).body as { choices: Array<{ finish_reason: string }> };
+    expect(cut.choices[0].finish_reason).toBe('length');
+  });
 });

@@ -1,6 +1,7 @@
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { ChatCall, TranslatedResponse } from '../provider-adapter';
 import { fromAnthropicUsage, toOpenAIFinishReason, toOpenAIUsageBody } from './anthropic-mapping';
+import { JSON_RESPONSE_TOOL, jsonResponseToolOf } from './anthropic-request';
 import { AnthropicMessageResponse } from './anthropic.types';
 import { OpenAIChatCompletion, OpenAIToolCall, toOpenAIAssistantMessage } from '../openai/openai-chat.types';
 
@@ -11,9 +12,15 @@ import { OpenAIChatCompletion, OpenAIToolCall, toOpenAIAssistantMessage } from '
  */
 export function fromAnthropicResponse(raw: Buffer | string, call: ChatCall): TranslatedResponse {
   const message = parseMessage(raw);
-  const text = message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
+  // JSON mode: the forced tool's input is the answer (see jsonResponseToolOf).
+  const jsonMode = jsonResponseToolOf(call.body) !== null;
+  const jsonAnswer = jsonMode ? message.content.find((block) => block.type === 'tool_use' && block.name === JSON_RESPONSE_TOOL) : undefined;
+  const text =
+    jsonAnswer?.type === 'tool_use'
+      ? JSON.stringify(jsonAnswer.input ?? {})
+      : message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
   const toolCalls: OpenAIToolCall[] = message.content.flatMap((block) =>
-    block.type === 'tool_use'
+    block.type === 'tool_use' && !(jsonMode && block.name === JSON_RESPONSE_TOOL)
       ? [{ id: block.id, type: 'function' as const, function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } }]
       : [],
   );
@@ -30,7 +37,8 @@ export function fromAnthropicResponse(raw: Buffer | string, call: ChatCall): Tra
         index: 0,
         message: toOpenAIAssistantMessage(text, toolCalls),
         logprobs: null,
-        finish_reason: toOpenAIFinishReason(message.stop_reason),
+        // The forced tool's call is the answer itself: it ends the turn as an answer does.
+        finish_reason: jsonAnswer && message.stop_reason === 'tool_use' ? 'stop' : toOpenAIFinishReason(message.stop_reason),
       },
     ],
     usage: toOpenAIUsageBody(usage, message.usage.cache_read_input_tokens ?? 0),

@@ -173,4 +173,27 @@ describe('AnthropicStreamTranslator', () => {
     translator.push('data: {"type":"message_delta","delta":{"stop_reason":"max_tokens","stop_sequence":null},"usage":{"input_tokens":10,"cache_read_input_tokens":null,"output_tokens":42}}\n\n');
     expect(translator.usage).toStrictEqual({ promptTokens: 15, completionTokens: 42, cacheWriteTokens: 5 });
   });
+
+  it('in JSON mode, streams the forced tool\'s input as content deltas and ends with finish_reason stop', () => {
+    const jsonCall: ChatCall = { ...call, body: { ...call.body, response_format: { type: 'json_object' } } };
+    const translator = new AnthropicStreamTranslator(jsonCall, false);
+    const event = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+    const out = [
+      event('message_start', { message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], stop_reason: null, usage: { input_tokens: 10, output_tokens: 1 } } }),
+      event('content_block_start', { index: 0, content_block: { type: 'tool_use', id: 'toolu_1', name: 'json_response', input: {} } }),
+      event('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '{"name":' } }),
+      event('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: ' "Ada"}' } }),
+      event('content_block_stop', { index: 0 }),
+      event('message_delta', { delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 9 } }),
+      event('message_stop', {}),
+    ]
+      .map((e) => translator.push(e))
+      .join('');
+    const frames = parseFrames(out).filter((frame): frame is Record<string, unknown> => typeof frame !== 'string');
+    const deltas = frames.map((frame) => (frame.choices as Array<{ delta: { content?: string; tool_calls?: unknown }; finish_reason: string | null }>)[0]);
+    expect(deltas.map((d) => d.delta.content ?? '').join('')).toBe('{"name": "Ada"}');
+    expect(deltas.some((d) => d.delta.tool_calls !== undefined)).toBe(false);
+    expect(deltas[deltas.length - 1].finish_reason).toBe('stop');
+    expect(translator.completionText).toBe('{"name": "Ada"}');
+  });
 });

@@ -3,6 +3,7 @@ import { ChatCall, ChatStreamTranslator } from '../provider-adapter';
 import { sseData } from '../sse/sse-splitter';
 import { TokenUsage } from '../usage';
 import { toOpenAIFinishReason, toOpenAIUsageBody } from './anthropic-mapping';
+import { JSON_RESPONSE_TOOL, jsonResponseToolOf } from './anthropic-request';
 import { AnthropicStreamAccounting } from './anthropic-stream-accounting';
 import { fromAnthropicErrorType } from './anthropic-errors';
 import { AnthropicErrorBody, AnthropicStreamEvent } from './anthropic.types';
@@ -28,12 +29,17 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
   private readonly toolsWithoutArguments = new Set<number>();
   private finished = false;
   private failure: string | null = null;
+  /** JSON mode (see jsonResponseToolOf): the forced tool's input streams as the content. */
+  private readonly jsonMode: boolean;
+  /** The content block of the forced tool's call, once it has started; whether it had input. */
+  private jsonBlock: { index: number; hadInput: boolean } | null = null;
 
   constructor(
     call: ChatCall,
     private readonly clientWantsUsage: boolean,
   ) {
     this.currentModel = call.model;
+    this.jsonMode = jsonResponseToolOf(call.body) !== null;
   }
 
   push(raw: string): string {
@@ -50,6 +56,10 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
         const block = event.content_block;
         if (block.type === 'text') return block.text ? this.content(block.text) : '';
         if (block.type !== 'tool_use') return '';
+        if (this.jsonMode && block.name === JSON_RESPONSE_TOOL) {
+          this.jsonBlock = { index: event.index, hadInput: false };
+          return '';
+        }
         const index = this.toolIndexes.size;
         this.toolIndexes.set(event.index, index);
         this.toolsWithoutArguments.add(event.index);
@@ -64,12 +74,17 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
           return '';
         }
         if (delta.type !== 'input_json_delta' || !delta.partial_json) return '';
+        if (this.jsonBlock?.index === event.index) {
+          this.jsonBlock.hadInput = true;
+          return this.content(delta.partial_json);
+        }
         this.accounting.generate(delta.partial_json);
         this.toolsWithoutArguments.delete(event.index);
         const index = this.toolIndexes.get(event.index);
         return index === undefined ? '' : this.chunk({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] });
       }
       case 'content_block_stop': {
+        if (this.jsonBlock?.index === event.index) return this.jsonBlock.hadInput ? '' : this.content('{}');
         // A tool without parameters streams no input at all: its arguments are "{}", as in the
         // non-streamed answer and in OpenAI's, not "" (which strict clients fail to parse).
         const index = this.toolIndexes.get(event.index);
@@ -79,7 +94,9 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
       case 'message_delta':
         // Counts here are cumulative, so they replace what message_start said.
         this.accounting.delta(event.usage);
-        return event.delta.stop_reason ? this.chunk({}, toOpenAIFinishReason(event.delta.stop_reason)) : '';
+        if (!event.delta.stop_reason) return '';
+        // The forced tool's call is the answer itself: it ends the turn as an answer does.
+        return this.chunk({}, this.jsonBlock && event.delta.stop_reason === 'tool_use' ? 'stop' : toOpenAIFinishReason(event.delta.stop_reason));
       case 'message_stop':
         this.finished = true;
         return `${this.usageChunk()}${DONE}`;
