@@ -7,12 +7,14 @@ const FILTERED = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTE
 
 /**
  * Gemini finishReason → OpenAI finish_reason. Gemini says STOP after function calls, where
- * OpenAI clients expect tool_calls. Reasons with no OpenAI equivalent (OTHER, LANGUAGE,
- * MALFORMED_FUNCTION_CALL, ...) end the answer normally: "stop".
+ * OpenAI clients expect tool_calls. A function call Gemini failed to form is said so
+ * ("malformed_function_call"): an agent must not read its empty answer as a normal stop. Other
+ * reasons with no OpenAI equivalent (OTHER, LANGUAGE, ...) end the answer: "stop".
  */
 export function toOpenAIFinishReason(reason: string, hasToolCalls: boolean): OpenAIFinishReason {
   if (reason === 'MAX_TOKENS') return 'length';
   if (FILTERED.has(reason)) return 'content_filter';
+  if (reason === 'MALFORMED_FUNCTION_CALL') return 'malformed_function_call';
   return hasToolCalls ? 'tool_calls' : 'stop';
 }
 

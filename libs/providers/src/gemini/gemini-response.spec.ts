@@ -21,6 +21,14 @@ describe('fromGeminiResponse', () => {
     expect(body.choices[0].message.tool_calls?.map((c) => c.function.name)).toEqual(['get_weather']);
   });
 
+  it('says when Gemini failed to form a function call, rather than answering an empty stop', () => {
+    const raw = Buffer.from(JSON.stringify({ candidates: [{ content: { parts: [], role: 'model' }, finishReason: 'MALFORMED_FUNCTION_CALL' }], usageMetadata: { promptTokenCount: 9, candidatesTokenCount: 0, totalTokenCount: 9 } }));
+    const translated = fromGeminiResponse(raw, call, fixedIds());
+    expect((translated.body as { choices: Array<{ finish_reason: string }> }).choices[0].finish_reason).toBe('malformed_function_call');
+    // Gemini billed the prompt: the usage stays.
+    expect(translated.usage).toEqual({ promptTokens: 9, completionTokens: 0 });
+  });
+
   it('turns a prompt blocked for safety into one empty content_filter choice', () => {
     expect(fromGeminiResponse(fixture('safety-block.gemini.json'), call, fixedIds())).toEqual({
       body: jsonFixture('safety-block.openai.json'),

@@ -54,7 +54,12 @@ export interface OpenAIChatRequest {
   tool_choice?: OpenAIToolChoice;
 }
 
-export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
+/**
+ * OpenAI's finish reasons, and one of Gemini's that has none: a function call the model failed
+ * to form (LiteLLM's name for it). Reported as "stop", agents would take the empty answer for
+ * the model choosing to say nothing.
+ */
+export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'malformed_function_call';
 
 export interface OpenAIUsage {
   prompt_tokens: number;
