@@ -258,7 +258,14 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
         return Math.abs(Number(row.spent_usd) - responseCost) < 1e-12 ? true : undefined;
       }, 10_000, 'the spend settled');
       const before = upstream.requests.length;
-      for (const extra of [{ tools: [{ type: 'web_search' }] }, { prompt: { id: 'pmpt_1' } }, { previous_response_id: 'resp_earlier' }, { background: true }]) {
+      for (const extra of [
+        { tools: [{ type: 'web_search' }] },
+        { prompt: { id: 'pmpt_1' } },
+        { previous_response_id: 'resp_earlier' },
+        { background: true },
+        { input: [{ type: 'item_reference', id: 'msg_earlier' }] },
+        { input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'file-1' }] }] },
+      ]) {
         const refused = await client.responses.create({ model: 'gpt-4o-mini', input: 'hi', ...extra } as OpenAI.Responses.ResponseCreateParamsNonStreaming).then(() => null, (e: unknown) => e);
         expect([extra, refused]).toEqual([extra, expect.objectContaining({ status: 400, code: 'model_not_priced' })]);
       }

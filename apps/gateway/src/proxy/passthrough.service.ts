@@ -268,14 +268,26 @@ function assertContainedPath(path: string): void {
  * A Responses API request is billed by the tokens its usage reports unless it brings costs the
  * gateway can neither see nor count: built-in tools (billed per call), a stored prompt (its
  * text and tools are the provider's), earlier turns it continues (previous_response_id, a
- * conversation: their tokens are not in the request, so no reservation could cover them), or a
- * background run (its usage never comes back on this request).
+ * conversation, an item by reference) or files by id or URL (their tokens are not in the
+ * request, so no reservation could cover them), or a background run (its usage never comes back
+ * on this request).
  */
 function responsesBilledByTokens(body: Record<string, unknown> | null): boolean {
   if (body === null || body.background === true) return false;
   if ([body.prompt, body.previous_response_id, body.conversation].some((field) => field !== undefined && field !== null)) return false;
   const tools = Array.isArray(body.tools) ? body.tools : [];
-  return tools.every((tool) => tool !== null && typeof tool === 'object' && TOKEN_BILLED_TOOLS.has(String((tool as { type?: unknown }).type)));
+  if (!tools.every((tool) => tool !== null && typeof tool === 'object' && TOKEN_BILLED_TOOLS.has(String((tool as { type?: unknown }).type)))) return false;
+  return !referencesStoredContent(body.input);
+}
+
+/** Input that pulls in content stored at OpenAI (an item by reference, a file by id or URL): its tokens are not in the request. */
+function referencesStoredContent(input: unknown): boolean {
+  if (!Array.isArray(input)) return false;
+  return input.some((item: { type?: unknown; content?: unknown } | null) => {
+    if (item === null || typeof item !== 'object') return false;
+    if (item.type === 'item_reference') return true;
+    return Array.isArray(item.content) && item.content.some((part: { type?: unknown; file_id?: unknown; file_url?: unknown } | null) => part?.type === 'input_file' && (part.file_id !== undefined || part.file_url !== undefined));
+  });
 }
 
 function modelFieldOf(body: Record<string, unknown> | null): string | null {

@@ -54,20 +54,21 @@ describe('toAnthropicRequest', () => {
     const thinkingOf = (body: Record<string, unknown>) => toAnthropicRequest(chat({ messages: hello, ...body }), defaults).thinking;
     expect(thinkingOf({ reasoning_effort: 'high', max_tokens: 10_000 })).toEqual({ type: 'enabled', budget_tokens: 4_096 });
     expect(thinkingOf({ reasoning_effort: 'medium', max_tokens: 10_000 })).toEqual({ type: 'enabled', budget_tokens: 2_048 });
-    // Without max_tokens, the default (4,096) bounds it: thinking counts within it.
-    expect(thinkingOf({ reasoning_effort: 'high' })).toEqual({ type: 'enabled', budget_tokens: 4_095 });
+    // Without max_tokens, the default (4,096) bounds it: thinking counts within it, and the answer keeps half.
+    expect(thinkingOf({ reasoning_effort: 'high' })).toEqual({ type: 'enabled', budget_tokens: 2_048 });
+    expect(thinkingOf({ reasoning_effort: 'high', max_tokens: 5_000 })).toEqual({ type: 'enabled', budget_tokens: 2_500 });
     expect(toAnthropicRequest(chat({ messages: hello, reasoning_effort: 'high' }), defaults).max_tokens).toBe(4_096);
     expect(thinkingOf({ reasoning_effort: 'minimal' })).toBeUndefined();
     expect(thinkingOf({ reasoning_effort: 'none' })).toBeUndefined();
     expect(thinkingOf({})).toBeUndefined();
-    for (const body of [{ reasoning_effort: 'low', max_tokens: 1_000 }, { reasoning_effort: 'low', tools: [weatherTool] }, { reasoning_effort: 'extreme' }]) {
+    for (const body of [{ reasoning_effort: 'low', max_tokens: 2_000 }, { reasoning_effort: 'low', tools: [weatherTool] }, { reasoning_effort: 'extreme' }]) {
       expect(() => toAnthropicRequest(chat({ messages: hello, ...body }), defaults)).toThrow(expect.objectContaining({ status: 400 }));
     }
   });
 
   it('enforces json_object with a forced tool taking any object; asks by instruction where a forced tool cannot be used', () => {
     const jsonObject = toAnthropicRequest(chat({ messages: hello, response_format: { type: 'json_object' } }), defaults);
-    expect(jsonObject).toMatchObject({ tools: [{ name: 'json_response', input_schema: { type: 'object' } }], tool_choice: { type: 'tool', name: 'json_response' } });
+    expect(jsonObject).toMatchObject({ tools: [{ name: 'json_response', input_schema: { type: 'object' } }], tool_choice: { type: 'tool', name: 'json_response', disable_parallel_tool_use: true } });
     expect(jsonObject.system).toBeUndefined();
     const instruction = 'Respond only with a single valid JSON object, with no text, explanation or Markdown code fences before or after it.';
     // The client's own tools must stay callable; a schema that is not an object cannot be a tool input; thinking forbids a forced tool.

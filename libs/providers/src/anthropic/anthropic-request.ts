@@ -56,7 +56,8 @@ export function toAnthropicRequest(
   if (jsonTool) {
     // The answer must be this tool's input: Anthropic then emits nothing else, and its schema holds.
     request.tools = [jsonTool];
-    request.tool_choice = { type: 'tool', name: jsonTool.name };
+    // Only this flag guarantees one call: a second would be a second JSON document.
+    request.tool_choice = { type: 'tool', name: jsonTool.name, disable_parallel_tool_use: true };
   } else if (tools.length > 0) {
     request.tools = tools;
     const choice = toToolChoice(body.tool_choice, body.parallel_tool_calls);
@@ -73,8 +74,9 @@ const MIN_THINKING_BUDGET = 1_024;
 
 /**
  * reasoning_effort becomes extended thinking. The budget counts within max_tokens (as OpenAI's
- * reasoning tokens count within max_completion_tokens), so it is cut to fit below it and
- * max_tokens is never raised past what the client (or its budget's reservation) allowed. With
+ * reasoning tokens count within max_completion_tokens), so it is cut to half of it at most (the
+ * answer keeps the rest) and max_tokens is never raised past what the client (or its budget's
+ * reservation) allowed. With
  * tools it is refused: Anthropic then requires each turn's thinking blocks to be sent back with
  * its tool calls, which OpenAI's message format cannot carry.
  */
@@ -85,8 +87,11 @@ function toThinking(body: Record<string, unknown>, maxTokens: number): Anthropic
   if (usesTools) {
     throw invalid('reasoning_effort with tools is not available for Anthropic models through the OpenAI format (their thinking must be sent back with each tool call); use /api/providers/anthropic/v1/messages', 'reasoning_effort');
   }
-  const budget = Math.min(THINKING_BUDGETS[effort], maxTokens - 1);
-  if (budget < MIN_THINKING_BUDGET) throw invalid(`reasoning_effort needs max_tokens above ${MIN_THINKING_BUDGET} for Anthropic models (thinking counts within it)`, 'max_tokens');
+  // At most half of max_tokens, so the answer keeps the other half.
+  const budget = Math.min(THINKING_BUDGETS[effort], Math.floor(maxTokens / 2));
+  if (budget < MIN_THINKING_BUDGET) {
+    throw invalid(`reasoning_effort needs max_tokens of at least ${2 * MIN_THINKING_BUDGET} for Anthropic models (thinking counts within it, and the answer keeps half)`, 'max_tokens');
+  }
   return { type: 'enabled', budget_tokens: budget };
 }
 

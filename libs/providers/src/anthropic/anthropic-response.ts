@@ -15,10 +15,8 @@ export function fromAnthropicResponse(raw: Buffer | string, call: ChatCall): Tra
   // JSON mode: the forced tool's input is the answer (see jsonResponseToolOf).
   const jsonMode = jsonResponseToolOf(call.body) !== null;
   const jsonAnswer = jsonMode ? message.content.find((block) => block.type === 'tool_use' && block.name === JSON_RESPONSE_TOOL) : undefined;
-  const text =
-    jsonAnswer?.type === 'tool_use'
-      ? JSON.stringify(jsonAnswer.input ?? {})
-      : message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
+  const allText = message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
+  const text = jsonAnswer?.type === 'tool_use' ? JSON.stringify(jsonAnswer.input ?? {}) : allText;
   const toolCalls: OpenAIToolCall[] = message.content.flatMap((block) =>
     block.type === 'tool_use' && !(jsonMode && block.name === JSON_RESPONSE_TOOL)
       ? [{ id: block.id, type: 'function' as const, function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } }]
@@ -43,7 +41,8 @@ export function fromAnthropicResponse(raw: Buffer | string, call: ChatCall): Tra
     ],
     usage: toOpenAIUsageBody(usage, message.usage.cache_read_input_tokens ?? 0),
   };
-  return { body: completion, usage, model, completionText: text };
+  // What was generated is counted whole, relayed or not.
+  return { body: completion, usage, model, completionText: jsonAnswer ? `${allText}${text}` : text };
 }
 
 function parseMessage(raw: Buffer | string): AnthropicMessageResponse {

@@ -196,4 +196,30 @@ describe('AnthropicStreamTranslator', () => {
     expect(deltas[deltas.length - 1].finish_reason).toBe('stop');
     expect(translator.completionText).toBe('{"name": "Ada"}');
   });
+
+  it('in JSON mode, relays only the first forced-tool call: text around it and a second call are counted, not relayed', () => {
+    const jsonCall: ChatCall = { ...call, body: { ...call.body, response_format: { type: 'json_object' } } };
+    const translator = new AnthropicStreamTranslator(jsonCall, false);
+    const event = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+    const out = [
+      event('message_start', { message: { id: 'msg_2', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], stop_reason: null, usage: { input_tokens: 10, output_tokens: 1 } } }),
+      event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+      event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Here it is:' } }),
+      event('content_block_stop', { index: 0 }),
+      event('content_block_start', { index: 1, content_block: { type: 'tool_use', id: 'toolu_1', name: 'json_response', input: {} } }),
+      event('content_block_delta', { index: 1, delta: { type: 'input_json_delta', partial_json: '{"name":"Ada"}' } }),
+      event('content_block_stop', { index: 1 }),
+      event('content_block_start', { index: 2, content_block: { type: 'tool_use', id: 'toolu_2', name: 'json_response', input: {} } }),
+      event('content_block_delta', { index: 2, delta: { type: 'input_json_delta', partial_json: '{"name":"Lovelace"}' } }),
+      event('content_block_stop', { index: 2 }),
+      event('message_delta', { delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 20 } }),
+      event('message_stop', {}),
+    ]
+      .map((e) => translator.push(e))
+      .join('');
+    const frames = parseFrames(out).filter((frame): frame is Record<string, unknown> => typeof frame !== 'string');
+    const content = frames.map((frame) => (frame.choices as Array<{ delta: { content?: string } }>)[0]?.delta.content ?? '').join('');
+    expect(JSON.parse(content)).toEqual({ name: 'Ada' });
+    expect(translator.completionText).toBe('Here it is:{"name":"Ada"}{"name":"Lovelace"}');
+  });
 });

@@ -54,6 +54,9 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
         return this.chunk({ role: 'assistant', content: '' });
       case 'content_block_start': {
         const block = event.content_block;
+        // JSON mode: the answer is the first forced-tool call's input alone, as in the
+        // non-streamed translation; text around it, or a second call, would not parse.
+        if (this.jsonMode && (block.type === 'text' || this.jsonBlock !== null)) return '';
         if (block.type === 'text') return block.text ? this.content(block.text) : '';
         if (block.type !== 'tool_use') return '';
         if (this.jsonMode && block.name === JSON_RESPONSE_TOOL) {
@@ -67,6 +70,11 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
       }
       case 'content_block_delta': {
         const delta = event.delta;
+        if (this.jsonMode && event.index !== this.jsonBlock?.index) {
+          // Generated all the same: counted, not relayed.
+          this.accounting.generate(delta.type === 'text_delta' ? delta.text : delta.type === 'input_json_delta' ? delta.partial_json : delta.type === 'thinking_delta' ? delta.thinking : undefined);
+          return '';
+        }
         if (delta.type === 'text_delta') return delta.text ? this.content(delta.text) : '';
         // Thinking is billed output with no OpenAI chat equivalent: counted, not relayed.
         if (delta.type === 'thinking_delta') {

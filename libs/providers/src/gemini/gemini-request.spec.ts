@@ -58,6 +58,7 @@ describe('toGeminiRequest', () => {
     const hello = [{ role: 'user', content: 'Hi' }];
     const thinking = (effort: string, model?: string) => toGeminiRequest(call({ messages: hello, reasoning_effort: effort }, model)).generationConfig?.thinkingConfig;
     expect(thinking('none')).toEqual({ thinkingBudget: 0 });
+    expect(thinking('none', 'gemini-2.5-pro')).toEqual({ thinkingBudget: 128 });
     expect(thinking('low')).toEqual({ thinkingBudget: 1_024 });
     expect(thinking('high')).toEqual({ thinkingBudget: 24_576 });
     expect(thinking('low', 'gemini-3-pro-preview')).toEqual({ thinkingLevel: 'low' });

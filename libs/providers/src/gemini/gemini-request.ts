@@ -39,7 +39,9 @@ function toThinkingConfig(body: OpenAIChatRequest, model: string): GeminiGenerat
   if (effort === null) return null;
   // Gemini 3 thinks by level (its lowest is "low"; it cannot be turned off).
   if (/^(models\/)?gemini-3/i.test(model)) return { thinkingLevel: effort === 'medium' || effort === 'high' ? 'high' : 'low' };
-  return { thinkingBudget: THINKING_BUDGETS[effort] };
+  // Gemini 2.5 Pro cannot stop thinking: its least budget (128) is the closest to "none".
+  const budget = THINKING_BUDGETS[effort];
+  return { thinkingBudget: budget === 0 && /^(models\/)?gemini-2\.5-pro/i.test(model) ? 128 : budget };
 }
 
 function toGenerationConfig(body: OpenAIChatRequest, model: string): GeminiGenerationConfig {
