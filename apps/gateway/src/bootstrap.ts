@@ -10,6 +10,7 @@ import { AdminKeyVerifier } from './admin/common/admin-key';
 import { DualListener, configureFastify } from './http/http-server';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { KeyAuthenticator } from './proxy/key-authenticator';
+import { ShutdownState } from './runtime/shutdown-state';
 
 export interface RunningGateway {
   app: NestFastifyApplication;
@@ -43,20 +44,25 @@ export async function startGateway(
   const adminPort = await listeners.listenAdmin(env.adminPort, env.host);
   const proxyPort = (app.getHttpServer().address() as { port: number }).port;
   logger.info({ proxyPort, adminPort, mode: env.mode }, 'tollgate gateway listening');
-  const close = () => closeGateway(app, listeners, env.shutdownDrainMs, logger);
+  const close = () => closeGateway(app, listeners, env, logger);
   // Standalone mode handles signals itself (it must stop its embedded Postgres after the app).
   if (options.shutdownHooks ?? true) exitOnShutdownSignals(close, logger);
   return { app, proxyPort, adminPort, close };
 }
 
 /**
- * Stops both listeners, letting requests in flight finish for up to `drainMs`: a stream may
+ * Stops the gateway: unready at once, still serving for SHUTDOWN_DELAY_MS, then both listeners
+ * close, letting requests in flight finish for up to SHUTDOWN_DRAIN_MS: a stream may
  * otherwise run for UPSTREAM_TOTAL_TIMEOUT_MS and outlast any grace period, to be killed with
  * its event unrecorded. Past the deadline their connections are cut; each exchange then ends
  * as one whose client left (its event recorded, its estimate billed) before Nest's shutdown
  * hooks deliver the buffered events and close the clients.
  */
-async function closeGateway(app: NestFastifyApplication, listeners: DualListener, drainMs: number, logger: Logger): Promise<void> {
+async function closeGateway(app: NestFastifyApplication, listeners: DualListener, env: Pick<Env, 'shutdownDrainMs' | 'shutdownDelayMs'>, logger: Logger): Promise<void> {
+  // Unready first, still serving, so load balancers stop sending before the listeners close.
+  app.get(ShutdownState).begin();
+  if (env.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, env.shutdownDelayMs));
+  const drainMs = env.shutdownDrainMs;
   const proxyServer = app.getHttpServer() as Server;
   const deadline = setTimeout(() => {
     logger.warn({ drainMs }, 'requests still in flight at the drain deadline: cutting their connections');

@@ -85,6 +85,30 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     expect(row).toMatchObject({ stream: true, error_code: 'client_disconnected', tokens_estimated: true });
   });
 
+  it('with SHUTDOWN_DELAY_MS, turns unready at SIGTERM and keeps serving for that long, then exits 0', async () => {
+    const gateway = await spawnGateway({ ...env, SHUTDOWN_DELAY_MS: '1500' });
+    started.push(gateway);
+    const admin = adminClient(gateway.adminUrl, env.ADMIN_API_KEY, 5_000);
+    const setting = await admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } });
+    const { key } = await issueKey(admin, [gateway.proxyUrl], 'delay', [setting.body.id], {});
+    expect((await fetch(`${gateway.proxyUrl}/health/ready`)).status).toBe(200);
+    gateway.process.signal('SIGTERM');
+    await gateway.process.waitForLine((line) => line.includes('"shutting down"'), 5_000, 'the shutdown to begin');
+    const ready = await fetch(`${gateway.proxyUrl}/health/ready`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'stopping' });
+    // Still serving meanwhile: a request routed before the load balancer noticed is answered.
+    const served = await fetch(`${gateway.proxyUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }),
+    });
+    expect(served.status).toBe(200);
+    expect(gateway.process.hasExited()).toBe(false);
+    await gateway.process.exited;
+    expect(gateway.process.exitCode()).toBe(0);
+  });
+
   it('starts and serves while Redis is unreachable (readiness says so), and SIGTERM still exits 0 at once', async () => {
     const closedPort = await freePort();
     const gateway = await spawnGateway({ ...env, REDIS_URL: `redis://127.0.0.1:${closedPort}` });

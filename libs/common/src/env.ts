@@ -33,6 +33,8 @@ export interface Env {
   eventRetryMaxDelayMs: number;
   /** How long a stopping gateway lets requests in flight finish before it cuts them. */
   shutdownDrainMs: number;
+  /** How long a stopping gateway keeps serving, unready, before it closes its listeners. */
+  shutdownDelayMs: number;
   workerBatchWaitMs: number;
   /** The worker's Prometheus /metrics port (WORKER_METRICS_PORT); null: not served. */
   workerMetricsPort: number | null;
@@ -171,6 +173,7 @@ export function loadEnv(source: Source = process.env): Env {
     eventFlushIntervalMs: int('EVENT_FLUSH_INTERVAL_MS', 50, 1, 60_000),
     eventRetryMaxDelayMs: int('EVENT_RETRY_MAX_DELAY_MS', 300_000, 10, 3_600_000),
     shutdownDrainMs: int('SHUTDOWN_DRAIN_MS', 15_000, 0, 3_600_000),
+    shutdownDelayMs: int('SHUTDOWN_DELAY_MS', 0, 0, 600_000),
     workerBatchWaitMs: int('WORKER_BATCH_WAIT_MS', 250, 1, 60_000),
     workerMetricsPort: read('WORKER_METRICS_PORT') === undefined ? null : int('WORKER_METRICS_PORT', 0, 0, 65535),
     openaiBaseUrl: url('OPENAI_BASE_URL', ['https:', 'http:']) ?? 'https://api.openai.com/v1',

@@ -7,6 +7,7 @@ import { FastifyReply } from 'fastify';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { OnSurface, Surface } from '../http/surface';
+import { ShutdownState } from '../runtime/shutdown-state';
 import { REQUEST_REDIS } from '../runtime/tokens';
 
 type CheckResult = 'ok' | 'down' | 'pending' | 'not-used';
@@ -23,6 +24,7 @@ export class HealthController {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(REQUEST_REDIS) private readonly redis: Redis | null,
     private readonly snapshot: ConfigSnapshotService,
+    private readonly shutdown: ShutdownState,
   ) {}
 
   @Get('live')
@@ -32,6 +34,10 @@ export class HealthController {
 
   @Get('ready')
   async ready(@Res() reply: FastifyReply): Promise<void> {
+    if (this.shutdown.stopping) {
+      void reply.status(503).send({ status: 'stopping' });
+      return;
+    }
     const [postgres, redis] = await Promise.all([this.checkPostgres(), this.checkRedis()]);
     const migrations = postgres === 'ok' ? await this.checkMigrations() : 'down';
     // Keys and settings come from the in-memory snapshot: until it has loaded once, every key

@@ -10,6 +10,7 @@ import { ReportingModule } from '@tollgate/reporting';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { ExchangesInFlight } from './exchanges-in-flight';
+import { ShutdownState } from './shutdown-state';
 import { EVENTS_QUEUE, REQUEST_REDIS } from './tokens';
 
 /**
@@ -92,8 +93,9 @@ export class InfrastructureModule {
         },
         InfrastructureLifecycle,
         ExchangesInFlight,
+        ShutdownState,
       ],
-      exports: [REQUEST_REDIS, CONFIG_CHANGE_BUS, CONFIG_CHANGES, EVENT_SINK, EVENTS_QUEUE, ExchangesInFlight, ReportingModule, LimitsModule],
+      exports: [REQUEST_REDIS, CONFIG_CHANGE_BUS, CONFIG_CHANGES, EVENT_SINK, EVENTS_QUEUE, ExchangesInFlight, ShutdownState, ReportingModule, LimitsModule],
     };
   }
 }
