@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { createTestDatabase } from '@tollgate/database';
 import { LimitKeys } from '@tollgate/limits';
@@ -8,7 +7,7 @@ import { FakeOpenAI } from './support/fake-openai';
 import { ACTUAL_NANO, reservedNano } from './support/pricing';
 import { chat, issueKey } from './support/proxy-client';
 import { AdminCall, TEST_DATABASE_URL, TEST_REDIS_URL, adminClient, deleteRedisKeys, eventually } from './support/test-stack';
-import { GatewayProcess, spawnGateway, spawnWorker } from './support/tollgate-process';
+import { GatewayProcess, processEnv, spawnGateway, spawnWorker } from './support/tollgate-process';
 
 /**
  * A budget while the worker is down: the events wait in the queue, and what their requests
@@ -33,13 +32,7 @@ describe('budgets while the worker is down (e2e, gateway and worker processes)',
     await pg.connect();
     upstream = new FakeOpenAI();
     await upstream.start();
-    env = {
-      DATABASE_URL: database.url,
-      REDIS_URL: TEST_REDIS_URL,
-      ADMIN_API_KEY: `admin-${randomBytes(16).toString('hex')}`,
-      ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      QUEUE_PREFIX: `tgtest-${randomBytes(4).toString('hex')}`,
-    };
+    env = processEnv(database.url, TEST_REDIS_URL);
     redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
     gateway = await spawnGateway(env);
     admin = adminClient(gateway.adminUrl, env.ADMIN_API_KEY, 5_000);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,7 @@ import { createTestDatabase } from '@tollgate/database';
 import { Client } from 'pg';
 import { FakeOpenAI } from './support/fake-openai';
 import { issueKey } from './support/proxy-client';
-import { GatewayProcess, ProcessEnv, spawnGateway, spawnStandaloneGateway, spawnWorker } from './support/tollgate-process';
+import { GatewayProcess, ProcessEnv, processEnv, spawnGateway, spawnStandaloneGateway, spawnWorker } from './support/tollgate-process';
 import { GuardedProcess } from './support/child-process';
 import { freePort } from './support/redis-server';
 import { TEST_DATABASE_URL, adminClient, eventually } from './support/test-stack';
@@ -30,13 +29,7 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     await pg.connect();
     upstream = new FakeOpenAI();
     await upstream.start();
-    env = {
-      DATABASE_URL: database.url,
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      ADMIN_API_KEY: `admin-${randomBytes(16).toString('hex')}`,
-      ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      QUEUE_PREFIX: `tgtest-${randomBytes(4).toString('hex')}`,
-    };
+    env = processEnv(database.url, 'redis://127.0.0.1:6379');
   }, 30_000);
 
   afterAll(async () => {

@@ -5,6 +5,13 @@ const PER_MESSAGE_OVERHEAD = 4;
 const PER_REQUEST_OVERHEAD = 16;
 const PROMPT_MARGIN = 1.1;
 
+/**
+ * The body fields worstCaseCostUsd reads for the output a request may generate (besides a
+ * completions prompt list): one list, so a caller passing only these (a custom provider's body,
+ * whose prompt is found elsewhere) cannot drift from what is read.
+ */
+export const OUTPUT_LIMIT_FIELDS = ['max_tokens', 'max_completion_tokens', 'max_output_tokens', 'max_tokens_to_sample', 'n', 'best_of', 'generationConfig', 'generation_config'] as const;
+
 export interface WorstCaseInput {
   provider: string;
   model: string;

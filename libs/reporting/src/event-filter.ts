@@ -13,6 +13,9 @@ export interface EventFilter {
   userIds?: string[];
 }
 
+/** A filter whose time range may be open at either end (GET /api/events). */
+export type OpenEventFilter = Omit<EventFilter, 'start' | 'end'> & { start?: number; end?: number };
+
 /** Binds a value as a query parameter and returns its placeholder. */
 export type Bind = (value: unknown) => string;
 
@@ -35,8 +38,10 @@ export function named(params: Record<string, unknown>): Bind {
  * time range is a half-open interval on created_at (stored to the millisecond): [start, end).
  * `empty`: the filter can match nothing (only malformed key ids were given), no query needed.
  */
-export function eventFilterSql(filter: EventFilter, alias: string, bind: Bind): { where: string; empty: boolean } {
-  const clauses = [`${alias}.created_at >= to_timestamp(${bind(filter.start)})`, `${alias}.created_at < to_timestamp(${bind(filter.end)})`];
+export function eventFilterSql(filter: OpenEventFilter, alias: string, bind: Bind): { where: string; empty: boolean } {
+  const clauses: string[] = [];
+  if (filter.start !== undefined) clauses.push(`${alias}.created_at >= to_timestamp(${bind(filter.start)})`);
+  if (filter.end !== undefined) clauses.push(`${alias}.created_at < to_timestamp(${bind(filter.end)})`);
   let empty = false;
   if (filter.keyIds && filter.keyIds.length > 0) {
     // Ids that are not uuids match nothing; compared as uuids, the key index stays usable.
@@ -47,5 +52,5 @@ export function eventFilterSql(filter: EventFilter, alias: string, bind: Bind): 
   if (filter.tags && filter.tags.length > 0) clauses.push(`${alias}.tags && ${bind(filter.tags)}::text[]`);
   if (filter.customIds && filter.customIds.length > 0) clauses.push(`${alias}.custom_id = ANY(${bind(filter.customIds)}::text[])`);
   if (filter.userIds && filter.userIds.length > 0) clauses.push(`${alias}.user_id = ANY(${bind(filter.userIds)}::text[])`);
-  return { where: clauses.join(' AND '), empty };
+  return { where: clauses.length > 0 ? clauses.join(' AND ') : 'TRUE', empty };
 }

@@ -28,19 +28,21 @@ export class EventsQueryService {
   constructor(@InjectRepository(EventEntity) private readonly repository: Repository<EventEntity>) {}
 
   async find(query: EventQuery): Promise<EventEntity[]> {
-    const builder = this.repository.createQueryBuilder('event').orderBy('event.created_at', 'DESC').take(query.limit ?? 1000);
-    if (query.customId) builder.andWhere('event.custom_id = :customId', { customId: query.customId });
-    if (query.keyIds && query.keyIds.length > 0) {
-      // Ids that are not uuids match nothing; comparing as uuid (not as text) keeps the key index usable.
-      const keyIds = query.keyIds.filter(isUuid);
-      if (keyIds.length === 0) return [];
-      builder.andWhere('event.key_id IN (:...keyIds)', { keyIds });
-    }
-    if (query.start !== undefined) builder.andWhere('event.created_at >= to_timestamp(:start)', { start: query.start });
-    // created_at is stored to the millisecond and shown in seconds: an event shown at `end` is
-    // in, up to its last millisecond.
-    if (query.end !== undefined) builder.andWhere('event.created_at < to_timestamp(:endExclusive)', { endExclusive: query.end + 1 });
-    return builder.getMany();
+    const params: Record<string, unknown> = {};
+    const { where, empty } = eventFilterSql(
+      {
+        customIds: query.customId ? [query.customId] : undefined,
+        keyIds: query.keyIds,
+        start: query.start,
+        // created_at is stored to the millisecond and shown in seconds: an event shown at `end`
+        // is in, up to its last millisecond.
+        end: query.end === undefined ? undefined : query.end + 1,
+      },
+      'event',
+      named(params),
+    );
+    if (empty) return [];
+    return this.repository.createQueryBuilder('event').where(where, params).orderBy('event.created_at', 'DESC').take(query.limit ?? 1000).getMany();
   }
 
   /** Events matching a filter, a page at a time, by cost and/or date (newest first by default); with their total count on request. */

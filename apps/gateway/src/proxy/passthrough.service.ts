@@ -133,8 +133,7 @@ export class PassthroughService {
     exchange.tokenBilled = billing === 'tokens' && model !== null && body !== null;
     exchange.billedOtherwise = billing === 'unpriced';
     return this.pipeline.run(exchange, async () => {
-      assertCanonicalPath(call.request, spec.upstreamPath);
-      assertContainedPath(spec.upstreamPath);
+      assertRelayablePath(call.request, spec.upstreamPath);
       if (spec.openAIOnly && model !== null) assertOpenAIModel(model, spec.upstreamPath);
       const { request } = call;
       const contentType = typeof request.headers['content-type'] === 'string' ? request.headers['content-type'] : null;
@@ -225,15 +224,6 @@ export class PassthroughService {
   }
 }
 
-/**
- * An empty segment (`/v1//chat/completions`, `/v1/files/`) names no operation of its own: it is
- * another spelling of one. Relayed, it would reach the provider as a path the gateway's routes
- * and checks did not see as written, so it is not served (404), as with the gateway's own routes.
- */
-function assertCanonicalPath(request: ProxyCall['request'], path: string): void {
-  if (/\/\/|\/$/.test(path)) throw new GatewayError(GatewayErrorCode.NotFound, `Cannot ${request.method} ${pathOf(request.url)}`);
-}
-
 function assertOpenAIModel(model: string, upstreamPath: string): void {
   const prefix = model.slice(0, Math.max(0, model.indexOf('/'))).toLowerCase();
   if (prefix !== ProviderId.OpenAI && (PROVIDER_IDS as string[]).includes(prefix)) {
@@ -246,12 +236,18 @@ function assertOpenAIModel(model: string, upstreamPath: string): void {
 }
 
 /**
- * The relayed path must stay below the provider's base URL: a segment that decodes to "." or
- * ".." (or hides a slash) would let a client walk out of a base such as
- * https://proxy.corp/tenant-a/v1 into another tenant's path, with this tenant's credential.
+ * The path relayed below the provider's base URL, checked segment by segment:
+ * - an empty one (`/v1//chat/completions`, `/v1/files/`) names no operation of its own, only
+ *   another spelling of one the gateway's routes and checks did not see as written: not served
+ *   (404), as with the gateway's own routes;
+ * - one that decodes to "." or ".." (or hides a slash) would let a client walk out of a base
+ *   such as https://proxy.corp/tenant-a/v1 into another tenant's path, with this tenant's
+ *   credential: refused (400).
  */
-function assertContainedPath(path: string): void {
-  for (const segment of path.split('/')) {
+function assertRelayablePath(request: ProxyCall['request'], path: string): void {
+  const segments = path.split('/').slice(1);
+  if (segments.some((segment) => segment === '')) throw new GatewayError(GatewayErrorCode.NotFound, `Cannot ${request.method} ${pathOf(request.url)}`);
+  for (const segment of segments) {
     let decoded: string;
     try {
       decoded = decodeURIComponent(segment);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GuardedProcess, spawnGuarded } from './child-process';
@@ -14,6 +15,17 @@ export interface ProcessEnv {
   ENCRYPTION_KEY: string;
   QUEUE_PREFIX: string;
   [name: string]: string;
+}
+
+/** A fresh production configuration on the given database and Redis: random keys, a queue prefix of its own. */
+export function processEnv(databaseUrl: string, redisUrl: string): ProcessEnv {
+  return {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    ADMIN_API_KEY: `admin-${randomBytes(16).toString('hex')}`,
+    ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    QUEUE_PREFIX: `tgtest-${randomBytes(4).toString('hex')}`,
+  };
 }
 
 export interface GatewayProcess {

@@ -1,5 +1,5 @@
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
-import { reasoningEffortOf } from '../openai/reasoning-effort';
+import { isThinkingEffort, reasoningEffortOf } from '../openai/reasoning-effort';
 import { ChatCall, ProviderDefaults } from '../provider-adapter';
 import {
   AnthropicImageBlock,
@@ -82,7 +82,7 @@ const MIN_THINKING_BUDGET = 1_024;
  */
 function toThinking(body: Record<string, unknown>, maxTokens: number): AnthropicMessagesRequest['thinking'] | null {
   const effort = reasoningEffortOf(body);
-  if (effort === null || effort === 'none' || effort === 'minimal') return null;
+  if (!isThinkingEffort(effort)) return null;
   const usesTools = (Array.isArray(body.tools) && body.tools.length > 0) || (Array.isArray(body.messages) && body.messages.some((m) => isRecord(m) && (m.role === 'tool' || Array.isArray(m.tool_calls))));
   if (usesTools) {
     throw invalid('reasoning_effort with tools is not available for Anthropic models through the OpenAI format (their thinking must be sent back with each tool call); use /api/providers/anthropic/v1/messages', 'reasoning_effort');
@@ -314,8 +314,7 @@ export function jsonResponseToolOf(body: Record<string, unknown>): AnthropicTool
   const format = body.response_format;
   if (!isRecord(format) || (format.type !== 'json_object' && format.type !== 'json_schema')) return null;
   if (Array.isArray(body.tools) && body.tools.length > 0) return null;
-  const effort = body.reasoning_effort;
-  if (effort === 'low' || effort === 'medium' || effort === 'high') return null;
+  if (isThinkingEffort(body.reasoning_effort)) return null;
   const schema = format.type === 'json_schema' && isRecord(format.json_schema) ? format.json_schema.schema : undefined;
   if (schema === undefined) return { name: JSON_RESPONSE_TOOL, description: 'Give the answer as this JSON object.', input_schema: { type: 'object' } };
   return isRecord(schema) && schema.type === 'object' ? { name: JSON_RESPONSE_TOOL, description: 'Give the answer as this JSON object.', input_schema: schema } : null;

@@ -16,3 +16,12 @@ export function reasoningEffortOf(body: Record<string, unknown>): ReasoningEffor
   }
   return effort as ReasoningEffort;
 }
+
+/** Efforts that ask for reasoning at all ("none" and "minimal" ask for none worth a budget). */
+export const THINKING_EFFORTS = ['low', 'medium', 'high'] as const;
+export type ThinkingEffort = (typeof THINKING_EFFORTS)[number];
+
+/** Whether a reasoning_effort asks for reasoning; never throws (an invalid value is reasoningEffortOf's to refuse). */
+export function isThinkingEffort(effort: unknown): effort is ThinkingEffort {
+  return (THINKING_EFFORTS as readonly unknown[]).includes(effort);
+}

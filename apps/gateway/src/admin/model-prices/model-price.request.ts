@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNotEmpty, IsNumber, IsOptional, IsString, Max, MaxLength, Min, ValidateBy } from 'class-validator';
 
@@ -9,6 +10,11 @@ const MAX_USD_PER_MILLION_TOKENS = 1_000_000;
  * 0 (a free model). class-validator's maxDecimalPlaces throws on numbers JavaScript writes in
  * exponent notation (4e-11), so the check is done on the scaled value instead.
  */
+/** A price in USD per million tokens, as the column stores it. */
+function UsdPerMillionTokens(): PropertyDecorator {
+  return applyDecorators(IsNumber({ allowNaN: false, allowInfinity: false }), HasAtMostTenDecimals(), Min(0), Max(MAX_USD_PER_MILLION_TOKENS));
+}
+
 function HasAtMostTenDecimals(): PropertyDecorator {
   return ValidateBy({
     name: 'hasAtMostTenDecimals',
@@ -36,17 +42,11 @@ export class ModelPriceKeyQuery {
 
 export class UpsertModelPriceRequest extends ModelPriceKeyQuery {
   @ApiProperty({ description: 'USD per million input (prompt) tokens.', example: 0.3, minimum: 0, maximum: MAX_USD_PER_MILLION_TOKENS })
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @HasAtMostTenDecimals()
-  @Min(0)
-  @Max(MAX_USD_PER_MILLION_TOKENS)
+  @UsdPerMillionTokens()
   inputUsdPerMillionTokens: number;
 
   @ApiProperty({ description: 'USD per million output (completion) tokens.', example: 1.2, minimum: 0, maximum: MAX_USD_PER_MILLION_TOKENS })
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @HasAtMostTenDecimals()
-  @Min(0)
-  @Max(MAX_USD_PER_MILLION_TOKENS)
+  @UsdPerMillionTokens()
   outputUsdPerMillionTokens: number;
 
   @ApiPropertyOptional({
@@ -57,10 +57,7 @@ export class UpsertModelPriceRequest extends ModelPriceKeyQuery {
     maximum: MAX_USD_PER_MILLION_TOKENS,
   })
   @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @HasAtMostTenDecimals()
-  @Min(0)
-  @Max(MAX_USD_PER_MILLION_TOKENS)
+  @UsdPerMillionTokens()
   cacheReadUsdPerMillionTokens?: number | null;
 
   @ApiPropertyOptional({
@@ -71,10 +68,7 @@ export class UpsertModelPriceRequest extends ModelPriceKeyQuery {
     maximum: MAX_USD_PER_MILLION_TOKENS,
   })
   @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @HasAtMostTenDecimals()
-  @Min(0)
-  @Max(MAX_USD_PER_MILLION_TOKENS)
+  @UsdPerMillionTokens()
   cacheWriteUsdPerMillionTokens?: number | null;
 }
 

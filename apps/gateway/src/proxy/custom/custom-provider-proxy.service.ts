@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { ConfigSnapshotService, KeyRecord } from '@tollgate/config-cache';
+import { OUTPUT_LIMIT_FIELDS } from '@tollgate/limits';
 import { CompiledRoute, CustomProviderRecord, CustomProviderRegistry, booleanAt, matchRoute, stringAt, textAt, toCredentialHeaders } from '@tollgate/custom-providers';
 import { ProviderId, ResolvedProviderSetting } from '@tollgate/provider-settings';
 import { FastifyReply, FastifyRequest } from 'fastify';
@@ -122,11 +123,9 @@ function parseJson(buffer: Buffer): unknown {
 
 
 /**
- * Output limits a custom body may share with the APIs it imitates (OpenAI's, Anthropic's,
+ * The output limits a custom body may share with the APIs it imitates (OpenAI's, Anthropic's,
  * Gemini's), for the budget's worst case; without one, BUDGET_DEFAULT_MAX_TOKENS applies.
  */
-const OUTPUT_LIMIT_FIELDS = ['max_tokens', 'max_completion_tokens', 'max_output_tokens', 'max_tokens_to_sample', 'n', 'best_of', 'generationConfig', 'generation_config'];
-
 function outputLimitsOf(body: object): Record<string, unknown> {
   if (Array.isArray(body)) return {};
   const record = body as Record<string, unknown>;
