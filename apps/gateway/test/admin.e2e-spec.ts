@@ -20,7 +20,7 @@ describe('admin API (e2e)', () => {
       name: 'team-openai',
       ...extra,
     });
-    expect(response.status).toBe(201);
+    expect(response.status).toBe(200);
     return response.body;
   };
 
@@ -161,7 +161,7 @@ describe('admin API (e2e)', () => {
         setting: { apikey: 'sk-very-secret-value' },
         allowedModels: ['gpt-4o-mini'],
       });
-      expect(created.status).toBe(201);
+      expect(created.status).toBe(200);
       expect(created.body).toMatchObject({ provider: 'openai', allowedModels: ['gpt-4o-mini'], name: '' });
       expect(typeof created.body.createdAt).toBe('number');
       const id = created.body.id as string;
@@ -213,6 +213,20 @@ describe('admin API (e2e)', () => {
       const unsetList = await stack.admin<{ allowedModels: string[] }>('PATCH', `/api/provider-settings/${id}`, { allowedModels: null });
       expect(unsetList.status).toBe(200);
       expect(unsetList.body.allowedModels).toEqual([]);
+    });
+
+    it('refuses empty model names, and a custom setting without the name that finds it', async () => {
+      const emptyModel = await stack.admin<{ detail: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-x' }, allowedModels: [''] });
+      expect(emptyModel.status).toBe(400);
+      expect(emptyModel.body.detail).toContain('allowedModels');
+      for (const name of [undefined, '', '  ']) {
+        const nameless = await stack.admin<{ detail: string }>('POST', '/api/provider-settings', { provider: 'custom', setting: { apiKey: 'x' }, ...(name === undefined ? {} : { name }) });
+        expect([name, nameless.status]).toEqual([name, 400]);
+        expect(nameless.body.detail).toContain('name');
+      }
+      const named = await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'custom', name: 'acme-admin-test', setting: { apiKey: 'x' } });
+      expect(named.status).toBe(200);
+      expect((await stack.admin('PATCH', `/api/provider-settings/${named.body.id}`, { name: '' })).status).toBe(400);
     });
 
     it("creates with PUT too, as the reference's quick start does", async () => {
@@ -358,6 +372,96 @@ describe('admin API (e2e)', () => {
       expect(found.body.keys.map((key) => key.keyId)).toEqual([created.body.keyId]);
     });
 
+    it("takes a Go client's zero values as unset: 0 is no limit, \"\" no value, and an update made of them changes nothing", async () => {
+      const setting = await createSetting();
+      const zeros = { costLimitInUsd: 0, costLimitInUsdOverTime: 0, costLimitInUsdUnit: '', rateLimitOverTime: 0, rateLimitUnit: '', ttl: '', policyId: '', settingId: '' };
+      const created = await stack.admin<{ keyId: string }>('PUT', '/api/key-management/keys', { name: 'go-zero', key: 'tg-go-zero-key-1', settingIds: [setting.id], ...zeros });
+      expect(created.status).toBe(200);
+      const limitsOf = async () =>
+        (
+          await stack.sql(
+            'SELECT name, cost_limit_in_usd, cost_limit_in_usd_over_time, cost_limit_in_usd_unit, rate_limit_over_time, rate_limit_unit, ttl, expires_at IS NOT NULL AS expires, policy_id, revoked_reason, setting_ids FROM api_keys WHERE key_id = $1',
+            [created.body.keyId],
+          )
+        )[0];
+      expect(await limitsOf()).toEqual({
+        name: 'go-zero',
+        cost_limit_in_usd: null,
+        cost_limit_in_usd_over_time: null,
+        cost_limit_in_usd_unit: null,
+        rate_limit_over_time: null,
+        rate_limit_unit: null,
+        ttl: null,
+        expires: false,
+        policy_id: null,
+        revoked_reason: null,
+        setting_ids: [setting.id],
+      });
+
+      const limited = { costLimitInUsd: 5, costLimitInUsdOverTime: 1, costLimitInUsdUnit: 'd', rateLimitOverTime: 3, rateLimitUnit: 'm', ttl: '1h', policyId: 'p-1', revoked: true, revokedReason: 'paused' };
+      expect((await stack.admin('PATCH', `/api/key-management/keys/${created.body.keyId}`, limited)).status).toBe(200);
+      const before = await limitsOf();
+      expect(before).toMatchObject({ cost_limit_in_usd: '5.0000000000', rate_limit_over_time: 3, ttl: '1h', expires: true, policy_id: 'p-1', revoked_reason: 'paused' });
+      const unchanged = await stack.admin('PATCH', `/api/key-management/keys/${created.body.keyId}`, { name: '', revokedReason: '', ...zeros });
+      expect(unchanged.status).toBe(200);
+      expect(await limitsOf()).toEqual(before);
+
+      const search = await stack.admin<{ keys: Array<{ keyId: string }> }>('POST', '/api/v2/key-management/keys', {
+        keyIds: [created.body.keyId],
+        name: '',
+        revoked: null,
+        limit: 0,
+        offset: 0,
+        order: '',
+        returnCount: false,
+      });
+      expect(search.status).toBe(200);
+      expect(search.body.keys.map((key) => key.keyId)).toEqual([created.body.keyId]);
+      const events = await stack.admin('POST', '/api/v2/events', { start: 0, end: 9_999_999_999, limit: 0, offset: 0, costOrder: '', dateOrder: '' });
+      expect(events.status).toBe(200);
+    });
+
+    it('behaves as the reference: restoring clears the reason, PATCH takes isKeyNotHashed, ttl takes Go durations; blank names and empty tags are refused', async () => {
+      const setting = await createSetting();
+      const created = await stack.admin<{ keyId: string; expiresAt: number }>('PUT', '/api/key-management/keys', { name: 'ref', key: 'tg-reference-key-1', settingIds: [setting.id], ttl: '1.5h' });
+      expect(created.status).toBe(200);
+      expect(created.body.expiresAt - Date.now() / 1000).toBeGreaterThan(5_400 - 60);
+      expect(created.body.expiresAt - Date.now() / 1000).toBeLessThanOrEqual(5_400);
+      const path = `/api/key-management/keys/${created.body.keyId}`;
+      const compound = await stack.admin<{ expiresAt: number }>('PATCH', path, { ttl: '1h30m' });
+      expect(compound.body.expiresAt - Date.now() / 1000).toBeGreaterThan(5_400 - 60);
+
+      expect((await stack.admin<Record<string, unknown>>('PATCH', path, { revoked: true, revokedReason: 'gone' })).body).toMatchObject({ revoked: true, revokedReason: 'gone' });
+      const restored = await stack.admin<Record<string, unknown>>('PATCH', path, { revoked: false });
+      expect(restored.body.revoked).toBe(false);
+      expect(restored.body).not.toHaveProperty('revokedReason');
+
+      const echoed = await stack.admin<Record<string, unknown>>('PATCH', path, { isKeyNotHashed: true });
+      expect(echoed).toMatchObject({ status: 200, body: { isKeyNotHashed: true } });
+      const [row] = await stack.sql<{ key_hash: string }>('SELECT key_hash FROM api_keys WHERE key_id = $1', [created.body.keyId]);
+      expect(row.key_hash).toMatch(/^[0-9a-f]{64}$/);
+
+      const refusals: Array<[string, string, Record<string, unknown>, string]> = [
+        ['PUT', '/api/key-management/keys', { name: '   ', key: 'tg-reference-key-2', settingIds: [setting.id] }, 'name'],
+        ['PUT', '/api/key-management/keys', { name: 'n', key: 'tg-reference-key-3', settingIds: [setting.id], tags: [''] }, 'tags'],
+        ['PATCH', path, { name: ' ' }, 'name'],
+        ['PATCH', path, { ttl: '1.5' }, 'ttl'],
+      ];
+      for (const [method, url, body, mentioned] of refusals) {
+        const response = await stack.admin<{ detail: string }>(method, url, body);
+        expect([mentioned, response.status]).toEqual([mentioned, 400]);
+        expect(response.body.detail).toContain(mentioned);
+      }
+    });
+
+    it('checks the list query: a misspelt or repeated single-value filter is a 400, not every key or none', async () => {
+      for (const query of ['keyId=abc', 'tag=a&tag=b', 'provider=openai&provider=anthropic']) {
+        const response = await stack.admin<{ status: number; detail: string }>('GET', `/api/key-management/keys?${query}`);
+        expect([query, response.status]).toEqual([query, 400]);
+        expect(response.body).toMatchObject({ status: 400, title: 'bad request' });
+      }
+    });
+
     it('concurrent updates of one key keep each other\'s changes (a revocation is not undone by a rename)', async () => {
       const setting = await createSetting();
       const ids: string[] = [];
@@ -392,8 +496,13 @@ describe('admin API (e2e)', () => {
 
       const byTag = await stack.admin<Array<{ keyId: string }>>('GET', '/api/key-management/keys?tag=list-a');
       expect(byTag.body.map((k) => k.keyId)).toEqual([alpha]);
+      // Every tag asked for, as the reference matches them: list-beta lacks list-c.
       const byTags = await stack.admin<Array<{ name: string }>>('GET', '/api/key-management/keys?tags=list-b&tags=list-c');
-      expect(byTags.body.map((k) => k.name).sort()).toEqual(['list-beta', 'list-gamma']);
+      expect(byTags.body.map((k) => k.name)).toEqual(['list-gamma']);
+      const byTagAndTags = await stack.admin<Array<{ name: string }>>('GET', '/api/key-management/keys?tag=list-b&tags=list-c');
+      expect(byTagAndTags.body.map((k) => k.name)).toEqual(['list-gamma']);
+      const searchTags = await stack.admin<{ keys: Array<{ name: string }> }>('POST', '/api/v2/key-management/keys', { tags: ['list-b', 'list-c'] });
+      expect(searchTags.body.keys.map((k) => k.name)).toEqual(['list-gamma']);
       const byIds = await stack.admin<Array<{ keyId: string }>>('GET', `/api/key-management/keys?keyIds=${alpha},${beta}`);
       expect(byIds.body.map((k) => k.keyId).sort()).toEqual([alpha, beta].sort());
       // Ids that are not uuids match nothing (not every key, not a database error).

@@ -55,14 +55,14 @@ describe('Custom providers (e2e): admin API and the /api/custom/providers/:provi
       route_configs: [acmeRoute(upstream.origin)],
       authentication_param: 'X-Acme-Key',
     });
-    expect(created.status).toBe(201);
+    expect(created.status).toBe(200);
     acme = created.body;
     // "other" reaches the same fake with its own credential and the default Authorization: Bearer.
     const other = await stack.admin('POST', '/api/custom/providers', {
       provider: 'other',
       route_configs: [acmeRoute(upstream.origin, { path: '/v1/chat', target_url: `${upstream.origin}/v2/other`, stream_location: '', stream_response_completion_location: '', stream_end_word: '' })],
     });
-    expect(other.status).toBe(201);
+    expect(other.status).toBe(200);
     const acmeSetting = await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'custom', name: 'acme', setting: { apiKey: ACME_SECRET } });
     const otherSetting = await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'custom', name: 'other', setting: { apiKey: OTHER_SECRET } });
     const key = await stack.admin<{ keyId: string }>('PUT', '/api/key-management/keys', {
@@ -310,7 +310,7 @@ describe('Custom providers (e2e): admin API and the /api/custom/providers/:provi
 
     it('needs a "custom" setting named after the provider among the key\'s settings', async () => {
       const third = await stack.admin('POST', '/api/custom/providers', { provider: 'third', route_configs: [acmeRoute(upstream.origin)] });
-      expect(third.status).toBe(201);
+      expect(third.status).toBe(200);
       const response = await eventually(async () => {
         const attempt = await call('/api/custom/providers/third/generate', acmeBody('m'));
         return attempt.status === 404 ? undefined : attempt;
@@ -357,7 +357,7 @@ describe('Custom providers (e2e): admin API and the /api/custom/providers/:provi
         ],
         authentication_param: 'x-acme-key',
       });
-      expect(quiet.status).toBe(201);
+      expect(quiet.status).toBe(200);
       // Output at $100 per million tokens: 100,000 of them are $10.
       expect((await stack.admin('PUT', '/api/model-prices', { provider: 'quiet', model: 'acme-large', inputUsdPerMillionTokens: 1, outputUsdPerMillionTokens: 100 })).status).toBe(200);
       const setting = await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'custom', name: 'quiet', setting: { apiKey: ACME_SECRET } });

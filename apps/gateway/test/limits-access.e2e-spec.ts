@@ -105,7 +105,7 @@ describe('access scopes (e2e)', () => {
 
     it("a user's allowedModels apply to requests attributed to the user (OpenAI `user` field or x-user-id)", async () => {
       const user = await stack.admin('POST', '/api/users', { name: 'model-limited', userId: 'model-limited-user', allowedModels: ['gpt-4o-mini'] });
-      expect(user.status).toBe(201);
+      expect(user.status).toBe(200);
       const key = await createKey({});
       await upstreamUntouched(async () => {
         expectForbidden(await chat(stack.proxyUrl, key, { model: 'gpt-4o', user: 'model-limited-user' }), 'model_not_allowed', "'gpt-4o'");

@@ -2,17 +2,26 @@
 export const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400 };
 
 /**
- * Parses a TTL such as "30s", "15m", "24h" or "2d" (also compound, "1h30m") into seconds.
- * Returns null when the text is not a duration.
+ * A TTL: amounts with a unit each, as Go's durations write them ("1h30m", "1.5h"), plus days.
+ * The admin DTOs and the parser below share it.
+ */
+export const TTL_PATTERN = /^(?:\d+(?:\.\d+)?[smhd])+$/;
+export const TTL_MESSAGE = 'ttl must look like "30s", "15m", "1.5h", "24h", "2d" or "1h30m"';
+
+/**
+ * Parses a TTL such as "30s", "15m", "1.5h", "24h" or "2d" (also compound, "1h30m") into whole
+ * seconds (a fraction of a second is dropped). Returns null when the text is not a duration or
+ * is shorter than a second.
  */
 export function parseDurationSeconds(text: string): number | null {
-  const match = /^(?:\d+[smhd])+$/.exec(text.trim());
-  if (!match) return null;
+  const trimmed = text.trim();
+  if (!TTL_PATTERN.test(trimmed)) return null;
   let total = 0;
-  for (const [, amount, unit] of text.trim().matchAll(/(\d+)([smhd])/g)) {
+  for (const [, amount, unit] of trimmed.matchAll(/(\d+(?:\.\d+)?)([smhd])/g)) {
     total += Number(amount) * UNIT_SECONDS[unit];
   }
-  return total > 0 ? total : null;
+  const seconds = Math.floor(total);
+  return seconds > 0 ? seconds : null;
 }
 
 export function toUnixSeconds(date: Date): number {

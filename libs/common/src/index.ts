@@ -6,7 +6,7 @@ export {
   OpenAIErrorBody,
   toOpenAIErrorBody,
 } from './gateway-error';
-export { UNIT_SECONDS, parseDurationSeconds, toUnixSeconds } from './duration';
+export { TTL_MESSAGE, TTL_PATTERN, UNIT_SECONDS, parseDurationSeconds, toUnixSeconds } from './duration';
 export { LOGGER, Logger, PinoNestLogger, REDACTED_LOG_PATHS, accessLogger, createLogger } from './logger';
 export { CommonModule } from './common.module';
 export { CONFIG_CHANGES, ConfigChange, ConfigChangeNotifier, ConfigEntity } from './config-changes';

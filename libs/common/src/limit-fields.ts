@@ -1,4 +1,4 @@
-import { parseDurationSeconds } from './duration';
+import { TTL_MESSAGE, parseDurationSeconds } from './duration';
 import { GatewayError, GatewayErrorCode } from './gateway-error';
 
 /** The limit fields keys and users share, as admins write them: absent keeps, null removes. */
@@ -46,7 +46,7 @@ export function applyLimitFields(target: LimitFields, input: LimitFieldsInput, n
     target.expiresAt = null;
   } else if (input.ttl !== undefined) {
     const seconds = parseDurationSeconds(input.ttl);
-    if (seconds === null) throw new GatewayError(GatewayErrorCode.InvalidRequest, 'ttl must look like "30s", "15m", "24h" or "2d"', 'ttl');
+    if (seconds === null) throw new GatewayError(GatewayErrorCode.InvalidRequest, TTL_MESSAGE, 'ttl');
     if (seconds > MAX_TTL_SECONDS) throw new GatewayError(GatewayErrorCode.InvalidRequest, 'ttl must be at most 100 years', 'ttl');
     target.ttl = input.ttl;
     target.expiresAt = new Date(now.getTime() + seconds * 1000);

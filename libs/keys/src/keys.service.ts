@@ -26,12 +26,13 @@ export interface KeyLimits extends LimitFieldsInput {
   shouldLogResponse?: boolean;
   rotationEnabled?: boolean;
   policyId?: string | null;
+  /** Echoed only: keys are always stored hashed. */
+  isKeyNotHashed?: boolean;
 }
 
 export interface CreateKeyInput extends KeyLimits {
   name: string;
   key: string;
-  isKeyNotHashed?: boolean;
 }
 
 export interface UpdateKeyInput extends KeyLimits {
@@ -90,7 +91,10 @@ export class KeysService {
       ? await updateLocked(this.repository, { keyId }, async (existing, repository) => {
           if (settingIds) existing.settingIds = settingIds;
           if (input.name !== undefined) existing.name = input.name;
+          if (input.isKeyNotHashed !== undefined) existing.isKeyNotHashed = input.isKeyNotHashed;
           if (input.revoked !== undefined) existing.revoked = input.revoked;
+          // A restored key's callers must not be told why it was revoked.
+          if (input.revoked === false && input.revokedReason === undefined) existing.revokedReason = null;
           if (input.revokedReason !== undefined) existing.revokedReason = input.revokedReason;
           applyLimits(existing, input, new Date());
           return repository.save(existing);
@@ -103,7 +107,8 @@ export class KeysService {
 
   async list(filter: KeyListFilter): Promise<ApiKeyEntity[]> {
     const query = this.repository.createQueryBuilder('key').orderBy('key.created_at', 'ASC');
-    if (filter.tags && filter.tags.length > 0) query.andWhere('key.tags && :tags', { tags: filter.tags });
+    // Keys carrying every tag asked for, as BricksLLM matches them (tags @> ...).
+    if (filter.tags && filter.tags.length > 0) query.andWhere('key.tags @> :tags', { tags: filter.tags });
     if (filter.keyIds) query.andWhere('key.key_id = ANY(:keyIds::uuid[])', { keyIds: filter.keyIds.filter(isUuid) });
     if (filter.provider) {
       query.andWhere(
@@ -122,7 +127,7 @@ export class KeysService {
     if (search.keyIds && search.keyIds.length > 0) {
       query.andWhere('key.key_id = ANY(:keyIds::uuid[])', { keyIds: search.keyIds.filter(isUuid) });
     }
-    if (search.tags && search.tags.length > 0) query.andWhere('key.tags && :tags', { tags: search.tags });
+    if (search.tags && search.tags.length > 0) query.andWhere('key.tags @> :tags', { tags: search.tags });
     if (search.name) {
       query.andWhere(new Brackets((q) => q.where("key.name ILIKE :name ESCAPE '\\'", { name: `%${escapeLike(search.name!)}%` })));
     }

@@ -77,6 +77,7 @@ export class ProviderSettingsService {
   async create(input: ProviderSettingInput): Promise<ProviderSettingEntity> {
     const { options, credentials } = splitSetting(input.setting);
     assertComplete(input.provider, options, credentials);
+    assertNamedIfCustom(input.provider, input.name ?? '');
     const saved = await this.repository.save(
       this.repository.create({
         provider: input.provider,
@@ -103,7 +104,10 @@ export class ProviderSettingsService {
             existing.options = options;
             existing.credentialsCiphertext = this.cipher.encrypt(JSON.stringify(credentials));
           }
-          if (patch.name !== undefined) existing.name = patch.name;
+          if (patch.name !== undefined) {
+            assertNamedIfCustom(existing.provider as ProviderId, patch.name);
+            existing.name = patch.name;
+          }
           if (patch.allowedModels !== undefined) existing.allowedModels = patch.allowedModels;
           return repository.save(existing);
         })
@@ -232,5 +236,15 @@ function assertComplete(
         `setting.${alternatives[0]}`,
       );
     }
+  }
+}
+
+/**
+ * A custom provider's credential is found by its name (the custom provider's): a custom
+ * setting without one could never be used.
+ */
+function assertNamedIfCustom(provider: ProviderId, name: string): void {
+  if (provider === ProviderId.Custom && name.trim() === '') {
+    throw new GatewayError(GatewayErrorCode.InvalidRequest, "name is required for provider custom: the custom provider's name, which finds this credential", 'name');
   }
 }

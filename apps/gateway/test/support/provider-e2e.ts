@@ -36,7 +36,7 @@ export function eventFor(stack: TestStack, customId: string, timeoutMs = 10_000)
 /** Stores a provider setting through the admin API and returns its id. */
 export async function createSetting(stack: TestStack, provider: string, setting: Record<string, string>, extra: { allowedModels?: string[]; name?: string } = {}): Promise<string> {
   const response = await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider, setting, ...extra });
-  if (response.status !== 200 && response.status !== 201) throw new Error(`provider setting ${provider}: ${response.status} ${JSON.stringify(response.body)}`);
+  if (response.status !== 200) throw new Error(`provider setting ${provider}: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body.id;
 }
 

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { IsOmittable } from './optional';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { TTL_MESSAGE, TTL_PATTERN } from '@tollgate/common';
+import { IsOmittable, ZeroValueIsAbsent } from './optional';
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 /** USD amounts are stored as numeric(20, 10): under 10 billion. */
@@ -28,16 +29,20 @@ export class LimitFieldsRequest {
   @IsArray()
   @ArrayMaxSize(100)
   @IsString({ each: true })
+  @IsNotEmpty({ each: true, message: 'tags must not hold empty strings' })
+  @MaxLength(200, { each: true })
   tags?: string[];
 
-  @ApiPropertyOptional({ nullable: true, description: 'Total (lifetime) spend limit in USD; null removes it.', example: 5.5, minimum: 0, maximum: MAX_USD })
+  @ApiPropertyOptional({ nullable: true, description: 'Total (lifetime) spend limit in USD; null removes it. 0 means no limit, as in BricksLLM (on update: unchanged).', example: 5.5, minimum: 0, maximum: MAX_USD })
+  @ZeroValueIsAbsent()
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(MAX_USD)
   costLimitInUsd?: number | null;
 
-  @ApiPropertyOptional({ nullable: true, description: 'Spend limit in USD per costLimitInUsdUnit. Requires costLimitInUsdUnit; null (with the unit) removes it.', example: 2, minimum: 0, maximum: MAX_USD })
+  @ApiPropertyOptional({ nullable: true, description: 'Spend limit in USD per costLimitInUsdUnit. Requires costLimitInUsdUnit; null (with the unit) removes it. 0 means no limit (on update: unchanged).', example: 2, minimum: 0, maximum: MAX_USD })
+  @ZeroValueIsAbsent()
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
@@ -45,11 +50,13 @@ export class LimitFieldsRequest {
   costLimitInUsdOverTime?: number | null;
 
   @ApiPropertyOptional({ nullable: true, description: 'Time unit for costLimitInUsdOverTime (UTC windows).', enum: ['m', 'h', 'd', 'mo'] })
+  @ZeroValueIsAbsent()
   @IsOptional()
   @IsIn(['m', 'h', 'd', 'mo'])
   costLimitInUsdUnit?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, description: 'Requests allowed per rateLimitUnit. Requires rateLimitUnit; null (with the unit) removes it.', example: 2, minimum: 1, maximum: MAX_INT32 })
+  @ApiPropertyOptional({ nullable: true, description: 'Requests allowed per rateLimitUnit. Requires rateLimitUnit; null (with the unit) removes it. 0 means no limit (on update: unchanged).', example: 2, minimum: 1, maximum: MAX_INT32 })
+  @ZeroValueIsAbsent()
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -57,15 +64,17 @@ export class LimitFieldsRequest {
   rateLimitOverTime?: number | null;
 
   @ApiPropertyOptional({ nullable: true, description: 'Time unit for rateLimitOverTime.', enum: ['s', 'm', 'h', 'd'] })
+  @ZeroValueIsAbsent()
   @IsOptional()
   @IsIn(['s', 'm', 'h', 'd'])
   rateLimitUnit?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, description: 'Time to live from now, e.g. "30s", "15m", "24h", "2d"; null removes the expiry.', example: '24h' })
+  @ApiPropertyOptional({ nullable: true, description: 'Time to live from now, e.g. "30s", "15m", "1.5h", "24h", "2d" (also compound: "1h30m"); null removes the expiry.', example: '24h' })
+  @ZeroValueIsAbsent()
   @IsOptional()
   @IsString()
   @MaxLength(32)
-  @Matches(/^(\d+[smhd])+$/, { message: 'ttl must look like "30s", "15m", "24h" or "2d"' })
+  @Matches(TTL_PATTERN, { message: TTL_MESSAGE })
   ttl?: string | null;
 
   @ApiPropertyOptional({ type: [PathConfigDto], description: 'Paths that may be called (path + method); empty means all.' })

@@ -23,3 +23,14 @@ export function IsOmittable(options: { nullIsAbsent?: boolean } = {}): PropertyD
     IsDefined({ message: '$property must not be null: leave it out to keep its current value' }),
   );
 }
+
+/**
+ * "" or 0 means "not given", as it does in BricksLLM: its Go clients send every field they leave
+ * unset as the type's zero value, and BricksLLM reads that as absent (no limit when creating, the
+ * value kept when updating). Without this, such a client's every request is a 400, and a key it
+ * copies from BricksLLM (where "no limit" reads back as 0) would be created with a $0 budget.
+ * Applied before the field's own checks, so they never see the zero value.
+ */
+export function ZeroValueIsAbsent(): PropertyDecorator {
+  return Transform(({ value }: { value: unknown }) => (value === '' || value === 0 ? undefined : value));
+}

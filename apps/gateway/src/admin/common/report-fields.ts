@@ -40,6 +40,23 @@ export function WholeNumber(min: number, max: number, required = false): Propert
   return applyDecorators(Transform(({ value }: { value: unknown }) => toInteger(value)), presence(required), IsInt(), Min(min), Max(max));
 }
 
+/**
+ * A page size. 0 means "not given" (the default page), as BricksLLM reads the zero value its Go
+ * clients send for an unset field.
+ */
+export function PageLimit(max: number): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) => {
+      const limit = toInteger(value);
+      return limit === 0 ? undefined : limit;
+    }),
+    IsOmittable(),
+    IsInt(),
+    Min(1),
+    Max(max),
+  );
+}
+
 /** A list of strings: a JSON array, or a query parameter repeated or comma-separated. */
 export function StringList(): PropertyDecorator {
   return applyDecorators(
@@ -68,9 +85,13 @@ export function Flag(): PropertyDecorator {
   );
 }
 
-/** asc or desc. */
+/** asc or desc ("" is the default order, as BricksLLM's Go clients send it unset). */
 export function SortOrder(): PropertyDecorator {
-  return applyDecorators(IsOmittable(), IsIn(['asc', 'desc']));
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) => (value === '' ? undefined : value)),
+    IsOmittable(),
+    IsIn(['asc', 'desc']),
+  );
 }
 
 /** A time range must run forward. */

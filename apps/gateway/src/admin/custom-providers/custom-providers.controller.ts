@@ -1,4 +1,4 @@
-import { Body, Get, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { CustomProvidersService } from '@tollgate/custom-providers';
 import { AdminController } from '../common/admin-controller.decorator';
@@ -14,6 +14,8 @@ export class CustomProvidersController {
   constructor(private readonly providers: CustomProvidersService) {}
 
   @Post()
+  // 200 as the reference answers (its clients check for it), not Nest's default 201.
+  @HttpCode(200)
   @ApiOperation({ summary: 'Create a custom provider', description: LINK })
   @ApiOkResponse({ type: CustomProviderResponse })
   @ApiBadRequestResponse({ description: 'Invalid configuration, or a target_url the SSRF guard refuses' })

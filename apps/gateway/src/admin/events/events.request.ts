@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsString, MaxLength } from 'class-validator';
 import { IsOmittable } from '../common/optional';
-import { EventRangeRequest, Flag, SortOrder, StringList, UnixSeconds, WholeNumber } from '../common/report-fields';
+import { EventRangeRequest, Flag, PageLimit, SortOrder, StringList, UnixSeconds, WholeNumber } from '../common/report-fields';
 
 /** GET /api/events: its query parameters, each checked (an unknown or misspelt one is a 400, not a filter left out). */
 export class ListEventsQuery {
@@ -26,8 +26,8 @@ export class ListEventsQuery {
 
 /** GET /api/v2/events (query parameters) and POST /api/v2/events (the same fields as JSON). */
 export class SearchEventsRequest extends EventRangeRequest {
-  @ApiPropertyOptional({ description: 'Page size (default 100, at most 1000).', minimum: 1, maximum: 1000 })
-  @WholeNumber(1, 1_000)
+  @ApiPropertyOptional({ description: 'Page size (default 100, at most 1000; 0: the default).', minimum: 1, maximum: 1000 })
+  @PageLimit(1_000)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'Events to skip.', minimum: 0 })

@@ -1,13 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { LimitFieldsRequest } from '../common/limit-fields.request';
-import { IsOmittable } from '../common/optional';
+import { IsOmittable, ZeroValueIsAbsent } from '../common/optional';
+import { StringList } from '../common/report-fields';
 
 export { PathConfigDto } from '../common/limit-fields.request';
 
 /** Key fields shared by create and update. */
 class KeyLimitsRequest extends LimitFieldsRequest {
   @ApiPropertyOptional({ description: 'Deprecated: use settingIds.', deprecated: true, format: 'uuid' })
+  @ZeroValueIsAbsent()
   @IsOmittable()
   @IsUUID()
   settingId?: string;
@@ -34,15 +36,24 @@ class KeyLimitsRequest extends LimitFieldsRequest {
   rotationEnabled?: boolean;
 
   @ApiPropertyOptional({ nullable: true, description: 'Policy id associated with the key; null removes it.' })
+  @ZeroValueIsAbsent()
   @IsOptional()
   @IsString()
   policyId?: string | null;
+
+  @ApiPropertyOptional({
+    description: 'Accepted for compatibility and echoed. Tollgate always stores keys hashed, so a leaked database never leaks keys.',
+    default: false,
+  })
+  @IsOmittable()
+  @IsBoolean()
+  isKeyNotHashed?: boolean;
 }
 
 export class CreateKeyRequest extends KeyLimitsRequest {
   @ApiProperty({ description: 'Name of the API key.', example: "spike's developer key" })
   @IsString()
-  @IsNotEmpty()
+  @Matches(/\S/, { message: 'name must not be empty or blank' })
   @MaxLength(200)
   name: string;
 
@@ -52,29 +63,24 @@ export class CreateKeyRequest extends KeyLimitsRequest {
   @MaxLength(512)
   key: string;
 
-  @ApiPropertyOptional({
-    description: 'Accepted for compatibility. Tollgate always stores keys hashed, so a leaked database never leaks keys.',
-    default: false,
-  })
-  @IsOmittable()
-  @IsBoolean()
-  isKeyNotHashed?: boolean;
 }
 
 export class UpdateKeyRequest extends KeyLimitsRequest {
-  @ApiPropertyOptional({ description: 'Name of the API key.' })
+  @ApiPropertyOptional({ description: 'Name of the API key ("" keeps it, as in BricksLLM).' })
+  @ZeroValueIsAbsent()
   @IsOmittable()
   @IsString()
-  @IsNotEmpty()
+  @Matches(/\S/, { message: 'name must not be blank' })
   @MaxLength(200)
   name?: string;
 
-  @ApiPropertyOptional({ description: 'Revoke (true) or restore (false) the key.' })
+  @ApiPropertyOptional({ description: 'Revoke (true) or restore (false) the key; restoring clears revokedReason.' })
   @IsOmittable()
   @IsBoolean()
   revoked?: boolean;
 
-  @ApiPropertyOptional({ nullable: true, description: 'Why the key is revoked; shown to its callers. null removes it.' })
+  @ApiPropertyOptional({ nullable: true, description: 'Why the key is revoked; shown to its callers. null removes it ("" keeps it).' })
+  @ZeroValueIsAbsent()
   @IsOptional()
   @IsString()
   @MaxLength(500)
@@ -88,23 +94,25 @@ export class SearchKeysRequest {
   @IsString({ each: true })
   keyIds?: string[];
 
-  @ApiPropertyOptional({ type: [String], description: 'Keys having any of these tags.' })
+  @ApiPropertyOptional({ type: [String], description: 'Keys having all of these tags.' })
   @IsOmittable({ nullIsAbsent: true })
   @IsArray()
   @IsString({ each: true })
   tags?: string[];
 
-  @ApiPropertyOptional({ description: 'Substring match on the name field.' })
+  @ApiPropertyOptional({ description: 'Substring match on the name field ("" matches every name).' })
+  @ZeroValueIsAbsent()
   @IsOmittable()
   @IsString()
   name?: string;
 
-  @ApiPropertyOptional({ description: 'Filter keys by revoked status.' })
-  @IsOmittable()
+  @ApiPropertyOptional({ nullable: true, description: 'Filter keys by revoked status (null: either).' })
+  @IsOmittable({ nullIsAbsent: true })
   @IsBoolean()
   revoked?: boolean;
 
-  @ApiPropertyOptional({ description: 'Pagination limit.', minimum: 1, maximum: 1000 })
+  @ApiPropertyOptional({ description: 'Pagination limit (0 or absent: no limit).', minimum: 1, maximum: 1000 })
+  @ZeroValueIsAbsent()
   @IsOmittable()
   @IsInt()
   @Min(1)
@@ -118,7 +126,8 @@ export class SearchKeysRequest {
   @Max(Number.MAX_SAFE_INTEGER)
   offset?: number;
 
-  @ApiPropertyOptional({ description: 'Order by creation time.', enum: ['asc', 'desc'] })
+  @ApiPropertyOptional({ description: 'Order by creation time (default asc).', enum: ['asc', 'desc'] })
+  @ZeroValueIsAbsent()
   @IsOmittable()
   @IsIn(['asc', 'desc'])
   order?: 'asc' | 'desc';
@@ -127,4 +136,31 @@ export class SearchKeysRequest {
   @IsOmittable()
   @IsBoolean()
   returnCount?: boolean;
+}
+
+/**
+ * GET /api/key-management/keys: its query parameters, each checked, so a misspelt filter is a
+ * 400 rather than a list of every key, and a repeated single-value one (`?tag=a&tag=b`) a 400
+ * rather than an empty list. No filter at all lists every key.
+ */
+export class ListKeysQuery {
+  @ApiPropertyOptional({ description: 'Keys with this tag.' })
+  @IsOmittable()
+  @IsString()
+  @MaxLength(200)
+  tag?: string;
+
+  @ApiPropertyOptional({ type: [String], description: 'Keys with all of these tags (and tag, if given): repeated or comma-separated.' })
+  @StringList()
+  tags?: string[];
+
+  @ApiPropertyOptional({ description: 'Keys with a setting of this provider.' })
+  @IsOmittable()
+  @IsString()
+  @MaxLength(64)
+  provider?: string;
+
+  @ApiPropertyOptional({ type: [String], description: 'These key ids: repeated or comma-separated (ids that are not UUIDs match nothing).' })
+  @StringList()
+  keyIds?: string[];
 }

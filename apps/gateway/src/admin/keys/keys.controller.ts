@@ -1,9 +1,8 @@
 import { Body, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { KeysService } from '@tollgate/keys';
 import { AdminController } from '../common/admin-controller.decorator';
-import { splitQueryList } from '../common/query-list';
-import { CreateKeyRequest, SearchKeysRequest, UpdateKeyRequest } from './key.request';
+import { CreateKeyRequest, ListKeysQuery, SearchKeysRequest, UpdateKeyRequest } from './key.request';
 import { KeyResponse, KeySearchResponse } from './key.response';
 
 @AdminController('api', 'keys')
@@ -18,24 +17,11 @@ export class KeysController {
   }
 
   @Get('key-management/keys')
-  @ApiOperation({ summary: 'List keys by tag, tags, provider or key ids' })
-  @ApiQuery({ name: 'tag', required: false, description: 'Keys with this tag.' })
-  @ApiQuery({ name: 'tags', required: false, type: [String], description: 'Keys with any of these tags.' })
-  @ApiQuery({ name: 'provider', required: false, description: 'Keys with a setting of this provider.' })
-  @ApiQuery({ name: 'keyIds', required: false, type: [String], description: 'These key ids.' })
+  @ApiOperation({ summary: 'List keys by tag, tags, provider or key ids (no filter: every key)' })
   @ApiOkResponse({ type: [KeyResponse] })
-  async list(
-    @Query('tag') tag?: string,
-    @Query('tags') tags?: string | string[],
-    @Query('provider') provider?: string,
-    @Query('keyIds') keyIds?: string | string[],
-  ): Promise<KeyResponse[]> {
-    const allTags = [...(tag ? [tag] : []), ...splitQueryList(tags)];
-    const keys = await this.keys.list({
-      tags: allTags.length > 0 ? allTags : undefined,
-      keyIds: keyIds === undefined ? undefined : splitQueryList(keyIds),
-      provider,
-    });
+  async list(@Query() query: ListKeysQuery): Promise<KeyResponse[]> {
+    const tags = [...(query.tag !== undefined ? [query.tag] : []), ...(query.tags ?? [])];
+    const keys = await this.keys.list({ tags: tags.length > 0 ? tags : undefined, keyIds: query.keyIds, provider: query.provider });
     return keys.map(KeyResponse.from);
   }
 

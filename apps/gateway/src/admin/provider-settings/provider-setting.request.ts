@@ -49,7 +49,7 @@ export class CreateProviderSettingRequest {
   @Type(() => SettingDto)
   setting: SettingDto;
 
-  @ApiPropertyOptional({ description: 'A name for this provider setting.', example: 'team-a-openai' })
+  @ApiPropertyOptional({ description: "A name for this provider setting; required for provider custom (the custom provider's name).", example: 'team-a-openai' })
   @IsOmittable()
   @IsString()
   @MaxLength(200)
@@ -59,6 +59,7 @@ export class CreateProviderSettingRequest {
   @IsOmittable({ nullIsAbsent: true })
   @IsArray()
   @IsString({ each: true })
+  @IsNotEmpty({ each: true, message: 'allowedModels must not hold empty strings' })
   allowedModels?: string[];
 }
 
@@ -80,5 +81,6 @@ export class UpdateProviderSettingRequest {
   @IsOmittable({ nullIsAbsent: true })
   @IsArray()
   @IsString({ each: true })
+  @IsNotEmpty({ each: true, message: 'allowedModels must not hold empty strings' })
   allowedModels?: string[];
 }

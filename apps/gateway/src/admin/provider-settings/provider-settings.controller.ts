@@ -1,4 +1,4 @@
-import { Body, Get, Param, ParseUUIDPipe, Patch, Post, Put, Query } from '@nestjs/common';
+import { Body, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
 import { ProviderSettingsService } from '@tollgate/provider-settings';
 import { AdminController } from '../common/admin-controller.decorator';
@@ -11,6 +11,8 @@ export class ProviderSettingsController {
   constructor(private readonly settings: ProviderSettingsService) {}
 
   @Post()
+  // 200 as the reference answers (its clients check for it), not Nest's default 201.
+  @HttpCode(200)
   @ApiOperation({ summary: 'Create a provider setting (credentials are encrypted at rest)' })
   @ApiOkResponse({ type: ProviderSettingResponse })
   async create(@Body() body: CreateProviderSettingRequest): Promise<ProviderSettingResponse> {

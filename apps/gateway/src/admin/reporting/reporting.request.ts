@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, MaxLength } from 'class-validator';
 import { METRIC_GROUPS, MetricGroup } from '@tollgate/reporting';
 import { IsOmittable } from '../common/optional';
-import { EventRangeRequest, Flag, MAX_UNIX_SECONDS, SortOrder, StringList, TimeRangeRequest, WholeNumber } from '../common/report-fields';
+import { EventRangeRequest, Flag, MAX_UNIX_SECONDS, PageLimit, SortOrder, StringList, TimeRangeRequest, WholeNumber } from '../common/report-fields';
 
 const GROUPS = Object.keys(METRIC_GROUPS);
 
@@ -38,8 +38,8 @@ export class TopKeysRequest extends TimeRangeRequest {
   @Flag()
   revoked?: boolean;
 
-  @ApiPropertyOptional({ description: 'Page size (default 100, at most 1000).', minimum: 1, maximum: 1000 })
-  @WholeNumber(1, 1_000)
+  @ApiPropertyOptional({ description: 'Page size (default 100, at most 1000; 0: the default).', minimum: 1, maximum: 1000 })
+  @PageLimit(1_000)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'Keys to skip.', minimum: 0 })

@@ -1,4 +1,4 @@
-import { Body, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { UsersService } from '@tollgate/users';
@@ -12,6 +12,8 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Post()
+  // 200 as the reference answers (its clients check for it), not Nest's default 201.
+  @HttpCode(200)
   @ApiOperation({ summary: 'Create a user with its own limits' })
   @ApiOkResponse({ type: UserResponse })
   async create(@Body() body: CreateUserRequest): Promise<UserResponse> {

@@ -1,0 +1,24 @@
+import { TTL_PATTERN, parseDurationSeconds } from './duration';
+
+describe('parseDurationSeconds', () => {
+  it('reads single, compound and fractional durations, as Go writes them, plus days', () => {
+    expect(parseDurationSeconds('30s')).toBe(30);
+    expect(parseDurationSeconds('15m')).toBe(900);
+    expect(parseDurationSeconds('1.5h')).toBe(5_400);
+    expect(parseDurationSeconds('1h30m')).toBe(5_400);
+    expect(parseDurationSeconds('2d')).toBe(172_800);
+    expect(parseDurationSeconds(' 24h ')).toBe(86_400);
+  });
+
+  it('refuses what is not a duration, or is under a second', () => {
+    for (const text of ['', 'forever', '1.5', '1.h', '.5h', '1w', '-1h', '0s', '0.4s', '1h 30m']) {
+      expect([text, parseDurationSeconds(text)]).toEqual([text, null]);
+    }
+  });
+
+  it('agrees with the pattern the admin DTOs check', () => {
+    for (const text of ['30s', '1.5h', '1h30m', '2d', 'forever', '1.5']) {
+      expect([text, TTL_PATTERN.test(text)]).toEqual([text, parseDurationSeconds(text) !== null]);
+    }
+  });
+});
