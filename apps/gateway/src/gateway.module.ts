@@ -15,6 +15,7 @@ import { EventFlushOnShutdown } from './runtime/event-flush-on-shutdown';
 import { InfrastructureModule } from './runtime/infrastructure.module';
 import { REQUEST_REDIS } from './runtime/tokens';
 import { NulFreeInputPipe } from './http/nul-free-input.pipe';
+import { ObjectBodyPipe } from './http/object-body.pipe';
 
 @Module({})
 export class GatewayModule {
@@ -48,6 +49,7 @@ export class GatewayModule {
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         // Before validation (global pipes run in this order): a NUL is refused whatever the field.
         { provide: APP_PIPE, useClass: NulFreeInputPipe },
+        { provide: APP_PIPE, useClass: ObjectBodyPipe },
         {
           provide: APP_PIPE,
           useValue: new ValidationPipe({

@@ -454,6 +454,24 @@ describe('admin API (e2e)', () => {
       }
     });
 
+    it('refuses a null body and JSON nested too deep, as 400s in the admin shape', async () => {
+      const setting = await createSetting();
+      const key = await stack.admin<{ keyId: string }>('PUT', '/api/key-management/keys', { name: 'body-shape', key: 'tg-body-shape-key', settingIds: [setting.id] });
+      const send = (method: string, path: string, body: string) =>
+        fetch(`${stack.adminUrl}${path}`, { method, headers: { 'x-api-key': stack.adminKey, 'content-type': 'application/json' }, body });
+      const cases: Array<[string, string, string]> = [
+        ['PATCH', `/api/key-management/keys/${key.body.keyId}`, 'null'],
+        ['PATCH', `/api/provider-settings/${setting.id}`, 'null'],
+        ['POST', '/api/v2/key-management/keys', 'null'],
+        ['PUT', '/api/key-management/keys', `{"name":"deep","key":"tg-deep-key-1","x":${'['.repeat(2_000)}${']'.repeat(2_000)}}`],
+      ];
+      for (const [method, path, body] of cases) {
+        const response = await send(method, path, body);
+        expect([method, path, response.status]).toEqual([method, path, 400]);
+        expect(await response.json()).toMatchObject({ status: 400, title: 'bad request', detail: expect.stringMatching(/null|nested/) });
+      }
+    });
+
     it('checks the list query: a misspelt or repeated single-value filter is a 400, not every key or none', async () => {
       for (const query of ['keyId=abc', 'tag=a&tag=b', 'provider=openai&provider=anthropic']) {
         const response = await stack.admin<{ status: number; detail: string }>('GET', `/api/key-management/keys?${query}`);

@@ -1,4 +1,4 @@
-import { estimateTokens } from '@tollgate/reporting';
+import { chatFramingTokensOf, estimateTokens } from '@tollgate/reporting';
 import OpenAI, { AzureOpenAI } from 'openai';
 import { FakeOpenAI } from './support/fake-openai';
 import { createKey, createSetting, eventFor, sseDataOf } from './support/provider-e2e';
@@ -81,7 +81,8 @@ describe('OpenAI-compatible providers (e2e): Azure, vLLM, Deepinfra, legacy comp
       expect(await eventFor(stack, 'azure-unified-stream')).toMatchObject({
         provider: 'azure',
         stream: true,
-        prompt_token_count: estimateTokens('Hi'),
+        // The text and the chat framing OpenAI counts around it.
+        prompt_token_count: estimateTokens('Hi') + chatFramingTokensOf({ messages: [{ role: 'user', content: 'Hi' }] }),
         completion_token_count: estimateTokens('Hello world'),
         token_count_estimated: true,
         price_known: true,

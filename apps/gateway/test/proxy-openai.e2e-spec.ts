@@ -323,7 +323,8 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     await sdk().chat.completions.create({ model: 'no-usage', messages: [{ role: 'user', content: 'Count these words please' }] }, withId('estimate-1'));
     const event = await eventFor(stack, 'estimate-1');
     expect(event.token_count_estimated).toBe(true);
-    expect(event.prompt_token_count).toBe(4);
+    // 4 tokens of text, and what OpenAI bills around one message: 4 for its framing, 3 priming the reply.
+    expect(event.prompt_token_count).toBe(4 + 4 + 3);
     expect(event.completion_token_count).toBe(5);
     expect(event.price_known).toBe(true);
   });
@@ -460,6 +461,8 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       ['a null message', JSON.stringify({ model: 'gpt-4o-mini', messages: [null] }), 'invalid_request_error', 'messages[0]'],
       ['a message without a role', JSON.stringify({ model: 'gpt-4o-mini', messages: [{ content: 'Hi' }] }), 'invalid_request_error', 'messages[0]'],
       ['non-boolean stream', JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], stream: 'yes' }), 'invalid_request_error', 'stream'],
+      // Rewriting it for the upstream (and recording it) overflowed the stack: a 500, no event.
+      ['JSON nested 5,000 levels deep', `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"x"}],"metadata_x":${'['.repeat(5_000)}${']'.repeat(5_000)}}`, 'invalid_request_error', null],
     ])('%s → 400 in OpenAI shape, nothing sent upstream', async (_name, body, code, param) => {
       const count = upstream.requests.length;
       const response = await post(body);
@@ -544,6 +547,18 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')).toBe('7');
       const event = await eventFor(stack, 'fail-429');
       expect(event).toMatchObject({ status: 429, error_code: 'rate_limit_exceeded', cost_in_usd: 0, prompt_token_count: 0 });
+    });
+
+    it('relays an OpenAI error body as the upstream wrote it, code: null included', async () => {
+      for (const path of ['/v1/chat/completions', '/api/providers/openai/v1/chat/completions']) {
+        const response = await fetch(`${stack.proxyUrl}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'fail-400', messages: [{ role: 'user', content: 'Hi' }] }),
+        });
+        expect([path, response.status]).toEqual([path, 400]);
+        expect(await response.json()).toEqual({ error: { message: 'Simulated 400', type: 'invalid_request_error', param: null, code: null } });
+      }
     });
 
     it('relays an upstream 5xx as an OpenAI error, wrapping non-JSON bodies', async () => {

@@ -231,7 +231,8 @@ describe('reporting (e2e): events, metrics and top keys', () => {
         { start: t0, end: t0 + 60, actions: ['blocked'] },
         { start: t0, end: t0 + 60, keyId: alpha },
         { start: t0 },
-        { start: t0, end: t0 + 60, limit: 0 },
+        // 0 is "not given" (the default page), as BricksLLM's Go clients send it; below it is not a page.
+        { start: t0, end: t0 + 60, limit: -1 },
         { start: t0, end: t0 + 60, dateOrder: 'newest' },
       ]) {
         const response = await stack.admin<Problem>('POST', '/api/v2/events', body);

@@ -7,5 +7,5 @@ export { EventReportsService, METRIC_GROUPS, MetricGroup, MetricsDataPoint, Metr
 export { ModelPriceEntity } from './model-price.entity';
 export { ModelPricesService } from './model-prices.service';
 export { ReportingModule } from './reporting.module';
-export { mediaTokensOf, promptEstimationInputOf, promptTextOf, structuredPromptOf, tokenIdCountOf } from './prompt-parts';
+export { chatFramingTokensOf, mediaTokensOf, promptEstimationInputOf, promptTextOf, structuredPromptOf, tokenIdCountOf } from './prompt-parts';
 export { estimateTokens } from './token-estimator';

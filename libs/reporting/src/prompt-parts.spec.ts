@@ -1,4 +1,6 @@
-import { mediaTokensOf, promptEstimationInputOf, structuredPromptOf, tokenIdCountOf } from './prompt-parts';
+import { encodeChat } from 'gpt-tokenizer';
+import { chatFramingTokensOf, mediaTokensOf, promptEstimationInputOf, promptTextOf, structuredPromptOf, tokenIdCountOf } from './prompt-parts';
+import { estimateTokens } from './token-estimator';
 
 describe('prompt parts', () => {
   const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
@@ -31,8 +33,24 @@ describe('prompt parts', () => {
 
   it('gives an estimate everything: the text, the structured parts after it, and the tokens counted otherwise', () => {
     const body = { messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }, { type: 'image_url', image_url: { url: 'https://x/y.png' } }] }], tools };
-    expect(promptEstimationInputOf(body)).toEqual({ prompt: `Hi\n${JSON.stringify([tools])}`, promptExtraTokens: 4_000 });
+    // 4,000 for the image, 4 + 3 for the one message's framing.
+    expect(promptEstimationInputOf(body)).toEqual({ prompt: `Hi\n${JSON.stringify([tools])}`, promptExtraTokens: 4_007 });
     expect(promptEstimationInputOf({ prompt: [1, 2, 3] })).toEqual({ prompt: '', promptExtraTokens: 3 });
+  });
+
+  it("counts a chat prompt as OpenAI does: its text plus each message's framing and the reply's priming", () => {
+    const messages = [
+      { role: 'system', content: 'You are terse.' },
+      { role: 'user', content: 'Tell me a story about a cat please' },
+      { role: 'assistant', content: 'Once, a cat.' },
+      { role: 'user', content: 'Longer.' },
+    ];
+    const estimate = messages.reduce((sum, message) => sum + estimateTokens(message.content), 0) + chatFramingTokensOf({ messages });
+    // gpt-tokenizer's own chat encoding (o200k, as the estimator uses): the tokens OpenAI bills.
+    expect(estimate).toBe(encodeChat(messages as Parameters<typeof encodeChat>[0], 'gpt-4o').length);
+    expect(promptTextOf({ messages }).length).toBeGreaterThan(0);
+    expect(chatFramingTokensOf({ prompt: 'x' })).toBe(0);
+    expect(chatFramingTokensOf({ messages: [] })).toBe(0);
   });
 });
 

@@ -133,11 +133,28 @@ export function mediaTokensOf(body: unknown): number {
   return tokens;
 }
 
+/**
+ * The tokens a chat prompt's framing adds to its text, as OpenAI counts them: each message is
+ * wrapped in 3 tokens plus its role's (one), and 3 more prime the reply. A one-line message of
+ * 8 tokens is a 15-token prompt; counting its text alone under-billed every estimated event.
+ */
+export function chatFramingTokensOf(body: unknown): number {
+  const messages = (body as { messages?: unknown } | null)?.messages;
+  if (!Array.isArray(messages) || messages.length === 0) return 0;
+  return messages.length * TOKENS_PER_MESSAGE + TOKENS_PRIMING_THE_REPLY;
+}
+
+const TOKENS_PER_MESSAGE = 4;
+const TOKENS_PRIMING_THE_REPLY = 3;
+
 /** Everything a model reads, for an estimate without the provider's count: text to tokenize, and tokens counted otherwise. */
 export function promptEstimationInputOf(body: unknown): { prompt: string; promptExtraTokens: number } {
   const structured = structuredPromptOf(body);
   const text = promptTextOf(body);
-  return { prompt: structured === '' ? text : `${text}\n${structured}`, promptExtraTokens: mediaTokensOf(body) + tokenIdCountOf(body) };
+  return {
+    prompt: structured === '' ? text : `${text}\n${structured}`,
+    promptExtraTokens: mediaTokensOf(body) + tokenIdCountOf(body) + chatFramingTokensOf(body),
+  };
 }
 
 function inputItemsOf(record: Record<string, unknown>): object[] {

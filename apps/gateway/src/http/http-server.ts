@@ -9,6 +9,7 @@ import { GatewayMetrics, httpCompletion } from '../metrics/gateway-metrics';
 import { AdminKeyVerifier } from '../admin/common/admin-key';
 import '../proxy/gateway-request';
 import { KeyAuthenticator } from '../proxy/key-authenticator';
+import { MAX_JSON_DEPTH, jsonNestedDeeperThan } from './json-depth';
 import { pathOf, sendError } from './send-error';
 import { Surface, declaredSurfaceOf, markAdminRequest, needsAdminKey, surfaceOf } from './surface';
 
@@ -137,7 +138,13 @@ export function configureFastify(instance: FastifyInstance, logger: Logger, metr
   // bytes decoded once: by default it reads a string through a StringDecoder per request.
   instance.removeContentTypeParser('application/json');
   const parseJson = instance.getDefaultJsonParser('error', 'error');
-  instance.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => parseJson(request, body.toString(), done));
+  instance.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
+    const text = body.toString();
+    if (jsonNestedDeeperThan(text, MAX_JSON_DEPTH)) {
+      return done(new GatewayError(GatewayErrorCode.InvalidRequest, `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels.`), undefined);
+    }
+    parseJson(request, text, done);
+  });
   // Native passthrough paths take uploads (files, audio, images) as bytes, relayed untouched.
   instance.addContentTypeParser(/^(multipart\/|application\/octet-stream|audio\/|image\/)/, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   instance.addHook('onRequest', (request, reply, done) => {

@@ -45,19 +45,25 @@ export function toOpenAIProviderError(status: number, raw: Buffer, headers: Head
   };
 }
 
+/**
+ * An OpenAI-shaped error body, relayed as the upstream wrote it (extra fields and `code: null`
+ * included: SDKs read `err.code`), with only the shape's missing members filled in.
+ */
 function parseOpenAIError(raw: Buffer): OpenAIErrorBody | null {
   try {
-    const parsed = JSON.parse(raw.toString('utf8')) as { error?: Record<string, unknown> };
+    const parsed = JSON.parse(raw.toString('utf8')) as { error?: Record<string, unknown> } | null;
     const error = parsed?.error;
     if (!error || typeof error !== 'object' || typeof error.message !== 'string') return null;
     return {
+      ...parsed,
       error: {
+        ...error,
         message: error.message,
         type: typeof error.type === 'string' ? error.type : 'invalid_request_error',
-        param: typeof error.param === 'string' ? error.param : null,
-        code: typeof error.code === 'string' ? error.code : typeof error.type === 'string' ? error.type : null,
+        param: error.param ?? null,
+        code: error.code ?? null,
       },
-    };
+    } as OpenAIErrorBody;
   } catch {
     return null;
   }
