@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { connect } from 'node:net';
 import { estimateTokens } from '@tollgate/reporting';
 import OpenAI from 'openai';
@@ -489,6 +490,36 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       });
       expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
       expect(upstream.lastRequest().body).toMatchObject({ messages: [{ role: 'user', content }] });
+    });
+
+    it('requests the HTTP parser refuses are answered in each listener\'s shape, with x-request-id, and closed', async () => {
+      const raw = (url: string, request: string) =>
+        new Promise<string>((resolve, reject) => {
+          const target = new URL(url);
+          const socket = connect(Number(target.port), target.hostname);
+          let text = '';
+          socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          socket.once('close', () => resolve(text));
+          socket.once('error', reject);
+          socket.write(request);
+        });
+      const huge = `x-padding: ${'a'.repeat(20_000)}\r\n`;
+      const cases: Array<[string, string, number]> = [
+        [stack.proxyUrl, `GET /v1/models HTTP/1.1\r\nhost: x\r\n${huge}\r\n`, 431],
+        [stack.adminUrl, `GET /api/key-management/keys HTTP/1.1\r\nhost: x\r\n${huge}\r\n`, 431],
+        [stack.proxyUrl, 'POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\ntransfer-encoding: chunked\r\n\r\n{}', 400],
+        [stack.adminUrl, 'GET /api/key-management/keys HTTP/1.1\r\nhost x\r\n\r\n', 400],
+      ];
+      for (const [url, request, status] of cases) {
+        const answer = await raw(url, request);
+        const [head, body] = answer.split('\r\n\r\n');
+        expect([url, head.split('\r\n')[0]]).toEqual([url, `HTTP/1.1 ${status} ${STATUS_CODES[status]}`]);
+        expect(head).toMatch(/\r\nx-request-id: [0-9a-f-]{36}\r\n/);
+        expect(head).toContain('connection: close');
+        const parsed = JSON.parse(body) as Record<string, unknown>;
+        if (url === stack.proxyUrl) expect(parsed).toEqual({ error: { message: expect.any(String), type: 'invalid_request_error', param: null, code: expect.any(String) } });
+        else expect(parsed).toMatchObject({ status, title: expect.any(String), type: expect.stringMatching(/^\/errors\//), detail: expect.any(String) });
+      }
     });
 
     it('a path with a malformed percent-encoding is a 400 in each listener\'s shape, with x-request-id', async () => {

@@ -8,6 +8,10 @@ export enum GatewayErrorCode {
   InvalidJson = 'invalid_json',
   UnsupportedMediaType = 'unsupported_media_type',
   PayloadTooLarge = 'payload_too_large',
+  /** The request line and headers are larger than Node's HTTP parser takes. */
+  HeadersTooLarge = 'request_headers_too_large',
+  /** The client did not finish sending its request in time. */
+  RequestTimeout = 'request_timeout',
   NotFound = 'not_found',
   Conflict = 'conflict',
   ProviderNotConfigured = 'provider_not_configured',
@@ -39,6 +43,8 @@ export const GATEWAY_ERROR_SPECS: Record<GatewayErrorCode, CodeSpec> = {
   [GatewayErrorCode.InvalidJson]: { status: 400, type: 'invalid_request_error' },
   [GatewayErrorCode.UnsupportedMediaType]: { status: 415, type: 'invalid_request_error' },
   [GatewayErrorCode.PayloadTooLarge]: { status: 413, type: 'invalid_request_error' },
+  [GatewayErrorCode.HeadersTooLarge]: { status: 431, type: 'invalid_request_error' },
+  [GatewayErrorCode.RequestTimeout]: { status: 408, type: 'invalid_request_error' },
   [GatewayErrorCode.NotFound]: { status: 404, type: 'invalid_request_error' },
   [GatewayErrorCode.Conflict]: { status: 409, type: 'invalid_request_error' },
   [GatewayErrorCode.ProviderNotConfigured]: { status: 400, type: 'invalid_request_error' },

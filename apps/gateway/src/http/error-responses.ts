@@ -95,6 +95,8 @@ const ADMIN_TITLES: Record<GatewayErrorCode, string> = {
   [GatewayErrorCode.InvalidJson]: 'request body reader error',
   [GatewayErrorCode.UnsupportedMediaType]: 'unsupported media type',
   [GatewayErrorCode.PayloadTooLarge]: 'payload too large',
+  [GatewayErrorCode.HeadersTooLarge]: 'request header fields too large',
+  [GatewayErrorCode.RequestTimeout]: 'request timeout',
   [GatewayErrorCode.NotFound]: 'not found',
   [GatewayErrorCode.Conflict]: 'conflict',
   [GatewayErrorCode.ProviderNotConfigured]: 'bad request',

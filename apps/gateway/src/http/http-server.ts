@@ -9,6 +9,7 @@ import { GatewayMetrics, httpCompletion } from '../metrics/gateway-metrics';
 import { AdminKeyVerifier } from '../admin/common/admin-key';
 import '../proxy/gateway-request';
 import { KeyAuthenticator } from '../proxy/key-authenticator';
+import { clientErrorResponder } from './client-errors';
 import { MAX_JSON_DEPTH, jsonNestedDeeperThan } from './json-depth';
 import { pathOf, sendError } from './send-error';
 import { Surface, declaredSurfaceOf, markAdminRequest, needsAdminKey, surfaceOf } from './surface';
@@ -35,6 +36,7 @@ export class DualListener {
       toOriginForm(req);
       this.handler!(req, res);
     });
+    this.adminServer.on('clientError', clientErrorResponder(Surface.Admin));
     tuneServer(this.adminServer);
   }
 
@@ -48,6 +50,8 @@ export class DualListener {
       // No Nest middleware is used: without middie, every request skips its onRequest hook.
       // (Adding Nest middleware needs this removed; until then the app fails at start.)
       skipMiddie: true,
+      // Requests the HTTP parser refuses, in the proxy's error shape (the admin server has its own).
+      clientErrorHandler: clientErrorResponder(Surface.Proxy),
       // Errors Fastify answers before routing (a malformed percent-encoding in the path): in the
       // listener's error shape, with the request id, like every other answer.
       frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
