@@ -1,4 +1,4 @@
-import { createLogger } from '@tollgate/common';
+import { GatewayError, GatewayErrorCode, createLogger } from '@tollgate/common';
 import { KeyRecord } from '@tollgate/config-cache';
 import { errors } from 'undici';
 import Fastify from 'fastify';
@@ -48,6 +48,72 @@ describe('Exchange.fail', () => {
       const { status: answered, logged } = await failWith(failure);
       expect(answered).toBe(status);
       expect(logged).toEqual([]);
+    }
+  });
+});
+
+describe('Exchange.toEvent: estimating a prompt whose usage never came', () => {
+  /** The event of a chat request that went as `shape` says, built on a real Fastify request/reply. */
+  async function eventAfter(shape: (exchange: Exchange) => void): Promise<ReturnType<Exchange['toEvent']>> {
+    const logger = createLogger('silent', 'exchange-spec');
+    const app = Fastify();
+    let event: ReturnType<Exchange['toEvent']> | null = null;
+    app.post('/v1/chat/completions', (request, reply) => {
+      request.gatewayKey = { keyId: 'k', tags: [], shouldLogRequest: false, shouldLogResponse: false } as unknown as KeyRecord;
+      const exchange = new Exchange({ request, reply }, request.body as Record<string, unknown>);
+      exchange.tokenBilled = true;
+      shape(exchange);
+      if (exchange.status >= 400 && !reply.sent) exchange.fail(new GatewayError(GatewayErrorCode.UpstreamUnreachable, 'x'), logger);
+      event = exchange.toEvent();
+      if (!reply.sent) void reply.send({});
+    });
+    await app.inject({ method: 'POST', url: '/v1/chat/completions', payload: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello there' }] } });
+    await app.close();
+    return event!;
+  }
+
+  const sent = (exchange: Exchange, upstreamStatus: number | null) => {
+    exchange.upstreamCalled = true;
+    exchange.upstreamStatus = upstreamStatus;
+    exchange.upstreamAnswered = upstreamStatus !== null;
+  };
+
+  it('estimates what the provider may have billed: a success, a client that left once the request was sent, a 2xx answer that broke off', async () => {
+    const cases: Array<[string, (exchange: Exchange) => void]> = [
+      ['answered 200', (exchange) => sent(exchange, 200)],
+      ['client left after the call', (exchange) => {
+        sent(exchange, null);
+        exchange.clientGone = true;
+        exchange.status = 502;
+      }],
+      ['a 200 whose body broke off', (exchange) => {
+        sent(exchange, 200);
+        exchange.status = 502;
+      }],
+    ];
+    for (const [name, shape] of cases) {
+      const event = await eventAfter(shape);
+      expect([name, event.estimationInput?.prompt]).toEqual([name, 'Hello there']);
+    }
+  });
+
+  it('charges nothing for what never reached the provider or that it refused', async () => {
+    const cases: Array<[string, (exchange: Exchange) => void]> = [
+      ['client left during admission', (exchange) => {
+        exchange.clientGone = true;
+        exchange.status = 502;
+      }],
+      ['refused before the call', (exchange) => {
+        exchange.status = 429;
+      }],
+      ['the upstream answered 400', (exchange) => {
+        sent(exchange, 400);
+        exchange.status = 400;
+      }],
+    ];
+    for (const [name, shape] of cases) {
+      const event = await eventAfter(shape);
+      expect([name, event.estimationInput]).toEqual([name, null]);
     }
   });
 });

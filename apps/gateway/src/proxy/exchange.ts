@@ -47,8 +47,12 @@ export class Exchange {
   reservationMember: string | null = null;
   /** The client left before the answer began (its prompt may still be billed). */
   clientGone = false;
+  /** The request was handed to the upstream: from then on the provider may read (and bill) the prompt. */
+  upstreamCalled = false;
   /** The upstream's response headers arrived: what fails after that is reading its answer. */
   upstreamAnswered = false;
+  /** The upstream's own status, kept when a failure to read its answer replaces `status`. */
+  upstreamStatus: number | null = null;
   /** Billed by something other than tokens (audio, images): without usage, its cost is unknown. */
   billedOtherwise = false;
   /** The SSE relay wrote the response itself (Fastify's reply was hijacked; the pipeline logs the line). */
@@ -121,11 +125,23 @@ export class Exchange {
     return promptEstimationInputOf(this.body);
   }
 
+  /**
+   * Whether the provider may have billed this request although its usage is unknown: it
+   * succeeded, or it reached the upstream and then the client left or the upstream's successful
+   * answer broke off (the provider billed what it generated). A request refused before the call,
+   * or that the client left before it was sent, cost nothing.
+   */
+  private get mayHaveBeenBilled(): boolean {
+    if (this.status < 400) return true;
+    if (!this.upstreamCalled) return false;
+    return this.clientGone || (this.upstreamStatus !== null && this.upstreamStatus < 300);
+  }
+
   toEvent(): RequestEventData {
     const { request } = this.call;
     const requestedModel = this.requestedModel === null ? undefined : clean(this.requestedModel);
     const counted = this.usage === null || !this.usageFinal;
-    const estimate = counted && this.tokenBilled && (this.status < 400 || this.clientGone);
+    const estimate = counted && this.tokenBilled && this.mayHaveBeenBilled;
     return {
       id: request.id,
       createdAt: this.startedAt,

@@ -195,8 +195,10 @@ export class ProxyPipeline implements OnApplicationShutdown {
       if (!reply.raw.writableFinished) abort.abort();
     });
     try {
+      exchange.upstreamCalled = true;
       const upstream = await this.client.send({ ...call, abort, totalMs });
       exchange.status = upstream.statusCode;
+      exchange.upstreamStatus = upstream.statusCode;
       exchange.upstreamAnswered = true;
       return upstream;
     } catch (error) {
@@ -278,8 +280,9 @@ export class ProxyPipeline implements OnApplicationShutdown {
 }
 
 /**
- * The client went away before the answer began. The provider may already have read (and
- * billed) the prompt, so the event is marked and its prompt tokens are estimated and charged.
+ * The client went away before the answer began. Once the request was sent the provider may
+ * already have read (and billed) the prompt, so the event is marked and, if it was sent
+ * (exchange.upstreamCalled), its prompt tokens are estimated and charged.
  */
 function clientGone(exchange: Exchange): GatewayError {
   exchange.clientGone = true;

@@ -23,6 +23,8 @@ class VerbatimTranslator implements ChatStreamTranslator {
 }
 
 const FLOOD_EVENTS = 16_384;
+/** How long the relay waits for an upstream to end its body after the answer's end (short here). */
+const DONE_GRACE_MS = 200;
 const event = (n: number, size = 0) => `data: {"n":${n}${size > 0 ? `,"pad":"${'x'.repeat(size)}"` : ''}}\n\n`;
 
 async function listen(server: Server): Promise<string> {
@@ -61,6 +63,11 @@ describe('relaySse (real sockets: an upstream server, undici, a client)', () => 
         // Keeps going until the relay hangs up on it.
         const timer = setInterval(() => res.write(event(9)), 10);
         req.socket.once('close', () => clearInterval(timer));
+      } else if (req.url === '/stop-then-end') {
+        // The end word, then the body's own end a little later: the connection stays reusable.
+        res.write(`${event(1)}data: STOP\n\n`, () => setTimeout(() => res.end(event(8)), 30));
+      } else if (req.url === '/stop-then-reset') {
+        res.write(`${event(1)}data: STOP\n\n`, () => setTimeout(() => req.socket.destroy(), 30));
       } else if (req.url === '/break') {
         res.write(`${event(1)}data: BREAK\n\n`);
         const timer = setInterval(() => res.write(event(9)), 10);
@@ -87,7 +94,7 @@ describe('relaySse (real sockets: an upstream server, undici, a client)', () => 
       const relayed = (async () => {
         const answer = await request(`${upstreamUrl}${req.url}`, { dispatcher: agent });
         res.writeHead(200, { 'content-type': 'text/event-stream' });
-        return relaySse(prepare(answer.body), res, new VerbatimTranslator(), true, 'openai');
+        return relaySse(prepare(answer.body), res, new VerbatimTranslator(), true, 'openai', DONE_GRACE_MS);
       })();
       results.push(relayed);
     });
@@ -127,10 +134,28 @@ describe('relaySse (real sockets: an upstream server, undici, a client)', () => 
     expect((await results[0]).error).not.toBeNull();
   });
 
-  it('stops reading and hangs up on the upstream once the translator is done', async () => {
+  it('ends the client at once when the translator is done, and hangs up on an upstream that keeps going', async () => {
+    const started = Date.now();
     const text = await (await fetch(`${gatewayUrl}/stop`)).text();
     expect(text).toBe(`${event(1)}data: STOP\n\ndata: [DONE]\n\n`);
+    expect(Date.now() - started).toBeLessThan(DONE_GRACE_MS);
     await upstreamSeen[0].closed;
+    expect(await results[0]).toMatchObject({ error: null, clientDisconnected: false });
+  });
+
+  it('reads an upstream to its own end after the answer\'s end, dropping what follows, so its connection is reused', async () => {
+    const first = await (await fetch(`${gatewayUrl}/stop-then-end`)).text();
+    expect(first).toBe(`${event(1)}data: STOP\n\ndata: [DONE]\n\n`);
+    expect(await results[0]).toEqual({ error: null, clientDisconnected: false, transcript: first });
+    await (await fetch(`${gatewayUrl}/ok`)).text();
+    const closedYet = await Promise.race([upstreamSeen[0].closed.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 50))]);
+    expect(closedYet).toBe(false);
+    expect(upstreamSeen).toHaveLength(2);
+  });
+
+  it('an upstream failure after the answer\'s end is no error: no error frame, nothing recorded', async () => {
+    const text = await (await fetch(`${gatewayUrl}/stop-then-reset`)).text();
+    expect(text).toBe(`${event(1)}data: STOP\n\ndata: [DONE]\n\n`);
     expect(await results[0]).toMatchObject({ error: null, clientDisconnected: false });
   });
 

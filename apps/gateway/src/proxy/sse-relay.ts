@@ -13,6 +13,9 @@ export interface RelayResult {
   transcript: string | null;
 }
 
+/** How long an upstream may take to end its body after the answer's end before it is cut. */
+const DONE_GRACE_MS = 2_000;
+
 /**
  * Relays an upstream SSE body to the client event by event as it arrives, through the
  * provider's translator: nothing is buffered beyond one incomplete event, and a slow client
@@ -30,6 +33,7 @@ export function relaySse(
   translator: ChatStreamTranslator,
   keepTranscript: boolean,
   errorStyle: ErrorStyle,
+  doneGraceMs = DONE_GRACE_MS,
 ): Promise<RelayResult> {
   return new Promise((resolve) => {
     const splitter = new SseSplitter();
@@ -37,6 +41,9 @@ export function relaySse(
     let transcriptLength = 0;
     let error: GatewayError | null = null;
     let finished = false;
+    /** The translator saw the answer's end ([DONE], message_stop): the client has all of it. */
+    let completed = false;
+    let graceTimer: NodeJS.Timeout | null = null;
 
     /** Writes to the client; false when it wants no more until it drains. */
     const send = (text: string): boolean => {
@@ -51,11 +58,12 @@ export function relaySse(
     const finish = (): void => {
       if (finished) return;
       finished = true;
+      if (graceTimer) clearTimeout(graceTimer);
       // onError stays: destroying the body below makes undici emit an abort error, which must
       // find a listener (it does nothing once finished).
-      upstreamBody.off('data', onData).off('end', onEnd).off('close', onUpstreamClose);
+      upstreamBody.off('data', onData).off('data', discard).off('end', onEnd).off('close', onUpstreamClose);
       client.off('drain', onDrain).off('close', onClose);
-      const clientDisconnected = client.destroyed && !client.writableFinished;
+      const clientDisconnected = !completed && client.destroyed && !client.writableFinished;
       if (!client.destroyed) client.end();
       // Whatever ended the relay before the upstream did (the client left, the translator is
       // done or failed), nothing more is read from the upstream: its connection is cut, and the
@@ -64,8 +72,26 @@ export function relaySse(
       resolve({ error, clientDisconnected, transcript: keepTranscript ? transcript.join('') : null });
     };
 
+    /**
+     * The answer is complete: the client's response ends now, whatever the upstream does next.
+     * Whatever else the upstream sends is read and dropped (an error or a reset after the end
+     * changes nothing), so that its connection can be reused when it ends as it should; one that
+     * does not end within doneGraceMs is cut.
+     */
+    const complete = (): void => {
+      if (completed) return;
+      completed = true;
+      send(translator.end());
+      client.off('drain', onDrain);
+      if (!client.destroyed) client.end();
+      upstreamBody.off('data', onData).on('data', discard);
+      upstreamBody.resume();
+      graceTimer = setTimeout(finish, doneGraceMs);
+    };
+
     const onError = (thrown: unknown): void => {
       if (finished) return;
+      if (completed) return finish();
       if (!client.destroyed) {
         error = toUpstreamError(thrown);
         const body = JSON.stringify(toProxyErrorBody(error, errorStyle));
@@ -83,10 +109,7 @@ export function relaySse(
         }
         const more = send(out);
         if (client.destroyed) return finish();
-        if (translator.done) {
-          send(translator.end());
-          return finish();
-        }
+        if (translator.done) return complete();
         if (!more) upstreamBody.pause();
       } catch (thrown) {
         onError(thrown);
@@ -94,6 +117,7 @@ export function relaySse(
     };
 
     const onEnd = (): void => {
+      if (completed) return finish();
       try {
         const tail = splitter.flush();
         if (tail !== null) send(translator.push(`${tail}\n\n`));
@@ -107,11 +131,15 @@ export function relaySse(
     // Closed without an end or an error (for await would throw a premature close here too).
     const onUpstreamClose = (): void => onError(new Error('the upstream closed the stream before its end'));
 
+    const discard = (): void => {};
+
     const onDrain = (): void => {
       upstreamBody.resume();
     };
     // The client left (or the response ended): stop relaying.
-    const onClose = (): void => finish();
+    const onClose = (): void => {
+      if (!completed) finish();
+    };
 
     client.on('drain', onDrain).on('close', onClose);
     upstreamBody.on('error', onError);

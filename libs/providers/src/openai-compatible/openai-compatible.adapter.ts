@@ -157,6 +157,11 @@ export class OpenAIStreamPassthrough implements ChatStreamTranslator {
     return '';
   }
 
+  /** `data: [DONE]` ends the answer: anything the upstream sends or does after it is not the client's. */
+  get done(): boolean {
+    return this.observer.sawDone;
+  }
+
   get usage() {
     return this.observer.usage;
   }
