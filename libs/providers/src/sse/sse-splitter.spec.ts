@@ -33,3 +33,37 @@ describe('sseData', () => {
     expect(sseData('data:[DONE]\n\n')).toBe('[DONE]');
   });
 });
+
+describe('SseSplitter, events cut anywhere', () => {
+  const stream = 'data: {"a":1}\n\n: ping\n\ndata: é😀\r\n\r\nevent: x\ndata: b\ndata: c\n\ndata: [DONE]\n\n';
+  const expected = ['data: {"a":1}\n\n', ': ping\n\n', 'data: é😀\r\n\r\n', 'event: x\ndata: b\ndata: c\n\n', 'data: [DONE]\n\n'];
+
+  it('finds every blank line whatever the chunk sizes, one that straddles chunks included', () => {
+    const encoded = bytes(stream);
+    for (let size = 1; size <= 8; size++) {
+      const splitter = new SseSplitter();
+      const events: string[] = [];
+      for (let at = 0; at < encoded.length; at += size) events.push(...splitter.push(encoded.slice(at, at + size)));
+      expect([size, events]).toEqual([size, expected]);
+      expect(splitter.flush()).toBeNull();
+    }
+  });
+
+  it('keeps a large event whole across many chunks, and what follows it', () => {
+    const big = `data: "${'x'.repeat(1_000_000)}"\n\n`;
+    const encoded = bytes(`${big}data: next\n\ndata: tail`);
+    const splitter = new SseSplitter();
+    const events: string[] = [];
+    for (let at = 0; at < encoded.length; at += 4_096) events.push(...splitter.push(encoded.slice(at, at + 4_096)));
+    expect(events).toEqual([big, 'data: next\n\n']);
+    expect(splitter.flush()).toBe('data: tail');
+  });
+
+  it('fails an event that never ends past the cap instead of holding it', () => {
+    const splitter = new SseSplitter();
+    const piece = bytes(`data: ${'x'.repeat(1024 * 1024)}`);
+    expect(() => {
+      for (let i = 0; i < 70; i++) splitter.push(piece);
+    }).toThrow(/more than/);
+  });
+});

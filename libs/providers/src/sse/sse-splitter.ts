@@ -1,33 +1,67 @@
 /**
+ * An event no legitimate stream comes near (a Responses API event carrying a generated image is
+ * a few MB): past this, an upstream that never ends its event is failed, not buffered until the
+ * total timeout.
+ */
+export const MAX_SSE_EVENT_CHARS = 64 * 1024 * 1024;
+
+/**
  * Splits a byte stream into complete Server-Sent Events, keeping each event's original bytes
  * so a relay can forward it verbatim. Events end at a blank line (LF LF or CRLF CRLF).
+ *
+ * An event still incomplete is kept as a list of pieces, and each new piece is searched alone
+ * (with the last 3 characters before it, where a blank line may have begun): searching and
+ * re-joining the whole buffer on every chunk made a large event quadratic, and a 16 MB event
+ * held the event loop for seconds.
  */
 export class SseSplitter {
-  private buffer = '';
+  private pending: string[] = [];
+  private pendingChars = 0;
+  /** The last characters of the pending text, which a blank line may continue. */
+  private tail = '';
   private readonly decoder = new TextDecoder();
 
   /** Feeds bytes, returns the events completed by them (raw text, terminator included). */
   push(chunk: Uint8Array): string[] {
-    this.buffer += this.decoder.decode(chunk, { stream: true });
+    const text = this.decoder.decode(chunk, { stream: true });
+    if (text === '') return [];
+    const probe = this.tail + text;
+    const first = findBoundary(probe, 0);
+    if (first === null) {
+      this.pending.push(text);
+      this.pendingChars += text.length;
+      this.tail = probe.slice(-BOUNDARY_OVERLAP);
+      if (this.pendingChars > MAX_SSE_EVENT_CHARS) throw new Error(`the upstream sent an event of more than ${MAX_SSE_EVENT_CHARS} characters`);
+      return [];
+    }
+    const buffer = this.pending.length === 0 ? text : this.pending.join('') + text;
     const events: string[] = [];
     let start = 0;
-    for (;;) {
-      const boundary = findBoundary(this.buffer, start);
-      if (boundary === null) break;
-      events.push(this.buffer.slice(start, boundary));
+    let boundary: number | null = buffer.length - probe.length + first;
+    while (boundary !== null) {
+      events.push(buffer.slice(start, boundary));
       start = boundary;
+      boundary = findBoundary(buffer, start);
     }
-    this.buffer = this.buffer.slice(start);
+    const rest = buffer.slice(start);
+    this.pending = rest === '' ? [] : [rest];
+    this.pendingChars = rest.length;
+    this.tail = rest.slice(-BOUNDARY_OVERLAP);
     return events;
   }
 
   /** Whatever is left when the stream ends without a final blank line. */
   flush(): string | null {
-    const rest = this.buffer + this.decoder.decode();
-    this.buffer = '';
+    const rest = this.pending.join('') + this.decoder.decode();
+    this.pending = [];
+    this.pendingChars = 0;
+    this.tail = '';
     return rest.trim() === '' ? null : rest;
   }
 }
+
+/** Characters of a blank line ("\r\n\r\n") that may already be held when its last one arrives. */
+const BOUNDARY_OVERLAP = 3;
 
 function findBoundary(text: string, from: number): number | null {
   const lf = text.indexOf('\n\n', from);
