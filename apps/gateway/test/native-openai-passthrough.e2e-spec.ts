@@ -82,6 +82,17 @@ describe('OpenAI native passthrough (e2e): multipart uploads and binary answers'
     expect(String(event.response ?? '')).not.toContain('\ufffd');
   });
 
+  it('binary answers the upstream breaks off are recorded as its failure, not as a client that left', async () => {
+    const response = await fetch(`${stack.proxyUrl}/api/providers/openai/v1/audio/speech`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', 'x-custom-event-id': 'speech-break' },
+      body: JSON.stringify({ model: 'gpt-4o-mini-tts', voice: 'break', input: 'Hello there' }),
+    });
+    expect(response.status).toBe(200);
+    await expect(response.arrayBuffer()).rejects.toThrow();
+    expect(await eventFor(stack, 'speech-break')).toMatchObject({ status: 200, error_code: 'upstream_unreachable' });
+  });
+
   it('assistants: a streamed run reaches the client whole (usage-bearing events included) and is priced', async () => {
     const queued = await sdk().beta.threads.runs.create('thread_fake1', { assistant_id: 'asst_fake1' });
     expect(queued).toMatchObject({ id: 'run_fake1', status: 'queued' });

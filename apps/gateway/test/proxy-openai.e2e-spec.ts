@@ -113,6 +113,15 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     expect(String(event.response)).toContain('data: [DONE]');
   });
 
+  it('reads a stream relabelled text/plain (a proxy in front of the provider) as a stream: relayed as SSE, priced, usage chunk stripped', async () => {
+    const stream = await sdk().chat.completions.create({ model: 'relabelled-stream', messages: [{ role: 'user', content: 'Hi' }], stream: true }, withId('relabelled-1'));
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('')).toBe('Hello world');
+    expect(chunks.some((c) => c.usage)).toBe(false);
+    expect(await eventFor(stack, 'relabelled-1')).toMatchObject({ stream: true, status: 200, prompt_token_count: 11, completion_token_count: 4, token_count_estimated: false });
+  });
+
   it('keeps the usage chunk when the client asks for it', async () => {
     const stream = await sdk().chat.completions.create(
       { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true, stream_options: { include_usage: true } },

@@ -53,6 +53,8 @@ export class Exchange {
   upstreamAnswered = false;
   /** The upstream's own status, kept when a failure to read its answer replaces `status`. */
   upstreamStatus: number | null = null;
+  /** The upstream's answer broke off while relayed: the response ended early because of it, not the client. */
+  upstreamBrokeOff = false;
   /** Billed by something other than tokens (audio, images): without usage, its cost is unknown. */
   billedOtherwise = false;
   /** The SSE relay wrote the response itself (Fastify's reply was hijacked; the pipeline logs the line). */
@@ -79,6 +81,7 @@ export class Exchange {
   /** The client left before the answer ended: before it began, mid-stream, or mid-body. */
   get clientLeft(): boolean {
     const raw = this.call.reply.raw;
+    if (this.upstreamBrokeOff) return false;
     return this.clientGone || this.errorCode === 'client_disconnected' || (raw.destroyed && !raw.writableFinished);
   }
 

@@ -16,6 +16,7 @@ import {
   toAnthropicHeaders,
   toAnthropicUrl,
   toOpenAIChatBody,
+  toUpstreamError,
 } from '@tollgate/providers';
 import { pathOf } from '../http/send-error';
 import { Exchange, ProxyCall } from './exchange';
@@ -23,7 +24,7 @@ import { ProxyPipeline } from './proxy-pipeline';
 import { isMultipartForm, readMultipartField } from './multipart-field';
 import { jsonBody } from './proxy.service';
 import { ResolvedRoute, RouteResolver } from './route-resolver';
-import { relayedHeaders } from './upstream-response';
+import { isJsonOrUntyped, relayedHeaders } from './upstream-response';
 
 export interface PassthroughSpec {
   provider: ProviderId;
@@ -180,11 +181,11 @@ export class PassthroughService {
         headers = adapter.headers(context, outgoing === undefined ? null : Buffer.isBuffer(outgoing) ? contentType : 'application/json');
       }
       const upstream = await this.pipeline.send(exchange, { url, method: request.method, headers, body: outgoing });
-      if (this.pipeline.isStream(upstream)) {
+      if (this.pipeline.isStream(upstream, exchange.stream)) {
         const translator: ChatStreamTranslator = spec.dialect === 'anthropic' ? new AnthropicNativeStreamObserver() : new OpenAIStreamPassthrough(keepUsageChunks);
         return this.pipeline.relayStream(exchange, upstream, translator);
       }
-      if (!isJson(upstream) && upstream.statusCode < 400) return this.relayBinary(exchange, upstream);
+      if (!isJsonOrUntyped(upstream.headers) && upstream.statusCode < 400) return this.relayBinary(exchange, upstream);
       const raw = await this.pipeline.readBody(upstream);
       if (upstream.statusCode >= 400) return this.relayError(exchange, spec, route, upstream, raw);
       this.pipeline.respond(exchange, upstream, spec.dialect === 'anthropic' ? readAnthropicResponse(raw) : readOpenAIResponse(raw));
@@ -203,6 +204,13 @@ export class PassthroughService {
       if (typeof value === 'string') headers[name] = value;
     }
     const { reply } = exchange.call;
+    // The upstream breaking off mid-body cuts the client's response short too (its status has
+    // gone): the event says the upstream failed, not that the client left.
+    upstream.body.once('error', (error: Error) => {
+      if (reply.raw.destroyed && !reply.raw.writableFinished && exchange.clientLeft) return;
+      exchange.upstreamBrokeOff = true;
+      exchange.errorCode = toUpstreamError(error).code;
+    });
     void reply.status(upstream.statusCode).headers(headers).send(upstream.body);
     // A premature close rejects; the exchange then reads as one whose client left.
     await finished(reply.raw).catch(() => undefined);
@@ -297,7 +305,4 @@ function nestedModelOf(body: Record<string, unknown> | null, operation: string):
   return nested !== null && typeof nested === 'object' && !Array.isArray(nested) ? modelFieldOf(nested as Record<string, unknown>) : null;
 }
 
-function isJson(upstream: UpstreamResponse): boolean {
-  const type = upstream.headers['content-type'];
-  return typeof type !== 'string' || type.includes('json');
-}
+

@@ -24,7 +24,7 @@ import { Exchange } from './exchange';
 import { ResolvedRoute } from './route-resolver';
 import { relaySse } from './sse-relay';
 import { ExchangesInFlight } from '../runtime/exchanges-in-flight';
-import { isEventStream, relayedHeaders } from './upstream-response';
+import { isEventStream, isJsonOrUntyped, relayedHeaders } from './upstream-response';
 
 /**
  * The stages every proxied request shares, whatever its route: access and limits before the
@@ -274,8 +274,14 @@ export class ProxyPipeline implements OnApplicationShutdown {
     return Buffer.from(await upstream.body.arrayBuffer());
   }
 
-  isStream(upstream: UpstreamResponse): boolean {
-    return upstream.statusCode === 200 && isEventStream(upstream.headers);
+  /**
+   * Whether a successful answer is relayed as an SSE stream: it says so, or the client asked for
+   * a stream and it is not JSON. A proxy in front of a provider may relabel a stream (text/plain,
+   * octet-stream); relayed as bytes, its usage went unread and its output unbilled.
+   */
+  isStream(upstream: UpstreamResponse, streamAsked = false): boolean {
+    if (upstream.statusCode !== 200) return false;
+    return isEventStream(upstream.headers) || (streamAsked && !isJsonOrUntyped(upstream.headers));
   }
 }
 

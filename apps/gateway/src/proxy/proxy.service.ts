@@ -45,7 +45,7 @@ export class ProxyService {
       const chatCall = { body, model: route.model, stream: body.stream === true };
       exchange.stream = chatCall.stream;
       const upstream = await this.pipeline.send(exchange, adapter.toChatRequest(this.pipeline.context(exchange, route), chatCall));
-      if (chatCall.stream && this.pipeline.isStream(upstream)) {
+      if (chatCall.stream && this.pipeline.isStream(upstream, true)) {
         const options = body.stream_options as { include_usage?: unknown } | undefined;
         return this.pipeline.relayStream(exchange, upstream, adapter.chatStreamTranslator(chatCall, options?.include_usage === true));
       }
@@ -86,7 +86,7 @@ export class ProxyService {
         throw new GatewayError(GatewayErrorCode.InvalidRequest, `${route.provider} has no legacy completions API; use /v1/chat/completions.`, 'model');
       }
       const upstream = await this.pipeline.send(exchange, adapter.toCompletionsRequest(this.pipeline.context(exchange, route), body, route.model));
-      if (body.stream === true && this.pipeline.isStream(upstream)) {
+      if (body.stream === true && this.pipeline.isStream(upstream, true)) {
         const options = body.stream_options as { include_usage?: unknown } | undefined;
         return this.pipeline.relayStream(exchange, upstream, new OpenAIStreamPassthrough(options?.include_usage === true));
       }

@@ -14,7 +14,19 @@ export function relayedHeaders(upstream: IncomingHttpHeaders): Record<string, st
   return headers;
 }
 
-export function isEventStream(headers: IncomingHttpHeaders): boolean {
+/** The response's media type, lower-cased ('' when absent); a repeated header counts by its first value. */
+function contentTypeOf(headers: IncomingHttpHeaders): string {
   const type = headers['content-type'];
-  return typeof type === 'string' && type.toLowerCase().startsWith('text/event-stream');
+  const first = Array.isArray(type) ? type[0] : type;
+  return typeof first === 'string' ? first.trim().toLowerCase() : '';
+}
+
+export function isEventStream(headers: IncomingHttpHeaders): boolean {
+  return contentTypeOf(headers).startsWith('text/event-stream');
+}
+
+/** JSON, or no type at all (read as JSON, as OpenAI-compatible servers mean it). */
+export function isJsonOrUntyped(headers: IncomingHttpHeaders): boolean {
+  const type = contentTypeOf(headers);
+  return type === '' || type.includes('json');
 }

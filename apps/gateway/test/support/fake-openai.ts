@@ -54,6 +54,8 @@ export const FAKE_SPEECH_BYTES = Buffer.from(Array.from({ length: 70_000 }, (_, 
  * - `html-502`: a non-JSON error page, as a broken proxy in front of a provider would send
  * - `stream-break`: streams two chunks, then kills the connection
  * - `slow-stream`: one chunk every 100 ms for 5 s (client disconnects)
+ * - `relabelled-stream`: a normal stream sent as text/plain, as a proxy in front of a provider may
+ * - speech with voice `break`: half the announced audio, then the connection dies
  * - `no-usage`: a response without `usage` (token estimation)
  * - `odd-usage`: a usage a broken compatible server might send (10.5 prompt tokens, -10 completion
  *   tokens, 200 of them cached)
@@ -182,6 +184,12 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
       if (typeof body?.input !== 'string' || typeof body.voice !== 'string') {
         return sendError(res, 400, "Missing required parameters: 'input' and 'voice'.", 'invalid_request_error', null);
       }
+      if (body.voice === 'break') {
+        // Half the announced audio, then the connection dies.
+        res.writeHead(200, { 'content-type': 'audio/mpeg', 'content-length': FAKE_SPEECH_BYTES.length * 2 });
+        res.write(FAKE_SPEECH_BYTES, () => setTimeout(() => res.destroy(), 20));
+        return;
+      }
       res.writeHead(200, { 'content-type': 'audio/mpeg', 'content-length': FAKE_SPEECH_BYTES.length, 'x-request-id': 'req_upstream_speech' });
       res.end(FAKE_SPEECH_BYTES);
       return;
@@ -227,7 +235,9 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
 
   private async stream(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>, model: string, answerModel: string): Promise<void> {
     const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    // relabelled-stream: a proxy in front of the provider relabels the stream.
+    const contentType = model === 'relabelled-stream' ? 'text/plain; charset=utf-8' : 'text/event-stream; charset=utf-8';
+    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache', connection: 'keep-alive' });
     let closedEarly = false;
     const streamModel = this.echoModel ? answerModel : 'gpt-4o-mini-2024-07-18';
     res.on('close', () => {
@@ -410,7 +420,9 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
 
   private async streamLegacy(res: ServerResponse, body: Record<string, unknown>, model: string): Promise<void> {
     const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    // relabelled-stream: a proxy in front of the provider relabels the stream.
+    const contentType = model === 'relabelled-stream' ? 'text/plain; charset=utf-8' : 'text/event-stream; charset=utf-8';
+    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache', connection: 'keep-alive' });
     const chunk = (text: string, finish: string | null) =>
       `data: ${JSON.stringify({ id: 'cmpl-fake2', object: 'text_completion', created: 1_763_769_600, model, choices: [{ text, index: 0, logprobs: null, finish_reason: finish }], ...(includeUsage ? { usage: null } : {}) })}\n\n`;
     for (const piece of [' Hel', 'lo', ' there!']) {
