@@ -5,6 +5,7 @@ import OpenAI from 'openai';
 import { FakeOpenAI } from './support/fake-openai';
 import { eventFor } from './support/provider-e2e';
 import { TestStack, eventually, startTestStack } from './support/test-stack';
+import { spawnGateway } from './support/tollgate-process';
 
 const UPSTREAM_SECRET = 'sk-upstream-secret';
 const CLIENT_KEY = 'tg-client-key-for-e2e';
@@ -599,6 +600,35 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
         expect([path, response.status]).toEqual([path, 400]);
         expect(await response.json()).toEqual({ error: { message: 'Simulated 400', type: 'invalid_request_error', param: null, code: null } });
       }
+    });
+
+    it('lists the models of a key with many settings without piling a listener per upstream call on the response', async () => {
+      const settingIds: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        settingIds.push((await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: UPSTREAM_SECRET, url: upstream.baseUrl }, name: `many-${i}` })).body.id);
+      }
+      await stack.admin('PUT', '/api/key-management/keys', { name: 'many settings', key: 'tg-many-settings-key', settingIds });
+      // A process of its own: Node's warnings go to the real process's stderr, which Jest's sandbox does not see.
+      const replica = await spawnGateway(stack.replicaEnv);
+      try {
+        const listed = await eventually(async () => {
+          const response = await fetch(`${replica.proxyUrl}/v1/models`, { headers: { authorization: 'Bearer tg-many-settings-key' } });
+          return response.status === 200 ? ((await response.json()) as { data: unknown[] }) : undefined;
+        }, 5_000, 'the key with many settings');
+        expect(listed.data.length).toBeGreaterThan(0);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(replica.process.lines.filter((line) => line.includes('MaxListenersExceededWarning'))).toEqual([]);
+      } finally {
+        await replica.stop();
+      }
+    });
+
+    it('answers an upstream redirect 502 (it is not followed), billing nothing', async () => {
+      const error = await sdk()
+        .chat.completions.create({ model: 'redirect-307', messages: [{ role: 'user', content: 'Hi' }] }, withId('redirect-1'))
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ status: 502, code: 'upstream_unreachable', message: expect.stringContaining('redirect') });
+      expect(await eventFor(stack, 'redirect-1')).toMatchObject({ status: 502, error_code: 'upstream_unreachable', token_count_estimated: false, prompt_token_count: 0 });
     });
 
     it('relays an upstream 5xx as an OpenAI error, wrapping non-JSON bodies', async () => {

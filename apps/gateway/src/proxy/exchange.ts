@@ -1,6 +1,6 @@
 import { GatewayError, GatewayErrorCode, Logger } from '@tollgate/common';
 import { KeyRecord } from '@tollgate/config-cache';
-import { TokenUsage, toUpstreamError } from '@tollgate/providers';
+import { TokenUsage, UpstreamAbort, toUpstreamError } from '@tollgate/providers';
 import { RequestEventData } from '@tollgate/queue';
 import { promptEstimationInputOf } from '@tollgate/reporting';
 import { FastifyReply, FastifyRequest } from 'fastify';
@@ -55,6 +55,8 @@ export class Exchange {
   upstreamStatus: number | null = null;
   /** The upstream's answer broke off while relayed: the response ended early because of it, not the client. */
   upstreamBrokeOff = false;
+  /** Upstream calls in flight, aborted if the client leaves (null until the first call). */
+  private upstreamCalls: Set<UpstreamAbort> | null = null;
   /** Billed by something other than tokens (audio, images): without usage, its cost is unknown. */
   billedOtherwise = false;
   /** The SSE relay wrote the response itself (Fastify's reply was hijacked; the pipeline logs the line). */
@@ -83,6 +85,26 @@ export class Exchange {
     const raw = this.call.reply.raw;
     if (this.upstreamBrokeOff) return false;
     return this.clientGone || this.errorCode === 'client_disconnected' || (raw.destroyed && !raw.writableFinished);
+  }
+
+  /**
+   * Has `abort` aborted if the client leaves before the response is finished; returns the call's
+   * end, after which it is not. One listener on the response however many upstream calls the
+   * exchange makes: a model list calls every setting of a key at once, and a listener each
+   * passed Node's limit (a MaxListenersExceededWarning per request).
+   */
+  abortWhenClientLeaves(abort: UpstreamAbort): () => void {
+    if (this.upstreamCalls === null) {
+      const calls = new Set<UpstreamAbort>();
+      this.upstreamCalls = calls;
+      const raw = this.call.reply.raw;
+      raw.once('close', () => {
+        if (!raw.writableFinished) for (const call of calls) call.abort();
+      });
+    }
+    const calls = this.upstreamCalls;
+    calls.add(abort);
+    return () => void calls.delete(abort);
   }
 
   /** Answers a failure in the path's error style, unless the response already started. */

@@ -191,17 +191,23 @@ export class ProxyPipeline implements OnApplicationShutdown {
     // A client that left during admission is not worth an upstream call.
     if (reply.raw.destroyed) throw clientGone(exchange);
     const abort = new UpstreamAbort();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) abort.abort();
-    });
+    const callOver = exchange.abortWhenClientLeaves(abort);
     try {
       exchange.upstreamCalled = true;
       const upstream = await this.client.send({ ...call, abort, totalMs });
+      upstream.body.once('close', callOver);
       exchange.status = upstream.statusCode;
       exchange.upstreamStatus = upstream.statusCode;
       exchange.upstreamAnswered = true;
+      if (upstream.statusCode >= 300 && upstream.statusCode < 400) {
+        // Redirects are never followed (the configured URL is the only place the credential
+        // goes), so the client gets no answer from it: a bodiless 3xx was relayed, and billed.
+        void upstream.body.dump().catch(() => undefined);
+        throw new GatewayError(GatewayErrorCode.UpstreamUnreachable, `The upstream provider answered with a redirect (HTTP ${upstream.statusCode}), which the gateway does not follow: check the provider setting's url.`);
+      }
       return upstream;
     } catch (error) {
+      callOver();
       // The client's timeout aborts the same handle; that one stays a 504.
       const timedOut = error instanceof GatewayError && error.code === GatewayErrorCode.UpstreamTimeout;
       throw abort.aborted && !timedOut ? clientGone(exchange) : error;

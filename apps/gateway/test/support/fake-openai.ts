@@ -51,6 +51,7 @@ export const FAKE_SPEECH_BYTES = Buffer.from(Array.from({ length: 70_000 }, (_, 
  * Behaviour is chosen by the model name, so tests need no side channel:
  * - `fail-<status>`: an OpenAI error with that status (429 also sends retry-after)
  * - `hang`: never answers (timeouts)
+ * - `redirect-307`: a redirect elsewhere, which the gateway must not follow
  * - `html-502`: a non-JSON error page, as a broken proxy in front of a provider would send
  * - `stream-break`: streams two chunks, then kills the connection
  * - `slow-stream`: one chunk every 100 ms for 5 s (client disconnects)
@@ -130,6 +131,10 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
       const status = Number(failure[1]);
       if (status === 429) res.setHeader('retry-after', '7');
       return sendError(res, status, `Simulated ${status}`, status === 429 ? 'rate_limit_error' : status >= 500 ? 'server_error' : 'invalid_request_error', status === 429 ? 'rate_limit_exceeded' : null);
+    }
+    if (model === 'redirect-307') {
+      res.writeHead(307, { location: 'https://elsewhere.example/v1/chat/completions', 'content-length': 0 });
+      return void res.end();
     }
     if (model === 'hang') return; // never answers
     if (model === 'slow-body') return this.slowBody(res, model);
