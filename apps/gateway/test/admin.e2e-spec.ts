@@ -129,7 +129,7 @@ describe('admin API (e2e)', () => {
       expect(await ui.text()).toContain('swagger');
       const json = (await (await fetch(`${stack.adminUrl}/docs-json`)).json()) as {
         paths: Record<string, unknown>;
-        components: { schemas: Record<string, { properties: Record<string, { description?: string }> }> };
+        components: { schemas: Record<string, { properties: Record<string, { description?: string; type?: string; properties?: unknown; $ref?: string; items?: unknown }> }> };
       };
       expect(Object.keys(json.paths)).toEqual(
         expect.arrayContaining(['/api/provider-settings', '/api/key-management/keys', '/api/v2/key-management/keys', '/api/events']),
@@ -140,6 +140,14 @@ describe('admin API (e2e)', () => {
           .map(([name]) => `${schema}.${name}`),
       );
       expect(undocumented).toEqual([]);
+      // A nullable field typed `number | null` reached the document as an empty "object": clients
+      // generated from it got the wrong type. Objects must say what they hold.
+      const untyped = Object.entries(json.components.schemas).flatMap(([schema, { properties }]) =>
+        Object.entries(properties ?? {})
+          .filter(([, property]) => property.type === 'object' && property.properties === undefined && !('additionalProperties' in property))
+          .map(([name]) => `${schema}.${name}`),
+      );
+      expect(untyped).toEqual([]);
       expect((await fetch(`${stack.proxyUrl}/docs`)).status).toBe(404);
       expect((await fetch(`${stack.proxyUrl}/docs-json`)).status).toBe(404);
     });

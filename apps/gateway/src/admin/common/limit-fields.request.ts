@@ -33,7 +33,7 @@ export class LimitFieldsRequest {
   @MaxLength(200, { each: true })
   tags?: string[];
 
-  @ApiPropertyOptional({ nullable: true, description: 'Total (lifetime) spend limit in USD; null removes it. 0 means no limit, as in BricksLLM (on update: unchanged).', example: 5.5, minimum: 0, maximum: MAX_USD })
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'Total (lifetime) spend limit in USD; null removes it. 0 means no limit, as in BricksLLM (on update: unchanged).', example: 5.5, minimum: 0, maximum: MAX_USD })
   @ZeroValueIsAbsent()
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
@@ -41,7 +41,7 @@ export class LimitFieldsRequest {
   @Max(MAX_USD)
   costLimitInUsd?: number | null;
 
-  @ApiPropertyOptional({ nullable: true, description: 'Spend limit in USD per costLimitInUsdUnit. Requires costLimitInUsdUnit; null (with the unit) removes it. 0 means no limit (on update: unchanged).', example: 2, minimum: 0, maximum: MAX_USD })
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'Spend limit in USD per costLimitInUsdUnit. Requires costLimitInUsdUnit; null (with the unit) removes it. 0 means no limit (on update: unchanged).', example: 2, minimum: 0, maximum: MAX_USD })
   @ZeroValueIsAbsent()
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
@@ -49,13 +49,13 @@ export class LimitFieldsRequest {
   @Max(MAX_USD)
   costLimitInUsdOverTime?: number | null;
 
-  @ApiPropertyOptional({ nullable: true, description: 'Time unit for costLimitInUsdOverTime (UTC windows).', enum: ['m', 'h', 'd', 'mo'] })
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Time unit for costLimitInUsdOverTime (UTC windows).', enum: ['m', 'h', 'd', 'mo'] })
   @ZeroValueIsAbsent()
   @IsOptional()
   @IsIn(['m', 'h', 'd', 'mo'])
   costLimitInUsdUnit?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, description: 'Requests allowed per rateLimitUnit. Requires rateLimitUnit; null (with the unit) removes it. 0 means no limit (on update: unchanged).', example: 2, minimum: 1, maximum: MAX_INT32 })
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'Requests allowed per rateLimitUnit. Requires rateLimitUnit; null (with the unit) removes it. 0 means no limit (on update: unchanged).', example: 2, minimum: 1, maximum: MAX_INT32 })
   @ZeroValueIsAbsent()
   @IsOptional()
   @IsInt()
@@ -63,13 +63,13 @@ export class LimitFieldsRequest {
   @Max(MAX_INT32)
   rateLimitOverTime?: number | null;
 
-  @ApiPropertyOptional({ nullable: true, description: 'Time unit for rateLimitOverTime.', enum: ['s', 'm', 'h', 'd'] })
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Time unit for rateLimitOverTime.', enum: ['s', 'm', 'h', 'd'] })
   @ZeroValueIsAbsent()
   @IsOptional()
   @IsIn(['s', 'm', 'h', 'd'])
   rateLimitUnit?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, description: 'Time to live from now, e.g. "30s", "15m", "1.5h", "24h", "2d" (also compound: "1h30m"); null removes the expiry.', example: '24h' })
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Time to live from now, e.g. "30s", "15m", "1.5h", "24h", "2d" (also compound: "1h30m"); null removes the expiry.', example: '24h' })
   @ZeroValueIsAbsent()
   @IsOptional()
   @IsString()

@@ -7,8 +7,8 @@ export class EventResponse {
   @ApiProperty({ description: 'Unique identifier of the event: the request id (also sent as x-request-id).' }) id: string;
   @ApiProperty({ description: 'Creation time (unix seconds).' }) created_at: number;
   @ApiProperty({ type: [String], description: 'Tags of the key.' }) tags: string[];
-  @ApiPropertyOptional({ description: 'Key id associated with the request.' }) key_id: string | null;
-  @ApiPropertyOptional({ description: 'Cost in USD; null when the model has no known price (see price_known).', nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Key id associated with the request.' }) key_id: string | null;
+  @ApiPropertyOptional({ type: Number, description: 'Cost in USD; null when the model has no known price (see price_known).', nullable: true })
   cost_in_usd: number | null;
   @ApiProperty({ description: 'False when the model had no price: the request was not silently free.' }) price_known: boolean;
   @ApiProperty({ description: 'Model used.' }) model: string;
@@ -22,11 +22,11 @@ export class EventResponse {
   @ApiProperty({ description: 'Path of the proxied request.' }) path: string;
   @ApiProperty({ description: 'HTTP method of the proxied request.' }) method: string;
   @ApiProperty({ description: 'Whether the response was streamed.' }) stream: boolean;
-  @ApiPropertyOptional({ description: 'x-custom-event-id sent with the request.' }) custom_id: string | null;
-  @ApiPropertyOptional({ description: 'User the request was attributed to.' }) user_id: string | null;
-  @ApiPropertyOptional({ description: 'Error code, for failed requests.' }) error_code: string | null;
-  @ApiPropertyOptional({ description: 'Request body, when the key has shouldLogRequest.' }) request: unknown;
-  @ApiPropertyOptional({ description: 'Response body, when the key has shouldLogResponse.' }) response: unknown;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'x-custom-event-id sent with the request.' }) custom_id: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'User the request was attributed to.' }) user_id: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Error code, for failed requests.' }) error_code: string | null;
+  @ApiPropertyOptional({ oneOf: [{ type: 'object' }, { type: 'string' }], nullable: true, description: 'Request body, when the key has shouldLogRequest: the JSON, or its text when it is not JSON.' }) request: unknown;
+  @ApiPropertyOptional({ oneOf: [{ type: 'object' }, { type: 'string' }], nullable: true, description: 'Response body, when the key has shouldLogResponse: the JSON, or its text (a stream\'s events) when it is not JSON.' }) response: unknown;
 
   static from(entity: EventEntity): EventResponse {
     return {

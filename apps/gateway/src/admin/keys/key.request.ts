@@ -35,7 +35,7 @@ class KeyLimitsRequest extends LimitFieldsRequest {
   @IsBoolean()
   rotationEnabled?: boolean;
 
-  @ApiPropertyOptional({ nullable: true, description: 'Policy id associated with the key; null removes it.' })
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Policy id associated with the key; null removes it.' })
   @ZeroValueIsAbsent()
   @IsOptional()
   @IsString()
@@ -79,7 +79,7 @@ export class UpdateKeyRequest extends KeyLimitsRequest {
   @IsBoolean()
   revoked?: boolean;
 
-  @ApiPropertyOptional({ nullable: true, description: 'Why the key is revoked; shown to its callers. null removes it ("" keeps it).' })
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Why the key is revoked; shown to its callers. null removes it ("" keeps it).' })
   @ZeroValueIsAbsent()
   @IsOptional()
   @IsString()

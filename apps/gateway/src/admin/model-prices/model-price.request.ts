@@ -50,6 +50,7 @@ export class UpsertModelPriceRequest extends ModelPriceKeyQuery {
   outputUsdPerMillionTokens: number;
 
   @ApiPropertyOptional({
+    type: Number,
     nullable: true,
     description: 'USD per million prompt tokens read from the provider\'s cache (OpenAI cached input, Anthropic cache reads, Gemini cached content). Left out or null: the input price.',
     example: 0.15,
@@ -61,6 +62,7 @@ export class UpsertModelPriceRequest extends ModelPriceKeyQuery {
   cacheReadUsdPerMillionTokens?: number | null;
 
   @ApiPropertyOptional({
+    type: Number,
     nullable: true,
     description: 'USD per million prompt tokens written to the provider\'s cache (Anthropic cache writes). Left out or null: the input price.',
     example: 3.75,

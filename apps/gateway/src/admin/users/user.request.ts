@@ -51,7 +51,7 @@ export class UpdateUserRequest extends UserFieldsRequest {
   @IsBoolean()
   revoked?: boolean;
 
-  @ApiPropertyOptional({ nullable: true, description: 'Why the user is revoked; shown to its callers. null removes it.' })
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Why the user is revoked; shown to its callers. null removes it.' })
   @IsOptional()
   @IsString()
   @MaxLength(500)
