@@ -148,6 +148,12 @@ describe('admin API (e2e)', () => {
           .map(([name]) => `${schema}.${name}`),
       );
       expect(untyped).toEqual([]);
+      // Errors are documented with their shape, and path ids are described.
+      expect(Object.keys(json.components.schemas.AdminProblemResponse.properties).sort()).toEqual(['detail', 'instance', 'status', 'title', 'type']);
+      const patchKey = (json.paths['/api/key-management/keys/{keyId}'] as { patch: { responses: Record<string, { content?: unknown }>; parameters: Array<{ name: string; description?: string }> } }).patch;
+      expect(Object.keys(patchKey.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '404', '429']));
+      expect(JSON.stringify(patchKey.responses['404'])).toContain('AdminProblemResponse');
+      expect(patchKey.parameters.find((parameter) => parameter.name === 'keyId')?.description).toBeTruthy();
       expect((await fetch(`${stack.proxyUrl}/docs`)).status).toBe(404);
       expect((await fetch(`${stack.proxyUrl}/docs-json`)).status).toBe(404);
     });

@@ -1,8 +1,19 @@
 import { Controller, UseGuards, applyDecorators } from '@nestjs/common';
-import { ApiSecurity, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiParam,
+  ApiPayloadTooLargeResponse,
+  ApiSecurity,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+  ApiUnsupportedMediaTypeResponse,
+} from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import { OnSurface, Surface } from '../../http/surface';
 import { AdminAuthGuard } from './admin-auth.guard';
+import { AdminProblemResponse } from './admin-problem.response';
 
 /**
  * An admin API controller: admin listener only, throttled per client (before authentication,
@@ -15,7 +26,18 @@ export function AdminController(path: string, tag: string) {
     UseGuards(ThrottlerGuard, AdminAuthGuard),
     ApiTags(tag),
     ApiSecurity('admin-key'),
-    ApiUnauthorizedResponse({ description: 'Missing or wrong X-API-KEY header' }),
-    ApiTooManyRequestsResponse({ description: 'Too many admin requests from this client; see retry-after' }),
+    ApiBadRequestResponse({ type: AdminProblemResponse, description: 'A body, query or path parameter that is not valid (detail says which)' }),
+    ApiUnauthorizedResponse({ type: AdminProblemResponse, description: 'Missing or wrong X-API-KEY header' }),
+    ApiPayloadTooLargeResponse({ type: AdminProblemResponse, description: 'A body over 1 MiB' }),
+    ApiUnsupportedMediaTypeResponse({ type: AdminProblemResponse, description: 'A body that is not application/json' }),
+    ApiTooManyRequestsResponse({ type: AdminProblemResponse, description: 'Too many admin requests from this client; see retry-after' }),
+  );
+}
+
+/** A route on one resource by id: the id described, and its 404. */
+export function AdminResourceById(name: string, what: string) {
+  return applyDecorators(
+    ApiParam({ name, description: `Id (UUID) of the ${what}.`, format: 'uuid' }),
+    ApiNotFoundResponse({ type: AdminProblemResponse, description: `No ${what} has this id` }),
   );
 }

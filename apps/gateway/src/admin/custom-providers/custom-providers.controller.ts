@@ -1,7 +1,7 @@
 import { Body, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { CustomProvidersService } from '@tollgate/custom-providers';
-import { AdminController } from '../common/admin-controller.decorator';
+import { AdminController, AdminResourceById } from '../common/admin-controller.decorator';
 import { CreateCustomProviderRequest, UpdateCustomProviderRequest, toRouteConfig } from './custom-provider.request';
 import { CustomProviderResponse } from './custom-provider.response';
 
@@ -27,6 +27,7 @@ export class CustomProvidersController {
   }
 
   @Patch(':id')
+  @AdminResourceById('id', 'custom provider')
   @ApiOperation({ summary: 'Update a custom provider', description: 'route_configs, when given, replaces all routes; the name cannot change.' })
   @ApiOkResponse({ type: CustomProviderResponse })
   @ApiBadRequestResponse({ description: 'Invalid configuration, or a target_url the SSRF guard refuses' })

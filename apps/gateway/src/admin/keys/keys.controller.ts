@@ -1,7 +1,8 @@
 import { Body, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { KeysService } from '@tollgate/keys';
-import { AdminController } from '../common/admin-controller.decorator';
+import { AdminController, AdminResourceById } from '../common/admin-controller.decorator';
+import { AdminProblemResponse } from '../common/admin-problem.response';
 import { CreateKeyRequest, ListKeysQuery, SearchKeysRequest, UpdateKeyRequest } from './key.request';
 import { KeyResponse, KeySearchResponse } from './key.response';
 
@@ -12,6 +13,7 @@ export class KeysController {
   @Put('key-management/keys')
   @ApiOperation({ summary: 'Create a key' })
   @ApiOkResponse({ type: KeyResponse })
+  @ApiConflictResponse({ type: AdminProblemResponse, description: 'A key with this value already exists' })
   async create(@Body() body: CreateKeyRequest): Promise<KeyResponse> {
     return KeyResponse.from(await this.keys.create(body));
   }
@@ -26,6 +28,7 @@ export class KeysController {
   }
 
   @Patch('key-management/keys/:keyId')
+  @AdminResourceById('keyId', 'key')
   @ApiOperation({ summary: 'Update a key (revoke, limits, settings)' })
   @ApiOkResponse({ type: KeyResponse })
   async update(@Param('keyId', new ParseUUIDPipe()) keyId: string, @Body() body: UpdateKeyRequest): Promise<KeyResponse> {

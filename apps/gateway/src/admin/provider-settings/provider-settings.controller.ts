@@ -1,7 +1,7 @@
 import { Body, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
 import { ProviderSettingsService } from '@tollgate/provider-settings';
-import { AdminController } from '../common/admin-controller.decorator';
+import { AdminController, AdminResourceById } from '../common/admin-controller.decorator';
 import { splitQueryList } from '../common/query-list';
 import { CreateProviderSettingRequest, SettingDto, UpdateProviderSettingRequest } from './provider-setting.request';
 import { ProviderSettingResponse } from './provider-setting.response';
@@ -38,6 +38,7 @@ export class ProviderSettingsController {
   }
 
   @Patch(':id')
+  @AdminResourceById('id', 'provider setting')
   @ApiOperation({ summary: 'Update a provider setting' })
   @ApiOkResponse({ type: ProviderSettingResponse })
   async update(

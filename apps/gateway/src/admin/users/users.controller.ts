@@ -2,7 +2,7 @@ import { Body, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@
 import { ApiOkResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { UsersService } from '@tollgate/users';
-import { AdminController } from '../common/admin-controller.decorator';
+import { AdminController, AdminResourceById } from '../common/admin-controller.decorator';
 import { splitQueryList } from '../common/query-list';
 import { CreateUserRequest, UpdateUserRequest } from './user.request';
 import { UserResponse } from './user.response';
@@ -59,6 +59,7 @@ export class UsersController {
   }
 
   @Patch(':id')
+  @AdminResourceById('id', 'user')
   @ApiOperation({ summary: 'Update a user by id' })
   @ApiOkResponse({ type: UserResponse })
   async update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateUserRequest): Promise<UserResponse> {
