@@ -98,6 +98,17 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     expect(after - before).toBeCloseTo(event.cost_in_usd!, 10);
   });
 
+  it('passes numbers a double cannot hold through untouched: an int64 seed, and unknown fields past the double range', async () => {
+    const body = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi"}],"seed":9007199254740993,"x_unknown":{"big":18446744073709551615,"huge":1e400}}';
+    for (const path of ['/v1/chat/completions', '/api/providers/openai/v1/chat/completions']) {
+      const response = await fetch(`${stack.proxyUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' }, body });
+      expect([path, response.status]).toEqual([path, 200]);
+      const sent = upstream.lastRequest().raw.toString();
+      expect([path, sent]).toEqual([path, expect.stringContaining('"seed":9007199254740993')]);
+      expect(sent).toContain('"x_unknown":{"big":18446744073709551615,"huge":1e400}');
+    }
+  });
+
   it('streams chunk by chunk and strips the usage chunk the client did not ask for, while still pricing the stream', async () => {
     const stream = await sdk().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true }, withId('stream-1'));
     const chunks = [];

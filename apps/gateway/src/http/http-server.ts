@@ -10,6 +10,7 @@ import { AdminKeyVerifier } from '../admin/common/admin-key';
 import '../proxy/gateway-request';
 import { KeyAuthenticator } from '../proxy/key-authenticator';
 import { clientErrorResponder } from './client-errors';
+import { parseWithExactNumbers } from './exact-numbers';
 import { MAX_JSON_DEPTH, jsonNestedDeeperThan } from './json-depth';
 import { pathOf, sendError } from './send-error';
 import { Surface, declaredSurfaceOf, markAdminRequest, needsAdminKey, surfaceOf } from './surface';
@@ -147,6 +148,13 @@ export function configureFastify(instance: FastifyInstance, logger: Logger, metr
     if (jsonNestedDeeperThan(text, MAX_JSON_DEPTH)) {
       return done(new GatewayError(GatewayErrorCode.InvalidRequest, `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels.`), undefined);
     }
+    let exact: { value: unknown } | undefined;
+    try {
+      exact = parseWithExactNumbers(text);
+    } catch (error) {
+      return done(error as Error, undefined);
+    }
+    if (exact) return done(null, exact.value);
     parseJson(request, text, done);
   });
   // Native passthrough paths take uploads (files, audio, images) as bytes, relayed untouched.
