@@ -7,7 +7,7 @@ import { FakeOpenAI } from './support/fake-openai';
 import { issueKey } from './support/proxy-client';
 import { GatewayProcess, ProcessEnv, processEnv, spawnGateway, spawnStandaloneGateway, spawnWorker } from './support/tollgate-process';
 import { GuardedProcess } from './support/child-process';
-import { freePort } from './support/redis-server';
+import { RedisServer, freePort } from './support/redis-server';
 import { TEST_DATABASE_URL, adminClient, eventually } from './support/test-stack';
 
 /**
@@ -121,6 +121,23 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     expect(gateway.process.exitCode()).toBe(0);
     expect(Date.now() - stoppedAt).toBeLessThan(8_000);
   });
+
+  it('a worker whose Redis went away still exits 0 on SIGTERM, within its close deadline', async () => {
+    const redis = await RedisServer.start();
+    try {
+      const worker = await spawnWorker({ ...env, REDIS_URL: redis.url, QUEUE_PREFIX: `${env.QUEUE_PREFIX}-gone` });
+      started.push(worker);
+      await redis.stop();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const stoppedAt = Date.now();
+      worker.signal('SIGTERM');
+      await worker.exited;
+      expect(worker.exitCode()).toBe(0);
+      expect(Date.now() - stoppedAt).toBeLessThan(15_000);
+    } finally {
+      await redis.kill();
+    }
+  }, 40_000);
 
   it('standalone (the README\'s npm start): SIGTERM drains, records the cut request into the embedded Postgres, then stops it, exit code 0', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-standalone-'));

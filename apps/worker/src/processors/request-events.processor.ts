@@ -1,11 +1,14 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ENV, Env, LOGGER, Logger } from '@tollgate/common';
+import { ENV, Env, LOGGER, Logger, withTimeout } from '@tollgate/common';
 import { JobName, JobPayload, QueueName, RequestEventData, eventRetryDelayMs } from '@tollgate/queue';
 import { bullmqConnectionOptions } from '@tollgate/redis';
 import { EventSettlementService, LIMIT_STORE, LimitStore } from '@tollgate/limits';
 import { Job, Worker } from 'bullmq';
 import { WorkerMetrics } from '../metrics/worker-metrics';
 import { BatchCollector } from './batch-collector';
+
+/** How long shutdown waits for BullMQ to finish the jobs in flight (a batch write takes far less). */
+const WORKER_CLOSE_TIMEOUT_MS = 10_000;
 
 /**
  * Consumes the request-events queue: prices, settles and persists events, in batches. A failed
@@ -76,8 +79,14 @@ export class RequestEventsProcessor implements OnApplicationBootstrap, OnApplica
   async onApplicationShutdown(): Promise<void> {
     this.batches.flush();
     // Waits for the jobs in flight, the flushed batch's included; only then may settlement's
-    // connection go.
-    await this.worker?.close();
+    // connection go. BullMQ finishes each job in Redis: with Redis gone that never happens, and
+    // the process never exited. Past the deadline it stops waiting; a job not marked finished
+    // is delivered again once Redis is back, and recording it again changes nothing (idempotent).
+    if (this.worker) {
+      await withTimeout(this.worker.close(), WORKER_CLOSE_TIMEOUT_MS, 'closing the queue worker timed out').catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'Redis did not let the worker close: exiting without it (jobs in flight are delivered again, and recorded once)');
+      });
+    }
     await this.limitStore.close();
   }
 
