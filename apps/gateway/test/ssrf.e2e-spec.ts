@@ -216,9 +216,10 @@ describe('SSRF guard (e2e)', () => {
       body: JSON.stringify({ modelName: 'acme-large', input: { turns: [{ text: 'hi' }] } }),
       redirect: 'manual',
     });
-    expect(response.status).toBe(307);
+    // Not followed, and not relayed either: the client would get a redirect with nowhere to go.
+    expect(response.status).toBe(502);
     expect(response.headers.get('location')).toBeNull();
-    expect(await response.json()).toEqual({ redirect: true });
+    expect(await response.json()).toMatchObject({ error: { code: 'upstream_unreachable', message: expect.stringContaining('redirect') } });
     expect(recorder.connections).toEqual([]);
   });
 
