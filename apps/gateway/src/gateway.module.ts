@@ -33,6 +33,7 @@ export class GatewayModule {
           inject: [REQUEST_REDIS],
           useFactory: (redis: Redis | null) => ({
             throttlers: [{ ttl: 60_000, limit: env.adminRateLimitPerMinute }],
+            errorMessage: `Too many admin API requests from this client (at most ${env.adminRateLimitPerMinute} a minute): retry after the time in retry-after.`,
             storage: redis ? new RedisThrottlerStorage(redis, env.queuePrefix, logger.child({ context: 'AdminThrottle' })) : undefined,
           }),
         }),

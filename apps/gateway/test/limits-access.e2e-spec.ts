@@ -163,7 +163,7 @@ describe('admin API throttling (e2e)', () => {
       status: 429,
       title: 'too many requests',
       type: '/errors/rate-limit-exceeded',
-      detail: expect.any(String),
+      detail: expect.stringMatching(/^Too many admin API requests from this client \(at most \d+ a minute\)/),
       instance: '/api/key-management/keys',
     });
     // Seconds until the client may try again (see the report: the header is suffixed with the throttler's name today).
