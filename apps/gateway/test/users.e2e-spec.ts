@@ -144,8 +144,16 @@ describe('users (e2e)', () => {
       expect(await list('userIds=nobody')).toEqual([]);
       const full = await stack.admin<UserBody[]>('GET', '/api/users?userIds=list-2');
       expect(full.body).toEqual([{ ...created[1], keyIds: [keyId] }]);
-      expect((await stack.admin('GET', '/api/users?limit=0')).status).toBe(400);
-      expect((await stack.admin('GET', '/api/users?offset=-1')).status).toBe(400);
+      // 0 is "not given", as BricksLLM's Go clients send it; a negative page is no page.
+      expect((await stack.admin('GET', '/api/users?limit=0')).status).toBe(200);
+      for (const query of ['limit=-1', 'offset=-1', 'limit=x']) expect([query, (await stack.admin('GET', `/api/users?${query}`)).status]).toEqual([query, 400]);
+      // A misspelt or repeated filter is refused, not read as "every user".
+      for (const query of ['userid=list-2', 'tag=a', 'limit=1&limit=2']) {
+        const response = await stack.admin<{ status: number }>('GET', `/api/users?${query}`);
+        expect([query, response.status]).toEqual([query, 400]);
+      }
+      expect((await stack.admin('PATCH', '/api/users?userid=list-2', { name: 'x' })).status).toBe(400);
+      expect((await stack.admin('GET', '/api/provider-settings?id=x')).status).toBe(400);
       // Past what JavaScript holds exactly (and Postgres's bigint): the client's error, not a 500.
       for (const query of ['offset=100000000000000000000', 'limit=100000000000000000000', 'offset=9223372036854775807']) {
         expect([query, (await stack.admin('GET', `/api/users?${query}`)).status]).toEqual([query, 400]);

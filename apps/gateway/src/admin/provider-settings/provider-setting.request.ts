@@ -3,6 +3,7 @@ import { PROVIDER_IDS, ProviderId } from '@tollgate/provider-settings';
 import { Type } from 'class-transformer';
 import { IsArray, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { IsOmittable } from '../common/optional';
+import { StringList } from '../common/report-fields';
 
 /** Provider credentials and connection options. Secret fields are encrypted and never returned. */
 export class SettingDto {
@@ -83,4 +84,11 @@ export class UpdateProviderSettingRequest {
   @IsString({ each: true })
   @IsNotEmpty({ each: true, message: 'allowedModels must not hold empty strings' })
   allowedModels?: string[];
+}
+
+/** GET /api/provider-settings: its query, checked (a misspelt filter is a 400, not every setting). */
+export class ListProviderSettingsQuery {
+  @ApiPropertyOptional({ type: [String], description: 'Only these setting ids (repeated or comma-separated).' })
+  @StringList()
+  ids?: string[];
 }

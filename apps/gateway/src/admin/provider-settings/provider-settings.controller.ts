@@ -1,9 +1,8 @@
 import { Body, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { ProviderSettingsService } from '@tollgate/provider-settings';
 import { AdminController, AdminResourceById } from '../common/admin-controller.decorator';
-import { splitQueryList } from '../common/query-list';
-import { CreateProviderSettingRequest, SettingDto, UpdateProviderSettingRequest } from './provider-setting.request';
+import { CreateProviderSettingRequest, ListProviderSettingsQuery, SettingDto, UpdateProviderSettingRequest } from './provider-setting.request';
 import { ProviderSettingResponse } from './provider-setting.response';
 
 @AdminController('api/provider-settings', 'provider settings')
@@ -31,10 +30,9 @@ export class ProviderSettingsController {
 
   @Get()
   @ApiOperation({ summary: 'List provider settings' })
-  @ApiQuery({ name: 'ids', required: false, type: [String], description: 'Only these setting ids (repeat or comma-separate).' })
   @ApiOkResponse({ type: [ProviderSettingResponse] })
-  async list(@Query('ids') ids?: string | string[]): Promise<ProviderSettingResponse[]> {
-    return (await this.settings.list(ids === undefined ? undefined : splitQueryList(ids))).map(ProviderSettingResponse.from);
+  async list(@Query() query: ListProviderSettingsQuery): Promise<ProviderSettingResponse[]> {
+    return (await this.settings.list(query.ids)).map(ProviderSettingResponse.from);
   }
 
   @Patch(':id')

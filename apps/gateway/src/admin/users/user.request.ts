@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsArray, IsBoolean, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { LimitFieldsRequest } from '../common/limit-fields.request';
 import { IsClientId } from '../common/client-id';
+import { PageLimit, StringList, WholeNumber } from '../common/report-fields';
 import { IsOmittable } from '../common/optional';
 
 /** User fields shared by create and update. */
@@ -56,4 +57,40 @@ export class UpdateUserRequest extends UserFieldsRequest {
   @IsString()
   @MaxLength(500)
   revokedReason?: string | null;
+}
+
+/** GET /api/users: its query parameters, each checked (a misspelt filter is a 400, not every user). */
+export class ListUsersQuery {
+  @ApiPropertyOptional({ type: [String], description: 'Client-defined user ids (repeated or comma-separated).' })
+  @StringList()
+  userIds?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'Users with any of these tags (repeated or comma-separated).' })
+  @StringList()
+  tags?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'Users associated with any of these keys (repeated or comma-separated).' })
+  @StringList()
+  keyIds?: string[];
+
+  @ApiPropertyOptional({ description: 'Pagination offset.', minimum: 0 })
+  @WholeNumber(0, Number.MAX_SAFE_INTEGER)
+  offset?: number;
+
+  @ApiPropertyOptional({ description: 'Pagination limit (0: none).', minimum: 1 })
+  @PageLimit(Number.MAX_SAFE_INTEGER)
+  limit?: number;
+}
+
+/** PATCH /api/users: which users to update, by userId and/or tags (at least one). */
+export class MatchUsersQuery {
+  @ApiPropertyOptional({ description: 'Client-defined user id.' })
+  @IsOmittable()
+  @IsString()
+  @MaxLength(512)
+  userId?: string;
+
+  @ApiPropertyOptional({ type: [String], description: 'Users with any of these tags (repeated or comma-separated).' })
+  @StringList()
+  tags?: string[];
 }

@@ -1,10 +1,8 @@
 import { Body, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
-import { GatewayError, GatewayErrorCode } from '@tollgate/common';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { UsersService } from '@tollgate/users';
 import { AdminController, AdminResourceById } from '../common/admin-controller.decorator';
-import { splitQueryList } from '../common/query-list';
-import { CreateUserRequest, UpdateUserRequest } from './user.request';
+import { CreateUserRequest, ListUsersQuery, MatchUsersQuery, UpdateUserRequest } from './user.request';
 import { UserResponse } from './user.response';
 
 @AdminController('api/users', 'users')
@@ -21,41 +19,17 @@ export class UsersController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List users' })
-  @ApiQuery({ name: 'userIds', required: false, type: [String], description: 'Client-defined user ids.' })
-  @ApiQuery({ name: 'tags', required: false, type: [String], description: 'Users with any of these tags.' })
-  @ApiQuery({ name: 'keyIds', required: false, type: [String], description: 'Users associated with any of these keys.' })
-  @ApiQuery({ name: 'offset', required: false, type: Number, description: 'Pagination offset.' })
-  @ApiQuery({ name: 'limit', required: false, type: Number, description: 'Pagination limit.' })
+  @ApiOperation({ summary: 'List users, filtered by user ids, tags or keys' })
   @ApiOkResponse({ type: [UserResponse] })
-  async list(
-    @Query('userIds') userIds?: string | string[],
-    @Query('tags') tags?: string | string[],
-    @Query('keyIds') keyIds?: string | string[],
-    @Query('offset') offset?: string,
-    @Query('limit') limit?: string,
-  ): Promise<UserResponse[]> {
-    const users = await this.users.list({
-      userIds: splitQueryList(userIds),
-      tags: splitQueryList(tags),
-      keyIds: splitQueryList(keyIds),
-      offset: parseCount('offset', offset, 0),
-      limit: parseCount('limit', limit, 1),
-    });
-    return users.map(UserResponse.from);
+  async list(@Query() query: ListUsersQuery): Promise<UserResponse[]> {
+    return (await this.users.list(query)).map(UserResponse.from);
   }
 
   @Patch()
   @ApiOperation({ summary: 'Update the users matching userId and/or tags' })
-  @ApiQuery({ name: 'userId', required: false, description: 'Client-defined user id.' })
-  @ApiQuery({ name: 'tags', required: false, type: [String], description: 'Users with any of these tags.' })
   @ApiOkResponse({ type: [UserResponse] })
-  async updateMatching(
-    @Body() body: UpdateUserRequest,
-    @Query('userId') userId?: string,
-    @Query('tags') tags?: string | string[],
-  ): Promise<UserResponse[]> {
-    return (await this.users.updateMatching({ userId, tags: splitQueryList(tags) }, body)).map(UserResponse.from);
+  async updateMatching(@Body() body: UpdateUserRequest, @Query() query: MatchUsersQuery): Promise<UserResponse[]> {
+    return (await this.users.updateMatching({ userId: query.userId, tags: query.tags }, body)).map(UserResponse.from);
   }
 
   @Patch(':id')
@@ -65,14 +39,4 @@ export class UsersController {
   async update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateUserRequest): Promise<UserResponse> {
     return UserResponse.from(await this.users.update(id, body));
   }
-}
-
-function parseCount(name: string, value: string | undefined, min: number): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const parsed = Number(value);
-  // Bounded: a larger number is not exact in JavaScript, and overflows Postgres's bigint.
-  if (!Number.isSafeInteger(parsed) || parsed < min) {
-    throw new GatewayError(GatewayErrorCode.InvalidRequest, `${name} must be an integer from ${min} to ${Number.MAX_SAFE_INTEGER}`, name);
-  }
-  return parsed;
 }
