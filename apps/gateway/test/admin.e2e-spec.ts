@@ -386,7 +386,7 @@ describe('admin API (e2e)', () => {
       expect(found.body.keys.map((key) => key.keyId)).toEqual([created.body.keyId]);
     });
 
-    it("takes a Go client's zero values as unset: 0 is no limit, \"\" no value, and an update made of them changes nothing", async () => {
+    it("reads a Go client's zero values as BricksLLM does: 0 (with a unit of \"\") is no limit, and removes one on update; other \"\" are not given", async () => {
       const setting = await createSetting();
       const zeros = { costLimitInUsd: 0, costLimitInUsdOverTime: 0, costLimitInUsdUnit: '', rateLimitOverTime: 0, rateLimitUnit: '', ttl: '', policyId: '', settingId: '' };
       const created = await stack.admin<{ keyId: string }>('PUT', '/api/key-management/keys', { name: 'go-zero', key: 'tg-go-zero-key-1', settingIds: [setting.id], ...zeros });
@@ -416,9 +416,29 @@ describe('admin API (e2e)', () => {
       expect((await stack.admin('PATCH', `/api/key-management/keys/${created.body.keyId}`, limited)).status).toBe(200);
       const before = await limitsOf();
       expect(before).toMatchObject({ cost_limit_in_usd: '5.0000000000', rate_limit_over_time: 3, ttl: '1h', expires: true, policy_id: 'p-1', revoked_reason: 'paused' });
-      const unchanged = await stack.admin('PATCH', `/api/key-management/keys/${created.body.keyId}`, { name: '', revokedReason: '', ...zeros });
+      // "" for a name, a reason, a ttl, a policy or a setting changes nothing...
+      const unchanged = await stack.admin('PATCH', `/api/key-management/keys/${created.body.keyId}`, { name: '', revokedReason: '', ttl: '', policyId: '', settingId: '' });
       expect(unchanged.status).toBe(200);
       expect(await limitsOf()).toEqual(before);
+      // ...while 0 removes a limit, as BricksLLM's update does (a periodic one with its unit "").
+      const cleared = await stack.admin('PATCH', `/api/key-management/keys/${created.body.keyId}`, {
+        costLimitInUsd: 0,
+        costLimitInUsdOverTime: 0,
+        costLimitInUsdUnit: '',
+        rateLimitOverTime: 0,
+        rateLimitUnit: '',
+      });
+      expect(cleared.status).toBe(200);
+      expect(await limitsOf()).toEqual({
+        ...before,
+        cost_limit_in_usd: null,
+        cost_limit_in_usd_over_time: null,
+        cost_limit_in_usd_unit: null,
+        rate_limit_over_time: null,
+        rate_limit_unit: null,
+      });
+      // 0 with a unit is not a limit BricksLLM takes either.
+      expect((await stack.admin('PATCH', `/api/key-management/keys/${created.body.keyId}`, { rateLimitOverTime: 0, rateLimitUnit: 'm' })).status).toBe(400);
 
       const search = await stack.admin<{ keys: Array<{ keyId: string }> }>('POST', '/api/v2/key-management/keys', {
         keyIds: [created.body.keyId],
@@ -491,6 +511,13 @@ describe('admin API (e2e)', () => {
         const response = await stack.admin<{ status: number; detail: string }>('GET', `/api/key-management/keys?${query}`);
         expect([query, response.status]).toEqual([query, 400]);
         expect(response.body).toMatchObject({ status: 400, title: 'bad request' });
+      }
+      // An empty filter is no filter, as in BricksLLM.
+      const all = await stack.admin<unknown[]>('GET', '/api/key-management/keys');
+      expect((await stack.admin<unknown[]>('GET', '/api/key-management/keys?tag=&provider=')).body).toHaveLength(all.body.length);
+      // Routes without filters refuse one rather than answer with everything.
+      for (const path of ['/api/custom/providers?provider=nope', '/api/model-prices?model=x', '/api/reporting/user-ids?keyId=k&bogus=1', '/api/reporting/custom-ids?keyId=k&keyId=j', '/api/reporting/custom-ids']) {
+        expect([path, (await stack.admin('GET', path)).status]).toEqual([path, 400]);
       }
     });
 

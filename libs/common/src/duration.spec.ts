@@ -8,6 +8,9 @@ describe('parseDurationSeconds', () => {
     expect(parseDurationSeconds('1h30m')).toBe(5_400);
     expect(parseDurationSeconds('2d')).toBe(172_800);
     expect(parseDurationSeconds(' 24h ')).toBe(86_400);
+    // Exact, not floating point: 2.01 * 3600 is 7235.999... as a double.
+    expect(parseDurationSeconds('2.01h')).toBe(7_236);
+    expect(parseDurationSeconds('4.1m')).toBe(246);
   });
 
   it('refuses what is not a duration, or is under a second', () => {

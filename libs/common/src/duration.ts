@@ -17,11 +17,12 @@ export function parseDurationSeconds(text: string): number | null {
   const trimmed = text.trim();
   if (!TTL_PATTERN.test(trimmed)) return null;
   let total = 0;
-  for (const [, amount, unit] of trimmed.matchAll(/(\d+(?:\.\d+)?)([smhd])/g)) {
-    total += Number(amount) * UNIT_SECONDS[unit];
+  for (const [, whole, fraction = '', unit] of trimmed.matchAll(/(\d+)(?:\.(\d+))?([smhd])/g)) {
+    // In integers, as Go does: 2.01h is 7236 s, where 2.01 * 3600 in floating point is 7235.99...
+    const scale = 10 ** fraction.length;
+    total += Math.floor(((Number(whole) * scale + Number(fraction || 0)) * UNIT_SECONDS[unit]) / scale);
   }
-  const seconds = Math.floor(total);
-  return seconds > 0 ? seconds : null;
+  return total > 0 ? total : null;
 }
 
 export function toUnixSeconds(date: Date): number {

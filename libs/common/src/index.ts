@@ -7,6 +7,7 @@ export {
   toOpenAIErrorBody,
 } from './gateway-error';
 export { TTL_MESSAGE, TTL_PATTERN, UNIT_SECONDS, parseDurationSeconds, toUnixSeconds } from './duration';
+export { jsonNumberValue } from './json-number';
 export { LOGGER, Logger, PinoNestLogger, REDACTED_LOG_PATHS, accessLogger, createLogger } from './logger';
 export { CommonModule } from './common.module';
 export { CONFIG_CHANGES, ConfigChange, ConfigChangeNotifier, ConfigEntity } from './config-changes';

@@ -11,6 +11,13 @@ describe('worstCaseCostUsd', () => {
     expect(worstCaseCostUsd(calculator, { provider: 'openai', model: 'm', body, generates: true, defaultMaxTokens: 99 })).toBe(23 + 40);
   });
 
+  it('reads a max_tokens the body parser kept exact (past 2^53) as the huge number it is', () => {
+    const rawJson = (JSON as unknown as { rawJSON: (text: string) => unknown }).rawJSON;
+    const body = { model: 'm', messages: [{ role: 'user', content: 'hello world' }], max_tokens: rawJson('100000000000000000000') };
+    // 23 in, and an output bounded to 2^53 - 1 tokens at $2 (not the default's 99).
+    expect(worstCaseCostUsd(calculator, { provider: 'openai', model: 'm', body, generates: true, defaultMaxTokens: 99 })).toBe(23 + 2 * Number.MAX_SAFE_INTEGER);
+  });
+
   it('falls back to the default max tokens, and reserves no output for embeddings', () => {
     const body = { model: 'm', messages: [{ role: 'user', content: 'hello world' }] };
     expect(worstCaseCostUsd(calculator, { provider: 'openai', model: 'm', body, generates: true, defaultMaxTokens: 5 })).toBe(23 + 10);

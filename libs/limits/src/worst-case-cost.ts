@@ -1,3 +1,4 @@
+import { jsonNumberValue } from '@tollgate/common';
 import { CostCalculator, estimateTokens, mediaTokensOf, promptTextOf, structuredPromptOf, tokenIdCountOf } from '@tollgate/reporting';
 
 /** Tokens OpenAI adds per message (role, separators) and per reply, plus a safety margin. */
@@ -66,12 +67,21 @@ function promptCountOf(body: Record<string, unknown>): number {
   return prompt.every((item) => typeof item === 'number') ? 1 : prompt.length;
 }
 
+/** A body's count field (max_tokens, n), bounded to what arithmetic on it keeps exact enough. */
+function countOf(value: unknown): number | null {
+  const number = jsonNumberValue(value);
+  return number === null || number < 0 ? null : Math.min(number, Number.MAX_SAFE_INTEGER);
+}
+
 function largestNumber(...values: unknown[]): number | null {
-  const numbers = values.filter((value): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0);
+  const numbers = values.map(countOf).filter((value): value is number => value !== null);
   return numbers.length === 0 ? null : Math.max(...numbers);
 }
 
 function firstNumber(...values: unknown[]): number | null {
-  for (const value of values) if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  for (const value of values) {
+    const count = countOf(value);
+    if (count !== null) return count;
+  }
   return null;
 }

@@ -139,6 +139,9 @@ describe('relaySse (real sockets: an upstream server, undici, a client)', () => 
     const text = await (await fetch(`${gatewayUrl}/stop`)).text();
     expect(text).toBe(`${event(1)}data: STOP\n\ndata: [DONE]\n\n`);
     expect(Date.now() - started).toBeLessThan(DONE_GRACE_MS);
+    // The outcome (and so the event) comes at the answer's end, not after the upstream is cut.
+    const first = await Promise.race([results[0].then(() => 'outcome'), upstreamSeen[0].closed.then(() => 'upstream cut')]);
+    expect(first).toBe('outcome');
     await upstreamSeen[0].closed;
     expect(await results[0]).toMatchObject({ error: null, clientDisconnected: false });
   });

@@ -69,6 +69,11 @@ export function relaySse(
       // done or failed), nothing more is read from the upstream: its connection is cut, and the
       // provider stops generating. (Removing the data listener alone would not pause the body.)
       if (!upstreamBody.readableEnded) upstreamBody.destroy();
+      settle(clientDisconnected);
+    };
+
+    /** The relay's outcome, once: at the answer's end, or when the relay stops short of it. */
+    const settle = (clientDisconnected: boolean): void => {
       resolve({ error, clientDisconnected, transcript: keepTranscript ? transcript.join('') : null });
     };
 
@@ -84,6 +89,8 @@ export function relaySse(
       send(translator.end());
       client.off('drain', onDrain);
       if (!client.destroyed) client.end();
+      // The exchange is over for the client and the bill: its event does not wait for the drain.
+      settle(false);
       upstreamBody.off('data', onData).on('data', discard);
       upstreamBody.resume();
       graceTimer = setTimeout(finish, doneGraceMs);

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { TTL_MESSAGE, TTL_PATTERN } from '@tollgate/common';
-import { IsOmittable, ZeroValueIsAbsent } from './optional';
+import { IsOmittable, ZeroValueIsAbsent, ZeroValueIsNull } from './optional';
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 /** USD amounts are stored as numeric(20, 10): under 10 billion. */
@@ -33,16 +33,16 @@ export class LimitFieldsRequest {
   @MaxLength(200, { each: true })
   tags?: string[];
 
-  @ApiPropertyOptional({ type: Number, nullable: true, description: 'Total (lifetime) spend limit in USD; null removes it. 0 means no limit, as in BricksLLM (on update: unchanged).', example: 5.5, minimum: 0, maximum: MAX_USD })
-  @ZeroValueIsAbsent()
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'Total (lifetime) spend limit in USD; null (or 0, as in BricksLLM) removes it.', example: 5.5, minimum: 0, maximum: MAX_USD })
+  @ZeroValueIsNull()
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(MAX_USD)
   costLimitInUsd?: number | null;
 
-  @ApiPropertyOptional({ type: Number, nullable: true, description: 'Spend limit in USD per costLimitInUsdUnit. Requires costLimitInUsdUnit; null (with the unit) removes it. 0 means no limit (on update: unchanged).', example: 2, minimum: 0, maximum: MAX_USD })
-  @ZeroValueIsAbsent()
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'Spend limit in USD per costLimitInUsdUnit. Requires costLimitInUsdUnit; null (or 0, with the unit null or "") removes it.', example: 2, minimum: 0, maximum: MAX_USD })
+  @ZeroValueIsNull()
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
@@ -50,13 +50,13 @@ export class LimitFieldsRequest {
   costLimitInUsdOverTime?: number | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, description: 'Time unit for costLimitInUsdOverTime (UTC windows).', enum: ['m', 'h', 'd', 'mo'] })
-  @ZeroValueIsAbsent()
+  @ZeroValueIsNull()
   @IsOptional()
   @IsIn(['m', 'h', 'd', 'mo'])
   costLimitInUsdUnit?: string | null;
 
-  @ApiPropertyOptional({ type: Number, nullable: true, description: 'Requests allowed per rateLimitUnit. Requires rateLimitUnit; null (with the unit) removes it. 0 means no limit (on update: unchanged).', example: 2, minimum: 1, maximum: MAX_INT32 })
-  @ZeroValueIsAbsent()
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'Requests allowed per rateLimitUnit. Requires rateLimitUnit; null (or 0, with the unit null or "") removes it.', example: 2, minimum: 1, maximum: MAX_INT32 })
+  @ZeroValueIsNull()
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -64,7 +64,7 @@ export class LimitFieldsRequest {
   rateLimitOverTime?: number | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, description: 'Time unit for rateLimitOverTime.', enum: ['s', 'm', 'h', 'd'] })
-  @ZeroValueIsAbsent()
+  @ZeroValueIsNull()
   @IsOptional()
   @IsIn(['s', 'm', 'h', 'd'])
   rateLimitUnit?: string | null;

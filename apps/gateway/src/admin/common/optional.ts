@@ -34,3 +34,12 @@ export function IsOmittable(options: { nullIsAbsent?: boolean } = {}): PropertyD
 export function ZeroValueIsAbsent(): PropertyDecorator {
   return Transform(({ value }: { value: unknown }) => (value === '' || value === 0 ? undefined : value));
 }
+
+/**
+ * 0 or "" means "no limit", as in BricksLLM: its create request has no way to say "unset" but the
+ * zero value, and its update request sends `0` (with a unit of "") to remove a limit. Read as
+ * null: nothing on create, the limit removed on update. Applied before the field's own checks.
+ */
+export function ZeroValueIsNull(): PropertyDecorator {
+  return Transform(({ value }: { value: unknown }) => (value === '' || value === 0 ? null : value));
+}

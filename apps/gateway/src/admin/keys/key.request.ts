@@ -144,7 +144,8 @@ export class SearchKeysRequest {
  * rather than an empty list. No filter at all lists every key.
  */
 export class ListKeysQuery {
-  @ApiPropertyOptional({ description: 'Keys with this tag.' })
+  @ApiPropertyOptional({ description: 'Keys with this tag ("" is no filter).' })
+  @ZeroValueIsAbsent()
   @IsOmittable()
   @IsString()
   @MaxLength(200)
@@ -154,7 +155,8 @@ export class ListKeysQuery {
   @StringList()
   tags?: string[];
 
-  @ApiPropertyOptional({ description: 'Keys with a setting of this provider.' })
+  @ApiPropertyOptional({ description: 'Keys with a setting of this provider ("" is no filter).' })
+  @ZeroValueIsAbsent()
   @IsOmittable()
   @IsString()
   @MaxLength(64)

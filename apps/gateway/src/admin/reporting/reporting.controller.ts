@@ -1,10 +1,10 @@
 import { Body, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { EventReportsService, EventsQueryService } from '@tollgate/reporting';
 import { AdminController } from '../common/admin-controller.decorator';
 import { assertRange } from '../common/report-fields';
-import { MetricsRequest, TopKeysRequest } from './reporting.request';
+import { KeyIdQuery, MetricsRequest, TopKeysRequest } from './reporting.request';
 import { MetricsResponse, TopKeysResponse } from './reporting.response';
 
 /** Data points one metrics request may ask for: enough for a year by the hour. */
@@ -60,22 +60,15 @@ export class ReportingController {
 
   @Get(['user-ids', 'users-ids'])
   @ApiOperation({ summary: 'User ids seen on a key\'s requests (also at /api/reporting/users-ids)' })
-  @ApiQuery({ name: 'keyId', required: true, description: 'Key id.' })
   @ApiOkResponse({ type: [String] })
-  async userIds(@Query('keyId') keyId?: string): Promise<string[]> {
-    return this.events.distinctForKey('user_id', requireKeyId(keyId));
+  async userIds(@Query() query: KeyIdQuery): Promise<string[]> {
+    return this.events.distinctForKey('user_id', query.keyId);
   }
 
   @Get('custom-ids')
   @ApiOperation({ summary: 'Custom ids (x-custom-event-id) seen on a key\'s requests' })
-  @ApiQuery({ name: 'keyId', required: true, description: 'Key id.' })
   @ApiOkResponse({ type: [String] })
-  async customIds(@Query('keyId') keyId?: string): Promise<string[]> {
-    return this.events.distinctForKey('custom_id', requireKeyId(keyId));
+  async customIds(@Query() query: KeyIdQuery): Promise<string[]> {
+    return this.events.distinctForKey('custom_id', query.keyId);
   }
-}
-
-function requireKeyId(keyId: string | undefined): string {
-  if (!keyId) throw new GatewayError(GatewayErrorCode.InvalidRequest, 'keyId is required', 'keyId');
-  return keyId;
 }

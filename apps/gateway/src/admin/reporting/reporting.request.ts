@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { METRIC_GROUPS, MetricGroup } from '@tollgate/reporting';
 import { IsOmittable } from '../common/optional';
 import { EventRangeRequest, Flag, MAX_UNIX_SECONDS, PageLimit, SortOrder, StringList, TimeRangeRequest, WholeNumber } from '../common/report-fields';
@@ -49,4 +49,13 @@ export class TopKeysRequest extends TimeRangeRequest {
   @ApiPropertyOptional({ enum: ['asc', 'desc'], description: 'By spend: desc (default, the top spenders first) or asc.' })
   @SortOrder()
   order?: 'asc' | 'desc';
+}
+
+/** GET /api/reporting/user-ids and custom-ids: the key whose requests to read, and nothing else. */
+export class KeyIdQuery {
+  @ApiProperty({ description: 'Key id.' })
+  @IsString()
+  @IsNotEmpty({ message: 'keyId is required' })
+  @MaxLength(512)
+  keyId: string;
 }
