@@ -36,6 +36,6 @@ async function main(): Promise<void> {
 }
 
 void main().catch((error: unknown) => {
-  process.stderr.write(`tollgate gateway failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(`tollgate gateway failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

@@ -147,6 +147,15 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     try {
       const first = await spawnStandaloneGateway(standaloneEnv);
       started.push(first);
+      // A second one on the same data folder (npm start twice) says why it cannot start.
+      const refused = await spawnStandaloneGateway(standaloneEnv).then(
+        (gateway) => {
+          started.push(gateway);
+          return 'started';
+        },
+        (error: Error) => error.message,
+      );
+      expect(refused).toContain('is another standalone Tollgate using this data folder');
       const admin = adminClient(first.adminUrl, env.ADMIN_API_KEY, 10_000);
       const setting = await admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } });
       const { key, keyId } = await issueKey(admin, [first.proxyUrl], 'standalone', [setting.body.id], {});

