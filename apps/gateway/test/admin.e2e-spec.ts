@@ -240,7 +240,9 @@ describe('admin API (e2e)', () => {
       }
       const named = await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'custom', name: 'acme-admin-test', setting: { apiKey: 'x' } });
       expect(named.status).toBe(200);
-      expect((await stack.admin('PATCH', `/api/provider-settings/${named.body.id}`, { name: '' })).status).toBe(400);
+      expect((await stack.admin('PATCH', `/api/provider-settings/${named.body.id}`, { name: '  ' })).status).toBe(400);
+      // "" is "not given", as everywhere: the name stays.
+      expect((await stack.admin<{ name: string }>('PATCH', `/api/provider-settings/${named.body.id}`, { name: '' })).body.name).toBe('acme-admin-test');
     });
 
     it("creates with PUT too, as the reference's quick start does", async () => {

@@ -483,6 +483,10 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       ['a null message', JSON.stringify({ model: 'gpt-4o-mini', messages: [null] }), 'invalid_request_error', 'messages[0]'],
       ['a message without a role', JSON.stringify({ model: 'gpt-4o-mini', messages: [{ content: 'Hi' }] }), 'invalid_request_error', 'messages[0]'],
       ['non-boolean stream', JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], stream: 'yes' }), 'invalid_request_error', 'stream'],
+      // Output limits a budget reserves from and translations send must be counts they both read.
+      ['a max_tokens given as text', JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], max_tokens: '8' }), 'invalid_request_error', 'max_tokens'],
+      ['a negative max_completion_tokens', JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], max_completion_tokens: -1 }), 'invalid_request_error', 'max_completion_tokens'],
+      ['an n past 2^53', '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"x"}],"n":100000000000000000000}', 'invalid_request_error', 'n'],
       // Rewriting it for the upstream (and recording it) overflowed the stack: a 500, no event.
       ['JSON nested 5,000 levels deep', `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"x"}],"metadata_x":${'['.repeat(5_000)}${']'.repeat(5_000)}}`, 'invalid_request_error', null],
     ])('%s → 400 in OpenAI shape, nothing sent upstream', async (_name, body, code, param) => {

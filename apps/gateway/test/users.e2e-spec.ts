@@ -203,6 +203,15 @@ describe('users (e2e)', () => {
       expect((await stack.admin('PATCH', '/api/users/3f1e0c2a-1111-4222-8333-444455556666', { name: 'x' })).status).toBe(404);
       expect((await stack.admin('PATCH', '/api/users/not-a-uuid', { name: 'x' })).status).toBe(400);
       expect((await stack.admin('PATCH', `/api/users/${user.id}`, { rateLimitUnit: null })).status).toBe(400);
+      // "" is "not given" (a Go client's unset field): the name and the reason stay; 0 removes a limit.
+      const zeros = await stack.admin<UserBody>('PATCH', `/api/users/${user.id}`, { name: '', revokedReason: '', costLimitInUsd: 0 });
+      expect(zeros.status).toBe(200);
+      expect(zeros.body).toMatchObject({ name: 'patched', revokedReason: 'expired' });
+      expect(zeros.body.costLimitInUsd).toBeUndefined();
+      // A userId left "" is generated, as when it is left out.
+      const generated = await stack.admin<UserBody>('POST', '/api/users', { name: 'no id', userId: '' });
+      expect(generated.status).toBe(200);
+      expect(generated.body.userId).toMatch(/\S/);
     });
 
     it('PATCH /api/users?userId=&tags= updates every matching user', async () => {

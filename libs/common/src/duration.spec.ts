@@ -11,6 +11,10 @@ describe('parseDurationSeconds', () => {
     // Exact, not floating point: 2.01 * 3600 is 7235.999... as a double.
     expect(parseDurationSeconds('2.01h')).toBe(7_236);
     expect(parseDurationSeconds('4.1m')).toBe(246);
+    // Parts are summed exactly, then rounded down once.
+    expect(parseDurationSeconds('1.5s1.5s')).toBe(3);
+    expect(parseDurationSeconds('0.5s0.5s')).toBe(1);
+    expect(parseDurationSeconds('0.5m0.25s0.75s')).toBe(31);
   });
 
   it('refuses what is not a duration, or is under a second', () => {

@@ -6,6 +6,8 @@ export const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 
  * The admin DTOs and the parser below share it.
  */
 export const TTL_PATTERN = /^(?:\d+(?:\.\d+)?[smhd])+$/;
+const NANOS_PER_SECOND = 1_000_000_000n;
+
 export const TTL_MESSAGE = 'ttl must look like "30s", "15m", "1.5h", "24h", "2d" or "1h30m"';
 
 /**
@@ -16,13 +18,15 @@ export const TTL_MESSAGE = 'ttl must look like "30s", "15m", "1.5h", "24h", "2d"
 export function parseDurationSeconds(text: string): number | null {
   const trimmed = text.trim();
   if (!TTL_PATTERN.test(trimmed)) return null;
-  let total = 0;
+  // In integer nanoseconds, as Go sums a duration's parts: 2.01h is 7236 s (2.01 * 3600 is
+  // 7235.99... in floating point), and 0.5s0.5s is 1 s. Rounded down once, at the end.
+  let nanoseconds = 0n;
   for (const [, whole, fraction = '', unit] of trimmed.matchAll(/(\d+)(?:\.(\d+))?([smhd])/g)) {
-    // In integers, as Go does: 2.01h is 7236 s, where 2.01 * 3600 in floating point is 7235.99...
-    const scale = 10 ** fraction.length;
-    total += Math.floor(((Number(whole) * scale + Number(fraction || 0)) * UNIT_SECONDS[unit]) / scale);
+    const digits = fraction.slice(0, 9).padEnd(9, '0');
+    nanoseconds += (BigInt(whole) * NANOS_PER_SECOND + BigInt(digits)) * BigInt(UNIT_SECONDS[unit]);
   }
-  return total > 0 ? total : null;
+  const seconds = Number(nanoseconds / NANOS_PER_SECOND);
+  return seconds > 0 ? seconds : null;
 }
 
 export function toUnixSeconds(date: Date): number {

@@ -30,11 +30,13 @@ export function validateProxyBody(operation: ProxyOperation, body: unknown): Rec
       if (record.stream !== undefined && record.stream !== null && typeof record.stream !== 'boolean') {
         throw new GatewayError(GatewayErrorCode.InvalidRequest, "'stream' must be a boolean.", 'stream');
       }
+      requireCounts(record, ['max_tokens', 'max_completion_tokens', 'n']);
       break;
     case ProxyOperation.Completions:
       if (record.prompt === undefined || record.prompt === null) {
         throw new GatewayError(GatewayErrorCode.InvalidRequest, "'prompt' is required.", 'prompt');
       }
+      requireCounts(record, ['max_tokens', 'n', 'best_of']);
       break;
     case ProxyOperation.Embeddings:
       if (record.input === undefined || record.input === null) {
@@ -43,6 +45,22 @@ export function validateProxyBody(operation: ProxyOperation, body: unknown): Rec
       break;
   }
   return record;
+}
+
+/**
+ * The output limits a budget reserves from and the providers' translations send must be what
+ * they read: counts (OpenAI refuses anything else too). A string "8", a negative number, or one
+ * past 2^53 (kept as its source text by the body parser) read as "no limit" in a translation
+ * while the budget reserved from another field: a Gemini request got past a budget that way.
+ */
+function requireCounts(record: Record<string, unknown>, fields: string[]): void {
+  for (const field of fields) {
+    const value = record[field];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+      throw new GatewayError(GatewayErrorCode.InvalidRequest, `'${field}' must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}.`, field);
+    }
+  }
 }
 
 function requireString(record: Record<string, unknown>, field: string): void {

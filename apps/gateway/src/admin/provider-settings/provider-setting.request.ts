@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PROVIDER_IDS, ProviderId } from '@tollgate/provider-settings';
 import { Type } from 'class-transformer';
 import { IsArray, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
-import { IsOmittable } from '../common/optional';
+import { IsOmittable, ZeroValueIsAbsent } from '../common/optional';
 import { StringList } from '../common/report-fields';
 
 /** Provider credentials and connection options. Secret fields are encrypted and never returned. */
@@ -72,7 +72,8 @@ export class UpdateProviderSettingRequest {
   @Type(() => SettingDto)
   setting?: SettingDto;
 
-  @ApiPropertyOptional({ description: 'A name for this provider setting.' })
+  @ApiPropertyOptional({ description: 'A name for this provider setting ("" keeps it).' })
+  @ZeroValueIsAbsent()
   @IsOmittable()
   @IsString()
   @MaxLength(200)

@@ -3,7 +3,7 @@ import { IsArray, IsBoolean, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength
 import { LimitFieldsRequest } from '../common/limit-fields.request';
 import { IsClientId } from '../common/client-id';
 import { PageLimit, StringList, WholeNumber } from '../common/report-fields';
-import { IsOmittable } from '../common/optional';
+import { IsOmittable, ZeroValueIsAbsent } from '../common/optional';
 
 /** User fields shared by create and update. */
 class UserFieldsRequest extends LimitFieldsRequest {
@@ -31,6 +31,7 @@ export class CreateUserRequest extends UserFieldsRequest {
     description: 'Client-defined user id: what requests send as the OpenAI `user` field or the x-user-id header. Generated when absent.',
     example: 'student-42',
   })
+  @ZeroValueIsAbsent()
   @IsOmittable()
   @IsString()
   @IsNotEmpty()
@@ -40,7 +41,8 @@ export class CreateUserRequest extends UserFieldsRequest {
 }
 
 export class UpdateUserRequest extends UserFieldsRequest {
-  @ApiPropertyOptional({ description: 'Name of the user.' })
+  @ApiPropertyOptional({ description: 'Name of the user ("" keeps it).' })
+  @ZeroValueIsAbsent()
   @IsOmittable()
   @IsString()
   @IsNotEmpty()
@@ -52,7 +54,8 @@ export class UpdateUserRequest extends UserFieldsRequest {
   @IsBoolean()
   revoked?: boolean;
 
-  @ApiPropertyOptional({ type: String, nullable: true, description: 'Why the user is revoked; shown to its callers. null removes it.' })
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Why the user is revoked; shown to its callers. null removes it ("" keeps it).' })
+  @ZeroValueIsAbsent()
   @IsOptional()
   @IsString()
   @MaxLength(500)
