@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { MetricsDataPoint } from '@tollgate/reporting';
 import { createKey, createSetting } from './support/provider-e2e';
 import { TestStack, startTestStack } from './support/test-stack';
 
@@ -16,19 +17,8 @@ interface EventRow {
   userId?: string | null;
 }
 
-interface DataPoint {
-  timeStamp: number;
-  numberOfRequests: number;
-  costInUsd: number;
-  latencyInMs: number;
-  promptTokenCount: number;
-  completionTokenCount: number;
-  successCount: number;
-  model: string;
-  keyId: string;
-  customId: string;
-  userId: string;
-}
+/** The metrics endpoint's data point, as the service defines it. */
+type DataPoint = MetricsDataPoint;
 
 interface Problem {
   status: number;

@@ -13,7 +13,7 @@ async function failWith(thrown: unknown, upstreamAnswered = false): Promise<{ st
   app.post('/v1/chat/completions', (request, reply) => {
     request.gatewayKey = { keyId: 'k', tags: [], shouldLogRequest: false, shouldLogResponse: false } as unknown as KeyRecord;
     const exchange = new Exchange({ request, reply }, null);
-    exchange.upstreamAnswered = upstreamAnswered;
+    exchange.upstreamStatus = upstreamAnswered ? 200 : null;
     exchange.fail(thrown, logger);
   });
   const response = await app.inject({ method: 'POST', url: '/v1/chat/completions', payload: {} });
@@ -75,7 +75,6 @@ describe('Exchange.toEvent: estimating a prompt whose usage never came', () => {
   const sent = (exchange: Exchange, upstreamStatus: number | null) => {
     exchange.upstreamCalled = true;
     exchange.upstreamStatus = upstreamStatus;
-    exchange.upstreamAnswered = upstreamStatus !== null;
   };
 
   it('estimates what the provider may have billed: a success, a client that left once the request was sent, a 2xx answer that broke off', async () => {

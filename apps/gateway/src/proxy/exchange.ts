@@ -49,9 +49,10 @@ export class Exchange {
   clientGone = false;
   /** The request was handed to the upstream: from then on the provider may read (and bill) the prompt. */
   upstreamCalled = false;
-  /** The upstream's response headers arrived: what fails after that is reading its answer. */
-  upstreamAnswered = false;
-  /** The upstream's own status, kept when a failure to read its answer replaces `status`. */
+  /**
+   * The upstream's own status once its response headers arrived (null before): what fails after
+   * that is reading its answer. Kept when such a failure replaces `status`.
+   */
   upstreamStatus: number | null = null;
   /** The upstream's answer broke off while relayed: the response ended early because of it, not the client. */
   upstreamBrokeOff = false;
@@ -117,7 +118,7 @@ export class Exchange {
     // Reading an upstream answer of an unexpected shape ({"choices":[null]}) fails the same way
     // as a bug of ours: once the upstream has answered, it is a 502 and a warning, so a
     // misbehaving provider does not page anyone.
-    const unreadableAnswer = fault && this.upstreamAnswered;
+    const unreadableAnswer = fault && this.upstreamStatus !== null;
     const error = ours
       ? thrown
       : unreadableAnswer

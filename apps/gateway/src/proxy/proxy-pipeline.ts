@@ -198,7 +198,6 @@ export class ProxyPipeline implements OnApplicationShutdown {
       upstream.body.once('close', callOver);
       exchange.status = upstream.statusCode;
       exchange.upstreamStatus = upstream.statusCode;
-      exchange.upstreamAnswered = true;
       if (upstream.statusCode >= 300 && upstream.statusCode < 400) {
         // Redirects are never followed (the configured URL is the only place the credential
         // goes), so the client gets no answer from it: a bodiless 3xx was relayed, and billed.

@@ -35,9 +35,18 @@ export function UnixSeconds(required: boolean): PropertyDecorator {
   );
 }
 
-/** A whole number within [min, max]. */
-export function WholeNumber(min: number, max: number, required = false): PropertyDecorator {
-  return applyDecorators(Transform(({ value }: { value: unknown }) => toInteger(value)), presence(required), IsInt(), Min(min), Max(max));
+/** A whole number within [min, max]; with `zeroIsAbsent`, 0 reads as not given. */
+export function WholeNumber(min: number, max: number, required = false, zeroIsAbsent = false): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) => {
+      const number = toInteger(value);
+      return zeroIsAbsent && number === 0 ? undefined : number;
+    }),
+    presence(required),
+    IsInt(),
+    Min(min),
+    Max(max),
+  );
 }
 
 /**
@@ -45,16 +54,7 @@ export function WholeNumber(min: number, max: number, required = false): Propert
  * clients send for an unset field.
  */
 export function PageLimit(max: number): PropertyDecorator {
-  return applyDecorators(
-    Transform(({ value }: { value: unknown }) => {
-      const limit = toInteger(value);
-      return limit === 0 ? undefined : limit;
-    }),
-    IsOmittable(),
-    IsInt(),
-    Min(1),
-    Max(max),
-  );
+  return WholeNumber(1, max, false, true);
 }
 
 /** A list of strings: a JSON array, or a query parameter repeated or comma-separated. */
