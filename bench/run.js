@@ -644,8 +644,11 @@ async function main() {
       env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS || ''} --require ${JSON.stringify(preload)}`.trim(), TOLLGATE_BENCH_TIMELINE: file },
       nodeArgs: ['--require', preload],
       gatewayEnv: { TOLLGATE_BENCH_TIMELINE: file },
-      // The fixed-rate phase's requests only: one at a time, none of them a stream.
-      read: () => timeline.summarise(file, marks.find((m) => m.target === name && m.phase === 'rate') || { startUs: 0, endUs: -1 }),
+      // The fixed-rate phase (one request at a time, none a stream), and the streams phase up to the first bytes out.
+      read: () => {
+        const window = (phase) => marks.find((m) => m.target === name && m.phase === phase) || { startUs: 0, endUs: -1 };
+        return { rate: timeline.summarise(file, window('rate')), streams: timeline.summarise(file, window('streams'), { stages: timeline.STEPS_STREAMING }) };
+      },
     };
   };
   const overallDeadline = started + 9 * 60_000; // hard cap for the whole run
@@ -809,13 +812,32 @@ async function main() {
   return summary;
 }
 
-/** The --timeline table: where an isolated request's time goes, pass-through beside Tollgate. */
+/** The --timeline tables: where a request's time goes, pass-through beside Tollgate. */
 function printTimelines(timelines, log) {
-  log('\nRequest timeline (fixed-rate phase, requests that ran alone; µs p50 / p90 per step):');
+  const printSteps = (steps) => {
+    for (const step of steps) log(`    ${`${step.from} -> ${step.to}`.padEnd(44)} ${String(step.p50Us).padStart(6)} / ${String(step.p90Us).padStart(6)}`);
+  };
+  log('\nRequest timeline, fixed-rate phase (requests that ran alone; µs p50 / p90 per step):');
   for (const [name, timeline] of Object.entries(timelines)) {
     if (!timeline) continue;
-    log(`  ${LABELS[name]}: ${timeline.requests} requests${timeline.missing ? ` - ${timeline.missing}` : ''}`);
-    for (const step of timeline.steps) log(`    ${`${step.from} -> ${step.to}`.padEnd(44)} ${String(step.p50Us).padStart(6)} / ${String(step.p90Us).padStart(6)}`);
+    const { rate } = timeline;
+    log(`  ${LABELS[name]}: ${rate.requests} requests${rate.missing ? ` - ${rate.missing}` : ''}`);
+    printSteps(rate.steps);
+    if (rate.slowest.length === 0) continue;
+    const { count, totalUs, maxUs } = rate.pauses;
+    log(`    GC pauses in the phase: ${count}, ${(totalUs / 1000).toFixed(1)} ms in all, longest ${(maxUs / 1000).toFixed(1)} ms`);
+    log(`    slowest ${rate.slowest.length} (µs: total = the steps above in order; GC = pause time from 10 ms before arrival to the end):`);
+    for (const request of rate.slowest) log(`      ${String(request.totalUs).padStart(6)} = ${request.stepsUs.join(' + ')}   GC ${request.gcUs}${request.alone ? '' : '   (overlapped another)'}`);
+  }
+  log('\nRequest timeline, streams phase up to the client\'s first bytes (µs p50 / p90 per step):');
+  for (const [name, timeline] of Object.entries(timelines)) {
+    if (!timeline) continue;
+    const { streams } = timeline;
+    log(`  ${LABELS[name]}: ${streams.requests} sequential${streams.missing ? ` - ${streams.missing}` : ''}`);
+    printSteps(streams.steps);
+    if (!streams.overlapped) continue;
+    log(`  ${LABELS[name]}: ${streams.overlapped.requests} concurrent; GC pauses in the phase: ${streams.pauses.count}, ${(streams.pauses.totalUs / 1000).toFixed(1)} ms in all`);
+    printSteps(streams.overlapped.steps);
   }
 }
 
