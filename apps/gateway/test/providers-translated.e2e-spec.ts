@@ -39,6 +39,7 @@ describe('Anthropic and Gemini behind /v1 (e2e, official openai SDK)', () => {
   let anthropic: FakeAnthropic;
   let gemini: FakeGemini;
   let keyId: string;
+  let listedAnthropic: string;
 
   beforeAll(async () => {
     openaiUpstream = new FakeOpenAI();
@@ -55,7 +56,7 @@ describe('Anthropic and Gemini behind /v1 (e2e, official openai SDK)', () => {
     const badGemini = await createSetting(stack, 'gemini', { apiKey: 'gemini-revoked', url: gemini.baseUrl });
     await createKey(stack, BAD_CREDENTIAL_KEY, [badAnthropic, badGemini]);
 
-    const listedAnthropic = await createSetting(stack, 'anthropic', { apiKey: FAKE_ANTHROPIC_KEY, url: anthropic.baseUrl }, { allowedModels: ['claude-sonnet-4-5', 'claude-haiku-4-5'] });
+    listedAnthropic = await createSetting(stack, 'anthropic', { apiKey: FAKE_ANTHROPIC_KEY, url: anthropic.baseUrl }, { allowedModels: ['claude-sonnet-4-5', 'claude-haiku-4-5'] });
     const listedGemini = await createSetting(stack, 'gemini', { apiKey: FAKE_GEMINI_API_KEY, url: gemini.baseUrl }, { allowedModels: ['gemini-2.5-flash'] });
     await createKey(stack, MODELS_KEY, [openaiSetting, listedAnthropic, listedGemini]);
   });
@@ -580,6 +581,9 @@ describe('Anthropic and Gemini behind /v1 (e2e, official openai SDK)', () => {
 
     it('/v1/models asks Anthropic and Gemini for their lists when the settings have none', async () => {
       const models = await sdk().models.list();
+      // Creation times are the providers' own: Anthropic's created_at in Unix seconds, OpenAI's created.
+      expect(models.data.find((model) => model.id === 'anthropic/claude-sonnet-4-5-20250929')?.created).toBe(Date.parse('2025-09-29T00:00:00Z') / 1000);
+      expect(models.data.find((model) => model.id === 'gpt-4o-mini')?.created).toBe(1721172741);
       expect(models.data.map((model) => model.id).sort()).toEqual([
         'anthropic/claude-haiku-4-5-20251001',
         'anthropic/claude-sonnet-4-5-20250929',
@@ -598,7 +602,10 @@ describe('Anthropic and Gemini behind /v1 (e2e, official openai SDK)', () => {
     });
 
     it('/v1/models/:model retrieves a reachable model (slashes and all), 404 otherwise', async () => {
-      expect(await sdk(MODELS_KEY).models.retrieve('anthropic/claude-sonnet-4-5')).toEqual({ id: 'anthropic/claude-sonnet-4-5', object: 'model', created: 0, owned_by: 'anthropic' });
+      // From an allow-list, a model is as old as the setting that offers it.
+      const setting = await stack.admin<Array<{ createdAt: number }>>('GET', `/api/provider-settings?ids=${listedAnthropic}`);
+      expect(setting.body[0].createdAt).toBeGreaterThan(1_700_000_000);
+      expect(await sdk(MODELS_KEY).models.retrieve('anthropic/claude-sonnet-4-5')).toEqual({ id: 'anthropic/claude-sonnet-4-5', object: 'model', created: setting.body[0].createdAt, owned_by: 'anthropic' });
       expect(await sdk(MODELS_KEY).models.retrieve('gpt-4o-mini')).toMatchObject({ id: 'gpt-4o-mini', owned_by: 'openai' });
       const raw = await fetch(`${stack.proxyUrl}/v1/models/gemini/gemini-2.5-flash`, { headers: { authorization: `Bearer ${MODELS_KEY}` } });
       expect(await raw.json()).toMatchObject({ id: 'gemini/gemini-2.5-flash' });

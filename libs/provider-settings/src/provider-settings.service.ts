@@ -55,6 +55,7 @@ export interface ResolvedProviderSetting {
   options: ProviderSettingOptions;
   credentials: Record<string, string>;
   allowedModels: string[];
+  createdAt: Date;
   updatedAt: Date;
 }
 
@@ -154,6 +155,7 @@ export class ProviderSettingsService {
       options: row.options,
       credentials: this.decryptCredentials(row),
       allowedModels: row.allowedModels,
+      createdAt: row.createdAt,
       updatedAt: row.updatedAt,
     };
   }

@@ -5,6 +5,7 @@ export { SseSplitter, sseData } from './sse/sse-splitter';
 export { PreparedChatBody, toOpenAIChatBody } from './openai/openai-request';
 export { OpenAIStreamObserver } from './openai/openai-stream';
 export { TokenUsage, fromOpenAIUsage } from './usage';
+export { ListedModel } from './model-list';
 export {
   AdapterContext,
   ChatCall,

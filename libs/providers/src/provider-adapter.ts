@@ -1,5 +1,6 @@
 import { OpenAIErrorBody } from '@tollgate/common';
 import { ProviderId, ResolvedProviderSetting } from '@tollgate/provider-settings';
+import { ListedModel } from './model-list';
 import { TokenUsage } from './usage';
 
 /**
@@ -103,6 +104,6 @@ export interface ProviderAdapter {
   toProviderError(status: number, body: Buffer, headers: Record<string, string | string[] | undefined>): ProviderError;
   /** The provider's model list (for /v1/models); absent, or null, where it cannot name what routes. */
   toModelsRequest?(context: AdapterContext): UpstreamCall | null;
-  /** Model ids as the unified API routes them (without the provider prefix). */
-  fromModelsResponse?(raw: Buffer): string[];
+  /** The listed models, named as the unified API routes them (without the provider prefix). */
+  fromModelsResponse?(raw: Buffer): ListedModel[];
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { GatewayError, GatewayErrorCode, LOGGER, Logger } from '@tollgate/common';
 import { ProviderId, ResolvedProviderSetting } from '@tollgate/provider-settings';
-import { OpenAICompatibleAdapter, OpenAIStreamPassthrough, getProviderAdapter, readOpenAIResponse } from '@tollgate/providers';
+import { ListedModel, OpenAICompatibleAdapter, OpenAIStreamPassthrough, getProviderAdapter, readOpenAIResponse } from '@tollgate/providers';
 import { Exchange, ProxyCall } from './exchange';
 import { ProxyOperation, validateProxyBody } from './proxy-body';
 import { ProxyPipeline } from './proxy-pipeline';
@@ -24,7 +24,7 @@ interface ModelEntry {
 @Injectable()
 export class ProxyService {
   private readonly logger: Logger;
-  private readonly modelLists = new Map<string, { ids: string[]; expiresAt: number }>();
+  private readonly modelLists = new Map<string, { models: ListedModel[]; expiresAt: number }>();
 
   constructor(
     private readonly pipeline: ProxyPipeline,
@@ -99,7 +99,8 @@ export class ProxyService {
   /**
    * What the key can reach: each setting's allowedModels, or, without a list, the provider's own
    * model list (Azure deployments cannot be listed: they need allowedModels). Models of providers
-   * other than OpenAI are named `provider/model`, the form that always routes.
+   * other than OpenAI are named `provider/model`, the form that always routes. `created` is the
+   * provider's where its list gives one, else when the setting that offers the model was created.
    */
   listModels(call: ProxyCall): Promise<void> {
     const exchange = new Exchange(call, null);
@@ -128,11 +129,12 @@ export class ProxyService {
   private async reachableModels(exchange: Exchange): Promise<ModelEntry[]> {
     const lists = await Promise.all(
       this.routes.settingsOf(exchange.key).map(async (setting): Promise<ModelEntry[]> => {
-        const ids = setting.allowedModels.length > 0 ? setting.allowedModels : await this.fetchProviderModels(exchange, setting);
-        return ids.map((id) => ({
+        const listed = setting.allowedModels.length > 0 ? setting.allowedModels.map((id) => ({ id, created: null })) : await this.fetchProviderModels(exchange, setting);
+        const settingCreated = Math.floor(setting.createdAt.getTime() / 1000);
+        return listed.map(({ id, created }) => ({
           id: setting.provider === ProviderId.OpenAI ? id : `${setting.provider}/${id}`,
           object: 'model',
-          created: 0,
+          created: created ?? settingCreated,
           owned_by: setting.provider,
         }));
       }),
@@ -147,20 +149,20 @@ export class ProxyService {
    * /v1/models call open for the whole upstream timeout. (Both: undici only acts on the abort
    * once the request has a connection, which a slow connect or a full pool can delay.)
    */
-  private async fetchProviderModels(exchange: Exchange, setting: ResolvedProviderSetting): Promise<string[]> {
+  private async fetchProviderModels(exchange: Exchange, setting: ResolvedProviderSetting): Promise<ListedModel[]> {
     const cacheKey = `${setting.id}:${setting.updatedAt.getTime()}`;
     const cached = this.modelLists.get(cacheKey);
-    if (cached && cached.expiresAt > Date.now()) return cached.ids;
+    if (cached && cached.expiresAt > Date.now()) return cached.models;
     let timer: NodeJS.Timeout | undefined;
-    const giveUp = new Promise<string[]>((resolve) => {
+    const giveUp = new Promise<ListedModel[]>((resolve) => {
       timer = setTimeout(() => resolve([]), MODEL_LIST_TIMEOUT_MS);
     });
-    const ids = await Promise.race([this.requestProviderModels(exchange, setting), giveUp]).finally(() => clearTimeout(timer));
-    if (ids.length > 0) this.modelLists.set(cacheKey, { ids, expiresAt: Date.now() + MODEL_LIST_TTL_MS });
-    return ids;
+    const models = await Promise.race([this.requestProviderModels(exchange, setting), giveUp]).finally(() => clearTimeout(timer));
+    if (models.length > 0) this.modelLists.set(cacheKey, { models, expiresAt: Date.now() + MODEL_LIST_TTL_MS });
+    return models;
   }
 
-  private async requestProviderModels(exchange: Exchange, setting: ResolvedProviderSetting): Promise<string[]> {
+  private async requestProviderModels(exchange: Exchange, setting: ResolvedProviderSetting): Promise<ListedModel[]> {
     const adapter = getProviderAdapter(setting.provider);
     try {
       const request = adapter?.toModelsRequest?.(this.pipeline.context(exchange, { provider: setting.provider, setting, model: '' })) ?? null;

@@ -26,6 +26,7 @@ const setting: ResolvedProviderSetting = {
   options: {},
   credentials: { apiKey: 'sk-ant-stored' },
   allowedModels: [],
+  createdAt: new Date(0),
   updatedAt: new Date(0),
 };
 

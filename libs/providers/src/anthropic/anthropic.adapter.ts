@@ -1,5 +1,5 @@
 import { ProviderId } from '@tollgate/provider-settings';
-import { idsOf, withoutContentType } from '../model-list';
+import { ListedModel, modelsOf, unixSecondsOfTimestamp, withoutContentType } from '../model-list';
 import { AdapterContext, ChatCall, ChatStreamTranslator, ProviderAdapter, ProviderError, TranslatedResponse, UpstreamCall } from '../provider-adapter';
 import { toAnthropicHeaders, toAnthropicUrl } from './anthropic-api';
 import { toProviderError } from './anthropic-errors';
@@ -41,7 +41,7 @@ export class AnthropicAdapter implements ProviderAdapter {
     return { url: toAnthropicUrl(context.setting, context.defaults, '/v1/models?limit=1000'), method: 'GET', headers };
   }
 
-  fromModelsResponse(raw: Buffer): string[] {
-    return idsOf(raw, 'data', 'id');
+  fromModelsResponse(raw: Buffer): ListedModel[] {
+    return modelsOf(raw, 'data', (entry) => (typeof entry.id === 'string' ? { id: entry.id, created: unixSecondsOfTimestamp(entry.created_at) } : null));
   }
 }

@@ -9,6 +9,7 @@ const setting: ResolvedProviderSetting = {
   options: { resourceName: 'contoso' },
   credentials: { apiKey: 'azure-secret' },
   allowedModels: [],
+  createdAt: new Date(0),
   updatedAt: new Date(0),
 };
 const defaults = { azureApiVersion: '2024-10-21' } as ProviderDefaults;

@@ -1,4 +1,5 @@
 import { ResolvedProviderSetting } from '@tollgate/provider-settings';
+import { ListedModel, modelsOf } from '../model-list';
 import { ProviderDefaults } from '../provider-adapter';
 
 export type GeminiMethod = 'generateContent' | 'streamGenerateContent' | 'batchEmbedContents';
@@ -40,15 +41,11 @@ export function toGeminiHeaders(setting: ResolvedProviderSetting): Record<string
 
 const ROUTABLE_METHODS = ['generateContent', 'streamGenerateContent', 'embedContent', 'batchEmbedContents'];
 
-/** A models.list answer → the ids of models the gateway can call, "models/" removed. */
-export function fromGeminiModelList(raw: Buffer): string[] {
-  try {
-    const parsed = JSON.parse(raw.toString('utf8')) as { models?: Array<{ name?: unknown; supportedGenerationMethods?: unknown }> } | null;
-    return (parsed?.models ?? [])
-      .filter((model) => !Array.isArray(model.supportedGenerationMethods) || model.supportedGenerationMethods.some((method) => ROUTABLE_METHODS.includes(method as string)))
-      .map((model) => (typeof model.name === 'string' ? model.name.replace(/^models\//, '') : ''))
-      .filter((id) => id !== '');
-  } catch {
-    return [];
-  }
+/** A models.list answer → the models the gateway can call, "models/" removed (the list gives no creation time). */
+export function fromGeminiModelList(raw: Buffer): ListedModel[] {
+  return modelsOf(raw, 'models', (model) => {
+    const methods = model.supportedGenerationMethods;
+    const routable = !Array.isArray(methods) || methods.some((method) => ROUTABLE_METHODS.includes(method as string));
+    return routable && typeof model.name === 'string' ? { id: model.name.replace(/^models\//, ''), created: null } : null;
+  });
 }

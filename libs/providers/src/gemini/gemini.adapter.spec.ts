@@ -10,6 +10,7 @@ const setting: ResolvedProviderSetting = {
   options: {},
   credentials: { apiKey: KEY },
   allowedModels: [],
+  createdAt: new Date(0),
   updatedAt: new Date(0),
 };
 const defaults: ProviderDefaults = {
@@ -92,7 +93,10 @@ describe('GeminiAdapter model list', () => {
         ],
       }),
     );
-    expect(adapter.fromModelsResponse(raw)).toEqual(['gemini-2.5-flash', 'gemini-embedding-001']);
+    expect(adapter.fromModelsResponse(raw)).toEqual([
+      { id: 'gemini-2.5-flash', created: null },
+      { id: 'gemini-embedding-001', created: null },
+    ]);
     expect(adapter.fromModelsResponse(Buffer.from('<html>'))).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { ProviderId } from '@tollgate/provider-settings';
-import { withoutContentType } from '../model-list';
+import { ListedModel, withoutContentType } from '../model-list';
 import { AdapterContext, ChatCall, ChatStreamTranslator, ProviderAdapter, ProviderError, TranslatedResponse, UpstreamCall } from '../provider-adapter';
 import { fromGeminiEmbeddingsResponse, toGeminiEmbeddingsRequest } from './gemini-embeddings';
 import { toGeminiProviderError } from './gemini-errors';
@@ -58,7 +58,7 @@ export class GeminiAdapter implements ProviderAdapter {
   }
 
   /** Models that generate or embed, named as they route (without "models/"). */
-  fromModelsResponse(raw: Buffer): string[] {
+  fromModelsResponse(raw: Buffer): ListedModel[] {
     return fromGeminiModelList(raw);
   }
 }

@@ -2,7 +2,7 @@ import { ProviderId } from '@tollgate/provider-settings';
 import { OpenAIStreamObserver, toolCallText } from '../openai/openai-stream';
 import { toOpenAIChatBody } from '../openai/openai-request';
 import { AdapterContext, ChatCall, ChatStreamTranslator, ProviderAdapter, ProviderError, TranslatedResponse, UpstreamCall } from '../provider-adapter';
-import { idsOf } from '../model-list';
+import { ListedModel, modelsOf, unixSeconds } from '../model-list';
 import { fromOpenAIUsage } from '../usage';
 import { toOpenAIProviderError } from './openai-errors';
 
@@ -105,8 +105,8 @@ export abstract class OpenAICompatibleAdapter implements ProviderAdapter {
     return { url: this.passthroughUrl(context, '/models', ''), method: 'GET', headers: this.headers(context, null) };
   }
 
-  fromModelsResponse(raw: Buffer): string[] {
-    return idsOf(raw, 'data', 'id');
+  fromModelsResponse(raw: Buffer): ListedModel[] {
+    return modelsOf(raw, 'data', (entry) => (typeof entry.id === 'string' ? { id: entry.id, created: unixSeconds(entry.created) } : null));
   }
 }
 

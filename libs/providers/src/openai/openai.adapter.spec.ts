@@ -10,6 +10,7 @@ const setting: ResolvedProviderSetting = {
   options: {},
   credentials: { apiKey: 'sk-provider' },
   allowedModels: [],
+  createdAt: new Date(0),
   updatedAt: new Date(0),
 };
 const defaults = { openaiBaseUrl: 'https://api.openai.com/v1' } as ProviderDefaults;
