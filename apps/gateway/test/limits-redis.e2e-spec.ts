@@ -193,4 +193,20 @@ describe('limits when Redis is flushed, frozen or restarted (e2e, gateway and wo
     // The broadcast, held while Redis was frozen, goes out once it thaws: the new key works without waiting for a resync.
     await eventually(async () => ((await chat(gateway.proxyUrl, 'tg-made-during-freeze')).status === 200 ? true : undefined), 5_000, 'key made during the freeze usable');
   });
+
+  it('a key revoked while Redis is frozen is refused at once by the replica that revoked it, not at its next resync', async () => {
+    const leaked = await createKey({});
+    redis.pause();
+    try {
+      const revoked = await admin('PATCH', `/api/key-management/keys/${leaked.keyId}`, { revoked: true, revokedReason: 'leaked' });
+      expect(revoked.status).toBe(200);
+      const refused = await eventually(async () => {
+        const response = await chat(gateway.proxyUrl, leaked.key);
+        return response.status === 401 ? response : undefined;
+      }, 1_000, 'the revoked key refused while Redis is frozen');
+      expect(refused.body.error).toMatchObject({ code: 'invalid_api_key' });
+    } finally {
+      redis.resume();
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { ConfigChange, ConfigChangeNotifier } from '@tollgate/common';
 import Redis from 'ioredis';
@@ -12,8 +13,27 @@ export interface ConfigChangeBus extends ConfigChangeNotifier {
 
 export const CONFIG_CHANGE_BUS = Symbol('CONFIG_CHANGE_BUS');
 
-/** Redis pub/sub: a write on one replica reaches every replica within milliseconds. */
+/** The first wait before a failed broadcast is sent again; it doubles up to the cap. */
+const REPUBLISH_FIRST_MS = 250;
+const REPUBLISH_MAX_MS = 5_000;
+
+/**
+ * Redis pub/sub: a write on one replica reaches every replica within milliseconds. The replica
+ * that made the write applies it at once, without waiting on Redis (a revocation holds there
+ * even while Redis is unreachable), and a broadcast Redis refused is sent again until it goes
+ * out, so the other replicas need not wait for their periodic resync.
+ */
 export class RedisConfigChangeBus implements ConfigChangeBus {
+  /** Tells this replica's own messages apart: they were applied when published. */
+  private readonly origin = randomUUID();
+  private readonly handlers: ConfigChangeHandler[] = [];
+  private listening = false;
+  /** Broadcasts still to send, one per entity and id (the reload reads the latest state anyway). */
+  private readonly unsent = new Map<string, ConfigChange>();
+  private republishTimer: NodeJS.Timeout | null = null;
+  private republishFailures = 0;
+  private closed = false;
+
   constructor(
     private readonly publisher: Redis,
     private readonly subscriber: Redis,
@@ -22,26 +42,30 @@ export class RedisConfigChangeBus implements ConfigChangeBus {
   ) {}
 
   /**
-   * Never fails the admin write that triggered it: the change is already committed to Postgres,
-   * and replicas that miss the message catch up on their resync after Redis returns.
+   * Never fails the admin write that triggered it: the change is already committed to Postgres.
+   * Resolves once the broadcast went out or failed (then it is retried in the background).
    */
   async publish(change: ConfigChange): Promise<void> {
-    try {
-      await this.publisher.publish(this.channel, JSON.stringify(change));
-    } catch (error) {
-      this.onPublishError(error, change);
-    }
+    this.deliver(change);
+    if (!(await this.broadcast(change))) this.retryLater(change);
   }
 
   async subscribe(onChange: ConfigChangeHandler, onReconnect: () => void): Promise<void> {
-    this.subscriber.on('message', (channel: string, message: string) => {
-      if (channel !== this.channel) return;
-      try {
-        onChange(JSON.parse(message) as ConfigChange);
-      } catch {
-        // A malformed message cannot be acted on; the periodic resync covers it.
-      }
-    });
+    this.handlers.push(onChange);
+    if (!this.listening) {
+      this.listening = true;
+      this.subscriber.on('message', (channel: string, message: string) => {
+        if (channel !== this.channel) return;
+        let change: ConfigChange & { origin?: string };
+        try {
+          change = JSON.parse(message) as ConfigChange & { origin?: string };
+        } catch {
+          // A malformed message cannot be acted on; the periodic resync covers it.
+          return;
+        }
+        if (change.origin !== this.origin) this.deliver({ entity: change.entity, id: change.id });
+      });
+    }
     // Messages published while we were not connected are lost: every connection from now on (a
     // reconnect, or the first one of a replica that started without Redis) is followed by a
     // full resync. (Once at start too when the connection was still being made: harmless.)
@@ -50,7 +74,43 @@ export class RedisConfigChangeBus implements ConfigChangeBus {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.republishTimer) clearTimeout(this.republishTimer);
+    this.republishTimer = null;
     this.subscriber.disconnect();
+  }
+
+  private deliver(change: ConfigChange): void {
+    for (const handler of this.handlers) handler(change);
+  }
+
+  private async broadcast(change: ConfigChange): Promise<boolean> {
+    try {
+      await this.publisher.publish(this.channel, JSON.stringify({ entity: change.entity, id: change.id, origin: this.origin }));
+      return true;
+    } catch (error) {
+      this.onPublishError(error, change);
+      return false;
+    }
+  }
+
+  private retryLater(change: ConfigChange): void {
+    this.unsent.set(`${change.entity}\u0000${change.id}`, change);
+    if (this.republishTimer || this.closed) return;
+    const delay = Math.min(REPUBLISH_MAX_MS, REPUBLISH_FIRST_MS * 2 ** this.republishFailures);
+    this.republishTimer = setTimeout(() => void this.republish(), delay);
+    this.republishTimer.unref();
+  }
+
+  private async republish(): Promise<void> {
+    this.republishTimer = null;
+    const changes = [...this.unsent.values()];
+    this.unsent.clear();
+    const sent = await Promise.all(changes.map((change) => this.broadcast(change)));
+    this.republishFailures = sent.every(Boolean) ? 0 : this.republishFailures + 1;
+    changes.forEach((change, i) => {
+      if (!sent[i]) this.retryLater(change);
+    });
   }
 }
 
