@@ -12,14 +12,28 @@ import { KeyRecord, UserRecord, toKeyRecord, toUserRecord } from './key-record';
  * request and never queries the database; admin writes reach it through the change bus, and
  * a periodic full resync repairs anything a lost message left stale.
  */
+/** What the snapshot holds; a full reload builds a new one and swaps it in. */
+interface SnapshotView {
+  keysByHash: Map<string, KeyRecord>;
+  hashByKeyId: Map<string, string>;
+  settings: Map<string, ResolvedProviderSetting>;
+  usersByUserId: Map<string, UserRecord>;
+  userIdById: Map<string, string>;
+}
+
+const emptyView = (): SnapshotView => ({ keysByHash: new Map(), hashByKeyId: new Map(), settings: new Map(), usersByUserId: new Map(), userIdById: new Map() });
+
 @Injectable()
 export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdown {
-  private keysByHash = new Map<string, KeyRecord>();
-  private hashByKeyId = new Map<string, string>();
-  private settings = new Map<string, ResolvedProviderSetting>();
-  private usersByUserId = new Map<string, UserRecord>();
-  private userIdById = new Map<string, string>();
+  private view = emptyView();
   private lastFullLoadAt: number | null = null;
+  /**
+   * Announcements are applied while a full reload reads (see ConfigSync). These say which were
+   * applied after a reload began, so that it keeps their results: counted in order, and the
+   * count at each entity's last one.
+   */
+  private appliedCount = 0;
+  private readonly appliedAt = new Map<string, { change: ConfigChange; at: number }>();
   private readonly sync: ConfigSync;
 
   constructor(
@@ -38,6 +52,7 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
       logger: logger.child({ context: 'ConfigSnapshot' }),
       // The snapshot keeps serving its last good state; the next resync tries again.
       failureMessage: 'config snapshot reload failed',
+      applyChangesDuringFullReload: true,
     });
   }
 
@@ -51,37 +66,47 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
   }
 
   getKeyByHash(keyHash: string): KeyRecord | null {
-    return this.keysByHash.get(keyHash) ?? null;
+    return this.view.keysByHash.get(keyHash) ?? null;
   }
 
   getSetting(id: string): ResolvedProviderSetting | null {
-    return this.settings.get(id) ?? null;
+    return this.view.settings.get(id) ?? null;
   }
 
   /** By the client's own user id (the OpenAI `user` field or x-user-id). */
   getUser(userId: string): UserRecord | null {
-    return this.usersByUserId.get(userId) ?? null;
+    return this.view.usersByUserId.get(userId) ?? null;
   }
 
   /** For the gateway's metrics: how much it holds, and when it last reloaded everything. */
   stats(): { keys: number; providerSettings: number; users: number; lastFullLoadAt: number | null } {
-    return { keys: this.keysByHash.size, providerSettings: this.settings.size, users: this.usersByUserId.size, lastFullLoadAt: this.lastFullLoadAt };
+    return { keys: this.view.keysByHash.size, providerSettings: this.view.settings.size, users: this.view.usersByUserId.size, lastFullLoadAt: this.lastFullLoadAt };
   }
 
-  /** Reloads everything; runs at start, on a timer and after the bus reconnects. */
+  /**
+   * Reloads everything; runs at start, on a timer and after the bus reconnects. Keys and users
+   * are read page by page, so a large table never holds the event loop for long.
+   */
   private async loadAll(): Promise<void> {
-    const [keys, settings, users] = await Promise.all([this.keys.loadAll(), this.providerSettings.loadResolved(), this.users.loadAll()]);
-    const keysByHash = new Map<string, KeyRecord>();
-    const hashByKeyId = new Map<string, string>();
-    for (const key of keys) {
-      keysByHash.set(key.keyHash, toKeyRecord(key));
-      hashByKeyId.set(key.keyId, key.keyHash);
+    const readBegan = this.appliedCount;
+    const next = emptyView();
+    const [settings] = await Promise.all([
+      this.providerSettings.loadResolved(),
+      (async () => {
+        for await (const page of this.keys.loadAll()) for (const key of page) putKey(next, key.keyId, toKeyRecord(key));
+      })(),
+      (async () => {
+        for await (const page of this.users.loadAll()) for (const user of page) putUser(next, user.id, toUserRecord(user));
+      })(),
+    ]);
+    for (const setting of settings) next.settings.set(setting.id, setting);
+    // An announcement applied after this read began is at least as new as what it read of that
+    // entity: its result stays. (One applied before is in the read.)
+    for (const [entry, { change, at }] of this.appliedAt) {
+      if (at <= readBegan) this.appliedAt.delete(entry);
+      else this.carryOver(change, next);
     }
-    this.keysByHash = keysByHash;
-    this.hashByKeyId = hashByKeyId;
-    this.settings = new Map(settings.map((setting) => [setting.id, setting]));
-    this.usersByUserId = new Map(users.map((user) => [user.userId, toUserRecord(user)]));
-    this.userIdById = new Map(users.map((user) => [user.id, user.userId]));
+    this.view = next;
     this.lastFullLoadAt = Date.now();
   }
 
@@ -89,34 +114,65 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
     switch (change.entity) {
       case ConfigEntity.Key: {
         const key = await this.keys.getById(change.id);
-        const previousHash = this.hashByKeyId.get(change.id);
-        if (previousHash) this.keysByHash.delete(previousHash);
-        if (key) {
-          this.keysByHash.set(key.keyHash, toKeyRecord(key));
-          this.hashByKeyId.set(key.keyId, key.keyHash);
-        } else {
-          this.hashByKeyId.delete(change.id);
-        }
-        return;
+        putKey(this.view, change.id, key ? toKeyRecord(key) : null);
+        break;
       }
       case ConfigEntity.User: {
         const user = await this.users.getById(change.id);
-        const previousUserId = this.userIdById.get(change.id);
-        if (previousUserId) this.usersByUserId.delete(previousUserId);
-        if (user) {
-          this.usersByUserId.set(user.userId, toUserRecord(user));
-          this.userIdById.set(user.id, user.userId);
-        } else {
-          this.userIdById.delete(change.id);
-        }
-        return;
+        putUser(this.view, change.id, user ? toUserRecord(user) : null);
+        break;
       }
       case ConfigEntity.ProviderSetting: {
         const [setting] = await this.providerSettings.loadResolved([change.id]);
-        if (setting) this.settings.set(setting.id, setting);
-        else this.settings.delete(change.id);
-        return;
+        putSetting(this.view, change.id, setting ?? null);
+        break;
       }
+      default:
+        return;
+    }
+    this.appliedCount += 1;
+    this.appliedAt.set(`${change.entity}\u0000${change.id}`, { change, at: this.appliedCount });
+  }
+
+  /** Copies the current view's state of one announced entity into a view about to replace it. */
+  private carryOver(change: ConfigChange, next: SnapshotView): void {
+    const current = this.view;
+    switch (change.entity) {
+      case ConfigEntity.Key: {
+        const hash = current.hashByKeyId.get(change.id);
+        return putKey(next, change.id, hash === undefined ? null : (current.keysByHash.get(hash) ?? null));
+      }
+      case ConfigEntity.User: {
+        const userId = current.userIdById.get(change.id);
+        return putUser(next, change.id, userId === undefined ? null : (current.usersByUserId.get(userId) ?? null));
+      }
+      case ConfigEntity.ProviderSetting:
+        return putSetting(next, change.id, current.settings.get(change.id) ?? null);
     }
   }
+}
+
+/** Sets (or, with null, removes) a key in a view, under its hash, dropping a previous hash. */
+function putKey(view: SnapshotView, keyId: string, key: KeyRecord | null): void {
+  const previousHash = view.hashByKeyId.get(keyId);
+  if (previousHash !== undefined) view.keysByHash.delete(previousHash);
+  view.hashByKeyId.delete(keyId);
+  if (!key) return;
+  view.keysByHash.set(key.keyHash, key);
+  view.hashByKeyId.set(keyId, key.keyHash);
+}
+
+/** Sets (or removes) a user in a view, under the client's user id, dropping a previous one. */
+function putUser(view: SnapshotView, id: string, user: UserRecord | null): void {
+  const previousUserId = view.userIdById.get(id);
+  if (previousUserId !== undefined) view.usersByUserId.delete(previousUserId);
+  view.userIdById.delete(id);
+  if (!user) return;
+  view.usersByUserId.set(user.userId, user);
+  view.userIdById.set(id, user.userId);
+}
+
+function putSetting(view: SnapshotView, id: string, setting: ResolvedProviderSetting | null): void {
+  if (setting) view.settings.set(id, setting);
+  else view.settings.delete(id);
 }

@@ -18,6 +18,13 @@ export interface ConfigSyncOptions {
   failureMessage: string;
   /** After a failed reload of one announcement, the wait before a full reload repairs it. */
   retryMs?: number;
+  /**
+   * Announcements are applied while a full reload is still reading, instead of after it. A
+   * large view (100,000 keys read in pages) takes most of a second to reload, and a revocation
+   * must not wait that long. The view then owns the ordering: a full reload that began before
+   * an announcement was applied must keep that announcement's result when it installs its read.
+   */
+  applyChangesDuringFullReload?: boolean;
 }
 
 /** A failed announcement (a revocation among them) is repaired this soon, not at the next period. */
@@ -32,6 +39,8 @@ const RETRY_MS = 1_000;
  */
 export class ConfigSync {
   private queue: Promise<void> = Promise.resolve();
+  /** Announcements' own queue, when they do not wait for full reloads. */
+  private changes: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   /** A full reload waiting its turn: one more request for it adds nothing (it will read the latest). */
@@ -51,7 +60,10 @@ export class ConfigSync {
   async start(): Promise<void> {
     const subscribed = this.bus.subscribe(
       (change) => {
-        if (this.options.entities.includes(change.entity)) void this.enqueue(() => this.options.reloadOne(change), () => this.retrySoon());
+        if (!this.options.entities.includes(change.entity)) return;
+        const reload = () => this.options.reloadOne(change);
+        if (this.options.applyChangesDuringFullReload) void this.enqueueChange(reload);
+        else void this.enqueue(reload, () => this.retrySoon());
       },
       () => void this.resync(),
     );
@@ -82,12 +94,21 @@ export class ConfigSync {
   }
 
   private enqueue(task: () => Promise<void>, onFailure?: () => void): Promise<void> {
-    const run = this.queue.then(task).catch((error: unknown) => {
-      this.options.logger.error({ err: error }, this.options.failureMessage);
-      onFailure?.();
-    });
+    const run = this.queue.then(task).catch((error: unknown) => this.failed(error, onFailure));
     this.queue = run;
     return run;
+  }
+
+  /** Announcements still run one at a time, in arrival order, among themselves. */
+  private enqueueChange(task: () => Promise<void>): Promise<void> {
+    const run = this.changes.then(task).catch((error: unknown) => this.failed(error, () => this.retrySoon()));
+    this.changes = run;
+    return run;
+  }
+
+  private failed(error: unknown, onFailure?: () => void): void {
+    this.options.logger.error({ err: error }, this.options.failureMessage);
+    onFailure?.();
   }
 
   private retrySoon(): void {

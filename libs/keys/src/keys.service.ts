@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { saveOrConflict, updateLocked } from '@tollgate/database';
+import { pagesOf, saveOrConflict, updateLocked } from '@tollgate/database';
 import {
   CONFIG_CHANGES,
   ConfigChangeNotifier,
@@ -142,8 +142,9 @@ export class KeysService {
   }
 
   /** Every key, for the gateway's in-memory snapshot. */
-  async loadAll(): Promise<ApiKeyEntity[]> {
-    return this.repository.find();
+  /** Every key, page by page (see pagesOf). */
+  loadAll(): AsyncGenerator<ApiKeyEntity[]> {
+    return pagesOf(this.repository, 'keyId');
   }
 
   async getById(keyId: string): Promise<ApiKeyEntity | null> {

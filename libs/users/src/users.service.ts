@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { saveOrConflict, updateLocked } from '@tollgate/database';
+import { pagesOf, saveOrConflict, updateLocked } from '@tollgate/database';
 import {
   CONFIG_CHANGES,
   ConfigChangeNotifier,
@@ -91,8 +91,9 @@ export class UsersService {
     return query.getMany();
   }
 
-  async loadAll(): Promise<UserEntity[]> {
-    return this.repository.find();
+  /** Every user, page by page (see pagesOf). */
+  loadAll(): AsyncGenerator<UserEntity[]> {
+    return pagesOf(this.repository, 'id');
   }
 
   async getById(id: string): Promise<UserEntity | null> {

@@ -30,6 +30,8 @@ export interface TestStack {
   eventsQueue(): Queue;
   /** The worker's Prometheus endpoint (WORKER_METRICS_PORT=0: an ephemeral port). */
   workerMetricsUrl: string;
+  /** The gateway's Nest application, for tests that watch a service's own state. */
+  gatewayApp: INestApplicationContext;
   close(): Promise<void>;
 }
 
@@ -89,6 +91,7 @@ export async function startTestStack(extraEnv: Record<string, string> = {}): Pro
     logs,
     admin: adminClient(adminUrl, adminKey),
     workerMetricsUrl: `http://127.0.0.1:${worker.get(WorkerMetrics).port}/metrics`,
+    gatewayApp: gateway.app,
     sql: async (query, params) => (await pg.query(query, params)).rows,
     eventsQueue: () => {
       const queue = new Queue(QueueName.RequestEvents, { connection: bullmqConnectionOptions(env.redisUrl!), prefix: queuePrefix });

@@ -1,0 +1,77 @@
+import { ConfigSnapshotService } from '@tollgate/config-cache';
+import { ApiKeyEntity, KeysService } from '@tollgate/keys';
+import { FakeOpenAI } from './support/fake-openai';
+import { chat, issueKey } from './support/proxy-client';
+import { TestStack, eventually, startTestStack } from './support/test-stack';
+
+/**
+ * The proxy's key snapshot against a full reload that is slow (a large table read page by page):
+ * a revocation announced meanwhile applies at once, and the reload, which read the key before
+ * it was revoked, does not bring it back when it installs its read.
+ */
+describe('config snapshot: announcements during a slow full reload (e2e)', () => {
+  let stack: TestStack;
+  let upstream: FakeOpenAI;
+  let settingId: string;
+
+  beforeAll(async () => {
+    upstream = new FakeOpenAI();
+    await upstream.start();
+    // Full reloads every 100 ms, so that one starts on its own while the test holds the read.
+    stack = await startTestStack({ CONFIG_RESYNC_INTERVAL_MS: '100' });
+    settingId = (await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } })).body.id;
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+    await upstream?.stop();
+  });
+
+  it('a revocation does not wait for the reload, and the reload does not undo it', async () => {
+    const leaked = await issueKey(stack.admin, [stack.proxyUrl], 'snapshot', [settingId]);
+    const keys = stack.gatewayApp.get(KeysService);
+    const snapshot = stack.gatewayApp.get(ConfigSnapshotService);
+    const readAllPages = keys.loadAll.bind(keys);
+    let pageRead!: () => void;
+    const firstPageRead = new Promise<void>((resolve) => (pageRead = resolve));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // The next full reload reads its first page (the key, not yet revoked), then waits for the test.
+    keys.loadAll = async function* holdAfterFirstPage(): AsyncGenerator<ApiKeyEntity[]> {
+      for await (const page of readAllPages()) {
+        yield page;
+        pageRead();
+        await held;
+      }
+    };
+    try {
+      await firstPageRead;
+      const loadsBefore = snapshot.stats().lastFullLoadAt;
+      const revoked = await stack.admin('PATCH', `/api/key-management/keys/${leaked.keyId}`, { revoked: true, revokedReason: 'leaked' });
+      expect(revoked.status).toBe(200);
+      // Applied while the reload still holds its read.
+      await eventually(async () => ((await chat(stack.proxyUrl, leaked.key)).status === 401 ? true : undefined), 1_000, 'the revocation applied during the reload');
+      expect(snapshot.stats().lastFullLoadAt).toBe(loadsBefore);
+      release();
+      await eventually(async () => (snapshot.stats().lastFullLoadAt !== loadsBefore ? true : undefined), 5_000, 'the held reload installed');
+    } finally {
+      keys.loadAll = readAllPages;
+      release();
+    }
+    const refused = await chat(stack.proxyUrl, leaked.key);
+    expect(refused.status).toBe(401);
+    expect(refused.body.error).toMatchObject({ code: 'invalid_api_key' });
+  });
+
+  it('reads every key of a table larger than one page', async () => {
+    const snapshot = stack.gatewayApp.get(ConfigSnapshotService);
+    const before = snapshot.stats().keys;
+    // 4,500 keys: three pages of 2,000 (the key hash only has to be unique here).
+    await stack.sql(`INSERT INTO api_keys (name, key_hash) SELECT 'bulk ' || g, md5(g::text) || md5((g + 1)::text) FROM generate_series(1, 4500) AS g`);
+    await eventually(async () => (snapshot.stats().keys === before + 4_500 ? true : undefined), 5_000, 'every key in the snapshot');
+    // The key read on the last page still authenticates (a key issued now sorts anywhere among them).
+    const late = await issueKey(stack.admin, [stack.proxyUrl], 'snapshot', [settingId]);
+    await eventually(async () => (snapshot.stats().keys === before + 4_501 ? true : undefined), 5_000, 'the new key counted');
+    expect((await chat(stack.proxyUrl, late.key)).status).toBe(200);
+  });
+});
