@@ -284,9 +284,19 @@ describe('Custom providers (e2e): admin API and the /api/custom/providers/:provi
       expect(await rejected.json()).toEqual({ fault: { reason: 'input too long' } });
       expect(await eventFor(stack, 'custom-400')).toMatchObject({ status: 400, error_code: 'upstream_400', prompt_token_count: 0, completion_token_count: 0 });
 
-      const revoked = await call('/api/custom/providers/acme/generate', acmeBody('acme-401'));
-      expect(revoked.status).toBe(502);
-      expect(await revoked.json()).toMatchObject({ error: { code: 'upstream_auth_error', type: 'api_error' } });
+      for (const refusal of ['acme-401', 'acme-403']) {
+        const revoked = await call('/api/custom/providers/acme/generate', acmeBody(refusal));
+        expect(revoked.status).toBe(502);
+        expect(await revoked.json()).toMatchObject({ error: { code: 'upstream_auth_error', type: 'api_error' } });
+      }
+    });
+
+    it('an error that quotes the stored credential reaches the client without it', async () => {
+      const echoed = await call('/api/custom/providers/acme/generate', acmeBody('acme-echo'));
+      expect(echoed.status).toBe(400);
+      const text = await echoed.text();
+      expect(text).not.toContain(ACME_SECRET);
+      expect(JSON.parse(text)).toEqual({ fault: { reason: 'key [redacted] may not use this model' } });
     });
 
     it('answers OpenAI-shaped 404/400 for unknown providers, unmatched paths, missing settings and bad bodies', async () => {

@@ -617,6 +617,20 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       }
     });
 
+    it('an upstream error that quotes the stored credential reaches the client without it, on every path', async () => {
+      for (const path of ['/v1/chat/completions', '/api/providers/openai/v1/chat/completions']) {
+        const response = await fetch(`${stack.proxyUrl}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'echo-credential', messages: [{ role: 'user', content: 'Hi' }] }),
+        });
+        const text = await response.text();
+        expect([path, response.status]).toEqual([path, 400]);
+        expect(text).not.toContain(UPSTREAM_SECRET);
+        expect(JSON.parse(text)).toMatchObject({ error: { message: 'The key Bearer [redacted] may not use this model', type: 'invalid_request_error' } });
+      }
+    });
+
     it('lists the models of a key with many settings without piling a listener per upstream call on the response', async () => {
       const settingIds: string[] = [];
       for (let i = 0; i < 12; i++) {

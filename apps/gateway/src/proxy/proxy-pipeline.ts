@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger, accessLogger, providerLabel } from '@tollgate/common';
+import { ConfigSnapshotService } from '@tollgate/config-cache';
 import { rateLimitHeaders } from '@tollgate/limits';
 import {
   AdapterContext,
@@ -13,6 +14,7 @@ import {
   UpstreamClient,
   UpstreamResponse,
   getProviderAdapter,
+  redactSecrets,
 } from '@tollgate/providers';
 import { EVENT_SINK, EventSink } from '@tollgate/queue';
 import { Readable } from 'node:stream';
@@ -45,6 +47,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
     @Inject(EVENT_SINK) private readonly events: EventSink,
     private readonly inFlight: ExchangesInFlight,
     private readonly metrics: GatewayMetrics,
+    private readonly snapshot: ConfigSnapshotService,
     @Inject(ENV) env: Env,
     @Inject(LOGGER) logger: Logger,
   ) {
@@ -264,14 +267,19 @@ export class ProxyPipeline implements OnApplicationShutdown {
       .send(payload);
   }
 
-  /** Sends a provider error in the client's terms. */
+  /**
+   * Sends a provider error in the client's terms, without the provider credential: a server that
+   * quotes the key it refused, or echoes request headers, must not hand it to the client.
+   */
   respondError(exchange: Exchange, providerError: ProviderError | { status: number; body: unknown; retryAfter: string | null; code: string }): void {
     exchange.status = providerError.status;
     const body = providerError.body as { error?: { code?: unknown; type?: unknown } };
     exchange.errorCode = 'code' in providerError ? providerError.code : typeof body.error?.code === 'string' ? body.error.code : typeof body.error?.type === 'string' ? body.error.type : `upstream_${providerError.status}`;
     const reply = exchange.call.reply.status(providerError.status).header('content-type', 'application/json');
     if (providerError.retryAfter) reply.header('retry-after', providerError.retryAfter);
-    void reply.send(Buffer.isBuffer(providerError.body) ? providerError.body : JSON.stringify(providerError.body));
+    const payload = Buffer.isBuffer(providerError.body) ? providerError.body : Buffer.from(JSON.stringify(providerError.body));
+    const setting = exchange.settingId === null ? null : this.snapshot.getSetting(exchange.settingId);
+    void reply.send(setting ? redactSecrets(payload, Object.values(setting.credentials)) : payload);
   }
 
   /** Reads a whole upstream body (bounded by the client timeouts). */

@@ -22,7 +22,8 @@ export const ACME_SECRET = 'acme-upstream-secret';
  * The credential is accepted either as `x-acme-key: <secret>` or `Authorization: Bearer <secret>`
  * (tests assert which one arrived). Behaviour is chosen by the model name:
  * - `acme-empty`: one token, then ten keep-alive comments, then the end word
- * - `acme-400`: a 400 fault; `acme-401`: a 401 fault
+ * - `acme-400`: a 400 fault; `acme-401`: a 401 fault; `acme-403`: a 403 fault
+ * - `acme-echo`: a 400 fault that quotes the credential it received (as careless servers do)
  * - `acme-linger`: after the end word, waits 3 s and sends more data before closing
  * - `acme-nul`: a stream whose bytes include a NUL (in a comment, relayed verbatim)
  */
@@ -43,6 +44,8 @@ export class FakeCustomProvider extends LoopbackServer<CustomReceivedRequest> {
     const model = typeof body?.modelName === 'string' ? body.modelName : '';
     if (model === 'acme-400') return fault(res, 400, 'input too long');
     if (model === 'acme-401') return fault(res, 401, 'key revoked');
+    if (model === 'acme-403') return fault(res, 403, 'key not allowed to use this model');
+    if (model === 'acme-echo') return fault(res, 400, `key ${req.headers['x-acme-key'] ?? req.headers.authorization} may not use this model`);
     const streaming = (body?.options as { streaming?: unknown } | undefined)?.streaming === true;
     if (streaming) return this.stream(res, model);
     res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'acme-req-1' });

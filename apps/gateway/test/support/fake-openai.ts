@@ -132,6 +132,10 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
       if (status === 429) res.setHeader('retry-after', '7');
       return sendError(res, status, `Simulated ${status}`, status === 429 ? 'rate_limit_error' : status >= 500 ? 'server_error' : 'invalid_request_error', status === 429 ? 'rate_limit_exceeded' : null);
     }
+    if (model === 'echo-credential') {
+      // Some OpenAI-compatible servers quote the credential they were sent in their errors.
+      return sendError(res, 400, `The key ${req.headers.authorization} may not use this model`, 'invalid_request_error', null);
+    }
     if (model === 'redirect-307') {
       res.writeHead(307, { location: 'https://elsewhere.example/v1/chat/completions', 'content-length': 0 });
       return void res.end();

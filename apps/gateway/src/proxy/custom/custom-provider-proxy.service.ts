@@ -87,9 +87,9 @@ export class CustomProviderProxyService {
     });
     if (this.pipeline.isStream(upstream)) return this.pipeline.relayStream(exchange, upstream, new CustomStreamTranslator(route));
     const raw = await this.pipeline.readBody(upstream);
-    if (upstream.statusCode === 401) {
-      // The caller's key is fine: the stored credential is not.
-      throw new GatewayError(GatewayErrorCode.UpstreamAuth, `The custom provider '${provider.name}' rejected the credential stored in its provider setting (HTTP 401).`);
+    if (upstream.statusCode === 401 || upstream.statusCode === 403) {
+      // The caller's key is fine: the stored credential is not (as for the built-in providers).
+      throw new GatewayError(GatewayErrorCode.UpstreamAuth, `The custom provider '${provider.name}' rejected the credential stored in its provider setting (HTTP ${upstream.statusCode}).`);
     }
     if (upstream.statusCode >= 400) {
       // A custom provider's clients speak its own API: its errors are relayed as they are.

@@ -1,0 +1,23 @@
+import { redactSecrets } from './redact-secrets';
+
+describe('redactSecrets', () => {
+  const text = (buffer: Buffer) => buffer.toString('utf8');
+
+  it('replaces every occurrence of a credential, as written and JSON-escaped', () => {
+    const secret = 'sk-proj-a"b\\c-1234567890';
+    const body = Buffer.from(JSON.stringify({ error: { message: `Incorrect API key provided: ${secret}. You passed ${secret}.` } }));
+    const redacted = text(redactSecrets(body, [secret]));
+    expect(redacted).not.toContain('1234567890');
+    expect(JSON.parse(redacted)).toEqual({ error: { message: 'Incorrect API key provided: [redacted]. You passed [redacted].' } });
+  });
+
+  it('replaces a longer secret whole when it contains a shorter one', () => {
+    const body = Buffer.from('key=abcdefgh-and-more; id=abcdefgh');
+    expect(text(redactSecrets(body, ['abcdefgh', 'abcdefgh-and-more']))).toBe('key=[redacted]; id=[redacted]');
+  });
+
+  it('leaves a body without secrets, and values too short to be credentials, untouched', () => {
+    const body = Buffer.from('{"error":{"message":"model not found"}}');
+    expect(redactSecrets(body, ['sk-not-in-the-body', 'model'])).toBe(body);
+  });
+});
