@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { estimateTokens } from '@tollgate/reporting';
 import OpenAI from 'openai';
@@ -88,6 +88,31 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     expect(event.latency_in_ms).toBeGreaterThanOrEqual(0);
     expect(event.request).toMatchObject({ model: 'gpt-4o-mini' });
     expect(event.response).toMatchObject({ id: 'chatcmpl-fake1' });
+  });
+
+  it('does not forward the headers a client names in Connection (hop-by-hop for the gateway only)', async () => {
+    const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest(`${stack.proxyUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${CLIENT_KEY}`,
+          'content-type': 'application/json',
+          connection: 'keep-alive, OpenAI-Beta, User-Agent',
+          'openai-beta': 'hop-only',
+          'user-agent': 'hop-only-ua',
+          accept: 'application/json',
+        },
+      });
+      request.on('response', (response) => response.resume().on('end', () => resolve(response.statusCode ?? 0)));
+      request.on('error', reject);
+      request.end(body);
+    });
+    expect(status).toBe(200);
+    const received = upstream.lastRequest();
+    expect(received.headers['openai-beta']).toBeUndefined();
+    expect(received.headers['user-agent']).not.toBe('hop-only-ua');
+    expect(received.headers.accept).toBe('application/json');
   });
 
   it('adds each event\'s cost to the key\'s spend, once', async () => {

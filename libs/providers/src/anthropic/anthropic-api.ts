@@ -1,4 +1,5 @@
 import { ResolvedProviderSetting } from '@tollgate/provider-settings';
+import { forwardedClientHeader } from '../http/client-headers';
 import { ClientHeaders, ProviderDefaults } from '../provider-adapter';
 
 /** Where and how to reach Anthropic: URL and auth, kept apart from the payload translators. */
@@ -24,20 +25,11 @@ export function toAnthropicHeaders(
     'content-type': 'application/json',
     // Bodies are inspected for usage, so ask for them uncompressed.
     'accept-encoding': 'identity',
-    'anthropic-version': clientHeader(clientHeaders, 'anthropic-version') ?? defaults.anthropicVersion,
+    'anthropic-version': forwardedClientHeader(clientHeaders, 'anthropic-version') ?? defaults.anthropicVersion,
   };
-  const beta = clientHeader(clientHeaders, 'anthropic-beta');
+  const beta = forwardedClientHeader(clientHeaders, 'anthropic-beta');
   if (beta !== null) headers['anthropic-beta'] = beta;
   if (setting.credentials.apiKey) headers['x-api-key'] = setting.credentials.apiKey;
   return headers;
 }
 
-function clientHeader(headers: ClientHeaders, name: string): string | null {
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() !== name) continue;
-    // Repeated beta headers are equivalent to one comma-separated list.
-    const text = Array.isArray(value) ? value.join(',') : value;
-    return text ? text : null;
-  }
-  return null;
-}

@@ -2,6 +2,7 @@ import { ProviderId } from '@tollgate/provider-settings';
 import { OpenAIStreamObserver, toolCallText } from '../openai/openai-stream';
 import { toOpenAIChatBody } from '../openai/openai-request';
 import { AdapterContext, ChatCall, ChatStreamTranslator, ProviderAdapter, ProviderError, TranslatedResponse, UpstreamCall } from '../provider-adapter';
+import { forwardedClientHeader } from '../http/client-headers';
 import { ListedModel, modelsOf, unixSeconds } from '../model-list';
 import { fromOpenAIUsage } from '../usage';
 import { toOpenAIProviderError } from './openai-errors';
@@ -42,8 +43,8 @@ export abstract class OpenAICompatibleAdapter implements ProviderAdapter {
   headers(context: AdapterContext, contentType: string | null): Record<string, string> {
     const headers: Record<string, string> = {};
     for (const name of FORWARDED_CLIENT_HEADERS) {
-      const value = context.clientHeaders[name];
-      if (typeof value === 'string') headers[name] = value;
+      const value = forwardedClientHeader(context.clientHeaders, name);
+      if (value !== null) headers[name] = value;
     }
     if (contentType) headers['content-type'] = contentType;
     // Bodies are read for usage on the way through, so ask for them uncompressed.
