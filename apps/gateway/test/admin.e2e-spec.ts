@@ -312,6 +312,10 @@ describe('admin API (e2e)', () => {
         // A list where an object belongs passed the nested validation and failed as a 500.
         [{ ...base, allowedPaths: [[]] }, 'allowedPaths'],
         [{ name: 'k', settingIds: [setting.id] }, 'key'],
+        // Keys no client could send: a header loses surrounding spaces and carries no other letters unchanged.
+        [{ ...base, key: '  spaced-key-12345  ' }, 'key'],
+        [{ ...base, key: 'ключ-secret-12345' }, 'key'],
+        [{ ...base, key: 'tab\tinside-12345' }, 'key'],
       ];
       for (const [body, mentioned] of cases) {
         const response = await stack.admin<{ detail: string }>('PUT', '/api/key-management/keys', body);

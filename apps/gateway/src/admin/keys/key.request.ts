@@ -50,6 +50,9 @@ class KeyLimitsRequest extends LimitFieldsRequest {
   isKeyNotHashed?: boolean;
 }
 
+/** What an HTTP header carries unchanged: printable ASCII, no space at either end (headers are trimmed), nothing else (read as latin1). */
+const HEADER_SAFE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
+
 export class CreateKeyRequest extends KeyLimitsRequest {
   @ApiProperty({ description: 'Name of the API key.', example: "spike's developer key" })
   @IsString()
@@ -57,10 +60,18 @@ export class CreateKeyRequest extends KeyLimitsRequest {
   @MaxLength(200)
   name: string;
 
-  @ApiProperty({ description: 'The API key clients will send. Stored as a SHA-256 hash; never returned.', example: 'my-secret-key-123', minLength: 8 })
+  @ApiProperty({
+    description: 'The API key clients will send: 8 to 512 printable ASCII characters, no space at either end (what an HTTP header carries unchanged). Stored as a SHA-256 hash; never returned.',
+    example: 'my-secret-key-123',
+    minLength: 8,
+    maxLength: 512,
+    pattern: HEADER_SAFE.source,
+  })
   @IsString()
   @MinLength(8)
   @MaxLength(512)
+  // A header loses surrounding spaces and is read as latin1: a key with either could never match.
+  @Matches(HEADER_SAFE, { message: 'key must be printable ASCII with no space at either end: clients send it in an HTTP header, which trims spaces and carries no other characters unchanged' })
   key: string;
 
 }
