@@ -102,6 +102,7 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
           'openai-beta': 'hop-only',
           'user-agent': 'hop-only-ua',
           accept: 'application/json',
+          'x-custom-event-id': 'hop-by-hop',
         },
       });
       request.on('response', (response) => response.resume().on('end', () => resolve(response.statusCode ?? 0)));
@@ -113,6 +114,8 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     expect(received.headers['openai-beta']).toBeUndefined();
     expect(received.headers['user-agent']).not.toBe('hop-only-ua');
     expect(received.headers.accept).toBe('application/json');
+    // Recorded (and its cost settled) before the next test reads the key's spend.
+    await eventFor(stack, 'hop-by-hop');
   });
 
   it('adds each event\'s cost to the key\'s spend, once', async () => {
