@@ -1,5 +1,5 @@
 import { jsonNumberValue } from '@tollgate/common';
-import { CostCalculator, estimateTokens, mediaTokensOf, promptTextOf, structuredPromptOf, tokenIdCountOf } from '@tollgate/reporting';
+import { CostCalculator, mediaTokensOf, promptTextOf, structuredPromptOf, tokenIdCountOf, tokenUpperBound } from '@tollgate/reporting';
 
 /** Tokens OpenAI adds per message (role, separators) and per reply, plus a safety margin. */
 const PER_MESSAGE_OVERHEAD = 4;
@@ -35,7 +35,7 @@ export interface WorstCaseInput {
 export function worstCaseCostUsd(calculator: CostCalculator, input: WorstCaseInput): number | null {
   const messages = Array.isArray(input.body.messages) ? input.body.messages.length : 1;
   const promptTokens =
-    Math.ceil((estimateTokens(promptTextOf(input.body)) + estimateTokens(structuredPromptOf(input.body))) * PROMPT_MARGIN) +
+    Math.ceil((tokenUpperBound(promptTextOf(input.body)) + tokenUpperBound(structuredPromptOf(input.body))) * PROMPT_MARGIN) +
     mediaTokensOf(input.body) +
     tokenIdCountOf(input.body) +
     PER_MESSAGE_OVERHEAD * messages +

@@ -1,6 +1,6 @@
 import { countTokens } from 'gpt-tokenizer';
 import { promptTextOf } from './prompt-parts';
-import { estimateTokens } from './token-estimator';
+import { estimateTokens, tokenUpperBound } from './token-estimator';
 
 describe('token estimation', () => {
   it('collects prompt text from chat messages, content parts and embedding input', () => {
@@ -21,11 +21,20 @@ describe('token estimation', () => {
     expect(estimateTokens('hello world')).toBe(2);
   });
 
-  it('counts long text in pieces, never below the whole-text count, and bounds very long text by bytes', () => {
+  it('counts long text in pieces, never below the whole-text count', () => {
     const word = Array.from({ length: 5_000 }, (_, i) => String.fromCharCode(97 + ((i * 7919) % 26))).join('');
     // Cutting a word can only add tokens: the count stays an upper bound for reservations.
     expect(estimateTokens(word)).toBeGreaterThanOrEqual(countTokens(word));
     expect(estimateTokens(word)).toBeLessThanOrEqual(5_000);
-    expect(estimateTokens('x'.repeat(300_000))).toBe(300_000);
+  });
+
+  it('bills a very long text by its tokens; only a reservation is bounded by its bytes', () => {
+    const prose = 'The quick brown fox jumps over the lazy dog. '.repeat(5_000);
+    // What is recorded stays close to the tokenizer's own count, however long the text.
+    expect(estimateTokens(prose)).toBeGreaterThanOrEqual(countTokens(prose));
+    expect(estimateTokens(prose)).toBeLessThan(countTokens(prose) * 1.01);
+    // Admission, on the request path, does not spend the tokenizer's time past 200,000 characters.
+    expect(tokenUpperBound(prose)).toBe(225_000);
+    expect(tokenUpperBound(prose.slice(0, 180_000))).toBe(estimateTokens(prose.slice(0, 180_000)));
   });
 });
