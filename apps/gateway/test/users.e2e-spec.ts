@@ -309,6 +309,33 @@ describe('users (e2e)', () => {
       expect(await redis.keys(`${stack.queuePrefix}:limits:*ghost-*`)).toEqual([]);
     });
 
+    it("a user's spend counts its requests since it was registered, even when one made before is recorded after", async () => {
+      const { key } = await createKey();
+      const queue = stack.eventsQueue();
+      await queue.pause();
+      let before: ProxyResponse;
+      let after: ProxyResponse;
+      try {
+        before = await chat(stack.proxyUrl, key, { user: 'registered-late' });
+        expect(before.status).toBe(200);
+        await eventually(() => queue.getJob(before.headers['x-request-id'] as string), 5_000, 'the first event enqueued');
+        await createUser({ name: 'late', userId: 'registered-late', costLimitInUsd: 1 });
+        await settle();
+        after = await chat(stack.proxyUrl, key, { user: 'registered-late' });
+        expect(after.status).toBe(200);
+      } finally {
+        await queue.resume();
+      }
+      await eventOf(before);
+      await eventOf(after);
+      // Postgres and the Redis budget counter agree, and with the rebuild from events: only the later request.
+      await eventually(async () => {
+        const [row] = await stack.sql<{ spent_usd: string }>("SELECT spent_usd FROM users WHERE user_id = 'registered-late'");
+        const counter = Number((await redis.get(`${stack.queuePrefix}:limits:spent:user:registered-late:total`)) ?? 0);
+        return Math.round(Number(row.spent_usd) * 1e9) === ACTUAL_NANO && counter === ACTUAL_NANO ? true : undefined;
+      }, 10_000, "the user's spend: one request");
+    });
+
     it('a revoked user is refused with 403 and the reason; restoring it lets it through again', async () => {
       const user = await createUser({ name: 'revocable', userId: 'revocable-user' });
       const { key } = await createKey();

@@ -43,13 +43,14 @@ export class EventSettlementService {
       // stays flagged price_known = false. Postgres gets the same cost, so a rebuild agrees.
       if (row.costInUsd === null && member !== null) row.costInUsd = reservationNano(member) / 1e9;
     }
-    const registered = await this.limits.registeredUsers(rows.flatMap((row) => (row.userId ? [row.userId] : [])));
+    // A user's budget counts its requests since it was registered (an event may be recorded late).
+    const registered = await this.limits.userRegistrations(rows.flatMap((row) => (row.userId ? [row.userId] : [])));
     await this.limits.settle(
       rows.map((row) => ({
         requestId: row.id,
         keyId: row.keyId,
         userId: row.userId,
-        userRegistered: row.userId !== null && registered.has(row.userId),
+        userRegistered: row.userId !== null && row.createdAt.getTime() >= (registered.get(row.userId) ?? Infinity),
         createdAt: row.createdAt.getTime(),
         reservationMember: reservations.get(row.id) ?? null,
         costUsd: row.costInUsd,

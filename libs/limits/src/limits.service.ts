@@ -31,7 +31,7 @@ export interface Admission {
 export interface SettleInput {
   requestId: string;
   keyId: string | null;
-  /** The client's user id; its spend is counted only when it names a registered user (see registeredUsers). */
+  /** The client's user id; its spend is counted only when it names a user registered before the request (see userRegistrations). */
   userId: string | null;
   /** Whether userId names a registered user, whose counters the spend goes to. */
   userRegistered: boolean;
@@ -240,11 +240,18 @@ export class LimitsService {
   }
 
   /** Which of these client user ids name registered users (one query per batch). */
-  async registeredUsers(userIds: string[]): Promise<Set<string>> {
+  /**
+   * When each of these users was registered, in epoch ms (rounded up: an event of the same
+   * millisecond but before it in microseconds predates it, as Postgres compares them).
+   */
+  async userRegistrations(userIds: string[]): Promise<Map<string, number>> {
     const distinct = [...new Set(userIds)];
-    if (distinct.length === 0) return new Set();
-    const rows: Array<{ user_id: string }> = await this.dataSource.query('SELECT user_id FROM users WHERE user_id = ANY($1::text[])', [distinct]);
-    return new Set(rows.map((row) => row.user_id));
+    if (distinct.length === 0) return new Map();
+    const rows: Array<{ user_id: string; registered_ms: string }> = await this.dataSource.query(
+      'SELECT user_id, ceil(extract(epoch FROM created_at) * 1000) AS registered_ms FROM users WHERE user_id = ANY($1::text[])',
+      [distinct],
+    );
+    return new Map(rows.map((row) => [row.user_id, Number(row.registered_ms)]));
   }
 
   /**

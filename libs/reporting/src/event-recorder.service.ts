@@ -36,8 +36,8 @@ export class EventRecorderService {
     return this.dataSource.transaction(async (manager) => {
       const { sql, params } = toInsertSql(rows);
       const newRows = (await manager.query(sql, params)) as InsertedRow[];
-      await addSpend(manager, 'api_keys', 'key_id', 'uuid', sumBy(newRows, (row) => row.key_id));
-      await addSpend(manager, 'users', 'user_id', 'text', sumBy(newRows, (row) => row.user_id));
+      await addKeySpend(manager, sumBy(newRows, (row) => row.key_id));
+      await addUserSpend(manager, newRows);
       return new Set(newRows.map((row) => row.id));
     });
   }
@@ -169,7 +169,7 @@ function toInsertSql(rows: EventEntity[]): { sql: string; params: unknown[] } {
   });
   return {
     sql: `INSERT INTO events (${COLUMNS.map(([column]) => column).join(', ')}) VALUES ${tuples.join(', ')}
-          ON CONFLICT (id) DO NOTHING RETURNING id, key_id, user_id, cost_in_usd`,
+          ON CONFLICT (id) DO NOTHING RETURNING id, key_id, user_id, cost_in_usd, created_at`,
     params,
   };
 }
@@ -179,6 +179,7 @@ interface InsertedRow {
   key_id: string | null;
   user_id: string | null;
   cost_in_usd: string | null;
+  created_at: Date;
 }
 
 /** Cost of newly inserted events per owner (key or user). */
@@ -191,14 +192,33 @@ function sumBy(rows: InsertedRow[], owner: (row: InsertedRow) => string | null):
   return totals;
 }
 
-/** Adds spend to keys' or users' running totals (users that are not registered are skipped). */
-async function addSpend(manager: EntityManager, table: 'api_keys' | 'users', column: 'key_id' | 'user_id', type: 'uuid' | 'text', totals: Map<string, number>): Promise<void> {
+/** Adds spend to keys' running totals. */
+async function addKeySpend(manager: EntityManager, totals: Map<string, number>): Promise<void> {
   if (totals.size === 0) return;
   await manager.query(
-    `UPDATE ${table} SET spent_usd = ${table}.spent_usd + s.cost
-       FROM unnest($1::${type}[], $2::numeric[]) AS s(owner, cost)
-      WHERE ${table}.${column} = s.owner`,
+    `UPDATE api_keys SET spent_usd = api_keys.spent_usd + s.cost
+       FROM unnest($1::uuid[], $2::numeric[]) AS s(owner, cost)
+      WHERE api_keys.key_id = s.owner`,
     [[...totals.keys()], [...totals.values()]],
+  );
+}
+
+/**
+ * Adds spend to users' running totals: the requests made since the user was registered (an
+ * event recorded late may predate it), the rule settlement and the Redis rebuild follow too.
+ * Unregistered users are skipped.
+ */
+async function addUserSpend(manager: EntityManager, rows: InsertedRow[]): Promise<void> {
+  const spent = rows.filter((row) => row.user_id !== null && row.cost_in_usd !== null);
+  if (spent.length === 0) return;
+  await manager.query(
+    `UPDATE users SET spent_usd = users.spent_usd + s.cost
+       FROM (SELECT e.owner, SUM(e.cost) AS cost
+               FROM unnest($1::text[], $2::numeric[], $3::timestamptz[]) AS e(owner, cost, at)
+               JOIN users u ON u.user_id = e.owner AND e.at >= u.created_at
+              GROUP BY e.owner) AS s
+      WHERE users.user_id = s.owner`,
+    [spent.map((row) => row.user_id), spent.map((row) => row.cost_in_usd), spent.map((row) => row.created_at)],
   );
 }
 
