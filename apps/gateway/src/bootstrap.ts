@@ -46,7 +46,7 @@ export async function startGateway(
   logger.info({ proxyPort, adminPort, mode: env.mode }, 'tollgate gateway listening');
   const close = () => closeGateway(app, listeners, env, logger);
   // Standalone mode handles signals itself (it must stop its embedded Postgres after the app).
-  if (options.shutdownHooks ?? true) exitOnShutdownSignals(close, logger);
+  if (options.shutdownHooks ?? true) exitOnShutdownSignals(close, logger, shutdownDeadlineMs(env));
   return { app, proxyPort, adminPort, close };
 }
 
@@ -58,6 +58,17 @@ export async function startGateway(
  * as one whose client left (its event recorded, its estimate billed) before Nest's shutdown
  * hooks deliver the buffered events and close the clients.
  */
+/**
+ * How long a stop may take before the process exits anyway: the delay and the drain, then the
+ * steps after them, each bounded on its own (the event flush's 10 s of retries, the queue's and
+ * the connections' closes), with room to spare.
+ */
+export function shutdownDeadlineMs(env: Pick<Env, 'shutdownDrainMs' | 'shutdownDelayMs'>): number {
+  return env.shutdownDelayMs + env.shutdownDrainMs + CLOSE_STEPS_MS;
+}
+
+const CLOSE_STEPS_MS = 25_000;
+
 async function closeGateway(app: NestFastifyApplication, listeners: DualListener, env: Pick<Env, 'shutdownDrainMs' | 'shutdownDelayMs'>, logger: Logger): Promise<void> {
   // Unready first, still serving, so load balancers stop sending before the listeners close.
   app.get(ShutdownState).begin();

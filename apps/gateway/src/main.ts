@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { EnvValidationError, createLogger, exitOnShutdownSignals, loadEnv } from '@tollgate/common';
-import { startGateway } from './bootstrap';
+import { shutdownDeadlineMs, startGateway } from './bootstrap';
 import { prepareStandalone } from './standalone/standalone';
 
 async function main(): Promise<void> {
-  // No DATABASE_URL and no REDIS_URL: standalone first look (embedded Postgres, in-process worker).
-  const standalone = !process.env.DATABASE_URL && !process.env.REDIS_URL ? await prepareStandalone() : null;
+  // No DATABASE_URL and no REDIS_URL (unset or blank, as loadEnv reads them): standalone first
+  // look (embedded Postgres, in-process worker).
+  const standalone = isBlank(process.env.DATABASE_URL) && isBlank(process.env.REDIS_URL) ? await prepareStandalone() : null;
   let env;
   try {
     env = loadEnv();
@@ -30,9 +31,17 @@ async function main(): Promise<void> {
       } finally {
         await standalone.stop();
       }
-    }, logger);
+      // The embedded Postgres's own stop is bounded by the same margin.
+    }, logger, shutdownDeadlineMs(env) + STANDALONE_POSTGRES_STOP_MS);
     standalone.announce(gateway.proxyPort, gateway.adminPort);
   }
+}
+
+/** Stopping the embedded Postgres, after the gateway. */
+const STANDALONE_POSTGRES_STOP_MS = 15_000;
+
+function isBlank(value: string | undefined): boolean {
+  return value === undefined || value.trim() === '';
 }
 
 void main().catch((error: unknown) => {

@@ -8,6 +8,7 @@ import { issueKey } from './support/proxy-client';
 import { GatewayProcess, ProcessEnv, processEnv, spawnGateway, spawnStandaloneGateway, spawnWorker } from './support/tollgate-process';
 import { GuardedProcess } from './support/child-process';
 import { RedisServer, freePort } from './support/redis-server';
+import { TcpRelay } from './support/tcp-relay';
 import { TEST_DATABASE_URL, adminClient, eventually } from './support/test-stack';
 
 /**
@@ -121,6 +122,34 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     expect(gateway.process.exitCode()).toBe(0);
     expect(Date.now() - stoppedAt).toBeLessThan(8_000);
   });
+
+  it('a gateway cut off from Redis with an event still buffered exits on SIGTERM by itself, saying the event is lost', async () => {
+    const { relay, port } = await TcpRelay.start(Number(new URL(env.REDIS_URL).port));
+    try {
+      const gateway = await spawnGateway({ ...env, REDIS_URL: `redis://127.0.0.1:${port}`, QUEUE_PREFIX: `${env.QUEUE_PREFIX}-lost` });
+      started.push(gateway);
+      const admin = adminClient(gateway.adminUrl, env.ADMIN_API_KEY, 5_000);
+      const settingId = (await admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } })).body.id;
+      const { key } = await issueKey(admin, [gateway.proxyUrl], 'redis-gone', [settingId]);
+      relay.cut();
+      const answered = await fetch(`${gateway.proxyUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+      expect(answered.status).toBe(200);
+      const stoppedAt = Date.now();
+      gateway.process.signal('SIGTERM');
+      await gateway.process.exited;
+      // The flush retries for 10 s, then the queue's close and its disconnect are cut at 2 s each
+      // (the disconnect waited for a connection end that a reconnecting client never reaches).
+      expect(Date.now() - stoppedAt).toBeLessThan(20_000);
+      expect(gateway.process.exitCode()).toBe(0);
+      expect(gateway.process.lines.some((line) => line.includes('events left undelivered at shutdown'))).toBe(true);
+    } finally {
+      relay.cut();
+    }
+  }, 45_000);
 
   it('a worker whose Redis went away still exits 0 on SIGTERM, within its close deadline', async () => {
     const redis = await RedisServer.start();

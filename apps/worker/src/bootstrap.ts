@@ -4,6 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { Env, Logger, PinoNestLogger, exitOnShutdownSignals } from '@tollgate/common';
 import { WorkerModule } from './worker.module';
 
+const WORKER_SHUTDOWN_DEADLINE_MS = 30_000;
+
 /** The worker: a Nest application context (no HTTP) running the queue processors. */
 export async function startWorker(env: Env, logger: Logger, options: { shutdownHooks?: boolean } = {}): Promise<INestApplicationContext> {
   if (env.mode !== 'production') {
@@ -13,6 +15,7 @@ export async function startWorker(env: Env, logger: Logger, options: { shutdownH
     logger: new PinoNestLogger(logger),
   });
   await app.init();
-  if (options.shutdownHooks ?? true) exitOnShutdownSignals(() => app.close(), logger);
+  // Its close is bounded by the queue worker's own 10 s; the deadline only catches what is not.
+  if (options.shutdownHooks ?? true) exitOnShutdownSignals(() => app.close(), logger, WORKER_SHUTDOWN_DEADLINE_MS);
   return app;
 }

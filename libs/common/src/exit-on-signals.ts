@@ -6,9 +6,11 @@ import { shutdownSignals } from './shutdown-signals';
  * exits 0, or 1 when closing failed. The process exits itself, not by the signal re-sent to it
  * (Nest's way): as PID 1 in a container the kernel ignores that signal, so a stop waited for
  * the whole grace period and ended in SIGKILL; elsewhere the exit code was 143 ("Error" to
- * Kubernetes). A second signal while closing exits at once.
+ * Kubernetes). A second signal while closing exits at once, and so does a close still running
+ * after `deadlineMs` (exit 1): a step its own timeout missed (a client waiting on an unreachable
+ * Redis) must not hold the process until the orchestrator's SIGKILL.
  */
-export function exitOnShutdownSignals(close: (signal: string) => Promise<void>, logger: Logger, signals: string[] = shutdownSignals()): void {
+export function exitOnShutdownSignals(close: (signal: string) => Promise<void>, logger: Logger, deadlineMs: number, signals: string[] = shutdownSignals()): void {
   let closing = false;
   const onSignal = (signal: string) => {
     if (closing) {
@@ -17,6 +19,10 @@ export function exitOnShutdownSignals(close: (signal: string) => Promise<void>, 
     }
     closing = true;
     logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      logger.error({ deadlineMs }, 'shutdown did not finish in time: exiting now');
+      process.exit(1);
+    }, deadlineMs).unref();
     close(signal).then(
       () => process.exit(0),
       (error: unknown) => {

@@ -29,7 +29,11 @@ class InfrastructureLifecycle implements OnApplicationShutdown {
       // A graceful close waits on Redis; a frozen one (a failover at the wrong time) would hold
       // the pod in Terminating until SIGKILL, long after the event flush gave up.
       const queue = this.queue;
-      await withTimeout(queue.close(), QUEUE_CLOSE_TIMEOUT_MS, 'queue close timed out').catch(() => queue.disconnect());
+      // disconnect() waits for the connection's end, which a client still reconnecting with
+      // commands queued (the last event flush's) never reaches: it is bounded too.
+      await withTimeout(queue.close(), QUEUE_CLOSE_TIMEOUT_MS, 'queue close timed out').catch(() =>
+        withTimeout(queue.disconnect(), QUEUE_CLOSE_TIMEOUT_MS, 'queue disconnect timed out').catch(() => undefined),
+      );
     }
     await this.limitStore.close();
     this.redis?.disconnect();

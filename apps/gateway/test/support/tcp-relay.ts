@@ -1,0 +1,36 @@
+import { Server, Socket, connect, createServer } from 'node:net';
+
+/**
+ * A loopback TCP relay to a server, that a test can cut: the network between a process and its
+ * Redis failing (connections reset, new ones refused) while the server itself keeps running.
+ */
+export class TcpRelay {
+  private readonly sockets = new Set<Socket>();
+  private readonly server: Server;
+
+  private constructor(targetPort: number) {
+    this.server = createServer((client) => {
+      const upstream = connect(targetPort, '127.0.0.1');
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('error', () => undefined).on('close', () => this.sockets.delete(socket));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+  }
+
+  static async start(targetPort: number): Promise<{ relay: TcpRelay; port: number }> {
+    const relay = new TcpRelay(targetPort);
+    const port = await new Promise<number>((resolve, reject) => {
+      relay.server.once('error', reject);
+      relay.server.listen(0, '127.0.0.1', () => resolve((relay.server.address() as { port: number }).port));
+    });
+    return { relay, port };
+  }
+
+  /** Resets every relayed connection and refuses new ones. */
+  cut(): void {
+    this.server.close();
+    for (const socket of this.sockets) socket.destroy();
+  }
+}
