@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Server } from 'node:http';
 import { Env, Logger, PinoNestLogger, exitOnShutdownSignals } from '@tollgate/common';
 import { createMigrationDataSource, runMigrationsLocked } from '@tollgate/database';
+import { DataSource } from 'typeorm';
 import { GatewayModule } from './gateway.module';
 import { AdminKeyVerifier } from './admin/common/admin-key';
 import { DualListener, configureFastify } from './http/http-server';
@@ -90,7 +91,7 @@ async function closeGateway(app: NestFastifyApplication, listeners: DualListener
 
 export async function migrate(databaseUrl: string, logger: Logger): Promise<void> {
   const dataSource = createMigrationDataSource(databaseUrl);
-  await dataSource.initialize();
+  await initializeWhenReachable(dataSource, logger);
   try {
     const applied = await runMigrationsLocked(dataSource, () => logger.info('waiting for another replica to finish the database migrations'));
     if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
@@ -98,6 +99,31 @@ export async function migrate(databaseUrl: string, logger: Logger): Promise<void
     await dataSource.destroy();
   }
 }
+
+/**
+ * Postgres that is still starting (a fresh container, a failover) refuses connections for a few
+ * seconds: the first connection is retried for up to POSTGRES_WAIT_MS instead of failing the
+ * start (and, in Compose, the one-shot migration everything else waits for). Other errors (a
+ * wrong password, a missing database) fail at once.
+ */
+async function initializeWhenReachable(dataSource: DataSource, logger: Logger): Promise<void> {
+  const giveUpAt = Date.now() + POSTGRES_WAIT_MS;
+  for (;;) {
+    try {
+      await dataSource.initialize();
+      return;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (!POSTGRES_NOT_YET_REACHABLE.has(String(code)) || Date.now() >= giveUpAt) throw error;
+      logger.warn({ code }, 'Postgres is not reachable yet: retrying');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+}
+
+const POSTGRES_WAIT_MS = 30_000;
+/** Refused or reset connections, names not resolvable yet (Compose), and 57P03 "the database system is starting up". */
+const POSTGRES_NOT_YET_REACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EAI_AGAIN', 'ENOTFOUND', '57P03']);
 
 function setupSwagger(app: NestFastifyApplication): void {
   const config = new DocumentBuilder()

@@ -4,9 +4,8 @@ import { migrate } from './bootstrap';
 
 /** `npm run db:migrate`: applies pending migrations (safe to run while gateways start). */
 async function main(): Promise<void> {
-  const env = loadEnv();
-  if (!env.databaseUrl) throw new Error('DATABASE_URL is required to run migrations');
-  await migrate(env.databaseUrl, createLogger(env.logLevel, 'tollgate-migrate'));
+  const env = loadEnv(process.env, 'migrate');
+  await migrate(env.databaseUrl!, createLogger(env.logLevel, 'tollgate-migrate'));
 }
 
 main().then(

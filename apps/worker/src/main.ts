@@ -5,7 +5,7 @@ import { startWorker } from './bootstrap';
 async function main(): Promise<void> {
   let env;
   try {
-    env = loadEnv();
+    env = loadEnv(process.env, 'worker');
   } catch (error) {
     if (error instanceof EnvValidationError) {
       process.stderr.write(`${error.message}\n`);

@@ -46,7 +46,34 @@ describe('loadEnv', () => {
     expect(() => loadEnv({ ...production, WORKER_METRICS_PORT: 'metrics' })).toThrow(/WORKER_METRICS_PORT must be an integer/);
   });
 
-  it('accepts a base64 encryption key', () => {
-    expect(loadEnv({ ...production, ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') }).encryptionKey).toEqual(Buffer.alloc(32, 7));
+  it('accepts a base64 or base64url encryption key, and nothing around it', () => {
+    const key = Buffer.from(Array.from({ length: 32 }, (_, i) => i * 8 + 3));
+    expect(loadEnv({ ...production, ENCRYPTION_KEY: key.toString('base64') }).encryptionKey).toEqual(key);
+    expect(loadEnv({ ...production, ENCRYPTION_KEY: key.toString('base64url') }).encryptionKey).toEqual(key);
+    // Buffer.from skips characters base64 does not have: this decoded to the same 32 bytes.
+    expect(() => loadEnv({ ...production, ENCRYPTION_KEY: `${key.toString('base64')}!!!` })).toThrow(/ENCRYPTION_KEY must be 32 bytes/);
+  });
+
+  it('reads integers written in digits only', () => {
+    for (const written of ['0x1f40', '1e3', '0b11', '8000.0']) {
+      expect(() => loadEnv({ ...production, PROXY_PORT: written })).toThrow(`PROXY_PORT must be an integer between 0 and 65535 (got "${written}")`);
+    }
+    expect(loadEnv({ ...production, EVENT_BATCH_SIZE: ' 16 ' }).eventBatchSize).toBe(16);
+  });
+
+  it("takes a database number as REDIS_URL's path, and nothing else", () => {
+    expect(loadEnv({ ...production, REDIS_URL: 'redis://localhost:6379/5' }).redisUrl).toBe('redis://localhost:6379/5');
+    expect(loadEnv({ ...production, REDIS_URL: 'redis://localhost:6379/' }).mode).toBe('production');
+    expect(() => loadEnv({ ...production, REDIS_URL: 'redis://localhost:6379/abc' })).toThrow(/REDIS_URL's path must be a database number/);
+  });
+
+  it('asks each process only for what it uses', () => {
+    const { ADMIN_API_KEY: _a, ...worker } = production;
+    expect(loadEnv(worker, 'worker').mode).toBe('production');
+    expect(() => loadEnv({ ENCRYPTION_KEY: production.ENCRYPTION_KEY }, 'worker')).toThrow(/the worker needs DATABASE_URL and REDIS_URL/);
+    expect(loadEnv({ DATABASE_URL: production.DATABASE_URL }, 'migrate').databaseUrl).toBe(production.DATABASE_URL);
+    expect(() => loadEnv({}, 'migrate')).toThrow(/DATABASE_URL is required to run migrations/);
+    // The gateway still refuses to start without an admin key.
+    expect(() => loadEnv(worker)).toThrow(/ADMIN_API_KEY is required/);
   });
 });

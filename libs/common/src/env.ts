@@ -67,7 +67,13 @@ export class EnvValidationError extends Error {
 type Source = Record<string, string | undefined>;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-export function loadEnv(source: Source = process.env): Env {
+/**
+ * Which process reads the configuration: each is refused only what it needs. The worker has no
+ * admin API and always runs against Postgres and Redis; a migration needs only DATABASE_URL.
+ */
+export type EnvRole = 'gateway' | 'worker' | 'migrate';
+
+export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway'): Env {
   const problems: string[] = [];
   const read = (name: string): string | undefined => {
     const value = source[name];
@@ -76,7 +82,8 @@ export function loadEnv(source: Source = process.env): Env {
   const int = (name: string, fallback: number, min: number, max: number): number => {
     const raw = read(name);
     if (raw === undefined) return fallback;
-    const value = Number(raw);
+    // Digits only: Number() also reads 0x1f40, 1e3 and 0b11, which no one means as a port.
+    const value = /^-?\d+$/.test(raw) ? Number(raw) : NaN;
     if (!Number.isInteger(value) || value < min || value > max) {
       problems.push(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
       return fallback;
@@ -116,8 +123,15 @@ export function loadEnv(source: Source = process.env): Env {
 
   const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
   const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']);
-  // Production never falls back silently: half a configuration is an error, not standalone mode.
-  if ((databaseUrl === null) !== (redisUrl === null)) {
+  if (redisUrl !== null && !/^\/?\d*$/.test(urlPath(redisUrl))) {
+    problems.push(`REDIS_URL's path must be a database number, as in redis://host:6379/0 (got "${urlPath(redisUrl)}")`);
+  }
+  if (role === 'migrate') {
+    if (databaseUrl === null) problems.push('DATABASE_URL is required to run migrations');
+  } else if (role === 'worker' && databaseUrl === null && redisUrl === null) {
+    problems.push('the worker needs DATABASE_URL and REDIS_URL (standalone mode runs its processors inside the gateway)');
+  } else if ((databaseUrl === null) !== (redisUrl === null)) {
+    // Production never falls back silently: half a configuration is an error, not standalone mode.
     problems.push(
       `set both DATABASE_URL and REDIS_URL for production, or neither for standalone mode (only ${databaseUrl ? 'DATABASE_URL' : 'REDIS_URL'} is set)`,
     );
@@ -127,7 +141,7 @@ export function loadEnv(source: Source = process.env): Env {
   // Standalone mode's launcher generates and persists both secrets before this runs.
   const adminApiKey = read('ADMIN_API_KEY') ?? '';
   if (adminApiKey === '') {
-    problems.push('ADMIN_API_KEY is required (the admin API is never left open)');
+    if (role === 'gateway') problems.push('ADMIN_API_KEY is required (the admin API is never left open)');
   } else if (adminApiKey.length < 16) {
     problems.push('ADMIN_API_KEY must be at least 16 characters');
   }
@@ -139,7 +153,7 @@ export function loadEnv(source: Source = process.env): Env {
     if (!encryptionKey) {
       problems.push('ENCRYPTION_KEY must be 32 bytes, as 64 hex characters or base64 (try: openssl rand -hex 32)');
     }
-  } else {
+  } else if (role !== 'migrate') {
     problems.push('ENCRYPTION_KEY is required (provider credentials are encrypted with it; try: openssl rand -hex 32)');
   }
 
@@ -206,8 +220,20 @@ function isAllowListEntry(entry: string): boolean {
 
 function parseEncryptionKey(raw: string): Buffer | undefined {
   if (/^[0-9a-fA-F]{64}$/.test(raw)) return Buffer.from(raw, 'hex');
-  const decoded = Buffer.from(raw, 'base64');
-  return decoded.length === 32 ? decoded : undefined;
+  // 32 bytes are 43 base64 (or base64url) characters and one pad; Buffer.from alone skips
+  // characters it does not know, so "<a valid key>!!!" would pass as that key.
+  if (/^[A-Za-z0-9+/]{43}=?$/.test(raw)) return Buffer.from(raw, 'base64');
+  if (/^[A-Za-z0-9_-]{43}=?$/.test(raw)) return Buffer.from(raw, 'base64url');
+  return undefined;
+}
+
+/** A URL's path as written (an unparseable URL is reported on its own). */
+function urlPath(raw: string): string {
+  try {
+    return new URL(raw).pathname;
+  } catch {
+    return '';
+  }
 }
 
 /** Nest injection token for the validated {@link Env}. */

@@ -19,11 +19,12 @@ export class TcpRelay {
     });
   }
 
-  static async start(targetPort: number): Promise<{ relay: TcpRelay; port: number }> {
+  /** Listens on `listenPort` (default: a free one) and relays to `targetPort`. */
+  static async start(targetPort: number, listenPort = 0): Promise<{ relay: TcpRelay; port: number }> {
     const relay = new TcpRelay(targetPort);
     const port = await new Promise<number>((resolve, reject) => {
       relay.server.once('error', reject);
-      relay.server.listen(0, '127.0.0.1', () => resolve((relay.server.address() as { port: number }).port));
+      relay.server.listen(listenPort, '127.0.0.1', () => resolve((relay.server.address() as { port: number }).port));
     });
     return { relay, port };
   }
