@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { EnvValidationError, createLogger, exitOnShutdownSignals, loadEnv } from '@tollgate/common';
+import { EnvValidationError, createLogger, describeStartupFailure, exitOnShutdownSignals, loadEnv } from '@tollgate/common';
 import { shutdownDeadlineMs, startGateway } from './bootstrap';
 import { prepareStandalone } from './standalone/standalone';
 
@@ -45,6 +45,6 @@ function isBlank(value: string | undefined): boolean {
 }
 
 void main().catch((error: unknown) => {
-  process.stderr.write(`tollgate gateway failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(`tollgate gateway failed to start: ${describeStartupFailure(error)}\n`);
   process.exit(1);
 });

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { EnvValidationError, createLogger, loadEnv } from '@tollgate/common';
+import { EnvValidationError, createLogger, describeStartupFailure, loadEnv } from '@tollgate/common';
 import { startWorker } from './bootstrap';
 
 async function main(): Promise<void> {
@@ -17,6 +17,6 @@ async function main(): Promise<void> {
 }
 
 void main().catch((error: unknown) => {
-  process.stderr.write(`tollgate worker failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(`tollgate worker failed to start: ${describeStartupFailure(error)}\n`);
   process.exit(1);
 });

@@ -17,4 +17,5 @@ export { escapeLike } from './sql-like';
 export { withTimeout } from './with-timeout';
 export { NodeSignalUse, shutdownSignals } from './shutdown-signals';
 export { exitOnShutdownSignals } from './exit-on-signals';
+export { describeStartupFailure } from './startup-failure';
 export { collectRuntimeMetrics, providerLabel } from './metrics';
