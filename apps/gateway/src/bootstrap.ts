@@ -52,14 +52,6 @@ export async function startGateway(
 }
 
 /**
- * Stops the gateway: unready at once, still serving for SHUTDOWN_DELAY_MS, then both listeners
- * close, letting requests in flight finish for up to SHUTDOWN_DRAIN_MS: a stream may
- * otherwise run for UPSTREAM_TOTAL_TIMEOUT_MS and outlast any grace period, to be killed with
- * its event unrecorded. Past the deadline their connections are cut; each exchange then ends
- * as one whose client left (its event recorded, its estimate billed) before Nest's shutdown
- * hooks deliver the buffered events and close the clients.
- */
-/**
  * How long a stop may take before the process exits anyway: the delay and the drain, then the
  * steps after them, each bounded on its own (the event flush's 10 s of retries, the queue's and
  * the connections' closes), with room to spare.
@@ -70,6 +62,14 @@ export function shutdownDeadlineMs(env: Pick<Env, 'shutdownDrainMs' | 'shutdownD
 
 const CLOSE_STEPS_MS = 25_000;
 
+/**
+ * Stops the gateway: unready at once, still serving for SHUTDOWN_DELAY_MS, then both listeners
+ * close, letting requests in flight finish for up to SHUTDOWN_DRAIN_MS: a stream may
+ * otherwise run for UPSTREAM_TOTAL_TIMEOUT_MS and outlast any grace period, to be killed with
+ * its event unrecorded. Past the deadline their connections are cut; each exchange then ends
+ * as one whose client left (its event recorded, its estimate billed) before Nest's shutdown
+ * hooks deliver the buffered events and close the clients.
+ */
 async function closeGateway(app: NestFastifyApplication, listeners: DualListener, env: Pick<Env, 'shutdownDrainMs' | 'shutdownDelayMs'>, logger: Logger): Promise<void> {
   // Unready first, still serving, so load balancers stop sending before the listeners close.
   app.get(ShutdownState).begin();

@@ -31,13 +31,12 @@ async function main(): Promise<void> {
       } finally {
         await standalone.stop();
       }
-      // The embedded Postgres's own stop is bounded by the same margin.
     }, logger, shutdownDeadlineMs(env) + STANDALONE_POSTGRES_STOP_MS);
     standalone.announce(gateway.proxyPort, gateway.adminPort);
   }
 }
 
-/** Stopping the embedded Postgres, after the gateway. */
+/** Room for stopping the embedded Postgres, after the gateway, within the stop deadline. */
 const STANDALONE_POSTGRES_STOP_MS = 15_000;
 
 function isBlank(value: string | undefined): boolean {
