@@ -33,7 +33,7 @@ export interface SettleInput {
   keyId: string | null;
   /** The client's user id; its spend is counted only when it names a user registered before the request (see userRegistrations). */
   userId: string | null;
-  /** Whether userId names a registered user, whose counters the spend goes to. */
+  /** Whether userId names a user registered by the time of the request, whose counters the spend goes to. */
   userRegistered: boolean;
   createdAt: number;
   reservationMember: string | null;
@@ -239,10 +239,10 @@ export class LimitsService {
     };
   }
 
-  /** Which of these client user ids name registered users (one query per batch). */
   /**
-   * When each of these users was registered, in epoch ms (rounded up: an event of the same
-   * millisecond but before it in microseconds predates it, as Postgres compares them).
+   * When each of these client user ids was registered, for those that name a user, in epoch ms
+   * (one query per batch; rounded up: an event of the same millisecond but before it in
+   * microseconds predates it, as Postgres compares them).
    */
   async userRegistrations(userIds: string[]): Promise<Map<string, number>> {
     const distinct = [...new Set(userIds)];
