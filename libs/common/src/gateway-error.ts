@@ -13,6 +13,8 @@ export enum GatewayErrorCode {
   /** The client did not finish sending its request in time. */
   RequestTimeout = 'request_timeout',
   NotFound = 'not_found',
+  /** OpenAI's code for a model that does not exist (or the key cannot see). */
+  ModelNotFound = 'model_not_found',
   Conflict = 'conflict',
   ProviderNotConfigured = 'provider_not_configured',
   PathNotAllowed = 'path_not_allowed',
@@ -46,6 +48,7 @@ export const GATEWAY_ERROR_SPECS: Record<GatewayErrorCode, CodeSpec> = {
   [GatewayErrorCode.HeadersTooLarge]: { status: 431, type: 'invalid_request_error' },
   [GatewayErrorCode.RequestTimeout]: { status: 408, type: 'invalid_request_error' },
   [GatewayErrorCode.NotFound]: { status: 404, type: 'invalid_request_error' },
+  [GatewayErrorCode.ModelNotFound]: { status: 404, type: 'invalid_request_error' },
   [GatewayErrorCode.Conflict]: { status: 409, type: 'invalid_request_error' },
   [GatewayErrorCode.ProviderNotConfigured]: { status: 400, type: 'invalid_request_error' },
   [GatewayErrorCode.PathNotAllowed]: { status: 403, type: 'permission_error' },

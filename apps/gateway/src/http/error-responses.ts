@@ -98,6 +98,7 @@ const ADMIN_TITLES: Record<GatewayErrorCode, string> = {
   [GatewayErrorCode.HeadersTooLarge]: 'request header fields too large',
   [GatewayErrorCode.RequestTimeout]: 'request timeout',
   [GatewayErrorCode.NotFound]: 'not found',
+  [GatewayErrorCode.ModelNotFound]: 'not found',
   [GatewayErrorCode.Conflict]: 'conflict',
   [GatewayErrorCode.ProviderNotConfigured]: 'bad request',
   [GatewayErrorCode.PathNotAllowed]: 'forbidden',

@@ -60,6 +60,11 @@ export class Exchange {
   private upstreamCalls: Set<UpstreamAbort> | null = null;
   /** Billed by something other than tokens (audio, images): without usage, its cost is unknown. */
   billedOtherwise = false;
+  /**
+   * Whether the answer's usage is this request's to pay: not when it reads back a stored object
+   * (a response, a chat completion, a run), whose usage was billed when it was made.
+   */
+  usageBilled = true;
   /** The SSE relay wrote the response itself (Fastify's reply was hijacked; the pipeline logs the line). */
   hijacked = false;
   readonly userId: string | null;
@@ -185,7 +190,7 @@ export class Exchange {
       customId: headerValue(request.headers['x-custom-event-id']),
       userId: this.userId,
       errorCode: this.clientGone ? 'client_disconnected' : this.errorCode === null ? null : clean(this.errorCode),
-      usage: this.usage,
+      usage: this.usageBilled ? this.usage : null,
       // With a (non-final) usage, its prompt count stands and only the output is counted.
       estimationInput: estimate ? { ...this.promptEstimationInput(), completion: this.completionText ?? '' } : null,
       request: this.key.shouldLogRequest && this.loggedBody !== undefined ? JSON.stringify(this.loggedBody).slice(0, MAX_LOGGED_BODY_CHARS) : null,

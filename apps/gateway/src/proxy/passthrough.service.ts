@@ -47,7 +47,11 @@ function operationAt(operations: string): RegExp {
 }
 
 /** Operations that cost nothing: listing and reading models and files, moderations. */
-const FREE_PATHS = /^\/(models(\/[^/]+)?|moderations|files(\/[^/]+(\/content)?)?)$/;
+const FREE_PATHS = /^\/(models(\/[^/]+)?|moderations|files(\/[^/]+(\/content)?)?|v1\/messages\/count_tokens|v1\/models(\/[^/]+)?)$/;
+/** Reading, listing or deleting what earlier requests made (a stored response, completion, run, batch) runs no model. */
+const READS_OR_DELETES = new Set(['GET', 'HEAD', 'DELETE']);
+/** POSTs on a stored object that run no model: updating a stored chat completion's metadata, cancelling. */
+const NON_GENERATING_POSTS = /^\/(chat\/completions\/[^/]+|responses\/[^/]+\/cancel|batches\/[^/]+\/cancel|threads\/[^/]+\/runs\/[^/]+\/cancel|fine_tuning\/jobs\/[^/]+\/cancel)$/;
 /**
  * Operations billed by tokens the gateway reads and prices. Anchored: /threads/{id}/messages and
  * /chat/completions/{id}/messages are other operations, which name no model.
@@ -125,8 +129,11 @@ export class PassthroughService {
     const operation = normalizePath(spec.upstreamPath);
     let model = spec.pathModel ?? (call.request.method === 'POST' && MODEL_ELSEWHERE.test(operation) ? nestedModelOf(body, operation) : modelFieldOf(body));
     // Everything else (images, audio, batches, fine-tuning, assistants runs) is billed in ways
-    // the gateway cannot price: recorded with an unknown cost, refused to budgeted keys.
-    const billing = FREE_PATHS.test(operation)
+    // the gateway cannot price: recorded with an unknown cost, refused to budgeted keys. Reading
+    // a stored object back is free, and the usage it carries was billed when it was made.
+    const free = FREE_PATHS.test(operation) || READS_OR_DELETES.has(call.request.method) || (call.request.method === 'POST' && NON_GENERATING_POSTS.test(operation));
+    exchange.usageBilled = !free;
+    const billing = free
       ? 'free'
       : TOKEN_PATHS.test(operation) || (call.request.method === 'POST' && RESPONSES.test(operation) && responsesBilledByTokens(body))
         ? 'tokens'
@@ -219,7 +226,7 @@ export class PassthroughService {
   private relayError(exchange: Exchange, spec: PassthroughSpec, route: ResolvedRoute, upstream: UpstreamResponse, raw: Buffer): void {
     const adapter = this.pipeline.adapterFor(route);
     const mapped = adapter.toProviderError(upstream.statusCode, raw, upstream.headers);
-    if (spec.dialect !== 'anthropic') return this.pipeline.respondError(exchange, mapped);
+    if (spec.dialect !== 'anthropic') return this.pipeline.respondError(exchange, mapped, upstream.headers);
     // The client speaks Anthropic: its errors are relayed as they are (a 529 stays a 529, which
     // Anthropic's SDK knows as OverloadedError and retries). Only a refused stored credential
     // (a 4xx the gateway answers as 502) gets a gateway-written body, in Anthropic's shape too.
@@ -228,7 +235,7 @@ export class PassthroughService {
     const credentialFailure = mapped.status >= 500 && upstream.statusCode < 500;
     const status = credentialFailure ? mapped.status : upstream.statusCode;
     const body = credentialFailure || parseAnthropicError(raw) === null ? toAnthropicErrorBody(status, mapped.body.error.message) : raw;
-    this.pipeline.respondError(exchange, { status, body, retryAfter: mapped.retryAfter, code: mapped.body.error.code ?? `upstream_${upstream.statusCode}` });
+    this.pipeline.respondError(exchange, { status, body, retryAfter: mapped.retryAfter, code: mapped.body.error.code ?? `upstream_${upstream.statusCode}`, retryable: mapped.retryable }, upstream.headers);
   }
 }
 

@@ -1,9 +1,10 @@
-import { Param, Post, Req, Res } from '@nestjs/common';
+import { Get, Param, Post, Req, Res } from '@nestjs/common';
 import { ProviderId } from '@tollgate/provider-settings';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { PassthroughService } from './passthrough.service';
 import { ProxyController } from './proxy-controller.decorator';
 import { ProxyService } from './proxy.service';
+import { pathBelow } from '../http/send-error';
 
 /** Azure OpenAI's deployment paths; the deployment is the model, `api-version` passes through. */
 @ProxyController('api/providers/azure/openai/deployments/:deployment')
@@ -34,9 +35,10 @@ export class AzureNativeController {
 }
 
 /**
- * Anthropic's Messages and legacy Complete APIs, for the official Anthropic SDK with its
- * baseURL set to /api/providers/anthropic: keys accepted as x-api-key or Bearer, errors in
- * Anthropic's shape, anthropic-version and anthropic-beta forwarded unchanged.
+ * Anthropic's Messages and legacy Complete APIs, token counting and the model list, for the
+ * official Anthropic SDK with its baseURL set to /api/providers/anthropic: keys accepted as
+ * x-api-key or Bearer, errors in Anthropic's shape, anthropic-version and anthropic-beta
+ * forwarded unchanged. Counting tokens and listing models are free.
  */
 @ProxyController('api/providers/anthropic/v1')
 export class AnthropicNativeController {
@@ -51,7 +53,24 @@ export class AnthropicNativeController {
   complete(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.passthrough.forward({ request, reply }, { provider: ProviderId.Anthropic, dialect: 'anthropic', upstreamPath: '/v1/complete' });
   }
+
+  @Post('messages/count_tokens')
+  countTokens(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.passthrough.forward({ request, reply }, { provider: ProviderId.Anthropic, dialect: 'anthropic', upstreamPath: '/v1/messages/count_tokens' });
+  }
+
+  @Get('models')
+  models(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.passthrough.forward({ request, reply }, { provider: ProviderId.Anthropic, dialect: 'anthropic', upstreamPath: '/v1/models' });
+  }
+
+  @Get('models/:modelId')
+  model(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.passthrough.forward({ request, reply }, { provider: ProviderId.Anthropic, dialect: 'anthropic', upstreamPath: pathBelow(request.url, ANTHROPIC_NATIVE_PREFIX) });
+  }
 }
+
+const ANTHROPIC_NATIVE_PREFIX = '/api/providers/anthropic';
 
 /** vLLM's OpenAI-compatible server. */
 @ProxyController('api/providers/vllm/v1')

@@ -17,6 +17,7 @@ import {
   redactSecrets,
 } from '@tollgate/providers';
 import { EVENT_SINK, EventSink } from '@tollgate/queue';
+import { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import { pathOf } from '../http/send-error';
 import { CLIENT_CLOSED_REQUEST, GatewayMetrics, httpCompletion } from '../metrics/gateway-metrics';
@@ -271,12 +272,17 @@ export class ProxyPipeline implements OnApplicationShutdown {
    * Sends a provider error in the client's terms, without the provider credential: a server that
    * quotes the key it refused, or echoes request headers, must not hand it to the client.
    */
-  respondError(exchange: Exchange, providerError: ProviderError | { status: number; body: unknown; retryAfter: string | null; code: string }): void {
+  respondError(
+    exchange: Exchange,
+    providerError: ProviderError | { status: number; body: unknown; retryAfter: string | null; code: string; retryable?: boolean },
+    upstreamHeaders: IncomingHttpHeaders,
+  ): void {
     exchange.status = providerError.status;
     const body = providerError.body as { error?: { code?: unknown; type?: unknown } };
     exchange.errorCode = 'code' in providerError ? providerError.code : typeof body.error?.code === 'string' ? body.error.code : typeof body.error?.type === 'string' ? body.error.type : `upstream_${providerError.status}`;
     const reply = exchange.call.reply.status(providerError.status).header('content-type', 'application/json');
     if (providerError.retryAfter) reply.header('retry-after', providerError.retryAfter);
+    for (const [name, value] of Object.entries(retryHeaders(providerError, upstreamHeaders))) reply.header(name, value);
     const payload = Buffer.isBuffer(providerError.body) ? providerError.body : Buffer.from(JSON.stringify(providerError.body));
     const setting = exchange.settingId === null ? null : this.snapshot.getSetting(exchange.settingId);
     void reply.send(setting ? redactSecrets(payload, Object.values(setting.credentials)) : payload);
@@ -296,6 +302,26 @@ export class ProxyPipeline implements OnApplicationShutdown {
     if (upstream.statusCode !== 200) return false;
     return isEventStream(upstream.headers) || (streamAsked && !isJsonOrUntyped(upstream.headers));
   }
+}
+
+/**
+ * What tells the client's SDK whether to retry, besides retry-after: the provider's own
+ * x-should-retry (Anthropic sends it; SDKs obey it before the status) and retry-after-ms (Azure's,
+ * finer than retry-after), relayed; and `false` on a 5xx the gateway made of a refusal that
+ * retrying cannot fix (the stored credential refused, the provider account out of credit),
+ * which SDKs would otherwise retry as a server error.
+ */
+function retryHeaders(providerError: { status: number; retryable?: boolean }, upstream: IncomingHttpHeaders): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (providerError.retryable === false && providerError.status >= 500) {
+    headers['x-should-retry'] = 'false';
+    return headers;
+  }
+  for (const name of ['x-should-retry', 'retry-after-ms']) {
+    const value = upstream[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  return headers;
 }
 
 /**

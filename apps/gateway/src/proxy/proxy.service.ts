@@ -50,7 +50,7 @@ export class ProxyService {
         return this.pipeline.relayStream(exchange, upstream, adapter.chatStreamTranslator(chatCall, options?.include_usage === true));
       }
       const raw = await this.pipeline.readBody(upstream);
-      if (upstream.statusCode >= 400) return this.pipeline.respondError(exchange, adapter.toProviderError(upstream.statusCode, raw, upstream.headers));
+      if (upstream.statusCode >= 400) return this.pipeline.respondError(exchange, adapter.toProviderError(upstream.statusCode, raw, upstream.headers), upstream.headers);
       this.pipeline.respond(exchange, upstream, adapter.fromChatResponse(raw, chatCall));
     });
   }
@@ -68,7 +68,7 @@ export class ProxyService {
       }
       const upstream = await this.pipeline.send(exchange, adapter.toEmbeddingsRequest(this.pipeline.context(exchange, route), body, route.model));
       const raw = await this.pipeline.readBody(upstream);
-      if (upstream.statusCode >= 400) return this.pipeline.respondError(exchange, adapter.toProviderError(upstream.statusCode, raw, upstream.headers));
+      if (upstream.statusCode >= 400) return this.pipeline.respondError(exchange, adapter.toProviderError(upstream.statusCode, raw, upstream.headers), upstream.headers);
       this.pipeline.respond(exchange, upstream, adapter.fromEmbeddingsResponse(raw, body, route.model));
     });
   }
@@ -91,7 +91,7 @@ export class ProxyService {
         return this.pipeline.relayStream(exchange, upstream, new OpenAIStreamPassthrough(options?.include_usage === true));
       }
       const raw = await this.pipeline.readBody(upstream);
-      if (upstream.statusCode >= 400) return this.pipeline.respondError(exchange, adapter.toProviderError(upstream.statusCode, raw, upstream.headers));
+      if (upstream.statusCode >= 400) return this.pipeline.respondError(exchange, adapter.toProviderError(upstream.statusCode, raw, upstream.headers), upstream.headers);
       this.pipeline.respond(exchange, upstream, readOpenAIResponse(raw));
     });
   }
@@ -120,7 +120,7 @@ export class ProxyService {
     return this.pipeline.run(exchange, async () => {
       await this.pipeline.admit(exchange, null, { modelBound: false, generates: false });
       const model = (await this.reachableModels(exchange)).find((entry) => entry.id === id);
-      if (!model) throw new GatewayError(GatewayErrorCode.NotFound, `The model '${id}' does not exist or this key cannot reach it.`, 'model');
+      if (!model) throw new GatewayError(GatewayErrorCode.ModelNotFound, `The model '${id}' does not exist or this key cannot reach it.`, 'model');
       exchange.status = 200;
       void call.reply.status(200).send(model);
     });

@@ -41,6 +41,9 @@ const ERROR_TYPES: Record<number, string> = {
   529: 'overloaded_error',
 };
 
+/** What `POST /v1/messages/count_tokens` answers. */
+export const FAKE_COUNTED_INPUT_TOKENS = 14;
+
 /** What `GET /v1/models` lists. */
 export const FAKE_ANTHROPIC_MODELS = ['claude-sonnet-4-5-20250929', 'claude-haiku-4-5-20251001'];
 
@@ -70,6 +73,7 @@ export const FAKE_ANTHROPIC_USAGE = {
  *   from its input_schema; streamed, the input arrives as input_json_delta fragments
  * - `POST /v1/complete` (legacy Text Completions): {type:"completion", completion, ...}
  * - `GET /v1/models`: {@link FAKE_ANTHROPIC_MODELS}
+ * - `POST /v1/messages/count_tokens`: `{"input_tokens": FAKE_COUNTED_INPUT_TOKENS}`
  *
  * Behaviour is chosen by the model name:
  * - `fail-<status>`: an Anthropic error with that status (429 also sends retry-after: 7;
@@ -113,6 +117,11 @@ export class FakeAnthropic extends LoopbackServer<AnthropicReceivedRequest> {
       const problem = messagesProblem(body);
       if (problem) return sendError(res, 400, 'invalid_request_error', problem);
       return body!.stream === true ? this.stream(res, body!, model) : this.complete(res, body!, model);
+    }
+    if (req.method === 'POST' && path === '/v1/messages/count_tokens') {
+      const problem = messagesProblem({ max_tokens: 1, ...body });
+      if (problem) return sendError(res, 400, 'invalid_request_error', problem);
+      return sendJson(res, 200, { input_tokens: FAKE_COUNTED_INPUT_TOKENS });
     }
     if (req.method === 'GET' && path === '/v1/models') {
       return sendJson(res, 200, {

@@ -43,13 +43,16 @@ export const FAKE_SPEECH_BYTES = Buffer.from(Array.from({ length: 70_000 }, (_, 
  *   the model's part below, and answers name the underlying model (gpt-4o-mini), as Azure does
  * - legacy `/v1/completions` (`text_completion`, streamed too), `/v1/files` multipart uploads
  *   (parsed: see `uploads`), `/v1/audio/speech` answering audio bytes ({@link FAKE_SPEECH_BYTES})
- * - the Responses API: `POST /v1/responses`, a `response` object or its typed event stream
+ * - the Responses API: `POST /v1/responses`, a `response` object or its typed event stream;
+ *   `GET /v1/responses/:id` gives the stored response back (usage included), `DELETE` deletes it
  * - Assistants runs: `POST /v1/threads/:thread/runs`, a queued Run, or with `stream: true` the
  *   documented named-event sequence (thread.run.created … thread.message.delta …
  *   thread.run.step.completed and thread.run.completed with usage, `event: done` / `[DONE]`)
  *
  * Behaviour is chosen by the model name, so tests need no side channel:
  * - `fail-<status>`: an OpenAI error with that status (429 also sends retry-after)
+ * - `fail-500-final`: a 500 with `x-should-retry: false`; `fail-429-ms`: a 429 with Azure's
+ *   `retry-after-ms: 50` beside `retry-after: 20`
  * - `hang`: never answers (timeouts)
  * - `redirect-307`: a redirect elsewhere, which the gateway must not follow
  * - `html-502`: a non-JSON error page, as a broken proxy in front of a provider would send
@@ -126,6 +129,15 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
     const model = azure ? decodeURIComponent(azure[1]) : typeof body?.model === 'string' ? body.model : '';
     // Azure answers with the deployment's underlying model, not the deployment name.
     const answerModel = azure ? 'gpt-4o-mini' : model;
+    if (model === 'fail-500-final') {
+      res.setHeader('x-should-retry', 'false');
+      return sendError(res, 500, 'The server had an error that retrying will not fix.', 'server_error', null);
+    }
+    if (model === 'fail-429-ms') {
+      res.setHeader('retry-after-ms', '50');
+      res.setHeader('retry-after', '20');
+      return sendError(res, 429, 'Rate limit reached.', 'rate_limit_error', 'rate_limit_exceeded');
+    }
     const failure = /^fail-(\d{3})$/.exec(model);
     if (failure) {
       const status = Number(failure[1]);
@@ -180,6 +192,9 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
     }
     if (req.method === 'POST' && path === '/v1/files') return this.upload(res, contentType, raw);
     if (req.method === 'POST' && path === '/v1/audio/transcriptions') return this.transcribe(res, contentType, raw);
+    const stored = /^\/v1\/responses\/([^/]+)$/.exec(path);
+    if (stored && req.method === 'GET') return this.respond(res, {}, 'gpt-4o-mini');
+    if (stored && req.method === 'DELETE') return sendJson(res, 200, { id: decodeURIComponent(stored[1]), object: 'response', deleted: true });
     if (req.method === 'POST' && path === '/v1/responses') {
       if (body?.input === undefined && body?.prompt === undefined) return sendError(res, 400, "Missing required parameter: 'input'.", 'invalid_request_error', 'missing_required_parameter');
       return this.respond(res, body!, answerModel);

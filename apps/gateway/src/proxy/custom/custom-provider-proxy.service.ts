@@ -89,12 +89,12 @@ export class CustomProviderProxyService {
     const raw = await this.pipeline.readBody(upstream);
     if (upstream.statusCode === 401 || upstream.statusCode === 403) {
       // The caller's key is fine: the stored credential is not (as for the built-in providers).
-      throw new GatewayError(GatewayErrorCode.UpstreamAuth, `The custom provider '${provider.name}' rejected the credential stored in its provider setting (HTTP ${upstream.statusCode}).`);
+      throw new GatewayError(GatewayErrorCode.UpstreamAuth, `The custom provider '${provider.name}' rejected the credential stored in its provider setting (HTTP ${upstream.statusCode}).`, null, { 'x-should-retry': 'false' });
     }
     if (upstream.statusCode >= 400) {
       // A custom provider's clients speak its own API: its errors are relayed as they are.
       const retryAfter = upstream.headers['retry-after'];
-      return this.pipeline.respondError(exchange, { status: upstream.statusCode, body: raw, retryAfter: typeof retryAfter === 'string' ? retryAfter : null, code: `upstream_${upstream.statusCode}` });
+      return this.pipeline.respondError(exchange, { status: upstream.statusCode, body: raw, retryAfter: typeof retryAfter === 'string' ? retryAfter : null, code: `upstream_${upstream.statusCode}` }, upstream.headers);
     }
     // A location that finds nothing (a misconfigured route, an answer of another shape) would make
     // the output free: the whole answer is counted then, an upper bound, as for streams.

@@ -1,0 +1,110 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { FAKE_ANTHROPIC_KEY, FAKE_COUNTED_INPUT_TOKENS, FakeAnthropic } from './support/fake-anthropic';
+import { FakeOpenAI } from './support/fake-openai';
+import { createKey, createSetting, eventFor } from './support/provider-e2e';
+import { TestStack, startTestStack } from './support/test-stack';
+
+const OPEN_KEY = 'tg-dropin-open-key';
+const BUDGET_KEY = 'tg-dropin-budget-key';
+const REFUSED_KEY = 'tg-dropin-refused-credential';
+
+/**
+ * What the official SDKs do through the gateway that they also do against the provider: read back
+ * stored objects (free, whoever asks), follow the provider's retry advice, stop retrying what a
+ * retry cannot fix, and reach Anthropic's token counting and model list.
+ */
+describe('SDK drop-in behaviour (e2e, official SDKs)', () => {
+  let stack: TestStack;
+  let openai: FakeOpenAI;
+  let anthropic: FakeAnthropic;
+  let openKeyId: string;
+
+  beforeAll(async () => {
+    openai = new FakeOpenAI();
+    anthropic = new FakeAnthropic();
+    await Promise.all([openai.start(), anthropic.start()]);
+    stack = await startTestStack();
+    const openaiSetting = await createSetting(stack, 'openai', { apiKey: 'sk-upstream-secret', url: openai.baseUrl });
+    const anthropicSetting = await createSetting(stack, 'anthropic', { apiKey: FAKE_ANTHROPIC_KEY, url: anthropic.baseUrl });
+    openKeyId = await createKey(stack, OPEN_KEY, [openaiSetting, anthropicSetting]);
+    await createKey(stack, BUDGET_KEY, [openaiSetting], { costLimitInUsd: 5 });
+    const refused = await createSetting(stack, 'openai', { apiKey: 'sk-revoked-upstream-key', url: openai.baseUrl });
+    await createKey(stack, REFUSED_KEY, [refused]);
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+    await Promise.all([openai?.stop(), anthropic?.stop()]);
+  });
+
+  const sdk = (apiKey = OPEN_KEY, maxRetries = 0) => new OpenAI({ apiKey, baseURL: `${stack.proxyUrl}/v1`, maxRetries });
+  const withId = (customId: string) => ({ headers: { 'x-custom-event-id': customId } });
+  const spentUsd = async (keyId: string) => Number((await stack.sql<{ spent_usd: string }>('SELECT spent_usd FROM api_keys WHERE key_id = $1', [keyId]))[0].spent_usd);
+
+  it('reading a stored response back is free: only the request that made it is billed', async () => {
+    const before = await spentUsd(openKeyId);
+    const created = await sdk().responses.create({ model: 'gpt-4o-mini', input: 'Hi' }, withId('stored-create'));
+    const read = await sdk().responses.retrieve(created.id, {}, withId('stored-read'));
+    // The provider hands the stored object back, usage and all.
+    expect(read.usage).toMatchObject({ input_tokens: 14, output_tokens: 3 });
+    const [made, reread] = [await eventFor(stack, 'stored-create'), await eventFor(stack, 'stored-read')];
+    expect(made).toMatchObject({ prompt_token_count: 14, completion_token_count: 3 });
+    expect(made.cost_in_usd).toBeGreaterThan(0);
+    expect(reread).toMatchObject({ method: 'GET', status: 200, prompt_token_count: 0, completion_token_count: 0, cost_in_usd: 0 });
+    expect((await spentUsd(openKeyId)) - before).toBeCloseTo(made.cost_in_usd!, 10);
+  });
+
+  it('a key with a cost limit reads and deletes its stored objects (they run no model)', async () => {
+    const created = await sdk(BUDGET_KEY).responses.create({ model: 'gpt-4o-mini', input: 'Hi' });
+    const before = openai.requests.length;
+    expect((await sdk(BUDGET_KEY).responses.retrieve(created.id)).id).toBe(created.id);
+    expect(await sdk(BUDGET_KEY).responses.delete(created.id)).toMatchObject({ id: created.id, deleted: true });
+    expect(openai.requests.slice(before).map((request) => `${request.method} ${request.path}`)).toEqual([`GET /v1/responses/${created.id}`, `DELETE /v1/responses/${created.id}`]);
+  });
+
+  it("follows the provider's x-should-retry: false, and its retry-after-ms rather than retry-after", async () => {
+    const count = (model: string) => openai.requests.filter((request) => request.body?.model === model).length;
+    // The key reaches two providers: its OpenAI models are named openai/<model>.
+    const final = await sdk(OPEN_KEY, 2).chat.completions.create({ model: 'openai/fail-500-final', messages: [{ role: 'user', content: 'Hi' }] }).catch((error: unknown) => error);
+    expect(final).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(count('fail-500-final')).toBe(1);
+
+    const started = Date.now();
+    const limited = await sdk(OPEN_KEY, 1).chat.completions.create({ model: 'openai/fail-429-ms', messages: [{ role: 'user', content: 'Hi' }] }).catch((error: unknown) => error);
+    expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(count('fail-429-ms')).toBe(2);
+    // 50 ms between the attempts, not retry-after's 20 s.
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('a refused stored credential is a 502 the SDK does not retry (as it never retries a 401)', async () => {
+    const before = openai.requests.length;
+    const error = await sdk(REFUSED_KEY, 2).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 502, code: 'upstream_auth_error' });
+    expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get('x-should-retry')).toBe('false');
+    expect(openai.requests.length - before).toBe(1);
+  });
+
+  it("an unknown model is OpenAI's model_not_found", async () => {
+    const error = await sdk().models.retrieve('gpt-nope').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(error).toMatchObject({ status: 404, code: 'model_not_found', param: 'model' });
+  });
+
+  it("the Anthropic SDK counts tokens and lists models through the native path, free", async () => {
+    const client = new Anthropic({ apiKey: OPEN_KEY, baseURL: `${stack.proxyUrl}/api/providers/anthropic`, maxRetries: 0 });
+    const before = anthropic.requests.length;
+    const counted = await client.messages.countTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }] }, withId('count-tokens'));
+    expect(counted).toEqual({ input_tokens: FAKE_COUNTED_INPUT_TOKENS });
+    expect(await eventFor(stack, 'count-tokens')).toMatchObject({ status: 200, cost_in_usd: 0, prompt_token_count: 0, path: '/api/providers/anthropic/v1/messages/count_tokens' });
+    const models = [];
+    for await (const model of client.models.list()) models.push(model.id);
+    expect(models.length).toBeGreaterThan(0);
+    const received = anthropic.requests.slice(before);
+    expect(received.map((request) => [request.path, request.headers['x-api-key']])).toEqual([
+      ['/v1/messages/count_tokens', FAKE_ANTHROPIC_KEY],
+      ['/v1/models', FAKE_ANTHROPIC_KEY],
+    ]);
+  });
+});
