@@ -657,6 +657,17 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
         expect(text).not.toContain(UPSTREAM_SECRET);
         expect(JSON.parse(text)).toMatchObject({ error: { message: 'The key Bearer [redacted] may not use this model', type: 'invalid_request_error' } });
       }
+      // Where the gateway cuts a long error text, and inside a stream's error frame, too.
+      for (const model of ['echo-credential-page', 'echo-credential-stream']) {
+        const response = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model, stream: model.endsWith('stream'), messages: [{ role: 'user', content: 'Hi' }] }),
+        });
+        const text = await response.text();
+        // Not even the part of it before the cut.
+        expect([model, text.includes('[reda'), text.includes(UPSTREAM_SECRET.slice(0, 5))]).toEqual([model, true, false]);
+      }
     });
 
     it('lists the models of a key with many settings without piling a listener per upstream call on the response', async () => {

@@ -1,6 +1,6 @@
 export { UpstreamClient, UpstreamRequest, UpstreamResponse, UpstreamTimeouts, toUpstreamError } from './http/upstream-client';
 export { UpstreamAbort } from './http/upstream-abort';
-export { redactSecrets } from './http/redact-secrets';
+export { redactSecrets, redactText, secretForms } from './http/redact-secrets';
 export { OutboundRefusedError, SsrfGuard, UpstreamAllowList, configureOutboundAllowList, parseIpAddress, processOutboundGuard, specialRangeOf } from './http/ssrf-guard';
 export { SseSplitter, sseData } from './sse/sse-splitter';
 export { PreparedChatBody, toOpenAIChatBody } from './openai/openai-request';

@@ -65,6 +65,12 @@ export class Exchange {
    * (a response, a chat completion, a run), whose usage was billed when it was made.
    */
   usageBilled = true;
+  /**
+   * The provider credential the request goes upstream with (the route's setting, as it was when
+   * the request was admitted): kept out of whatever the upstream answers reaches the client.
+   * Never part of the event.
+   */
+  sentCredentials: Readonly<Record<string, string>> | null = null;
   /** The SSE relay wrote the response itself (Fastify's reply was hijacked; the pipeline logs the line). */
   hijacked = false;
   readonly userId: string | null;

@@ -193,7 +193,7 @@ export class PassthroughService {
         return this.pipeline.relayStream(exchange, upstream, translator);
       }
       if (!isJsonOrUntyped(upstream.headers) && upstream.statusCode < 400) return this.relayBinary(exchange, upstream);
-      const raw = await this.pipeline.readBody(upstream);
+      const raw = await this.pipeline.readBody(upstream, exchange);
       if (upstream.statusCode >= 400) return this.relayError(exchange, spec, route, upstream, raw);
       this.pipeline.respond(exchange, upstream, spec.dialect === 'anthropic' ? readAnthropicResponse(raw) : readOpenAIResponse(raw));
     });

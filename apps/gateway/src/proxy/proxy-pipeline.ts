@@ -1,6 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger, accessLogger, providerLabel } from '@tollgate/common';
-import { ConfigSnapshotService } from '@tollgate/config-cache';
 import { rateLimitHeaders } from '@tollgate/limits';
 import {
   AdapterContext,
@@ -15,6 +14,7 @@ import {
   UpstreamResponse,
   getProviderAdapter,
   redactSecrets,
+  secretForms,
 } from '@tollgate/providers';
 import { EVENT_SINK, EventSink } from '@tollgate/queue';
 import { IncomingHttpHeaders } from 'node:http';
@@ -48,7 +48,6 @@ export class ProxyPipeline implements OnApplicationShutdown {
     @Inject(EVENT_SINK) private readonly events: EventSink,
     private readonly inFlight: ExchangesInFlight,
     private readonly metrics: GatewayMetrics,
-    private readonly snapshot: ConfigSnapshotService,
     @Inject(ENV) env: Env,
     @Inject(LOGGER) logger: Logger,
   ) {
@@ -149,6 +148,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
     if (route) {
       exchange.provider = route.provider;
       exchange.settingId = route.setting.id;
+      exchange.sentCredentials = route.setting.credentials;
       if (options.modelBound) {
         exchange.model = route.model;
         exchange.requestedModel = route.model;
@@ -242,7 +242,12 @@ export class ProxyPipeline implements OnApplicationShutdown {
     setImmediate(() => {
       if (!reply.raw.headersSent && !reply.raw.destroyed) reply.raw.flushHeaders();
     });
-    const result = await relaySse(upstream.body as unknown as Readable, reply.raw, translator, exchange.key.shouldLogResponse, exchange.errorStyle);
+    const result = await relaySse(upstream.body as unknown as Readable, reply.raw, translator, {
+      keepTranscript: exchange.key.shouldLogResponse,
+      errorStyle: exchange.errorStyle,
+      // An error frame may quote the credential, as an error body may.
+      secretForms: secretForms(credentialValues(exchange)),
+    });
     exchange.usage = translator.usage;
     exchange.usageFinal = translator.usageFinal !== false;
     exchange.model = translator.model ?? exchange.model;
@@ -284,13 +289,18 @@ export class ProxyPipeline implements OnApplicationShutdown {
     if (providerError.retryAfter) reply.header('retry-after', providerError.retryAfter);
     for (const [name, value] of Object.entries(retryHeaders(providerError, upstreamHeaders))) reply.header(name, value);
     const payload = Buffer.isBuffer(providerError.body) ? providerError.body : Buffer.from(JSON.stringify(providerError.body));
-    const setting = exchange.settingId === null ? null : this.snapshot.getSetting(exchange.settingId);
-    void reply.send(setting ? redactSecrets(payload, Object.values(setting.credentials)) : payload);
+    // Bodies are redacted as read (readBody); again here, for what was built from them.
+    void reply.send(redactSecrets(payload, credentialValues(exchange)));
   }
 
-  /** Reads a whole upstream body (bounded by the client timeouts). */
-  async readBody(upstream: UpstreamResponse): Promise<Buffer> {
-    return Buffer.from(await upstream.body.arrayBuffer());
+  /**
+   * Reads a whole upstream body (bounded by the client timeouts). An error body loses the
+   * credential the request was sent with before anything reads it: error mappers cut long texts,
+   * and a cut credential would no longer be found.
+   */
+  async readBody(upstream: UpstreamResponse, exchange: Exchange): Promise<Buffer> {
+    const body = Buffer.from(await upstream.body.arrayBuffer());
+    return upstream.statusCode >= 400 ? redactSecrets(body, credentialValues(exchange)) : body;
   }
 
   /**
@@ -302,6 +312,10 @@ export class ProxyPipeline implements OnApplicationShutdown {
     if (upstream.statusCode !== 200) return false;
     return isEventStream(upstream.headers) || (streamAsked && !isJsonOrUntyped(upstream.headers));
   }
+}
+
+function credentialValues(exchange: Exchange): string[] {
+  return exchange.sentCredentials ? Object.values(exchange.sentCredentials) : [];
 }
 
 /**

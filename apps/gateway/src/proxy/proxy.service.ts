@@ -49,7 +49,7 @@ export class ProxyService {
         const options = body.stream_options as { include_usage?: unknown } | undefined;
         return this.pipeline.relayStream(exchange, upstream, adapter.chatStreamTranslator(chatCall, options?.include_usage === true));
       }
-      const raw = await this.pipeline.readBody(upstream);
+      const raw = await this.pipeline.readBody(upstream, exchange);
       if (upstream.statusCode >= 400) return this.pipeline.respondError(exchange, adapter.toProviderError(upstream.statusCode, raw, upstream.headers), upstream.headers);
       this.pipeline.respond(exchange, upstream, adapter.fromChatResponse(raw, chatCall));
     });
@@ -67,7 +67,7 @@ export class ProxyService {
         throw new GatewayError(GatewayErrorCode.InvalidRequest, `${route.provider} has no embeddings API.`, 'model');
       }
       const upstream = await this.pipeline.send(exchange, adapter.toEmbeddingsRequest(this.pipeline.context(exchange, route), body, route.model));
-      const raw = await this.pipeline.readBody(upstream);
+      const raw = await this.pipeline.readBody(upstream, exchange);
       if (upstream.statusCode >= 400) return this.pipeline.respondError(exchange, adapter.toProviderError(upstream.statusCode, raw, upstream.headers), upstream.headers);
       this.pipeline.respond(exchange, upstream, adapter.fromEmbeddingsResponse(raw, body, route.model));
     });
@@ -90,7 +90,7 @@ export class ProxyService {
         const options = body.stream_options as { include_usage?: unknown } | undefined;
         return this.pipeline.relayStream(exchange, upstream, new OpenAIStreamPassthrough(options?.include_usage === true));
       }
-      const raw = await this.pipeline.readBody(upstream);
+      const raw = await this.pipeline.readBody(upstream, exchange);
       if (upstream.statusCode >= 400) return this.pipeline.respondError(exchange, adapter.toProviderError(upstream.statusCode, raw, upstream.headers), upstream.headers);
       this.pipeline.respond(exchange, upstream, readOpenAIResponse(raw));
     });
@@ -168,7 +168,7 @@ export class ProxyService {
       const request = adapter?.toModelsRequest?.(this.pipeline.context(exchange, { provider: setting.provider, setting, model: '' })) ?? null;
       if (!adapter?.fromModelsResponse || request === null) return [];
       const upstream = await this.pipeline.send(exchange, request, MODEL_LIST_TIMEOUT_MS);
-      const raw = await this.pipeline.readBody(upstream);
+      const raw = await this.pipeline.readBody(upstream, exchange);
       if (upstream.statusCode >= 400) {
         this.logger.warn({ provider: setting.provider, status: upstream.statusCode }, 'provider refused to list its models');
         return [];

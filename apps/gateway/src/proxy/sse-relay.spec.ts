@@ -94,7 +94,7 @@ describe('relaySse (real sockets: an upstream server, undici, a client)', () => 
       const relayed = (async () => {
         const answer = await request(`${upstreamUrl}${req.url}`, { dispatcher: agent });
         res.writeHead(200, { 'content-type': 'text/event-stream' });
-        return relaySse(prepare(answer.body), res, new VerbatimTranslator(), true, 'openai', DONE_GRACE_MS);
+        return relaySse(prepare(answer.body), res, new VerbatimTranslator(), { keepTranscript: true, errorStyle: 'openai', doneGraceMs: DONE_GRACE_MS });
       })();
       results.push(relayed);
     });

@@ -1,7 +1,7 @@
 import { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { GatewayError } from '@tollgate/common';
-import { ChatStreamTranslator, SseSplitter, toUpstreamError } from '@tollgate/providers';
+import { ChatStreamTranslator, SseSplitter, redactText, toUpstreamError } from '@tollgate/providers';
 import { ErrorStyle, toProxyErrorBody } from './error-style';
 import { MAX_LOGGED_BODY_CHARS } from './exchange';
 
@@ -11,6 +11,15 @@ export interface RelayResult {
   clientDisconnected: boolean;
   /** What the client received, when the key logs responses (bounded). */
   transcript: string | null;
+}
+
+export interface RelayOptions {
+  /** Keep what the client received, for the event (bounded). */
+  keepTranscript: boolean;
+  errorStyle: ErrorStyle;
+  /** Forms of the provider credential (secretForms), replaced wherever the stream carries them. */
+  secretForms?: readonly string[];
+  doneGraceMs?: number;
 }
 
 /** How long an upstream may take to end its body after the answer's end before it is cut. */
@@ -27,14 +36,8 @@ const DONE_GRACE_MS = 2_000;
  * each chunk cost about 0.2 ms of CPU per stream of a dozen events, and 0.1 ms before the first
  * token reached the client.
  */
-export function relaySse(
-  upstreamBody: Readable,
-  client: ServerResponse,
-  translator: ChatStreamTranslator,
-  keepTranscript: boolean,
-  errorStyle: ErrorStyle,
-  doneGraceMs = DONE_GRACE_MS,
-): Promise<RelayResult> {
+export function relaySse(upstreamBody: Readable, client: ServerResponse, translator: ChatStreamTranslator, options: RelayOptions): Promise<RelayResult> {
+  const { keepTranscript, errorStyle, secretForms = [], doneGraceMs = DONE_GRACE_MS } = options;
   return new Promise((resolve) => {
     const splitter = new SseSplitter();
     const transcript: string[] = [];
@@ -46,8 +49,9 @@ export function relaySse(
     let graceTimer: NodeJS.Timeout | null = null;
 
     /** Writes to the client; false when it wants no more until it drains. */
-    const send = (text: string): boolean => {
-      if (text === '' || client.destroyed) return true;
+    const send = (written: string): boolean => {
+      if (written === '' || client.destroyed) return true;
+      const text = secretForms.length === 0 ? written : redactText(written, secretForms);
       if (keepTranscript && transcriptLength < MAX_LOGGED_BODY_CHARS) {
         transcript.push(text);
         transcriptLength += text.length;

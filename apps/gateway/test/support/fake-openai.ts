@@ -148,6 +148,16 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
       // Some OpenAI-compatible servers quote the credential they were sent in their errors.
       return sendError(res, 400, `The key ${req.headers.authorization} may not use this model`, 'invalid_request_error', null);
     }
+    if (model === 'echo-credential-page') {
+      // A proxy's error page whose echoed credential straddles where error texts are cut (500 characters).
+      res.writeHead(400, { 'content-type': 'text/html' });
+      return void res.end(`<html><body>${'.'.repeat(460)} Authorization: ${req.headers.authorization}</body></html>`);
+    }
+    if (model === 'echo-credential-stream') {
+      // An error frame inside a stream that quotes the credential.
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+      return void res.end(`data: ${JSON.stringify({ error: { message: `The key ${req.headers.authorization} may not use this model`, type: 'invalid_request_error', param: null, code: null } })}\n\n`);
+    }
     if (model === 'redirect-307') {
       res.writeHead(307, { location: 'https://elsewhere.example/v1/chat/completions', 'content-length': 0 });
       return void res.end();

@@ -16,6 +16,13 @@ describe('redactSecrets', () => {
     expect(text(redactSecrets(body, ['abcdefgh', 'abcdefgh-and-more']))).toBe('key=[redacted]; id=[redacted]');
   });
 
+  it('finds a secret echoed with escaped slashes or percent-encoded', () => {
+    const secret = 'sk-ab/cd+ef=gh-12345';
+    const body = Buffer.from(`{"message":"key ${secret.replace(/\//g, '\\/')} refused","url":"https://x/?key=${encodeURIComponent(secret)}"}`);
+    const redacted = text(redactSecrets(body, [secret]));
+    expect(redacted).toBe('{"message":"key [redacted] refused","url":"https://x/?key=[redacted]"}');
+  });
+
   it('leaves a body without secrets, and values too short to be credentials, untouched', () => {
     const body = Buffer.from('{"error":{"message":"model not found"}}');
     expect(redactSecrets(body, ['sk-not-in-the-body', 'model'])).toBe(body);

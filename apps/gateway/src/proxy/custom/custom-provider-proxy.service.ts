@@ -86,7 +86,7 @@ export class CustomProviderProxyService {
       body: JSON.stringify(body),
     });
     if (this.pipeline.isStream(upstream)) return this.pipeline.relayStream(exchange, upstream, new CustomStreamTranslator(route));
-    const raw = await this.pipeline.readBody(upstream);
+    const raw = await this.pipeline.readBody(upstream, exchange);
     if (upstream.statusCode === 401 || upstream.statusCode === 403) {
       // The caller's key is fine: the stored credential is not (as for the built-in providers).
       throw new GatewayError(GatewayErrorCode.UpstreamAuth, `The custom provider '${provider.name}' rejected the credential stored in its provider setting (HTTP ${upstream.statusCode}).`, null, { 'x-should-retry': 'false' });
