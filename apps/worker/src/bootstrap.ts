@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { Env, Logger, PinoNestLogger, exitOnShutdownSignals } from '@tollgate/common';
 import { WorkerModule } from './worker.module';
 
-const WORKER_SHUTDOWN_DEADLINE_MS = 30_000;
+const WORKER_SHUTDOWN_DEADLINE_MS = 25_000;
 
 /** The worker: a Nest application context (no HTTP) running the queue processors. */
 export async function startWorker(env: Env, logger: Logger, options: { shutdownHooks?: boolean } = {}): Promise<INestApplicationContext> {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { countTokens } from 'gpt-tokenizer';
 import { promptTextOf } from './prompt-parts';
 import { estimateTokens, tokenUpperBound } from './token-estimator';
@@ -36,5 +37,12 @@ describe('token estimation', () => {
     // Admission, on the request path, does not spend the tokenizer's time past 200,000 characters.
     expect(tokenUpperBound(prose)).toBe(225_000);
     expect(tokenUpperBound(prose.slice(0, 180_000))).toBe(estimateTokens(prose.slice(0, 180_000)));
+  });
+
+  it('counts the first 250,000 characters of a huge text and extrapolates the rest at that rate', () => {
+    // Base64 is slow to tokenize: all 4,000,000 characters of this took about 15 s.
+    const noise = randomBytes(750_000).toString('base64');
+    expect(noise).toHaveLength(1_000_000);
+    expect(estimateTokens(noise)).toBe(estimateTokens(noise.slice(0, 250_000)) * 4);
   });
 });

@@ -4,21 +4,32 @@ import { countTokens } from 'gpt-tokenizer';
 const PIECE_CHARS = 1_000;
 /**
  * On the request path (admission), counting stops here: a million characters take the tokenizer
- * tens of milliseconds, during which the gateway serves nobody, so the UTF-8 length, which a
- * token count never exceeds, stands in beyond it.
+ * tens of milliseconds (text that is not prose, such as base64, about a second), during which the
+ * gateway serves nobody, so the UTF-8 length, which a token count never exceeds, stands in.
  */
 const MAX_COUNTED_CHARS_ON_REQUEST_PATH = 200_000;
+/**
+ * What is recorded counts this much, and extrapolates the rest at the rate counted: counting all
+ * of a 32 MB prompt of base64 would hold the worker (or a standalone gateway) for minutes, past
+ * its job locks. 250,000 characters of prose take the tokenizer a few milliseconds, of base64
+ * under a second.
+ */
+const MAX_COUNTED_CHARS = 250_000;
 
 /**
  * Counts tokens with gpt-tokenizer (the o200k encoding used by current OpenAI models) when a
  * provider reports no usage: what the worker records and bills. Text is counted in pieces, so
  * one pathological 200 KB "word" costs milliseconds instead of freezing the process; a cut can
- * only add tokens, never lose one, so the count stays an upper bound.
+ * only add tokens, never lose one. Past MAX_COUNTED_CHARS the rest is extrapolated at the rate of
+ * what was counted (the same text, most likely), not bounded by its bytes, which would bill
+ * prose about four times over.
  */
 export function estimateTokens(text: string): number {
+  const counted = Math.min(text.length, MAX_COUNTED_CHARS);
   let tokens = 0;
-  for (let start = 0; start < text.length; start += PIECE_CHARS) tokens += countTokens(text.slice(start, start + PIECE_CHARS));
-  return tokens;
+  for (let start = 0; start < counted; start += PIECE_CHARS) tokens += countTokens(text.slice(start, Math.min(counted, start + PIECE_CHARS)));
+  if (counted === text.length) return tokens;
+  return Math.ceil((tokens / counted) * text.length);
 }
 
 /**
