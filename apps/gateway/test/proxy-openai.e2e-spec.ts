@@ -143,7 +143,8 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('')).toBe('Hello world');
     expect(chunks.every((c) => c.choices.length > 0)).toBe(true);
-    expect(chunks.some((c) => c.usage)).toBe(false);
+    // Not even the "usage": null every chunk carries once usage is asked for: the chunks are the ones it would get without asking.
+    expect(chunks.filter((c) => 'usage' in c)).toEqual([]);
     // The gateway asked the upstream for usage on the client's behalf.
     expect(upstream.lastRequest().body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
 
@@ -172,6 +173,8 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     const last = chunks[chunks.length - 1];
     expect(last.choices).toEqual([]);
     expect(last.usage).toEqual({ prompt_tokens: 11, completion_tokens: 4, total_tokens: 15 });
+    // As OpenAI sends them when asked: every other chunk says "usage": null.
+    expect(chunks.slice(0, -1).every((c) => c.usage === null)).toBe(true);
     expect((await eventFor(stack, 'stream-usage')).prompt_token_count).toBe(11);
   });
 

@@ -142,16 +142,29 @@ function completionTextOf(parsed: Record<string, unknown> | null): string {
     .join('');
 }
 
+/**
+ * With stream_options.include_usage, every chunk carries `"usage":null` as its last member (the
+ * final chunk carries the usage). When the gateway asked for usage on the client's behalf, those
+ * nulls go too, so the client gets the chunks it would have got without asking: the top-level
+ * member only, which ends the line the chunk's JSON is written on.
+ */
+const TRAILING_NULL_USAGE = /,\s*"usage"\s*:\s*null\s*\}(\r?\n)/g;
+
+function withoutNullUsage(event: string): string {
+  return event.includes('"usage"') ? event.replace(TRAILING_NULL_USAGE, '}$1') : event;
+}
+
 /** An OpenAI SSE stream relayed verbatim, minus the usage chunk the client did not ask for. */
 export class OpenAIStreamPassthrough implements ChatStreamTranslator {
   private readonly observer: OpenAIStreamObserver;
 
-  constructor(clientWantsUsage: boolean) {
+  constructor(private readonly clientWantsUsage: boolean) {
     this.observer = new OpenAIStreamObserver(clientWantsUsage);
   }
 
   push(event: string): string {
-    return this.observer.observe(event) ? event : '';
+    if (!this.observer.observe(event)) return '';
+    return this.clientWantsUsage ? event : withoutNullUsage(event);
   }
 
   end(): string {

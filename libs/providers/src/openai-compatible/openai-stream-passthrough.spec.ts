@@ -1,0 +1,17 @@
+import { OpenAIStreamPassthrough } from './openai-compatible.adapter';
+
+const chunk = (fields: Record<string, unknown>) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: null }], ...fields })}\n\n`;
+
+describe('OpenAIStreamPassthrough', () => {
+  it("drops the \"usage\": null that asking for usage added to every chunk, when the client did not ask", () => {
+    const relay = new OpenAIStreamPassthrough(false);
+    relay.push(chunk({ usage: null }));
+    expect(relay.push(chunk({ usage: null }))).toBe(chunk({}));
+  });
+
+  it('keeps them when the client asked, and never touches a usage member inside the chunk', () => {
+    expect(new OpenAIStreamPassthrough(true).push(chunk({ usage: null }))).toBe(chunk({ usage: null }));
+    const nested = `data: ${JSON.stringify({ id: 'c1', choices: [{ index: 0, delta: { content: '"usage":null}' }, meta: { usage: null } }] })}\n\n`;
+    expect(new OpenAIStreamPassthrough(false).push(nested)).toBe(nested);
+  });
+});
