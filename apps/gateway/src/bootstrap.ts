@@ -12,6 +12,8 @@ import { DualListener, configureFastify } from './http/http-server';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { KeyAuthenticator } from './proxy/key-authenticator';
 import { ShutdownState } from './runtime/shutdown-state';
+import { CUT_EXCHANGES_WAIT_MS, SHUTDOWN_RETRY_MS } from './runtime/event-flush-on-shutdown';
+import { QUEUE_CLOSE_TIMEOUT_MS } from './runtime/infrastructure.module';
 
 export interface RunningGateway {
   app: NestFastifyApplication;
@@ -53,15 +55,16 @@ export async function startGateway(
 
 /**
  * How long a stop may take before the process exits anyway: the delay and the drain, then the
- * steps after them, each bounded on its own (the event flush's 10 s of retries, the queue's
- * close and disconnect, 2 s each). With the defaults, 29 s: inside Kubernetes' default 30 s
- * grace period, so the process ends itself before a SIGKILL would.
+ * steps after them, each bounded on its own (the wait for cut exchanges, the event flush's
+ * retries, the queue's close and its disconnect), and a second to spare. With the defaults,
+ * 29 s: inside Kubernetes' default 30 s grace period, so the process ends itself before a
+ * SIGKILL would.
  */
 export function shutdownDeadlineMs(env: Pick<Env, 'shutdownDrainMs' | 'shutdownDelayMs'>): number {
   return env.shutdownDelayMs + env.shutdownDrainMs + CLOSE_STEPS_MS;
 }
 
-const CLOSE_STEPS_MS = 14_000;
+const CLOSE_STEPS_MS = CUT_EXCHANGES_WAIT_MS + SHUTDOWN_RETRY_MS + 2 * QUEUE_CLOSE_TIMEOUT_MS + 1_000;
 
 /**
  * Stops the gateway: unready at once, still serving for SHUTDOWN_DELAY_MS, then both listeners

@@ -123,10 +123,10 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     expect(Date.now() - stoppedAt).toBeLessThan(8_000);
   });
 
-  it('a gateway cut off from Redis with an event still buffered exits on SIGTERM by itself, saying the event is lost', async () => {
+  it('a gateway cut off from Redis with an event buffered and a stream in flight exits 0 on SIGTERM within its deadline, saying the events are lost', async () => {
     const { relay, port } = await TcpRelay.start(Number(new URL(env.REDIS_URL).port));
     try {
-      const gateway = await spawnGateway({ ...env, REDIS_URL: `redis://127.0.0.1:${port}`, QUEUE_PREFIX: `${env.QUEUE_PREFIX}-lost` });
+      const gateway = await spawnGateway({ ...env, REDIS_URL: `redis://127.0.0.1:${port}`, QUEUE_PREFIX: `${env.QUEUE_PREFIX}-lost`, SHUTDOWN_DRAIN_MS: '500' });
       started.push(gateway);
       const admin = adminClient(gateway.adminUrl, env.ADMIN_API_KEY, 5_000);
       const settingId = (await admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } })).body.id;
@@ -138,12 +138,23 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
         body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }),
       });
       expect(answered.status).toBe(200);
+      // Cut at the drain deadline: every step after it runs, none is skipped by the stop deadline.
+      const inFlight = await fetch(`${gateway.proxyUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'slow-stream', messages: [{ role: 'user', content: 'Hi' }], stream: true }),
+      });
+      expect(inFlight.status).toBe(200);
+      const draining = inFlight.text().catch(() => '');
       const stoppedAt = Date.now();
       gateway.process.signal('SIGTERM');
       await gateway.process.exited;
-      // The flush retries for 10 s, then the queue's close and its disconnect are cut at 2 s each
-      // (the disconnect waited for a connection end that a reconnecting client never reaches).
+      await draining;
+      // The wait for cut exchanges, the flush's 7 s of retries, then the queue's close and its
+      // disconnect cut at 2 s each (the disconnect waited for a connection end that a
+      // reconnecting client never reaches): under the 14.5 s deadline, so exit 0.
       expect(Date.now() - stoppedAt).toBeLessThan(20_000);
+      expect(gateway.process.lines.some((line) => line.includes('shutdown did not finish in time'))).toBe(false);
       expect(gateway.process.exitCode()).toBe(0);
       expect(gateway.process.lines.some((line) => line.includes('events left undelivered at shutdown'))).toBe(true);
     } finally {

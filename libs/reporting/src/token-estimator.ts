@@ -9,10 +9,9 @@ const PIECE_CHARS = 1_000;
  */
 const MAX_COUNTED_CHARS_ON_REQUEST_PATH = 200_000;
 /**
- * What is recorded counts this much, and extrapolates the rest at the rate counted: counting all
- * of a 32 MB prompt of base64 would hold the worker (or a standalone gateway) for minutes, past
- * its job locks. 250,000 characters of prose take the tokenizer a few milliseconds, of base64
- * under a second.
+ * What is recorded counts this much, and bounds the rest by its UTF-8 length: counting all of a
+ * 32 MB prompt would hold the worker (or a standalone gateway) for minutes, past its job locks
+ * (a million characters of CJK text take the tokenizer about 7 s, of prose 30 ms).
  */
 const MAX_COUNTED_CHARS = 250_000;
 
@@ -20,16 +19,15 @@ const MAX_COUNTED_CHARS = 250_000;
  * Counts tokens with gpt-tokenizer (the o200k encoding used by current OpenAI models) when a
  * provider reports no usage: what the worker records and bills. Text is counted in pieces, so
  * one pathological 200 KB "word" costs milliseconds instead of freezing the process; a cut can
- * only add tokens, never lose one. Past MAX_COUNTED_CHARS the rest is extrapolated at the rate of
- * what was counted (the same text, most likely), not bounded by its bytes, which would bill
- * prose about four times over.
+ * only add tokens, never lose one, so the count is an upper bound. Past MAX_COUNTED_CHARS the
+ * rest is bounded by its bytes (a token is at least one): never less than the real count, which
+ * the rate of the counted part is not (a prompt may put its cheap text first).
  */
 export function estimateTokens(text: string): number {
   const counted = Math.min(text.length, MAX_COUNTED_CHARS);
   let tokens = 0;
   for (let start = 0; start < counted; start += PIECE_CHARS) tokens += countTokens(text.slice(start, Math.min(counted, start + PIECE_CHARS)));
-  if (counted === text.length) return tokens;
-  return Math.ceil((tokens / counted) * text.length);
+  return counted === text.length ? tokens : tokens + Buffer.byteLength(text.slice(counted), 'utf8');
 }
 
 /**

@@ -1,9 +1,9 @@
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { ChatStreamTranslator } from '@tollgate/providers';
+import { ChatStreamTranslator, secretForms } from '@tollgate/providers';
 import { Agent, Dispatcher, request } from 'undici';
-import { RelayResult, relaySse } from './sse-relay';
+import { RelayOptions, RelayResult, relaySse } from './sse-relay';
 
 /** Relays events as they are; an event holding STOP ends the stream for it (as an end word does). */
 class VerbatimTranslator implements ChatStreamTranslator {
@@ -46,6 +46,7 @@ describe('relaySse (real sockets: an upstream server, undici, a client)', () => 
   let gatewayUrl: string;
   const agent = new Agent();
   let results: Array<Promise<RelayResult>> = [];
+  let relayOptions: Partial<RelayOptions> = {};
   /** How the gateway gets its upstream body: as is, or already failed before the relay. */
   let prepare: (body: Dispatcher.ResponseData['body']) => Readable = (body) => body;
 
@@ -58,6 +59,8 @@ describe('relaySse (real sockets: an upstream server, undici, a client)', () => 
         res.end(`${event(1)}${event(2)}${event(3)}`);
       } else if (req.url === '/reset') {
         res.write(event(1), () => setTimeout(() => req.socket.destroy(), 20));
+      } else if (req.url === '/secret') {
+        res.end(`data: {"choices":[{"delta":{"content":"Start lm-studio-key, then"}}]}\n\ndata: {"error":{"message":"key lm-studio-key refused"}}\n\n`);
       } else if (req.url === '/stop') {
         res.write(`${event(1)}data: STOP\n\n${event(2)}`);
         // Keeps going until the relay hangs up on it.
@@ -94,7 +97,7 @@ describe('relaySse (real sockets: an upstream server, undici, a client)', () => 
       const relayed = (async () => {
         const answer = await request(`${upstreamUrl}${req.url}`, { dispatcher: agent });
         res.writeHead(200, { 'content-type': 'text/event-stream' });
-        return relaySse(prepare(answer.body), res, new VerbatimTranslator(), { keepTranscript: true, errorStyle: 'openai', doneGraceMs: DONE_GRACE_MS });
+        return relaySse(prepare(answer.body), res, new VerbatimTranslator(), { keepTranscript: true, errorStyle: 'openai', doneGraceMs: DONE_GRACE_MS, ...relayOptions });
       })();
       results.push(relayed);
     });
@@ -102,6 +105,7 @@ describe('relaySse (real sockets: an upstream server, undici, a client)', () => 
   });
 
   afterEach(() => {
+    relayOptions = {};
     results = [];
     upstreamSeen.length = 0;
     prepare = (body) => body;
@@ -118,6 +122,13 @@ describe('relaySse (real sockets: an upstream server, undici, a client)', () => 
     expect(text).toBe(`${event(1)}${event(2)}${event(3)}data: [DONE]\n\n`);
     const result = await results[0];
     expect(result).toEqual({ error: null, clientDisconnected: false, transcript: text });
+  });
+
+  it("redacts the credential in an error frame, and leaves the model's own words alone", async () => {
+    relayOptions = { secretForms: secretForms(['lm-studio-key']) };
+    const text = await (await fetch(`${gatewayUrl}/secret`)).text();
+    expect(text).toBe('data: {"choices":[{"delta":{"content":"Start lm-studio-key, then"}}]}\n\ndata: {"error":{"message":"key [redacted] refused"}}\n\ndata: [DONE]\n\n');
+    expect((await results[0]).transcript).toBe(text);
   });
 
   it('ends with an error frame when the upstream connection breaks mid-stream', async () => {

@@ -17,7 +17,7 @@ export interface RelayOptions {
   /** Keep what the client received, for the event (bounded). */
   keepTranscript: boolean;
   errorStyle: ErrorStyle;
-  /** Forms of the provider credential (secretForms), replaced wherever the stream carries them. */
+  /** Forms of the provider credential (secretForms), replaced in what the stream writes that carries an error. */
   secretForms?: readonly string[];
   doneGraceMs?: number;
 }
@@ -48,10 +48,16 @@ export function relaySse(upstreamBody: Readable, client: ServerResponse, transla
     let completed = false;
     let graceTimer: NodeJS.Timeout | null = null;
 
+    /**
+     * One relayed event without the provider credential, if it carries an error: only error
+     * frames, since a model's own words may spell a placeholder key (LM Studio's "lm-studio"),
+     * and an answer is not redacted in a stream where it is not when sent whole.
+     */
+    const safe = (event: string): string => (secretForms.length === 0 || !event.includes('error') ? event : redactText(event, secretForms));
+
     /** Writes to the client; false when it wants no more until it drains. */
-    const send = (written: string): boolean => {
-      if (written === '' || client.destroyed) return true;
-      const text = secretForms.length === 0 ? written : redactText(written, secretForms);
+    const send = (text: string): boolean => {
+      if (text === '' || client.destroyed) return true;
       if (keepTranscript && transcriptLength < MAX_LOGGED_BODY_CHARS) {
         transcript.push(text);
         transcriptLength += text.length;
@@ -115,7 +121,7 @@ export function relaySse(upstreamBody: Readable, client: ServerResponse, transla
       try {
         let out = '';
         for (const event of splitter.push(chunk)) {
-          out += translator.push(event);
+          out += safe(translator.push(event));
           if (translator.done) break;
         }
         const more = send(out);
@@ -131,7 +137,7 @@ export function relaySse(upstreamBody: Readable, client: ServerResponse, transla
       if (completed) return finish();
       try {
         const tail = splitter.flush();
-        if (tail !== null) send(translator.push(`${tail}\n\n`));
+        if (tail !== null) send(safe(translator.push(`${tail}\n\n`)));
         send(translator.end());
         finish();
       } catch (thrown) {

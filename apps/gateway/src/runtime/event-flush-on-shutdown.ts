@@ -3,10 +3,13 @@ import { LOGGER, Logger } from '@tollgate/common';
 import { EVENT_SINK, EventSink } from '@tollgate/queue';
 import { ExchangesInFlight } from './exchanges-in-flight';
 
-/** How long a stopping gateway keeps retrying the delivery of its last events (a Redis failover). */
-const SHUTDOWN_RETRY_MS = 10_000;
+/**
+ * How long a stopping gateway keeps retrying the delivery of its last events (a Redis failover):
+ * short enough that the whole stop fits Kubernetes' default 30 s grace period (shutdownDeadlineMs).
+ */
+export const SHUTDOWN_RETRY_MS = 7_000;
 /** How long it waits for exchanges cut at the drain deadline to finish and publish their events. */
-const CUT_EXCHANGES_WAIT_MS = 2_000;
+export const CUT_EXCHANGES_WAIT_MS = 2_000;
 
 /**
  * Delivers the events still buffered when the gateway stops. It belongs to the root module: Nest

@@ -40,7 +40,7 @@ class InfrastructureLifecycle implements OnApplicationShutdown {
   }
 }
 
-const QUEUE_CLOSE_TIMEOUT_MS = 2_000;
+export const QUEUE_CLOSE_TIMEOUT_MS = 2_000;
 
 /**
  * Wires the gateway to its backing services. Production: Postgres, Redis pub/sub for config

@@ -281,7 +281,7 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
       }
     });
     const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
-      `data: ${JSON.stringify({ id: 'chatcmpl-fake2', object: 'chat.completion.chunk', created: 1_763_769_600, model: streamModel, system_fingerprint: 'fp_fake', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...(includeUsage ? { usage: null } : {}) })}\n\n`;
+      `data: ${JSON.stringify({ id: 'chatcmpl-fake2', object: 'chat.completion.chunk', created: 1_763_769_600, model: streamModel, system_fingerprint: 'fp_fake', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...(includeUsage ? { usage: null } : {}), obfuscation: 'ZGF' })}\n\n`;
     const pieces = ['Hel', 'lo', ' wor', 'ld'];
     if (model === 'thinking-stream') {
       // A model that thinks before its first token: the headers go out at once, the tokens later.

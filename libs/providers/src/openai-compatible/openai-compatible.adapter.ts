@@ -143,15 +143,21 @@ function completionTextOf(parsed: Record<string, unknown> | null): string {
 }
 
 /**
- * With stream_options.include_usage, every chunk carries `"usage":null` as its last member (the
- * final chunk carries the usage). When the gateway asked for usage on the client's behalf, those
- * nulls go too, so the client gets the chunks it would have got without asking: the top-level
- * member only, which ends the line the chunk's JSON is written on.
+ * With stream_options.include_usage, every chunk carries a top-level `"usage":null` (the final
+ * chunk carries the usage). When the gateway asked for usage on the client's behalf, those nulls
+ * go too, so the client gets the chunks it would have got without asking. A chunk has no other
+ * usage member, and a string cannot hold the unescaped text, so the one occurrence is the member;
+ * it is cut with one neighbouring comma, whatever member follows (OpenAI's `obfuscation` does).
  */
-const TRAILING_NULL_USAGE = /,\s*"usage"\s*:\s*null\s*\}(\r?\n)/g;
+const NULL_USAGE = '"usage":null';
 
 function withoutNullUsage(event: string): string {
-  return event.includes('"usage"') ? event.replace(TRAILING_NULL_USAGE, '}$1') : event;
+  const at = event.indexOf(NULL_USAGE);
+  if (at === -1 || event.includes(NULL_USAGE, at + 1)) return event;
+  const end = at + NULL_USAGE.length;
+  if (event[at - 1] === ',') return event.slice(0, at - 1) + event.slice(end);
+  if (event[end] === ',') return event.slice(0, at) + event.slice(end + 1);
+  return event;
 }
 
 /** An OpenAI SSE stream relayed verbatim, minus the usage chunk the client did not ask for. */

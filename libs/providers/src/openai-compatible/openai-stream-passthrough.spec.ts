@@ -7,6 +7,9 @@ describe('OpenAIStreamPassthrough', () => {
     const relay = new OpenAIStreamPassthrough(false);
     relay.push(chunk({ usage: null }));
     expect(relay.push(chunk({ usage: null }))).toBe(chunk({}));
+    // Followed by another member, as OpenAI's chunks are (obfuscation), or first of all.
+    expect(relay.push(chunk({ usage: null, obfuscation: 'ZGF' }))).toBe(chunk({ obfuscation: 'ZGF' }));
+    expect(relay.push(`data: {"usage":null,"id":"c1","choices":[]}\r\n\r\n`)).toBe(`data: {"id":"c1","choices":[]}\r\n\r\n`);
   });
 
   it('keeps them when the client asked, and never touches a usage member inside the chunk', () => {
