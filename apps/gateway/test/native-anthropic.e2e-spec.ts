@@ -70,6 +70,8 @@ describe('native Anthropic API (e2e, official @anthropic-ai/sdk)', () => {
     const { data: message, response } = await client()
       .messages.create(request, withId('native-messages', { 'anthropic-beta': 'prompt-caching-2024-07-31,token-efficient-tools-2025-02-19' }))
       .withResponse();
+    // Anthropic's own request id reaches the SDK (the gateway's is x-request-id).
+    expect(response.headers.get('request-id')).toBe('req_fake01');
     expect(message).toMatchObject({
       id: 'msg_fake01',
       type: 'message',
@@ -190,6 +192,7 @@ describe('native Anthropic API (e2e, official @anthropic-ai/sdk)', () => {
       expect(error).toBeInstanceOf(Anthropic.RateLimitError);
       expect(error).toMatchObject({ status: 429, error: { type: 'error', error: { type: 'rate_limit_error', message: 'Simulated 429' } } });
       expect(error!.headers?.get('retry-after')).toBe('7');
+      expect(error!.requestID).toBe('req_fake01');
       expect(await eventFor(stack, 'native-429')).toMatchObject({ status: 429, error_code: 'rate_limit_error', provider: 'anthropic' });
     });
 

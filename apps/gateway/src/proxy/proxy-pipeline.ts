@@ -287,7 +287,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
     exchange.errorCode = 'code' in providerError ? providerError.code : typeof body.error?.code === 'string' ? body.error.code : typeof body.error?.type === 'string' ? body.error.type : `upstream_${providerError.status}`;
     const reply = exchange.call.reply.status(providerError.status).header('content-type', 'application/json');
     if (providerError.retryAfter) reply.header('retry-after', providerError.retryAfter);
-    for (const [name, value] of Object.entries(retryHeaders(providerError, upstreamHeaders))) reply.header(name, value);
+    for (const [name, value] of Object.entries(errorHeaders(providerError, upstreamHeaders))) reply.header(name, value);
     const payload = Buffer.isBuffer(providerError.body) ? providerError.body : Buffer.from(JSON.stringify(providerError.body));
     // Bodies are redacted as read (readBody); again here, for what was built from them.
     void reply.send(redactSecrets(payload, credentialValues(exchange)));
@@ -319,22 +319,21 @@ function credentialValues(exchange: Exchange): string[] {
 }
 
 /**
- * What tells the client's SDK whether to retry, besides retry-after: the provider's own
- * x-should-retry (Anthropic sends it; SDKs obey it before the status) and retry-after-ms (Azure's,
- * finer than retry-after), relayed; and `false` on a 5xx the gateway made of a refusal that
- * retrying cannot fix (the stored credential refused, the provider account out of credit),
- * which SDKs would otherwise retry as a server error.
+ * Headers of an upstream error worth the client's SDK, besides retry-after: the provider's request
+ * id (Anthropic's `request-id`, which its SDK reports as the error's requestID); what says whether
+ * to retry: the provider's own x-should-retry (SDKs obey it before the status) and retry-after-ms
+ * (Azure's, finer than retry-after); and `false` on a 5xx the gateway made of a refusal that
+ * retrying cannot fix (the stored credential refused, the provider account out of credit), which
+ * SDKs would otherwise retry as a server error.
  */
-function retryHeaders(providerError: { status: number; retryable?: boolean }, upstream: IncomingHttpHeaders): Record<string, string> {
+function errorHeaders(providerError: { status: number; retryable?: boolean }, upstream: IncomingHttpHeaders): Record<string, string> {
   const headers: Record<string, string> = {};
-  if (providerError.retryable === false && providerError.status >= 500) {
-    headers['x-should-retry'] = 'false';
-    return headers;
-  }
-  for (const name of ['x-should-retry', 'retry-after-ms']) {
+  const madeByGateway = providerError.retryable === false && providerError.status >= 500;
+  for (const name of madeByGateway ? ['request-id'] : ['request-id', 'x-should-retry', 'retry-after-ms']) {
     const value = upstream[name];
     if (typeof value === 'string') headers[name] = value;
   }
+  if (madeByGateway) headers['x-should-retry'] = 'false';
   return headers;
 }
 

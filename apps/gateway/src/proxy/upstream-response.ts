@@ -1,7 +1,11 @@
 import { IncomingHttpHeaders } from 'node:http';
 
-/** Upstream response headers worth passing to the client; the rest stay behind. */
-const RELAYED_RESPONSE_HEADERS = ['content-type', 'openai-processing-ms', 'openai-version', 'retry-after', 'x-should-retry'];
+/**
+ * Upstream response headers worth passing to the client; the rest stay behind. `request-id` is
+ * Anthropic's (its SDK reads it as `_request_id`); OpenAI's x-request-id would clash with the
+ * gateway's own and goes as x-upstream-request-id.
+ */
+const RELAYED_RESPONSE_HEADERS = ['content-type', 'openai-processing-ms', 'openai-version', 'retry-after', 'x-should-retry', 'request-id'];
 
 export function relayedHeaders(upstream: IncomingHttpHeaders): Record<string, string> {
   const headers: Record<string, string> = {};
