@@ -143,21 +143,43 @@ function completionTextOf(parsed: Record<string, unknown> | null): string {
 }
 
 /**
- * With stream_options.include_usage, every chunk carries a top-level `"usage":null` (the final
+ * With stream_options.include_usage, every chunk carries a top-level `"usage": null` (the final
  * chunk carries the usage). When the gateway asked for usage on the client's behalf, those nulls
- * go too, so the client gets the chunks it would have got without asking. A chunk has no other
- * usage member, and a string cannot hold the unescaped text, so the one occurrence is the member;
- * it is cut with one neighbouring comma, whatever member follows (OpenAI's `obfuscation` does).
+ * go too, so the client gets the chunks it would have got without asking. Only a member of the
+ * chunk object itself is cut (a nested one stays), with one neighbouring comma, whatever member
+ * follows (OpenAI's `obfuscation` does) and however the server spaces its JSON. A string cannot
+ * hold the unescaped text, so a match is a member; more than one is left alone.
  */
-const NULL_USAGE = '"usage":null';
+const NULL_USAGE = /"usage"\s*:\s*null/g;
 
 function withoutNullUsage(event: string): string {
-  const at = event.indexOf(NULL_USAGE);
-  if (at === -1 || event.includes(NULL_USAGE, at + 1)) return event;
-  const end = at + NULL_USAGE.length;
-  if (event[at - 1] === ',') return event.slice(0, at - 1) + event.slice(end);
-  if (event[end] === ',') return event.slice(0, at) + event.slice(end + 1);
+  if (!event.includes('"usage"')) return event;
+  const matches = [...event.matchAll(NULL_USAGE)];
+  if (matches.length !== 1) return event;
+  const start = matches[0].index;
+  const end = start + matches[0][0].length;
+  if (depthAt(event, start) !== 1) return event;
+  const before = event.slice(0, start).trimEnd();
+  if (before.endsWith(',')) return before.slice(0, -1) + event.slice(end);
+  const after = event.slice(end).trimStart();
+  if (after.startsWith(',')) return event.slice(0, start) + after.slice(1).trimStart();
   return event;
+}
+
+/** How many objects and arrays are open at `index` of a JSON text (strings skipped). */
+function depthAt(text: string, index: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < index; i++) {
+    const char = text[i];
+    if (inString) {
+      if (char === '\\') i++;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === '{' || char === '[') depth++;
+    else if (char === '}' || char === ']') depth--;
+  }
+  return depth;
 }
 
 /** An OpenAI SSE stream relayed verbatim, minus the usage chunk the client did not ask for. */

@@ -10,11 +10,17 @@ describe('OpenAIStreamPassthrough', () => {
     // Followed by another member, as OpenAI's chunks are (obfuscation), or first of all.
     expect(relay.push(chunk({ usage: null, obfuscation: 'ZGF' }))).toBe(chunk({ obfuscation: 'ZGF' }));
     expect(relay.push(`data: {"usage":null,"id":"c1","choices":[]}\r\n\r\n`)).toBe(`data: {"id":"c1","choices":[]}\r\n\r\n`);
+    // JSON written with spaces (Python's json.dumps), as some OpenAI-compatible servers do.
+    expect(relay.push(`data: {"id": "c1", "choices": [], "usage": null}\n\n`)).toBe(`data: {"id": "c1", "choices": []}\n\n`);
+    expect(relay.push(`data: {"usage": null, "id": "c1"}\n\n`)).toBe(`data: {"id": "c1"}\n\n`);
   });
 
   it('keeps them when the client asked, and never touches a usage member inside the chunk', () => {
     expect(new OpenAIStreamPassthrough(true).push(chunk({ usage: null }))).toBe(chunk({ usage: null }));
-    const nested = `data: ${JSON.stringify({ id: 'c1', choices: [{ index: 0, delta: { content: '"usage":null}' }, meta: { usage: null } }] })}\n\n`;
+    // Only a nested one, and text that spells the member inside a string.
+    const nested = `data: ${JSON.stringify({ id: 'c1', choices: [{ index: 0, delta: { content: '"usage":null}' }, meta: { usage: null, n: 1 } }] })}\n\n`;
     expect(new OpenAIStreamPassthrough(false).push(nested)).toBe(nested);
+    const argumentsOnly = `data: ${JSON.stringify({ id: 'c1', choices: [{ index: 0, delta: { tool_calls: [{ function: { arguments: '{"usage":null,"b":2}' } }] } }] })}\n\n`;
+    expect(new OpenAIStreamPassthrough(false).push(argumentsOnly)).toBe(argumentsOnly);
   });
 });
