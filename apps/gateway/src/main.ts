@@ -1,12 +1,11 @@
 import 'reflect-metadata';
-import { EnvValidationError, createLogger, describeStartupFailure, exitOnShutdownSignals, loadEnv } from '@tollgate/common';
+import { EnvValidationError, createLogger, describeStartupFailure, exitOnShutdownSignals, isStandalone, loadEnv } from '@tollgate/common';
 import { shutdownDeadlineMs, startGateway } from './bootstrap';
 import { prepareStandalone } from './standalone/standalone';
 
 async function main(): Promise<void> {
-  // No DATABASE_URL and no REDIS_URL (unset or blank, as loadEnv reads them): standalone first
-  // look (embedded Postgres, in-process worker).
-  const standalone = isBlank(process.env.DATABASE_URL) && isBlank(process.env.REDIS_URL) ? await prepareStandalone() : null;
+  // No DATABASE_URL and no REDIS_URL: standalone first look (embedded Postgres, in-process worker).
+  const standalone = isStandalone() ? await prepareStandalone() : null;
   let env;
   try {
     env = loadEnv();
@@ -38,10 +37,6 @@ async function main(): Promise<void> {
 
 /** Room for stopping the embedded Postgres, after the gateway, within the stop deadline. */
 const STANDALONE_POSTGRES_STOP_MS = 15_000;
-
-function isBlank(value: string | undefined): boolean {
-  return value === undefined || value.trim() === '';
-}
 
 void main().catch((error: unknown) => {
   process.stderr.write(`tollgate gateway failed to start: ${describeStartupFailure(error)}\n`);

@@ -15,6 +15,11 @@ export interface ConfigChange {
   id: string;
 }
 
+/** One string per changed entity (its kind and id), for maps that keep the latest change of each. */
+export function configChangeKey(change: ConfigChange): string {
+  return `${change.entity}\u0000${change.id}`;
+}
+
 export interface ConfigChangeNotifier {
   publish(change: ConfigChange): Promise<void>;
 }

@@ -73,12 +73,20 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  */
 export type EnvRole = 'gateway' | 'worker' | 'migrate';
 
+/** A variable as configuration reads it: trimmed, and unset when blank. */
+function readVariable(source: Source, name: string): string | undefined {
+  const value = source[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/** Neither DATABASE_URL nor REDIS_URL is set (blank counts as unset): the gateway runs standalone. */
+export function isStandalone(source: Source = process.env): boolean {
+  return readVariable(source, 'DATABASE_URL') === undefined && readVariable(source, 'REDIS_URL') === undefined;
+}
+
 export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway'): Env {
   const problems: string[] = [];
-  const read = (name: string): string | undefined => {
-    const value = source[name];
-    return value === undefined || value.trim() === '' ? undefined : value.trim();
-  };
+  const read = (name: string): string | undefined => readVariable(source, name);
   const int = (name: string, fallback: number, min: number, max: number): number => {
     const raw = read(name);
     if (raw === undefined) return fallback;

@@ -1,4 +1,4 @@
-export { ENV, Env, EnvValidationError, RunMode, loadEnv } from './env';
+export { ENV, Env, EnvValidationError, RunMode, isStandalone, loadEnv } from './env';
 export {
   GATEWAY_ERROR_SPECS,
   GatewayError,
@@ -10,7 +10,7 @@ export { TTL_MESSAGE, TTL_PATTERN, UNIT_SECONDS, parseDurationSeconds, toUnixSec
 export { jsonNumberValue } from './json-number';
 export { LOGGER, Logger, PinoNestLogger, REDACTED_LOG_PATHS, accessLogger, createLogger } from './logger';
 export { CommonModule } from './common.module';
-export { CONFIG_CHANGES, ConfigChange, ConfigChangeNotifier, ConfigEntity } from './config-changes';
+export { CONFIG_CHANGES, ConfigChange, ConfigChangeNotifier, ConfigEntity, configChangeKey } from './config-changes';
 export { LimitFields, LimitFieldsInput, applyLimitFields } from './limit-fields';
 export { isUuid } from './uuid';
 export { escapeLike } from './sql-like';

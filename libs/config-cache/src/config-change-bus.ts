@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { ConfigChange, ConfigChangeNotifier } from '@tollgate/common';
+import { ConfigChange, ConfigChangeNotifier, configChangeKey } from '@tollgate/common';
 import Redis from 'ioredis';
 
 export type ConfigChangeHandler = (change: ConfigChange) => void;
@@ -95,7 +95,7 @@ export class RedisConfigChangeBus implements ConfigChangeBus {
   }
 
   private retryLater(change: ConfigChange): void {
-    this.unsent.set(`${change.entity}\u0000${change.id}`, change);
+    this.unsent.set(configChangeKey(change), change);
     if (this.republishTimer || this.closed) return;
     const delay = Math.min(REPUBLISH_MAX_MS, REPUBLISH_FIRST_MS * 2 ** this.republishFailures);
     this.republishTimer = setTimeout(() => void this.republish(), delay);

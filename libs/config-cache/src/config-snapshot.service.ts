@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { ConfigChange, ConfigEntity, ENV, Env, LOGGER, Logger } from '@tollgate/common';
+import { ConfigChange, ConfigEntity, ENV, Env, LOGGER, Logger, configChangeKey } from '@tollgate/common';
 import { KeysService } from '@tollgate/keys';
 import { ProviderSettingsService, ResolvedProviderSetting } from '@tollgate/provider-settings';
 import { UsersService } from '@tollgate/users';
@@ -131,7 +131,7 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
         return;
     }
     this.appliedCount += 1;
-    this.appliedAt.set(`${change.entity}\u0000${change.id}`, { change, at: this.appliedCount });
+    this.appliedAt.set(configChangeKey(change), { change, at: this.appliedCount });
   }
 
   /** Copies the current view's state of one announced entity into a view about to replace it. */

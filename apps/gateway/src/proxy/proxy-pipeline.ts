@@ -14,7 +14,6 @@ import {
   UpstreamResponse,
   getProviderAdapter,
   redactSecrets,
-  secretForms,
 } from '@tollgate/providers';
 import { EVENT_SINK, EventSink } from '@tollgate/queue';
 import { IncomingHttpHeaders } from 'node:http';
@@ -27,7 +26,7 @@ import { Exchange } from './exchange';
 import { ResolvedRoute } from './route-resolver';
 import { relaySse } from './sse-relay';
 import { ExchangesInFlight } from '../runtime/exchanges-in-flight';
-import { isEventStream, isJsonOrUntyped, relayedHeaders } from './upstream-response';
+import { isEventStream, isJsonOrUntyped, relayedErrorHeaders, relayedHeaders } from './upstream-response';
 
 /**
  * The stages every proxied request shares, whatever its route: access and limits before the
@@ -246,7 +245,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
       keepTranscript: exchange.key.shouldLogResponse,
       errorStyle: exchange.errorStyle,
       // An error frame may quote the credential, as an error body may.
-      secretForms: secretForms(credentialValues(exchange)),
+      secrets: credentialValues(exchange),
     });
     exchange.usage = translator.usage;
     exchange.usageFinal = translator.usageFinal !== false;
@@ -274,8 +273,9 @@ export class ProxyPipeline implements OnApplicationShutdown {
   }
 
   /**
-   * Sends a provider error in the client's terms, without the provider credential: a server that
-   * quotes the key it refused, or echoes request headers, must not hand it to the client.
+   * Sends a provider error in the client's terms. Its body comes from readBody, which took the
+   * provider credential out: a server that quotes the key it refused, or echoes request headers,
+   * must not hand it to the client.
    */
   respondError(
     exchange: Exchange,
@@ -287,10 +287,9 @@ export class ProxyPipeline implements OnApplicationShutdown {
     exchange.errorCode = 'code' in providerError ? providerError.code : typeof body.error?.code === 'string' ? body.error.code : typeof body.error?.type === 'string' ? body.error.type : `upstream_${providerError.status}`;
     const reply = exchange.call.reply.status(providerError.status).header('content-type', 'application/json');
     if (providerError.retryAfter) reply.header('retry-after', providerError.retryAfter);
-    for (const [name, value] of Object.entries(errorHeaders(providerError, upstreamHeaders))) reply.header(name, value);
-    const payload = Buffer.isBuffer(providerError.body) ? providerError.body : Buffer.from(JSON.stringify(providerError.body));
-    // Bodies are redacted as read (readBody); again here, for what was built from them.
-    void reply.send(redactSecrets(payload, credentialValues(exchange)));
+    reply.headers(relayedErrorHeaders(upstreamHeaders, providerError.retryable === false && providerError.status >= 500));
+    // Built from a body readBody already took the credential out of.
+    void reply.send(Buffer.isBuffer(providerError.body) ? providerError.body : JSON.stringify(providerError.body));
   }
 
   /**
@@ -316,25 +315,6 @@ export class ProxyPipeline implements OnApplicationShutdown {
 
 function credentialValues(exchange: Exchange): string[] {
   return exchange.sentCredentials ? Object.values(exchange.sentCredentials) : [];
-}
-
-/**
- * Headers of an upstream error worth the client's SDK, besides retry-after: the provider's request
- * id (Anthropic's `request-id`, which its SDK reports as the error's requestID); what says whether
- * to retry: the provider's own x-should-retry (SDKs obey it before the status) and retry-after-ms
- * (Azure's, finer than retry-after); and `false` on a 5xx the gateway made of a refusal that
- * retrying cannot fix (the stored credential refused, the provider account out of credit), which
- * SDKs would otherwise retry as a server error.
- */
-function errorHeaders(providerError: { status: number; retryable?: boolean }, upstream: IncomingHttpHeaders): Record<string, string> {
-  const headers: Record<string, string> = {};
-  const madeByGateway = providerError.retryable === false && providerError.status >= 500;
-  for (const name of madeByGateway ? ['request-id'] : ['request-id', 'x-should-retry', 'retry-after-ms']) {
-    const value = upstream[name];
-    if (typeof value === 'string') headers[name] = value;
-  }
-  if (madeByGateway) headers['x-should-retry'] = 'false';
-  return headers;
 }
 
 /**

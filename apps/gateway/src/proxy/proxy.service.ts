@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { GatewayError, GatewayErrorCode, LOGGER, Logger } from '@tollgate/common';
+import { GatewayError, GatewayErrorCode, LOGGER, Logger, toUnixSeconds } from '@tollgate/common';
 import { ProviderId, ResolvedProviderSetting } from '@tollgate/provider-settings';
 import { ListedModel, OpenAICompatibleAdapter, OpenAIStreamPassthrough, getProviderAdapter, readOpenAIResponse } from '@tollgate/providers';
 import { Exchange, ProxyCall } from './exchange';
@@ -130,7 +130,7 @@ export class ProxyService {
     const lists = await Promise.all(
       this.routes.settingsOf(exchange.key).map(async (setting): Promise<ModelEntry[]> => {
         const listed = setting.allowedModels.length > 0 ? setting.allowedModels.map((id) => ({ id, created: null })) : await this.fetchProviderModels(exchange, setting);
-        const settingCreated = Math.floor(setting.createdAt.getTime() / 1000);
+        const settingCreated = toUnixSeconds(setting.createdAt);
         return listed.map(({ id, created }) => ({
           id: setting.provider === ProviderId.OpenAI ? id : `${setting.provider}/${id}`,
           object: 'model',

@@ -1,7 +1,7 @@
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { ChatStreamTranslator, secretForms } from '@tollgate/providers';
+import { ChatStreamTranslator } from '@tollgate/providers';
 import { Agent, Dispatcher, request } from 'undici';
 import { RelayOptions, RelayResult, relaySse } from './sse-relay';
 
@@ -125,7 +125,7 @@ describe('relaySse (real sockets: an upstream server, undici, a client)', () => 
   });
 
   it("redacts the credential in an error frame, and leaves the model's own words alone", async () => {
-    relayOptions = { secretForms: secretForms(['lm-studio-key']) };
+    relayOptions = { secrets: ['lm-studio-key'] };
     const text = await (await fetch(`${gatewayUrl}/secret`)).text();
     expect(text).toBe('data: {"choices":[{"delta":{"content":"Start lm-studio-key, then"}}]}\n\ndata: {"error":{"message":"key [redacted] refused"}}\n\ndata: [DONE]\n\n');
     expect((await results[0]).transcript).toBe(text);

@@ -1,7 +1,7 @@
 import { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { GatewayError } from '@tollgate/common';
-import { ChatStreamTranslator, SseSplitter, redactText, toUpstreamError } from '@tollgate/providers';
+import { ChatStreamTranslator, SseSplitter, redactText, secretForms, toUpstreamError } from '@tollgate/providers';
 import { ErrorStyle, toProxyErrorBody } from './error-style';
 import { MAX_LOGGED_BODY_CHARS } from './exchange';
 
@@ -17,8 +17,8 @@ export interface RelayOptions {
   /** Keep what the client received, for the event (bounded). */
   keepTranscript: boolean;
   errorStyle: ErrorStyle;
-  /** Forms of the provider credential (secretForms), replaced in what the stream writes that carries an error. */
-  secretForms?: readonly string[];
+  /** The provider credential's values, replaced in what the stream writes that carries an error. */
+  secrets?: readonly string[];
   doneGraceMs?: number;
 }
 
@@ -37,7 +37,7 @@ const DONE_GRACE_MS = 2_000;
  * token reached the client.
  */
 export function relaySse(upstreamBody: Readable, client: ServerResponse, translator: ChatStreamTranslator, options: RelayOptions): Promise<RelayResult> {
-  const { keepTranscript, errorStyle, secretForms = [], doneGraceMs = DONE_GRACE_MS } = options;
+  const { keepTranscript, errorStyle, secrets = [], doneGraceMs = DONE_GRACE_MS } = options;
   return new Promise((resolve) => {
     const splitter = new SseSplitter();
     const transcript: string[] = [];
@@ -53,7 +53,13 @@ export function relaySse(upstreamBody: Readable, client: ServerResponse, transla
      * frames, since a model's own words may spell a placeholder key (LM Studio's "lm-studio"),
      * and an answer is not redacted in a stream where it is not when sent whole.
      */
-    const safe = (event: string): string => (secretForms.length === 0 || !event.includes('error') ? event : redactText(event, secretForms));
+    let forms: string[] | null = null;
+    const safe = (event: string): string => {
+      if (secrets.length === 0 || !event.includes('error')) return event;
+      // Worked out at the first error event: most streams have none.
+      forms ??= secretForms(secrets);
+      return redactText(event, forms);
+    };
 
     /** Writes to the client; false when it wants no more until it drains. */
     const send = (text: string): boolean => {
