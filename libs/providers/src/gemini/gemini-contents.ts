@@ -43,11 +43,12 @@ export function toGeminiConversation(messages: OpenAIChatMessage[], model: strin
         add('user', userParts(message.content, at));
         break;
       case 'assistant': {
-        (message.tool_calls ?? []).forEach((call, j) => {
+        const calls = toolCallsOf(message, at);
+        calls.forEach((call, j) => {
           if (typeof call?.function?.name !== 'string') throw invalid(`${at}.tool_calls[${j}] must have a function name`, `${at}.tool_calls[${j}]`);
           toolNames.set(call.id, call.function.name);
         });
-        add('model', [...textParts(message.content, at), ...functionCallParts(message.tool_calls ?? [], model, at)]);
+        add('model', [...textParts(message.content, at), ...functionCallParts(calls, model, at)]);
         break;
       }
       case 'tool': {
@@ -72,10 +73,18 @@ export function toGeminiConversation(messages: OpenAIChatMessage[], model: strin
   return system.length > 0 ? { contents, systemInstruction: { parts: system } } : { contents };
 }
 
+/** An assistant message's tool calls: none, or an array (anything else is the client's mistake). */
+function toolCallsOf(message: OpenAIChatMessage, at: string): OpenAIToolCall[] {
+  const calls: unknown = message.tool_calls;
+  if (calls === undefined || calls === null) return [];
+  if (!Array.isArray(calls)) throw invalid(`${at}.tool_calls must be an array of tool calls`, `${at}.tool_calls`);
+  return calls as OpenAIToolCall[];
+}
+
 function textParts(content: OpenAIChatMessage['content'], at: string): GeminiPart[] {
-  return contentParts(content, at).map((part) => {
-    if (part.type === 'text') return { text: part.text };
-    if (part.type === 'refusal') return { text: part.refusal };
+  return contentParts(content, at).map((part, j) => {
+    if (part.type === 'text') return { text: textOf(part.text, `${at}.content[${j}].text`) };
+    if (part.type === 'refusal') return { text: textOf(part.refusal, `${at}.content[${j}].refusal`) };
     throw invalid(`${at}.content parts of type ${part.type} are only supported on user messages`, `${at}.content`);
   });
 }
@@ -85,7 +94,7 @@ function userParts(content: OpenAIChatMessage['content'], at: string): GeminiPar
     const param = `${at}.content[${j}]`;
     switch (part.type) {
       case 'text':
-        return { text: part.text };
+        return { text: textOf(part.text, `${param}.text`) };
       case 'image_url':
         return toMediaPart(part.image_url?.url, param);
       case 'input_audio':
@@ -93,13 +102,20 @@ function userParts(content: OpenAIChatMessage['content'], at: string): GeminiPar
           throw invalid('input_audio needs data and format', param);
         }
         return { inlineData: { mimeType: `audio/${part.input_audio.format}`, data: part.input_audio.data } };
-      case 'file':
-        if (part.file?.file_data?.startsWith('data:')) return toMediaPart(part.file.file_data, param);
+      case 'file': {
+        const data: unknown = part.file?.file_data;
+        if (typeof data === 'string' && data.startsWith('data:')) return toMediaPart(data, param);
         throw invalid('Gemini needs files inline as data URLs (file_data); file ids are not supported', param);
+      }
       default:
         throw invalid(`content parts of type ${(part as { type: unknown }).type} are not supported by Gemini`, param);
     }
   });
+}
+
+function textOf(text: unknown, param: string): string {
+  if (typeof text !== 'string') throw invalid(`${param} must be a string`, param);
+  return text;
 }
 
 function contentParts(content: OpenAIChatMessage['content'], at: string): OpenAIContentPart[] {

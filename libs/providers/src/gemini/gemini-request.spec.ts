@@ -75,6 +75,17 @@ describe('toGeminiRequest', () => {
     expect(() => toGeminiRequest(call({ messages: [] }))).toThrow(expect.objectContaining({ param: 'messages' }));
   });
 
+  it('refuses malformed messages as 400s naming the field, never as a gateway fault', () => {
+    const refused = (message: Record<string, unknown>, param: string) =>
+      expect(() => toGeminiRequest(call({ messages: [message] }))).toThrow(expect.objectContaining({ status: 400, param }));
+    for (const toolCalls of [5, {}, 'abc']) refused({ role: 'assistant', content: null, tool_calls: toolCalls }, 'messages[0].tool_calls');
+    refused({ role: 'user', content: [{ type: 'file', file: { file_data: 5 } }] }, 'messages[0].content[0]');
+    refused({ role: 'user', content: [{ type: 'text', text: 5 }] }, 'messages[0].content[0].text');
+    refused({ role: 'assistant', content: [{ type: 'text', text: { nested: true } }] }, 'messages[0].content[0].text');
+    // A null tool_calls is "no tool calls", as OpenAI treats it.
+    expect(toGeminiRequest(call({ messages: [{ role: 'assistant', content: 'Hi', tool_calls: null }, { role: 'user', content: 'Bye' }] })).contents[0]).toEqual({ role: 'model', parts: [{ text: 'Hi' }] });
+  });
+
   it('sends audio and PDF data inline, and URL-encoded data URLs as base64', () => {
     const messages = [
       {

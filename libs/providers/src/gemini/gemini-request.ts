@@ -67,7 +67,7 @@ function toResponseFormat(format: OpenAIResponseFormat | undefined): GeminiGener
   if (format?.type === 'json_object') return { responseMimeType: 'application/json' };
   if (format?.type === 'json_schema') {
     const schema = format.json_schema?.schema;
-    return schema ? { responseMimeType: 'application/json', responseSchema: toGeminiSchema(schema) } : { responseMimeType: 'application/json' };
+    return schema ? { responseMimeType: 'application/json', responseSchema: toGeminiSchema(schema, 'response_format.json_schema.schema') } : { responseMimeType: 'application/json' };
   }
   return {};
 }
@@ -80,7 +80,7 @@ function toTools(body: OpenAIChatRequest): GeminiTool[] | null {
     }
     const declaration: GeminiFunctionDeclaration = { name: tool.function.name };
     if (tool.function.description) declaration.description = tool.function.description;
-    const parameters = tool.function.parameters ? toGeminiSchema(tool.function.parameters) : null;
+    const parameters = tool.function.parameters ? toGeminiSchema(tool.function.parameters, `tools[${i}].function.parameters`) : null;
     // A function without arguments must omit parameters: Gemini rejects an empty object schema.
     if (parameters?.properties) declaration.parameters = parameters;
     return declaration;

@@ -1,3 +1,4 @@
+import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { GeminiSchema } from './gemini.types';
 
 /** Schema fields Gemini accepts; anything else (additionalProperties, $schema, ...) is a 400. */
@@ -30,6 +31,14 @@ const ALLOWED_FORMATS: Record<string, string[]> = {
 /** Local `$ref`s are inlined this deep; recursive schemas are cut off below it. */
 const MAX_REF_DEPTH = 8;
 
+/**
+ * Inlining copies a definition at every place that refers to it, so a schema of a few hundred
+ * bytes whose definitions each refer to another several times grows exponentially (six
+ * references per level, eight levels: 1.7 million nodes, seconds of CPU and hundreds of MB).
+ * Real tool and response schemas stay far below this many nodes once inlined.
+ */
+export const MAX_GEMINI_SCHEMA_NODES = 10_000;
+
 type JsonSchema = Record<string, unknown>;
 
 /**
@@ -39,18 +48,31 @@ type JsonSchema = Record<string, unknown>;
  * inlined, `oneOf` becomes `anyOf`, and `["x", "null"]` types become `nullable`. Constraints
  * Gemini cannot express are lost, so the model may not honour them exactly.
  */
-export function toGeminiSchema(schema: unknown): GeminiSchema {
+export function toGeminiSchema(schema: unknown, param: string): GeminiSchema {
   const root = asObject(schema) ?? {};
   const defs = { ...asObject(root.definitions), ...asObject(root.$defs) };
-  return convert(root, defs, 0);
+  let nodes = 0;
+  const convert = (node: JsonSchema, depth: number): GeminiSchema => {
+    if (++nodes > MAX_GEMINI_SCHEMA_NODES) {
+      throw new GatewayError(
+        GatewayErrorCode.InvalidRequest,
+        `This JSON schema has more than ${MAX_GEMINI_SCHEMA_NODES} nodes once its $refs are inlined, as Gemini needs them; refer to shared definitions less often.`,
+        param,
+      );
+    }
+    return convertNode(node, defs, depth, convert);
+  };
+  return convert(root, 0);
 }
 
-function convert(schema: JsonSchema, defs: JsonSchema, depth: number): GeminiSchema {
+type Convert = (schema: JsonSchema, depth: number) => GeminiSchema;
+
+function convertNode(schema: JsonSchema, defs: JsonSchema, depth: number, convert: Convert): GeminiSchema {
   if (typeof schema.$ref === 'string') {
     const name = /^#\/(?:\$defs|definitions)\/(.+)$/.exec(schema.$ref)?.[1];
     const target = name ? asObject(defs[name]) : null;
     if (!target || depth >= MAX_REF_DEPTH) return { type: 'object' };
-    return convert({ ...target, ...withoutKey(schema, '$ref') }, defs, depth + 1);
+    return convert({ ...target, ...withoutKey(schema, '$ref') }, depth + 1);
   }
   const out: GeminiSchema = {};
   for (const [key, value] of Object.entries(schema)) if (KEPT_FIELDS.has(key)) out[key] = value;
@@ -69,18 +91,18 @@ function convert(schema: JsonSchema, defs: JsonSchema, depth: number): GeminiSch
   const properties = asObject(schema.properties);
   if (properties && Object.keys(properties).length > 0) {
     // Gemini rejects an empty `properties` map on an object, so it is left out instead.
-    out.properties = Object.fromEntries(Object.entries(properties).map(([name, value]) => [name, convert(asObject(value) ?? {}, defs, depth)]));
+    out.properties = Object.fromEntries(Object.entries(properties).map(([name, value]) => [name, convert(asObject(value) ?? {}, depth)]));
     if (Array.isArray(schema.required)) out.required = schema.required.filter((name): name is string => typeof name === 'string' && name in properties);
   }
   const items = Array.isArray(schema.items) ? schema.items[0] : schema.items;
-  if (asObject(items)) out.items = convert(asObject(items)!, defs, depth);
+  if (asObject(items)) out.items = convert(asObject(items)!, depth);
 
   const variants = [schema.anyOf, schema.oneOf].find(Array.isArray) as unknown[] | undefined;
   if (variants) {
     const nonNull = variants.map(asObject).filter((v): v is JsonSchema => v !== null && v.type !== 'null');
     if (nonNull.length < variants.length) out.nullable = true;
-    if (nonNull.length === 1 && !type) Object.assign(out, convert(nonNull[0], defs, depth));
-    else if (nonNull.length > 0) out.anyOf = nonNull.map((v) => convert(v, defs, depth));
+    if (nonNull.length === 1 && !type) Object.assign(out, convert(nonNull[0], depth));
+    else if (nonNull.length > 0) out.anyOf = nonNull.map((v) => convert(v, depth));
   }
   return out;
 }
