@@ -14,7 +14,7 @@ import { ProxyModule } from './proxy/proxy.module';
 import { EventFlushOnShutdown } from './runtime/event-flush-on-shutdown';
 import { InfrastructureModule } from './runtime/infrastructure.module';
 import { REQUEST_REDIS } from './runtime/tokens';
-import { NulFreeInputPipe } from './http/nul-free-input.pipe';
+import { StorableInputPipe } from './http/storable-input.pipe';
 import { ObjectBodyPipe } from './http/object-body.pipe';
 
 @Module({})
@@ -48,8 +48,9 @@ export class GatewayModule {
         // Here, not in InfrastructureModule: see its comment (root module hooks run first).
         EventFlushOnShutdown,
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
-        // Before validation (global pipes run in this order): a NUL is refused whatever the field.
-        { provide: APP_PIPE, useClass: NulFreeInputPipe },
+        // Before validation (global pipes run in this order): text that cannot be stored as sent
+        // (NUL, lone surrogates) is refused whatever the field, as are fields the whitelist misses.
+        { provide: APP_PIPE, useClass: StorableInputPipe },
         { provide: APP_PIPE, useClass: ObjectBodyPipe },
         {
           provide: APP_PIPE,

@@ -207,6 +207,14 @@ describe('admin API (e2e)', () => {
         [{ provider: 'openai', setting: { apiKey: 'x', password: 'y' } }, 'password'],
         [{ provider: 'openai', setting: { apiKey: 'x', url: 'ftp://host' } }, 'setting.url'],
         [{ provider: 'vllm', setting: {} }, 'setting.url'],
+        // Paths are appended to the base URL: after a query or a fragment they were lost.
+        [{ provider: 'openai', setting: { apiKey: 'x', url: 'https://api.example.com/v1?x=1' } }, 'setting.url must not carry a query'],
+        [{ provider: 'openai', setting: { apiKey: 'x', url: 'https://api.example.com/v1#f' } }, 'setting.url must not carry a query'],
+        [{ provider: 'openai', setting: { apiKey: 'x', url: 'https://api.example.com/v1?' } }, 'setting.url must not carry a query'],
+        // Sent in a header: every request of such a setting failed with a 502.
+        [{ provider: 'openai', setting: { apiKey: 'sk\nX-Injected: 1' } }, 'setting.apiKey must be printable ASCII'],
+        [{ provider: 'anthropic', setting: { apiKey: 'sk-é€' } }, 'setting.apiKey must be printable ASCII'],
+        [{ provider: 'gemini', setting: { apikey: ' padded ' } }, 'setting.apiKey must be printable ASCII'],
       ];
       for (const [body, mentioned] of cases) {
         const response = await stack.admin<{ status: number; detail: string; instance: string }>('POST', '/api/provider-settings', body);

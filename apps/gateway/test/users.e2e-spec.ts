@@ -188,6 +188,29 @@ describe('users (e2e)', () => {
       }
     });
 
+    it('refuses text that would be stored changed (lone UTF-16 surrogates) and fields named like built-in object methods', async () => {
+      const key = await stack.admin<{ keyId: string }>('PUT', '/api/key-management/keys', { name: 'k', key: 'tg-storable-input-key', settingIds: [settingId] });
+      expect(key.status).toBe(200);
+      const cases: Array<[string, string, unknown, string]> = [
+        ['POST', '/api/users', { name: 'x', userId: '\ud800' }, 'userId must be valid Unicode'],
+        ['POST', '/api/users', { name: 'x', tags: ['ok', 'a\udc00b'] }, 'tags[1] must be valid Unicode'],
+        ['PUT', '/api/key-management/keys', { name: 'k\udbff', key: 'tg-surrogate-key', settingIds: [settingId] }, 'name must be valid Unicode'],
+        // class-validator's whitelist took these for declared fields.
+        ['PUT', '/api/key-management/keys', { name: 'k', key: 'tg-tostring-key', settingIds: [settingId], toString: 5 }, 'toString is not a known field'],
+        ['PATCH', `/api/key-management/keys/${key.body.keyId}`, { hasOwnProperty: {} }, 'hasOwnProperty is not a known field'],
+        ['POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-x', toString: 'x' } }, 'setting.toString is not a known field'],
+        ['GET', '/api/key-management/keys?constructor=x', undefined, 'constructor is not a known field'],
+        ['GET', '/api/users?valueOf=1', undefined, 'valueOf is not a known field'],
+      ];
+      for (const [method, path, body, detail] of cases) {
+        const response = await stack.admin<{ status: number; type: string; detail: string }>(method, path, body);
+        expect([method, path, response.status, response.body.detail]).toEqual([method, path, 400, expect.stringContaining(detail)]);
+      }
+      // A surrogate pair (an emoji) is valid Unicode and kept as sent.
+      const emoji = await stack.admin<{ name: string }>('PUT', '/api/key-management/keys', { name: 'k \ud83d\ude80', key: 'tg-emoji-name-key', settingIds: [settingId] });
+      expect([emoji.status, emoji.body.name]).toEqual([200, 'k 🚀']);
+    });
+
     it('PATCH /api/users/:id updates a user; unknown or malformed ids are 404 / 400', async () => {
       const user = await createUser({ name: 'patch me', userId: 'patch-by-id', rateLimitOverTime: 5, rateLimitUnit: 'h' });
       const patched = await stack.admin<UserBody>('PATCH', `/api/users/${user.id}`, {

@@ -8,6 +8,7 @@ import {
   Env,
   GatewayError,
   GatewayErrorCode,
+  HEADER_SAFE_TEXT,
   LOGGER,
   Logger,
   isUuid,
@@ -190,6 +191,17 @@ export function splitSetting(setting: Record<string, string>): {
       credentials[field] = value;
     }
   }
+  for (const [field, value] of Object.entries(credentials)) {
+    // Sent in a header (Authorization, api-key, x-api-key, x-goog-api-key): a value a header
+    // cannot carry made every request of the setting fail with a 502.
+    if (!HEADER_SAFE_TEXT.test(value)) {
+      throw new GatewayError(
+        GatewayErrorCode.InvalidRequest,
+        `setting.${field} must be printable ASCII with no space at either end: it is sent in an HTTP header, which carries nothing else unchanged`,
+        `setting.${field}`,
+      );
+    }
+  }
   if (options.url !== undefined) options.url = validateBaseUrl(options.url);
   // Interpolated into https://<resourceName>.openai.azure.com: a DNS label, nothing else.
   if (options.resourceName !== undefined && !/^[a-z0-9](?:[a-z0-9-]{0,62})$/i.test(options.resourceName)) {
@@ -210,6 +222,11 @@ function validateBaseUrl(raw: string): string {
   }
   if (parsed.username || parsed.password) {
     throw new GatewayError(GatewayErrorCode.InvalidRequest, 'setting.url must not carry credentials', 'setting.url');
+  }
+  // Operation paths are appended to the base URL: after a query or a fragment they would be
+  // read as part of it, and every request would reach the wrong endpoint.
+  if (parsed.search !== '' || parsed.hash !== '' || /[?#]/.test(raw)) {
+    throw new GatewayError(GatewayErrorCode.InvalidRequest, 'setting.url must not carry a query or a fragment: it is the base URL that operation paths are appended to', 'setting.url');
   }
   // The SSRF guard's literal checks (https unless UPSTREAM_ALLOWED_HOSTS lists the host; no
   // internal address in any notation). Names are resolved and checked on every connection.

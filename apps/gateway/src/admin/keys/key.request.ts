@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { HEADER_SAFE_TEXT } from '@tollgate/common';
 import { IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { LimitFieldsRequest } from '../common/limit-fields.request';
 import { IsOmittable, ZeroValueIsAbsent } from '../common/optional';
@@ -50,9 +51,6 @@ class KeyLimitsRequest extends LimitFieldsRequest {
   isKeyNotHashed?: boolean;
 }
 
-/** What an HTTP header carries unchanged: printable ASCII, no space at either end (headers are trimmed), nothing else (read as latin1). */
-const HEADER_SAFE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
-
 export class CreateKeyRequest extends KeyLimitsRequest {
   @ApiProperty({ description: 'Name of the API key.', example: "spike's developer key" })
   @IsString()
@@ -65,13 +63,13 @@ export class CreateKeyRequest extends KeyLimitsRequest {
     example: 'my-secret-key-123',
     minLength: 8,
     maxLength: 512,
-    pattern: HEADER_SAFE.source,
+    pattern: HEADER_SAFE_TEXT.source,
   })
   @IsString()
   @MinLength(8)
   @MaxLength(512)
   // A header loses surrounding spaces and is read as latin1: a key with either could never match.
-  @Matches(HEADER_SAFE, { message: 'key must be printable ASCII with no space at either end: clients send it in an HTTP header, which trims spaces and carries no other characters unchanged' })
+  @Matches(HEADER_SAFE_TEXT, { message: 'key must be printable ASCII with no space at either end: clients send it in an HTTP header, which trims spaces and carries no other characters unchanged' })
   key: string;
 
 }

@@ -1,0 +1,6 @@
+/**
+ * What an HTTP header carries unchanged: printable ASCII with no space at either end. Headers
+ * are trimmed and read as latin1, so a key or credential with anything else could never be
+ * sent (or matched) as written.
+ */
+export const HEADER_SAFE_TEXT = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
