@@ -535,6 +535,39 @@ describe('admin API (e2e)', () => {
       }
     });
 
+    it('refuses cost limits finer than the nano-dollars spend is counted in (a tiny limit was stored as 0 and refused every request)', async () => {
+      const setting = await createSetting();
+      const base = { name: 'tiny-limit', settingIds: [setting.id] };
+      for (const [field, value] of [['costLimitInUsd', 1e-11], ['costLimitInUsdOverTime', 1.0000000001]] as const) {
+        const body = { ...base, key: `tg-tiny-${field}`, [field]: value, costLimitInUsdUnit: 'd' };
+        const response = await stack.admin<{ status: number; detail: string }>('PUT', '/api/key-management/keys', body);
+        expect([field, response.status, response.body.detail]).toEqual([field, 400, expect.stringContaining(`${field} must have at most 9 decimal places`)]);
+      }
+      const nano = await stack.admin<{ costLimitInUsd: number }>('PUT', '/api/key-management/keys', { ...base, key: 'tg-nano-limit', costLimitInUsd: 1e-9 });
+      expect([nano.status, nano.body.costLimitInUsd]).toEqual([200, 1e-9]);
+    });
+
+    it('refuses a query string on routes that read none, instead of ignoring a filter or a field sent in the wrong place', async () => {
+      const setting = await createSetting();
+      const key = await stack.admin<{ keyId: string }>('PUT', '/api/key-management/keys', { name: 'query-check', key: 'tg-query-check-key', settingIds: [setting.id] });
+      const cases: Array<[string, string, unknown]> = [
+        ['POST', '/api/v2/events?keyIds=nomatch', { start: 0, end: 9_999_999_999 }],
+        ['PATCH', `/api/key-management/keys/${key.body.keyId}?revoked=true`, {}],
+        ['POST', '/api/provider-settings?x=1', { provider: 'openai', setting: { apiKey: 'sk-x' } }],
+        ['PUT', '/api/model-prices?provider=x', { provider: 'openai', model: 'm', inputUsdPerMillionTokens: 1, outputUsdPerMillionTokens: 1 }],
+        ['POST', '/api/reporting/top-keys?keyIds=x', { start: 0, end: 9_999_999_999 }],
+        ['POST', '/api/v2/key-management/keys?x=1', {}],
+      ];
+      for (const [method, path, body] of cases) {
+        const response = await stack.admin<{ status: number; detail: string }>(method, path, body);
+        expect([method, path, response.status, response.body.detail]).toEqual([method, path, 400, expect.stringContaining('takes no query parameters')]);
+      }
+      // The PATCH changed nothing; sent as a body field, the same change applies.
+      const [stored] = (await stack.admin<Array<{ revoked: boolean }>>('GET', `/api/key-management/keys?keyIds=${key.body.keyId}`)).body;
+      expect(stored.revoked).toBe(false);
+      expect((await stack.admin<{ revoked: boolean }>('PATCH', `/api/key-management/keys/${key.body.keyId}?`, { revoked: true })).body.revoked).toBe(true);
+    });
+
     it('concurrent updates of one key keep each other\'s changes (a revocation is not undone by a rename)', async () => {
       const setting = await createSetting();
       const ids: string[] = [];

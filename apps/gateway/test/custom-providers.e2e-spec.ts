@@ -125,6 +125,8 @@ describe('Custom providers (e2e): admin API and the /api/custom/providers/:provi
         [{ provider: 'x13', route_configs: [acmeRoute(upstream.origin, { target_url: 'http://127.0.0.2:9/x' })] }, 400, 'loopback'],
         [{ provider: 'x14', route_configs: [[]] }, 400, 'route_configs'],
         [{ provider: 'x15', route_configs: [acmeRoute(upstream.origin, { stream_end_word: 'END\u0000' })] }, 400, 'NUL'],
+        // Matched against the still-encoded request path, which can never hold "ü".
+        [{ provider: 'x16', route_configs: [acmeRoute(upstream.origin, { path: '/ü' })] }, 400, 'route_configs[0].path must be written as it appears in a request URL'],
         [{ provider: 'ACME', route_configs: [acmeRoute(upstream.origin)] }, 409, 'already exists'],
       ];
       for (const [body, status, mentioned] of cases) {

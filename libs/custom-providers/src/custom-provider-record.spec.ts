@@ -58,8 +58,14 @@ describe('validateRouteConfigs', () => {
     ['a bad stream location', [route({ streamLocation: 'a..b' })], 'route_configs[0].stream_location'],
     ['a negative empty-message limit', [route({ streamMaxEmptyMessages: -1 })], 'route_configs[0].stream_max_empty_messages'],
     ['a fractional empty-message limit', [route({ streamMaxEmptyMessages: 1.5 })], 'route_configs[0].stream_max_empty_messages'],
+    ['a path no request URL can hold as written', [route({ path: '/ü' })], 'route_configs[0].path'],
+    ['a path with a stray percent sign', [route({ path: '/50%off' })], 'route_configs[0].path'],
   ])('refuses %s', (_name, configs, field) => {
     expect(fieldOf(() => validateRouteConfigs(configs))).toBe(field);
+  });
+
+  it('accepts paths as request URLs write them, percent-encoding included', () => {
+    expect(fieldOf(() => validateRouteConfigs([route({ path: "/v1/models/gpt-4o:generate@beta~1,(x)*+$&'=!;" }), route({ path: '/%C3%BC' })]))).toBeNull();
   });
 
   it('lets a route without stream_location leave the stream fields empty', () => {

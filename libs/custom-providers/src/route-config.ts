@@ -18,6 +18,9 @@ export interface RouteConfig {
   streamMaxEmptyMessages: number;
 }
 
+/** RFC 3986 path characters: unreserved, sub-delims, ":", "@", "/" and percent-encoded octets. */
+const URL_PATH = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*$/;
+
 /** A route with its locations parsed once, for the request path. */
 export interface CompiledRoute {
   path: string;
@@ -58,6 +61,11 @@ export function validateRouteConfigs(configs: readonly RouteConfig[]): RouteConf
     const path = config.path.trim();
     if (!path.startsWith('/')) throw new RouteConfigError(`${field('path')} must start with "/"`, field('path'));
     if (/[\s?#]/.test(path)) throw new RouteConfigError(`${field('path')} must not contain white space, "?" or "#"`, field('path'));
+    // Matched against the request's path as it arrives, still percent-encoded: a path with other
+    // characters ("/ü") could never match any request.
+    if (!URL_PATH.test(path)) {
+      throw new RouteConfigError(`${field('path')} must be written as it appears in a request URL: ASCII letters, digits, "/" and -._~!$&'()*+,;=:@, other characters percent-encoded (e.g. "/%C3%BC" for "/ü")`, field('path'));
+    }
     if (seen.has(path)) throw new RouteConfigError(`${field('path')} "${path}" appears twice; paths must be unique within a provider`, field('path'));
     seen.add(path);
     const normalized: RouteConfig = {

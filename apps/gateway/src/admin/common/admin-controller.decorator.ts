@@ -1,4 +1,4 @@
-import { Controller, UseGuards, applyDecorators } from '@nestjs/common';
+import { Controller, UseGuards, UseInterceptors, applyDecorators } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiNotFoundResponse,
@@ -14,16 +14,19 @@ import { ThrottlerGuard } from '@nestjs/throttler';
 import { OnSurface, Surface } from '../../http/surface';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { AdminProblemResponse } from './admin-problem.response';
+import { UndeclaredQueryInterceptor } from './no-query';
 
 /**
  * An admin API controller: admin listener only, throttled per client (before authentication,
- * so wrong keys count), X-API-KEY required, documented in Swagger.
+ * so wrong keys count), X-API-KEY required, a query string only where the route reads one,
+ * documented in Swagger.
  */
 export function AdminController(path: string, tag: string) {
   return applyDecorators(
     Controller(path),
     OnSurface(Surface.Admin, { adminKey: true }),
     UseGuards(ThrottlerGuard, AdminAuthGuard),
+    UseInterceptors(UndeclaredQueryInterceptor),
     ApiTags(tag),
     ApiSecurity('admin-key'),
     ApiBadRequestResponse({ type: AdminProblemResponse, description: 'A body, query or path parameter that is not valid (detail says which)' }),

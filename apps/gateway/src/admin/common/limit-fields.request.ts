@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { TTL_MESSAGE, TTL_PATTERN } from '@tollgate/common';
+import { HasAtMostDecimals } from './decimal-places';
 import { IsOmittable, ZeroValueIsAbsent, ZeroValueIsNull } from './optional';
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -37,6 +38,7 @@ export class LimitFieldsRequest {
   @ZeroValueIsNull()
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
+  @HasAtMostDecimals(9, 'spend is counted in billionths of a dollar')
   @Min(0)
   @Max(MAX_USD)
   costLimitInUsd?: number | null;
@@ -45,6 +47,7 @@ export class LimitFieldsRequest {
   @ZeroValueIsNull()
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
+  @HasAtMostDecimals(9, 'spend is counted in billionths of a dollar')
   @Min(0)
   @Max(MAX_USD)
   costLimitInUsdOverTime?: number | null;

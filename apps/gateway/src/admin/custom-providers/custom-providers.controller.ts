@@ -1,8 +1,7 @@
-import { Body, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { CustomProvidersService } from '@tollgate/custom-providers';
 import { AdminController, AdminResourceById } from '../common/admin-controller.decorator';
-import { NoQuery } from '../common/no-query';
 import { CreateCustomProviderRequest, UpdateCustomProviderRequest, toRouteConfig } from './custom-provider.request';
 import { CustomProviderResponse } from './custom-provider.response';
 
@@ -42,7 +41,7 @@ export class CustomProvidersController {
   @Get()
   @ApiOperation({ summary: 'List custom providers' })
   @ApiOkResponse({ type: [CustomProviderResponse] })
-  async list(@Query() _query: NoQuery): Promise<CustomProviderResponse[]> {
+  async list(): Promise<CustomProviderResponse[]> {
     return (await this.providers.list()).map(CustomProviderResponse.from);
   }
 }

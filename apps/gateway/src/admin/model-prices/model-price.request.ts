@@ -1,28 +1,19 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsNumber, IsOptional, IsString, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { IsNotEmpty, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { HasAtMostDecimals } from '../common/decimal-places';
 
 /** Stored as numeric(20, 10); a million dollars per million tokens is far above any real price. */
 const MAX_USD_PER_MILLION_TOKENS = 1_000_000;
 
-/**
- * The column keeps 10 decimals: a price with more would be stored rounded, the tiniest ones as
- * 0 (a free model). class-validator's maxDecimalPlaces throws on numbers JavaScript writes in
- * exponent notation (4e-11), so the check is done on the scaled value instead.
- */
-/** A price in USD per million tokens, as the column stores it. */
+/** A price in USD per million tokens, as the column (numeric(20, 10)) stores it. */
 function UsdPerMillionTokens(): PropertyDecorator {
-  return applyDecorators(IsNumber({ allowNaN: false, allowInfinity: false }), HasAtMostTenDecimals(), Min(0), Max(MAX_USD_PER_MILLION_TOKENS));
-}
-
-function HasAtMostTenDecimals(): PropertyDecorator {
-  return ValidateBy({
-    name: 'hasAtMostTenDecimals',
-    validator: {
-      validate: (value: unknown) => typeof value === 'number' && Math.abs(value * 1e10 - Math.round(value * 1e10)) < 1e-4,
-      defaultMessage: () => '$property must have at most 10 decimal places (the precision prices are stored with)',
-    },
-  });
+  return applyDecorators(
+    IsNumber({ allowNaN: false, allowInfinity: false }),
+    HasAtMostDecimals(10, 'the precision prices are stored with'),
+    Min(0),
+    Max(MAX_USD_PER_MILLION_TOKENS),
+  );
 }
 
 /** Which model a price is for: DELETE /api/model-prices?provider=&model= needs both. */

@@ -3,7 +3,6 @@ import { ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagg
 import { GatewayError, GatewayErrorCode, toUnixSeconds } from '@tollgate/common';
 import { ModelPriceEntity, ModelPricesService } from '@tollgate/reporting';
 import { AdminController } from '../common/admin-controller.decorator';
-import { NoQuery } from '../common/no-query';
 import { ModelPriceKeyQuery, ModelPriceResponse, UpsertModelPriceRequest } from './model-price.request';
 
 /** Price overrides, for models the bundled price table lacks or prices differently (fine-tunes, contracts). */
@@ -14,7 +13,7 @@ export class ModelPricesController {
   @Get()
   @ApiOperation({ summary: 'List price overrides' })
   @ApiOkResponse({ type: [ModelPriceResponse] })
-  async list(@Query() _query: NoQuery): Promise<ModelPriceResponse[]> {
+  async list(): Promise<ModelPriceResponse[]> {
     return (await this.prices.list()).map(toResponse);
   }
 
