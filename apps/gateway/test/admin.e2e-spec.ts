@@ -154,6 +154,25 @@ describe('admin API (e2e)', () => {
       expect(Object.keys(patchKey.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '404', '429']));
       expect(JSON.stringify(patchKey.responses['404'])).toContain('AdminProblemResponse');
       expect(patchKey.parameters.find((parameter) => parameter.name === 'keyId')?.description).toBeTruthy();
+      // Every response of every admin operation says what it is (OpenAPI requires it), and every
+      // error response has the problem shape the endpoint really answers with.
+      type Operation = { responses: Record<string, { description?: string; content?: unknown }> };
+      const operations = Object.entries(json.paths)
+        .filter(([path]) => path.startsWith('/api/'))
+        .flatMap(([path, methods]) => Object.entries(methods as Record<string, Operation>).map(([method, operation]) => ({ at: `${method.toUpperCase()} ${path}`, operation })));
+      expect(operations.length).toBeGreaterThan(20);
+      const undescribed = operations.flatMap(({ at, operation }) =>
+        Object.entries(operation.responses)
+          .filter(([, response]) => !response.description)
+          .map(([status]) => `${at} ${status}`),
+      );
+      expect(undescribed).toEqual([]);
+      const shapeless = operations.flatMap(({ at, operation }) =>
+        Object.entries(operation.responses)
+          .filter(([status, response]) => Number(status) >= 400 && !JSON.stringify(response.content ?? null).includes('AdminProblemResponse'))
+          .map(([status]) => `${at} ${status}`),
+      );
+      expect(shapeless).toEqual([]);
       expect((await fetch(`${stack.proxyUrl}/docs`)).status).toBe(404);
       expect((await fetch(`${stack.proxyUrl}/docs-json`)).status).toBe(404);
     });

@@ -237,20 +237,23 @@ describe('users (e2e)', () => {
       expect(generated.body.userId).toMatch(/\S/);
     });
 
-    it('PATCH /api/users?userId=&tags= updates every matching user', async () => {
+    it('PATCH /api/users?userId=&tags= updates every matching user and answers with one user object, as the reference does', async () => {
       await createUser({ name: 'bulk 1', userId: 'bulk-1', tags: ['bulk'] });
       await createUser({ name: 'bulk 2', userId: 'bulk-2', tags: ['bulk'] });
       await createUser({ name: 'bulk 3', userId: 'bulk-3', tags: ['other'] });
 
-      const byTags = await stack.admin<UserBody[]>('PATCH', '/api/users?tags=bulk', { costLimitInUsd: 3 });
+      const byTags = await stack.admin<UserBody>('PATCH', '/api/users?tags=bulk', { costLimitInUsd: 3 });
       expect(byTags.status).toBe(200);
-      expect(byTags.body.map((u) => [u.userId, u.costLimitInUsd]).sort()).toEqual([['bulk-1', 3], ['bulk-2', 3]]);
-      expect((await stack.admin<UserBody[]>('GET', '/api/users?userIds=bulk-3')).body[0].costLimitInUsd).toBeUndefined();
+      // The first created of the users it updated.
+      expect([byTags.body.userId, byTags.body.costLimitInUsd]).toEqual(['bulk-1', 3]);
+      const listed = await stack.admin<UserBody[]>('GET', '/api/users?userIds=bulk-1,bulk-2,bulk-3');
+      expect(listed.body.map((u) => [u.userId, u.costLimitInUsd ?? null]).sort()).toEqual([['bulk-1', 3], ['bulk-2', 3], ['bulk-3', null]]);
 
-      const byId = await stack.admin<UserBody[]>('PATCH', '/api/users?userId=bulk-3', { name: 'renamed' });
-      expect(byId.body.map((u) => [u.userId, u.name])).toEqual([['bulk-3', 'renamed']]);
-      const both = await stack.admin<UserBody[]>('PATCH', '/api/users?userId=bulk-1&tags=bulk', { name: 'only one' });
-      expect(both.body.map((u) => [u.userId, u.name])).toEqual([['bulk-1', 'only one']]);
+      const byId = await stack.admin<UserBody>('PATCH', '/api/users?userId=bulk-3', { name: 'renamed' });
+      expect([byId.body.userId, byId.body.name]).toEqual(['bulk-3', 'renamed']);
+      const both = await stack.admin<UserBody>('PATCH', '/api/users?userId=bulk-2&tags=bulk', { name: 'only one' });
+      expect([both.body.userId, both.body.name]).toEqual(['bulk-2', 'only one']);
+      expect((await stack.admin<UserBody[]>('GET', '/api/users?userIds=bulk-1')).body[0].name).toBe('bulk 1');
 
       expect((await stack.admin('PATCH', '/api/users', { name: 'everyone?' })).status).toBe(400);
       expect((await stack.admin('PATCH', '/api/users?userId=nobody-at-all', { name: 'x' })).status).toBe(404);

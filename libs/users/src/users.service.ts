@@ -68,7 +68,8 @@ export class UsersService {
     if (!filter.userId && (!filter.tags || filter.tags.length === 0)) {
       throw new GatewayError(GatewayErrorCode.InvalidRequest, 'userId or tags is required to select the users to update', 'userId');
     }
-    const query = this.repository.createQueryBuilder('user');
+    // In creation order: the admin API answers with the first (see UsersController.updateMatching).
+    const query = this.repository.createQueryBuilder('user').orderBy('user.created_at', 'ASC').addOrderBy('user.id', 'ASC');
     if (filter.userId) query.andWhere('user.user_id = :userId', { userId: filter.userId });
     if (filter.tags && filter.tags.length > 0) query.andWhere('user.tags && :tags', { tags: filter.tags });
     const users = await query.getMany();

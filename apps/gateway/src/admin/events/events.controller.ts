@@ -13,7 +13,7 @@ export class EventsController {
 
   @Get()
   @ApiOperation({ summary: 'Get events (newest first, at most 1000; GET /api/v2/events pages through more)' })
-  @ApiOkResponse({ type: [EventResponse] })
+  @ApiOkResponse({ type: [EventResponse], description: 'The matching events, newest first (at most 1,000)' })
   async list(@Query() query: ListEventsQuery): Promise<EventResponse[]> {
     const keyIds = query.keyIds ?? [];
     if (keyIds.length > 0 && (query.start === undefined || query.end === undefined)) {
@@ -35,7 +35,7 @@ export class EventsV2Controller {
 
   @Get()
   @ApiOperation({ summary: 'Search events, paged (filters as query parameters)' })
-  @ApiOkResponse({ type: EventSearchResponse })
+  @ApiOkResponse({ type: EventSearchResponse, description: 'One page of matching events, with their count when returnCount is set' })
   searchByQuery(@Query() query: SearchEventsRequest): Promise<EventSearchResponse> {
     return this.search(query);
   }
@@ -43,7 +43,7 @@ export class EventsV2Controller {
   @Post()
   @HttpCode(200)
   @ApiOperation({ summary: 'Search events, paged (filters as JSON)' })
-  @ApiOkResponse({ type: EventSearchResponse })
+  @ApiOkResponse({ type: EventSearchResponse, description: 'One page of matching events, with their count when returnCount is set' })
   searchByBody(@Body() body: SearchEventsRequest): Promise<EventSearchResponse> {
     return this.search(body);
   }

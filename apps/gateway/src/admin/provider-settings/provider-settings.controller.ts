@@ -13,7 +13,7 @@ export class ProviderSettingsController {
   // 200 as the reference answers (its clients check for it), not Nest's default 201.
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a provider setting (credentials are encrypted at rest)' })
-  @ApiOkResponse({ type: ProviderSettingResponse })
+  @ApiOkResponse({ type: ProviderSettingResponse, description: 'The setting created, without its credentials' })
   async create(@Body() body: CreateProviderSettingRequest): Promise<ProviderSettingResponse> {
     return ProviderSettingResponse.from(
       await this.settings.create({ ...body, setting: definedFields(body.setting) }),
@@ -23,14 +23,14 @@ export class ProviderSettingsController {
   /** The reference's quick start creates a setting with PUT: the same operation as POST. */
   @Put()
   @ApiOperation({ summary: 'Create a provider setting (as POST; the method of the reference\'s quick start)' })
-  @ApiOkResponse({ type: ProviderSettingResponse })
+  @ApiOkResponse({ type: ProviderSettingResponse, description: 'The setting created, without its credentials' })
   createWithPut(@Body() body: CreateProviderSettingRequest): Promise<ProviderSettingResponse> {
     return this.create(body);
   }
 
   @Get()
   @ApiOperation({ summary: 'List provider settings' })
-  @ApiOkResponse({ type: [ProviderSettingResponse] })
+  @ApiOkResponse({ type: [ProviderSettingResponse], description: 'The settings, without their credentials' })
   async list(@Query() query: ListProviderSettingsQuery): Promise<ProviderSettingResponse[]> {
     return (await this.settings.list(query.ids)).map(ProviderSettingResponse.from);
   }
@@ -38,7 +38,7 @@ export class ProviderSettingsController {
   @Patch(':id')
   @AdminResourceById('id', 'provider setting')
   @ApiOperation({ summary: 'Update a provider setting' })
-  @ApiOkResponse({ type: ProviderSettingResponse })
+  @ApiOkResponse({ type: ProviderSettingResponse, description: 'The setting as updated, without its credentials' })
   async update(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: UpdateProviderSettingRequest,

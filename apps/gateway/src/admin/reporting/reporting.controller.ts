@@ -20,7 +20,7 @@ export class ReportingController {
   @Post('events')
   @HttpCode(200)
   @ApiOperation({ summary: 'Metrics: requests, cost, tokens and latency per interval of [start, end), optionally broken down by model, keyId, customId or userId' })
-  @ApiOkResponse({ type: MetricsResponse })
+  @ApiOkResponse({ type: MetricsResponse, description: 'Metrics per interval of the range, and latency percentiles of the whole range' })
   async metrics(@Body() body: MetricsRequest): Promise<MetricsResponse> {
     assertRange(body.start, body.end);
     if (Math.ceil((body.end - body.start) / body.increment) > MAX_DATA_POINTS) {
@@ -41,7 +41,7 @@ export class ReportingController {
   @Post('top-keys')
   @HttpCode(200)
   @ApiOperation({ summary: 'Keys ranked by what their requests in [start, end) cost' })
-  @ApiOkResponse({ type: TopKeysResponse })
+  @ApiOkResponse({ type: TopKeysResponse, description: 'Keys ranked by what their priced requests cost in the range' })
   async topKeys(@Body() body: TopKeysRequest): Promise<TopKeysResponse> {
     assertRange(body.start, body.end);
     const dataPoints = await this.reports.topKeys({
@@ -60,14 +60,14 @@ export class ReportingController {
 
   @Get(['user-ids', 'users-ids'])
   @ApiOperation({ summary: 'User ids seen on a key\'s requests (also at /api/reporting/users-ids)' })
-  @ApiOkResponse({ type: [String] })
+  @ApiOkResponse({ type: [String], description: 'User ids seen on the key\'s requests' })
   async userIds(@Query() query: KeyIdQuery): Promise<string[]> {
     return this.events.distinctForKey('user_id', query.keyId);
   }
 
   @Get('custom-ids')
   @ApiOperation({ summary: 'Custom ids (x-custom-event-id) seen on a key\'s requests' })
-  @ApiOkResponse({ type: [String] })
+  @ApiOkResponse({ type: [String], description: 'Custom ids seen on the key\'s requests' })
   async customIds(@Query() query: KeyIdQuery): Promise<string[]> {
     return this.events.distinctForKey('custom_id', query.keyId);
   }
