@@ -399,7 +399,9 @@ describe('admin API (e2e)', () => {
 
       const cleared = await stack.admin<Record<string, unknown>>('PATCH', path, { costLimitInUsd: null, rateLimitOverTime: null, rateLimitUnit: null, ttl: null, policyId: null });
       expect(cleared.status).toBe(200);
-      for (const field of ['costLimitInUsd', 'rateLimitOverTime', 'rateLimitUnit', 'ttl', 'expiresAt', 'policyId']) expect(cleared.body[field]).toBeUndefined();
+      // Shown as BricksLLM shows an unset field: its zero value. expiresAt is Tollgate's own, and absent.
+      expect(cleared.body).toMatchObject({ costLimitInUsd: 0, rateLimitOverTime: 0, rateLimitUnit: '', ttl: '', policyId: '' });
+      expect(cleared.body).not.toHaveProperty('expiresAt');
       const [row] = await stack.sql<Record<string, unknown>>(
         'SELECT name, cost_limit_in_usd, rate_limit_over_time, rate_limit_unit, ttl, expires_at, policy_id, setting_ids, key_hash FROM api_keys WHERE key_id = $1',
         [created.body.keyId],
@@ -501,7 +503,7 @@ describe('admin API (e2e)', () => {
       expect((await stack.admin<Record<string, unknown>>('PATCH', path, { revoked: true, revokedReason: 'gone' })).body).toMatchObject({ revoked: true, revokedReason: 'gone' });
       const restored = await stack.admin<Record<string, unknown>>('PATCH', path, { revoked: false });
       expect(restored.body.revoked).toBe(false);
-      expect(restored.body).not.toHaveProperty('revokedReason');
+      expect(restored.body.revokedReason).toBe('');
 
       const echoed = await stack.admin<Record<string, unknown>>('PATCH', path, { isKeyNotHashed: true });
       expect(echoed).toMatchObject({ status: 200, body: { isKeyNotHashed: true } });
@@ -552,6 +554,25 @@ describe('admin API (e2e)', () => {
       for (const path of ['/api/custom/providers?provider=nope', '/api/model-prices?model=x', '/api/reporting/user-ids?keyId=k&bogus=1', '/api/reporting/custom-ids?keyId=k&keyId=j', '/api/reporting/custom-ids']) {
         expect([path, (await stack.admin('GET', path)).status]).toEqual([path, 400]);
       }
+    });
+
+    it('shows every field of the reference\'s key object, unset limits as their zero values (clients read them as float64, int, string)', async () => {
+      const setting = await createSetting();
+      const bare = await stack.admin<Record<string, unknown>>('PUT', '/api/key-management/keys', { name: 'bare', key: 'tg-bare-key-fields', settingIds: [setting.id] });
+      expect(bare.status).toBe(200);
+      expect(bare.body).toMatchObject({
+        costLimitInUsd: 0,
+        costLimitInUsdOverTime: 0,
+        costLimitInUsdUnit: '',
+        rateLimitOverTime: 0,
+        rateLimitUnit: '',
+        ttl: '',
+        revokedReason: '',
+        policyId: '',
+        settingId: setting.id,
+      });
+      const [listed] = (await stack.admin<Array<Record<string, unknown>>>('GET', `/api/key-management/keys?keyIds=${String(bare.body.keyId)}`)).body;
+      expect(listed).toEqual(bare.body);
     });
 
     it('refuses cost limits finer than the nano-dollars spend is counted in (a tiny limit was stored as 0 and refused every request)', async () => {

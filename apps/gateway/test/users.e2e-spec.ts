@@ -93,6 +93,7 @@ describe('users (e2e)', () => {
         tags: ['class-a'],
         keyIds: [],
         revoked: false,
+        revokedReason: '',
         costLimitInUsd: 5.5,
         costLimitInUsdOverTime: 2,
         costLimitInUsdUnit: 'd',
@@ -230,7 +231,7 @@ describe('users (e2e)', () => {
       const zeros = await stack.admin<UserBody>('PATCH', `/api/users/${user.id}`, { name: '', revokedReason: '', costLimitInUsd: 0 });
       expect(zeros.status).toBe(200);
       expect(zeros.body).toMatchObject({ name: 'patched', revokedReason: 'expired' });
-      expect(zeros.body.costLimitInUsd).toBeUndefined();
+      expect(zeros.body.costLimitInUsd).toBe(0);
       // A userId left "" is generated, as when it is left out.
       const generated = await stack.admin<UserBody>('POST', '/api/users', { name: 'no id', userId: '' });
       expect(generated.status).toBe(200);
@@ -247,7 +248,7 @@ describe('users (e2e)', () => {
       // The first created of the users it updated.
       expect([byTags.body.userId, byTags.body.costLimitInUsd]).toEqual(['bulk-1', 3]);
       const listed = await stack.admin<UserBody[]>('GET', '/api/users?userIds=bulk-1,bulk-2,bulk-3');
-      expect(listed.body.map((u) => [u.userId, u.costLimitInUsd ?? null]).sort()).toEqual([['bulk-1', 3], ['bulk-2', 3], ['bulk-3', null]]);
+      expect(listed.body.map((u) => [u.userId, u.costLimitInUsd]).sort()).toEqual([['bulk-1', 3], ['bulk-2', 3], ['bulk-3', 0]]);
 
       const byId = await stack.admin<UserBody>('PATCH', '/api/users?userId=bulk-3', { name: 'renamed' });
       expect([byId.body.userId, byId.body.name]).toEqual(['bulk-3', 'renamed']);

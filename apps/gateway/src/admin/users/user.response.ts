@@ -13,13 +13,13 @@ export class UserResponse {
   @ApiProperty({ type: [String], description: 'Identifiers associated with the user.' }) tags: string[];
   @ApiProperty({ type: [String], description: 'Keys this user may use; empty means any.' }) keyIds: string[];
   @ApiProperty({ description: 'Whether the user is revoked.' }) revoked: boolean;
-  @ApiPropertyOptional({ description: 'Why the user is revoked.' }) revokedReason?: string;
-  @ApiPropertyOptional({ description: 'Total spend limit in USD.' }) costLimitInUsd?: number;
-  @ApiPropertyOptional({ description: 'Spend limit per costLimitInUsdUnit.' }) costLimitInUsdOverTime?: number;
-  @ApiPropertyOptional({ description: 'Unit of costLimitInUsdOverTime.', enum: ['m', 'h', 'd', 'mo'] }) costLimitInUsdUnit?: string;
-  @ApiPropertyOptional({ description: 'Requests per rateLimitUnit.' }) rateLimitOverTime?: number;
-  @ApiPropertyOptional({ description: 'Unit of rateLimitOverTime.', enum: ['s', 'm', 'h', 'd'] }) rateLimitUnit?: string;
-  @ApiPropertyOptional({ description: 'Time to live.' }) ttl?: string;
+  @ApiProperty({ description: 'Why the user is revoked ("" when it is not, or no reason was given).' }) revokedReason: string;
+  @ApiProperty({ description: 'Total spend limit in USD; 0 when there is none.' }) costLimitInUsd: number;
+  @ApiProperty({ description: 'Spend limit per costLimitInUsdUnit; 0 when there is none.' }) costLimitInUsdOverTime: number;
+  @ApiProperty({ description: 'Unit of costLimitInUsdOverTime; "" when there is none.', enum: ['m', 'h', 'd', 'mo', ''] }) costLimitInUsdUnit: string;
+  @ApiProperty({ description: 'Requests per rateLimitUnit; 0 when there is no rate limit.' }) rateLimitOverTime: number;
+  @ApiProperty({ description: 'Unit of rateLimitOverTime; "" when there is no rate limit.', enum: ['s', 'm', 'h', 'd', ''] }) rateLimitUnit: string;
+  @ApiProperty({ description: 'Time to live; "" when there is none.' }) ttl: string;
   @ApiPropertyOptional({ description: 'When the user expires (unix seconds), from ttl.' }) expiresAt?: number;
   @ApiProperty({ type: [PathConfigDto], description: 'Paths the user may call.' }) allowedPaths: PathConfigDto[];
   @ApiProperty({ type: [String], description: 'Models the user may use.' }) allowedModels: string[];
@@ -34,7 +34,7 @@ export class UserResponse {
       tags: entity.tags,
       keyIds: entity.keyIds,
       revoked: entity.revoked,
-      revokedReason: entity.revokedReason ?? undefined,
+      revokedReason: entity.revokedReason ?? '',
       ...toLimitFieldsResponse(entity),
       allowedModels: entity.allowedModels,
     };
