@@ -368,7 +368,6 @@ describe('admin API (e2e)', () => {
         rateLimitOverTime: 3,
         rateLimitUnit: 'm',
         ttl: '1h',
-        policyId: 'policy-1',
       });
       expect(created.status).toBe(200);
       const path = `/api/key-management/keys/${created.body.keyId}`;
@@ -447,10 +446,10 @@ describe('admin API (e2e)', () => {
         setting_ids: [setting.id],
       });
 
-      const limited = { costLimitInUsd: 5, costLimitInUsdOverTime: 1, costLimitInUsdUnit: 'd', rateLimitOverTime: 3, rateLimitUnit: 'm', ttl: '1h', policyId: 'p-1', revoked: true, revokedReason: 'paused' };
+      const limited = { costLimitInUsd: 5, costLimitInUsdOverTime: 1, costLimitInUsdUnit: 'd', rateLimitOverTime: 3, rateLimitUnit: 'm', ttl: '1h', revoked: true, revokedReason: 'paused' };
       expect((await stack.admin('PATCH', `/api/key-management/keys/${created.body.keyId}`, limited)).status).toBe(200);
       const before = await limitsOf();
-      expect(before).toMatchObject({ cost_limit_in_usd: '5.0000000000', rate_limit_over_time: 3, ttl: '1h', expires: true, policy_id: 'p-1', revoked_reason: 'paused' });
+      expect(before).toMatchObject({ cost_limit_in_usd: '5.0000000000', rate_limit_over_time: 3, ttl: '1h', expires: true, policy_id: null, revoked_reason: 'paused' });
       // "" for a name, a reason, a ttl, a policy or a setting changes nothing...
       const unchanged = await stack.admin('PATCH', `/api/key-management/keys/${created.body.keyId}`, { name: '', revokedReason: '', ttl: '', policyId: '', settingId: '' });
       expect(unchanged.status).toBe(200);
@@ -573,6 +572,16 @@ describe('admin API (e2e)', () => {
       });
       const [listed] = (await stack.admin<Array<Record<string, unknown>>>('GET', `/api/key-management/keys?keyIds=${String(bare.body.keyId)}`)).body;
       expect(listed).toEqual(bare.body);
+    });
+
+    it('refuses to bind a key to a policy while there are none, rather than let it look protected', async () => {
+      const setting = await createSetting();
+      const created = await stack.admin<{ status: number; detail: string }>('PUT', '/api/key-management/keys', { name: 'p', key: 'tg-policy-key', settingIds: [setting.id], policyId: 'pii-redact' });
+      expect([created.status, created.body.detail]).toEqual([400, expect.stringContaining('policies are not available')]);
+      const key = await stack.admin<{ keyId: string; policyId: string }>('PUT', '/api/key-management/keys', { name: 'p', key: 'tg-policy-key', settingIds: [setting.id], policyId: '' });
+      expect([key.status, key.body.policyId]).toEqual([200, '']);
+      const patched = await stack.admin<{ status: number; detail: string }>('PATCH', `/api/key-management/keys/${key.body.keyId}`, { policyId: 'pii-redact' });
+      expect([patched.status, patched.body.detail]).toEqual([400, expect.stringContaining('policies are not available')]);
     });
 
     it('refuses cost limits finer than the nano-dollars spend is counted in (a tiny limit was stored as 0 and refused every request)', async () => {

@@ -36,10 +36,15 @@ class KeyLimitsRequest extends LimitFieldsRequest {
   @IsBoolean()
   rotationEnabled?: boolean;
 
-  @ApiPropertyOptional({ type: String, nullable: true, description: 'Policy id associated with the key; null removes it.' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'Policy id associated with the key. Policies (PII rules) are not available in this version: "" and null are accepted (no policy), any other id is a 400, since the key would otherwise look protected and not be.',
+  })
   @ZeroValueIsAbsent()
   @IsOptional()
   @IsString()
+  @IsIn([], { message: 'policyId: policies are not available in this version of Tollgate, so a key cannot be bound to one (it would look protected and not be); send "" or null' })
   policyId?: string | null;
 
   @ApiPropertyOptional({
