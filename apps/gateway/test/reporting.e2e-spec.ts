@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import { MetricsDataPoint } from '@tollgate/reporting';
 import { createKey, createSetting } from './support/provider-e2e';
 import { TestStack, startTestStack } from './support/test-stack';
@@ -213,6 +214,35 @@ describe('reporting (e2e): events, metrics and top keys', () => {
       expect(await page('tags=team-b')).toHaveLength(2);
       expect((await page('costOrder=desc')).map((e) => e.cost_in_usd)).toEqual([9, 0.5, 0.2, 0.1, null]);
       expect((await page('costOrder=asc&dateOrder=asc')).map((e) => e.cost_in_usd)).toEqual([null, 0.1, 0.2, 0.5, 9]);
+    });
+
+    it('reads a GET\'s JSON body as its filters, as BricksLLM\'s clients send them (fetch cannot send one: node:http does)', async () => {
+      const get = (body: string, options: { query?: string; contentType?: string; adminKey?: string } = {}) =>
+        new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+          const request = http.request(
+            `${stack.adminUrl}/api/v2/events${options.query ?? ''}`,
+            { method: 'GET', headers: { 'x-api-key': options.adminKey ?? stack.adminKey, 'content-type': options.contentType ?? 'application/json', 'content-length': Buffer.byteLength(body) } },
+            (response) => {
+              const chunks: Buffer[] = [];
+              response.on('data', (chunk: Buffer) => chunks.push(chunk));
+              response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown> }));
+            },
+          );
+          request.on('error', reject);
+          request.end(body);
+        });
+      const filtered = await get(JSON.stringify({ start: t0, end: t0 + 181, keyIds: [beta, gamma], returnCount: true }));
+      expect(filtered.status).toBe(200);
+      expect((filtered.body as Page).events.map((e) => e.key_id)).toEqual([gamma, beta]);
+      expect((filtered.body as Page).count).toBe(2);
+      // The same checks as every other way in.
+      expect((await get(JSON.stringify({ start: t0, end: t0 + 60, bogus: 1 }))).status).toBe(400);
+      expect((await get(JSON.stringify([1, 2]))).status).toBe(400);
+      expect((await get('{"start":')).status).toBe(400);
+      expect((await get(JSON.stringify({ start: t0, end: t0 + 60 }), { query: `?start=${t0}&end=${t0 + 60}` })).body.detail).toContain('not both');
+      expect((await get('start=1', { contentType: 'application/x-www-form-urlencoded' })).status).toBe(415);
+      expect((await get(JSON.stringify({ start: t0, end: t0 + 60 }), { adminKey: 'wrong-admin-key-123' })).status).toBe(401);
+      expect((await get(JSON.stringify({ start: t0, end: t0 + 60, tags: ['x'.repeat(1_100_000)] }))).status).toBe(413);
     });
 
     it('refuses what it cannot honour: policy filters (events record no policy), unknown fields, a missing range', async () => {

@@ -11,6 +11,7 @@ import '../proxy/gateway-request';
 import { KeyAuthenticator } from '../proxy/key-authenticator';
 import { clientErrorResponder } from './client-errors';
 import { parseWithExactNumbers } from './exact-numbers';
+import { readUnparsedBody, takesJsonBodyOnGet } from './json-body-on-get';
 import { MAX_JSON_DEPTH, jsonNestedDeeperThan } from './json-depth';
 import { pathOf, sendError } from './send-error';
 import { Surface, declaredSurfaceOf, markAdminRequest, needsAdminKey, surfaceOf } from './surface';
@@ -143,8 +144,7 @@ export function configureFastify(instance: FastifyInstance, logger: Logger, metr
   // bytes decoded once: by default it reads a string through a StringDecoder per request.
   instance.removeContentTypeParser('application/json');
   const parseJson = instance.getDefaultJsonParser('error', 'error');
-  instance.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
-    const text = body.toString();
+  const parseJsonText = (request: FastifyRequest, text: string, done: (error: Error | null, value?: unknown) => void): void => {
     if (jsonNestedDeeperThan(text, MAX_JSON_DEPTH)) {
       return done(new GatewayError(GatewayErrorCode.InvalidRequest, `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels.`), undefined);
     }
@@ -156,6 +156,23 @@ export function configureFastify(instance: FastifyInstance, logger: Logger, metr
     }
     if (exact) return done(null, exact.value);
     parseJson(request, text, done);
+  };
+  instance.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => parseJsonText(request, body.toString(), done));
+  // Fastify reads no GET body; the routes that take one as their query read it here (json-body-on-get).
+  instance.addHook('preValidation', async (request, reply) => {
+    if (request.method !== 'GET' || !hasBody(request) || !takesJsonBodyOnGet(request.routeOptions.config)) return;
+    // Whatever happens next, the body may be left partly unread: the connection is not reused.
+    void reply.header('connection', 'close');
+    if (!isJson(request.headers['content-type'])) {
+      throw new GatewayError(GatewayErrorCode.UnsupportedMediaType, 'unsupported Content-Type: send the body as application/json, or the fields as query parameters');
+    }
+    const text = (await readUnparsedBody(request.raw, ADMIN_BODY_LIMIT_BYTES)).toString();
+    const body = await new Promise<unknown>((resolve, reject) => parseJsonText(request, text, (error, value) => (error ? reject(error) : resolve(value))));
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new GatewayError(GatewayErrorCode.InvalidRequest, 'the request body must be a JSON object');
+    if (Object.keys(request.query as object).length > 0) {
+      throw new GatewayError(GatewayErrorCode.InvalidRequest, 'send the fields either as query parameters or as a JSON body, not both');
+    }
+    request.query = body;
   });
   // Native passthrough paths take uploads (files, audio, images) as bytes, relayed untouched.
   instance.addContentTypeParser(/^(multipart\/|application\/octet-stream|audio\/|image\/)/, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));

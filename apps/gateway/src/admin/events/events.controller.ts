@@ -2,6 +2,7 @@ import { Body, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { EventsQueryService } from '@tollgate/reporting';
+import { JsonBodyOnGet } from '../../http/json-body-on-get';
 import { AdminController } from '../common/admin-controller.decorator';
 import { assertRange } from '../common/report-fields';
 import { EventResponse, EventSearchResponse } from './event.response';
@@ -26,15 +27,16 @@ export class EventsController {
 
 /**
  * Events by any of users, custom ids, keys and tags within [start, end), a page at a time. GET
- * takes the fields as query parameters; POST takes them as JSON (BricksLLM's clients send a JSON
- * body, which a GET cannot carry through every HTTP stack).
+ * takes the fields as query parameters, or as a JSON body as BricksLLM's clients send them; POST
+ * takes them as JSON too (a GET body does not get through every HTTP stack).
  */
 @AdminController('api/v2/events', 'events')
 export class EventsV2Controller {
   constructor(private readonly events: EventsQueryService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Search events, paged (filters as query parameters)' })
+  @JsonBodyOnGet()
+  @ApiOperation({ summary: 'Search events, paged (filters as query parameters, or as a JSON body as in BricksLLM)' })
   @ApiOkResponse({ type: EventSearchResponse, description: 'One page of matching events, with their count when returnCount is set' })
   searchByQuery(@Query() query: SearchEventsRequest): Promise<EventSearchResponse> {
     return this.search(query);
