@@ -1,4 +1,16 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { LimitFields, toUnixSeconds } from '@tollgate/common';
+
+/** The limit fields of keys and users, as documented (their responses extend it). */
+export class LimitFieldsResponse {
+  @ApiProperty({ description: 'Total spend limit in USD; 0 when there is none.' }) costLimitInUsd: number;
+  @ApiProperty({ description: 'Spend limit per costLimitInUsdUnit; 0 when there is none.' }) costLimitInUsdOverTime: number;
+  @ApiProperty({ description: 'Unit of costLimitInUsdOverTime; "" when there is none.', enum: ['m', 'h', 'd', 'mo', ''] }) costLimitInUsdUnit: string;
+  @ApiProperty({ description: 'Requests per rateLimitUnit; 0 when there is no rate limit.' }) rateLimitOverTime: number;
+  @ApiProperty({ description: 'Unit of rateLimitOverTime; "" when there is no rate limit.', enum: ['s', 'm', 'h', 'd', ''] }) rateLimitUnit: string;
+  @ApiProperty({ description: 'Time to live, as last given; "" when there is none.' }) ttl: string;
+  @ApiPropertyOptional({ description: 'When the ttl runs out (unix seconds); absent without a ttl.' }) expiresAt?: number;
+}
 
 /**
  * The limit fields keys and users share, as the admin API shows them. An unset limit is shown as
