@@ -233,7 +233,7 @@ describe('admin API (e2e)', () => {
         // Sent in a header: every request of such a setting failed with a 502.
         [{ provider: 'openai', setting: { apiKey: 'sk\nX-Injected: 1' } }, 'setting.apiKey must be printable ASCII'],
         [{ provider: 'anthropic', setting: { apiKey: 'sk-é€' } }, 'setting.apiKey must be printable ASCII'],
-        [{ provider: 'gemini', setting: { apikey: ' padded ' } }, 'setting.apiKey must be printable ASCII'],
+        [{ provider: 'gemini', setting: { apikey: ' padded ' } }, 'setting.apikey must be printable ASCII'],
       ];
       for (const [body, mentioned] of cases) {
         const response = await stack.admin<{ status: number; detail: string; instance: string }>('POST', '/api/provider-settings', body);
@@ -582,6 +582,14 @@ describe('admin API (e2e)', () => {
       expect([key.status, key.body.policyId]).toEqual([200, '']);
       const patched = await stack.admin<{ status: number; detail: string }>('PATCH', `/api/key-management/keys/${key.body.keyId}`, { policyId: 'pii-redact' });
       expect([patched.status, patched.body.detail]).toEqual([400, expect.stringContaining('policies are not available')]);
+      // A key stored with a policy id before this rule still takes its own object back (a Go
+      // client PATCHes the whole key), and null removes the id.
+      await stack.sql("UPDATE api_keys SET policy_id = 'pol-123' WHERE key_id = $1", [key.body.keyId]);
+      const [stored] = (await stack.admin<Array<Record<string, unknown>>>('GET', `/api/key-management/keys?keyIds=${key.body.keyId}`)).body;
+      const { keyId: _keyId, createdAt: _createdAt, updatedAt: _updatedAt, expiresAt: _expiresAt, settingId: _settingId, ...sentBack } = stored;
+      const revoked = await stack.admin<Record<string, unknown>>('PATCH', `/api/key-management/keys/${key.body.keyId}`, { ...sentBack, revoked: true });
+      expect([revoked.status, revoked.body.revoked, revoked.body.policyId]).toEqual([200, true, 'pol-123']);
+      expect((await stack.admin<{ policyId: string }>('PATCH', `/api/key-management/keys/${key.body.keyId}`, { policyId: null })).body.policyId).toBe('');
     });
 
     it('refuses cost limits finer than the nano-dollars spend is counted in (a tiny limit was stored as 0 and refused every request)', async () => {
@@ -594,6 +602,17 @@ describe('admin API (e2e)', () => {
       }
       const nano = await stack.admin<{ costLimitInUsd: number }>('PUT', '/api/key-management/keys', { ...base, key: 'tg-nano-limit', costLimitInUsd: 1e-9 });
       expect([nano.status, nano.body.costLimitInUsd]).toEqual([200, 1e-9]);
+      // Ordinary amounts whose binary value is not exact are still amounts with two decimals.
+      for (const amount of [1024.1, 1066.65, 5000.7, 999_999_999.99]) {
+        const key = await stack.admin<{ costLimitInUsd: number; costLimitInUsdOverTime: number }>('PUT', '/api/key-management/keys', {
+          ...base,
+          key: `tg-amount-${amount}`,
+          costLimitInUsd: amount,
+          costLimitInUsdOverTime: amount,
+          costLimitInUsdUnit: 'mo',
+        });
+        expect([amount, key.status, key.body.costLimitInUsd, key.body.costLimitInUsdOverTime]).toEqual([amount, 200, amount, amount]);
+      }
     });
 
     it('refuses a query string on routes that read none, instead of ignoring a filter or a field sent in the wrong place', async () => {

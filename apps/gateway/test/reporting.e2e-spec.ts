@@ -243,6 +243,22 @@ describe('reporting (e2e): events, metrics and top keys', () => {
       expect((await get('start=1', { contentType: 'application/x-www-form-urlencoded' })).status).toBe(415);
       expect((await get(JSON.stringify({ start: t0, end: t0 + 60 }), { adminKey: 'wrong-admin-key-123' })).status).toBe(401);
       expect((await get(JSON.stringify({ start: t0, end: t0 + 60, tags: ['x'.repeat(1_100_000)] }))).status).toBe(413);
+
+      // A client that leaves mid-body is not a gateway fault: nothing in the error log.
+      const errorsBefore = stack.logs.filter((line) => line.includes('"level":50')).length;
+      await new Promise<void>((resolve) => {
+        const request = http.request(`${stack.adminUrl}/api/v2/events`, { method: 'GET', headers: { 'x-api-key': stack.adminKey, 'content-type': 'application/json', 'content-length': 1_000 } });
+        request.on('error', () => resolve());
+        request.write('{"start":1');
+        setTimeout(() => {
+          request.destroy();
+          resolve();
+        }, 100);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // The gateway answers its next request, and logged no error for the abandoned one.
+      expect((await get(JSON.stringify({ start: t0, end: t0 + 60 }))).status).toBe(200);
+      expect(stack.logs.filter((line) => line.includes('"level":50')).slice(errorsBefore)).toEqual([]);
     });
 
     it('refuses what it cannot honour: policy filters (events record no policy), unknown fields, a missing range', async () => {
@@ -269,6 +285,9 @@ describe('reporting (e2e): events, metrics and top keys', () => {
       expect((await stack.admin('DELETE', '/api/model-prices?provider=openai&model=none')).status).toBe(404);
       const tiny = await stack.admin('PUT', '/api/model-prices', { provider: 'openai', model: 'tiny', inputUsdPerMillionTokens: 0.00000000004, outputUsdPerMillionTokens: 1 });
       expect(tiny.status).toBe(400);
+      // A price with two decimals whose binary value is inexact is still one (64.04 was refused).
+      const inexact = await stack.admin<{ inputUsdPerMillionTokens: number }>('PUT', '/api/model-prices', { provider: 'openai', model: 'inexact', inputUsdPerMillionTokens: 64.04, outputUsdPerMillionTokens: 1024.1 });
+      expect([inexact.status, inexact.body.inputUsdPerMillionTokens]).toEqual([200, 64.04]);
     });
 
     it('keeps the cache rates a price names; a PUT without them clears them', async () => {

@@ -169,7 +169,18 @@ function applyLimits(entity: ApiKeyEntity, input: KeyLimits, now: Date): void {
   if (input.shouldLogRequest !== undefined) entity.shouldLogRequest = input.shouldLogRequest;
   if (input.shouldLogResponse !== undefined) entity.shouldLogResponse = input.shouldLogResponse;
   if (input.rotationEnabled !== undefined) entity.rotationEnabled = input.rotationEnabled;
-  if (input.policyId !== undefined) entity.policyId = input.policyId;
+  if (input.policyId !== undefined) {
+    // Tollgate has no policies yet: a key bound to one would look protected (PII rules) and not
+    // be. An id stored before this rule is kept when a client sends the key back unchanged.
+    if (input.policyId !== null && input.policyId !== entity.policyId) {
+      throw new GatewayError(
+        GatewayErrorCode.InvalidRequest,
+        'policyId: policies are not available in this version of Tollgate, so a key cannot be bound to one (it would look protected and not be); leave it out, or send null to remove one',
+        'policyId',
+      );
+    }
+    entity.policyId = input.policyId;
+  }
 }
 
 function mergeSettingIds(settingIds: string[] | undefined, settingId: string | undefined): string[] {

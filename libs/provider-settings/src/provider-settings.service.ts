@@ -187,20 +187,18 @@ export function splitSetting(setting: Record<string, string>): {
     const field = rawField.toLowerCase() === 'apikey' ? 'apiKey' : rawField;
     if ((OPTION_FIELDS as readonly string[]).includes(field)) {
       (options as Record<string, string>)[field] = value;
-    } else {
-      credentials[field] = value;
+      continue;
     }
-  }
-  for (const [field, value] of Object.entries(credentials)) {
     // Sent in a header (Authorization, api-key, x-api-key, x-goog-api-key): a value a header
-    // cannot carry made every request of the setting fail with a 502.
+    // cannot carry made every request of the setting fail with a 502. Named as the client spelt it.
     if (!HEADER_SAFE_TEXT.test(value)) {
       throw new GatewayError(
         GatewayErrorCode.InvalidRequest,
-        `setting.${field} must be printable ASCII with no space at either end: it is sent in an HTTP header, which carries nothing else unchanged`,
-        `setting.${field}`,
+        `setting.${rawField} must be printable ASCII with no space at either end: it is sent in an HTTP header, which carries nothing else unchanged`,
+        `setting.${rawField}`,
       );
     }
+    credentials[field] = value;
   }
   if (options.url !== undefined) options.url = validateBaseUrl(options.url);
   // Interpolated into https://<resourceName>.openai.azure.com: a DNS label, nothing else.

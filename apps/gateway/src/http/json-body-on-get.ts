@@ -43,6 +43,12 @@ export function readUnparsedBody(raw: IncomingMessage, limitBytes: number): Prom
     };
     raw.on('data', onData);
     raw.once('end', () => resolve(Buffer.concat(chunks)));
-    raw.once('error', reject);
+    // The client left mid-body (ECONNRESET, "aborted"): its request, not a gateway fault. Its
+    // answer goes nowhere; the 400 only keeps it out of the error log.
+    const cutShort = () => reject(new GatewayError(GatewayErrorCode.InvalidRequest, 'the request body was not received in full: the client closed the connection'));
+    raw.once('error', cutShort);
+    raw.once('close', () => {
+      if (!raw.complete) cutShort();
+    });
   });
 }

@@ -46,6 +46,7 @@ export function toGeminiConversation(messages: OpenAIChatMessage[], model: strin
         const calls = toolCallsOf(message, at);
         calls.forEach((call, j) => {
           if (typeof call?.function?.name !== 'string') throw invalid(`${at}.tool_calls[${j}] must have a function name`, `${at}.tool_calls[${j}]`);
+          if (typeof call.id !== 'string') throw invalid(`${at}.tool_calls[${j}].id must be a string (the id its tool message answers)`, `${at}.tool_calls[${j}].id`);
           toolNames.set(call.id, call.function.name);
         });
         add('model', [...textParts(message.content, at), ...functionCallParts(calls, model, at)]);

@@ -79,6 +79,7 @@ describe('toGeminiRequest', () => {
     const refused = (message: Record<string, unknown>, param: string) =>
       expect(() => toGeminiRequest(call({ messages: [message] }))).toThrow(expect.objectContaining({ status: 400, param }));
     for (const toolCalls of [5, {}, 'abc']) refused({ role: 'assistant', content: null, tool_calls: toolCalls }, 'messages[0].tool_calls');
+    for (const id of [undefined, 5]) refused({ role: 'assistant', tool_calls: [{ id, type: 'function', function: { name: 'f', arguments: '{}' } }] }, 'messages[0].tool_calls[0].id');
     refused({ role: 'user', content: [{ type: 'file', file: { file_data: 5 } }] }, 'messages[0].content[0]');
     refused({ role: 'user', content: [{ type: 'text', text: 5 }] }, 'messages[0].content[0].text');
     refused({ role: 'assistant', content: [{ type: 'text', text: { nested: true } }] }, 'messages[0].content[0].text');

@@ -1,5 +1,5 @@
 import { GatewayError } from '@tollgate/common';
-import { MAX_GEMINI_SCHEMA_NODES, toGeminiSchema } from './gemini-schema';
+import { MAX_GEMINI_SCHEMA_BYTES, MAX_GEMINI_SCHEMA_NODES, toGeminiSchema } from './gemini-schema';
 
 /** A definition holding `width` references to itself: inlining it grows as width^depth. */
 function selfMultiplying(width: number): Record<string, unknown> {
@@ -40,28 +40,68 @@ describe('toGeminiSchema on implicit objects', () => {
 });
 
 describe('toGeminiSchema on schemas that multiply when inlined', () => {
-  it('refuses, as a 400 naming the field, a 300-byte schema that would inline to 1.7 million nodes', () => {
+  /** How many levels of `properties` the output has along its property `key`. */
+  const levels = (schema: unknown, key: string): number => {
+    let depth = 0;
+    let level = schema as Record<string, unknown> | undefined;
+    while (level?.properties) {
+      level = (level.properties as Record<string, Record<string, unknown>>)[key];
+      depth += 1;
+    }
+    return depth;
+  };
+
+  it('inlines a 300-byte schema that would grow to 1.7 million nodes only as deep as fits the budget', () => {
+    const converted = toGeminiSchema(selfMultiplying(6), 'p');
+    // Five levels inlined (6^0 + ... + 6^4 nodes) and 6^5 cut-off leaves: 9,331 nodes. Six would not fit.
+    expect(levels(converted, 'p5')).toBe(5);
+    expect(JSON.stringify(converted).length).toBeLessThan(MAX_GEMINI_SCHEMA_BYTES);
+  });
+
+  it('still inlines shared definitions the full 8 levels when they fit', () => {
+    expect(levels(toGeminiSchema(selfMultiplying(2), 'p'), 'p1')).toBe(8);
+  });
+
+  it('inlines a small recursive filter (and / or / not referring to itself) instead of refusing it', () => {
+    const filter = {
+      $defs: {
+        F: {
+          type: 'object',
+          properties: { field: { type: 'string' }, and: { type: 'array', items: { $ref: '#/$defs/F' } }, or: { type: 'array', items: { $ref: '#/$defs/F' } }, not: { $ref: '#/$defs/F' } },
+        },
+      },
+      $ref: '#/$defs/F',
+    };
+    const converted = toGeminiSchema(filter, 'p') as { properties: Record<string, unknown> };
+    expect(Object.keys(converted.properties)).toEqual(['field', 'and', 'or', 'not']);
+    expect(levels(converted, 'not')).toBeGreaterThanOrEqual(5);
+  });
+
+  it('charges the text a reference copies: a description shared by thousands of properties is not inlined into each', () => {
+    const properties = Object.fromEntries(Array.from({ length: 4_000 }, (_, i) => [`p${i}`, { $ref: '#/$defs/D' }]));
+    const schema = { type: 'object', properties, $defs: { D: { type: 'string', description: 'x'.repeat(50_000) } } };
+    const converted = toGeminiSchema(schema, 'p') as { properties: Record<string, unknown> };
+    // 200 MB inlined; with no reference inlined, each property is a plain object.
+    expect(converted.properties.p0).toEqual({ type: 'object' });
+    expect(JSON.stringify(converted).length).toBeLessThan(MAX_GEMINI_SCHEMA_BYTES);
+  });
+
+  it('counts a reference as the one node it becomes', () => {
+    const properties = Object.fromEntries(Array.from({ length: 9_000 }, (_, i) => [`p${i}`, { $ref: '#/$defs/S' }]));
+    const converted = toGeminiSchema({ type: 'object', properties, $defs: { S: { type: 'string' } } }, 'p') as { properties: Record<string, unknown> };
+    expect(converted.properties.p8999).toEqual({ type: 'string' });
+  });
+
+  it('refuses, as a 400 naming the field, a schema too large with no reference inlined', () => {
+    const properties = Object.fromEntries(Array.from({ length: MAX_GEMINI_SCHEMA_NODES }, (_, i) => [`p${i}`, { type: 'string' }]));
     let thrown: unknown;
     try {
-      toGeminiSchema(selfMultiplying(6), 'tools[0].function.parameters');
+      toGeminiSchema({ type: 'object', properties }, 'tools[0].function.parameters');
     } catch (error) {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(GatewayError);
-    expect((thrown as GatewayError).status).toBe(400);
-    expect((thrown as GatewayError).param).toBe('tools[0].function.parameters');
-    expect((thrown as GatewayError).message).toContain(`${MAX_GEMINI_SCHEMA_NODES}`);
-  });
-
-  it('still inlines shared definitions that stay under the cap', () => {
-    const converted = toGeminiSchema(selfMultiplying(2), 'p');
-    let level: Record<string, unknown> | undefined = converted as Record<string, unknown>;
-    let depth = 0;
-    while (level?.properties) {
-      level = (level.properties as Record<string, Record<string, unknown>>).p1;
-      depth += 1;
-    }
-    // Every level inlined down to the reference depth cap (8), about 2^9 nodes in all.
-    expect(depth).toBe(8);
+    expect(thrown).toMatchObject({ status: 400, param: 'tools[0].function.parameters' });
+    expect((thrown as GatewayError).message).toContain('too large for Gemini');
   });
 });

@@ -28,18 +28,24 @@ const ALLOWED_FORMATS: Record<string, string[]> = {
   integer: ['int32', 'int64'],
 };
 
-/** Local `$ref`s are inlined this deep; recursive schemas are cut off below it. */
+/** Local `$ref`s are inlined at most this deep; recursive schemas are cut off below it. */
 const MAX_REF_DEPTH = 8;
 
 /**
- * Inlining copies a definition at every place that refers to it, so a schema of a few hundred
- * bytes whose definitions each refer to another several times grows exponentially (six
- * references per level, eight levels: 1.7 million nodes, seconds of CPU and hundreds of MB).
- * Real tool and response schemas stay far below this many nodes once inlined.
+ * What an inlined schema may grow to. Inlining copies a definition, its descriptions and enums
+ * included, at every place that refers to it: a schema of a few hundred bytes whose definitions
+ * each refer to another several times grows exponentially (six references per level, eight
+ * levels: 1.7 million nodes, seconds of CPU and hundreds of MB), and one long description shared
+ * by thousands of properties made a 200 kB request a 250 MB one. Real tool and response schemas
+ * stay far below both once inlined.
  */
 export const MAX_GEMINI_SCHEMA_NODES = 10_000;
+export const MAX_GEMINI_SCHEMA_BYTES = 1_000_000;
 
 type JsonSchema = Record<string, unknown>;
+
+/** Thrown inside a conversion that outgrew its budget; never leaves this module. */
+const OVER_BUDGET = Symbol('over budget');
 
 /**
  * Best-effort JSON Schema → Gemini Schema, for tool parameters and `json_schema` response
@@ -47,35 +53,95 @@ type JsonSchema = Record<string, unknown>;
  * rejects, so unknown fields are dropped rather than passed on; `$ref`s into `$defs` are
  * inlined, `oneOf` becomes `anyOf`, and `["x", "null"]` types become `nullable`. Constraints
  * Gemini cannot express are lost, so the model may not honour them exactly.
+ *
+ * References are inlined MAX_REF_DEPTH deep when the result fits the budget; a schema that
+ * would outgrow it (a recursive one whose definition refers to itself several times) is
+ * inlined less deep, the deepest that fits (found by bisection: the size only grows with the
+ * depth). Only a schema too large with no reference inlined at all is refused (400).
  */
 export function toGeminiSchema(schema: unknown, param: string): GeminiSchema {
   const root = asObject(schema) ?? {};
   const defs = { ...asObject(root.definitions), ...asObject(root.$defs) };
-  let nodes = 0;
-  const convert = (node: JsonSchema, depth: number): GeminiSchema => {
-    if (++nodes > MAX_GEMINI_SCHEMA_NODES) {
-      throw new GatewayError(
-        GatewayErrorCode.InvalidRequest,
-        `This JSON schema has more than ${MAX_GEMINI_SCHEMA_NODES} nodes once its $refs are inlined, as Gemini needs them; refer to shared definitions less often.`,
-        param,
-      );
+  const inlined = (maxRefDepth: number): GeminiSchema | null => {
+    try {
+      return new SchemaInliner(defs, maxRefDepth).convert(root, 0);
+    } catch (error) {
+      if (error === OVER_BUDGET) return null;
+      throw error;
     }
-    return convertNode(node, defs, depth, convert);
   };
-  return convert(root, 0);
+  let best = inlined(MAX_REF_DEPTH);
+  if (best === null) {
+    // The deepest depth below it that fits (at most three more attempts).
+    let low = 0;
+    let high = MAX_REF_DEPTH - 1;
+    while (low <= high) {
+      const depth = Math.floor((low + high) / 2);
+      const attempt = inlined(depth);
+      if (attempt === null) {
+        high = depth - 1;
+      } else {
+        best = attempt;
+        low = depth + 1;
+      }
+    }
+  }
+  if (best === null) {
+    throw new GatewayError(
+      GatewayErrorCode.InvalidRequest,
+      `This JSON schema is too large for Gemini: over ${MAX_GEMINI_SCHEMA_NODES} nodes or ${MAX_GEMINI_SCHEMA_BYTES} bytes of descriptions, enums and other values, even with no $ref inlined.`,
+      param,
+    );
+  }
+  return best;
 }
 
-type Convert = (schema: JsonSchema, depth: number) => GeminiSchema;
+/** One conversion, with its reference depth and its budget. */
+class SchemaInliner {
+  private nodes = 0;
+  private bytes = 0;
 
-function convertNode(schema: JsonSchema, defs: JsonSchema, depth: number, convert: Convert): GeminiSchema {
-  if (typeof schema.$ref === 'string') {
-    const name = /^#\/(?:\$defs|definitions)\/(.+)$/.exec(schema.$ref)?.[1];
-    const target = name ? asObject(defs[name]) : null;
-    if (!target || depth >= MAX_REF_DEPTH) return { type: 'object' };
-    return convert({ ...target, ...withoutKey(schema, '$ref') }, depth + 1);
+  constructor(
+    private readonly defs: JsonSchema,
+    private readonly maxRefDepth: number,
+  ) {}
+
+  convert(schema: JsonSchema, depth: number): GeminiSchema {
+    if (typeof schema.$ref === 'string') {
+      const name = /^#\/(?:\$defs|definitions)\/(.+)$/.exec(schema.$ref)?.[1];
+      const target = name ? asObject(this.defs[name]) : null;
+      if (!target || depth >= this.maxRefDepth) return this.counted({ type: 'object' }, 0);
+      return this.convert({ ...target, ...withoutKey(schema, '$ref') }, depth + 1);
+    }
+    return convertNode(schema, depth, this);
   }
+
+  /** A node of the output, charged to the budget with the values copied into it. */
+  counted<T extends GeminiSchema>(node: T, copiedBytes: number): T {
+    this.nodes += 1;
+    this.bytes += copiedBytes;
+    if (this.nodes > MAX_GEMINI_SCHEMA_NODES || this.bytes > MAX_GEMINI_SCHEMA_BYTES) throw OVER_BUDGET;
+    return node;
+  }
+}
+
+/** About how many bytes a JSON value takes (strings by their length). */
+function bytesOf(value: unknown): number {
+  if (typeof value === 'string') return value.length + 2;
+  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + bytesOf(item) + 1, 2);
+  if (value !== null && typeof value === 'object') return Object.entries(value).reduce((sum, [key, item]) => sum + key.length + 3 + bytesOf(item), 2);
+  return 8;
+}
+
+function convertNode(schema: JsonSchema, depth: number, inliner: SchemaInliner): GeminiSchema {
+  const convert = (node: JsonSchema): GeminiSchema => inliner.convert(node, depth);
   const out: GeminiSchema = {};
-  for (const [key, value] of Object.entries(schema)) if (KEPT_FIELDS.has(key)) out[key] = value;
+  let copiedBytes = 0;
+  for (const [key, value] of Object.entries(schema)) {
+    if (!KEPT_FIELDS.has(key)) continue;
+    out[key] = value;
+    copiedBytes += key.length + bytesOf(value);
+  }
 
   const types = (Array.isArray(schema.type) ? schema.type : [schema.type]).filter((t): t is string => typeof t === 'string');
   // JSON Schema lets `properties` imply an object; Gemini takes properties on OBJECT types only.
@@ -89,20 +155,24 @@ function convertNode(schema: JsonSchema, defs: JsonSchema, depth: number, conver
   }
 
   const properties = asObject(schema.properties);
+  if (out.enum !== undefined && schema.enum === undefined) copiedBytes += bytesOf(out.enum);
+  if (properties) copiedBytes += bytesOf(Object.keys(properties)) + (Array.isArray(schema.required) ? bytesOf(schema.required) : 0);
+  // Charged before its children are converted: a copy too large stops the conversion at once.
+  inliner.counted(out, copiedBytes);
   if (properties && Object.keys(properties).length > 0) {
     // Gemini rejects an empty `properties` map on an object, so it is left out instead.
-    out.properties = Object.fromEntries(Object.entries(properties).map(([name, value]) => [name, convert(asObject(value) ?? {}, depth)]));
+    out.properties = Object.fromEntries(Object.entries(properties).map(([name, value]) => [name, convert(asObject(value) ?? {})]));
     if (Array.isArray(schema.required)) out.required = schema.required.filter((name): name is string => typeof name === 'string' && name in properties);
   }
   const items = Array.isArray(schema.items) ? schema.items[0] : schema.items;
-  if (asObject(items)) out.items = convert(asObject(items)!, depth);
+  if (asObject(items)) out.items = convert(asObject(items)!);
 
   const variants = [schema.anyOf, schema.oneOf].find(Array.isArray) as unknown[] | undefined;
   if (variants) {
     const nonNull = variants.map(asObject).filter((v): v is JsonSchema => v !== null && v.type !== 'null');
     if (nonNull.length < variants.length) out.nullable = true;
-    if (nonNull.length === 1 && !type) Object.assign(out, convert(nonNull[0], depth));
-    else if (nonNull.length > 0) out.anyOf = nonNull.map((v) => convert(v, depth));
+    if (nonNull.length === 1 && !type) Object.assign(out, convert(nonNull[0]));
+    else if (nonNull.length > 0) out.anyOf = nonNull.map((v) => convert(v));
   }
   return out;
 }

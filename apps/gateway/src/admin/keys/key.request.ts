@@ -39,12 +39,11 @@ class KeyLimitsRequest extends LimitFieldsRequest {
   @ApiPropertyOptional({
     type: String,
     nullable: true,
-    description: 'Policy id associated with the key. Policies (PII rules) are not available in this version: "" and null are accepted (no policy), any other id is a 400, since the key would otherwise look protected and not be.',
+    description: 'Policy id associated with the key. Policies (PII rules) are not available in this version: binding a key to one is a 400, since it would look protected and not be. null removes an id stored earlier; "" (or the id the key already has) changes nothing.',
   })
   @ZeroValueIsAbsent()
   @IsOptional()
   @IsString()
-  @IsIn([], { message: 'policyId: policies are not available in this version of Tollgate, so a key cannot be bound to one (it would look protected and not be); send "" or null' })
   policyId?: string | null;
 
   @ApiPropertyOptional({
