@@ -158,9 +158,11 @@ export function configureFastify(instance: FastifyInstance, logger: Logger, metr
     parseJson(request, text, done);
   };
   instance.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => parseJsonText(request, body.toString(), done));
-  // Fastify reads no GET body; the routes that take one as their query read it here (json-body-on-get).
-  instance.addHook('preValidation', async (request, reply) => {
-    if (request.method !== 'GET' || !hasBody(request) || !takesJsonBodyOnGet(request.routeOptions.config)) return;
+  // Fastify reads no GET body; the routes that take one as their query read it here
+  // (json-body-on-get). A hook of those routes only: every other request, the proxy's above all,
+  // pays nothing for it.
+  const readJsonBodyOnGet = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (request.method !== 'GET' || !hasBody(request)) return;
     // Whatever happens next, the body may be left partly unread: the connection is not reused.
     void reply.header('connection', 'close');
     if (!isJson(request.headers['content-type'])) {
@@ -173,6 +175,11 @@ export function configureFastify(instance: FastifyInstance, logger: Logger, metr
       throw new GatewayError(GatewayErrorCode.InvalidRequest, 'send the fields either as query parameters or as a JSON body, not both');
     }
     request.query = body;
+  };
+  instance.addHook('onRoute', (route) => {
+    if (!takesJsonBodyOnGet(route.config)) return;
+    const existing = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation];
+    route.preValidation = [...existing, readJsonBodyOnGet];
   });
   // Native passthrough paths take uploads (files, audio, images) as bytes, relayed untouched.
   instance.addContentTypeParser(/^(multipart\/|application\/octet-stream|audio\/|image\/)/, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
