@@ -35,4 +35,12 @@ describe('readMultipartField', () => {
     const body = part('Content-Disposition: form-data; name="model"', 'a') + part('Content-Disposition: form-data; name="model"', 'b') + `--${BOUNDARY}--\r\n`;
     await expect(readMultipartField(Buffer.from(body), CONTENT_TYPE, 'model')).rejects.toThrow('more than once');
   });
+
+  it('refuses a model part the parser takes for a file, which a provider may read as the model all the same', async () => {
+    const asOctets = part('Content-Disposition: form-data; name="model"\r\nContent-Type: application/octet-stream', 'gpt-4o-transcribe');
+    const allowed = part('Content-Disposition: form-data; name="model"', 'whisper-1');
+    for (const body of [asOctets + allowed, asOctets, part('Content-Disposition: form-data; name="model"; filename="m.txt"', 'gpt-4o-transcribe')]) {
+      await expect(readMultipartField(Buffer.from(body + `--${BOUNDARY}--\r\n`), CONTENT_TYPE, 'model')).rejects.toThrow('plain text part');
+    }
+  });
 });

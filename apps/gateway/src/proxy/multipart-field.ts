@@ -35,14 +35,20 @@ export function readMultipartField(body: Buffer, contentType: string, name: stri
     // File parts are skipped, not kept: they may be megabytes of audio. A form cut off inside
     // one fails on the parser (refused below) and then again on the part itself, a tick later:
     // without a listener there, that second emit is an uncaught exception and ends the process.
-    parser.on('file', (_field: string, stream: NodeJS.ReadableStream) => {
+    // A part counts as a file when it has a filename or a non-text type (busboy's rule), but a
+    // provider's form parser may read a part of that name as the field all the same: such a part
+    // is refused, or the check would read one model while the provider used another.
+    let asFile = false;
+    parser.on('file', (field: string, stream: NodeJS.ReadableStream) => {
+      if (field === name) asFile = true;
       stream.on('error', () => undefined);
       stream.resume();
     });
     parser.on('error', (error: Error) => refuse(error.message));
     parser.on('finish', () => {
+      if (asFile) refuse(`the field '${name}' must be a plain text part (no filename, no content type other than text/plain)`);
       // Two values would let the check read one and the provider use the other.
-      if (values.length > 1) refuse(`the field '${name}' appears more than once`);
+      else if (values.length > 1) refuse(`the field '${name}' appears more than once`);
       else if (truncated) refuse(`the field '${name}' is too long`);
       else resolve(values[0] ?? null);
     });
