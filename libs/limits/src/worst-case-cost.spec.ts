@@ -18,6 +18,15 @@ describe('worstCaseCostUsd', () => {
     expect(worstCaseCostUsd(calculator, { provider: 'openai', model: 'm', body, generates: true, defaultMaxTokens: 99 })).toBe(23 + 2 * Number.MAX_SAFE_INTEGER);
   });
 
+  it('reads counts sent as text as the numbers lenient servers take them for (relayed bodies are not checked)', () => {
+    const body = { model: 'm', prompt: 'hello world', max_tokens: '1000', n: ' 2 ' };
+    // 3 + 1 message + 16 = 23 in (a prompt, no messages: 4 x 1); 1,000 x 2 choices x $2 out, not the default 99.
+    expect(worstCaseCostUsd(calculator, { provider: 'vllm', model: 'm', body, generates: true, defaultMaxTokens: 99 })).toBe(23 + 4_000);
+    // Text that is no number is no limit: the default applies.
+    const junk = { ...body, max_tokens: 'lots', n: '' };
+    expect(worstCaseCostUsd(calculator, { provider: 'vllm', model: 'm', body: junk, generates: true, defaultMaxTokens: 99 })).toBe(23 + 198);
+  });
+
   it('falls back to the default max tokens, and reserves no output for embeddings', () => {
     const body = { model: 'm', messages: [{ role: 'user', content: 'hello world' }] };
     expect(worstCaseCostUsd(calculator, { provider: 'openai', model: 'm', body, generates: true, defaultMaxTokens: 5 })).toBe(23 + 10);

@@ -69,8 +69,19 @@ function promptCountOf(body: Record<string, unknown>): number {
 
 /** A body's count field (max_tokens, n), bounded to what arithmetic on it keeps exact enough. */
 function countOf(value: unknown): number | null {
-  const number = jsonNumberValue(value);
+  const number = typeof value === 'string' ? numericText(value) : jsonNumberValue(value);
   return number === null || number < 0 ? null : Math.min(number, Number.MAX_SAFE_INTEGER);
+}
+
+/**
+ * A count sent as text ("1000000"): lenient servers (vLLM's pydantic models, many custom APIs)
+ * read it as the number, so a budget reserves for it as one. The relayed paths pass bodies on
+ * untouched; reading it as "not set" reserved the 4,096-token default for a million tokens.
+ */
+function numericText(text: string): number | null {
+  if (text.trim() === '') return null;
+  const number = Number(text);
+  return Number.isFinite(number) ? number : null;
 }
 
 function largestNumber(...values: unknown[]): number | null {
