@@ -116,3 +116,47 @@ describe('Exchange.toEvent: estimating a prompt whose usage never came', () => {
     }
   });
 });
+
+describe('Exchange.toEvent', () => {
+  /** The event of one request with these headers and body, built on a real Fastify request. */
+  async function eventOf(headers: Record<string, string>, body: Record<string, unknown>, model?: unknown): Promise<ReturnType<Exchange['toEvent']>> {
+    const app = Fastify();
+    let event: ReturnType<Exchange['toEvent']> | null = null;
+    app.post('/v1/chat/completions', (request, reply) => {
+      request.gatewayKey = { keyId: 'k', tags: [], shouldLogRequest: false, shouldLogResponse: false } as unknown as KeyRecord;
+      const exchange = new Exchange({ request, reply }, request.body as Record<string, unknown>);
+      if (model !== undefined) exchange.model = model as string;
+      event = exchange.toEvent();
+      void reply.send({});
+    });
+    // Header bytes as a client sends them: UTF-8, which Node reads one latin1 character per byte.
+    const latin1 = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, Buffer.from(value, 'utf8').toString('latin1')]));
+    await app.inject({ method: 'POST', url: '/v1/chat/completions', headers: latin1, payload: body });
+    await app.close();
+    return event!;
+  }
+
+  it('reads non-ASCII user and custom ids sent in headers as the UTF-8 they were sent as', async () => {
+    const event = await eventOf({ 'x-user-id': 'ünï', 'x-custom-event-id': 'évé-日本' }, {});
+    expect([event.userId, event.customId]).toEqual(['ünï', 'évé-日本']);
+  });
+
+  it('keeps header bytes that are not UTF-8 as they came, and body ids as they are', async () => {
+    const app = Fastify();
+    let event: ReturnType<Exchange['toEvent']> | null = null;
+    app.post('/v1/chat/completions', (request, reply) => {
+      request.gatewayKey = { keyId: 'k', tags: [], shouldLogRequest: false, shouldLogResponse: false } as unknown as KeyRecord;
+      event = new Exchange({ request, reply }, request.body as Record<string, unknown>).toEvent();
+      void reply.send({});
+    });
+    // A lone 0xE9 byte (latin1 "é") is no UTF-8.
+    await app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { 'x-custom-event-id': 'caf\u00e9' }, payload: { user: 'Ã¼' } });
+    await app.close();
+    expect([event!.customId, event!.userId]).toEqual(['café', 'Ã¼']);
+  });
+
+  it('still builds the event when a provider named its model with something other than text', async () => {
+    const event = await eventOf({}, {}, 7);
+    expect(event.model).toBe('');
+  });
+});

@@ -220,18 +220,38 @@ function isGatewayFault(thrown: unknown): boolean {
  * Client-chosen text stored on the event, without control characters: Postgres refuses NUL in
  * text, and one such event must not be able to stall recording for everyone else.
  */
-function clean(text: string): string {
+/** Text for the event: without control characters, bounded. Not text (a provider's odd answer) is none. */
+function clean(text: unknown): string {
+  if (typeof text !== 'string') return '';
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 512);
 }
 
 function headerValue(value: string | string[] | undefined): string | null {
   const first = Array.isArray(value) ? value[0] : value;
-  const text = first === undefined ? '' : clean(first).trim();
-  return text === '' ? null : text.slice(0, 256);
+  return first === undefined ? null : idValue(utf8HeaderText(first));
+}
+
+/** An id for the event (a user, a custom event id): clean, trimmed, bounded; none when empty. */
+function idValue(text: string): string | null {
+  const cleaned = clean(text).trim();
+  return cleaned === '' ? null : cleaned.slice(0, 256);
+}
+
+/**
+ * Node reads header bytes as latin1, one character per byte; clients send non-ASCII ids
+ * (x-user-id: ünï) as UTF-8, which were recorded garbled ("Ã¼nÃ¯") and matched no user, so a
+ * user's limits did not apply. Bytes that are valid UTF-8 are read as UTF-8; others stay latin1.
+ */
+function utf8HeaderText(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\u0000-\u007f]/.test(value)) return value;
+  const bytes = Buffer.from(value, 'latin1');
+  const decoded = bytes.toString('utf8');
+  return Buffer.from(decoded, 'utf8').equals(bytes) ? decoded : value;
 }
 
 /** The request's user: the x-user-id header, else the OpenAI `user` body field. */
 function userIdOf(headers: FastifyRequest['headers'], body: Record<string, unknown> | null): string | null {
-  return headerValue(headers['x-user-id']) ?? (typeof body?.user === 'string' ? headerValue(body.user) : null);
+  return headerValue(headers['x-user-id']) ?? (typeof body?.user === 'string' ? idValue(body.user) : null);
 }

@@ -19,6 +19,13 @@ describe('Anthropic native accounting', () => {
     expect(observer.completionText).toBe('Hi there');
   });
 
+  it('takes a model only when Anthropic names it as text (streamed or not)', () => {
+    const observer = new AnthropicNativeStreamObserver();
+    observer.push(event('message_start', { message: { model: 42, usage: { input_tokens: 1, output_tokens: 1 } } }));
+    expect(observer.model).toBeNull();
+    expect(readAnthropicResponse(Buffer.from(JSON.stringify({ model: { x: 1 }, content: [{ type: 'text', text: 'hi' }] }))).model).toBeNull();
+  });
+
   it('keeps the start\'s cache counts when message_delta repeats usage with input counts and null cache fields', () => {
     const observer = new AnthropicNativeStreamObserver();
     observer.push(event('message_start', { message: { model: 'm', usage: { input_tokens: 10, cache_creation_input_tokens: 5, cache_read_input_tokens: 20, output_tokens: 1 } } }));

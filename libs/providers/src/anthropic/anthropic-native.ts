@@ -4,6 +4,7 @@ import { TokenUsage } from '../usage';
 import { fromAnthropicUsage } from './anthropic-mapping';
 import { AnthropicStreamAccounting } from './anthropic-stream-accounting';
 import { AnthropicUsage } from './anthropic.types';
+import { modelNameOf } from '../model-name';
 
 /**
  * The native Messages API relayed untouched (the client speaks Anthropic): reads usage from
@@ -35,7 +36,7 @@ export class AnthropicNativeStreamObserver implements ChatStreamTranslator {
         error?: { type?: string };
       };
       if (parsed.type === 'message_start' && parsed.message) {
-        this.model = parsed.message.model ?? this.model;
+        this.model = modelNameOf(parsed.message.model) ?? this.model;
         this.accounting.start(parsed.message.usage);
       } else if (parsed.type === 'message_delta' && parsed.usage) {
         this.accounting.delta(parsed.usage);
@@ -74,7 +75,7 @@ export function readAnthropicResponse(raw: Buffer): TranslatedResponse {
     return {
       body: raw,
       usage: parsed.usage ? fromAnthropicUsage(parsed.usage) : null,
-      model: parsed.model ?? null,
+      model: modelNameOf(parsed.model),
       completionText: text,
     };
   } catch {

@@ -8,6 +8,7 @@ import { AnthropicStreamAccounting } from './anthropic-stream-accounting';
 import { fromAnthropicErrorType } from './anthropic-errors';
 import { AnthropicErrorBody, AnthropicStreamEvent } from './anthropic.types';
 import { OpenAIChatCompletionChunk, OpenAIChunkDelta, OpenAIFinishReason } from '../openai/openai-chat.types';
+import { modelNameOf } from '../model-name';
 
 const DONE = 'data: [DONE]\n\n';
 
@@ -49,7 +50,7 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
     switch (event.type) {
       case 'message_start':
         this.id = event.message.id;
-        if (event.message.model) this.currentModel = event.message.model;
+        this.currentModel = modelNameOf(event.message.model) ?? this.currentModel;
         this.accounting.start(event.message.usage);
         return this.chunk({ role: 'assistant', content: '' });
       case 'content_block_start': {

@@ -15,6 +15,14 @@ describe('fromGeminiResponse', () => {
     });
   });
 
+  it('names the requested model when Gemini\'s modelVersion is not text', () => {
+    for (const modelVersion of [7, { x: 1 }]) {
+      const raw = Buffer.from(JSON.stringify({ modelVersion, candidates: [{ content: { parts: [{ text: 'hi' }], role: 'model' }, finishReason: 'STOP' }] }));
+      const translated = fromGeminiResponse(raw, call, fixedIds());
+      expect([translated.model, (translated.body as { model: unknown }).model]).toEqual([null, 'gemini-2.5-flash']);
+    }
+  });
+
   it('keeps only the first function call when the client set parallel_tool_calls to false', () => {
     const single: ChatCall = { ...call, body: { ...call.body, parallel_tool_calls: false } };
     const body = fromGeminiResponse(fixture('chat-response.gemini.json'), single, fixedIds()).body as { choices: Array<{ message: { tool_calls?: Array<{ function: { name: string } }> } }> };

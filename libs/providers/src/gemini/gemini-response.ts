@@ -4,6 +4,7 @@ import { CompletionIds, completionIdFor, newCompletionIds } from './completion-i
 import { generatedText, textOf, toOpenAIFinishReason, toOpenAIToolCalls, toOpenAIUsage, toTokenUsage, withinToolCallLimit } from './gemini-candidate';
 import { GeminiGenerateContentResponse } from './gemini.types';
 import { OpenAIChatCompletion, toOpenAIAssistantMessage } from '../openai/openai-chat.types';
+import { modelNameOf } from '../model-name';
 
 /**
  * A generateContent answer → an OpenAI `chat.completion`, one choice per candidate. A prompt
@@ -36,11 +37,11 @@ export function fromGeminiResponse(raw: Buffer, call: ChatCall, ids: CompletionI
     id: completionIdFor(response.responseId, ids),
     object: 'chat.completion',
     created: ids.created,
-    model: response.modelVersion ?? call.model,
+    model: modelNameOf(response.modelVersion) ?? call.model,
     choices,
     ...(usage ? { usage } : {}),
   };
-  return { body, usage: toTokenUsage(usage), model: response.modelVersion ?? null, completionText: texts.join('') };
+  return { body, usage: toTokenUsage(usage), model: modelNameOf(response.modelVersion), completionText: texts.join('') };
 }
 
 function parseResponse(raw: Buffer): GeminiGenerateContentResponse {

@@ -6,6 +6,7 @@ import { fromGoogleError } from './gemini-errors';
 import { generatedText, textOf, toOpenAIFinishReason, toOpenAIToolCalls, toOpenAIUsage, toTokenUsage, withinToolCallLimit } from './gemini-candidate';
 import { GeminiGenerateContentResponse, GoogleError } from './gemini.types';
 import { OpenAIChatCompletionChunk, OpenAIChunkDelta, OpenAIFinishReason, OpenAIUsage } from '../openai/openai-chat.types';
+import { modelNameOf } from '../model-name';
 
 /**
  * `streamGenerateContent?alt=sse` → OpenAI `chat.completion.chunk` events. Each Gemini event
@@ -74,7 +75,7 @@ export class GeminiStreamTranslator implements ChatStreamTranslator {
 
   private translate(response: GeminiGenerateContentResponse): string {
     this.id ??= completionIdFor(response.responseId, this.ids);
-    if (response.modelVersion) this.model = response.modelVersion;
+    this.model = modelNameOf(response.modelVersion) ?? this.model;
     // Every event carries usageMetadata, but only the last one counts the answer's tokens. A
     // stream cut before it reports no usage, so the gateway estimates instead of billing 0.
     const candidates = response.candidates ?? [];
