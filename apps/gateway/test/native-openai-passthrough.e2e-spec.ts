@@ -312,6 +312,17 @@ describe('OpenAI native passthrough (e2e): multipart uploads and binary answers'
     expect(upstream.requests.length).toBe(before);
   });
 
+  it('relays a JSON body that is not an object as it came, for the provider to read or refuse (it was dropped)', async () => {
+    const response = await fetch(`${stack.proxyUrl}/api/providers/openai/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+      body: '[1,2,3]',
+    });
+    await response.arrayBuffer();
+    expect(upstream.lastRequest()).toMatchObject({ method: 'POST', path: '/v1/responses', body: [1, 2, 3] });
+    expect(upstream.lastRequest().raw.toString()).toBe('[1,2,3]');
+  });
+
   it('upstream errors on passthrough paths keep their status in OpenAI\'s shape, with an event', async () => {
     const error = await sdk()
       .files.retrieve('file-missing', withId('files-missing'))

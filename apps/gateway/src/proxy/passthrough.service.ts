@@ -176,6 +176,10 @@ export class PassthroughService {
           keepUsageChunks = prepared.clientWantsUsage;
         }
         outgoing = JSON.stringify(upstreamBody);
+      } else if (request.body !== undefined && request.body !== null) {
+        // JSON that is not an object (an array, a number) is the provider's to refuse or read:
+        // relayed as it came, not dropped for an empty body the client never sent.
+        outgoing = JSON.stringify(request.body);
       }
       exchange.stream = body?.stream === true;
       let url: string;
