@@ -105,9 +105,28 @@ describe('toAnthropicRequest', () => {
     expect(request.tool_choice).toStrictEqual(expected);
   });
 
-  it('sends no tool_choice when there are no tools', () => {
-    const request = toAnthropicRequest(chat({ messages: hello, tool_choice: 'required', parallel_tool_calls: false }), defaults);
-    expect(request).toStrictEqual({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4096 });
+  it('sends no tool_choice when there are no tools, and refuses one that requires a call', () => {
+    for (const choice of ['auto', 'none']) {
+      const request = toAnthropicRequest(chat({ messages: hello, tool_choice: choice, parallel_tool_calls: false }), defaults);
+      expect(request).toStrictEqual({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4096 });
+    }
+    for (const choice of ['required', { type: 'function', function: { name: 'f' } }, 5, 'sometimes']) {
+      expect(() => toAnthropicRequest(chat({ messages: hello, tool_choice: choice }), defaults)).toThrow(expect.objectContaining({ status: 400, param: 'tool_choice' }));
+    }
+  });
+
+  it.each([
+    ['a numeric stop', { stop: 5 }, 'stop'],
+    ['an object stop', { stop: { a: 1 } }, 'stop'],
+    ['a stop list holding other than strings', { stop: [5, 'x', null] }, 'stop'],
+    ['tools that are not a list', { tools: {} }, 'tools'],
+    ['a text response_format', { response_format: 'json' }, 'response_format'],
+    ['an unknown response_format type', { response_format: { type: 'xml' } }, 'response_format'],
+    ['a temperature as text', { temperature: '0.5' }, 'temperature'],
+    ['n of 0', { n: 0 }, 'n'],
+    ['tool_calls that are not a list', { messages: [...hello, { role: 'assistant', content: 'x', tool_calls: 'x' }, { role: 'user', content: 'y' }] }, 'messages[1].tool_calls'],
+  ])('refuses %s, which OpenAI refuses too (dropped, it changed the answer unseen)', (_name, fields, param) => {
+    expect(() => toAnthropicRequest(chat({ messages: hello, ...fields }), defaults)).toThrow(expect.objectContaining({ status: 400, param }));
   });
 
   it.each([

@@ -25,6 +25,8 @@ export function toAnthropicRequest(
     // Anthropic returns one answer per call; silently answering once would break the client.
     throw invalid('n > 1 is not supported by Anthropic models', 'n');
   }
+  // What OpenAI refuses is refused here too: dropped in translation, it changed the answer unseen.
+  checkShapes(body);
   if (body.logprobs === true) {
     // Anthropic returns no log probabilities; an answer without the ones asked for would be silently wrong.
     throw invalid('logprobs are not available from Anthropic models', 'logprobs');
@@ -62,6 +64,11 @@ export function toAnthropicRequest(
     request.tools = tools;
     const choice = toToolChoice(body.tool_choice, body.parallel_tool_calls);
     if (choice) request.tool_choice = choice;
+  } else {
+    // Without tools "auto" and "none" mean the same plain answer; a call the client requires
+    // cannot be made, and answering without one would break it.
+    const choice = toToolChoice(body.tool_choice, body.parallel_tool_calls);
+    if (choice?.type === 'any' || choice?.type === 'tool') throw invalid('tool_choice requires a tool call, but no tools are given', 'tool_choice');
   }
   const thinking = toThinking(body, request.max_tokens);
   if (thinking) request.thinking = thinking;
@@ -194,7 +201,10 @@ function toAssistantBlocks(message: Record<string, unknown>, param: string): Ant
   const blocks: AnthropicRequestBlock[] = [];
   const text = message.content === null || message.content === undefined ? '' : textOf(message.content, `${param}.content`);
   if (text) blocks.push({ type: 'text', text });
-  const calls = Array.isArray(message.tool_calls) ? message.tool_calls : [];
+  if (message.tool_calls !== undefined && message.tool_calls !== null && !Array.isArray(message.tool_calls)) {
+    throw invalid(`${param}.tool_calls must be an array of tool calls`, `${param}.tool_calls`);
+  }
+  const calls: unknown[] = Array.isArray(message.tool_calls) ? message.tool_calls : [];
   calls.forEach((toolCall: unknown, j) => {
     const callParam = `${param}.tool_calls[${j}]`;
     const fn = isRecord(toolCall) ? toolCall.function : undefined;
@@ -256,8 +266,11 @@ function textOf(content: unknown, param: string): string {
  * the client hears about it.
  */
 function toStopSequences(stop: unknown): string[] {
-  const list = typeof stop === 'string' ? [stop] : Array.isArray(stop) ? stop : [];
-  const sequences = list.filter((s): s is string => typeof s === 'string' && s !== '');
+  if (stop !== undefined && stop !== null && typeof stop !== 'string' && !(Array.isArray(stop) && stop.every((s) => typeof s === 'string'))) {
+    throw invalid('stop must be a string or an array of strings', 'stop');
+  }
+  const list = typeof stop === 'string' ? [stop] : Array.isArray(stop) ? (stop as string[]) : [];
+  const sequences = list.filter((s) => s !== '');
   if (sequences.some((s) => s.trim() === '')) {
     throw invalid('Anthropic models do not accept stop sequences of white space only (such as "\\n"); send visible text, or leave stop out', 'stop');
   }
@@ -265,7 +278,8 @@ function toStopSequences(stop: unknown): string[] {
 }
 
 function toTools(tools: unknown): AnthropicTool[] {
-  if (!Array.isArray(tools)) return [];
+  if (tools === undefined || tools === null) return [];
+  if (!Array.isArray(tools)) throw invalid('tools must be an array of function tools', 'tools');
   return tools.map((tool: unknown, i) => {
     const fn = isRecord(tool) && tool.type === 'function' ? tool.function : undefined;
     if (!isRecord(fn) || typeof fn.name !== 'string') {
@@ -332,6 +346,21 @@ function responseFormatInstruction(format: unknown): string[] {
 }
 
 // ---- Helpers ----
+
+const RESPONSE_FORMAT_TYPES = new Set(['text', 'json_object', 'json_schema']);
+
+/** The sampling and format fields the translation reads: of the types OpenAI takes, or a 400. */
+function checkShapes(body: Record<string, unknown>): void {
+  for (const field of ['temperature', 'top_p'] as const) {
+    const value = body[field];
+    if (value !== undefined && value !== null && typeof value !== 'number') throw invalid(`${field} must be a number`, field);
+  }
+  if (body.n !== undefined && body.n !== null && (typeof body.n !== 'number' || body.n < 1)) throw invalid('n must be a whole number of at least 1', 'n');
+  const format = body.response_format;
+  if (format !== undefined && format !== null && !(isRecord(format) && typeof format.type === 'string' && RESPONSE_FORMAT_TYPES.has(format.type))) {
+    throw invalid('response_format must be an object whose type is "text", "json_object" or "json_schema"', 'response_format');
+  }
+}
 
 function firstNumber(...values: unknown[]): number | null {
   for (const value of values) if (typeof value === 'number') return value;
