@@ -565,6 +565,9 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
         [stack.adminUrl, `GET /api/key-management/keys HTTP/1.1\r\nhost: x\r\n${huge}\r\n`, 431],
         [stack.proxyUrl, 'POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\ntransfer-encoding: chunked\r\n\r\n{}', 400],
         [stack.adminUrl, 'GET /api/key-management/keys HTTP/1.1\r\nhost x\r\n\r\n', 400],
+        // The native Anthropic path answers in Anthropic's shape, which its SDK reads.
+        [stack.proxyUrl, `POST /api/providers/anthropic/v1/messages HTTP/1.1\r\nhost: x\r\n${huge}\r\n`, 431],
+        [stack.proxyUrl, 'POST /api/providers/anthropic/v1/messages HTTP/1.1\r\nhost: x\r\nx-bad\u0001: 1\r\n\r\n', 400],
       ];
       for (const [url, request, status] of cases) {
         const answer = await raw(url, request);
@@ -573,7 +576,8 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
         expect(head).toMatch(/\r\nx-request-id: [0-9a-f-]{36}\r\n/);
         expect(head).toContain('connection: close');
         const parsed = JSON.parse(body) as Record<string, unknown>;
-        if (url === stack.proxyUrl) expect(parsed).toEqual({ error: { message: expect.any(String), type: 'invalid_request_error', param: null, code: expect.any(String) } });
+        if (request.includes('/api/providers/anthropic/')) expect(parsed).toEqual({ type: 'error', error: { type: expect.any(String), message: expect.any(String) } });
+        else if (url === stack.proxyUrl) expect(parsed).toEqual({ error: { message: expect.any(String), type: 'invalid_request_error', param: null, code: expect.any(String) } });
         else expect(parsed).toMatchObject({ status, title: expect.any(String), type: expect.stringMatching(/^\/errors\//), detail: expect.any(String) });
       }
     });

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { Duplex } from 'node:stream';
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
-import { toProxyErrorBody } from '../proxy/error-style';
+import { ErrorStyle, errorStyleOf, toProxyErrorBody } from '../proxy/error-style';
 import { toAdminProblem } from './error-responses';
 import { Surface } from './surface';
 
-type ClientErrorListener = (error: Error & { code?: string }, socket: Duplex) => void;
+type ClientError = Error & { code?: string };
+type ClientErrorListener = (error: ClientError, socket: Duplex) => void;
 
 /**
  * Answers what Node's HTTP parser refuses before there is a request to route: headers over its
@@ -20,7 +21,7 @@ export function clientErrorResponder(surface: Surface.Proxy | Surface.Admin): Cl
     // A reset connection has nobody left to answer.
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
     const refusal = refusalOf(error);
-    const body = JSON.stringify(surface === Surface.Admin ? toAdminProblem(refusal, '') : toProxyErrorBody(refusal, 'openai'));
+    const body = JSON.stringify(surface === Surface.Admin ? toAdminProblem(refusal, '') : toProxyErrorBody(refusal, styleOfRefused(error)));
     if (socket.writable) {
       socket.write(
         `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n` +
@@ -32,7 +33,22 @@ export function clientErrorResponder(surface: Surface.Proxy | Surface.Admin): Cl
   };
 }
 
-function refusalOf(error: Error & { code?: string }): GatewayError {
+/**
+ * The error shape of the path the refused request line named, when Node kept its bytes (the
+ * Anthropic SDK reads only Anthropic's shape); OpenAI's when it did not.
+ */
+function styleOfRefused(error: ClientError): ErrorStyle {
+  // Node's parse errors carry the bytes it could not parse (the request's first ones, here).
+  const raw = (error as { rawPacket?: unknown }).rawPacket;
+  const line = Buffer.isBuffer(raw) ? raw.toString('latin1', 0, Math.min(raw.length, 4_096)) : undefined;
+  const target = line === undefined ? undefined : /^[A-Z]+ (\S+) HTTP\//.exec(line)?.[1];
+  if (target === undefined) return 'openai';
+  // Absolute form (`POST http://host/path`): the path is what is routed.
+  const path = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(\/.*)?$/i.exec(target)?.[1] ?? target;
+  return errorStyleOf(path);
+}
+
+function refusalOf(error: ClientError): GatewayError {
   switch (error.code) {
     case 'HPE_HEADER_OVERFLOW':
       return new GatewayError(GatewayErrorCode.HeadersTooLarge, 'The request line and headers are larger than this gateway accepts.');
