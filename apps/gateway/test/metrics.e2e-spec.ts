@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import OpenAI from 'openai';
+import { createTestDatabase } from '@tollgate/database';
 import { FakeOpenAI } from './support/fake-openai';
-import { TestStack, eventually, startTestStack } from './support/test-stack';
+import { TEST_DATABASE_URL, TestStack, eventually, startTestStack } from './support/test-stack';
+import { spawnGateway } from './support/tollgate-process';
 
 const UPSTREAM_SECRET = 'sk-upstream-secret-for-metrics';
 const CLIENT_KEY = 'tg-client-key-for-metrics';
@@ -176,4 +180,33 @@ describe('Prometheus metrics (e2e)', () => {
   it('serves /metrics on the admin listener only', async () => {
     expect((await fetch(`${stack.proxyUrl}/metrics`)).status).toBe(404);
   });
+
+  it('answers a scrape of a gateway started while Redis is down, instead of hanging for the outage', async () => {
+    // A port nothing listens on: taken, then freed.
+    const deadPort = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const database = await createTestDatabase(TEST_DATABASE_URL);
+    const gateway = await spawnGateway({
+      DATABASE_URL: database.url,
+      REDIS_URL: `redis://127.0.0.1:${deadPort}`,
+      ADMIN_API_KEY: `admin-${randomBytes(16).toString('hex')}`,
+      ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      QUEUE_PREFIX: `tgtest-${randomBytes(4).toString('hex')}`,
+    });
+    try {
+      // Before, the scrape waited on the queue connection for as long as Redis stayed away.
+      const response = await fetch(`${gateway.adminUrl}/metrics`, { signal: AbortSignal.timeout(15_000) });
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      expect(sample(text, 'tollgate_events_pending')).toBe(0);
+      expect(sample(text, 'tollgate_event_queue_jobs', { state: 'waiting' })).toBeUndefined();
+    } finally {
+      await gateway.stop();
+      await database.drop();
+    }
+  }, 40_000);
 });

@@ -124,7 +124,10 @@ export class GatewayMetrics {
           try {
             // Asked of a connection that is down, the command would wait in ioredis' offline
             // queue after the scrape gave up on it: one more per scrape for the whole outage.
-            if ((await queue.client).status !== 'ready') throw new Error('queue connection not ready');
+            // queue.client settles only once Redis was reached: a gateway started during an outage
+            // hung every scrape (the whole target lost, events_pending included) until it ended.
+            const client = await withTimeout(queue.client, QUEUE_COUNT_TIMEOUT_MS, 'queue connection not ready');
+            if (client.status !== 'ready') throw new Error('queue connection not ready');
             const counts = await withTimeout(queue.getJobCounts(...QUEUE_STATES), QUEUE_COUNT_TIMEOUT_MS, 'queue counts timed out');
             for (const state of QUEUE_STATES) this.set({ state }, counts[state] ?? 0);
           } catch (error) {
