@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger } from '@tollgate/common';
+import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, LogThrottle, Logger } from '@tollgate/common';
 import { EVENT_JOB_ATTEMPTS } from '@tollgate/queue';
 import { DataSource } from 'typeorm';
 import { LimitKeys, ScopeKind } from './limit-keys';
@@ -60,6 +60,7 @@ export function hasLimits(scope: LimitedScope): boolean {
 export class LimitsService {
   private readonly keys: LimitKeys;
   private readonly logger: Logger;
+  private readonly unavailableLog = new LogThrottle();
   private hydrating: Promise<void> | null = null;
   /**
    * How long a reservation lasts until its event is queued (then it is held, see
@@ -99,10 +100,10 @@ export class LimitsService {
 
   async admit(requestId: string, scopes: LimitedScope[], worstCaseUsd: number): Promise<Admission> {
     const plan = this.plan(requestId, scopes, worstCaseUsd);
-    let outcome = await this.guard(() => this.tryAdmit(plan));
+    let outcome = await this.guard(() => this.tryAdmit(plan), requestId);
     if (outcome.kind === 'needs-hydration') {
-      await this.guard(() => this.hydrate());
-      outcome = await this.guard(() => this.tryAdmit(plan));
+      await this.guard(() => this.hydrate(), requestId);
+      outcome = await this.guard(() => this.tryAdmit(plan), requestId);
     }
     switch (outcome.kind) {
       case 'admitted':
@@ -356,13 +357,16 @@ export class LimitsService {
     return scopes.filter((scope) => scope.rateLimitOverTime !== null && scope.rateLimitUnit !== null);
   }
 
-  /** Any failure of the limit store fails closed, quickly, with a retryable 503. */
-  private async guard<T>(operation: () => Promise<T>): Promise<T> {
+  /**
+   * Any failure of the limit store fails closed, quickly, with a retryable 503; logged once per
+   * incident (every request of limited keys fails while it lasts), with the request it hit.
+   */
+  private async guard<T>(operation: () => Promise<T>, requestId?: string): Promise<T> {
     try {
       return await operation();
     } catch (error) {
       if (error instanceof GatewayError) throw error;
-      this.logger.warn({ err: error }, 'limit store unavailable; failing closed');
+      this.unavailableLog.note((occurrences) => this.logger.warn({ err: error, reqId: requestId, occurrences }, 'limit store unavailable; failing closed'));
       throw unavailable('the limit store is unreachable');
     }
   }

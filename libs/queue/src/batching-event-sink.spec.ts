@@ -101,4 +101,14 @@ describe('BatchingEventSink', () => {
     await expect(sink.flush()).rejects.toThrow('events are still buffered');
     expect(sink.stats()).toEqual({ pending: 3, dropped: 2, deliveryFailures: 1 });
   });
+
+  it('logs an overflow once per interval, not once per dropped event, with how many it stands for', () => {
+    const lines: Array<{ msg: string; occurrences: number; droppedSoFar: number }> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) });
+    const sink = new BatchingEventSink(async () => new Promise<void>(() => undefined), { maxBatch: 10, flushIntervalMs: 60_000, maxBuffered: 100 }, logger);
+    for (let i = 0; i < 1_000; i++) sink.publish(event(`e${i}`));
+    expect(sink.stats().dropped).toBe(900);
+    const overflows = lines.filter((line) => line.msg.startsWith('event buffer full'));
+    expect(overflows).toEqual([expect.objectContaining({ occurrences: 1, droppedSoFar: 1 })]);
+  });
 });

@@ -1,4 +1,4 @@
-import { withTimeout } from '@tollgate/common';
+import { LogThrottle, withTimeout } from '@tollgate/common';
 import { Logger } from 'pino';
 import { EventSink, EventSinkStats } from './event-sink';
 import { RequestEventData } from './request-event.job';
@@ -26,6 +26,8 @@ export class BatchingEventSink implements EventSink {
   private inFlight = 0;
   private dropped = 0;
   private deliveryFailures = 0;
+  /** While deliveries fail, every publish past the bound drops one: logged once per interval. */
+  private readonly droppedLog = new LogThrottle();
 
   constructor(
     private readonly deliver: DeliverBatch,
@@ -38,7 +40,10 @@ export class BatchingEventSink implements EventSink {
     if (this.buffer.length > this.options.maxBuffered) {
       const lost = this.buffer.splice(0, this.buffer.length - this.options.maxBuffered);
       this.dropped += lost.length;
-      this.logger.error({ lost: lost.map((e) => e.id) }, 'event buffer full: oldest events dropped');
+      const droppedSoFar = this.dropped;
+      this.droppedLog.note((occurrences) =>
+        this.logger.error({ lost: lost.map((e) => e.id), occurrences, droppedSoFar }, 'event buffer full: oldest events dropped (the line names the latest; tollgate_events_dropped_total counts them all)'),
+      );
     }
     if (this.buffer.length >= this.options.maxBatch && this.failures === 0) this.schedule(0);
     else this.schedule(this.options.flushIntervalMs);

@@ -230,7 +230,16 @@ export function configureFastify(instance: FastifyInstance, logger: Logger, metr
     if (request.accessLogged) return done();
     metrics.observeHttp(httpCompletion(request, reply.statusCode, reply.elapsedTime));
     access.info(
-      { reqId: request.id, method: request.method, path: request.routeOptions.url ?? pathOf(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        reqId: request.id,
+        method: request.method,
+        path: request.routeOptions.url ?? pathOf(request.url),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+        // A proxied request's provider and failure: a 502 says which provider, and why.
+        provider: request.proxyOutcome?.provider,
+        error: request.proxyOutcome?.errorCode ?? undefined,
+      },
       'request completed',
     );
     done();

@@ -24,9 +24,10 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, thrown: 
   void reply.status(error.status).headers(error.headers).header('content-type', 'application/json; charset=utf-8').send(body);
 }
 
+/** The path of a request URL, without its query or fragment (neither belongs in logs or checks). */
 export function pathOf(url: string): string {
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
+  const end = url.search(/[?#]/);
+  return end === -1 ? url : url.slice(0, end);
 }
 
 /**

@@ -9,6 +9,8 @@ declare module 'fastify' {
      * left before its response was finished, when Fastify's onResponse never runs).
      */
     accessLogged?: boolean;
+    /** Where the proxy sent the request, and what failed: for Fastify's access line (onResponse). */
+    proxyOutcome?: { provider: string; errorCode: string | null };
   }
 }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger, accessLogger, providerLabel } from '@tollgate/common';
+import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, LogThrottle, Logger, accessLogger, providerLabel } from '@tollgate/common';
 import { rateLimitHeaders } from '@tollgate/limits';
 import {
   AdapterContext,
@@ -39,6 +39,8 @@ export class ProxyPipeline implements OnApplicationShutdown {
   private readonly client: UpstreamClient;
   private readonly logger: Logger;
   private readonly accessLog: Logger;
+  /** Per provider setting (bounded by the settings that exist): an outage is a line per interval. */
+  private readonly upstreamFailureLogs = new Map<string, LogThrottle>();
   readonly defaults: ProviderDefaults;
 
   constructor(
@@ -82,8 +84,11 @@ export class ProxyPipeline implements OnApplicationShutdown {
     } finally {
       this.publishEvent(exchange);
       this.inFlight.end();
+      const provider = providerLabel(exchange.provider, exchange.settingId);
+      exchange.call.request.proxyOutcome = { provider, errorCode: exchange.errorCode };
+      this.warnOfUpstreamFailure(exchange, provider);
       this.metrics.observeExchange({
-        provider: providerLabel(exchange.provider, exchange.settingId),
+        provider,
         status: exchange.status,
         stream: exchange.stream,
         clientLeft: exchange.clientLeft,
@@ -91,6 +96,22 @@ export class ProxyPipeline implements OnApplicationShutdown {
       });
       this.logAccessIfFastifyWillNot(exchange);
     }
+  }
+
+  /**
+   * A provider that cannot be reached, times out or refuses the stored credential needs an
+   * operator, not the client: a warning naming it and its setting, once per interval per setting
+   * while it lasts.
+   */
+  private warnOfUpstreamFailure(exchange: Exchange, provider: string): void {
+    const code = exchange.errorCode;
+    if (exchange.clientGone || !UPSTREAM_FAILURES.has(code ?? '')) return;
+    const setting = exchange.settingId ?? provider;
+    let throttle = this.upstreamFailureLogs.get(setting);
+    if (!throttle) this.upstreamFailureLogs.set(setting, (throttle = new LogThrottle()));
+    throttle.note((occurrences) =>
+      this.logger.warn({ reqId: exchange.call.request.id, provider, settingId: exchange.settingId, code, status: exchange.status, occurrences }, 'upstream provider failing'),
+    );
   }
 
   /** The exchange's event; one that cannot be built is an error in the log, never a silent gap. */
@@ -120,9 +141,11 @@ export class ProxyPipeline implements OnApplicationShutdown {
         method: request.method,
         // The route's pattern, as Fastify's own lines have it (ids stay out of the path).
         path: request.routeOptions.url ?? pathOf(request.url),
-        status: exchange.status,
+        // As the metrics count it: the client's own timeout is no 5xx of the gateway's.
+        status: clientLeft ? CLIENT_CLOSED_REQUEST : exchange.status,
         ms: Math.round(exchange.latencyMs),
         stream: exchange.hijacked || undefined,
+        provider: request.proxyOutcome?.provider,
         error: exchange.clientGone ? 'client_disconnected' : (exchange.errorCode ?? undefined),
       },
       'request completed',
@@ -312,6 +335,9 @@ export class ProxyPipeline implements OnApplicationShutdown {
     return isEventStream(upstream.headers) || (streamAsked && !isJsonOrUntyped(upstream.headers));
   }
 }
+
+/** Failures of the provider or its setting, as opposed to the client's. */
+const UPSTREAM_FAILURES = new Set<string>([GatewayErrorCode.UpstreamUnreachable, GatewayErrorCode.UpstreamTimeout, GatewayErrorCode.UpstreamAuth]);
 
 function credentialValues(exchange: Exchange): string[] {
   return exchange.sentCredentials ? Object.values(exchange.sentCredentials) : [];

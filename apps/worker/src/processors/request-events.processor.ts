@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ENV, Env, LOGGER, Logger, withTimeout } from '@tollgate/common';
+import { ENV, Env, LOGGER, LogThrottle, Logger, withTimeout } from '@tollgate/common';
 import { JobName, JobPayload, QueueName, RequestEventData, eventRetryDelayMs } from '@tollgate/queue';
 import { bullmqConnectionOptions } from '@tollgate/redis';
 import { EventSettlementService, LIMIT_STORE, LimitStore } from '@tollgate/limits';
@@ -64,14 +64,17 @@ export class RequestEventsProcessor implements OnApplicationBootstrap, OnApplica
         settings: { backoffStrategy: (attemptsMade: number) => eventRetryDelayMs(attemptsMade, this.env.eventRetryMaxDelayMs) },
       },
     );
+    // During an outage every queued event fails, over and over: one line per interval, counting
+    // the failures it stands for (tollgate_worker_batch_failures_total and the queue's delayed
+    // jobs count them too). An event given up for good is always logged on its own.
+    const retryLog = new LogThrottle();
+    const workerErrorLog = new LogThrottle();
     worker.on('failed', (job, error) => {
       const attempts = job?.attemptsMade ?? 0;
-      // Retried for about a week (EVENT_JOB_ATTEMPTS): one line per job when it starts failing,
-      // then one per 100 attempts, not one per attempt for every queued event of an outage.
       if (job && attempts >= (job.opts.attempts ?? 1)) this.logger.error({ jobId: job.id, attempts, err: error }, 'event job failed for good; the event is not recorded');
-      else if (attempts === 1 || attempts % 100 === 0) this.logger.warn({ jobId: job?.id, attempts, err: error }, 'event job failed; will retry');
+      else retryLog.note((occurrences) => this.logger.warn({ jobId: job?.id, attempts, occurrences, err: error }, 'event jobs failed; will retry'));
     });
-    worker.on('error', (error) => this.logger.error({ err: error }, 'event worker error'));
+    worker.on('error', (error) => workerErrorLog.note((occurrences) => this.logger.error({ err: error, occurrences }, 'event worker error')));
     this.worker = worker;
     this.logger.info({ queue: QueueName.RequestEvents }, 'consuming');
   }
