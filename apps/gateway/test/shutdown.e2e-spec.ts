@@ -123,6 +123,34 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     expect(Date.now() - stoppedAt).toBeLessThan(8_000);
   });
 
+  it('answers admin requests 503 while Postgres cannot be reached, with one warning for the outage, not an error per request', async () => {
+    const postgres = new URL(env.DATABASE_URL);
+    const { relay, port } = await TcpRelay.start(Number(postgres.port || 5432));
+    try {
+      postgres.port = String(port);
+      const gateway = await spawnGateway({ ...env, DATABASE_URL: postgres.toString(), QUEUE_PREFIX: `${env.QUEUE_PREFIX}-pg` });
+      started.push(gateway);
+      const keys = () => fetch(`${gateway.adminUrl}/api/key-management/keys`, { headers: { 'x-api-key': env.ADMIN_API_KEY } });
+      expect((await keys()).status).toBe(200);
+      relay.cut();
+      for (let i = 0; i < 5; i++) {
+        const response = await keys();
+        expect(response.status).toBe(503);
+        expect(response.headers.get('retry-after')).toBe('5');
+        expect(await response.json()).toMatchObject({ status: 503, title: 'service unavailable', detail: expect.stringContaining('database') });
+      }
+      // Logs are written in batches, at most 200 ms late.
+      await eventually(async () => (gateway.process.lines.some((line) => line.includes('database unavailable')) ? true : undefined), 2_000, 'the warning');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const logged = gateway.process.lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { level: number; msg: string; occurrences?: number });
+      expect(logged.filter((line) => line.msg === 'unhandled error')).toEqual([]);
+      expect(logged.filter((line) => line.msg === 'database unavailable')).toEqual([expect.objectContaining({ level: 40, occurrences: 1 })]);
+      await gateway.stop();
+    } finally {
+      relay.cut();
+    }
+  });
+
   it('a gateway cut off from Redis with an event buffered and a stream in flight exits 0 on SIGTERM within its deadline, saying the events are lost', async () => {
     const { relay, port } = await TcpRelay.start(Number(new URL(env.REDIS_URL).port));
     try {

@@ -29,6 +29,8 @@ export enum GatewayErrorCode {
   UpstreamTimeout = 'upstream_timeout',
   /** A database query ran past its statement timeout (an admin report over too wide a range). */
   QueryTimeout = 'query_timeout',
+  /** Postgres could not be reached (down, restarting, the network between): retry shortly. */
+  DatabaseUnavailable = 'database_unavailable',
   Internal = 'internal_error',
 }
 
@@ -63,6 +65,7 @@ export const GATEWAY_ERROR_SPECS: Record<GatewayErrorCode, CodeSpec> = {
   [GatewayErrorCode.UpstreamUnreachable]: { status: 502, type: 'api_error' },
   [GatewayErrorCode.UpstreamTimeout]: { status: 504, type: 'api_error' },
   [GatewayErrorCode.QueryTimeout]: { status: 503, type: 'api_error' },
+  [GatewayErrorCode.DatabaseUnavailable]: { status: 503, type: 'api_error' },
   [GatewayErrorCode.Internal]: { status: 500, type: 'api_error' },
 };
 

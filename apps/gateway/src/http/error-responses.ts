@@ -18,9 +18,28 @@ export function toGatewayError(error: unknown): GatewayError {
   if ((error as { driverError?: { code?: unknown } } | null)?.driverError?.code === '57014') {
     return new GatewayError(GatewayErrorCode.QueryTimeout, 'the database query took longer than its 30 s limit: narrow the time range or add filters', null, { 'retry-after': '30' });
   }
+  if (isDatabaseUnreachable(error)) {
+    return new GatewayError(GatewayErrorCode.DatabaseUnavailable, 'the database cannot be reached right now; try again shortly', null, { 'retry-after': '5' });
+  }
   const fastifyError = error as { statusCode?: number; code?: string; message?: string };
   if (typeof fastifyError?.statusCode === 'number') return fromFastifyError(fastifyError);
   return new GatewayError(GatewayErrorCode.Internal, 'the gateway failed to handle this request');
+}
+
+/** Socket failures, and Postgres's connection-exception and shutdown codes (classes 08 and 57P). */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03']);
+
+/**
+ * Whether an error says Postgres could not be reached, rather than that a query was wrong: the
+ * driver's socket errors, pg's lost or timed-out connections (errors without a code), and
+ * Postgres's connection-exception codes. TypeORM wraps query errors, keeping the driver's.
+ */
+function isDatabaseUnreachable(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false;
+  const cause = (error as { driverError?: unknown }).driverError ?? error;
+  const { code, message } = cause as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || code.startsWith('08'))) return true;
+  return typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established/i.test(message);
 }
 
 function fromHttpException(error: HttpException): GatewayError {
@@ -112,5 +131,6 @@ const ADMIN_TITLES: Record<GatewayErrorCode, string> = {
   [GatewayErrorCode.UpstreamUnreachable]: 'bad gateway',
   [GatewayErrorCode.UpstreamTimeout]: 'gateway timeout',
   [GatewayErrorCode.QueryTimeout]: 'query took too long',
+  [GatewayErrorCode.DatabaseUnavailable]: 'service unavailable',
   [GatewayErrorCode.Internal]: 'internal server error',
 };

@@ -1,8 +1,10 @@
-import { GatewayError, GatewayErrorCode, Logger } from '@tollgate/common';
+import { GatewayError, GatewayErrorCode, LogThrottle, Logger } from '@tollgate/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { errorStyleOf, toProxyErrorBody } from '../proxy/error-style';
 import { toAdminProblem, toGatewayError } from './error-responses';
 import { Surface, surfaceOf } from './surface';
+
+const databaseDownLog = new LogThrottle();
 
 /**
  * Writes any error in the shape of the listener it arrived on: OpenAI's error body on the
@@ -13,6 +15,9 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, thrown: 
   const error = toGatewayError(thrown);
   if (error.code === GatewayErrorCode.Internal) {
     logger.error({ err: thrown, reqId: request.id }, 'unhandled error');
+  } else if (error.code === GatewayErrorCode.DatabaseUnavailable) {
+    // Every request that needs Postgres fails while it is away: one line per interval.
+    databaseDownLog.note((occurrences) => logger.warn({ err: thrown, reqId: request.id, occurrences }, 'database unavailable'));
   } else if (error.code === GatewayErrorCode.QueryTimeout) {
     logger.warn({ reqId: request.id, path: pathOf(request.url) }, 'database query timed out');
   }
