@@ -38,4 +38,25 @@ describe('toGatewayError on database errors', () => {
     const failed = await dataSource.query('SELECT * FROM no_such_table').then(() => null, (error: unknown) => error);
     expect(toGatewayError(failed)).toMatchObject({ code: GatewayErrorCode.Internal, status: 500 });
   });
+
+  it('maps a database that cannot be reached to a 503 database_unavailable, and nothing else', async () => {
+    // A real refused connection: the pool of a DataSource pointed at a port nothing listens on.
+    const closed = new URL(TEST_DATABASE_URL);
+    closed.port = '9';
+    const refused = await createDataSource(closed.toString())
+      .initialize()
+      .then(() => null, (error: unknown) => error);
+    expect(toGatewayError(refused)).toMatchObject({ code: GatewayErrorCode.DatabaseUnavailable, status: 503, headers: { 'retry-after': '5' } });
+    const invalidInput = await dataSource.query("SELECT 'x'::int").then(() => null, (error: unknown) => error);
+    const notDatabase = [
+      invalidInput,
+      // Node's body reader when a client leaves mid-upload: an ECONNRESET carrying a 400.
+      Object.assign(new Error('aborted'), { code: 'ECONNRESET', statusCode: 400 }),
+      // A reset read (an upstream, Redis): not a connection the database pool failed to open.
+      Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', syscall: 'read' }),
+      // A Postgres error that quotes input: it has a code.
+      Object.assign(new Error('invalid input syntax: "Connection terminated"'), { code: '22P02' }),
+    ];
+    for (const error of notDatabase) expect(toGatewayError(error).code).not.toBe(GatewayErrorCode.DatabaseUnavailable);
+  });
 });

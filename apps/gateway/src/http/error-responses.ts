@@ -26,20 +26,28 @@ export function toGatewayError(error: unknown): GatewayError {
   return new GatewayError(GatewayErrorCode.Internal, 'the gateway failed to handle this request');
 }
 
-/** Socket failures, and Postgres's connection-exception and shutdown codes (classes 08 and 57P). */
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03']);
+/** Postgres's shutdown codes (class 08, connection exceptions, is matched by its prefix). */
+const POSTGRES_SHUTDOWN_CODES = new Set(['57P01', '57P02', '57P03']);
+/** A connection that could not be opened, as Node reports it for the database pool's sockets. */
+const CONNECT_FAILURE_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /**
- * Whether an error says Postgres could not be reached, rather than that a query was wrong: the
- * driver's socket errors, pg's lost or timed-out connections (errors without a code), and
- * Postgres's connection-exception codes. TypeORM wraps query errors, keeping the driver's.
+ * Whether an error says Postgres could not be reached, rather than that a request or a query was
+ * wrong. Narrow on purpose: errors of the HTTP layer (a client that left mid-body is an
+ * ECONNRESET with a statusCode) and of anything else must keep their own meaning. Counted:
+ * Postgres's connection-exception and shutdown codes (TypeORM keeps the driver's error), a
+ * socket that could not connect, and the pg client's and pool's own messages for a lost or
+ * unobtainable connection (errors without a code; a Postgres error quoting input has one).
  */
 function isDatabaseUnreachable(error: unknown): boolean {
   if (error === null || typeof error !== 'object') return false;
-  const cause = (error as { driverError?: unknown }).driverError ?? error;
-  const { code, message } = cause as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || code.startsWith('08'))) return true;
-  return typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established/i.test(message);
+  if (typeof (error as { statusCode?: unknown }).statusCode === 'number') return false;
+  const cause = ((error as { driverError?: unknown }).driverError ?? error) as { code?: unknown; message?: unknown; syscall?: unknown };
+  if (typeof cause.code === 'string') {
+    if (cause.code.startsWith('08') || POSTGRES_SHUTDOWN_CODES.has(cause.code)) return true;
+    return CONNECT_FAILURE_CODES.has(cause.code) && (cause.syscall === 'connect' || cause.syscall === 'getaddrinfo');
+  }
+  return typeof cause.message === 'string' && /^(Connection terminated|timeout exceeded when trying to connect)/.test(cause.message);
 }
 
 function fromHttpException(error: HttpException): GatewayError {

@@ -1,5 +1,5 @@
 import { GatewayError } from '@tollgate/common';
-import { MAX_GEMINI_SCHEMA_BYTES, MAX_GEMINI_SCHEMA_NODES, toGeminiSchema } from './gemini-schema';
+import { MAX_GEMINI_SCHEMA_BYTES, MAX_GEMINI_SCHEMA_FIELDS_READ, MAX_GEMINI_SCHEMA_NODES, toGeminiSchema } from './gemini-schema';
 
 /** A definition holding `width` references to itself: inlining it grows as width^depth. */
 function selfMultiplying(width: number): Record<string, unknown> {
@@ -84,6 +84,20 @@ describe('toGeminiSchema on schemas that multiply when inlined', () => {
     // 200 MB inlined; with no reference inlined, each property is a plain object.
     expect(converted.properties.p0).toEqual({ type: 'object' });
     expect(JSON.stringify(converted).length).toBeLessThan(MAX_GEMINI_SCHEMA_BYTES);
+  });
+
+  it('charges the fields a reference reads, those Gemini drops included: 6,000 unused fields behind 7,776 references are not read 7,776 times', () => {
+    const junk = Object.fromEntries(Array.from({ length: 6_000 }, (_, i) => [`k${i}`, 0]));
+    const defs: Record<string, unknown> = { D: { type: 'string', ...junk } };
+    for (let level = 0; level < 6; level++) {
+      const next = level === 5 ? 'D' : `L${level + 1}`;
+      defs[`L${level}`] = { type: 'object', properties: Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`p${i}`, { $ref: `#/$defs/${next}` }])) };
+    }
+    const converted = toGeminiSchema({ $ref: '#/$defs/L0', $defs: defs }, 'p');
+    // Inlined only as deep as the budget of fields read allows; the levels below are plain objects.
+    expect(levels(converted, 'p0')).toBeLessThan(6);
+    // And a schema whose own fields alone are over the budget is refused.
+    expect(() => toGeminiSchema({ type: 'object', ...Object.fromEntries(Array.from({ length: MAX_GEMINI_SCHEMA_FIELDS_READ + 1 }, (_, i) => [`k${i}`, 0])) }, 'p')).toThrow('too large for Gemini');
   });
 
   it('counts a reference as the one node it becomes', () => {

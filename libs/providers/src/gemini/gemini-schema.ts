@@ -41,6 +41,12 @@ const MAX_REF_DEPTH = 8;
  */
 export const MAX_GEMINI_SCHEMA_NODES = 10_000;
 export const MAX_GEMINI_SCHEMA_BYTES = 1_000_000;
+/**
+ * Fields read while converting, those dropped included: a shared definition with thousands of
+ * fields Gemini does not take costs nothing in the output, yet was read again at every reference
+ * (a 60 kB request held the event loop for 30 s).
+ */
+export const MAX_GEMINI_SCHEMA_FIELDS_READ = 100_000;
 
 type JsonSchema = Record<string, unknown>;
 
@@ -89,7 +95,7 @@ export function toGeminiSchema(schema: unknown, param: string): GeminiSchema {
   if (best === null) {
     throw new GatewayError(
       GatewayErrorCode.InvalidRequest,
-      `This JSON schema is too large for Gemini: over ${MAX_GEMINI_SCHEMA_NODES} nodes or ${MAX_GEMINI_SCHEMA_BYTES} bytes of descriptions, enums and other values, even with no $ref inlined.`,
+      `This JSON schema is too large for Gemini: over ${MAX_GEMINI_SCHEMA_NODES} nodes, ${MAX_GEMINI_SCHEMA_BYTES} bytes of descriptions, enums and other values, or ${MAX_GEMINI_SCHEMA_FIELDS_READ} fields to read, even with no $ref inlined.`,
       param,
     );
   }
@@ -100,6 +106,7 @@ export function toGeminiSchema(schema: unknown, param: string): GeminiSchema {
 class SchemaInliner {
   private nodes = 0;
   private bytes = 0;
+  private fieldsRead = 0;
 
   constructor(
     private readonly defs: JsonSchema,
@@ -111,9 +118,16 @@ class SchemaInliner {
       const name = /^#\/(?:\$defs|definitions)\/(.+)$/.exec(schema.$ref)?.[1];
       const target = name ? asObject(this.defs[name]) : null;
       if (!target || depth >= this.maxRefDepth) return this.counted({ type: 'object' }, 0);
+      this.read(Object.keys(target).length + Object.keys(schema).length);
       return this.convert({ ...target, ...withoutKey(schema, '$ref') }, depth + 1);
     }
     return convertNode(schema, depth, this);
+  }
+
+  /** Charges fields about to be read (copied, iterated) to the budget, before reading them. */
+  read(fields: number): void {
+    this.fieldsRead += fields;
+    if (this.fieldsRead > MAX_GEMINI_SCHEMA_FIELDS_READ) throw OVER_BUDGET;
   }
 
   /** A node of the output, charged to the budget with the values copied into it. */
@@ -135,6 +149,8 @@ function bytesOf(value: unknown): number {
 
 function convertNode(schema: JsonSchema, depth: number, inliner: SchemaInliner): GeminiSchema {
   const convert = (node: JsonSchema): GeminiSchema => inliner.convert(node, depth);
+  const variants = [schema.anyOf, schema.oneOf].find(Array.isArray) as unknown[] | undefined;
+  inliner.read(Object.keys(schema).length + (variants?.length ?? 0) + (Array.isArray(schema.type) ? schema.type.length : 0));
   const out: GeminiSchema = {};
   let copiedBytes = 0;
   for (const [key, value] of Object.entries(schema)) {
@@ -167,7 +183,6 @@ function convertNode(schema: JsonSchema, depth: number, inliner: SchemaInliner):
   const items = Array.isArray(schema.items) ? schema.items[0] : schema.items;
   if (asObject(items)) out.items = convert(asObject(items)!);
 
-  const variants = [schema.anyOf, schema.oneOf].find(Array.isArray) as unknown[] | undefined;
   if (variants) {
     const nonNull = variants.map(asObject).filter((v): v is JsonSchema => v !== null && v.type !== 'null');
     if (nonNull.length < variants.length) out.nullable = true;
