@@ -154,22 +154,25 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
 
 /** Sets (or, with null, removes) a key in a view, under its hash, dropping a previous hash. */
 function putKey(view: SnapshotView, keyId: string, key: KeyRecord | null): void {
-  const previousHash = view.hashByKeyId.get(keyId);
-  if (previousHash !== undefined) view.keysByHash.delete(previousHash);
-  view.hashByKeyId.delete(keyId);
-  if (!key) return;
-  view.keysByHash.set(key.keyHash, key);
-  view.hashByKeyId.set(keyId, key.keyHash);
+  putIndexed(view.keysByHash, view.hashByKeyId, keyId, key && { lookup: key.keyHash, record: key });
 }
 
 /** Sets (or removes) a user in a view, under the client's user id, dropping a previous one. */
 function putUser(view: SnapshotView, id: string, user: UserRecord | null): void {
-  const previousUserId = view.userIdById.get(id);
-  if (previousUserId !== undefined) view.usersByUserId.delete(previousUserId);
-  view.userIdById.delete(id);
-  if (!user) return;
-  view.usersByUserId.set(user.userId, user);
-  view.userIdById.set(id, user.userId);
+  putIndexed(view.usersByUserId, view.userIdById, id, user && { lookup: user.userId, record: user });
+}
+
+/**
+ * A record found by a lookup value (a key's hash, a user's client id) that can change while its
+ * id stays: the id remembers the value it was stored under, so a change drops the old entry.
+ */
+function putIndexed<T>(byLookup: Map<string, T>, lookupById: Map<string, string>, id: string, entry: { lookup: string; record: T } | null): void {
+  const previous = lookupById.get(id);
+  if (previous !== undefined) byLookup.delete(previous);
+  lookupById.delete(id);
+  if (!entry) return;
+  byLookup.set(entry.lookup, entry.record);
+  lookupById.set(id, entry.lookup);
 }
 
 function putSetting(view: SnapshotView, id: string, setting: ResolvedProviderSetting | null): void {

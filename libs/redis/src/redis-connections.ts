@@ -1,3 +1,4 @@
+import { LogThrottle } from '@tollgate/common';
 import Redis, { RedisOptions } from 'ioredis';
 
 /**
@@ -37,12 +38,8 @@ export function createSubscriberRedis(url: string, name: string, onError: (error
  * thousands of lines (and without a listener ioredis prints each error, stack and all, on stderr).
  */
 export function rateLimitedRedisErrorLogger(log: (error: Error) => void, intervalMs = 10_000): (error: Error) => void {
-  let lastLoggedAt = 0;
-  return (error) => {
-    if (Date.now() - lastLoggedAt < intervalMs) return;
-    lastLoggedAt = Date.now();
-    log(error);
-  };
+  const throttle = new LogThrottle(intervalMs);
+  return (error) => throttle.note(() => log(error));
 }
 
 /** BullMQ requires maxRetriesPerRequest: null on its blocking connections. */

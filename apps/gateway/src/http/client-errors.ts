@@ -4,6 +4,7 @@ import { Duplex } from 'node:stream';
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { ErrorStyle, errorStyleOf, toProxyErrorBody } from '../proxy/error-style';
 import { toAdminProblem } from './error-responses';
+import { originFormOf } from './send-error';
 import { Surface } from './surface';
 
 type ClientError = Error & { code?: string };
@@ -42,10 +43,7 @@ function styleOfRefused(error: ClientError): ErrorStyle {
   const raw = (error as { rawPacket?: unknown }).rawPacket;
   const line = Buffer.isBuffer(raw) ? raw.toString('latin1', 0, Math.min(raw.length, 4_096)) : undefined;
   const target = line === undefined ? undefined : /^[A-Z]+ (\S+) HTTP\//.exec(line)?.[1];
-  if (target === undefined) return 'openai';
-  // Absolute form (`POST http://host/path`): the path is what is routed.
-  const path = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(\/.*)?$/i.exec(target)?.[1] ?? target;
-  return errorStyleOf(path);
+  return target === undefined ? 'openai' : errorStyleOf(originFormOf(target));
 }
 
 function refusalOf(error: ClientError): GatewayError {

@@ -13,7 +13,7 @@ import { clientErrorResponder } from './client-errors';
 import { parseWithExactNumbers } from './exact-numbers';
 import { readUnparsedBody, takesJsonBodyOnGet } from './json-body-on-get';
 import { MAX_JSON_DEPTH, jsonNestedDeeperThan } from './json-depth';
-import { pathOf, sendError } from './send-error';
+import { originFormOf, pathOf, sendError } from './send-error';
 import { Surface, declaredSurfaceOf, markAdminRequest, needsAdminKey, surfaceOf } from './surface';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -117,10 +117,7 @@ class TollgateFastifyAdapter extends FastifyAdapter {
  * host became part of the upstream path (or host). Only the path and query are kept.
  */
 export function toOriginForm(req: IncomingMessage): void {
-  const url = req.url;
-  if (url === undefined || url.startsWith('/')) return;
-  const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(.*)$/i.exec(url);
-  if (absolute) req.url = absolute[1].startsWith('/') ? absolute[1] : `/${absolute[1]}`;
+  if (req.url !== undefined && !req.url.startsWith('/')) req.url = originFormOf(req.url);
 }
 
 /** Keep-alive longer than common load balancers' idle timeouts, so they close first. */

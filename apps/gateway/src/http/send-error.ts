@@ -29,6 +29,14 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, thrown: 
   void reply.status(error.status).headers(error.headers).header('content-type', 'application/json; charset=utf-8').send(body);
 }
 
+/** A request target in origin form: an absolute URL (`http://host/path?q`, the form sent to proxies) loses its scheme and host. */
+export function originFormOf(url: string): string {
+  if (url.startsWith('/')) return url;
+  const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(.*)$/i.exec(url);
+  if (!absolute) return url;
+  return absolute[1].startsWith('/') ? absolute[1] : `/${absolute[1]}`;
+}
+
 /** The path of a request URL, without its query or fragment (neither belongs in logs or checks). */
 export function pathOf(url: string): string {
   const end = url.search(/[?#]/);

@@ -46,27 +46,32 @@ export class AnthropicNativeController {
 
   @Post('messages')
   messages(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.passthrough.forward({ request, reply }, { provider: ProviderId.Anthropic, dialect: 'anthropic', upstreamPath: '/v1/messages' });
+    return this.forward(request, reply, '/v1/messages');
   }
 
   @Post('complete')
   complete(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.passthrough.forward({ request, reply }, { provider: ProviderId.Anthropic, dialect: 'anthropic', upstreamPath: '/v1/complete' });
+    return this.forward(request, reply, '/v1/complete');
   }
 
   @Post('messages/count_tokens')
   countTokens(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.passthrough.forward({ request, reply }, { provider: ProviderId.Anthropic, dialect: 'anthropic', upstreamPath: '/v1/messages/count_tokens' });
+    return this.forward(request, reply, '/v1/messages/count_tokens');
   }
 
   @Get('models')
   models(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.passthrough.forward({ request, reply }, { provider: ProviderId.Anthropic, dialect: 'anthropic', upstreamPath: '/v1/models' });
+    return this.forward(request, reply, '/v1/models');
   }
 
   @Get('models/:modelId')
   model(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.passthrough.forward({ request, reply }, { provider: ProviderId.Anthropic, dialect: 'anthropic', upstreamPath: pathBelow(request.url, ANTHROPIC_NATIVE_PREFIX) });
+    return this.forward(request, reply, pathBelow(request.url, ANTHROPIC_NATIVE_PREFIX));
+  }
+
+  /** Relays to Anthropic's own API at `upstreamPath` (from /v1), in its dialect. */
+  private forward(request: FastifyRequest, reply: FastifyReply, upstreamPath: string): Promise<void> {
+    return this.passthrough.forward({ request, reply }, { provider: ProviderId.Anthropic, dialect: 'anthropic', upstreamPath });
   }
 }
 
