@@ -5,7 +5,7 @@ import { chat, issueKey } from './support/proxy-client';
 import { TestStack, eventually, startTestStack } from './support/test-stack';
 
 /**
- * Postgres refusing the worker's writes for longer than a few retries: the event is retried
+ * Postgres refusing the worker's inserts for longer than a few retries: the event is retried
  * (never dropped), and the spend its first attempt settled is counted once, because every failed
  * attempt renews the request's settled marker. Retries are 50 ms apart here
  * (EVENT_RETRY_MAX_DELAY_MS), so dozens of attempts take a few seconds.
@@ -36,8 +36,9 @@ describe('an event the worker cannot record (e2e, real worker and queue)', () =>
     expect(first.status).toBe(200);
     // (By its id: issueKey's probes, refused before admission, are events too.)
     await eventually(async () => ((await stack.sql('SELECT id FROM events WHERE id = $1', [first.headers['x-request-id']])).length === 1 ? true : undefined), 10_000, 'the first event recorded');
-    // Every insert into events fails while the table is away.
-    await stack.sql('ALTER TABLE events RENAME TO events_away');
+    // Every insert into events fails (reads still work) until the trigger is dropped.
+    await stack.sql("CREATE FUNCTION refuse_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'events refused by the test'; END $$");
+    await stack.sql('CREATE TRIGGER refuse_events BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION refuse_event()');
 
     const response = await chat(stack.proxyUrl, key, { max_tokens: 5 });
     expect(response.status).toBe(200);
@@ -46,6 +47,8 @@ describe('an event the worker cannot record (e2e, real worker and queue)', () =>
     const attempts = async () => (await queue.getJob(requestId))?.attemptsMade ?? 0;
     // Well past the 10 attempts after which the job used to fail for good.
     await eventually(async () => ((await attempts()) >= 15 ? true : undefined), 20_000, '15 failed attempts');
+    const job = await queue.getJob(requestId);
+    expect(job?.data).toMatchObject({ id: requestId });
 
     // The first attempt settled the spend before failing to persist; each failure renews the
     // marker that makes later attempts' settlement a no-op. Shorten it, and watch it renewed.
@@ -56,7 +59,7 @@ describe('an event the worker cannot record (e2e, real worker and queue)', () =>
     await eventually(async () => ((await attempts()) >= seen + 2 ? true : undefined), 10_000, 'two more attempts');
     expect(await redis.ttl(marker)).toBeGreaterThan(600);
 
-    await stack.sql('ALTER TABLE events_away RENAME TO events');
+    await stack.sql('DROP TRIGGER refuse_events ON events');
     await eventually(async () => ((await stack.sql('SELECT id FROM events WHERE id = $1', [requestId])).length === 1 ? true : undefined), 10_000, 'the event recorded');
     const [spent] = await stack.sql<{ spent_usd: string }>('SELECT spent_usd FROM api_keys WHERE key_id = $1', [keyId]);
     expect(Math.round(Number(spent.spent_usd) * 1e9)).toBe(2 * ACTUAL_NANO);
@@ -72,5 +75,16 @@ describe('an event the worker cannot record (e2e, real worker and queue)', () =>
     const [{ n }] = await stack.sql<{ n: number }>('SELECT count(*)::int AS n FROM events');
     expect(total('tollgate_worker_events_recorded_total')).toBe(n);
     expect(total('tollgate_worker_batch_failures_total')).toBeGreaterThanOrEqual(15);
+
+    // The same event delivered again after its settled marker expired (a worker that crashed
+    // after committing its batch and stayed down past the marker's life): Postgres says it is
+    // recorded, so it is neither settled nor persisted twice.
+    await redis.del(marker);
+    await queue.add(job!.name, job!.data, { jobId: `${requestId}-again` });
+    const redelivered = await eventually(async () => ((await queue.getJob(`${requestId}-again`))?.finishedOn ? queue.getJob(`${requestId}-again`) : undefined), 10_000, 'the redelivered job consumed');
+    expect(await redelivered!.getState()).toBe('completed');
+    expect(Number(await redis.get(`${stack.queuePrefix}:limits:spent:key:${keyId}:total`))).toBe(2 * ACTUAL_NANO);
+    const [again] = await stack.sql<{ spent_usd: string }>('SELECT spent_usd FROM api_keys WHERE key_id = $1', [keyId]);
+    expect(Math.round(Number(again.spent_usd) * 1e9)).toBe(2 * ACTUAL_NANO);
   }, 60_000);
 });

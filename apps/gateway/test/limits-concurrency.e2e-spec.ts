@@ -33,6 +33,12 @@ describe('limits under concurrency (e2e, one gateway and two gateway processes)'
       const price = await stack.admin('PUT', '/api/model-prices', { provider: 'openai', model, inputUsdPerMillionTokens: 150, outputUsdPerMillionTokens: 600 });
       expect(price.status).toBe(200);
     }
+    // A cheap model whose dated snapshot (the name the upstream answers under) the admin priced
+    // 1000 times higher.
+    for (const [model, input, output] of [['house-mini', 0.15, 0.6], ['house-mini-2024-07-18', 150, 600]] as const) {
+      const price = await stack.admin('PUT', '/api/model-prices', { provider: 'openai', model, inputUsdPerMillionTokens: input, outputUsdPerMillionTokens: output });
+      expect(price.status).toBe(200);
+    }
     replicas = await Promise.all([spawnGateway(stack.replicaEnv), spawnGateway(stack.replicaEnv)]);
   }, 60_000);
 
@@ -233,6 +239,54 @@ describe('limits under concurrency (e2e, one gateway and two gateway processes)'
       expect(spent).toBeLessThanOrEqual(limitNano);
       const flags = await stack.sql<{ price_known: boolean }>('SELECT DISTINCT price_known FROM events WHERE key_id = $1 AND status = 200', [keyId]);
       expect(flags).toEqual([{ price_known: true }]);
+    });
+
+    it('reserves at the price of the snapshot the upstream answers under when an admin priced it, so concurrent requests stay within the limit', async () => {
+      const limitNano = 20_000_000;
+      const { key, keyId } = await createKey({ costLimitInUsd: limitNano / 1e9 });
+      // Charged at the snapshot's override: 12 prompt and 5 completion tokens at $150 / $600 per million.
+      const perRequest = 12 * 150_000 + 5 * 600_000;
+      upstream.responseDelayMs = 150;
+      const responses = await burst([stack.proxyUrl], key, { model: 'house-mini', max_tokens: 5 }, 30);
+      const admitted = responses.filter((r) => r.status === 200);
+      // Reserved at the snapshot's price (22 prompt tokens at most, 5 completion): 3 fit at once.
+      expect(admitted.length).toBeGreaterThanOrEqual(Math.floor(limitNano / (22 * 150_000 + 5 * 600_000)));
+      expect(admitted.length).toBeLessThanOrEqual(Math.floor(limitNano / perRequest));
+      for (const response of responses.filter((r) => r.status !== 200)) expectBudgetRefusal(response);
+      const spent = await settled(keyId, 30);
+      expect(spent).toBe(admitted.length * perRequest);
+      expect(spent).toBeLessThanOrEqual(limitNano);
+      const models = await stack.sql<{ model: string }>('SELECT DISTINCT model FROM events WHERE key_id = $1 AND status = 200', [keyId]);
+      expect(models).toEqual([{ model: 'house-mini-2024-07-18' }]);
+    });
+
+    it('refuses a budgeted key chats that pull in content or tools their body does not hold; other keys use them', async () => {
+      const { key } = await createKey({ costLimitInUsd: 10 });
+      const { key: unlimited } = await createKey({});
+      const fileMessage = { role: 'user', content: [{ type: 'text', text: 'Summarise' }, { type: 'file', file: { file_id: 'file-abc123' } }] };
+      const requests: Array<{ path: string; extra: Record<string, unknown> }> = [
+        { path: '/v1/chat/completions', extra: { messages: [fileMessage] } },
+        { path: '/api/providers/openai/v1/chat/completions', extra: { messages: [fileMessage] } },
+        { path: '/v1/chat/completions', extra: { web_search_options: {} } },
+        { path: '/api/providers/openai/v1/chat/completions', extra: { web_search_options: { search_context_size: 'low' } } },
+      ];
+      const before = upstreamCallsWith();
+      for (const { path, extra } of requests) {
+        const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 5, ...extra };
+        const refused = await proxyRequest(stack.proxyUrl, 'POST', path, key, body);
+        expect([path, extra, refused.status, refused.body]).toEqual([path, extra, 400, { error: expect.objectContaining({ code: 'model_not_priced', type: 'invalid_request_error' }) }]);
+        expect(refused.body.error.message).toContain('stored at the provider');
+      }
+      expect(upstreamCallsWith()).toBe(before);
+      // Without a cost limit the same requests go through, priced from the usage the provider reports.
+      for (const { path, extra } of requests) {
+        const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 5, ...extra };
+        expect((await proxyRequest(stack.proxyUrl, 'POST', path, unlimited, body)).status).toBe(200);
+      }
+      expect(upstreamCallsWith()).toBe(before + requests.length);
+      // A file sent inline is in the body: the budgeted key may send it.
+      const inline = { role: 'user', content: [{ type: 'file', file: { filename: 'a.txt', file_data: 'data:text/plain;base64,aGk=' } }] };
+      expect((await chat(stack.proxyUrl, key, { messages: [inline], max_tokens: 5 })).status).toBe(200);
     });
 
     it('the official openai SDK (default maxRetries) makes exactly one attempt on a budget error', async () => {

@@ -11,7 +11,9 @@ import { LimitsService } from './limits.service';
  * Settling comes before persisting and is idempotent per request (a marker per settled request,
  * renewed by every failed attempt), so a batch that fails to persist is retried without counting
  * its spend twice, and a crash between the two can over-count a request in Redis but never let
- * it go uncounted.
+ * it go uncounted. A request already in Postgres was settled before it was persisted, so one
+ * delivered again after its marker expired (a worker that crashed after committing its batch and
+ * stayed down longer than the marker's life) is left out of both.
  */
 @Injectable()
 export class EventSettlementService {
@@ -32,7 +34,9 @@ export class EventSettlementService {
     }
   }
 
-  private async settleAndPersist(events: RequestEventData[]): Promise<EventEntity[]> {
+  private async settleAndPersist(delivered: RequestEventData[]): Promise<EventEntity[]> {
+    const recorded = await this.recorder.recordedIds(delivered.map((event) => event.id));
+    const events = recorded.size === 0 ? delivered : delivered.filter((event) => !recorded.has(event.id));
     const rows = await this.recorder.price(events);
     const reservations = new Map(events.map((event) => [event.id, event.reservationMember]));
     for (const row of rows) {

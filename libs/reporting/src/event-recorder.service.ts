@@ -29,7 +29,13 @@ export class EventRecorderService {
     return dedupeById(events).map((event) => this.toRow(event));
   }
 
-  /** Inserts priced events not stored yet and adds their cost to their keys' spend; returns how many were new. */
+  /** The ids among `ids` already recorded (a job delivered again after its batch was persisted). */
+  async recordedIds(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = (await this.dataSource.query('SELECT id FROM events WHERE id = ANY($1::text[])', [ids])) as Array<{ id: string }>;
+    return new Set(rows.map((row) => row.id));
+  }
+
   /** Inserts the rows not recorded yet (by id) and adds their cost to spend; returns their ids. */
   async persist(rows: EventEntity[]): Promise<Set<string>> {
     if (rows.length === 0) return new Set();

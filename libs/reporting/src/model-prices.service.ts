@@ -13,6 +13,8 @@ import { PriceOverride } from './cost-calculator';
 @Injectable()
 export class ModelPricesService {
   private cache = new Map<string, PriceOverride>();
+  /** Per provider, the models with an override: snapshotsOf reads them. */
+  private modelsByProvider = new Map<string, string[]>();
   /** Reloads run one after another, so an older read never replaces a newer one. */
   private reloads: Promise<void> = Promise.resolve();
 
@@ -47,6 +49,9 @@ export class ModelPricesService {
     const reload = this.reloads.then(async () => {
       const rows = await this.repository.find();
       this.cache = new Map(rows.map((row) => [cacheKey(row.provider, row.model), row]));
+      const models = new Map<string, string[]>();
+      for (const row of rows) models.set(row.provider, [...(models.get(row.provider) ?? []), row.model]);
+      this.modelsByProvider = models;
     });
     this.reloads = reload.catch(() => undefined);
     return reload;
@@ -59,6 +64,28 @@ export class ModelPricesService {
   lookup(provider: string, model: string): PriceOverride | undefined {
     return this.cache.get(cacheKey(provider, model));
   }
+
+  /**
+   * Models with an override that may answer a request for `model`: its snapshots, named after it
+   * (gpt-4o-mini-2024-07-18 for gpt-4o-mini, gemini-1.5-flash-002, claude-3-5-sonnet-20241022 for
+   * claude-3-5-sonnet-latest, Vertex's claude-3-5-sonnet@20241022). A provider answers under
+   * such a name, and the event is priced at its override.
+   */
+  snapshotsOf(provider: string, model: string): string[] {
+    return (this.modelsByProvider.get(provider) ?? []).filter((name) => isSnapshotOf(name, model));
+  }
+}
+
+/**
+ * What a snapshot adds to its model's name: a date (-2024-07-18, -20241022, @20241022) or a
+ * version number (-0613, -002). Not any suffix: o1-pro and gpt-4o-mini are other models.
+ */
+const SNAPSHOT_SUFFIX = /^[-@](\d{4}-\d{2}-\d{2}|\d{8}|\d{3,4})$/;
+
+/** Whether `name` is a snapshot of `model` (of its stem, for a `-latest` alias). */
+export function isSnapshotOf(name: string, model: string): boolean {
+  const stem = model.endsWith('-latest') ? model.slice(0, -'-latest'.length) : model;
+  return name.startsWith(stem) && SNAPSHOT_SUFFIX.test(name.slice(stem.length));
 }
 
 function cacheKey(provider: string, model: string): string {

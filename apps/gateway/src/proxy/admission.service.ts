@@ -37,7 +37,7 @@ export class AdmissionService implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     private readonly limits: LimitsService,
-    prices: ModelPricesService,
+    private readonly prices: ModelPricesService,
     @Inject(CONFIG_CHANGE_BUS) bus: ConfigChangeBus,
     @Inject(ENV) private readonly env: Env,
     @Inject(LOGGER) logger: Logger,
@@ -72,17 +72,11 @@ export class AdmissionService implements OnModuleInit, OnApplicationShutdown {
     if (scopes.some(hasBudget) && billing === 'unpriced') {
       throw new GatewayError(
         GatewayErrorCode.ModelNotPriced,
-        'This request is not billed by its tokens alone (an operation priced per item, built-in tools, a stored prompt, earlier turns or a background run the gateway cannot see), so a cost limit could not hold; it is not available to keys or users with a cost limit.',
+        'This request is not billed by its tokens alone (an operation priced per item, built-in or server tools, a file or document stored at the provider or fetched from a URL, a stored prompt, earlier turns or a background run the gateway cannot see), so a cost limit could not hold; it is not available to keys or users with a cost limit.',
       );
     }
     if (scopes.some(hasBudget) && request.route && billing === 'tokens') {
-      const cost = worstCaseCostUsd(this.calculator, {
-        provider: request.route.provider,
-        model: request.route.model,
-        body: request.body,
-        generates: request.generates,
-        defaultMaxTokens: this.env.budgetDefaultMaxTokens,
-      });
+      const cost = this.worstCaseUsd(request.route, request);
       if (cost === null) {
         throw new GatewayError(
           GatewayErrorCode.ModelNotPriced,
@@ -93,6 +87,21 @@ export class AdmissionService implements OnModuleInit, OnApplicationShutdown {
       worstCaseUsd = cost;
     }
     return this.limits.admit(request.requestId, scopes, worstCaseUsd);
+  }
+
+  /**
+   * The most the request may cost at the price its event will be settled at. The provider may
+   * answer under a snapshot of the requested model (gpt-4o-mini answers as
+   * gpt-4o-mini-2024-07-18), and an admin's price on that name is what the event is charged: the
+   * dearest of the requested model's price and those snapshots' is reserved. Null when the
+   * requested model has no price.
+   */
+  private worstCaseUsd(route: ResolvedRoute, request: AdmissionRequest): number | null {
+    const costAt = (model: string) =>
+      worstCaseCostUsd(this.calculator, { provider: route.provider, model, body: request.body, generates: request.generates, defaultMaxTokens: this.env.budgetDefaultMaxTokens });
+    const requested = costAt(route.model);
+    if (requested === null) return null;
+    return this.prices.snapshotsOf(route.provider, route.model).reduce((worst, snapshot) => Math.max(worst, costAt(snapshot) ?? 0), requested);
   }
 }
 

@@ -21,6 +21,7 @@ import {
 import { pathOf } from '../http/send-error';
 import { Exchange, ProxyCall } from './exchange';
 import { ProxyPipeline } from './proxy-pipeline';
+import { chatBilledByTokens, responsesBilledByTokens } from './token-billing';
 import { isMultipartForm, readMultipartField } from './multipart-field';
 import { jsonBody } from './proxy.service';
 import { ResolvedRoute, RouteResolver } from './route-resolver';
@@ -106,8 +107,8 @@ const GENERATING_PATHS = operationAt('chat\\/completions|completions|messages|co
 const USAGE_ON_REQUEST_PATHS = operationAt('chat\\/completions|completions');
 /** The Responses API: billed by tokens or not, depending on the request (responsesBilledByTokens). */
 const RESPONSES = /^\/responses$/;
-/** Tools the Responses API runs within a request, billed by tokens: any other (web search, file search, code interpreter) is billed per call. */
-const TOKEN_BILLED_TOOLS = new Set(['function', 'custom']);
+/** Chat operations (OpenAI's, Anthropic's): billed by tokens unless they pull in content or tools (chatBilledByTokens). */
+const CHAT_PATHS = operationAt('chat\\/completions|messages');
 
 /**
  * Providers' native APIs, relayed as they are: the gateway swaps the credential, applies keys'
@@ -135,7 +136,7 @@ export class PassthroughService {
     exchange.usageBilled = !free;
     const billing = free
       ? 'free'
-      : TOKEN_PATHS.test(operation) || (call.request.method === 'POST' && RESPONSES.test(operation) && responsesBilledByTokens(body))
+      : billedByTokens(operation, call.request.method, body)
         ? 'tokens'
         : 'unpriced';
     exchange.tokenBilled = billing === 'tokens' && model !== null && body !== null;
@@ -279,30 +280,10 @@ function assertRelayablePath(request: ProxyCall['request'], path: string): void 
   }
 }
 
-/**
- * A Responses API request is billed by the tokens its usage reports unless it brings costs the
- * gateway can neither see nor count: built-in tools (billed per call), a stored prompt (its
- * text and tools are the provider's), earlier turns it continues (previous_response_id, a
- * conversation, an item by reference) or files by id or URL (their tokens are not in the
- * request, so no reservation could cover them), or a background run (its usage never comes back
- * on this request).
- */
-function responsesBilledByTokens(body: Record<string, unknown> | null): boolean {
-  if (body === null || body.background === true) return false;
-  if ([body.prompt, body.previous_response_id, body.conversation].some((field) => field !== undefined && field !== null)) return false;
-  const tools = Array.isArray(body.tools) ? body.tools : [];
-  if (!tools.every((tool) => tool !== null && typeof tool === 'object' && TOKEN_BILLED_TOOLS.has(String((tool as { type?: unknown }).type)))) return false;
-  return !referencesStoredContent(body.input);
-}
-
-/** Input that pulls in content stored at OpenAI (an item by reference, a file by id or URL): its tokens are not in the request. */
-function referencesStoredContent(input: unknown): boolean {
-  if (!Array.isArray(input)) return false;
-  return input.some((item: { type?: unknown; content?: unknown } | null) => {
-    if (item === null || typeof item !== 'object') return false;
-    if (item.type === 'item_reference') return true;
-    return Array.isArray(item.content) && item.content.some((part: { type?: unknown; file_id?: unknown; file_url?: unknown } | null) => part?.type === 'input_file' && (part.file_id !== undefined || part.file_url !== undefined));
-  });
+/** Whether a billed operation's cost follows from the tokens its usage reports (and the request bounds them). */
+function billedByTokens(operation: string, method: string, body: Record<string, unknown> | null): boolean {
+  if (TOKEN_PATHS.test(operation)) return !CHAT_PATHS.test(operation) || chatBilledByTokens(body);
+  return method === 'POST' && RESPONSES.test(operation) && responsesBilledByTokens(body);
 }
 
 function modelFieldOf(body: Record<string, unknown> | null): string | null {

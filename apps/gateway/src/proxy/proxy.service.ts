@@ -6,6 +6,7 @@ import { Exchange, ProxyCall } from './exchange';
 import { ProxyOperation, validateProxyBody } from './proxy-body';
 import { ProxyPipeline } from './proxy-pipeline';
 import { RouteResolver } from './route-resolver';
+import { chatBilledByTokens } from './token-billing';
 
 const MODEL_LIST_TTL_MS = 60_000;
 const MODEL_LIST_TIMEOUT_MS = 5_000;
@@ -40,7 +41,9 @@ export class ProxyService {
     return this.pipeline.run(exchange, async () => {
       const body = validateProxyBody(ProxyOperation.ChatCompletions, exchange.body);
       const route = this.routes.resolve(exchange.key, body.model as string, forced);
-      await this.pipeline.admit(exchange, route, { modelBound: true, generates: true });
+      const billing = chatBilledByTokens(body) ? 'tokens' : 'unpriced';
+      exchange.billedOtherwise = billing === 'unpriced';
+      await this.pipeline.admit(exchange, route, { modelBound: true, generates: true, billing });
       const adapter = this.pipeline.adapterFor(route);
       const chatCall = { body, model: route.model, stream: body.stream === true };
       exchange.stream = chatCall.stream;
