@@ -251,6 +251,23 @@ describe('native Anthropic API (e2e, official @anthropic-ai/sdk)', () => {
         token_count_estimated: true,
       });
     });
+
+    it('the message ends at message_stop: an upstream that resets the connection or holds it open afterwards changes nothing', async () => {
+      for (const model of ['stream-reset', 'stream-linger']) {
+        const message = await client().messages.stream({ model, max_tokens: 8, messages: [{ role: 'user', content: 'Hi' }] }, withId(`native-${model}`)).finalMessage();
+        expect([model, message.content, message.stop_reason]).toEqual([model, [{ type: 'text', text: 'Hello!' }], 'end_turn']);
+        const event = await eventFor(stack, `native-${model}`);
+        expect([model, event.status, event.error_code]).toEqual([model, 200, null]);
+      }
+    });
+
+    it('a body that ends before message_stop reaches the SDK as an error event, and the event says so', async () => {
+      const stream = client().messages.stream({ model: 'stream-truncated', max_tokens: 8, messages: [{ role: 'user', content: 'Hi' }] }, withId('native-truncated'));
+      const error = await stream.finalMessage().then(() => null, (e: unknown) => e);
+      expect(error).toBeInstanceOf(Anthropic.APIError);
+      expect(String((error as Error).message)).toContain('before the answer was complete');
+      expect(await eventFor(stack, 'native-truncated')).toMatchObject({ stream: true, status: 200, error_code: 'upstream_unreachable' });
+    });
   });
 
   it('legacy /v1/complete: relayed, tokens estimated (the API reports none), priced', async () => {

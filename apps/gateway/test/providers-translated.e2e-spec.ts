@@ -4,7 +4,7 @@ import { FAKE_ANTHROPIC_CUT_TEXT, FAKE_ANTHROPIC_KEY, FAKE_ANTHROPIC_USAGE, Fake
 import { FAKE_GEMINI_API_KEY, FakeGemini } from './support/fake-gemini';
 import { FakeOpenAI } from './support/fake-openai';
 import { createKey, createSetting, eventFor } from './support/provider-e2e';
-import { TestStack, startTestStack } from './support/test-stack';
+import { TestStack, eventually, startTestStack } from './support/test-stack';
 
 /**
  * The official openai SDK against /v1, reaching Anthropic and Gemini models through the gateway's
@@ -317,6 +317,33 @@ describe('Anthropic and Gemini behind /v1 (e2e, official openai SDK)', () => {
         token_count_estimated: true,
       });
       expect(estimateTokens(FAKE_ANTHROPIC_CUT_TEXT)).toBeGreaterThan(10);
+    });
+
+    it('the answer ends at message_stop: an upstream that holds its body open or resets it afterwards changes nothing', async () => {
+      for (const model of ['stream-linger', 'stream-reset']) {
+        const completion = await sdk()
+          .chat.completions.stream({ model: `anthropic/${model}`, messages: [{ role: 'user', content: 'Hi' }] }, withId(`anthropic-${model}`))
+          .finalChatCompletion();
+        expect([model, completion.choices[0].message.content, completion.choices[0].finish_reason]).toEqual([model, 'Hello!', 'stop']);
+        const event = await eventFor(stack, `anthropic-${model}`);
+        expect([model, event.status, event.error_code]).toEqual([model, 200, null]);
+      }
+      // The client had its whole answer while the upstream still held the body open; the gateway then closed it.
+      await eventually(async () => (anthropic.cutAfterEnd.includes('stream-linger') ? true : undefined), 5_000, 'the lingering upstream cut');
+    });
+
+    it('a stream whose body ends before message_stop is an incomplete answer: an error frame, never [DONE], and the event says so', async () => {
+      const raw = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', 'x-custom-event-id': 'anthropic-truncated' },
+        body: JSON.stringify({ model: 'anthropic/stream-truncated', messages: [{ role: 'user', content: 'Hi' }], stream: true }),
+      });
+      const frames = (await raw.text()).split('\n\n').filter(Boolean);
+      expect(frames).not.toContain('data: [DONE]');
+      expect(JSON.parse(frames[frames.length - 1].slice('data: '.length))).toEqual({
+        error: { message: expect.stringContaining('before the answer was complete'), type: expect.any(String), param: null, code: 'upstream_unreachable' },
+      });
+      expect(await eventFor(stack, 'anthropic-truncated')).toMatchObject({ stream: true, status: 200, error_code: 'upstream_unreachable' });
     });
   });
 

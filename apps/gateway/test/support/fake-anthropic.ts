@@ -81,9 +81,15 @@ export const FAKE_ANTHROPIC_USAGE = {
  * - `stream-error`: streams a few events, then an in-stream `error` event (overloaded_error)
  * - `stream-cut`: the same after {@link FAKE_ANTHROPIC_CUT_TEXT}: no message_delta, so no final output count
  * - `html-502`: a non-JSON error page, as a broken proxy in front of Anthropic would send
+ * - `stream-linger`: a whole stream, then the body held open for 5 s (recorded in
+ *   {@link FakeAnthropic.cutAfterEnd} when the gateway closes the connection first)
+ * - `stream-reset`: a whole stream, then the connection reset 50 ms later
+ * - `stream-truncated`: some text, then the body ended cleanly with no message_delta or message_stop
  */
 export class FakeAnthropic extends LoopbackServer<AnthropicReceivedRequest> {
   protected readonly label = 'the fake upstream';
+  /** Models of `stream-linger` streams whose connection the gateway closed while the body was held open. */
+  readonly cutAfterEnd: string[] = [];
 
   get baseUrl(): string {
     return this.origin;
@@ -222,8 +228,23 @@ export class FakeAnthropic extends LoopbackServer<AnthropicReceivedRequest> {
       }
       await send('content_block_stop', { index: 1 });
     }
+    if (model === 'stream-truncated') return void res.end();
     await send('message_delta', { delta: { stop_reason: tool ? 'tool_use' : 'end_turn', stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
     await send('message_stop', {});
+    if (model === 'stream-linger') {
+      const cut = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 5_000);
+        res.once('close', () => {
+          clearTimeout(timer);
+          resolve(!res.writableEnded);
+        });
+      });
+      if (cut) return void this.cutAfterEnd.push(model);
+    }
+    if (model === 'stream-reset') {
+      await sleep(50);
+      return void res.socket?.destroy();
+    }
     res.end();
   }
 }

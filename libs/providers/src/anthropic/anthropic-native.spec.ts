@@ -19,6 +19,24 @@ describe('Anthropic native accounting', () => {
     expect(observer.completionText).toBe('Hi there');
   });
 
+  it('is done at message_stop, at an error event and at the last event of a legacy completion stream', () => {
+    for (const last of [event('message_stop', {}), event('error', { error: { type: 'overloaded_error', message: 'Overloaded' } }), event('completion', { completion: '.', stop_reason: 'stop_sequence' })]) {
+      const observer = new AnthropicNativeStreamObserver();
+      observer.push(event('ping', {}));
+      expect(observer.done).toBe(false);
+      expect(observer.push(last)).toBe(last);
+      expect([last, observer.done, observer.end()]).toEqual([last, true, '']);
+    }
+  });
+
+  it('fails a stream whose body ended before message_stop: the relay sends the client an error event', () => {
+    const observer = new AnthropicNativeStreamObserver();
+    observer.push(event('message_start', { message: { model: 'claude-sonnet-4-5', usage: { input_tokens: 1, output_tokens: 1 } } }));
+    observer.push(event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Hi' } }));
+    observer.push(event('completion', { completion: 'x', stop_reason: null }));
+    expect(() => observer.end()).toThrow(expect.objectContaining({ code: 'upstream_unreachable' }));
+  });
+
   it('takes a model only when Anthropic names it as text (streamed or not)', () => {
     const observer = new AnthropicNativeStreamObserver();
     observer.push(event('message_start', { message: { model: 42, usage: { input_tokens: 1, output_tokens: 1 } } }));

@@ -2,6 +2,7 @@ import { ChatStreamTranslator, TranslatedResponse } from '../provider-adapter';
 import { sseData } from '../sse/sse-splitter';
 import { TokenUsage } from '../usage';
 import { fromAnthropicUsage } from './anthropic-mapping';
+import { incompleteStream } from '../sse/incomplete-stream';
 import { AnthropicStreamAccounting } from './anthropic-stream-accounting';
 import { AnthropicUsage } from './anthropic.types';
 import { modelNameOf } from '../model-name';
@@ -14,6 +15,8 @@ export class AnthropicNativeStreamObserver implements ChatStreamTranslator {
   model: string | null = null;
   /** Anthropic's error type when the stream ended in an `error` event. */
   errorCode: string | null = null;
+  /** message_stop or an error event went through: the relay ends the client's response then. */
+  done = false;
   private readonly accounting = new AnthropicStreamAccounting();
 
   get usage(): TokenUsage | null {
@@ -34,6 +37,7 @@ export class AnthropicNativeStreamObserver implements ChatStreamTranslator {
         usage?: Partial<AnthropicUsage>;
         delta?: { type?: string; text?: string; partial_json?: string; thinking?: string };
         error?: { type?: string };
+        stop_reason?: string | null;
       };
       if (parsed.type === 'message_start' && parsed.message) {
         this.model = modelNameOf(parsed.message.model) ?? this.model;
@@ -42,8 +46,12 @@ export class AnthropicNativeStreamObserver implements ChatStreamTranslator {
         this.accounting.delta(parsed.usage);
       } else if (parsed.type === 'content_block_delta' && parsed.delta) {
         this.accounting.generate(parsed.delta.text ?? parsed.delta.partial_json ?? parsed.delta.thinking);
+      } else if (parsed.type === 'message_stop' || (parsed.type === 'completion' && parsed.stop_reason)) {
+        // The end of a Messages stream, or of a legacy Text Completions one (its last completion event).
+        this.done = true;
       } else if (parsed.type === 'error') {
         this.errorCode = parsed.error?.type ?? 'api_error';
+        this.done = true;
       }
     } catch {
       // Relayed regardless; only the accounting skips it.
@@ -51,8 +59,11 @@ export class AnthropicNativeStreamObserver implements ChatStreamTranslator {
     return event;
   }
 
+  /** A body that ended before message_stop holds an incomplete answer: the client gets an error event (see the translated stream's end()). */
   end(): string {
-    return '';
+    if (this.done) return '';
+    this.done = true;
+    throw incompleteStream();
   }
 
   get completionText(): string {

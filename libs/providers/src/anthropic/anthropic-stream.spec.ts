@@ -143,18 +143,25 @@ describe('AnthropicStreamTranslator', () => {
     expect(translator.usageFinal).toBe(false);
   });
 
-  it('closes a stream that ended without message_stop with exactly one [DONE]', () => {
+  it('fails a stream that ended without message_stop (an incomplete answer), never with a [DONE]', () => {
     const translator = new AnthropicStreamTranslator(call, true);
     translator.push('event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","model":"claude-x","usage":{"input_tokens":3,"output_tokens":1}}}\n\n');
-    expect(translator.end()).toBe('data: [DONE]\n\n');
+    translator.push('event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hel"}}\n\n');
+    expect(translator.done).toBe(false);
+    expect(() => translator.end()).toThrow(expect.objectContaining({ code: 'upstream_unreachable', message: expect.stringContaining('before the answer was complete') }));
     expect(translator.end()).toBe('');
     expect(translator.push('event: message_stop\ndata: {"type":"message_stop"}\n\n')).toBe('');
   });
 
-  it('sends [DONE] once when message_stop was seen: end() adds nothing', () => {
+  it('is done at message_stop (the relay stops reading then) and at an error event; end() adds nothing', () => {
     const translator = new AnthropicStreamTranslator(call, false);
     expect(translator.push('event: message_stop\ndata: {"type":"message_stop"}\n\n')).toBe('data: [DONE]\n\n');
+    expect(translator.done).toBe(true);
     expect(translator.end()).toBe('');
+    const failing = new AnthropicStreamTranslator(call, false);
+    failing.push('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n');
+    expect(failing.done).toBe(true);
+    expect(failing.end()).toBe('');
   });
 
   it('drops pings, comments, unknown event types and unparseable data', () => {

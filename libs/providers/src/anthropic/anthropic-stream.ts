@@ -1,5 +1,6 @@
 import { OpenAIErrorBody } from '@tollgate/common';
 import { ChatCall, ChatStreamTranslator } from '../provider-adapter';
+import { incompleteStream } from '../sse/incomplete-stream';
 import { sseData } from '../sse/sse-splitter';
 import { TokenUsage } from '../usage';
 import { toOpenAIFinishReason, toOpenAIUsageBody } from './anthropic-mapping';
@@ -121,10 +122,20 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
     }
   }
 
+  /**
+   * The upstream ended its body: after message_stop (or an error event) there is nothing to add.
+   * Before it the answer is incomplete, whatever the text so far says: the relay sends the
+   * client an error frame rather than a [DONE] that would pass a partial answer off as whole.
+   */
   end(): string {
     if (this.finished) return '';
     this.finished = true;
-    return DONE;
+    throw incompleteStream();
+  }
+
+  /** Over at message_stop or an error event: the relay ends the client's response then, whatever the upstream does next. */
+  get done(): boolean {
+    return this.finished;
   }
 
   get usage(): TokenUsage | null {
@@ -205,3 +216,4 @@ function toErrorFrame(event: AnthropicErrorBody): OpenAIErrorBody {
   const type = event.error?.type ?? 'api_error';
   return { error: { message: event.error?.message ?? 'upstream stream error', type: fromAnthropicErrorType(type), param: null, code: type } };
 }
+

@@ -114,7 +114,8 @@ describe('GeminiStreamTranslator', () => {
     const recording = fixture('chat-stream.gemini.sse').toString('utf8');
     const firstTwo = recording.split('\r\n\r\n').slice(0, 2).map((event) => `${event}\r\n\r\n`);
     firstTwo.forEach((event) => translator.push(event));
-    expect(translator.end()).toBe('data: [DONE]\n\n');
+    // No finishReason: the answer is incomplete, and the relay turns this into an error frame.
+    expect(() => translator.end()).toThrow(expect.objectContaining({ code: 'upstream_unreachable', message: expect.stringContaining('before the answer was complete') }));
     expect(translator.usage).toBeNull();
     expect(translator.completionText).toBe('Bonjour, ça va ? ');
   });

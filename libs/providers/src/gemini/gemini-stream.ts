@@ -7,6 +7,7 @@ import { generatedText, textOf, toOpenAIFinishReason, toOpenAIToolCalls, toOpenA
 import { GeminiGenerateContentResponse, GoogleError } from './gemini.types';
 import { OpenAIChatCompletionChunk, OpenAIChunkDelta, OpenAIFinishReason, OpenAIUsage } from '../openai/openai-chat.types';
 import { modelNameOf } from '../model-name';
+import { incompleteStream } from '../sse/incomplete-stream';
 
 /**
  * `streamGenerateContent?alt=sse` → OpenAI `chat.completion.chunk` events. Each Gemini event
@@ -30,6 +31,8 @@ export class GeminiStreamTranslator implements ChatStreamTranslator {
    * frame (as after the relay's own mid-stream errors and Anthropic's error events).
    */
   done = false;
+  /** A finishReason (or a blocked prompt) arrived: the answer is whole. */
+  private finished = false;
 
   constructor(
     private readonly call: ChatCall,
@@ -56,8 +59,14 @@ export class GeminiStreamTranslator implements ChatStreamTranslator {
     return this.translate(payload as GeminiGenerateContentResponse);
   }
 
+  /**
+   * Gemini's last event carries a finishReason (or a prompt block). A body that ended before one
+   * holds an incomplete answer: the relay sends an error frame, not a [DONE] that would pass a
+   * partial answer off as whole.
+   */
   end(): string {
     if (this.errorCode !== null) return '';
+    if (!this.finished) throw incompleteStream();
     const usageChunk =
       this.clientWantsUsage && this.openAIUsage
         ? frame({ id: this.chunkId(), object: 'chat.completion.chunk', created: this.ids.created, model: this.chunkModel(), choices: [], usage: this.openAIUsage })
@@ -84,6 +93,7 @@ export class GeminiStreamTranslator implements ChatStreamTranslator {
       candidates.some((candidate) => candidate.finishReason) ||
       Boolean(response.promptFeedback?.blockReason);
     if (final) this.openAIUsage = toOpenAIUsage(response.usageMetadata) ?? this.openAIUsage;
+    if (candidates.some((candidate) => candidate.finishReason) || response.promptFeedback?.blockReason) this.finished = true;
 
     const out: string[] = [];
     if (candidates.length === 0 && response.promptFeedback?.blockReason) {

@@ -16,6 +16,14 @@ describe('OpenAIStreamObserver', () => {
     expect(observer.sawDone).toBe(true);
   });
 
+  it("reads the model from the first chunk that names one: Azure's first (content filter results) has \"model\": \"\"", () => {
+    const observer = new OpenAIStreamObserver(false);
+    const filterResults = chunk({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }] });
+    [filterResults, content('Hel'), content('lo'), 'data: [DONE]\n\n'].forEach((e) => observer.observe(e));
+    expect(observer.model).toBe('gpt-4o-mini');
+    expect(observer.completionText).toBe('Hello');
+  });
+
   it('keeps the usage chunk when the client asked for it', () => {
     const observer = new OpenAIStreamObserver(true);
     expect(observer.observe(usageChunk)).toBe(true);

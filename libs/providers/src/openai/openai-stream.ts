@@ -1,3 +1,4 @@
+import { modelNameOf } from '../model-name';
 import { sseData } from '../sse/sse-splitter';
 import { TokenUsage, fromOpenAIUsage } from '../usage';
 
@@ -58,7 +59,7 @@ export class OpenAIStreamObserver {
   /** Content chunks not parsed yet: their text is only needed if usage never arrives. */
   private pending: string[] = [];
   private pendingChars = 0;
-  /** The first chunk is always parsed: it names the model. */
+  /** Chunks are parsed until one names the model (the first, but for Azure's filter results). */
   private parsedFirst = false;
   private finished = false;
 
@@ -98,11 +99,16 @@ export class OpenAIStreamObserver {
       this.errorCode = errorCodeOf(chunk);
       return true;
     }
-    this.parsedFirst = true;
     // A Responses API lifecycle event carries the response, with its model and (once done) usage.
     const response = chunk.response !== null && typeof chunk.response === 'object' ? (chunk.response as Record<string, unknown>) : null;
     const source = response ?? chunk;
-    if (typeof source.model === 'string') this.model = source.model;
+    // Azure's first chunk (content filter results) names no model (`"model": ""`): chunks are
+    // parsed until one does.
+    const model = modelNameOf(source.model);
+    if (model !== null) {
+      this.model = model;
+      this.parsedFirst = true;
+    }
     const usage = fromOpenAIUsage(source.usage);
     if (usage) this.usage = usage;
     const failure = response?.error as { code?: unknown; type?: unknown } | null | undefined;

@@ -67,3 +67,31 @@ describe('SseSplitter, events cut anywhere', () => {
     }).toThrow(/more than/);
   });
 });
+
+describe('SseSplitter, line ends as the SSE spec allows them (LF, CRLF, CR alone, mixed)', () => {
+  const stream = 'data: a\r\rdata: b\n\r\ndata: c\r\n\ndata: d\r\r\ndata: [DONE]\r\r: end\n\n';
+  const expected = ['data: a\r\r', 'data: b\n\r\n', 'data: c\r\n\n', 'data: d\r\r\n', 'data: [DONE]\r\r', ': end\n\n'];
+
+  it('ends an event at every kind of empty line, whatever the chunk sizes', () => {
+    const encoded = bytes(stream);
+    for (let size = 1; size <= 8; size++) {
+      const splitter = new SseSplitter();
+      const events: string[] = [];
+      for (let at = 0; at < encoded.length; at += size) events.push(...splitter.push(encoded.slice(at, at + size)));
+      expect([size, events]).toEqual([size, expected]);
+      expect(splitter.flush()).toBeNull();
+    }
+  });
+
+  it('reads the data of lines ended by a CR alone', () => {
+    expect(expected.map(sseData)).toEqual(['a', 'b', 'c', 'd', '[DONE]', null]);
+    expect(sseData('event: x\rdata: a\rdata: b\r\r')).toBe('a\nb');
+  });
+
+  it('holds a stream that ends in a CR alone until the next character says whether an LF follows', () => {
+    const splitter = new SseSplitter();
+    expect(splitter.push(bytes('data: a\r\r'))).toEqual([]);
+    expect(splitter.push(bytes('data: b\r\r'))).toEqual(['data: a\r\r']);
+    expect(splitter.flush()).toBe('data: b\r\r');
+  });
+});

@@ -7,7 +7,7 @@ export const MAX_SSE_EVENT_CHARS = 64 * 1024 * 1024;
 
 /**
  * Splits a byte stream into complete Server-Sent Events, keeping each event's original bytes
- * so a relay can forward it verbatim. Events end at a blank line (LF LF or CRLF CRLF).
+ * so a relay can forward it verbatim. Events end at a blank line (lines end in LF, CRLF or CR).
  *
  * An event still incomplete is kept as a list of pieces, and each new piece is searched alone
  * (with the last 3 characters before it, where a blank line may have begun): searching and
@@ -63,18 +63,28 @@ export class SseSplitter {
 /** Characters of a blank line ("\r\n\r\n") that may already be held when its last one arrives. */
 const BOUNDARY_OVERLAP = 3;
 
+/**
+ * Two line ends in a row: an empty line, which ends an event. A line ends in CRLF, LF or a CR
+ * alone (the SSE spec allows all three, and mixed); a CR followed by LF is one line end, so a CR
+ * counts alone only once the character after it has arrived.
+ */
+const BLANK_LINE = /(?:\r\n|\r(?=[^\n])|\n)(?:\r\n|\r(?=[^\n])|\n)/g;
+
 function findBoundary(text: string, from: number): number | null {
-  const lf = text.indexOf('\n\n', from);
-  const crlf = text.indexOf('\r\n\r\n', from);
-  if (lf === -1 && crlf === -1) return null;
-  if (crlf !== -1 && (lf === -1 || crlf < lf)) return crlf + 4;
-  return lf + 2;
+  // Most streams end their lines in LF alone: a plain search.
+  if (text.indexOf('\r', from) === -1) {
+    const lf = text.indexOf('\n\n', from);
+    return lf === -1 ? null : lf + 2;
+  }
+  BLANK_LINE.lastIndex = from;
+  const match = BLANK_LINE.exec(text);
+  return match === null ? null : match.index + match[0].length;
 }
 
 /** The joined `data:` lines of one event, or null for comments and data-less events. */
 export function sseData(event: string): string | null {
   let data: string | null = null;
-  for (const line of event.split(/\r?\n/)) {
+  for (const line of event.split(/\r\n|\r|\n/)) {
     if (!line.startsWith('data:')) continue;
     const value = line.slice(line.startsWith('data: ') ? 6 : 5);
     data = data === null ? value : `${data}\n${value}`;
