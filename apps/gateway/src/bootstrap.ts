@@ -11,6 +11,7 @@ import { AdminKeyVerifier } from './admin/common/admin-key';
 import { DualListener, configureFastify } from './http/http-server';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { KeyAuthenticator } from './proxy/key-authenticator';
+import { drainServers } from './http/drain';
 import { ShutdownState } from './runtime/shutdown-state';
 import { CUT_EXCHANGES_WAIT_MS, SHUTDOWN_RETRY_MS } from './runtime/event-flush-on-shutdown';
 import { QUEUE_CLOSE_TIMEOUT_MS } from './runtime/infrastructure.module';
@@ -79,18 +80,11 @@ async function closeGateway(app: NestFastifyApplication, listeners: DualListener
   app.get(ShutdownState).begin();
   if (env.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, env.shutdownDelayMs));
   const drainMs = env.shutdownDrainMs;
-  const proxyServer = app.getHttpServer() as Server;
-  const deadline = setTimeout(() => {
-    logger.warn({ drainMs }, 'requests still in flight at the drain deadline: cutting their connections');
-    proxyServer.closeAllConnections();
-    listeners.adminServer.closeAllConnections();
-  }, drainMs);
-  try {
-    await listeners.closeAdmin();
-    await app.close();
-  } finally {
-    clearTimeout(deadline);
-  }
+  // Both listeners stop accepting at once: a busy admin connection must not keep the proxy open.
+  await drainServers([app.getHttpServer() as Server, listeners.adminServer], drainMs, (connections) =>
+    logger.warn({ drainMs, connections }, 'requests still in flight at the drain deadline: cutting their connections'),
+  );
+  await app.close();
 }
 
 export async function migrate(databaseUrl: string, logger: Logger): Promise<void> {

@@ -1,4 +1,7 @@
+import { once } from 'node:events';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { Agent, request as httpRequest } from 'node:http';
+import { Socket, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '@tollgate/database';
@@ -79,6 +82,63 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     expect(row).toMatchObject({ stream: true, error_code: 'client_disconnected', tokens_estimated: true });
   });
 
+  it('SIGTERM with keep-alive clients: both listeners stop accepting at once, and the process exits once the last request is answered, not at the drain deadline', async () => {
+    const gateway = await spawnGateway({ ...env, SHUTDOWN_DRAIN_MS: '20000' });
+    started.push(gateway);
+    const admin = adminClient(gateway.adminUrl, env.ADMIN_API_KEY, 5_000);
+    const setting = await admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } });
+    const { key } = await issueKey(admin, [gateway.proxyUrl], 'keep-alive', [setting.body.id], {});
+    const proxyPort = Number(new URL(gateway.proxyUrl).port);
+    const adminPort = Number(new URL(gateway.adminUrl).port);
+
+    // A busy admin connection: a request whose body is still on its way.
+    const adminSocket = connect(adminPort, '127.0.0.1');
+    await once(adminSocket, 'connect');
+    const adminBody = JSON.stringify({ name: 'renamed' });
+    adminSocket.write(`PATCH /api/key-management/keys/00000000-0000-0000-0000-000000000000 HTTP/1.1\r\nhost: 127.0.0.1\r\nx-api-key: ${env.ADMIN_API_KEY}\r\ncontent-type: application/json\r\ncontent-length: ${adminBody.length}\r\n\r\n${adminBody.slice(0, 5)}`);
+    const adminAnswer = new Promise<string>((resolve) => {
+      let text = '';
+      adminSocket.on('data', (chunk) => (text += chunk.toString('utf8'))).on('close', () => resolve(text));
+    });
+    // A proxied request in flight on a keep-alive connection, as SDKs and ingresses keep them.
+    upstream.responseDelayMs = 1_500;
+    const agent = new Agent({ keepAlive: true });
+    const answered = new Promise<{ status: number; connectionClosed: Promise<void> }>((resolve, reject) => {
+      const request = httpRequest({ port: proxyPort, host: '127.0.0.1', path: '/v1/chat/completions', method: 'POST', agent, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } }, (response) => {
+        response.resume();
+        resolve({ status: response.statusCode!, connectionClosed: once(request.socket!, 'close').then(() => undefined) });
+      });
+      request.on('error', reject);
+      request.end(JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }));
+    });
+    await eventually(async () => (upstream.requests.some((r) => r.headers.authorization === 'Bearer sk-upstream-secret' && r.body?.model === 'gpt-4o-mini') ? true : undefined), 5_000, 'the request upstream');
+
+    const stoppedAt = Date.now();
+    gateway.process.signal('SIGTERM');
+    try {
+      // The proxy listener stops accepting at once, although the admin connection is still busy.
+      await eventually(
+        () => new Promise<true | undefined>((resolve) => connect(proxyPort, '127.0.0.1').on('connect', function (this: Socket) { this.destroy(); resolve(undefined); }).on('error', () => resolve(true))),
+        3_000,
+        'the proxy port to refuse connections',
+      );
+      const { status, connectionClosed } = await answered;
+      expect(status).toBe(200);
+      // Its keep-alive connection is closed by the gateway once the answer is out.
+      await connectionClosed;
+      adminSocket.write(adminBody.slice(5));
+      expect(await adminAnswer).toMatch(/^HTTP\/1\.1 \d{3} /);
+      await gateway.process.exited;
+    } finally {
+      upstream.responseDelayMs = 0;
+      agent.destroy();
+    }
+    expect(gateway.process.exitCode()).toBe(0);
+    // Well before the 20 s drain deadline, and nothing was cut.
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+    expect(gateway.process.lines.some((line) => line.includes('cutting their connections'))).toBe(false);
+  });
+
   it('with SHUTDOWN_DELAY_MS, turns unready at SIGTERM and keeps serving for that long, then exits 0', async () => {
     const gateway = await spawnGateway({ ...env, SHUTDOWN_DELAY_MS: '1500' });
     started.push(gateway);
@@ -123,7 +183,10 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     expect(Date.now() - stoppedAt).toBeLessThan(8_000);
   });
 
-  it('answers admin requests 503 while Postgres cannot be reached, with one warning for the outage, not an error per request', async () => {
+  it.each([
+    ['refuses connections', (relay: TcpRelay) => relay.cut()],
+    ['resets every connection (a sidecar proxy whose Postgres is gone)', (relay: TcpRelay) => relay.resetAll()],
+  ])('answers admin requests 503 while Postgres cannot be reached (the network %s), with one warning for the outage, not an error per request', async (_label, fail) => {
     const postgres = new URL(env.DATABASE_URL);
     const { relay, port } = await TcpRelay.start(Number(postgres.port || 5432));
     try {
@@ -131,10 +194,16 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
       const gateway = await spawnGateway({ ...env, DATABASE_URL: postgres.toString(), QUEUE_PREFIX: `${env.QUEUE_PREFIX}-pg` });
       started.push(gateway);
       const keys = () => fetch(`${gateway.adminUrl}/api/key-management/keys`, { headers: { 'x-api-key': env.ADMIN_API_KEY } });
+      const rename = () =>
+        fetch(`${gateway.adminUrl}/api/provider-settings/00000000-0000-0000-0000-000000000000`, {
+          method: 'PATCH',
+          headers: { 'x-api-key': env.ADMIN_API_KEY, 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'renamed' }),
+        });
       expect((await keys()).status).toBe(200);
-      relay.cut();
-      for (let i = 0; i < 5; i++) {
-        const response = await keys();
+      fail(relay);
+      for (let i = 0; i < 6; i++) {
+        const response = await (i % 2 === 0 ? keys() : rename());
         expect(response.status).toBe(503);
         expect(response.headers.get('retry-after')).toBe('5');
         expect(await response.json()).toMatchObject({ status: 503, title: 'service unavailable', detail: expect.stringContaining('database') });

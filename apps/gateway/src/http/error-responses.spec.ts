@@ -1,3 +1,4 @@
+import { QueryFailedError } from 'typeorm';
 import { GatewayErrorCode } from '@tollgate/common';
 import { createDataSource } from '@tollgate/database';
 import { DataSource } from 'typeorm';
@@ -47,13 +48,20 @@ describe('toGatewayError on database errors', () => {
       .initialize()
       .then(() => null, (error: unknown) => error);
     expect(toGatewayError(refused)).toMatchObject({ code: GatewayErrorCode.DatabaseUnavailable, status: 503, headers: { 'retry-after': '5' } });
+    // A sidecar in front of Postgres that resets what it accepts, as the pool reports it; a
+    // query whose connection broke, wrapped by TypeORM or not.
+    const resetOnConnect = Object.assign(new Error('connect ECONNRESET 127.0.0.1:5432'), { errno: -104, code: 'ECONNRESET', syscall: 'connect' });
+    const brokenQuery = new QueryFailedError('SELECT 1', [], Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', syscall: 'read' }));
+    const brokenConnection = Object.assign(new Error('read ECONNRESET'), { errno: -104, code: 'ECONNRESET', syscall: 'read' });
+    for (const error of [resetOnConnect, brokenQuery, brokenConnection]) expect(toGatewayError(error)).toMatchObject({ code: GatewayErrorCode.DatabaseUnavailable, status: 503 });
     const invalidInput = await dataSource.query("SELECT 'x'::int").then(() => null, (error: unknown) => error);
     const notDatabase = [
       invalidInput,
       // Node's body reader when a client leaves mid-upload: an ECONNRESET carrying a 400.
       Object.assign(new Error('aborted'), { code: 'ECONNRESET', statusCode: 400 }),
-      // A reset read (an upstream, Redis): not a connection the database pool failed to open.
-      Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', syscall: 'read' }),
+      // Redis's and the upstreams' clients raise their own errors, not Node's socket error.
+      Object.assign(new Error('Connection is closed.'), { code: undefined }),
+      Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) }),
       // A Postgres error that quotes input: it has a code.
       Object.assign(new Error('invalid input syntax: "Connection terminated"'), { code: '22P02' }),
     ];

@@ -28,16 +28,26 @@ export function toGatewayError(error: unknown): GatewayError {
 
 /** Postgres's shutdown codes (class 08, connection exceptions, is matched by its prefix). */
 const POSTGRES_SHUTDOWN_CODES = new Set(['57P01', '57P02', '57P03']);
-/** A connection that could not be opened, as Node reports it for the database pool's sockets. */
-const CONNECT_FAILURE_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/**
+ * A connection that could not be opened, as Node reports it for the database pool's sockets. A
+ * sidecar in front of Postgres (Envoy, pgbouncer, a cloud SQL proxy) accepts and resets instead
+ * of refusing when Postgres is gone: ECONNRESET on connect.
+ */
+const CONNECT_FAILURE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/**
+ * An open connection that broke, as Node reports it for a socket (`read ECONNRESET`): the pool's
+ * connections are the only sockets behind the admin API whose errors arrive unwrapped (ioredis
+ * and undici raise their own), and a client that left carries a statusCode.
+ */
+const BROKEN_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
 /**
  * Whether an error says Postgres could not be reached, rather than that a request or a query was
  * wrong. Narrow on purpose: errors of the HTTP layer (a client that left mid-body is an
  * ECONNRESET with a statusCode) and of anything else must keep their own meaning. Counted:
  * Postgres's connection-exception and shutdown codes (TypeORM keeps the driver's error), a
- * socket that could not connect, and the pg client's and pool's own messages for a lost or
- * unobtainable connection (errors without a code; a Postgres error quoting input has one).
+ * socket that could not connect or that broke, and the pg client's and pool's own messages for a lost or unobtainable connection
+ * (errors without a code; a Postgres error quoting input has one).
  */
 function isDatabaseUnreachable(error: unknown): boolean {
   if (error === null || typeof error !== 'object') return false;
@@ -45,6 +55,7 @@ function isDatabaseUnreachable(error: unknown): boolean {
   const cause = ((error as { driverError?: unknown }).driverError ?? error) as { code?: unknown; message?: unknown; syscall?: unknown };
   if (typeof cause.code === 'string') {
     if (cause.code.startsWith('08') || POSTGRES_SHUTDOWN_CODES.has(cause.code)) return true;
+    if (BROKEN_CONNECTION_CODES.has(cause.code) && (cause.syscall === 'read' || cause.syscall === 'write')) return true;
     return CONNECT_FAILURE_CODES.has(cause.code) && (cause.syscall === 'connect' || cause.syscall === 'getaddrinfo');
   }
   return typeof cause.message === 'string' && /^(Connection terminated|timeout exceeded when trying to connect)/.test(cause.message);

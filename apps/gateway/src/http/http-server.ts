@@ -80,11 +80,6 @@ export class DualListener {
     return (this.adminServer.address() as AddressInfo).port;
   }
 
-  async closeAdmin(): Promise<void> {
-    if (!this.adminServer.listening) return;
-    this.adminServer.closeIdleConnections();
-    await new Promise<void>((resolve) => this.adminServer.close(() => resolve()));
-  }
 }
 
 /**

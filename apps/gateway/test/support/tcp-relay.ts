@@ -7,9 +7,14 @@ import { Server, Socket, connect, createServer } from 'node:net';
 export class TcpRelay {
   private readonly sockets = new Set<Socket>();
   private readonly server: Server;
+  private resetting = false;
 
   private constructor(targetPort: number) {
     this.server = createServer((client) => {
+      if (this.resetting) {
+        client.on('error', () => undefined).resetAndDestroy();
+        return;
+      }
       const upstream = connect(targetPort, '127.0.0.1');
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);
@@ -27,6 +32,15 @@ export class TcpRelay {
       relay.server.listen(listenPort, '127.0.0.1', () => resolve((relay.server.address() as { port: number }).port));
     });
     return { relay, port };
+  }
+
+  /**
+   * Resets every relayed connection, and every new one as soon as it is accepted: what a sidecar
+   * proxy (Envoy, pgbouncer, a cloud SQL proxy) does when the server behind it is gone.
+   */
+  resetAll(): void {
+    this.resetting = true;
+    for (const socket of this.sockets) socket.resetAndDestroy();
   }
 
   /** Resets every relayed connection and refuses new ones. */
