@@ -220,6 +220,27 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     }
   });
 
+  it('readiness answers 503 within about a second when Postgres is blackholed (accepts, never answers), not after the query timeout', async () => {
+    const postgres = new URL(env.DATABASE_URL);
+    const { relay, port } = await TcpRelay.start(Number(postgres.port || 5432));
+    try {
+      postgres.port = String(port);
+      const gateway = await spawnGateway({ ...env, DATABASE_URL: postgres.toString(), QUEUE_PREFIX: `${env.QUEUE_PREFIX}-frozen` });
+      started.push(gateway);
+      expect((await fetch(`${gateway.adminUrl}/health/ready`)).status).toBe(200);
+      relay.freeze();
+      for (const url of [gateway.adminUrl, gateway.proxyUrl]) {
+        // Well inside a probe's usual timeout; the query timeout is 30 s.
+        const ready = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(5_000) });
+        expect(ready.status).toBe(503);
+        expect(await ready.json()).toMatchObject({ status: 'unavailable', checks: { postgres: 'down' } });
+      }
+      await gateway.stop();
+    } finally {
+      relay.cut();
+    }
+  });
+
   it('a gateway cut off from Redis with an event buffered and a stream in flight exits 0 on SIGTERM within its deadline, saying the events are lost', async () => {
     const { relay, port } = await TcpRelay.start(Number(new URL(env.REDIS_URL).port));
     try {

@@ -1,4 +1,4 @@
-import { ConfigChange, ConfigEntity, Logger, withTimeout } from '@tollgate/common';
+import { ConfigChange, ConfigEntity, LogThrottle, Logger, withTimeout } from '@tollgate/common';
 import { ConfigChangeBus } from './config-change-bus';
 
 /** How long start-up waits for the bus subscription before serving without it. */
@@ -45,6 +45,8 @@ export class ConfigSync {
   private retryTimer: NodeJS.Timeout | null = null;
   /** A full reload waiting its turn: one more request for it adds nothing (it will read the latest). */
   private queuedResync: Promise<void> | null = null;
+  /** Reloads fail over and over while the database is away: one warning per interval. */
+  private readonly failureLog = new LogThrottle();
 
   constructor(
     private readonly bus: ConfigChangeBus,
@@ -106,8 +108,9 @@ export class ConfigSync {
     return run;
   }
 
+  /** The last good state keeps serving: a warning (a recurring one while the database is away), not an error. */
   private failed(error: unknown, onFailure?: () => void): void {
-    this.options.logger.error({ err: error }, this.options.failureMessage);
+    this.failureLog.note((occurrences) => this.options.logger.warn({ err: error, occurrences }, this.options.failureMessage));
     onFailure?.();
   }
 

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { withTimeout } from '@tollgate/common';
 import { ConfigSnapshotService } from '@tollgate/config-cache';
 import { migrationsAreApplied } from '@tollgate/database';
 import { FastifyReply } from 'fastify';
@@ -11,6 +12,13 @@ import { ShutdownState } from '../runtime/shutdown-state';
 import { REQUEST_REDIS } from '../runtime/tokens';
 
 type CheckResult = 'ok' | 'down' | 'pending' | 'not-used';
+
+/**
+ * The most a database check may take. A Postgres that is blackholed rather than refusing (a
+ * network partition, a frozen instance) would hold the probe for the query timeout, 30 s, past
+ * any probe's own timeout (Redis's commands are bounded the same way by their client).
+ */
+const POSTGRES_CHECK_TIMEOUT_MS = 1_000;
 
 /** Liveness and readiness on both listeners, for Kubernetes probes. */
 @ApiExcludeController()
@@ -50,7 +58,7 @@ export class HealthController {
 
   private async checkPostgres(): Promise<CheckResult> {
     try {
-      await this.dataSource.query('SELECT 1');
+      await withTimeout(this.dataSource.query('SELECT 1'), POSTGRES_CHECK_TIMEOUT_MS, 'the Postgres check timed out');
       return 'ok';
     } catch {
       return 'down';
@@ -69,7 +77,7 @@ export class HealthController {
   private async checkMigrations(): Promise<CheckResult> {
     if (this.migrationsSeenApplied) return 'ok';
     try {
-      this.migrationsSeenApplied = await migrationsAreApplied(this.dataSource);
+      this.migrationsSeenApplied = await withTimeout(migrationsAreApplied(this.dataSource), POSTGRES_CHECK_TIMEOUT_MS, 'the migrations check timed out');
       return this.migrationsSeenApplied ? 'ok' : 'pending';
     } catch {
       return 'down';

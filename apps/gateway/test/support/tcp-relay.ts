@@ -8,11 +8,16 @@ export class TcpRelay {
   private readonly sockets = new Set<Socket>();
   private readonly server: Server;
   private resetting = false;
+  private frozen = false;
 
   private constructor(targetPort: number) {
     this.server = createServer((client) => {
       if (this.resetting) {
         client.on('error', () => undefined).resetAndDestroy();
+        return;
+      }
+      if (this.frozen) {
+        this.sockets.add(client.on('error', () => undefined).on('close', () => this.sockets.delete(client)).pause());
         return;
       }
       const upstream = connect(targetPort, '127.0.0.1');
@@ -41,6 +46,15 @@ export class TcpRelay {
   resetAll(): void {
     this.resetting = true;
     for (const socket of this.sockets) socket.resetAndDestroy();
+  }
+
+  /**
+   * Stops relaying without closing anything: bytes sent either way are held, and new connections
+   * are accepted and left unanswered. A blackholed server (a partition, a frozen instance).
+   */
+  freeze(): void {
+    this.frozen = true;
+    for (const socket of this.sockets) socket.unpipe().pause();
   }
 
   /** Resets every relayed connection and refuses new ones. */
