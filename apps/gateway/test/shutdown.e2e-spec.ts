@@ -8,8 +8,8 @@ import { createTestDatabase } from '@tollgate/database';
 import { Client } from 'pg';
 import { FakeOpenAI } from './support/fake-openai';
 import { issueKey } from './support/proxy-client';
-import { GatewayProcess, ProcessEnv, processEnv, spawnGateway, spawnStandaloneGateway, spawnWorker } from './support/tollgate-process';
-import { GuardedProcess } from './support/child-process';
+import { GatewayProcess, ProcessEnv, WORKER_MAIN, processEnv, spawnGateway, spawnStandaloneGateway, spawnWorker } from './support/tollgate-process';
+import { GuardedProcess, spawnGuarded } from './support/child-process';
 import { RedisServer, freePort } from './support/redis-server';
 import { TcpRelay } from './support/tcp-relay';
 import { TEST_DATABASE_URL, adminClient, eventually } from './support/test-stack';
@@ -279,6 +279,15 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
       relay.cut();
     }
   }, 45_000);
+
+  it('a worker with a bad configuration exits 1 saying what is wrong, one line per problem, without a stack trace', async () => {
+    const worker = await spawnGuarded(process.execPath, [WORKER_MAIN], { PATH: process.env.PATH, ...env, WORKER_QUEUES: 'request-events,nope-queue' });
+    await worker.exited;
+    expect(worker.exitCode()).toBe(1);
+    expect(worker.lines).toContain('Invalid configuration:');
+    expect(worker.lines).toContain('  - WORKER_QUEUES names unknown queues: nope-queue (known: request-events)');
+    expect(worker.lines.some((line) => /^\s+at /.test(line))).toBe(false);
+  });
 
   it('a worker whose Redis went away still exits 0 on SIGTERM, within its close deadline', async () => {
     const redis = await RedisServer.start();

@@ -1,11 +1,14 @@
 import 'reflect-metadata';
 import { EnvValidationError, createLogger, describeStartupFailure, loadEnv } from '@tollgate/common';
 import { startWorker } from './bootstrap';
+import { workerQueuesProblem } from './worker.module';
 
 async function main(): Promise<void> {
   let env;
   try {
     env = loadEnv(process.env, 'worker');
+    const queues = workerQueuesProblem(env);
+    if (queues) throw new EnvValidationError([queues]);
   } catch (error) {
     if (error instanceof EnvValidationError) {
       process.stderr.write(`${error.message}\n`);

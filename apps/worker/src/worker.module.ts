@@ -1,6 +1,6 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CommonModule, Env, Logger } from '@tollgate/common';
+import { CommonModule, Env, EnvValidationError, Logger } from '@tollgate/common';
 import { createDataSourceOptions } from '@tollgate/database';
 import { QueueName } from '@tollgate/queue';
 import { LimitsModule, RedisLimitStore } from '@tollgate/limits';
@@ -15,13 +15,17 @@ const PROCESSORS: Record<QueueName, Provider> = {
   [QueueName.RequestEvents]: RequestEventsProcessor,
 };
 
+/** What is wrong with WORKER_QUEUES, if anything: a queue no processor consumes. */
+export function workerQueuesProblem(env: Pick<Env, 'workerQueues'>): string | null {
+  const unknown = env.workerQueues.filter((queue) => !Object.hasOwn(PROCESSORS, queue));
+  return unknown.length === 0 ? null : `WORKER_QUEUES names unknown queues: ${unknown.join(', ')} (known: ${Object.keys(PROCESSORS).join(', ')})`;
+}
+
 @Module({})
 export class WorkerModule {
   static forRoot(env: Env, logger: Logger): DynamicModule {
-    const unknown = env.workerQueues.filter((queue) => !(queue in PROCESSORS));
-    if (unknown.length > 0) {
-      throw new Error(`WORKER_QUEUES names unknown queues: ${unknown.join(', ')} (known: ${Object.keys(PROCESSORS).join(', ')})`);
-    }
+    const problem = workerQueuesProblem(env);
+    if (problem) throw new EnvValidationError([problem]);
     const queues = env.workerQueues.length > 0 ? (env.workerQueues as QueueName[]) : (Object.keys(PROCESSORS) as QueueName[]);
     return {
       module: WorkerModule,

@@ -67,10 +67,31 @@ describe('loadEnv', () => {
     expect(() => loadEnv({ ...production, REDIS_URL: 'redis://localhost:6379/abc' })).toThrow(/REDIS_URL's path must be a database number/);
   });
 
+  it('checks the variables that end up in headers, keys and the listen call', () => {
+    for (const [name, value, message] of [
+      ['HOST', 'local host', /HOST must be an IP address or a host name/],
+      ['QUEUE_PREFIX', 'tg prod', /QUEUE_PREFIX must be letters, digits/],
+      ['ANTHROPIC_VERSION', '2023-06-01\r\nx: y', /ANTHROPIC_VERSION must be a version date/],
+      ['AZURE_API_VERSION', 'latest', /AZURE_API_VERSION must be an API version/],
+    ] as const) {
+      expect(() => loadEnv({ ...production, [name]: value })).toThrow(message);
+    }
+    expect(loadEnv({ ...production, HOST: '::', QUEUE_PREFIX: '{tollgate}', ANTHROPIC_VERSION: '2023-01-01', AZURE_API_VERSION: '2025-04-01-preview' })).toMatchObject({
+      host: '::',
+      queuePrefix: '{tollgate}',
+      anthropicVersion: '2023-01-01',
+      azureApiVersion: '2025-04-01-preview',
+    });
+    expect(loadEnv({ ...production, HOST: 'tollgate.internal' }).host).toBe('tollgate.internal');
+    expect(() => loadEnv({ ...production, UPSTREAM_FIRST_BYTE_TIMEOUT_MS: '700000', UPSTREAM_TOTAL_TIMEOUT_MS: '600000' })).toThrow(/UPSTREAM_FIRST_BYTE_TIMEOUT_MS \(700000\) must not exceed UPSTREAM_TOTAL_TIMEOUT_MS/);
+  });
+
   it('asks each process only for what it uses', () => {
     const { ADMIN_API_KEY: _a, ...worker } = production;
     expect(loadEnv(worker, 'worker').mode).toBe('production');
     expect(() => loadEnv({ ENCRYPTION_KEY: production.ENCRYPTION_KEY }, 'worker')).toThrow(/the worker needs DATABASE_URL and REDIS_URL/);
+    // Half a configuration is not standalone mode for a worker: it says what is missing.
+    expect(() => loadEnv({ ENCRYPTION_KEY: production.ENCRYPTION_KEY, DATABASE_URL: production.DATABASE_URL }, 'worker')).toThrow(/the worker needs DATABASE_URL and REDIS_URL \(REDIS_URL not set;/);
     expect(loadEnv({ DATABASE_URL: production.DATABASE_URL }, 'migrate').databaseUrl).toBe(production.DATABASE_URL);
     expect(() => loadEnv({}, 'migrate')).toThrow(/DATABASE_URL is required to run migrations/);
     // The gateway still refuses to start without an admin key.

@@ -136,8 +136,9 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway')
   }
   if (role === 'migrate') {
     if (databaseUrl === null) problems.push('DATABASE_URL is required to run migrations');
-  } else if (role === 'worker' && databaseUrl === null && redisUrl === null) {
-    problems.push('the worker needs DATABASE_URL and REDIS_URL (standalone mode runs its processors inside the gateway)');
+  } else if (role === 'worker' && (databaseUrl === null || redisUrl === null)) {
+    const missing = [databaseUrl === null ? 'DATABASE_URL' : null, redisUrl === null ? 'REDIS_URL' : null].filter(Boolean).join(' and ');
+    problems.push(`the worker needs DATABASE_URL and REDIS_URL (${missing} not set; standalone mode runs its processors inside the gateway)`);
   } else if ((databaseUrl === null) !== (redisUrl === null)) {
     // Production never falls back silently: half a configuration is an error, not standalone mode.
     problems.push(
@@ -173,13 +174,26 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway')
   const adminPort = int('ADMIN_PORT', 8001, 0, 65535);
   if (proxyPort !== 0 && proxyPort === adminPort) problems.push('PROXY_PORT and ADMIN_PORT must differ');
 
+  /** A text variable that must match `pattern`, described by `what` in the error. */
+  const text = (name: string, fallback: string, pattern: RegExp, what: string): string => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    if (!pattern.test(raw)) {
+      problems.push(`${name} must be ${what} (got ${JSON.stringify(raw)})`);
+      return fallback;
+    }
+    return raw;
+  };
+  const host = read('HOST') ?? '0.0.0.0';
+  if (isIP(host.replace(/^\[(.*)\]$/, '$1')) === 0 && !isHostName(host)) problems.push(`HOST must be an IP address or a host name to bind to (got ${JSON.stringify(host)})`);
+
   const env: Env = {
     mode,
     databaseUrl,
     redisUrl,
     adminApiKey,
     encryptionKey: encryptionKey ?? Buffer.alloc(32),
-    host: read('HOST') ?? '0.0.0.0',
+    host,
     proxyPort,
     adminPort,
     logLevel: logLevel as Env['logLevel'],
@@ -189,7 +203,8 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway')
     upstreamFirstByteTimeoutMs: int('UPSTREAM_FIRST_BYTE_TIMEOUT_MS', 300_000, 1, 3_600_000),
     upstreamTotalTimeoutMs: int('UPSTREAM_TOTAL_TIMEOUT_MS', 600_000, 1, 3_600_000),
     configResyncIntervalMs: int('CONFIG_RESYNC_INTERVAL_MS', 30_000, 100, 3_600_000),
-    queuePrefix: read('QUEUE_PREFIX') ?? 'tollgate',
+    // Part of every Redis key: no spaces or control characters (braces for a Cluster hash tag).
+    queuePrefix: text('QUEUE_PREFIX', 'tollgate', /^[A-Za-z0-9_.:{}-]{1,100}$/, 'letters, digits and _ . : { } - (at most 100)'),
     workerQueues: (read('WORKER_QUEUES') ?? '').split(',').map((q) => q.trim()).filter(Boolean),
     eventBatchSize: int('EVENT_BATCH_SIZE', 200, 1, 10_000),
     eventFlushIntervalMs: int('EVENT_FLUSH_INTERVAL_MS', 50, 1, 60_000),
@@ -202,15 +217,24 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway')
     anthropicBaseUrl: url('ANTHROPIC_BASE_URL', ['https:', 'http:']) ?? 'https://api.anthropic.com',
     geminiBaseUrl: url('GEMINI_BASE_URL', ['https:', 'http:']) ?? 'https://generativelanguage.googleapis.com/v1beta',
     deepinfraBaseUrl: url('DEEPINFRA_BASE_URL', ['https:', 'http:']) ?? 'https://api.deepinfra.com/v1/openai',
-    anthropicVersion: read('ANTHROPIC_VERSION') ?? '2023-06-01',
+    // Sent as a header on every Anthropic request: a date, as Anthropic names its versions.
+    anthropicVersion: text('ANTHROPIC_VERSION', '2023-06-01', /^\d{4}-\d{2}-\d{2}$/, 'a version date such as 2023-06-01'),
     anthropicDefaultMaxTokens: int('ANTHROPIC_DEFAULT_MAX_TOKENS', 4096, 1, 1_000_000),
-    azureApiVersion: read('AZURE_API_VERSION') ?? '2024-10-21',
+    // Sent as the api-version query parameter of every Azure request.
+    azureApiVersion: text('AZURE_API_VERSION', '2024-10-21', /^\d{4}-\d{2}-\d{2}(-preview)?$/, 'an API version such as 2024-10-21 or 2025-04-01-preview'),
     budgetDefaultMaxTokens: int('BUDGET_DEFAULT_MAX_TOKENS', 4096, 1, 10_000_000),
     adminRateLimitPerMinute: int('ADMIN_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
     upstreamAllowedHosts: allowList('UPSTREAM_ALLOWED_HOSTS'),
   };
+  if (env.upstreamFirstByteTimeoutMs > env.upstreamTotalTimeoutMs) {
+    problems.push(`UPSTREAM_FIRST_BYTE_TIMEOUT_MS (${env.upstreamFirstByteTimeoutMs}) must not exceed UPSTREAM_TOTAL_TIMEOUT_MS (${env.upstreamTotalTimeoutMs}): it would never apply`);
+  }
   if (problems.length > 0) throw new EnvValidationError(problems);
   return env;
+}
+
+function isHostName(name: string): boolean {
+  return name.length <= 253 && name.split('.').every((label) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));
 }
 
 /** `host.name`, `*.domain`, `10.0.0.1`, `10.0.0.0/8`, `::1`, `fd00::/8` (IPs in canonical notation only). */

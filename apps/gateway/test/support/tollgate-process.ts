@@ -5,7 +5,7 @@ import { GuardedProcess, spawnGuarded } from './child-process';
 
 const ROOT = resolve(__dirname, '../../../..');
 const GATEWAY_MAIN = join(ROOT, 'dist/apps/gateway/src/main.js');
-const WORKER_MAIN = join(ROOT, 'dist/apps/worker/src/main.js');
+export const WORKER_MAIN = join(ROOT, 'dist/apps/worker/src/main.js');
 
 /** What a production gateway or worker process needs (README "Production"). */
 export interface ProcessEnv {
