@@ -12,6 +12,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { ProxyModule } from './proxy/proxy.module';
 import { EventFlushOnShutdown } from './runtime/event-flush-on-shutdown';
+import { RedisDataLossMonitor } from './runtime/redis-data-loss-monitor';
 import { InfrastructureModule } from './runtime/infrastructure.module';
 import { REQUEST_REDIS } from './runtime/tokens';
 import { StorableInputPipe } from './http/storable-input.pipe';
@@ -45,6 +46,7 @@ export class GatewayModule {
       ],
       controllers: [HealthController],
       providers: [
+        RedisDataLossMonitor,
         // Here, not in InfrastructureModule: see its comment (root module hooks run first).
         EventFlushOnShutdown,
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

@@ -23,6 +23,7 @@ describe('limits when Redis is flushed, frozen or restarted (e2e, gateway and wo
   let worker: GuardedProcess;
   let admin: AdminCall;
   let queuePrefix: string;
+  let adminKey: string;
   let settingId: string;
   /** A key with a $0.0001 lifetime budget, spent in part by the first test. */
   let budget: { key: string; keyId: string };
@@ -35,7 +36,7 @@ describe('limits when Redis is flushed, frozen or restarted (e2e, gateway and wo
     await pg.connect();
     upstream = new FakeOpenAI();
     await upstream.start();
-    const adminKey = `admin-${randomBytes(16).toString('hex')}`;
+    adminKey = `admin-${randomBytes(16).toString('hex')}`;
     queuePrefix = `tgtest-${randomBytes(4).toString('hex')}`;
     const env = { DATABASE_URL: database.url, REDIS_URL: redis.url, ADMIN_API_KEY: adminKey, ENCRYPTION_KEY: randomBytes(32).toString('hex'), QUEUE_PREFIX: queuePrefix };
     gateway = await spawnGateway(env);
@@ -163,6 +164,12 @@ describe('limits when Redis is flushed, frozen or restarted (e2e, gateway and wo
     await redis.restart();
     expect(await redis.client().dbsize()).toBe(0);
     await eventually(async () => ((await chat(gateway.proxyUrl, limited.key)).status === 200 ? true : undefined), 10_000, 'limited key admitted after the restart');
+    // Redis came back empty (no persistence): both processes say that queued events were lost.
+    for (const process of [gateway.process, worker]) {
+      await eventually(async () => (process.lines.some((line) => line.includes('Redis lost its data') && line.includes('"seen":"while-running"') && line.includes('"level":50')) ? true : undefined), 10_000, 'the loss reported');
+    }
+    const metrics = await (await fetch(`${gateway.adminUrl}/metrics`, { headers: { 'x-api-key': adminKey } })).text();
+    expect(metrics).toMatch(/^tollgate_redis_data_loss_total\{seen="while-running"\} 1$/m);
     await eventually(async () => ((await ready()).status === 200 ? true : undefined), 10_000, 'ready after the restart');
 
     // The empty Redis did not reset the budget.

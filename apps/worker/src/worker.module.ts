@@ -8,6 +8,7 @@ import { ReportingModule } from '@tollgate/reporting';
 import Redis from 'ioredis';
 import { rateLimitedRedisErrorLogger } from '@tollgate/redis';
 import { WorkerMetrics } from './metrics/worker-metrics';
+import { WorkerRedisDataLossMonitor } from './redis-data-loss-monitor';
 import { RequestEventsProcessor } from './processors/request-events.processor';
 
 /** One processor per queue; WORKER_QUEUES picks which this process consumes (empty: all). */
@@ -44,7 +45,7 @@ export class WorkerModule {
           },
         }),
       ],
-      providers: [WorkerMetrics, ...queues.map((queue) => PROCESSORS[queue])],
+      providers: [WorkerMetrics, WorkerRedisDataLossMonitor, ...queues.map((queue) => PROCESSORS[queue])],
     };
   }
 }
