@@ -280,6 +280,28 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     }
   }, 45_000);
 
+  it('a worker answers its probes beside /metrics: live, and ready only while Postgres and Redis both answer', async () => {
+    const { relay, port } = await TcpRelay.start(Number(new URL(env.REDIS_URL).port));
+    try {
+      const metricsPort = await freePort();
+      const worker = await spawnWorker({ ...env, REDIS_URL: `redis://127.0.0.1:${port}`, QUEUE_PREFIX: `${env.QUEUE_PREFIX}-probes`, WORKER_METRICS_PORT: String(metricsPort) });
+      started.push(worker);
+      const probe = async (path: string) => {
+        const response = await fetch(`http://127.0.0.1:${metricsPort}${path}`, { signal: AbortSignal.timeout(5_000) });
+        return { status: response.status, body: (await response.json()) as unknown };
+      };
+      expect(await probe('/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
+      expect(await probe('/health/ready')).toEqual({ status: 200, body: { status: 'ok', checks: { postgres: 'ok', redis: 'ok' } } });
+      relay.cut();
+      await eventually(async () => ((await probe('/health/ready')).status === 503 ? true : undefined), 5_000, 'the worker unready');
+      expect(await probe('/health/ready')).toEqual({ status: 503, body: { status: 'unavailable', checks: { postgres: 'ok', redis: 'down' } } });
+      expect(await probe('/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
+      await worker.stop();
+    } finally {
+      relay.cut();
+    }
+  });
+
   it('a worker with a bad configuration exits 1 saying what is wrong, one line per problem, without a stack trace', async () => {
     const worker = await spawnGuarded(process.execPath, [WORKER_MAIN], { PATH: process.env.PATH, ...env, WORKER_QUEUES: 'request-events,nope-queue' });
     await worker.exited;

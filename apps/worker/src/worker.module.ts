@@ -7,6 +7,8 @@ import { LimitsModule, RedisLimitStore } from '@tollgate/limits';
 import { ReportingModule } from '@tollgate/reporting';
 import Redis from 'ioredis';
 import { rateLimitedRedisErrorLogger } from '@tollgate/redis';
+import { WorkerHealth } from './health/worker-health';
+import { WorkerProbeRedis } from './health/worker-probe-redis';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { WorkerRedisDataLossMonitor } from './redis-data-loss-monitor';
 import { RequestEventsProcessor } from './processors/request-events.processor';
@@ -45,7 +47,7 @@ export class WorkerModule {
           },
         }),
       ],
-      providers: [WorkerMetrics, WorkerRedisDataLossMonitor, ...queues.map((queue) => PROCESSORS[queue])],
+      providers: [WorkerProbeRedis, WorkerHealth, WorkerMetrics, WorkerRedisDataLossMonitor, ...queues.map((queue) => PROCESSORS[queue])],
     };
   }
 }

@@ -2,12 +2,14 @@ import { RedisDataLoss } from '@tollgate/redis';
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ENV, Env, LOGGER, Logger, collectRuntimeMetrics, providerLabel } from '@tollgate/common';
 import { EventEntity } from '@tollgate/reporting';
-import { Server, createServer } from 'node:http';
+import { Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Counter, Histogram, Registry } from 'prom-client';
+import { WorkerHealth } from '../health/worker-health';
 
 /**
- * The worker's Prometheus metrics, on WORKER_METRICS_PORT when set: what it recorded (events,
+ * The worker's Prometheus metrics, on WORKER_METRICS_PORT when set (with its probes, /health/live
+ * and /health/ready): what it recorded (events,
  * tokens and USD by provider, so spend can be graphed without querying Postgres), its batches'
  * duration and failures, and Node's own metrics. Events are counted once: a retried batch's
  * already-recorded events are not counted again.
@@ -26,6 +28,7 @@ export class WorkerMetrics implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(ENV) private readonly env: Env,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly health: WorkerHealth,
   ) {
     const registers = [this.registry];
     // Node's own metrics sample the event loop on a timer: only when someone can read them.
@@ -96,7 +99,13 @@ export class WorkerMetrics implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     if (this.env.workerMetricsPort === null) return;
     const server = createServer((request, response) => {
-      if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
+      const path = request.url?.split('?')[0];
+      if (request.method === 'GET' && path === '/health/live') return sendJson(response, 200, { status: 'ok' });
+      if (request.method === 'GET' && path === '/health/ready') {
+        void this.health.ready().then(({ ready, checks }) => sendJson(response, ready ? 200 : 503, { status: ready ? 'ok' : 'unavailable', checks }));
+        return;
+      }
+      if (request.method !== 'GET' || path !== '/metrics') {
         response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
         return;
       }
@@ -121,4 +130,8 @@ export class WorkerMetrics implements OnModuleInit, OnApplicationShutdown {
     this.server = null;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
