@@ -3,16 +3,18 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { Env, GatewayError, GatewayErrorCode, Logger } from '@tollgate/common';
 import { ConfigCacheModule } from '@tollgate/config-cache';
+import { QueuedEventsLossMonitor } from '@tollgate/queue';
 import { ValidationError } from 'class-validator';
 import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
 import { AdminModule } from './admin/admin.module';
 import { RedisThrottlerStorage } from './admin/common/redis-throttler-storage';
 import { HealthController } from './health/health.controller';
+import { GatewayMetrics } from './metrics/gateway-metrics';
 import { MetricsModule } from './metrics/metrics.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { ProxyModule } from './proxy/proxy.module';
 import { EventFlushOnShutdown } from './runtime/event-flush-on-shutdown';
-import { RedisDataLossMonitor } from './runtime/redis-data-loss-monitor';
 import { InfrastructureModule } from './runtime/infrastructure.module';
 import { REQUEST_REDIS } from './runtime/tokens';
 import { StorableInputPipe } from './http/storable-input.pipe';
@@ -46,7 +48,13 @@ export class GatewayModule {
       ],
       controllers: [HealthController],
       providers: [
-        RedisDataLossMonitor,
+        // Reports a Redis that lost the queued events (production mode; standalone has no Redis).
+        {
+          provide: QueuedEventsLossMonitor,
+          inject: [REQUEST_REDIS, DataSource, GatewayMetrics],
+          useFactory: (redis: Redis | null, dataSource: DataSource, metrics: GatewayMetrics) =>
+            new QueuedEventsLossMonitor({ redis, dataSource, queuePrefix: env.queuePrefix, logger, count: (loss) => metrics.redisDataLost(loss), intervalMs: env.configResyncIntervalMs }),
+        },
         // Here, not in InfrastructureModule: see its comment (root module hooks run first).
         EventFlushOnShutdown,
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

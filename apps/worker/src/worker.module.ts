@@ -2,15 +2,15 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CommonModule, Env, EnvValidationError, Logger } from '@tollgate/common';
 import { createDataSourceOptions } from '@tollgate/database';
-import { QueueName } from '@tollgate/queue';
+import { QueueName, QueuedEventsLossMonitor } from '@tollgate/queue';
 import { LimitsModule, RedisLimitStore } from '@tollgate/limits';
 import { ReportingModule } from '@tollgate/reporting';
 import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
 import { rateLimitedRedisErrorLogger } from '@tollgate/redis';
 import { WorkerHealth } from './health/worker-health';
 import { WorkerProbeRedis } from './health/worker-probe-redis';
 import { WorkerMetrics } from './metrics/worker-metrics';
-import { WorkerRedisDataLossMonitor } from './redis-data-loss-monitor';
 import { RequestEventsProcessor } from './processors/request-events.processor';
 
 /** One processor per queue; WORKER_QUEUES picks which this process consumes (empty: all). */
@@ -47,7 +47,18 @@ export class WorkerModule {
           },
         }),
       ],
-      providers: [WorkerProbeRedis, WorkerHealth, WorkerMetrics, WorkerRedisDataLossMonitor, ...queues.map((queue) => PROCESSORS[queue])],
+      providers: [
+        WorkerProbeRedis,
+        WorkerHealth,
+        WorkerMetrics,
+        {
+          provide: QueuedEventsLossMonitor,
+          inject: [WorkerProbeRedis, DataSource, WorkerMetrics],
+          useFactory: (probe: WorkerProbeRedis, dataSource: DataSource, metrics: WorkerMetrics) =>
+            new QueuedEventsLossMonitor({ redis: probe.redis, dataSource, queuePrefix: env.queuePrefix, logger, count: (loss) => metrics.redisDataLost(loss), intervalMs: env.configResyncIntervalMs }),
+        },
+        ...queues.map((queue) => PROCESSORS[queue]),
+      ],
     };
   }
 }

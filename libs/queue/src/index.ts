@@ -3,4 +3,4 @@ export { EVENT_JOB_ATTEMPTS, EVENT_JOB_BACKOFF, bullmqEventDelivery, eventRetryD
 export { EVENT_SINK, EventSink, EventSinkStats } from './event-sink';
 export { JobName, QueueName } from './queue-names';
 export { JobPayload, RequestEventData } from './request-event.job';
-export { watchQueuedEventsLoss } from './queued-events-loss';
+export { QueuedEventsLossMonitor, QueuedEventsLossMonitorOptions } from './queued-events-loss';

@@ -34,19 +34,24 @@ describe('sseData', () => {
   });
 });
 
+/** Feeds `stream` in chunks of 1 to 8 bytes (cutting characters and line ends): always the same events, nothing left over. */
+function expectSplitAlikeInChunksOfAnySize(stream: string, expected: string[]): void {
+  const encoded = bytes(stream);
+  for (let size = 1; size <= 8; size++) {
+    const splitter = new SseSplitter();
+    const events: string[] = [];
+    for (let at = 0; at < encoded.length; at += size) events.push(...splitter.push(encoded.slice(at, at + size)));
+    expect([size, events]).toEqual([size, expected]);
+    expect(splitter.flush()).toBeNull();
+  }
+}
+
 describe('SseSplitter, events cut anywhere', () => {
   const stream = 'data: {"a":1}\n\n: ping\n\ndata: é😀\r\n\r\nevent: x\ndata: b\ndata: c\n\ndata: [DONE]\n\n';
   const expected = ['data: {"a":1}\n\n', ': ping\n\n', 'data: é😀\r\n\r\n', 'event: x\ndata: b\ndata: c\n\n', 'data: [DONE]\n\n'];
 
   it('finds every blank line whatever the chunk sizes, one that straddles chunks included', () => {
-    const encoded = bytes(stream);
-    for (let size = 1; size <= 8; size++) {
-      const splitter = new SseSplitter();
-      const events: string[] = [];
-      for (let at = 0; at < encoded.length; at += size) events.push(...splitter.push(encoded.slice(at, at + size)));
-      expect([size, events]).toEqual([size, expected]);
-      expect(splitter.flush()).toBeNull();
-    }
+    expectSplitAlikeInChunksOfAnySize(stream, expected);
   });
 
   it('keeps a large event whole across many chunks, and what follows it', () => {
@@ -73,14 +78,7 @@ describe('SseSplitter, line ends as the SSE spec allows them (LF, CRLF, CR alone
   const expected = ['data: a\r\r', 'data: b\n\r\n', 'data: c\r\n\n', 'data: d\r\r\n', 'data: [DONE]\r\r', ': end\n\n'];
 
   it('ends an event at every kind of empty line, whatever the chunk sizes', () => {
-    const encoded = bytes(stream);
-    for (let size = 1; size <= 8; size++) {
-      const splitter = new SseSplitter();
-      const events: string[] = [];
-      for (let at = 0; at < encoded.length; at += size) events.push(...splitter.push(encoded.slice(at, at + size)));
-      expect([size, events]).toEqual([size, expected]);
-      expect(splitter.flush()).toBeNull();
-    }
+    expectSplitAlikeInChunksOfAnySize(stream, expected);
   });
 
   it('reads the data of lines ended by a CR alone', () => {
