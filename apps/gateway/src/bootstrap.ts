@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Server } from 'node:http';
 import { Env, Logger, PinoNestLogger, exitOnShutdownSignals } from '@tollgate/common';
 import { createMigrationDataSource, runMigrationsLocked } from '@tollgate/database';
 import { DataSource } from 'typeorm';
@@ -81,7 +80,7 @@ async function closeGateway(app: NestFastifyApplication, listeners: DualListener
   if (env.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, env.shutdownDelayMs));
   const drainMs = env.shutdownDrainMs;
   // Both listeners stop accepting at once: a busy admin connection must not keep the proxy open.
-  await drainServers([app.getHttpServer() as Server, listeners.adminServer], drainMs, (connections) =>
+  await drainServers([listeners.proxyDrain!, listeners.adminDrain], drainMs, (connections) =>
     logger.warn({ drainMs, connections }, 'requests still in flight at the drain deadline: cutting their connections'),
   );
   await app.close();

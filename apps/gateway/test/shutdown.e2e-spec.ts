@@ -103,14 +103,16 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     // A proxied request in flight on a keep-alive connection, as SDKs and ingresses keep them.
     upstream.responseDelayMs = 1_500;
     const agent = new Agent({ keepAlive: true });
-    const answered = new Promise<{ status: number; connectionClosed: Promise<void> }>((resolve, reject) => {
-      const request = httpRequest({ port: proxyPort, host: '127.0.0.1', path: '/v1/chat/completions', method: 'POST', agent, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } }, (response) => {
-        response.resume();
-        resolve({ status: response.statusCode!, connectionClosed: once(request.socket!, 'close').then(() => undefined) });
+    const send = () =>
+      new Promise<{ status: number; connection: string | undefined; connectionClosed: Promise<void> }>((resolve, reject) => {
+        const request = httpRequest({ port: proxyPort, host: '127.0.0.1', path: '/v1/chat/completions', method: 'POST', agent, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } }, (response) => {
+          response.resume();
+          resolve({ status: response.statusCode!, connection: response.headers.connection, connectionClosed: once(request.socket!, 'close').then(() => undefined) });
+        });
+        request.on('error', reject);
+        request.end(JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }));
       });
-      request.on('error', reject);
-      request.end(JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }));
-    });
+    const answered = send();
     await eventually(async () => (upstream.requests.some((r) => r.headers.authorization === 'Bearer sk-upstream-secret' && r.body?.model === 'gpt-4o-mini') ? true : undefined), 5_000, 'the request upstream');
 
     const stoppedAt = Date.now();
@@ -122,10 +124,15 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
         3_000,
         'the proxy port to refuse connections',
       );
-      const { status, connectionClosed } = await answered;
+      const { status, connection, connectionClosed } = await answered;
       expect(status).toBe(200);
-      // Its keep-alive connection is closed by the gateway once the answer is out.
+      // Its answer says the connection closes, and it does: no request is sent on a connection
+      // the gateway is about to close (a client doing so at once would get a reset, not knowing
+      // whether its paid request ran).
+      expect(connection).toBe('close');
       await connectionClosed;
+      // The next request at once, through the same client: refused (never sent), not reset.
+      expect(await send().then(({ status: next }) => next, (error: NodeJS.ErrnoException) => error.code)).toBe('ECONNREFUSED');
       adminSocket.write(adminBody.slice(5));
       expect(await adminAnswer).toMatch(/^HTTP\/1\.1 \d{3} /);
       await gateway.process.exited;

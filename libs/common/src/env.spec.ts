@@ -83,6 +83,10 @@ describe('loadEnv', () => {
       azureApiVersion: '2025-04-01-preview',
     });
     expect(loadEnv({ ...production, HOST: 'tollgate.internal' }).host).toBe('tollgate.internal');
+    // listen() wants IPv6 without brackets.
+    expect(loadEnv({ ...production, HOST: '[::1]' }).host).toBe('::1');
+    // A total timeout alone below the first-byte default is valid: the first-byte timeout follows it.
+    expect(loadEnv({ ...production, UPSTREAM_TOTAL_TIMEOUT_MS: '120000' })).toMatchObject({ upstreamTotalTimeoutMs: 120_000, upstreamFirstByteTimeoutMs: 120_000 });
     expect(() => loadEnv({ ...production, UPSTREAM_FIRST_BYTE_TIMEOUT_MS: '700000', UPSTREAM_TOTAL_TIMEOUT_MS: '600000' })).toThrow(/UPSTREAM_FIRST_BYTE_TIMEOUT_MS \(700000\) must not exceed UPSTREAM_TOTAL_TIMEOUT_MS/);
   });
 

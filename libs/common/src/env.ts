@@ -184,8 +184,17 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway')
     }
     return raw;
   };
-  const host = read('HOST') ?? '0.0.0.0';
-  if (isIP(host.replace(/^\[(.*)\]$/, '$1')) === 0 && !isHostName(host)) problems.push(`HOST must be an IP address or a host name to bind to (got ${JSON.stringify(host)})`);
+  // listen() takes an IPv6 address without brackets.
+  const host = (read('HOST') ?? '0.0.0.0').replace(/^\[(.*)\]$/, '$1');
+  if (isIP(host) === 0 && !isHostName(host)) problems.push(`HOST must be an IP address or a host name to bind to (got ${JSON.stringify(read('HOST'))})`);
+
+  const totalTimeoutMs = int('UPSTREAM_TOTAL_TIMEOUT_MS', 600_000, 1, 3_600_000);
+  // Unset, the first-byte timeout is its default within the total: a total of 2 minutes alone is
+  // a valid configuration. Set above the total, it would never apply.
+  const firstByteTimeoutMs = int('UPSTREAM_FIRST_BYTE_TIMEOUT_MS', Math.min(300_000, totalTimeoutMs), 1, 3_600_000);
+  if (read('UPSTREAM_FIRST_BYTE_TIMEOUT_MS') !== undefined && firstByteTimeoutMs > totalTimeoutMs) {
+    problems.push(`UPSTREAM_FIRST_BYTE_TIMEOUT_MS (${firstByteTimeoutMs}) must not exceed UPSTREAM_TOTAL_TIMEOUT_MS (${totalTimeoutMs}): it would never apply`);
+  }
 
   const env: Env = {
     mode,
@@ -200,8 +209,8 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway')
     maxBodyBytes: int('MAX_BODY_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     migrateOnStart: bool('MIGRATE_ON_START', true),
     upstreamConnectTimeoutMs: int('UPSTREAM_CONNECT_TIMEOUT_MS', 10_000, 1, 600_000),
-    upstreamFirstByteTimeoutMs: int('UPSTREAM_FIRST_BYTE_TIMEOUT_MS', 300_000, 1, 3_600_000),
-    upstreamTotalTimeoutMs: int('UPSTREAM_TOTAL_TIMEOUT_MS', 600_000, 1, 3_600_000),
+    upstreamFirstByteTimeoutMs: firstByteTimeoutMs,
+    upstreamTotalTimeoutMs: totalTimeoutMs,
     configResyncIntervalMs: int('CONFIG_RESYNC_INTERVAL_MS', 30_000, 100, 3_600_000),
     // Part of every Redis key: no spaces or control characters (braces for a Cluster hash tag).
     queuePrefix: text('QUEUE_PREFIX', 'tollgate', /^[A-Za-z0-9_.:{}-]{1,100}$/, 'letters, digits and _ . : { } - (at most 100)'),
@@ -226,9 +235,6 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway')
     adminRateLimitPerMinute: int('ADMIN_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
     upstreamAllowedHosts: allowList('UPSTREAM_ALLOWED_HOSTS'),
   };
-  if (env.upstreamFirstByteTimeoutMs > env.upstreamTotalTimeoutMs) {
-    problems.push(`UPSTREAM_FIRST_BYTE_TIMEOUT_MS (${env.upstreamFirstByteTimeoutMs}) must not exceed UPSTREAM_TOTAL_TIMEOUT_MS (${env.upstreamTotalTimeoutMs}): it would never apply`);
-  }
   if (problems.length > 0) throw new EnvValidationError(problems);
   return env;
 }

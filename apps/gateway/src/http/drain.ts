@@ -1,53 +1,78 @@
 import { IncomingMessage, Server, ServerResponse } from 'node:http';
-
-/** How often connections that finished their last response are closed while draining. */
-const SWEEP_INTERVAL_MS = 100;
+import { Socket } from 'node:net';
 
 /**
- * Stops the servers accepting connections and waits, up to `drainMs`, until the connections they
- * have are gone. `server.close()` closes the idle ones once; a keep-alive connection whose
- * response ends later would stay open until the client or the keep-alive timeout closed it, and
- * every stop under traffic would last the whole drain. So connections are closed as soon as their
- * response ends (a sweep of idle ones every 100 ms), and answers given meanwhile say
- * `connection: close`, so no client sends another request on a connection about to go.
+ * Knows a server's connections and the answer each is writing, so that a stop closes every
+ * keep-alive connection as soon as its answer is out. `server.close()` alone closes the idle
+ * ones once; a connection whose answer ends later stays open until the client or the
+ * keep-alive timeout closes it, and every stop under traffic would last the whole drain.
  *
- * At the deadline the connections still open are cut; `onCut` is told how many there were
- * before (only then: a stop without busy connections is not a cut).
+ * Connections are tracked as they open (nothing per request but one WeakMap entry, set by the
+ * server's request callback through `onRequest`).
  */
-export async function drainServers(servers: readonly Server[], drainMs: number, onCut: (connections: number) => void): Promise<void> {
-  for (const server of servers) server.prependListener('request', closeAfterResponse);
-  const closed = Promise.all(servers.map(closeServer));
-  const sweep = (): void => {
-    for (const server of servers) server.closeIdleConnections();
-  };
-  sweep();
-  const sweeper = setInterval(sweep, SWEEP_INTERVAL_MS);
+export class ConnectionDrain {
+  private readonly sockets = new Set<Socket>();
+  private readonly answers = new WeakMap<Socket, ServerResponse>();
+  private draining = false;
+
+  constructor(readonly server: Server) {
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  /** Called first by the server's request callback, for every request. */
+  onRequest(request: IncomingMessage, response: ServerResponse): void {
+    this.answers.set(request.socket, response);
+    if (this.draining) response.setHeader('connection', 'close');
+  }
+
+  /**
+   * Stops accepting connections; closes the idle ones now and each busy one once its answer is
+   * out: answers not started yet say `connection: close` (the client will not send another
+   * request on it), and one already started (a stream) has its connection ended right after its
+   * last byte. Resolves when the last connection has closed.
+   */
+  begin(): Promise<void> {
+    this.draining = true;
+    // close() also closes the connections that are idle (Node knows a request being read apart).
+    const closed = new Promise<void>((resolve) => (this.server.listening ? this.server.close(() => resolve()) : resolve()));
+    this.server.closeIdleConnections();
+    for (const socket of this.sockets) {
+      const answer = this.answers.get(socket);
+      if (answer === undefined || answer.writableFinished) continue;
+      if (!answer.headersSent) answer.setHeader('connection', 'close');
+      else answer.once('finish', () => socket.end());
+    }
+    return closed;
+  }
+
+  /** Cuts whatever is still open (the drain's deadline). */
+  cutAll(): void {
+    this.server.closeAllConnections();
+  }
+
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+}
+
+/**
+ * Drains the servers together (both listeners stop accepting at once), waiting up to `drainMs`;
+ * then cuts the connections still open and tells `onCut` how many there were (only then: a stop
+ * without busy connections is not a cut).
+ */
+export async function drainServers(drains: readonly ConnectionDrain[], drainMs: number, onCut: (connections: number) => void): Promise<void> {
+  const closed = Promise.all(drains.map((drain) => drain.begin()));
   let deadline: NodeJS.Timeout | undefined;
   try {
     const outcome = await Promise.race([closed.then(() => 'drained' as const), new Promise<'deadline'>((resolve) => (deadline = setTimeout(() => resolve('deadline'), drainMs)))]);
     if (outcome === 'drained') return;
-    const open = await Promise.all(servers.map(openConnections));
-    onCut(open.reduce((sum, count) => sum + count, 0));
-    for (const server of servers) server.closeAllConnections();
+    onCut(drains.reduce((sum, drain) => sum + drain.openConnections, 0));
+    for (const drain of drains) drain.cutAll();
     await closed;
   } finally {
-    clearInterval(sweeper);
     clearTimeout(deadline);
   }
-}
-
-function closeAfterResponse(_request: IncomingMessage, response: ServerResponse): void {
-  response.setHeader('connection', 'close');
-}
-
-/** Resolves when the server has stopped and its last connection has ended. */
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) return resolve();
-    server.close(() => resolve());
-  });
-}
-
-function openConnections(server: Server): Promise<number> {
-  return new Promise((resolve) => server.getConnections((error, count) => resolve(error ? 0 : count)));
 }

@@ -10,6 +10,7 @@ import { AdminKeyVerifier } from '../admin/common/admin-key';
 import '../proxy/gateway-request';
 import { KeyAuthenticator } from '../proxy/key-authenticator';
 import { clientErrorResponder } from './client-errors';
+import { ConnectionDrain } from './drain';
 import { parseWithExactNumbers } from './exact-numbers';
 import { readUnparsedBody, takesJsonBodyOnGet } from './json-body-on-get';
 import { MAX_JSON_DEPTH, jsonNestedDeeperThan } from './json-depth';
@@ -31,13 +32,18 @@ const BODYLESS_METHODS = new Set(['GET', 'HEAD']);
 export class DualListener {
   private handler: Handler | null = null;
   readonly adminServer: Server;
+  readonly adminDrain: ConnectionDrain;
+  /** Set when Fastify creates the proxy's server (createAdapter). */
+  proxyDrain: ConnectionDrain | null = null;
 
   constructor() {
     this.adminServer = createServer((req, res) => {
+      this.adminDrain.onRequest(req, res);
       markAdminRequest(req);
       toOriginForm(req);
       this.handler!(req, res);
     });
+    this.adminDrain = new ConnectionDrain(this.adminServer);
     this.adminServer.on('clientError', clientErrorResponder(Surface.Admin));
     tuneServer(this.adminServer);
   }
@@ -63,9 +69,12 @@ export class DualListener {
       serverFactory: (handler: Handler) => {
         this.handler = handler;
         const server = createServer((req, res) => {
+          drain.onRequest(req, res);
           toOriginForm(req);
           handler(req, res);
         });
+        const drain = new ConnectionDrain(server);
+        this.proxyDrain = drain;
         tuneServer(server);
         return server;
       },

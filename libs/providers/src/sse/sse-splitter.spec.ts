@@ -86,10 +86,13 @@ describe('SseSplitter, line ends as the SSE spec allows them (LF, CRLF, CR alone
     expect(sseData('event: x\rdata: a\rdata: b\r\r')).toBe('a\nb');
   });
 
-  it('holds a stream that ends in a CR alone until the next character says whether an LF follows', () => {
-    const splitter = new SseSplitter();
-    expect(splitter.push(bytes('data: a\r\r'))).toEqual([]);
-    expect(splitter.push(bytes('data: b\r\r'))).toEqual(['data: a\r\r']);
-    expect(splitter.flush()).toBe('data: b\r\r');
+  it('ends an event at a CR that ends the text in a stream of CR-only lines; once it has sent an LF, waits for the next character', () => {
+    const crOnly = new SseSplitter();
+    expect(crOnly.push(bytes('data: a\r\r'))).toEqual(['data: a\r\r']);
+    expect(crOnly.push(bytes('data: {"type":"message_stop"}\r\r'))).toEqual(['data: {"type":"message_stop"}\r\r']);
+    expect(crOnly.flush()).toBeNull();
+    const mixed = new SseSplitter();
+    expect(mixed.push(bytes('data: a\r\n\r'))).toEqual([]);
+    expect(mixed.push(bytes('\ndata: b\r\n\r\n'))).toEqual(['data: a\r\n\r\n', 'data: b\r\n\r\n']);
   });
 });

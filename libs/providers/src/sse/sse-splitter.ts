@@ -20,13 +20,16 @@ export class SseSplitter {
   /** The last characters of the pending text, which a blank line may continue. */
   private tail = '';
   private readonly decoder = new TextDecoder();
+  /** No LF seen yet: the stream may end its lines in CR alone. */
+  private crOnly = true;
 
   /** Feeds bytes, returns the events completed by them (raw text, terminator included). */
   push(chunk: Uint8Array): string[] {
     const text = this.decoder.decode(chunk, { stream: true });
     if (text === '') return [];
+    if (this.crOnly && text.includes('\n')) this.crOnly = false;
     const probe = this.tail + text;
-    const first = findBoundary(probe, 0);
+    const first = findBoundary(probe, 0, this.crOnly);
     if (first === null) {
       this.pending.push(text);
       this.pendingChars += text.length;
@@ -41,7 +44,7 @@ export class SseSplitter {
     while (boundary !== null) {
       events.push(buffer.slice(start, boundary));
       start = boundary;
-      boundary = findBoundary(buffer, start);
+      boundary = findBoundary(buffer, start, this.crOnly);
     }
     const rest = buffer.slice(start);
     this.pending = rest === '' ? [] : [rest];
@@ -69,15 +72,21 @@ const BOUNDARY_OVERLAP = 3;
  * counts alone only once the character after it has arrived.
  */
 const BLANK_LINE = /(?:\r\n|\r(?=[^\n])|\n)(?:\r\n|\r(?=[^\n])|\n)/g;
+/**
+ * The same for a stream that has sent no LF: its lines end in CR alone, so a CR that ends the
+ * text ends a line (else a CR-only stream's last event would wait for bytes that never come).
+ */
+const BLANK_LINE_CR_ONLY = /(?:\r\n|\r(?=[^\n])|\n)(?:\r\n|\r|\n)/g;
 
-function findBoundary(text: string, from: number): number | null {
+function findBoundary(text: string, from: number, crOnly = false): number | null {
   // Most streams end their lines in LF alone: a plain search.
   if (text.indexOf('\r', from) === -1) {
     const lf = text.indexOf('\n\n', from);
     return lf === -1 ? null : lf + 2;
   }
-  BLANK_LINE.lastIndex = from;
-  const match = BLANK_LINE.exec(text);
+  const blankLine = crOnly ? BLANK_LINE_CR_ONLY : BLANK_LINE;
+  blankLine.lastIndex = from;
+  const match = blankLine.exec(text);
   return match === null ? null : match.index + match[0].length;
 }
 
