@@ -175,6 +175,11 @@ describe('admin API (e2e)', () => {
       expect(shapeless).toEqual([]);
       expect((await fetch(`${stack.proxyUrl}/docs`)).status).toBe(404);
       expect((await fetch(`${stack.proxyUrl}/docs-json`)).status).toBe(404);
+      // Spelled as the router still reads it, percent-encoded.
+      expect((await fetch(`${stack.proxyUrl}/%64ocs`)).status).toBe(404);
+      expect((await fetch(`${stack.proxyUrl}/%64ocs-json`)).status).toBe(404);
+      // The admin port serves that spelling: the same route.
+      expect((await fetch(`${stack.adminUrl}/%64ocs-json`)).status).toBe(200);
     });
 
     it('answers liveness and readiness on both ports', async () => {

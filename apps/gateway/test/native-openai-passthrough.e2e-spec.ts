@@ -214,6 +214,36 @@ describe('OpenAI native passthrough (e2e): multipart uploads and binary answers'
       expect(upstream.requests[upstream.requests.length - 1].path).toBe('/v1/realtime/client_secrets');
     });
 
+    it('refuses a restricted key any other write whose model it cannot read (a grader run, a realtime call), on both bases; deleting a model is checked on /v1 too', async () => {
+      const before = upstream.requests.length;
+      for (const base of ['/api/providers/openai/v1', '/v1']) {
+        const grader = await fetch(`${stack.proxyUrl}${base}/fine_tuning/alpha/graders/run`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${WHISPER_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ grader: { type: 'score_model', name: 'g', model: 'o3', input: [{ role: 'user', content: 'x' }] }, model_sample: 'hi' }),
+        });
+        expect({ base, status: grader.status }).toEqual({ base, status: 403 });
+        expect(await grader.json()).toMatchObject({ error: { code: 'model_not_allowed' } });
+        const form = new FormData();
+        form.append('sdp', 'v=0');
+        form.append('session', JSON.stringify({ type: 'realtime', model: 'gpt-realtime' }));
+        const call = await fetch(`${stack.proxyUrl}${base}/realtime/calls`, { method: 'POST', headers: { authorization: `Bearer ${WHISPER_KEY}` }, body: form });
+        expect({ base, status: call.status }).toEqual({ base, status: 403 });
+        const deleted = await fetch(`${stack.proxyUrl}${base}/models/ft:gpt-4o:acme:x`, { method: 'DELETE', headers: { authorization: `Bearer ${WHISPER_KEY}` } });
+        expect({ base, status: deleted.status }).toEqual({ base, status: 403 });
+      }
+      expect(upstream.requests.length).toBe(before);
+      // Writes that run no model still go through: an upload, a vector store.
+      for (const [path, body] of [
+        ['/uploads', { purpose: 'assistants', filename: 'a.txt', bytes: 2, mime_type: 'text/plain' }],
+        ['/vector_stores', { name: 'docs' }],
+      ] as const) {
+        const response = await fetch(`${stack.proxyUrl}/api/providers/openai/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${WHISPER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        expect({ path, status: response.status }).not.toEqual({ path, status: 403 });
+        expect(upstream.requests[upstream.requests.length - 1].path).toBe(`/v1${path}`);
+      }
+    });
+
     it('classifies an operation as the provider reads its path: percent-encoded letters and case do not escape the checks; empty segments are not relayed', async () => {
       const call = (path: string, body: object) =>
         fetch(`${stack.proxyUrl}/api/providers/openai/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${WHISPER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });

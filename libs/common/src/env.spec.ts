@@ -16,7 +16,9 @@ describe('loadEnv', () => {
 
   it('is standalone with neither URL, and refuses half a production configuration', () => {
     const { DATABASE_URL: _db, REDIS_URL: _redis, ...secrets } = production;
-    expect(loadEnv(secrets).mode).toBe('standalone');
+    expect(loadEnv(secrets)).toMatchObject({ mode: 'standalone', host: '127.0.0.1' });
+    expect(loadEnv({ ...secrets, HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadEnv(production).host).toBe('0.0.0.0');
     expect(() => loadEnv({ ...secrets, DATABASE_URL: production.DATABASE_URL })).toThrow(/both DATABASE_URL and REDIS_URL/);
   });
 

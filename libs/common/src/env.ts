@@ -184,8 +184,9 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway')
     }
     return raw;
   };
-  // listen() takes an IPv6 address without brackets.
-  const host = (read('HOST') ?? '0.0.0.0').replace(/^\[(.*)\]$/, '$1');
+  // Standalone mode is a first look on a workstation, whose admin key it prints: this machine
+  // only, unless HOST says otherwise. listen() takes an IPv6 address without brackets.
+  const host = (read('HOST') ?? (mode === 'standalone' ? '127.0.0.1' : '0.0.0.0')).replace(/^\[(.*)\]$/, '$1');
   if (isIP(host) === 0 && !isHostName(host)) problems.push(`HOST must be an IP address or a host name to bind to (got ${JSON.stringify(read('HOST'))})`);
 
   const totalTimeoutMs = int('UPSTREAM_TOTAL_TIMEOUT_MS', 600_000, 1, 3_600_000);

@@ -193,7 +193,8 @@ export function configureFastify(instance: FastifyInstance, logger: Logger, metr
     }
     const surface = surfaceOf(request.raw);
     // Swagger UI is registered by Fastify directly, outside the controllers' declared surfaces.
-    const declared = request.url.startsWith('/docs') ? Surface.Admin : declaredSurfaceOf(request);
+    // The route the router matched, not the URL as written: /%64ocs is /docs to the router.
+    const declared = request.routeOptions.url?.startsWith('/docs') ? Surface.Admin : declaredSurfaceOf(request);
     // A route asked for on the other listener does not exist there: 404, before any key is
     // checked or any body read.
     if (declared !== undefined && declared !== Surface.Both && declared !== surface) {

@@ -56,7 +56,7 @@ function assertModelAllowed(allowed: string[], model: string, owner: string): vo
   if (allowed.length > 0 && !allowed.includes(model)) {
     const message =
       model === ''
-        ? `This ${owner} allows only some models (${allowed.join(', ')}); name one in the request's model field.`
+        ? `This ${owner} allows only some models (${allowed.join(', ')}); name one in the request's model field (an operation whose model the gateway cannot read is refused).`
         : `The model '${model}' is not allowed for this ${owner}.`;
     throw new GatewayError(GatewayErrorCode.ModelNotAllowed, message, 'model');
   }

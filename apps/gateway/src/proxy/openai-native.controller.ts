@@ -1,7 +1,6 @@
 import { All, Post, Req, Res } from '@nestjs/common';
 import { ProviderId } from '@tollgate/provider-settings';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { decodeOrKeep } from '../http/decode';
 import { pathBelow } from '../http/send-error';
 import { PassthroughService } from './passthrough.service';
 import { ProxyController } from './proxy-controller.decorator';
@@ -33,11 +32,6 @@ export class OpenAINativeController {
 
   @All('*')
   other(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const upstreamPath = pathBelow(request.url, PREFIX);
-    const pathModel = /^\/models\/([^/]+)$/.exec(upstreamPath)?.[1];
-    return this.passthrough.forward(
-      { request, reply },
-      { provider: ProviderId.OpenAI, dialect: 'openai', upstreamPath, pathModel: pathModel ? decodeOrKeep(pathModel) : undefined },
-    );
+    return this.passthrough.forward({ request, reply }, { provider: ProviderId.OpenAI, dialect: 'openai', upstreamPath: pathBelow(request.url, PREFIX) });
   }
 }

@@ -18,6 +18,7 @@ import {
   toOpenAIChatBody,
   toUpstreamError,
 } from '@tollgate/providers';
+import { decodeOrKeep } from '../http/decode';
 import { pathOf } from '../http/send-error';
 import { Exchange, ProxyCall } from './exchange';
 import { ProxyPipeline } from './proxy-pipeline';
@@ -89,6 +90,30 @@ const MODEL_RUNS = new RegExp(
   ].join('|')})$`,
 );
 /**
+ * Writes known to run no model: uploads, threads and their messages, stores of files and vectors,
+ * conversations, containers, eval definitions, Anthropic's files and skills, continuing a run
+ * already checked. Any other write that names no model the gateway can read (a grader run, a
+ * realtime call whose model is inside its form, an operation added to the API tomorrow) may run
+ * any model: a key or user restricted to some models is refused it.
+ */
+const NO_MODEL_WRITES = new RegExp(
+  `^\\/(v1\\/)?(${[
+    'uploads(\\/[^/]+\\/(parts|complete|cancel))?',
+    'threads(\\/[^/]+(\\/messages(\\/[^/]+)?)?)?',
+    'threads\\/[^/]+\\/runs\\/[^/]+\\/submit_tool_outputs',
+    'vector_stores(\\/.*)?',
+    'conversations(\\/.*)?',
+    'containers(\\/.*)?',
+    'evals(\\/[^/]+)?',
+    'files',
+    'skills(\\/.*)?',
+    'messages\\/batches\\/[^/]+\\/cancel',
+  ].join('|')})$`,
+);
+/** A model named in the path: retrieving or deleting one (a fine-tuned model) is checked against allowed models. */
+const MODEL_IN_PATH = /^\/(?:v1\/)?models\/([^/]+)\/*$/;
+
+/**
  * Operations whose top-level model field, if any, is not the model they run: a batch runs those
  * of its input file and an eval run those of its data source and graders, which the gateway
  * cannot all read (a restricted key cannot start one, whatever it names); a realtime client
@@ -128,7 +153,7 @@ export class PassthroughService {
     // What the operation is, as the provider will read the path: /v1/%72esponses is /v1/responses.
     // The path is relayed as written; only its classification uses this form.
     const operation = normalizePath(spec.upstreamPath);
-    let model = spec.pathModel ?? (call.request.method === 'POST' && MODEL_ELSEWHERE.test(operation) ? nestedModelOf(body, operation) : modelFieldOf(body));
+    let model = spec.pathModel ?? modelInPathOf(spec.upstreamPath, operation) ?? (call.request.method === 'POST' && MODEL_ELSEWHERE.test(operation) ? nestedModelOf(body, operation) : modelFieldOf(body));
     // Everything else (images, audio, batches, fine-tuning, assistants runs) is billed in ways
     // the gateway cannot price: recorded with an unknown cost, refused to budgeted keys. Reading
     // a stored object back is free, and the usage it carries was billed when it was made.
@@ -147,7 +172,10 @@ export class PassthroughService {
       const { request } = call;
       const contentType = typeof request.headers['content-type'] === 'string' ? request.headers['content-type'] : null;
       const runsModel =
-        billing === 'tokens' || MODEL_UPLOADS.test(operation) || (request.method === 'POST' && MODEL_RUNS.test(operation));
+        billing === 'tokens' ||
+        MODEL_UPLOADS.test(operation) ||
+        (request.method === 'POST' && MODEL_RUNS.test(operation)) ||
+        (billing !== 'free' && !READS_OR_DELETES.has(request.method) && !NO_MODEL_WRITES.test(operation));
       // Uploads (audio, image edits) name their model inside the form: read it, so allowed
       // models apply to them too. Other forms (file uploads) are never parsed.
       if (model === null && runsModel && Buffer.isBuffer(request.body) && isMultipartForm(contentType)) {
@@ -284,6 +312,17 @@ function assertRelayablePath(request: ProxyCall['request'], path: string): void 
 function billedByTokens(operation: string, method: string, body: Record<string, unknown> | null): boolean {
   if (TOKEN_PATHS.test(operation)) return !CHAT_PATHS.test(operation) || chatBilledByTokens(body);
   return method === 'POST' && RESPONSES.test(operation) && responsesBilledByTokens(body);
+}
+
+/**
+ * The model a `/models/{id}` path names, as the provider reads it: from the path as written
+ * (ids are case-sensitive, and an encoded slash is part of the id), else from its normalized
+ * form, so that no spelling of such a path goes unchecked.
+ */
+function modelInPathOf(upstreamPath: string, operation: string): string | null {
+  const written = MODEL_IN_PATH.exec(upstreamPath)?.[1];
+  if (written !== undefined) return decodeOrKeep(written);
+  return MODEL_IN_PATH.exec(operation)?.[1] ?? null;
 }
 
 function modelFieldOf(body: Record<string, unknown> | null): string | null {

@@ -23,6 +23,21 @@ describe('redactSecrets', () => {
     expect(redacted).toBe('{"message":"key [redacted] refused","url":"https://x/?key=[redacted]"}');
   });
 
+  it('finds a secret echoed base64-encoded, alone or inside Basic credentials at any offset, and base64url', () => {
+    const secret = 'sk-UPSTREAM-SECRET-1234567890abcdef';
+    for (const user of ['', 'u', 'us', 'use', 'user:']) {
+      const basic = Buffer.from(`${user}${secret}`).toString('base64');
+      const body = Buffer.from(JSON.stringify({ error: { message: 'refused', b64: basic, b64url: Buffer.from(`${user}${secret}`).toString('base64url') } }));
+      const redacted = text(redactSecrets(body, [secret]));
+      expect([user, redacted.includes('[redacted]')]).toEqual([user, true]);
+      // What is left decodes to no more than a few characters of the key at each end.
+      const left = JSON.parse(redacted).error as { b64: string; b64url: string };
+      for (const encoded of [left.b64, left.b64url]) {
+        for (const part of encoded.split('[redacted]')) expect(Buffer.from(part, 'base64').toString('latin1')).not.toContain(secret.slice(4, 12));
+      }
+    }
+  });
+
   it('leaves a body without secrets, and values too short to be credentials, untouched', () => {
     const body = Buffer.from('{"error":{"message":"model not found"}}');
     expect(redactSecrets(body, ['sk-not-in-the-body', 'model'])).toBe(body);
