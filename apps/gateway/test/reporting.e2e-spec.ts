@@ -83,7 +83,7 @@ describe('reporting (e2e): events, metrics and top keys', () => {
   });
 
   const metrics = (body: Record<string, unknown>) => stack.admin<{ dataPoints: DataPoint[]; latencyInMsMedian: number; latencyInMs99th: number }>('POST', '/api/reporting/events', body);
-  const zero = { numberOfRequests: 0, costInUsd: 0, latencyInMs: 0, promptTokenCount: 0, completionTokenCount: 0, successCount: 0, model: '', keyId: '', customId: '', userId: '' };
+  const zero = { numberOfRequests: 0, costInUsd: 0, latencyInMs: 0, promptTokenCount: 0, completionTokenCount: 0, successCount: 0, unpricedRequestCount: 0, model: '', keyId: '', customId: '', userId: '' };
 
   describe('POST /api/reporting/events', () => {
     it('gives one data point per interval of [start, end), zeros where nothing happened, and the latency percentiles of the range', async () => {
@@ -91,7 +91,8 @@ describe('reporting (e2e): events, metrics and top keys', () => {
       expect(response.status).toBe(200);
       expect(response.body.dataPoints).toEqual([
         { ...zero, timeStamp: t0, numberOfRequests: 2, costInUsd: 0.3, latencyInMs: 400, promptTokenCount: 300, completionTokenCount: 30, successCount: 1 },
-        { ...zero, timeStamp: t0 + 60, numberOfRequests: 2, costInUsd: 0.5, latencyInMs: 600, promptTokenCount: 301, completionTokenCount: 31, successCount: 2 },
+        // beta's request has no price: counted apart, not as $0.
+        { ...zero, timeStamp: t0 + 60, numberOfRequests: 2, costInUsd: 0.5, latencyInMs: 600, promptTokenCount: 301, completionTokenCount: 31, successCount: 2, unpricedRequestCount: 1 },
         { ...zero, timeStamp: t0 + 120 },
       ]);
       // Latencies 100, 300, 200, 400: the event at t0+180 is outside.
@@ -133,6 +134,47 @@ describe('reporting (e2e): events, metrics and top keys', () => {
         expect([body, response.status, response.body.type]).toEqual([body, 400, '/errors/invalid-request-error']);
       }
     });
+  });
+
+  it('refuses a breakdown of more than 10,000 data points, rather than build it in memory', async () => {
+    const t1 = t0 + 1_000_000;
+    // 10,001 custom ids in one interval.
+    await stack.sql(
+      `INSERT INTO events (id, created_at, tags, key_id, provider, model, status, prompt_token_count, completion_token_count, cost_in_usd, price_known, latency_in_ms, path, method, custom_id)
+       SELECT gen_random_uuid()::text, to_timestamp($1), '{}', $2, 'openai', 'gpt-4o-mini', 200, 1, 1, 0.001, true, 10, '/v1/chat/completions', 'POST', 'many-' || n
+         FROM generate_series(1, 10001) AS n`,
+      [t1, alpha],
+    );
+    const grouped = await stack.admin<Problem>('POST', '/api/reporting/events', { start: t1, end: t1 + 60, increment: 60, filters: ['customId'] });
+    expect([grouped.status, grouped.body.detail]).toEqual([400, expect.stringContaining('more than 10000 data points')]);
+    const whole = await metrics({ start: t1, end: t1 + 60, increment: 60 });
+    expect(whole.body.dataPoints).toEqual([{ ...zero, timeStamp: t1, numberOfRequests: 10_001, costInUsd: 10.001, latencyInMs: 100_010, promptTokenCount: 10_001, completionTokenCount: 10_001, successCount: 10_001 }]);
+  });
+
+  it('lists events with their bodies up to 16 MB a page, the rest marked bodies_omitted; GET /api/events/:id returns one whole', async () => {
+    const t2 = t0 + 2_000_000;
+    // 12 events with 1 MB of request and 1 MB of response each: 24 MB in all.
+    await stack.sql(
+      `INSERT INTO events (id, created_at, tags, key_id, provider, model, status, prompt_token_count, completion_token_count, cost_in_usd, price_known, latency_in_ms, path, method, request, response)
+       SELECT 'big-' || lpad(n::text, 2, '0'), to_timestamp($1::bigint + n), '{}', $2, 'openai', 'gpt-4o-mini', 200, 1, 1, 0.001, true, 10, '/v1/chat/completions', 'POST',
+              json_build_object('input', repeat('q', 1000000))::text, repeat('r', 1000000)
+         FROM generate_series(1, 12) AS n`,
+      [t2, beta],
+    );
+    type Listed = { id: string; request: { input: string } | null; response: string | null; bodies_omitted?: true };
+    const listed = await stack.admin<Listed[]>('GET', `/api/events?keyIds=${beta}&start=${t2}&end=${t2 + 100}`);
+    expect(listed.status).toBe(200);
+    expect(listed.body).toHaveLength(12);
+    const withBodies = listed.body.filter((event) => event.request !== null);
+    // Newest first, whole bodies while they fit in 16 MB (8 events of 2 MB), then none.
+    expect(withBodies.map((event) => event.id)).toEqual(['big-12', 'big-11', 'big-10', 'big-09', 'big-08', 'big-07', 'big-06', 'big-05']);
+    for (const event of withBodies) expect([event.request!.input.length, event.response!.length, event.bodies_omitted]).toEqual([1_000_000, 1_000_000, undefined]);
+    for (const event of listed.body.slice(8)) expect([event.id, event.request, event.response, event.bodies_omitted]).toEqual([event.id, null, null, true]);
+    const paged = await stack.admin<{ events: Listed[] }>('POST', '/api/v2/events', { start: t2, end: t2 + 100, keyIds: [beta], limit: 12 });
+    expect(paged.body.events.filter((event) => event.bodies_omitted).map((event) => event.id)).toEqual(['big-04', 'big-03', 'big-02', 'big-01']);
+    const one = await stack.admin<Listed>('GET', '/api/events/big-01');
+    expect([one.status, one.body.request?.input.length, one.body.response?.length, one.body.bodies_omitted]).toEqual([200, 1_000_000, 1_000_000, undefined]);
+    expect((await stack.admin<Problem>('GET', '/api/events/no-such-event')).status).toBe(404);
   });
 
   describe('POST /api/reporting/top-keys', () => {
@@ -185,6 +227,7 @@ describe('reporting (e2e): events, metrics and top keys', () => {
         `keyId=${alpha}&start=0&end=${t0}`,
         'customId=c1&customId=c2',
         `keyIds=${alpha}`,
+        `keyIds=${alpha}&start=${t0 + 10}&end=${t0}`,
       ]) {
         const response = await stack.admin<Problem>('GET', `/api/events?${query}`);
         expect([query, response.status]).toEqual([query, 400]);
@@ -209,7 +252,9 @@ describe('reporting (e2e): events, metrics and top keys', () => {
     it('filters by users, custom ids, keys and tags, and orders by cost', async () => {
       const page = async (query: string) => (await stack.admin<Page>('GET', `/api/v2/events?start=${t0}&end=${t0 + 181}&${query}`)).body.events;
       expect((await page('userIds=u1')).map((e) => e.key_id)).toEqual([alpha, alpha]);
-      expect(await page('customIds=c1,c2')).toHaveLength(2);
+      expect(await page('customIds=c1&customIds=c2')).toHaveLength(2);
+      // A custom id may hold a comma: in a query string it is one id, not two.
+      expect(await page('customIds=c1,c2')).toHaveLength(0);
       expect((await page(`keyIds=${beta}&keyIds=${gamma}`)).map((e) => e.key_id)).toEqual([gamma, beta]);
       expect(await page('tags=team-b')).toHaveLength(2);
       expect((await page('costOrder=desc')).map((e) => e.cost_in_usd)).toEqual([9, 0.5, 0.2, 0.1, null]);

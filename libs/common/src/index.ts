@@ -21,3 +21,4 @@ export { NodeSignalUse, shutdownSignals } from './shutdown-signals';
 export { exitOnShutdownSignals } from './exit-on-signals';
 export { describeStartupFailure } from './startup-failure';
 export { collectRuntimeMetrics, providerLabel } from './metrics';
+export { ConcurrencyLimit } from './concurrency-limit';

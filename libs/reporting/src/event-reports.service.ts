@@ -1,8 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { escapeLike } from '@tollgate/common';
+import { ConcurrencyLimit, GatewayError, GatewayErrorCode, escapeLike } from '@tollgate/common';
 import { DataSource } from 'typeorm';
 import { EventFilter, eventFilterSql, positional } from './event-filter';
+import { REPORT_QUERIES } from './report-queries';
+
+/** Data points one metrics report may hold: intervals, times the groups of each when broken down. */
+export const MAX_DATA_POINTS = 10_000;
 
 /** What a metrics data point may be broken down by, and the events column of each. */
 export const METRIC_GROUPS = { model: 'model', keyId: 'key_id', customId: 'custom_id', userId: 'user_id' } as const;
@@ -26,6 +30,8 @@ export interface MetricsDataPoint {
   completionTokenCount: number;
   /** Requests answered with a 2xx status. */
   successCount: number;
+  /** Requests whose cost is unknown (a model without a price): in no costInUsd. */
+  unpricedRequestCount: number;
   model: string;
   keyId: string;
   customId: string;
@@ -60,6 +66,7 @@ interface MetricsRow {
   prompt: string;
   completion: string;
   success: string;
+  unpriced: string;
   model?: string | null;
   key_id?: string | null;
   custom_id?: string | null;
@@ -73,9 +80,21 @@ interface MetricsRow {
  */
 @Injectable()
 export class EventReportsService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(REPORT_QUERIES) private readonly queries: ConcurrencyLimit,
+  ) {}
 
-  async metrics(query: MetricsQuery): Promise<MetricsReport> {
+  metrics(query: MetricsQuery): Promise<MetricsReport> {
+    return this.queries.run(() => this.computeMetrics(query));
+  }
+
+  /** Keys by what their requests cost in [start, end): keys without priced requests in it are not listed. */
+  topKeys(query: TopKeysQuery): Promise<Array<{ keyId: string; costInUsd: number }>> {
+    return this.queries.run(() => this.rankKeys(query));
+  }
+
+  private async computeMetrics(query: MetricsQuery): Promise<MetricsReport> {
     const filterParams: unknown[] = [];
     const filter = eventFilterSql(query, 'e', positional(filterParams));
     const buckets = bucketStarts(query);
@@ -91,14 +110,23 @@ export class EventReportsService {
       `SELECT ${start}::bigint + floor((extract(epoch FROM e.created_at) - ${start}::bigint) / ${increment}::bigint)::bigint * ${increment}::bigint AS bucket,
               count(*) AS requests, sum(e.cost_in_usd) AS cost, sum(e.latency_in_ms) AS latency,
               sum(e.prompt_token_count) AS prompt, sum(e.completion_token_count) AS completion,
-              count(*) FILTER (WHERE e.status BETWEEN 200 AND 299) AS success
+              count(*) FILTER (WHERE e.status BETWEEN 200 AND 299) AS success,
+              count(*) FILTER (WHERE e.cost_in_usd IS NULL) AS unpriced
               ${groups.map((column) => `, e.${column}`).join('')}
          FROM events e
         WHERE ${filter.where}
         GROUP BY 1${groups.map((column) => `, e.${column}`).join('')}
-        ORDER BY 1${groups.map((column) => `, e.${column}`).join('')}`,
+        ORDER BY 1${groups.map((column) => `, e.${column}`).join('')}
+        LIMIT ${MAX_DATA_POINTS + 1}`,
       params,
     );
+    if (rows.length > MAX_DATA_POINTS) {
+      throw new GatewayError(
+        GatewayErrorCode.InvalidRequest,
+        `This report has more than ${MAX_DATA_POINTS} data points (intervals times the groups of its filters): narrow the range, widen the increment or break it down by fewer fields.`,
+        'filters',
+      );
+    }
     const [latency] = (await this.dataSource.query(
       `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY e.latency_in_ms) AS median, percentile_cont(0.99) WITHIN GROUP (ORDER BY e.latency_in_ms) AS p99
          FROM events e WHERE ${filter.where}`,
@@ -107,8 +135,7 @@ export class EventReportsService {
     return { dataPoints: withEmptyIntervals(buckets, rows.map(toDataPoint)), latencyInMsMedian: latency?.median ?? 0, latencyInMs99th: latency?.p99 ?? 0 };
   }
 
-  /** Keys by what their requests cost in [start, end): keys without priced requests in it are not listed. */
-  async topKeys(query: TopKeysQuery): Promise<Array<{ keyId: string; costInUsd: number }>> {
+  private async rankKeys(query: TopKeysQuery): Promise<Array<{ keyId: string; costInUsd: number }>> {
     const params: unknown[] = [];
     const bind = positional(params);
     const { where, empty } = eventFilterSql({ start: query.start, end: query.end, keyIds: query.keyIds }, 'e', bind);
@@ -147,6 +174,7 @@ function toDataPoint(row: MetricsRow): MetricsDataPoint {
     promptTokenCount: Number(row.prompt),
     completionTokenCount: Number(row.completion),
     successCount: Number(row.success),
+    unpricedRequestCount: Number(row.unpriced),
     model: row.model ?? '',
     keyId: row.key_id ?? '',
     customId: row.custom_id ?? '',
@@ -155,7 +183,7 @@ function toDataPoint(row: MetricsRow): MetricsDataPoint {
 }
 
 function emptyPoint(timeStamp: number): MetricsDataPoint {
-  return { timeStamp, numberOfRequests: 0, costInUsd: 0, latencyInMs: 0, promptTokenCount: 0, completionTokenCount: 0, successCount: 0, model: '', keyId: '', customId: '', userId: '' };
+  return { timeStamp, numberOfRequests: 0, costInUsd: 0, latencyInMs: 0, promptTokenCount: 0, completionTokenCount: 0, successCount: 0, unpricedRequestCount: 0, model: '', keyId: '', customId: '', userId: '' };
 }
 
 /** Every interval appears, in order: one without events as a zero data point (as BricksLLM's series does). */

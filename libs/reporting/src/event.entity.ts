@@ -64,9 +64,13 @@ export class EventEntity {
   @Column({ name: 'error_code', type: 'text', nullable: true })
   errorCode: string | null;
 
-  @Column({ type: 'text', nullable: true })
+  // The bodies (up to 1 MB each) are read only when asked for: see EventsQueryService.
+  @Column({ type: 'text', nullable: true, select: false })
   request: string | null;
 
-  @Column({ type: 'text', nullable: true })
+  @Column({ type: 'text', nullable: true, select: false })
   response: string | null;
+
+  /** Not stored: set on a listed event whose bodies were left out of its page (too large together). */
+  bodiesOmitted?: boolean;
 }

@@ -1,9 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { isUuid } from '@tollgate/common';
+import { ConcurrencyLimit, isUuid } from '@tollgate/common';
 import { Repository } from 'typeorm';
 import { EventEntity } from './event.entity';
 import { EventFilter, eventFilterSql, named } from './event-filter';
+import { REPORT_QUERIES } from './report-queries';
 
 export interface EventQuery {
   customId?: string;
@@ -23,11 +24,31 @@ export interface EventSearch extends EventFilter {
   returnCount: boolean;
 }
 
+/** The most body text (requests and responses) one page of listed events carries. */
+export const PAGE_BODY_BUDGET_BYTES = 16 * 1024 * 1024;
+
 @Injectable()
 export class EventsQueryService {
-  constructor(@InjectRepository(EventEntity) private readonly repository: Repository<EventEntity>) {}
+  constructor(
+    @InjectRepository(EventEntity) private readonly repository: Repository<EventEntity>,
+    @Inject(REPORT_QUERIES) private readonly queries: ConcurrencyLimit,
+  ) {}
 
-  async find(query: EventQuery): Promise<EventEntity[]> {
+  find(query: EventQuery): Promise<EventEntity[]> {
+    return this.queries.run(() => this.list(query));
+  }
+
+  /** Events matching a filter, a page at a time, by cost and/or date (newest first by default); with their total count on request. */
+  search(query: EventSearch): Promise<{ events: EventEntity[]; count?: number }> {
+    return this.queries.run(() => this.page(query));
+  }
+
+  /** Distinct non-null values of a column over a key's events, sorted. */
+  distinctForKey(column: 'user_id' | 'custom_id', keyId: string): Promise<string[]> {
+    return this.queries.run(() => this.distinct(column, keyId));
+  }
+
+  private async list(query: EventQuery): Promise<EventEntity[]> {
     const params: Record<string, unknown> = {};
     const { where, empty } = eventFilterSql(
       {
@@ -42,11 +63,66 @@ export class EventsQueryService {
       named(params),
     );
     if (empty) return [];
-    return this.repository.createQueryBuilder('event').where(where, params).orderBy('event.created_at', 'DESC').take(query.limit ?? 1000).getMany();
+    const events = await this.repository
+      .createQueryBuilder('event')
+      .where(where, params)
+      .orderBy('event.created_at', 'DESC')
+      .addOrderBy('event.id', 'ASC')
+      .take(query.limit ?? 1000)
+      .getMany();
+    return this.withBodies(events);
   }
 
-  /** Events matching a filter, a page at a time, by cost and/or date (newest first by default); with their total count on request. */
-  async search(query: EventSearch): Promise<{ events: EventEntity[]; count?: number }> {
+  /** One event with its whole bodies; null when there is none of that id. */
+  async findOne(id: string): Promise<EventEntity | null> {
+    return this.repository.createQueryBuilder('event').addSelect(['event.request', 'event.response']).where('event.id = :id', { id }).getOne();
+  }
+
+  /**
+   * A page's events with their bodies, in order, while their total stays within
+   * PAGE_BODY_BUDGET_BYTES; the others are marked bodiesOmitted (read one at a time by id).
+   * A page of 1,000 events with 1 MB bodies each would otherwise be read whole into memory
+   * (gigabytes), and fail to serialize.
+   */
+  private async withBodies(events: EventEntity[]): Promise<EventEntity[]> {
+    if (events.length === 0) return events;
+    const sizes: Array<{ id: string; bytes: string }> = await this.repository.query(
+      'SELECT id, coalesce(octet_length(request), 0) + coalesce(octet_length(response), 0) AS bytes FROM events WHERE id = ANY($1::text[])',
+      [events.map((event) => event.id)],
+    );
+    const bytesOf = new Map(sizes.map((row) => [row.id, Number(row.bytes)]));
+    let left = PAGE_BODY_BUDGET_BYTES;
+    const read: string[] = [];
+    for (const event of events) {
+      event.request = null;
+      event.response = null;
+      const bytes = bytesOf.get(event.id) ?? 0;
+      if (bytes === 0) continue;
+      if (bytes > left) {
+        event.bodiesOmitted = true;
+        left = 0;
+        continue;
+      }
+      left -= bytes;
+      read.push(event.id);
+    }
+    if (read.length === 0) return events;
+    const bodies: Array<{ id: string; request: string | null; response: string | null }> = await this.repository.query(
+      'SELECT id, request, response FROM events WHERE id = ANY($1::text[])',
+      [read],
+    );
+    const bodyOf = new Map(bodies.map((row) => [row.id, row]));
+    for (const event of events) {
+      const body = bodyOf.get(event.id);
+      if (body) {
+        event.request = body.request;
+        event.response = body.response;
+      }
+    }
+    return events;
+  }
+
+  private async page(query: EventSearch): Promise<{ events: EventEntity[]; count?: number }> {
     const params: Record<string, unknown> = {};
     const { where, empty } = eventFilterSql(query, 'event', named(params));
     if (empty) return query.returnCount ? { events: [], count: 0 } : { events: [] };
@@ -54,13 +130,12 @@ export class EventsQueryService {
     if (query.costOrder) builder.addOrderBy('event.cost_in_usd', query.costOrder === 'asc' ? 'ASC' : 'DESC', query.costOrder === 'asc' ? 'NULLS FIRST' : 'NULLS LAST');
     builder.addOrderBy('event.created_at', query.dateOrder === 'asc' ? 'ASC' : 'DESC').addOrderBy('event.id', 'ASC');
     builder.offset(query.offset).limit(query.limit);
-    if (!query.returnCount) return { events: await builder.getMany() };
+    if (!query.returnCount) return { events: await this.withBodies(await builder.getMany()) };
     const [events, count] = await builder.getManyAndCount();
-    return { events, count };
+    return { events: await this.withBodies(events), count };
   }
 
-  /** Distinct non-null values of a column over a key's events, sorted. */
-  async distinctForKey(column: 'user_id' | 'custom_id', keyId: string): Promise<string[]> {
+  private async distinct(column: 'user_id' | 'custom_id', keyId: string): Promise<string[]> {
     if (!isUuid(keyId)) return [];
     const rows: Array<{ value: string }> = await this.repository.query(
       `SELECT DISTINCT ${column} AS value FROM events WHERE key_id = $1 AND ${column} IS NOT NULL ORDER BY value`,

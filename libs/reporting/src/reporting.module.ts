@@ -6,10 +6,11 @@ import { EventReportsService } from './event-reports.service';
 import { EventsQueryService } from './events-query.service';
 import { ModelPriceEntity } from './model-price.entity';
 import { ModelPricesService } from './model-prices.service';
+import { REPORT_QUERIES, createReportQueriesLimit } from './report-queries';
 
 @Module({
   imports: [TypeOrmModule.forFeature([EventEntity, ModelPriceEntity])],
-  providers: [EventRecorderService, EventsQueryService, EventReportsService, ModelPricesService],
+  providers: [EventRecorderService, EventsQueryService, EventReportsService, ModelPricesService, { provide: REPORT_QUERIES, useFactory: createReportQueriesLimit }],
   exports: [EventRecorderService, EventsQueryService, EventReportsService, ModelPricesService],
 })
 export class ReportingModule {}

@@ -57,16 +57,23 @@ export function PageLimit(max: number): PropertyDecorator {
   return WholeNumber(1, max, false, true);
 }
 
-/** A list of strings: a JSON array, or a query parameter repeated or comma-separated. */
-export function StringList(): PropertyDecorator {
+/**
+ * A list of strings: a JSON array, or a query parameter repeated or (unless `commaSeparated` is
+ * false) comma-separated. Values chosen by clients (custom ids, user ids) may hold commas: their
+ * lists come only as arrays or repeated parameters, else `order,123` would be read as two ids.
+ */
+export function StringList(options: { commaSeparated?: boolean } = {}): PropertyDecorator {
+  const commaSeparated = options.commaSeparated ?? true;
   return applyDecorators(
     Transform(({ value }: { value: unknown }) =>
-      typeof value === 'string'
+      typeof value !== 'string'
         ? value
-            .split(',')
-            .map((item) => item.trim())
-            .filter(Boolean)
-        : value,
+        : commaSeparated
+          ? value
+              .split(',')
+              .map((item) => item.trim())
+              .filter(Boolean)
+          : [value],
     ),
     IsOmittable({ nullIsAbsent: true }),
     IsArray(),
@@ -120,11 +127,11 @@ export class EventRangeRequest extends TimeRangeRequest {
   @StringList()
   tags?: string[];
 
-  @ApiPropertyOptional({ type: [String], description: 'Events with these custom ids (x-custom-event-id).' })
-  @StringList()
+  @ApiPropertyOptional({ type: [String], description: 'Events with these custom ids (x-custom-event-id); in a query string, one parameter per id (an id may hold commas).' })
+  @StringList({ commaSeparated: false })
   customIds?: string[];
 
-  @ApiPropertyOptional({ type: [String], description: 'Events of these users.' })
-  @StringList()
+  @ApiPropertyOptional({ type: [String], description: 'Events of these users; in a query string, one parameter per id (an id may hold commas).' })
+  @StringList({ commaSeparated: false })
   userIds?: string[];
 }

@@ -27,6 +27,11 @@ export class EventResponse {
   @ApiPropertyOptional({ type: String, nullable: true, description: 'Error code, for failed requests.' }) error_code: string | null;
   @ApiPropertyOptional({ oneOf: [{ type: 'object' }, { type: 'string' }], nullable: true, description: 'Request body, when the key has shouldLogRequest: the JSON, or its text when it is not JSON.' }) request: unknown;
   @ApiPropertyOptional({ oneOf: [{ type: 'object' }, { type: 'string' }], nullable: true, description: 'Response body, when the key has shouldLogResponse: the JSON, or its text (a stream\'s events) when it is not JSON.' }) response: unknown;
+  @ApiPropertyOptional({
+    description:
+      'Present (true) on a listed event whose request and response were left out: a page carries at most 16 MB of bodies, in order. GET /api/events/{id} returns the event with them.',
+  })
+  bodies_omitted?: true;
 
   static from(entity: EventEntity): EventResponse {
     return {
@@ -51,6 +56,7 @@ export class EventResponse {
       error_code: entity.errorCode,
       request: parseIfJson(entity.request),
       response: parseIfJson(entity.response),
+      ...(entity.bodiesOmitted ? { bodies_omitted: true as const } : {}),
     };
   }
 }

@@ -1,9 +1,9 @@
-import { Body, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { EventsQueryService } from '@tollgate/reporting';
 import { JsonBodyOnGet } from '../../http/json-body-on-get';
-import { AdminController } from '../common/admin-controller.decorator';
+import { AdminController, AdminResourceById } from '../common/admin-controller.decorator';
 import { assertRange } from '../common/report-fields';
 import { EventResponse, EventSearchResponse } from './event.response';
 import { ListEventsQuery, SearchEventsRequest } from './events.request';
@@ -20,8 +20,22 @@ export class EventsController {
     if (keyIds.length > 0 && (query.start === undefined || query.end === undefined)) {
       throw new GatewayError(GatewayErrorCode.InvalidRequest, 'start and end are required when keyIds is given', 'start');
     }
+    // Both inclusive here: start = end is one second.
+    if (query.start !== undefined && query.end !== undefined && query.start > query.end) {
+      throw new GatewayError(GatewayErrorCode.InvalidRequest, 'start must not be after end', 'start');
+    }
     const events = await this.events.find({ customId: query.customId, keyIds, start: query.start, end: query.end });
     return events.map(EventResponse.from);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get one event by id (the request id), with its whole request and response' })
+  @ApiOkResponse({ type: EventResponse, description: 'The event' })
+  @AdminResourceById('id', 'event')
+  async get(@Param('id') id: string): Promise<EventResponse> {
+    const event = await this.events.findOne(id);
+    if (!event) throw new GatewayError(GatewayErrorCode.NotFound, `No event has the id ${JSON.stringify(id)}.`, 'id');
+    return EventResponse.from(event);
   }
 }
 

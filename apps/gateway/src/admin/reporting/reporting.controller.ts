@@ -1,14 +1,12 @@
 import { Body, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
-import { EventReportsService, EventsQueryService } from '@tollgate/reporting';
+import { EventReportsService, EventsQueryService, MAX_DATA_POINTS } from '@tollgate/reporting';
 import { AdminController } from '../common/admin-controller.decorator';
 import { assertRange } from '../common/report-fields';
 import { KeyIdQuery, MetricsRequest, TopKeysRequest } from './reporting.request';
 import { MetricsResponse, TopKeysResponse } from './reporting.response';
 
-/** Data points one metrics request may ask for: enough for a year by the hour. */
-const MAX_DATA_POINTS = 10_000;
 
 @AdminController('api/reporting', 'reporting')
 export class ReportingController {

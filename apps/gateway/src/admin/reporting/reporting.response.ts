@@ -8,6 +8,7 @@ export class MetricsDataPointResponse {
   @ApiProperty({ description: 'Sum of their prompt tokens.' }) promptTokenCount: number;
   @ApiProperty({ description: 'Sum of their completion tokens.' }) completionTokenCount: number;
   @ApiProperty({ description: 'Requests answered with a 2xx status.' }) successCount: number;
+  @ApiProperty({ description: 'Requests whose cost is unknown (a model without a price): not counted in costInUsd, never as free.' }) unpricedRequestCount: number;
   @ApiProperty({ description: 'The model, when broken down by model; else empty.' }) model: string;
   @ApiProperty({ description: 'The key id, when broken down by keyId; else empty.' }) keyId: string;
   @ApiProperty({ description: 'The custom id, when broken down by customId; else empty.' }) customId: string;

@@ -64,8 +64,8 @@ export class UpdateUserRequest extends UserFieldsRequest {
 
 /** GET /api/users: its query parameters, each checked (a misspelt filter is a 400, not every user). */
 export class ListUsersQuery {
-  @ApiPropertyOptional({ type: [String], description: 'Client-defined user ids (repeated or comma-separated).' })
-  @StringList()
+  @ApiPropertyOptional({ type: [String], description: 'Client-defined user ids (repeated; an id may hold commas).' })
+  @StringList({ commaSeparated: false })
   userIds?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'Users with any of these tags (repeated or comma-separated).' })
