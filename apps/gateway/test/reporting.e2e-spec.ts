@@ -147,6 +147,9 @@ describe('reporting (e2e): events, metrics and top keys', () => {
     );
     const grouped = await stack.admin<Problem>('POST', '/api/reporting/events', { start: t1, end: t1 + 60, increment: 60, filters: ['customId'] });
     expect([grouped.status, grouped.body.detail]).toEqual([400, expect.stringContaining('more than 10000 data points')]);
+    // The key's custom ids: the first 10,000 of its 10,003, in order.
+    const customIds = await stack.admin<string[]>('GET', `/api/reporting/custom-ids?keyId=${alpha}`);
+    expect([customIds.body.length, customIds.body.slice(0, 4)]).toEqual([10_000, ['c1', 'c2', 'many-1', 'many-10']]);
     const whole = await metrics({ start: t1, end: t1 + 60, increment: 60 });
     expect(whole.body.dataPoints).toEqual([{ ...zero, timeStamp: t1, numberOfRequests: 10_001, costInUsd: 10.001, latencyInMs: 100_010, promptTokenCount: 10_001, completionTokenCount: 10_001, successCount: 10_001 }]);
   });

@@ -24,6 +24,9 @@ export interface EventSearch extends EventFilter {
   returnCount: boolean;
 }
 
+/** The most distinct user or custom ids listed for a key (the first ones, in order). */
+export const MAX_DISTINCT_IDS = 10_000;
+
 /** The most body text (requests and responses) one page of listed events carries. */
 export const PAGE_BODY_BUDGET_BYTES = 16 * 1024 * 1024;
 
@@ -43,7 +46,7 @@ export class EventsQueryService {
     return this.queries.run(() => this.page(query));
   }
 
-  /** Distinct non-null values of a column over a key's events, sorted. */
+  /** Distinct non-null values of a column over a key's events, sorted (the first MAX_DISTINCT_IDS). */
   distinctForKey(column: 'user_id' | 'custom_id', keyId: string): Promise<string[]> {
     return this.queries.run(() => this.distinct(column, keyId));
   }
@@ -138,8 +141,8 @@ export class EventsQueryService {
   private async distinct(column: 'user_id' | 'custom_id', keyId: string): Promise<string[]> {
     if (!isUuid(keyId)) return [];
     const rows: Array<{ value: string }> = await this.repository.query(
-      `SELECT DISTINCT ${column} AS value FROM events WHERE key_id = $1 AND ${column} IS NOT NULL ORDER BY value`,
-      [keyId],
+      `SELECT DISTINCT ${column} AS value FROM events WHERE key_id = $1 AND ${column} IS NOT NULL ORDER BY value LIMIT $2`,
+      [keyId, MAX_DISTINCT_IDS],
     );
     return rows.map((row) => row.value);
   }

@@ -58,14 +58,14 @@ export class ReportingController {
 
   @Get(['user-ids', 'users-ids'])
   @ApiOperation({ summary: 'User ids seen on a key\'s requests (also at /api/reporting/users-ids)' })
-  @ApiOkResponse({ type: [String], description: 'User ids seen on the key\'s requests' })
+  @ApiOkResponse({ type: [String], description: 'User ids seen on the key\'s requests, in order (the first 10,000)' })
   async userIds(@Query() query: KeyIdQuery): Promise<string[]> {
     return this.events.distinctForKey('user_id', query.keyId);
   }
 
   @Get('custom-ids')
   @ApiOperation({ summary: 'Custom ids (x-custom-event-id) seen on a key\'s requests' })
-  @ApiOkResponse({ type: [String], description: 'Custom ids seen on the key\'s requests' })
+  @ApiOkResponse({ type: [String], description: 'Custom ids seen on the key\'s requests, in order (the first 10,000)' })
   async customIds(@Query() query: KeyIdQuery): Promise<string[]> {
     return this.events.distinctForKey('custom_id', query.keyId);
   }
