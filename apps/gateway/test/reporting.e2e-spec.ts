@@ -182,27 +182,29 @@ describe('reporting (e2e): events, metrics and top keys', () => {
 
   describe('POST /api/reporting/top-keys', () => {
     const topKeys = async (body: Record<string, unknown>) => {
-      const response = await stack.admin<{ dataPoints: Array<{ keyId: string; costInUsd: number }> }>('POST', '/api/reporting/top-keys', body);
+      const response = await stack.admin<{ dataPoints: Array<{ keyId: string; costInUsd: number; unpricedRequestCount: number }> }>('POST', '/api/reporting/top-keys', body);
       expect(response.status).toBe(200);
       return response.body.dataPoints;
     };
 
-    it('ranks keys by what their priced requests in [start, end) cost', async () => {
+    it('ranks keys by what their priced requests in [start, end) cost; one whose requests have no price is listed, at $0 with their count', async () => {
       expect(await topKeys({ start: t0, end: t0 + 180 })).toEqual([
-        { keyId: gamma, costInUsd: 0.5 },
-        { keyId: alpha, costInUsd: 0.3 },
+        { keyId: gamma, costInUsd: 0.5, unpricedRequestCount: 0 },
+        { keyId: alpha, costInUsd: 0.3, unpricedRequestCount: 0 },
+        { keyId: beta, costInUsd: 0, unpricedRequestCount: 1 },
       ]);
-      expect((await topKeys({ start: t0, end: t0 + 181 }))[0]).toEqual({ keyId: alpha, costInUsd: 9.3 });
-      expect((await topKeys({ start: t0, end: t0 + 180, order: 'asc' })).map((p) => p.keyId)).toEqual([alpha, gamma]);
+      expect((await topKeys({ start: t0, end: t0 + 181 }))[0]).toEqual({ keyId: alpha, costInUsd: 9.3, unpricedRequestCount: 0 });
+      expect((await topKeys({ start: t0, end: t0 + 180, order: 'asc' })).map((p) => p.keyId)).toEqual([beta, alpha, gamma]);
       expect((await topKeys({ start: t0, end: t0 + 180, limit: 1, offset: 1 })).map((p) => p.keyId)).toEqual([alpha]);
     });
 
     it("filters by the keys' tags, name (wildcards taken literally) and revoked status", async () => {
-      expect((await topKeys({ start: t0, end: t0 + 180, tags: ['team-b'] })).map((p) => p.keyId)).toEqual([gamma]);
+      expect((await topKeys({ start: t0, end: t0 + 180, tags: ['team-b'] })).map((p) => p.keyId)).toEqual([gamma, beta]);
       expect((await topKeys({ start: t0, end: t0 + 180, name: '100%_' })).map((p) => p.keyId)).toEqual([gamma]);
       expect((await topKeys({ start: t0, end: t0 + 180, name: '%' })).map((p) => p.keyId)).toEqual([gamma]);
-      expect((await topKeys({ start: t0, end: t0 + 180, revoked: false })).map((p) => p.keyId)).toEqual([alpha]);
-      expect((await topKeys({ start: t0, end: t0 + 180, keyIds: [beta] })).map((p) => p.keyId)).toEqual([]);
+      expect((await topKeys({ start: t0, end: t0 + 180, revoked: false })).map((p) => p.keyId)).toEqual([alpha, beta]);
+      expect((await topKeys({ start: t0, end: t0 + 180, keyIds: [beta] })).map((p) => p.keyId)).toEqual([beta]);
+      expect((await topKeys({ start: t0, end: t0 + 180, keyIds: [beta, gamma], name: 'zzz' })).map((p) => p.keyId)).toEqual([]);
       expect((await stack.admin('POST', '/api/reporting/top-keys', { start: t0 })).status).toBe(400);
       expect((await stack.admin('POST', '/api/reporting/top-keys', { start: t0, end: t0 + 1, limit: 5_000 })).status).toBe(400);
     });

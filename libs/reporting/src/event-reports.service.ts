@@ -44,6 +44,13 @@ export interface MetricsReport {
   latencyInMs99th: number;
 }
 
+export interface KeySpend {
+  keyId: string;
+  costInUsd: number;
+  /** Its requests in the range whose cost is unknown: in no costInUsd. */
+  unpricedRequestCount: number;
+}
+
 export interface TopKeysQuery {
   start: number;
   end: number;
@@ -89,8 +96,12 @@ export class EventReportsService {
     return this.queries.run(() => this.computeMetrics(query));
   }
 
-  /** Keys by what their requests cost in [start, end): keys without priced requests in it are not listed. */
-  topKeys(query: TopKeysQuery): Promise<Array<{ keyId: string; costInUsd: number }>> {
+  /**
+   * Keys by what their requests cost in [start, end), with how many of them have an unknown cost
+   * (a key whose requests all do is listed at $0, never left out). Keys without requests in the
+   * range are not listed.
+   */
+  topKeys(query: TopKeysQuery): Promise<KeySpend[]> {
     return this.queries.run(() => this.rankKeys(query));
   }
 
@@ -135,18 +146,18 @@ export class EventReportsService {
     return { dataPoints: withEmptyIntervals(buckets, rows.map(toDataPoint)), latencyInMsMedian: latency?.median ?? 0, latencyInMs99th: latency?.p99 ?? 0 };
   }
 
-  private async rankKeys(query: TopKeysQuery): Promise<Array<{ keyId: string; costInUsd: number }>> {
+  private async rankKeys(query: TopKeysQuery): Promise<KeySpend[]> {
     const params: unknown[] = [];
     const bind = positional(params);
     const { where, empty } = eventFilterSql({ start: query.start, end: query.end, keyIds: query.keyIds }, 'e', bind);
     if (empty) return [];
-    const clauses = [where, 'e.cost_in_usd IS NOT NULL'];
+    const clauses = [where];
     if (query.tags && query.tags.length > 0) clauses.push(`k.tags && ${bind(query.tags)}::text[]`);
     if (query.name) clauses.push(`k.name ILIKE ${bind(`%${escapeLike(query.name)}%`)} ESCAPE '\\'`);
     if (query.revoked !== undefined) clauses.push(`k.revoked = ${bind(query.revoked)}`);
     const direction = query.order === 'asc' ? 'ASC' : 'DESC';
-    const rows: Array<{ key_id: string; cost: string }> = await this.dataSource.query(
-      `SELECT e.key_id, sum(e.cost_in_usd) AS cost
+    const rows: Array<{ key_id: string; cost: string; unpriced: string }> = await this.dataSource.query(
+      `SELECT e.key_id, coalesce(sum(e.cost_in_usd), 0) AS cost, count(*) FILTER (WHERE e.cost_in_usd IS NULL) AS unpriced
          FROM events e JOIN api_keys k ON k.key_id = e.key_id
         WHERE ${clauses.join(' AND ')}
         GROUP BY e.key_id
@@ -154,7 +165,7 @@ export class EventReportsService {
         LIMIT ${bind(query.limit)} OFFSET ${bind(query.offset)}`,
       params,
     );
-    return rows.map((row) => ({ keyId: row.key_id, costInUsd: Number(row.cost) }));
+    return rows.map((row) => ({ keyId: row.key_id, costInUsd: Number(row.cost), unpricedRequestCount: Number(row.unpriced) }));
   }
 }
 

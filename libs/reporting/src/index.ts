@@ -3,7 +3,7 @@ export { EventEntity } from './event.entity';
 export { EventRecorderService } from './event-recorder.service';
 export { EventQuery, EventSearch, EventsQueryService } from './events-query.service';
 export { EventFilter } from './event-filter';
-export { EventReportsService, MAX_DATA_POINTS, METRIC_GROUPS, MetricGroup, MetricsDataPoint, MetricsQuery, MetricsReport, TopKeysQuery } from './event-reports.service';
+export { EventReportsService, KeySpend, MAX_DATA_POINTS, METRIC_GROUPS, MetricGroup, MetricsDataPoint, MetricsQuery, MetricsReport, TopKeysQuery } from './event-reports.service';
 export { ModelPriceEntity } from './model-price.entity';
 export { ModelPricesService } from './model-prices.service';
 export { ReportingModule } from './reporting.module';

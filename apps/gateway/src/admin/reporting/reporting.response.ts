@@ -24,7 +24,8 @@ export class MetricsResponse {
 
 export class KeySpendResponse {
   @ApiProperty({ description: 'Key id.' }) keyId: string;
-  @ApiProperty({ description: 'What its requests in the range cost, USD.' }) costInUsd: number;
+  @ApiProperty({ description: 'What its priced requests in the range cost, USD.' }) costInUsd: number;
+  @ApiProperty({ description: 'Its requests in the range whose cost is unknown (a model without a price): in no costInUsd, never counted as free.' }) unpricedRequestCount: number;
 }
 
 export class TopKeysResponse {
