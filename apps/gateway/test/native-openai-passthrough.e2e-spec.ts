@@ -233,10 +233,15 @@ describe('OpenAI native passthrough (e2e): multipart uploads and binary answers'
         expect({ base, status: deleted.status }).toEqual({ base, status: 403 });
       }
       expect(upstream.requests.length).toBe(before);
-      // Writes that run no model still go through: an upload, a vector store.
+      // Writes that run no model still go through: an upload, a vector store, modifying an
+      // assistant or a run, pausing a fine-tuning job, hanging up a realtime call.
       for (const [path, body] of [
         ['/uploads', { purpose: 'assistants', filename: 'a.txt', bytes: 2, mime_type: 'text/plain' }],
         ['/vector_stores', { name: 'docs' }],
+        ['/assistants/asst_abc', { name: 'renamed', instructions: 'Be brief.' }],
+        ['/threads/thread_x/runs/run_1', { metadata: { team: 'a' } }],
+        ['/fine_tuning/jobs/ftjob_abc/pause', {}],
+        ['/realtime/calls/rtc_abc/hangup', {}],
       ] as const) {
         const response = await fetch(`${stack.proxyUrl}/api/providers/openai/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${WHISPER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
         expect({ path, status: response.status }).not.toEqual({ path, status: 403 });

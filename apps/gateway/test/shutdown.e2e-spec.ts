@@ -103,17 +103,23 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     // A proxied request in flight on a keep-alive connection, as SDKs and ingresses keep them.
     upstream.responseDelayMs = 1_500;
     const agent = new Agent({ keepAlive: true });
-    const send = () =>
-      new Promise<{ status: number; connection: string | undefined; connectionClosed: Promise<void> }>((resolve, reject) => {
-        const request = httpRequest({ port: proxyPort, host: '127.0.0.1', path: '/v1/chat/completions', method: 'POST', agent, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } }, (response) => {
+    const send = (through = agent, body: Record<string, unknown> = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }) =>
+      new Promise<{ status: number; connection: string | undefined; connectionClosed: Promise<void>; ended: Promise<void> }>((resolve, reject) => {
+        const request = httpRequest({ port: proxyPort, host: '127.0.0.1', path: '/v1/chat/completions', method: 'POST', agent: through, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } }, (response) => {
           response.resume();
-          resolve({ status: response.statusCode!, connection: response.headers.connection, connectionClosed: once(request.socket!, 'close').then(() => undefined) });
+          resolve({ status: response.statusCode!, connection: response.headers.connection, connectionClosed: once(request.socket!, 'close').then(() => undefined), ended: once(response, 'end').then(() => undefined) });
         });
         request.on('error', reject);
-        request.end(JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }));
+        request.end(JSON.stringify(body));
       });
     const answered = send();
     await eventually(async () => (upstream.requests.some((r) => r.headers.authorization === 'Bearer sk-upstream-secret' && r.body?.model === 'gpt-4o-mini') ? true : undefined), 5_000, 'the request upstream');
+    // A stream whose answer has begun (its headers went out keep-alive), and a request waiting
+    // for the same connection: sent the moment the stream ends, it must be answered, not reset.
+    const oneConnection = new Agent({ keepAlive: true, maxSockets: 1 });
+    const stream = await send(oneConnection, { model: 'thinking-stream', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+    expect([stream.status, stream.connection]).toEqual([200, 'keep-alive']);
+    const next = send(oneConnection);
 
     const stoppedAt = Date.now();
     gateway.process.signal('SIGTERM');
@@ -132,13 +138,18 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
       expect(connection).toBe('close');
       await connectionClosed;
       // The next request at once, through the same client: refused (never sent), not reset.
-      expect(await send().then(({ status: next }) => next, (error: NodeJS.ErrnoException) => error.code)).toBe('ECONNREFUSED');
+      expect(await send().then(({ status: later }) => later, (error: NodeJS.ErrnoException) => error.code)).toBe('ECONNREFUSED');
+      await stream.ended;
+      const queued = await next;
+      expect([queued.status, queued.connection]).toEqual([200, 'close']);
+      await queued.connectionClosed;
       adminSocket.write(adminBody.slice(5));
       expect(await adminAnswer).toMatch(/^HTTP\/1\.1 \d{3} /);
       await gateway.process.exited;
     } finally {
       upstream.responseDelayMs = 0;
       agent.destroy();
+      oneConnection.destroy();
     }
     expect(gateway.process.exitCode()).toBe(0);
     // Well before the 20 s drain deadline, and nothing was cut.

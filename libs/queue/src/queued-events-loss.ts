@@ -3,6 +3,7 @@ import { Logger } from '@tollgate/common';
 import { RedisDataLoss, RedisDataLossWatch } from '@tollgate/redis';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
+import { QueueName } from './queue-names';
 
 export interface QueuedEventsLossMonitorOptions {
   /** A connection that may be looked at (not a blocking one); null: no Redis (standalone mode). */
@@ -33,6 +34,9 @@ export class QueuedEventsLossMonitor implements OnApplicationBootstrap, OnApplic
       intervalMs,
       markerKey: `${queuePrefix}:redis-data-marker`,
       keyPattern: `${queuePrefix}:*`,
+      // BullMQ writes a queue's settings when the gateway's queue or the worker connects, and the
+      // worker its stalled-jobs check: before this watch's first check, on an emptied Redis too.
+      startupKeys: [`${queuePrefix}:${QueueName.RequestEvents}:meta`, `${queuePrefix}:${QueueName.RequestEvents}:stalled-check`],
       ranBefore: async () => {
         const [row] = (await dataSource.query('SELECT EXISTS (SELECT 1 FROM events) AS ran')) as Array<{ ran: boolean }>;
         return row?.ran === true;

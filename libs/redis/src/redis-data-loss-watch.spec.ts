@@ -67,8 +67,21 @@ describe('RedisDataLossWatch', () => {
     await watch(true).check();
     expect(losses).toEqual(['at-start']);
     await redis.del(`${prefix}:redis-marker`);
-    await redis.set(`${prefix}:request-events:meta`, 'x');
+    await redis.set(`${prefix}:request-events:events`, 'x');
     await watch(true).check();
+    expect(losses).toEqual(['at-start']);
+  });
+
+  it('at start, does not take the keys processes write as they start for data Redis kept', async () => {
+    await redis.set(`${prefix}:queue:meta`, 'x');
+    const starting = new RedisDataLossWatch(redis, {
+      markerKey: `${prefix}:redis-marker`,
+      keyPattern: `${prefix}:*`,
+      startupKeys: [`${prefix}:queue:meta`],
+      ranBefore: async () => true,
+      onLoss: (loss) => losses.push(loss),
+    });
+    await starting.check();
     expect(losses).toEqual(['at-start']);
   });
 

@@ -9,6 +9,11 @@ export interface RedisDataLossWatchOptions {
   markerKey: string;
   /** Keys of this deployment (`<prefix>:*`): a Redis holding any is not empty. */
   keyPattern: string;
+  /**
+   * Keys processes write as they start, before the watch's first check (a queue's settings):
+   * found alone, they say nothing about what Redis held before.
+   */
+  startupKeys?: readonly string[];
   /** Whether Tollgate ran before (Postgres holds events): then an empty Redis has lost something. */
   ranBefore: () => Promise<boolean>;
   onLoss: (loss: RedisDataLoss) => void;
@@ -100,7 +105,7 @@ export class RedisDataLossWatch {
     let cursor = '0';
     for (let scans = 0; scans < MAX_SCANS; scans++) {
       const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.options.keyPattern, 'COUNT', 1000);
-      if (keys.some((key) => key !== this.options.markerKey)) return true;
+      if (keys.some((key) => key !== this.options.markerKey && !this.options.startupKeys?.includes(key))) return true;
       cursor = next;
       if (cursor === '0') return false;
     }

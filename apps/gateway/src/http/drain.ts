@@ -1,6 +1,9 @@
 import { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 
+/** How long a connection whose started answer has ended may bring a next request before it is closed. */
+const IDLE_GRACE_MS = 250;
+
 /**
  * Knows a server's connections and the answer each is writing, so that a stop closes every
  * keep-alive connection as soon as its answer is out. `server.close()` alone closes the idle
@@ -31,8 +34,11 @@ export class ConnectionDrain {
   /**
    * Stops accepting connections; closes the idle ones now and each busy one once its answer is
    * out: answers not started yet say `connection: close` (the client will not send another
-   * request on it), and one already started (a stream) has its connection ended right after its
-   * last byte. Resolves when the last connection has closed.
+   * request on it). An answer already started (a stream) went out keep-alive: a client may send
+   * its next request on that connection the moment the answer ends, so the connection is closed
+   * only if it is still idle a moment later; a request that came meanwhile is answered (with
+   * `connection: close`). Closing it at once would reset that request, or, half-closed, run it
+   * upstream with no way to answer. Resolves when the last connection has closed.
    */
   begin(): Promise<void> {
     this.draining = true;
@@ -43,7 +49,7 @@ export class ConnectionDrain {
       const answer = this.answers.get(socket);
       if (answer === undefined || answer.writableFinished) continue;
       if (!answer.headersSent) answer.setHeader('connection', 'close');
-      else answer.once('finish', () => socket.end());
+      else answer.once('finish', () => setTimeout(() => this.server.closeIdleConnections(), IDLE_GRACE_MS).unref());
     }
     return closed;
   }

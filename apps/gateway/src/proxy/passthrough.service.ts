@@ -52,8 +52,9 @@ function operationAt(operations: string): RegExp {
 const FREE_PATHS = /^\/(models(\/[^/]+)?|moderations|files(\/[^/]+(\/content)?)?|v1\/messages\/count_tokens|v1\/models(\/[^/]+)?)$/;
 /** Reading, listing or deleting what earlier requests made (a stored response, completion, run, batch) runs no model. */
 const READS_OR_DELETES = new Set(['GET', 'HEAD', 'DELETE']);
-/** POSTs on a stored object that run no model: updating a stored chat completion's metadata, cancelling. */
-const NON_GENERATING_POSTS = /^\/(chat\/completions\/[^/]+|responses\/[^/]+\/cancel|batches\/[^/]+\/cancel|threads\/[^/]+\/runs\/[^/]+\/cancel|fine_tuning\/jobs\/[^/]+\/cancel)$/;
+/** POSTs on a stored object that run no model: updating a stored chat completion's metadata, cancelling, pausing or resuming a job, ending a realtime call. */
+const NON_GENERATING_POSTS =
+  /^\/(chat\/completions\/[^/]+|responses\/[^/]+\/cancel|batches\/[^/]+\/cancel|threads\/[^/]+\/runs\/[^/]+\/cancel|fine_tuning\/jobs\/[^/]+\/(cancel|pause|resume)|realtime\/calls\/[^/]+\/(hangup|refer|reject))$/;
 /**
  * Operations billed by tokens the gateway reads and prices. Anchored: /threads/{id}/messages and
  * /chat/completions/{id}/messages are other operations, which name no model.
@@ -90,9 +91,10 @@ const MODEL_RUNS = new RegExp(
   ].join('|')})$`,
 );
 /**
- * Writes known to run no model: uploads, threads and their messages, stores of files and vectors,
- * conversations, containers, eval definitions, Anthropic's files and skills, continuing a run
- * already checked. Any other write that names no model the gateway can read (a grader run, a
+ * Writes known to run no model: uploads, threads and their messages, modifying a run or an
+ * assistant, stores of files and vectors, conversations, containers, eval definitions,
+ * fine-tuned checkpoints' permissions, Anthropic's files and skills, continuing a run already
+ * checked. Any other write that names no model the gateway can read (a grader run, a
  * realtime call whose model is inside its form, an operation added to the API tomorrow) may run
  * any model: a key or user restricted to some models is refused it.
  */
@@ -100,7 +102,11 @@ const NO_MODEL_WRITES = new RegExp(
   `^\\/(v1\\/)?(${[
     'uploads(\\/[^/]+\\/(parts|complete|cancel))?',
     'threads(\\/[^/]+(\\/messages(\\/[^/]+)?)?)?',
-    'threads\\/[^/]+\\/runs\\/[^/]+\\/submit_tool_outputs',
+    // Modifying a run (its metadata) or submitting tool outputs continues a run checked when it began.
+    'threads\\/[^/]+\\/runs\\/[^/]+(\\/submit_tool_outputs)?',
+    // Modifying an assistant: a model it names is read and checked like any.
+    'assistants\\/[^/]+',
+    'fine_tuning\\/checkpoints\\/[^/]+\\/permissions',
     'vector_stores(\\/.*)?',
     'conversations(\\/.*)?',
     'containers(\\/.*)?',
