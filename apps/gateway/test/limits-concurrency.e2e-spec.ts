@@ -289,6 +289,20 @@ describe('limits under concurrency (e2e, one gateway and two gateway processes)'
       expect((await chat(stack.proxyUrl, key, { messages: [inline], max_tokens: 5 })).status).toBe(200);
     });
 
+    it('spend settled before any budget was checked is counted once when the first one is (a new deployment, or Redis emptied)', async () => {
+      // No counters and no rebuild marker, as before a deployment's first budget or after Redis lost them.
+      const limitKeys = await redis.keys(`${stack.queuePrefix}:limits:*`);
+      if (limitKeys.length > 0) await redis.del(...limitKeys);
+      const { key, keyId } = await createKey({});
+      for (let i = 0; i < 3; i++) expect((await chat(stack.proxyUrl, key, { max_tokens: 5 })).status).toBe(200);
+      expect(await settled(keyId, 3)).toBe(3 * ACTUAL_NANO);
+      // A budget with room for exactly one more request: admitted, and counted once.
+      const limitNano = 3 * ACTUAL_NANO + RESERVED_NANO + 1_000;
+      expect((await stack.admin('PATCH', `/api/key-management/keys/${keyId}`, { costLimitInUsd: limitNano / 1e9 })).status).toBe(200);
+      await eventually(async () => ((await chat(stack.proxyUrl, key, { max_tokens: 5 })).status === 200 ? true : undefined), 3_000, 'the budgeted request admitted');
+      expect(await settled(keyId, 4)).toBe(4 * ACTUAL_NANO);
+    });
+
     it('the official openai SDK (default maxRetries) makes exactly one attempt on a budget error', async () => {
       const { key } = await createKey({ costLimitInUsd: 0.000001 });
       let calls = 0;

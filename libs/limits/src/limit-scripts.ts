@@ -111,15 +111,21 @@ return {0, tightLimit, tightRemaining, tightReset}
  * per batch: the worker settles a whole batch of events, and a script call per event cost
  * Redis more than the counting itself.
  *
- * KEYS, per request: settled marker, Z pairs (reservation zset, its running total), C spent
- * counters.
- * ARGV, per request: Z, C, reservation member ('' when none), actualNano, markerTtlSeconds,
- * then one TTL per counter (0 = none).
- * Returns one flag per request: 1 settled now, 0 settled before.
+ * Spend is only added to counters that have been rebuilt from Postgres: added before the rebuild,
+ * it would be counted again by it (the rebuild reads what Postgres holds, the events settled
+ * meanwhile included). A call that would add spend while the spend-hydrated marker is missing
+ * changes nothing and answers {-1}: the caller rebuilds, then settles again.
+ *
+ * KEYS[1]: spend-hydrated marker. Then, per request: settled marker, Z pairs (reservation zset,
+ * its running total), C spent counters.
+ * ARGV[1]: 1 when a request of the call adds spend. Then, per request: Z, C, reservation member
+ * ('' when none), actualNano, markerTtlSeconds, then one TTL per counter (0 = none).
+ * Returns one flag per request: 1 settled now, 0 settled before; or {-1} (rebuild first).
  */
 export const SETTLE_SCRIPT = `
+if ARGV[1] == '1' and redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
 local settled = {}
-local k, a = 1, 1
+local k, a = 2, 2
 while a <= #ARGV do
   local Z, C = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
   local member, actual, markerTtl = ARGV[a + 2], tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])

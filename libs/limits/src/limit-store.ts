@@ -61,14 +61,23 @@ export interface SettlePlan {
   counters: CounterIncrement[];
 }
 
+/** Whether settling a plan adds to spend counters (releasing a reservation alone does not). */
+export function addsSpend(plan: SettlePlan): boolean {
+  return plan.actualNano > 0 && plan.counters.length > 0;
+}
+
 /**
  * Where limit counters live: Redis in production (atomic Lua, shared by every replica), memory
  * in standalone mode (one process). Both implement exactly the same admission semantics.
  */
 export interface LimitStore {
   admit(plan: AdmissionPlan): Promise<AdmissionOutcome>;
-  /** Settles each plan once; per plan, false when that request was already settled. */
-  settle(plans: SettlePlan[]): Promise<boolean[]>;
+  /**
+   * Settles each plan once; per plan, false when that request was already settled. When a plan
+   * adds spend and the counters have not been rebuilt from Postgres (`hydratedKey` missing), it
+   * answers 'needs-hydration' instead: the plans not settled yet are left as they were.
+   */
+  settle(plans: SettlePlan[], hydratedKey: string): Promise<boolean[] | 'needs-hydration'>;
   /** Gives the keys that exist (settled markers) a new TTL. */
   refresh(keys: string[], ttlSeconds: number): Promise<void>;
   /** Extends reservations still outstanding to expire no sooner than holdMs from now. */

@@ -102,9 +102,9 @@ describe.each([
     // Three of the seven finish, each costing 5 of the 7 reserved, then a fourth costing 7:
     // 22 spent + 3 × 7 reserved = 43.
     const admitted = plans.filter((_, i) => outcomes[i].kind === 'admitted').map((p) => p.requestId);
-    expect(await store.settle(admitted.slice(0, 3).map((id) => settlePlan(id, 7, 5)))).toEqual([true, true, true]);
+    expect(await store.settle(admitted.slice(0, 3).map((id) => settlePlan(id, 7, 5)), `${prefix}hydrated`)).toEqual([true, true, true]);
     // Settled before, settled now: each request on its own.
-    expect(await store.settle([settlePlan(admitted[0], 7, 5), settlePlan(admitted[3], 7, 7)])).toEqual([false, true]);
+    expect(await store.settle([settlePlan(admitted[0], 7, 5), settlePlan(admitted[3], 7, 7)], `${prefix}hydrated`)).toEqual([false, true]);
     expect(await store.admit(plan({ budgets: [budget(50)], amountNano: 7 }))).toMatchObject({ kind: 'admitted' });
     expect(await store.admit(plan({ budgets: [budget(50)], amountNano: 1 }))).toEqual({ kind: 'budget-exhausted', index: 0, limitNano: 50, committedNano: 50 });
   });
@@ -115,7 +115,7 @@ describe.each([
     expect(kinds(outcomes).every((k) => k === 'admitted')).toBe(true);
     const settles = plans.map((p) => settlePlan(p.requestId, 50, 10));
     const repeats = plans.slice(0, 5).map((p) => settlePlan(p.requestId, 50, 10));
-    expect(await store.settle([...settles, ...repeats])).toEqual([...settles.map(() => true), ...repeats.map(() => false)]);
+    expect(await store.settle([...settles, ...repeats], `${prefix}hydrated`)).toEqual([...settles.map(() => true), ...repeats.map(() => false)]);
     // 120 × 10 spent, nothing reserved any more: 8,800 more fits the 10,000 budget, 8,801 does not.
     expect(await store.admit(plan({ budgets: [budget(10_000)], amountNano: 8_801 }))).toEqual({ kind: 'budget-exhausted', index: 0, limitNano: 10_000, committedNano: 1_200 });
     expect((await store.admit(plan({ budgets: [budget(10_000)], amountNano: 8_800 }))).kind).toBe('admitted');
@@ -136,7 +136,7 @@ describe.each([
     // The 6 expired: 3 + 7 fits.
     expect((await store.admit(plan({ budgets: [budget(10)], amountNano: 7 }))).kind).toBe('admitted');
     // Its event arrives late, costing 2: spent 2, reserved 3 + 7. Releasing the 6 again would say 6.
-    expect(await store.settle([settlePlan(expiring.requestId, 6, 2)])).toEqual([true]);
+    expect(await store.settle([settlePlan(expiring.requestId, 6, 2)], `${prefix}hydrated`)).toEqual([true]);
     expect(await store.admit(plan({ budgets: [budget(10)], amountNano: 1 }))).toEqual({ kind: 'budget-exhausted', index: 0, limitNano: 10, committedNano: 12 });
   });
 
@@ -146,7 +146,7 @@ describe.each([
     expect((await store.admit(queued)).kind).toBe('admitted');
     expect((await store.admit(settledFirst)).kind).toBe('admitted');
     // The worker was quicker than the hold for one of them.
-    expect(await store.settle([settlePlan(settledFirst.requestId, 3, 3)])).toEqual([true]);
+    expect(await store.settle([settlePlan(settledFirst.requestId, 3, 3)], `${prefix}hydrated`)).toEqual([true]);
     await store.hold(
       [queued, settledFirst].map((p) => ({ reservations: [reservations()], member: `${p.requestId}:${p.amountNano}` })),
       60_000,
@@ -154,7 +154,7 @@ describe.each([
     await new Promise((resolve) => setTimeout(resolve, 150));
     // Past the admission TTL the 6 still counts: spent 3 + reserved 6 leaves 1.
     expect(await store.admit(plan({ budgets: [budget(10)], amountNano: 2 }))).toEqual({ kind: 'budget-exhausted', index: 0, limitNano: 10, committedNano: 9 });
-    expect(await store.settle([settlePlan(queued.requestId, 6, 4)])).toEqual([true]);
+    expect(await store.settle([settlePlan(queued.requestId, 6, 4)], `${prefix}hydrated`)).toEqual([true]);
     // Settled: spent 7, nothing reserved.
     expect(await store.admit(plan({ budgets: [budget(10)], amountNano: 4 }))).toEqual({ kind: 'budget-exhausted', index: 0, limitNano: 10, committedNano: 7 });
     expect((await store.admit(plan({ budgets: [budget(10)], amountNano: 3 }))).kind).toBe('admitted');
@@ -175,6 +175,17 @@ describe.each([
     expect(await store.isHydrated(unhydrated)).toBe(true);
     expect(await store.admit(plan({ hydratedKey: unhydrated, budgets: [budget(10)], amountNano: 2 }))).toMatchObject({ kind: 'budget-exhausted', committedNano: 9 });
   });
+
+  it('adds no spend to counters that were never rebuilt (the rebuild would count it again), but releases a reservation at no cost', async () => {
+    const unhydrated = `${prefix}not-hydrated`;
+    expect(await store.settle([settlePlan('spent-early', 0, 5)], unhydrated)).toBe('needs-hydration');
+    expect(await store.settle([settlePlan('released', 7, 0)], unhydrated)).toEqual([true]);
+    // Rebuilt from what Postgres holds (5 spent by earlier requests: this one is stored only once
+    // settled), then the request settles, once: 10 in all.
+    await store.hydrate([{ key: `${prefix}spent`, ttlSeconds: 0, nano: 5 }], unhydrated);
+    expect(await store.settle([settlePlan('spent-early', 0, 5)], unhydrated)).toEqual([true]);
+    expect(await store.admit(plan({ hydratedKey: unhydrated, budgets: [budget(10)], amountNano: 1 }))).toMatchObject({ kind: 'budget-exhausted', committedNano: 10 });
+  });
 });
 
 describe('MemoryLimitStore housekeeping', () => {
@@ -194,12 +205,12 @@ describe('MemoryLimitStore housekeeping', () => {
         amountNano: 1,
         reservationTtlMs: 60_000,
       });
-      await store.settle([{ markerKey: `settled:r${i}`, markerTtlSeconds: 60, reservations: [{ setKey: 'reserved', totalKey: 'reserved-total' }], reservationMember: `r${i}:1`, actualNano: 1, counters: [{ key: 'spent', ttlSeconds: 0 }] }]);
+      await store.settle([{ markerKey: `settled:r${i}`, markerTtlSeconds: 60, reservations: [{ setKey: 'reserved', totalKey: 'reserved-total' }], reservationMember: `r${i}:1`, actualNano: 1, counters: [{ key: 'spent', ttlSeconds: 0 }] }], 'hydrated');
       now += 1_000;
     }
     expect(store.size).toBeGreaterThan(50);
     now += 3_600_000;
-    await store.settle([{ markerKey: 'settled:late', markerTtlSeconds: 60, reservations: [], reservationMember: null, actualNano: 0, counters: [] }]);
+    await store.settle([{ markerKey: 'settled:late', markerTtlSeconds: 60, reservations: [], reservationMember: null, actualNano: 0, counters: [] }], 'hydrated');
     // What remains: the hydration marker, the lifetime spend counter and the new marker.
     expect(store.size).toBe(3);
   });
@@ -249,9 +260,9 @@ describe('RedisLimitStore reservations', () => {
       actualNano: 0,
       counters: [],
     }));
-    await store.settle(settled);
+    await store.settle(settled, `${p}hydrated`);
     // Settling twice releases nothing twice.
-    await store.settle(settled);
+    await store.settle(settled, `${p}hydrated`);
     const released = amounts.slice(0, 500).reduce((a, b) => a + b, 0);
     expect(await state()).toEqual({ members: 1_500, total: sum - released });
     expect(await admit('over', 1, sum - released)).toEqual({ kind: 'budget-exhausted', index: 0, limitNano: sum - released, committedNano: sum - released });
@@ -274,7 +285,7 @@ describe('RedisLimitStore reservations', () => {
     await redis.zadd(`${p}reserved`, later, 'old1:4', later, 'old2:5');
     await redis.pexpire(`${p}reserved`, 120_000);
     // Settling one of them before any admission: nothing to subtract from a total not yet built.
-    await store.settle([{ markerKey: `${p}settled:old1`, markerTtlSeconds: 60, reservations: [{ setKey: `${p}reserved`, totalKey: `${p}reserved-total` }], reservationMember: 'old1:4', actualNano: 0, counters: [] }]);
+    await store.settle([{ markerKey: `${p}settled:old1`, markerTtlSeconds: 60, reservations: [{ setKey: `${p}reserved`, totalKey: `${p}reserved-total` }], reservationMember: 'old1:4', actualNano: 0, counters: [] }], `${p}hydrated`);
     expect(await redis.exists(`${p}reserved-total`)).toBe(0);
     expect(await admit('new', 3, 8)).toMatchObject({ kind: 'admitted' });
     expect(await state()).toEqual({ members: 2, total: 8 });
@@ -310,7 +321,7 @@ describe('RedisLimitStore settlement script', () => {
         await redis.set(`${p}reserved-total:${set}`, '9');
       }
       const reservation = (set: string) => ({ setKey: `${p}reserved:${set}`, totalKey: `${p}reserved-total:${set}` });
-      const settled = await store.settle([
+      const batch = (): SettlePlan[] => [
         // Two reservation sets, four counters with their own TTLs (0: none).
         {
           markerKey: `${p}settled:r1`,
@@ -324,7 +335,13 @@ describe('RedisLimitStore settlement script', () => {
         { markerKey: `${p}settled:r2`, markerTtlSeconds: 70, reservations: [], reservationMember: null, actualNano: 0, counters: [] },
         // No reservation, two counters, one of them shared with the first request.
         { markerKey: `${p}settled:r3`, markerTtlSeconds: 80, reservations: [reservation('a')], reservationMember: null, actualNano: 7, counters: [{ key: `${p}c0`, ttlSeconds: 0 }, { key: `${p}c4`, ttlSeconds: 400 }] },
-      ]);
+      ];
+      // Counters not rebuilt from Postgres yet: nothing is written (the rebuild would count it again).
+      expect(await store.settle(batch(), `${p}hydrated`)).toBe('needs-hydration');
+      expect(await redis.keys(`${p}settled:*`)).toEqual([]);
+      expect([await redis.zcard(`${p}reserved:a`), await redis.get(`${p}c0`)]).toEqual([1, null]);
+      await redis.set(`${p}hydrated`, '1');
+      const settled = await store.settle(batch(), `${p}hydrated`);
       expect(settled).toEqual([true, true, true]);
       expect(await redis.zcard(`${p}reserved:a`)).toBe(0);
       expect(await redis.zcard(`${p}reserved:b`)).toBe(0);

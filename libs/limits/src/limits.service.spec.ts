@@ -42,7 +42,7 @@ const keyScope = (costLimitInUsd: number): LimitedScope => ({
 function delayedLock(inner: LimitStore, until: Promise<void>): LimitStore {
   return {
     admit: (plan) => inner.admit(plan),
-    settle: (plans) => inner.settle(plans),
+    settle: (plans, hydratedKey) => inner.settle(plans, hydratedKey),
     hold: (plans, holdMs) => inner.hold(plans, holdMs),
     refresh: (keys, ttlSeconds) => inner.refresh(keys, ttlSeconds),
     hydrate: (increments, key) => inner.hydrate(increments, key),
@@ -89,9 +89,9 @@ describe('LimitsService settlement', () => {
     const settled: SettlePlan[] = [];
     const store: LimitStore = {
       ...delayedLock(inner, Promise.resolve()),
-      settle: (plans) => {
+      settle: (plans, hydratedKey) => {
         settled.push(...plans);
-        return inner.settle(plans);
+        return inner.settle(plans, hydratedKey);
       },
     };
     const service = new LimitsService(store, postgres, env, logger);

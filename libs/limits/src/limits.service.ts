@@ -162,7 +162,8 @@ export class LimitsService {
       counters: [],
     };
     const attempt = (index: number): void => {
-      this.store.settle([release]).catch((error: unknown) => {
+      // A release adds no spend: it never waits for counters to be rebuilt.
+      this.store.settle([release], this.keys.hydrated).catch((error: unknown) => {
         if (index + 1 >= UNANSWERED_RELEASE_DELAYS_MS.length) {
           this.logger.warn({ err: error, requestId: plan.requestId }, 'reservation of an unanswered admission not released; it expires at its TTL');
           return;
@@ -182,9 +183,24 @@ export class LimitsService {
   async settle(inputs: SettleInput[]): Promise<boolean[]> {
     const plans = inputs.map((input) => this.settlePlan(input));
     const due = plans.filter((plan): plan is SettlePlan => plan !== null);
-    const settled = due.length > 0 ? await this.store.settle(due) : [];
+    const settled = due.length > 0 ? await this.settleHydrated(due) : [];
     let next = 0;
     return plans.map((plan) => plan !== null && settled[next++]);
+  }
+
+  /**
+   * Spend is added only to counters rebuilt from Postgres (see SETTLE_SCRIPT): when they are
+   * not (the first settlement of a deployment that had no budget yet, or after Redis lost them),
+   * they are rebuilt first, from what Postgres holds before this batch is stored, and the batch
+   * settled then: counted once, by the rebuild for what came before and by this for the batch.
+   */
+  private async settleHydrated(plans: SettlePlan[]): Promise<boolean[]> {
+    const first = await this.store.settle(plans, this.keys.hydrated);
+    if (first !== 'needs-hydration') return first;
+    await this.hydrate();
+    const second = await this.store.settle(plans, this.keys.hydrated);
+    if (second === 'needs-hydration') throw unavailable('spend counters are being rebuilt');
+    return second;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { AdmissionOutcome, AdmissionPlan, CounterIncrement, HoldPlan, LimitStore, SettlePlan } from './limit-store';
+import { AdmissionOutcome, AdmissionPlan, CounterIncrement, HoldPlan, LimitStore, SettlePlan, addsSpend } from './limit-store';
 import { reservationNano } from './limit-keys';
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -51,9 +51,10 @@ export class MemoryLimitStore implements LimitStore {
     return { kind: 'admitted', rate: tightest };
   }
 
-  async settle(plans: SettlePlan[]): Promise<boolean[]> {
+  async settle(plans: SettlePlan[], hydratedKey: string): Promise<boolean[] | 'needs-hydration'> {
     const now = Date.now();
     this.sweep(now);
+    if (plans.some(addsSpend) && !this.get(hydratedKey, now)) return 'needs-hydration';
     return plans.map((plan) => this.settleOne(plan, now));
   }
 

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { ADMIT_SCRIPT, HOLD_SCRIPT, SETTLE_SCRIPT } from './limit-scripts';
-import { AdmissionOutcome, AdmissionPlan, CounterIncrement, HoldPlan, LimitStore, SettlePlan } from './limit-store';
+import { AdmissionOutcome, AdmissionPlan, CounterIncrement, HoldPlan, LimitStore, SettlePlan, addsSpend } from './limit-store';
 
 /**
  * Requests settled (or held) per script call: a whole batch in one call would hold Redis (and
@@ -56,18 +56,22 @@ export class RedisLimitStore implements LimitStore {
     }
   }
 
-  async settle(plans: SettlePlan[]): Promise<boolean[]> {
-    return (await Promise.all(inChunks(plans).map((chunk) => this.settleChunk(chunk)))).flat();
+  async settle(plans: SettlePlan[], hydratedKey: string): Promise<boolean[] | 'needs-hydration'> {
+    const chunks = await Promise.all(inChunks(plans).map((chunk) => this.settleChunk(chunk, hydratedKey)));
+    // Chunks settled before one found the counters missing stay settled: their markers make
+    // settling them again after the rebuild a no-op.
+    return chunks.some((flags) => flags === null) ? 'needs-hydration' : (chunks as boolean[][]).flat();
   }
 
-  private async settleChunk(plans: SettlePlan[]): Promise<boolean[]> {
-    const keys: string[] = [];
-    const args: Array<string | number> = [];
+  private async settleChunk(plans: SettlePlan[], hydratedKey: string): Promise<boolean[] | null> {
+    const keys: string[] = [hydratedKey];
+    const args: Array<string | number> = [plans.some(addsSpend) ? 1 : 0];
     for (const plan of plans) {
       keys.push(plan.markerKey, ...plan.reservations.flatMap((r) => [r.setKey, r.totalKey]), ...plan.counters.map((c) => c.key));
       args.push(plan.reservations.length, plan.counters.length, plan.reservationMember ?? '', plan.actualNano, plan.markerTtlSeconds, ...plan.counters.map((c) => c.ttlSeconds));
     }
     const flags = (await this.settleScript(keys.length, ...keys, ...args)) as number[];
+    if (flags[0] === -1) return null;
     return flags.map((flag) => flag === 1);
   }
 
