@@ -134,6 +134,14 @@ describe('access scopes (e2e)', () => {
       expect(countBy(await usedCredentials(key, 20, true), (apiKey) => String(apiKey))).toEqual({ 'sk-rotation-a': 10, 'sk-rotation-b': 10 });
     });
 
+    it('rotates each model on its own: alternating models still spreads every model across the settings', async () => {
+      const key = await createKey({ settingIds: [settings.rotationA, settings.rotationB], rotationEnabled: true });
+      const before = upstream.requests.length;
+      for (let i = 0; i < 8; i++) expect((await chat(stack.proxyUrl, key, { model: i % 2 === 0 ? 'gpt-4o-mini' : 'gpt-4o' })).status).toBe(200);
+      const used = upstream.requests.slice(before).map((request) => `${String(request.body?.model)}:${String(request.apiKey)}`);
+      expect(countBy(used, (pair) => pair)).toEqual({ 'gpt-4o-mini:sk-rotation-a': 2, 'gpt-4o-mini:sk-rotation-b': 2, 'gpt-4o:sk-rotation-a': 2, 'gpt-4o:sk-rotation-b': 2 });
+    });
+
     it('without rotation, the first setting is always used', async () => {
       const key = await createKey({ settingIds: [settings.rotationA, settings.rotationB] });
       expect(new Set(await usedCredentials(key, 4, false))).toEqual(new Set(['sk-rotation-a']));

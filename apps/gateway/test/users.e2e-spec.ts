@@ -233,6 +233,10 @@ describe('users (e2e)', () => {
       expect(zeros.status).toBe(200);
       expect(zeros.body).toMatchObject({ name: 'patched', revokedReason: 'expired' });
       expect(zeros.body.costLimitInUsd).toBe(0);
+      // Restored without a reason, the old one goes with the revocation (as for keys).
+      const restored = await stack.admin<UserBody>('PATCH', `/api/users/${user.id}`, { revoked: false });
+      expect(restored.body).toMatchObject({ revoked: false, revokedReason: '' });
+      expect((await stack.admin<UserBody>('PATCH', `/api/users/${user.id}`, { revoked: true })).body).toMatchObject({ revoked: true, revokedReason: '' });
       // A userId left "" is generated, as when it is left out.
       const generated = await stack.admin<UserBody>('POST', '/api/users', { name: 'no id', userId: '' });
       expect(generated.status).toBe(200);

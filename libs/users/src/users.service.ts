@@ -112,6 +112,8 @@ function applyUserFields(entity: UserEntity, input: UserFieldsInput, now: Date):
   if (input.keyIds !== undefined) entity.keyIds = input.keyIds;
   if (input.allowedModels !== undefined) entity.allowedModels = input.allowedModels;
   if (input.revoked !== undefined) entity.revoked = input.revoked;
+  // Restored without a new reason: the old one no longer applies (as for keys).
+  if (input.revoked === false && input.revokedReason === undefined) entity.revokedReason = null;
   if (input.revokedReason !== undefined) entity.revokedReason = input.revokedReason;
 }
 

@@ -23,9 +23,12 @@ const MODEL_FAMILIES: Array<[RegExp, ProviderId]> = [
  * model's family (gpt-… → OpenAI, claude-… → Anthropic, gemini-… → Gemini), else the key's
  * only provider. Anything still ambiguous is the client's to disambiguate, with a prefix.
  *
- * With rotationEnabled and several settings of the provider, requests go round-robin across
- * them (spreading load over several provider accounts).
+ * With rotationEnabled and several settings of the provider, each model's requests go
+ * round-robin across them (spreading load over several provider accounts).
  */
+/** Round-robin turns kept (per key, provider and model) before they start over. */
+const MAX_ROTATION_SLOTS = 10_000;
+
 @Injectable()
 export class RouteResolver {
   private readonly rotation = new Map<string, number>();
@@ -45,7 +48,7 @@ export class RouteResolver {
     const listing = candidates.filter((setting) => setting.allowedModels.includes(model));
     const open = candidates.filter((setting) => setting.allowedModels.length === 0);
     const pool = listing.length > 0 ? listing : open.length > 0 ? open : candidates;
-    return { provider, model, setting: this.rotate(key, provider, pool) };
+    return { provider, model, setting: this.rotate(key, provider, pool, model) };
   }
 
   /** The key's providers, for listing models. */
@@ -75,11 +78,17 @@ export class RouteResolver {
     );
   }
 
-  /** One of `pool` (round-robin per key and provider with rotationEnabled, else the first). */
-  rotate(key: KeyRecord, provider: string, pool: ResolvedProviderSetting[]): ResolvedProviderSetting {
+  /**
+   * One of `pool` (with rotationEnabled, round-robin per key, provider and model, else the
+   * first). Per model: one turn shared by every model sent every model to the same account when
+   * clients alternated models, which rotation is meant to spread across accounts' limits.
+   */
+  rotate(key: KeyRecord, provider: string, pool: ResolvedProviderSetting[], model = ''): ResolvedProviderSetting {
     if (!key.rotationEnabled || pool.length === 1) return pool[0];
-    const slot = `${key.keyId}:${provider}`;
+    const slot = `${key.keyId}\u0000${provider}\u0000${model}`;
     const turn = this.rotation.get(slot) ?? 0;
+    // Model names are the client's: the turns kept are bounded (a reset only restarts rotations).
+    if (!this.rotation.has(slot) && this.rotation.size >= MAX_ROTATION_SLOTS) this.rotation.clear();
     this.rotation.set(slot, (turn + 1) % pool.length);
     return pool[turn % pool.length];
   }
