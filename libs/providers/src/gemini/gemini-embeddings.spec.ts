@@ -19,6 +19,12 @@ describe('Gemini embeddings', () => {
     expect(() => toGeminiEmbeddingsRequest({ input }, 'm')).toThrow(GatewayError);
   });
 
+  it("takes up to 100 inputs, Gemini's batch limit, and refuses more with a message that says so", () => {
+    const texts = (count: number) => Array.from({ length: count }, (_, i) => `text ${i}`);
+    expect(toGeminiEmbeddingsRequest({ input: texts(100) }, 'm').requests).toHaveLength(100);
+    expect(() => toGeminiEmbeddingsRequest({ input: texts(101) }, 'm')).toThrow(expect.objectContaining({ code: 'invalid_request_error', param: 'input', message: expect.stringContaining('at most 100 inputs') }));
+  });
+
   it('returns OpenAI float embeddings and no usage, so the gateway estimates it', () => {
     expect(fromGeminiEmbeddingsResponse(fixture('embeddings-response.gemini.json'), 'gemini-embedding-001')).toEqual({
       body: {

@@ -4,6 +4,9 @@ import { toGeminiModelName } from './gemini-url';
 import { GeminiBatchEmbedContentsRequest, GeminiBatchEmbedContentsResponse } from './gemini.types';
 import { OpenAIEmbeddingList } from '../openai/openai-chat.types';
 
+/** The most requests one batchEmbedContents call takes. */
+export const MAX_GEMINI_EMBEDDING_INPUTS = 100;
+
 /**
  * An OpenAI embeddings request → a batchEmbedContents body, one request per input string.
  * Gemini embeds text only, so token-array inputs are refused; `dimensions` maps to
@@ -14,6 +17,10 @@ export function toGeminiEmbeddingsRequest(body: Record<string, unknown>, model: 
   const texts = typeof input === 'string' ? [input] : input;
   if (!Array.isArray(texts) || texts.length === 0 || !texts.every((text): text is string => typeof text === 'string')) {
     throw new GatewayError(GatewayErrorCode.InvalidRequest, 'Gemini embeds text only: input must be a string or an array of strings', 'input');
+  }
+  if (texts.length > MAX_GEMINI_EMBEDDING_INPUTS) {
+    // Said here, by the gateway, rather than as Gemini's own 400 about its batch size.
+    throw new GatewayError(GatewayErrorCode.InvalidRequest, `Gemini embeds at most ${MAX_GEMINI_EMBEDDING_INPUTS} inputs per request (got ${texts.length}): send them in smaller batches`, 'input');
   }
   const name = toGeminiModelName(model);
   const dimensions = typeof body.dimensions === 'number' ? { outputDimensionality: body.dimensions } : {};

@@ -29,6 +29,9 @@ describe('toGeminiRequest', () => {
     expect(modeFor('none')).toEqual({ functionCallingConfig: { mode: 'NONE' } });
     expect(modeFor('required')).toEqual({ functionCallingConfig: { mode: 'ANY' } });
     expect(modeFor(undefined)).toBeUndefined();
+    // A choice it cannot honour (OpenAI's allowed_tools) is refused, not dropped (any tool could be called).
+    const allowedTools = { type: 'allowed_tools', allowed_tools: { mode: 'required', tools: [{ type: 'function', function: { name: 'f' } }] } };
+    expect(() => modeFor(allowedTools)).toThrow(expect.objectContaining({ code: 'invalid_request_error', param: 'tool_choice' }));
     expect(toGeminiRequest(call({ messages, response_format: { type: 'json_object' }, stop: ['a', 'b'] })).generationConfig).toEqual({
       responseMimeType: 'application/json',
       stopSequences: ['a', 'b'],

@@ -95,7 +95,10 @@ function toToolConfig(choice: OpenAIToolChoice | undefined): GeminiToolConfig | 
   if (typeof choice === 'object' && choice?.type === 'function' && typeof choice.function?.name === 'string') {
     return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [choice.function.name] } };
   }
-  return null;
+  if (choice === undefined || choice === null) return null;
+  // Another shape (OpenAI's `allowed_tools`, a custom tool's choice) cannot be honoured: left out,
+  // Gemini would be free to call any tool or none.
+  throw invalid('tool_choice must be "auto", "required", "none" or a function choice', 'tool_choice');
 }
 
 function invalid(message: string, param: string): GatewayError {

@@ -119,3 +119,19 @@ describe('toGeminiSchema on schemas that multiply when inlined', () => {
     expect((thrown as GatewayError).message).toContain('too large for Gemini');
   });
 });
+
+describe('toGeminiSchema on enums (Gemini takes string values only)', () => {
+  it('keeps string enums and consts; a null among them becomes nullable', () => {
+    expect(toGeminiSchema({ type: 'string', enum: ['a', 'b'] }, 'p')).toEqual({ type: 'string', enum: ['a', 'b'] });
+    expect(toGeminiSchema({ const: 'fixed' }, 'p')).toEqual({ type: 'string', enum: ['fixed'] });
+    expect(toGeminiSchema({ type: ['string', 'null'], enum: ['a', 'b', null] }, 'p')).toEqual({ type: 'string', nullable: true, enum: ['a', 'b'] });
+  });
+
+  it('names other values in the description instead, keeping or reading the type', () => {
+    expect(toGeminiSchema({ type: 'integer', enum: [1, 2, 3], description: 'Priority.' }, 'p')).toEqual({ type: 'integer', description: 'Priority. One of: 1, 2, 3.' });
+    expect(toGeminiSchema({ const: 1 }, 'p')).toEqual({ type: 'integer', description: 'One of: 1.' });
+    expect(toGeminiSchema({ const: true }, 'p')).toEqual({ type: 'boolean', description: 'One of: true.' });
+    expect(toGeminiSchema({ enum: [1, 2.5] }, 'p')).toEqual({ type: 'number', description: 'One of: 1, 2.5.' });
+    expect(toGeminiSchema({ enum: ['a', 1] }, 'p')).toEqual({ description: 'One of: "a", 1.' });
+  });
+});

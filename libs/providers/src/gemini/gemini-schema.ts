@@ -169,6 +169,7 @@ function convertNode(schema: JsonSchema, depth: number, inliner: SchemaInliner):
     out.enum = [schema.const];
     if (!out.type && typeof schema.const === 'string') out.type = 'string';
   }
+  if (out.enum !== undefined) toStringEnum(out);
 
   const properties = asObject(schema.properties);
   if (out.enum !== undefined && schema.enum === undefined) copiedBytes += bytesOf(out.enum);
@@ -190,6 +191,31 @@ function convertNode(schema: JsonSchema, depth: number, inliner: SchemaInliner):
     else if (nonNull.length > 0) out.anyOf = nonNull.map((v) => convert(v));
   }
   return out;
+}
+
+/**
+ * Gemini takes `enum` on strings only (`enum[]: string`): one number, boolean or null in it fails
+ * the whole request (Pydantic's `Literal[1, 2]`, zod's nullable enums, `const: true`). A null
+ * becomes `nullable`; other values that are not strings are named in the description instead,
+ * and the type is kept (or read from the values).
+ */
+function toStringEnum(out: GeminiSchema): void {
+  const values = Array.isArray(out.enum) ? (out.enum as unknown[]) : [];
+  if (values.includes(null)) out.nullable = true;
+  const present = values.filter((value) => value !== null);
+  if (present.every((value) => typeof value === 'string')) {
+    if (present.length === 0) delete out.enum;
+    else out.enum = present;
+    return;
+  }
+  delete out.enum;
+  if (!out.type) {
+    const kinds = new Set(present.map((value) => (typeof value === 'number' ? (Number.isInteger(value) ? 'integer' : 'number') : typeof value)));
+    if (kinds.size === 1) out.type = [...kinds][0] === 'object' ? 'object' : [...kinds][0];
+    else if ([...kinds].every((kind) => kind === 'integer' || kind === 'number')) out.type = 'number';
+  }
+  const allowed = `One of: ${present.map((value) => JSON.stringify(value)).join(', ')}.`;
+  out.description = typeof out.description === 'string' && out.description !== '' ? `${out.description} ${allowed}` : allowed;
 }
 
 function asObject(value: unknown): JsonSchema | null {

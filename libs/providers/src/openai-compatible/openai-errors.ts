@@ -28,14 +28,14 @@ export function toOpenAIProviderError(status: number, raw: Buffer, headers: Head
       retryAfter: null,
     };
   }
-  if (parsed) return { status, body: parsed, retryable, retryAfter };
+  if (parsed) return { status, body: withType(parsed, status), retryable, retryAfter };
   const text = raw.toString('utf8').trim();
   return {
     status,
     body: {
       error: {
         message: `The upstream provider answered ${status}${text ? `: ${text.slice(0, 500)}` : ''}`,
-        type: status >= 500 ? 'api_error' : 'invalid_request_error',
+        type: typeForStatus(status),
         param: null,
         code: `upstream_${status}`,
       },
@@ -59,7 +59,7 @@ function parseOpenAIError(raw: Buffer): OpenAIErrorBody | null {
       error: {
         ...error,
         message: error.message,
-        type: typeof error.type === 'string' ? error.type : 'invalid_request_error',
+        type: typeof error.type === 'string' ? error.type : '',
         param: error.param ?? null,
         code: error.code ?? null,
       },
@@ -67,4 +67,16 @@ function parseOpenAIError(raw: Buffer): OpenAIErrorBody | null {
   } catch {
     return null;
   }
+}
+
+/** A body without a type (Azure's 429s, many OpenAI-compatible servers) gets the one its status implies. */
+function withType(body: OpenAIErrorBody, status: number): OpenAIErrorBody {
+  return body.error.type === '' ? { ...body, error: { ...body.error, type: typeForStatus(status) } } : body;
+}
+
+/** OpenAI's error type for a status: what its own errors of that status carry. */
+function typeForStatus(status: number): string {
+  if (status === 429) return 'requests';
+  if (status >= 500) return 'api_error';
+  return 'invalid_request_error';
 }
