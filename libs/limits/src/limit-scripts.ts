@@ -185,3 +185,24 @@ for i = 1, #KEYS / 2 do
 end
 return held
 `;
+
+/**
+ * Writes counters rebuilt from Postgres, unless the rebuild is already done: the spend-hydrated
+ * marker says another process finished one (a rebuild that outlived its lock). Counters are set,
+ * not added to: spend is only ever added to rebuilt counters (SETTLE_SCRIPT), so whatever a
+ * counter holds before the rebuild (written by a release that counted without a rebuild, or
+ * left by a partial loss) is not to be counted on top of Postgres. Called in chunks; the marker
+ * is set by the caller after the last.
+ *
+ * KEYS[1]: spend-hydrated marker; KEYS[2 ..]: counters. ARGV: per counter, nano and TTL seconds (0 = none).
+ * Returns 1 when written, 0 when the rebuild was already done.
+ */
+export const HYDRATE_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+for i = 2, #KEYS do
+  redis.call('SET', KEYS[i], ARGV[2 * i - 3])
+  local ttl = tonumber(ARGV[2 * i - 2])
+  if ttl > 0 then redis.call('EXPIRE', KEYS[i], ttl) end
+end
+return 1
+`;

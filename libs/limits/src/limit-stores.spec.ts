@@ -176,6 +176,16 @@ describe.each([
     expect(await store.admit(plan({ hydratedKey: unhydrated, budgets: [budget(10)], amountNano: 2 }))).toMatchObject({ kind: 'budget-exhausted', committedNano: 9 });
   });
 
+  it('sets rebuilt counters rather than adding to what they held, and writes nothing once another rebuild finished', async () => {
+    await store.hydrate([{ key: `${prefix}spent`, ttlSeconds: 0, nano: 7 }], `${prefix}first-rebuild`);
+    // The marker lost, the counter left (a partial loss, or counted by a release without rebuilds): set to Postgres's 5, not 12.
+    const marker = `${prefix}second-rebuild`;
+    await store.hydrate([{ key: `${prefix}spent`, ttlSeconds: 0, nano: 5 }], marker);
+    // A slower rebuild finishing after that one writes nothing.
+    await store.hydrate([{ key: `${prefix}spent`, ttlSeconds: 0, nano: 100 }], marker);
+    expect(await store.admit(plan({ hydratedKey: marker, budgets: [budget(10)], amountNano: 6 }))).toEqual({ kind: 'budget-exhausted', index: 0, limitNano: 10, committedNano: 5 });
+  });
+
   it('adds no spend to counters that were never rebuilt (the rebuild would count it again), but releases a reservation at no cost', async () => {
     const unhydrated = `${prefix}not-hydrated`;
     expect(await store.settle([settlePlan('spent-early', 0, 5)], unhydrated)).toBe('needs-hydration');

@@ -272,9 +272,11 @@ export class LimitsService {
   }
 
   /**
-   * Rebuilds spend counters from Postgres (one replica at a time; the others wait). Counters are
-   * added to, not overwritten: a request settled while this runs may be counted twice, never
-   * zero times, so a lost Redis can only make budgets stricter, not looser.
+   * Rebuilds spend counters from Postgres (one process at a time; the others wait). Spend is
+   * added only to rebuilt counters (SETTLE_SCRIPT), so Postgres read now holds everything
+   * settled before: the counters are set to it, and a rebuild that finishes after another one
+   * did writes nothing. Requests settled but not yet stored when Redis lost its data are the
+   * only ones it can miss.
    */
   hydrate(): Promise<void> {
     this.hydrating ??= this.hydrateOnce().finally(() => {
@@ -290,7 +292,7 @@ export class LimitsService {
         await new Promise((resolve) => setTimeout(resolve, 50));
         if (await this.store.isHydrated(this.keys.hydrated)) return;
       }
-      throw unavailable('another gateway is rebuilding spend counters');
+      throw unavailable('another process is rebuilding spend counters');
     }
     try {
       // Another replica may have rebuilt the counters and released the lock between our check

@@ -91,8 +91,11 @@ export class MemoryLimitStore implements LimitStore {
     }
   }
 
+  /** As the Redis store: set, not added to, and nothing written when the rebuild is already done. */
   async hydrate(increments: Array<CounterIncrement & { nano: number }>, hydratedKey: string): Promise<void> {
     const now = Date.now();
+    if (this.get(hydratedKey, now) > 0) return;
+    for (const increment of increments) this.counters.delete(increment.key);
     for (const increment of increments) this.add(increment.key, increment.nano, now, increment.ttlSeconds);
     this.add(hydratedKey, 1, now, 0);
   }

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { ADMIT_SCRIPT, HOLD_SCRIPT, SETTLE_SCRIPT } from './limit-scripts';
+import { ADMIT_SCRIPT, HOLD_SCRIPT, HYDRATE_SCRIPT, SETTLE_SCRIPT } from './limit-scripts';
 import { AdmissionOutcome, AdmissionPlan, CounterIncrement, HoldPlan, LimitStore, SettlePlan, addsSpend } from './limit-store';
 
 /**
@@ -8,6 +8,8 @@ import { AdmissionOutcome, AdmissionPlan, CounterIncrement, HoldPlan, LimitStore
  * microseconds.
  */
 const SCRIPT_CHUNK = 50;
+/** Counters written per rebuild script call (a few hundred microseconds of Redis each). */
+const HYDRATE_CHUNK = 500;
 
 type ScriptCommand = (numKeys: number, ...args: Array<string | number>) => Promise<unknown>;
 
@@ -16,16 +18,19 @@ export class RedisLimitStore implements LimitStore {
   private readonly admitScript: ScriptCommand;
   private readonly settleScript: ScriptCommand;
   private readonly holdScript: ScriptCommand;
+  private readonly hydrateScript: ScriptCommand;
 
   constructor(private readonly redis: Redis) {
     // defineCommand sends EVALSHA and falls back to EVAL when Redis has lost the script.
     redis.defineCommand('tollgateAdmit', { lua: ADMIT_SCRIPT });
     redis.defineCommand('tollgateSettle', { lua: SETTLE_SCRIPT });
     redis.defineCommand('tollgateHold', { lua: HOLD_SCRIPT });
-    const commands = redis as unknown as Record<'tollgateAdmit' | 'tollgateSettle' | 'tollgateHold', ScriptCommand>;
+    redis.defineCommand('tollgateHydrate', { lua: HYDRATE_SCRIPT });
+    const commands = redis as unknown as Record<'tollgateAdmit' | 'tollgateSettle' | 'tollgateHold' | 'tollgateHydrate', ScriptCommand>;
     this.admitScript = commands.tollgateAdmit.bind(redis);
     this.settleScript = commands.tollgateSettle.bind(redis);
     this.holdScript = commands.tollgateHold.bind(redis);
+    this.hydrateScript = commands.tollgateHydrate.bind(redis);
   }
 
   async close(): Promise<void> {
@@ -100,13 +105,13 @@ export class RedisLimitStore implements LimitStore {
   }
 
   async hydrate(increments: Array<CounterIncrement & { nano: number }>, hydratedKey: string): Promise<void> {
-    const pipeline = this.redis.multi();
-    for (const increment of increments) {
-      pipeline.incrby(increment.key, increment.nano);
-      if (increment.ttlSeconds > 0) pipeline.expire(increment.key, increment.ttlSeconds);
+    for (let start = 0; start < increments.length; start += HYDRATE_CHUNK) {
+      const chunk = increments.slice(start, start + HYDRATE_CHUNK);
+      const written = (await this.hydrateScript(1 + chunk.length, hydratedKey, ...chunk.map((c) => c.key), ...chunk.flatMap((c) => [c.nano, c.ttlSeconds]))) as number;
+      // Another process finished a rebuild meanwhile: its counters stand.
+      if (written === 0) return;
     }
-    pipeline.set(hydratedKey, String(Date.now()));
-    await pipeline.exec();
+    await this.redis.set(hydratedKey, String(Date.now()), 'NX');
   }
 
   async isHydrated(hydratedKey: string): Promise<boolean> {
