@@ -53,7 +53,7 @@ export class GatewayModule {
           provide: QueuedEventsLossMonitor,
           inject: [REQUEST_REDIS, DataSource, GatewayMetrics],
           useFactory: (redis: Redis | null, dataSource: DataSource, metrics: GatewayMetrics) =>
-            new QueuedEventsLossMonitor({ redis, dataSource, queuePrefix: env.queuePrefix, logger, count: (loss) => metrics.redisDataLost(loss), intervalMs: env.configResyncIntervalMs }),
+            new QueuedEventsLossMonitor({ redis, dataSource, queuePrefix: env.queuePrefix, logger, registry: metrics.registry, intervalMs: env.configResyncIntervalMs }),
         },
         // Here, not in InfrastructureModule: see its comment (root module hooks run first).
         EventFlushOnShutdown,

@@ -55,7 +55,7 @@ export class WorkerModule {
           provide: QueuedEventsLossMonitor,
           inject: [WorkerProbeRedis, DataSource, WorkerMetrics],
           useFactory: (probe: WorkerProbeRedis, dataSource: DataSource, metrics: WorkerMetrics) =>
-            new QueuedEventsLossMonitor({ redis: probe.redis, dataSource, queuePrefix: env.queuePrefix, logger, count: (loss) => metrics.redisDataLost(loss), intervalMs: env.configResyncIntervalMs }),
+            new QueuedEventsLossMonitor({ redis: probe.redis, dataSource, queuePrefix: env.queuePrefix, logger, registry: metrics.registry, intervalMs: env.configResyncIntervalMs }),
         },
         ...queues.map((queue) => PROCESSORS[queue]),
       ],

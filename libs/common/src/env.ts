@@ -240,8 +240,10 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway')
   return env;
 }
 
-function isHostName(name: string): boolean {
-  return name.length <= 253 && name.split('.').every((label) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));
+/** A DNS name: labels of letters, digits and `-` (and `_` when `underscores`: service names), at most 253 characters. */
+function isHostName(name: string, underscores = false): boolean {
+  const label = underscores ? /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/i : /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+  return name.length > 0 && name.length <= 253 && name.split('.').every((part) => label.test(part));
 }
 
 /** `host.name`, `*.domain`, `10.0.0.1`, `10.0.0.0/8`, `::1`, `fd00::/8` (IPs in canonical notation only). */
@@ -253,8 +255,8 @@ function isAllowListEntry(entry: string): boolean {
   if (version !== 0) return true;
   // Numeric look-alikes (127.1, 0x7f000001) are ambiguous: ask for the canonical address.
   if (/^[0-9.]+$/.test(address) || /^0x/i.test(address)) return false;
-  const name = address.replace(/^\*\./, '').replace(/\.$/, '');
-  return name.length > 0 && name.length <= 253 && name.split('.').every((label) => /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/.test(label));
+  // Entries are lowercased when read.
+  return isHostName(address.replace(/^\*\./, '').replace(/\.$/, ''), true);
 }
 
 function parseEncryptionKey(raw: string): Buffer | undefined {

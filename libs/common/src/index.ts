@@ -22,3 +22,5 @@ export { exitOnShutdownSignals } from './exit-on-signals';
 export { describeStartupFailure } from './startup-failure';
 export { collectRuntimeMetrics, providerLabel } from './metrics';
 export { ConcurrencyLimit } from './concurrency-limit';
+export { isRecord } from './is-record';
+export { DEPENDENCY_CHECK_TIMEOUT_MS, DependencyStatus, checkDependency } from './dependency-check';

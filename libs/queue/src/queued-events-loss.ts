@@ -2,6 +2,7 @@ import { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Logger } from '@tollgate/common';
 import { RedisDataLoss, RedisDataLossWatch } from '@tollgate/redis';
 import Redis from 'ioredis';
+import { Counter, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { QueueName } from './queue-names';
 
@@ -11,8 +12,8 @@ export interface QueuedEventsLossMonitorOptions {
   dataSource: DataSource;
   queuePrefix: string;
   logger: Logger;
-  /** Counts a loss in the process's metrics. */
-  count: (loss: RedisDataLoss) => void;
+  /** The process's metrics registry: the monitor counts the losses it sees there. */
+  registry: Registry;
   /** The periodic check's interval (CONFIG_RESYNC_INTERVAL_MS). */
   intervalMs: number;
 }
@@ -20,15 +21,24 @@ export interface QueuedEventsLossMonitorOptions {
 /**
  * Watches, in the gateway and in the worker, for Redis losing the event queue's data (see
  * RedisDataLossWatch): an error line, since the events queued and not yet recorded are lost for
- * good (only Redis's persistence prevents it), and a count for the process's metrics.
+ * good (only Redis's persistence prevents it), and `tollgate_redis_data_loss_total` in the
+ * process's metrics.
  */
 export class QueuedEventsLossMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
   private watch: RedisDataLossWatch | null = null;
+  private readonly losses: Counter<'seen'>;
 
-  constructor(private readonly options: QueuedEventsLossMonitorOptions) {}
+  constructor(private readonly options: QueuedEventsLossMonitorOptions) {
+    this.losses = new Counter({
+      name: 'tollgate_redis_data_loss_total',
+      help: "Times this process found Redis had lost Tollgate's data (queued events among it), by when: while-running or at-start. Alert on any.",
+      labelNames: ['seen'],
+      registers: [options.registry],
+    });
+  }
 
   onApplicationBootstrap(): void {
-    const { redis, dataSource, queuePrefix, logger, count, intervalMs } = this.options;
+    const { redis, dataSource, queuePrefix, logger, intervalMs } = this.options;
     if (!redis) return;
     this.watch = new RedisDataLossWatch(redis, {
       intervalMs,
@@ -41,8 +51,8 @@ export class QueuedEventsLossMonitor implements OnApplicationBootstrap, OnApplic
         const [row] = (await dataSource.query('SELECT EXISTS (SELECT 1 FROM events) AS ran')) as Array<{ ran: boolean }>;
         return row?.ran === true;
       },
-      onLoss: (loss) => {
-        count(loss);
+      onLoss: (loss: RedisDataLoss) => {
+        this.losses.inc({ seen: loss });
         logger.error(
           { seen: loss },
           'Redis lost its data (a restart without persistence, a flush, a failover to an empty replica): events queued and not yet recorded are lost for good, and rate-limit windows restart (budgets rebuild from Postgres). Run Redis with persistence (appendonly yes) and noeviction.',

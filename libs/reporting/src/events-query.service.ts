@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { ConcurrencyLimit, isUuid } from '@tollgate/common';
-import { Repository } from 'typeorm';
+import { Repository, SelectQueryBuilder } from 'typeorm';
 import { EventEntity } from './event.entity';
 import { EventFilter, eventFilterSql, named } from './event-filter';
 import { REPORT_QUERIES } from './report-queries';
@@ -66,14 +66,8 @@ export class EventsQueryService {
       named(params),
     );
     if (empty) return [];
-    const events = await this.repository
-      .createQueryBuilder('event')
-      .where(where, params)
-      .orderBy('event.created_at', 'DESC')
-      .addOrderBy('event.id', 'ASC')
-      .take(query.limit ?? 1000)
-      .getMany();
-    return this.withBodies(events);
+    const builder = this.repository.createQueryBuilder('event').where(where, params).orderBy('event.created_at', 'DESC').addOrderBy('event.id', 'ASC').limit(query.limit ?? 1000);
+    return this.withBodies(builder);
   }
 
   /** One event with its whole bodies; null when there is none of that id. */
@@ -87,13 +81,12 @@ export class EventsQueryService {
    * A page of 1,000 events with 1 MB bodies each would otherwise be read whole into memory
    * (gigabytes), and fail to serialize.
    */
-  private async withBodies(events: EventEntity[]): Promise<EventEntity[]> {
-    if (events.length === 0) return events;
-    const sizes: Array<{ id: string; bytes: string }> = await this.repository.query(
-      'SELECT id, coalesce(octet_length(request), 0) + coalesce(octet_length(response), 0) AS bytes FROM events WHERE id = ANY($1::text[])',
-      [events.map((event) => event.id)],
-    );
-    const bytesOf = new Map(sizes.map((row) => [row.id, Number(row.bytes)]));
+  private async withBodies(page: SelectQueryBuilder<EventEntity>): Promise<EventEntity[]> {
+    // The page's events with the size of their bodies, in one query; the bodies come after.
+    const { entities: events, raw } = await page
+      .addSelect('coalesce(octet_length(event.request), 0) + coalesce(octet_length(event.response), 0)', 'body_bytes')
+      .getRawAndEntities<{ event_id: string; body_bytes: string }>();
+    const bytesOf = new Map(raw.map((row) => [row.event_id, Number(row.body_bytes)]));
     let left = PAGE_BODY_BUDGET_BYTES;
     const read: string[] = [];
     for (const event of events) {
@@ -133,9 +126,9 @@ export class EventsQueryService {
     if (query.costOrder) builder.addOrderBy('event.cost_in_usd', query.costOrder === 'asc' ? 'ASC' : 'DESC', query.costOrder === 'asc' ? 'NULLS FIRST' : 'NULLS LAST');
     builder.addOrderBy('event.created_at', query.dateOrder === 'asc' ? 'ASC' : 'DESC').addOrderBy('event.id', 'ASC');
     builder.offset(query.offset).limit(query.limit);
-    if (!query.returnCount) return { events: await this.withBodies(await builder.getMany()) };
-    const [events, count] = await builder.getManyAndCount();
-    return { events: await this.withBodies(events), count };
+    if (!query.returnCount) return { events: await this.withBodies(builder) };
+    const [events, count] = await Promise.all([this.withBodies(builder.clone()), builder.getCount()]);
+    return { events, count };
   }
 
   private async distinct(column: 'user_id' | 'custom_id', keyId: string): Promise<string[]> {

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { withTimeout } from '@tollgate/common';
+import { DEPENDENCY_CHECK_TIMEOUT_MS, DependencyStatus, checkDependency, withTimeout } from '@tollgate/common';
 import { ConfigSnapshotService } from '@tollgate/config-cache';
 import { migrationsAreApplied } from '@tollgate/database';
 import { FastifyReply } from 'fastify';
@@ -11,14 +11,7 @@ import { OnSurface, Surface } from '../http/surface';
 import { ShutdownState } from '../runtime/shutdown-state';
 import { REQUEST_REDIS } from '../runtime/tokens';
 
-type CheckResult = 'ok' | 'down' | 'pending' | 'not-used';
-
-/**
- * The most a database check may take. A Postgres that is blackholed rather than refusing (a
- * network partition, a frozen instance) would hold the probe for the query timeout, 30 s, past
- * any probe's own timeout (Redis's commands are bounded the same way by their client).
- */
-const POSTGRES_CHECK_TIMEOUT_MS = 1_000;
+type CheckResult = DependencyStatus | 'pending' | 'not-used';
 
 /** Liveness and readiness on both listeners, for Kubernetes probes. */
 @ApiExcludeController()
@@ -56,28 +49,23 @@ export class HealthController {
     void reply.status(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks });
   }
 
-  private async checkPostgres(): Promise<CheckResult> {
-    try {
-      await withTimeout(this.dataSource.query('SELECT 1'), POSTGRES_CHECK_TIMEOUT_MS, 'the Postgres check timed out');
-      return 'ok';
-    } catch {
-      return 'down';
-    }
+  /** Bounded: a Postgres blackholed rather than refusing would hold the probe for the query timeout. */
+  private checkPostgres(): Promise<CheckResult> {
+    return checkDependency(() => this.dataSource.query('SELECT 1'));
   }
 
   private async checkRedis(): Promise<CheckResult> {
-    if (!this.redis) return 'not-used';
-    try {
-      return (await this.redis.ping()) === 'PONG' ? 'ok' : 'down';
-    } catch {
-      return 'down';
-    }
+    const redis = this.redis;
+    if (!redis) return 'not-used';
+    return checkDependency(async () => {
+      if ((await redis.ping()) !== 'PONG') throw new Error('unexpected PING answer');
+    });
   }
 
   private async checkMigrations(): Promise<CheckResult> {
     if (this.migrationsSeenApplied) return 'ok';
     try {
-      this.migrationsSeenApplied = await withTimeout(migrationsAreApplied(this.dataSource), POSTGRES_CHECK_TIMEOUT_MS, 'the migrations check timed out');
+      this.migrationsSeenApplied = await withTimeout(migrationsAreApplied(this.dataSource), DEPENDENCY_CHECK_TIMEOUT_MS, 'the migrations check timed out');
       return this.migrationsSeenApplied ? 'ok' : 'pending';
     } catch {
       return 'down';

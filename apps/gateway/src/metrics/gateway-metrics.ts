@@ -1,4 +1,3 @@
-import { RedisDataLoss } from '@tollgate/redis';
 import { Inject, Injectable } from '@nestjs/common';
 import { LOGGER, Logger, collectRuntimeMetrics, withTimeout } from '@tollgate/common';
 import { ConfigSnapshotService } from '@tollgate/config-cache';
@@ -60,7 +59,6 @@ export class GatewayMetrics {
   private readonly proxyRequests: Counter<'provider' | 'status' | 'stream'>;
   private readonly proxyDuration: Histogram<'provider' | 'stream'>;
   private readonly clientDisconnects: Counter<'provider'>;
-  private readonly redisDataLosses: Counter<'seen'>;
 
   constructor(
     @Inject(EVENT_SINK) sink: EventSink,
@@ -104,12 +102,6 @@ export class GatewayMetrics {
       registers,
     });
 
-    this.redisDataLosses = new Counter({
-      name: 'tollgate_redis_data_loss_total',
-      help: "Times this process found Redis had lost Tollgate's data (queued events among it), by when: while-running or at-start. Alert on any.",
-      labelNames: ['seen'],
-      registers,
-    });
     new Gauge({
       name: 'tollgate_events_pending',
       help: 'Events buffered in this gateway, waiting for delivery to the queue (grows while Redis refuses them).',
@@ -183,9 +175,6 @@ export class GatewayMetrics {
     if (exchange.clientLeft) this.clientDisconnects.inc({ provider });
   }
 
-  redisDataLost(seen: RedisDataLoss): void {
-    this.redisDataLosses.inc({ seen });
-  }
 }
 
 /** A counter mirroring a total kept elsewhere: each scrape adds what it grew by since the last one. */

@@ -1,3 +1,5 @@
+import { isRecord } from '@tollgate/common';
+
 /**
  * Whether what a generating request will cost is bounded by what it carries. A budget reserves
  * a request's worst case from its body; content the provider pulls in from elsewhere (a file
@@ -76,8 +78,4 @@ function responsesInputReferencesStoredContent(input: unknown): boolean {
 
 function isSet(value: unknown): boolean {
   return value !== undefined && value !== null;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -1,13 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { withTimeout } from '@tollgate/common';
+import { DependencyStatus, checkDependency } from '@tollgate/common';
 import { DataSource } from 'typeorm';
 import { WorkerProbeRedis } from './worker-probe-redis';
-
-type CheckResult = 'ok' | 'down';
-
-/** A check's longest wait: a blackholed Postgres or Redis answers "down" well within a probe's timeout. */
-const CHECK_TIMEOUT_MS = 1_000;
 
 /**
  * The worker's readiness: it can record events only with Postgres and Redis both reachable.
@@ -20,10 +15,10 @@ export class WorkerHealth {
     private readonly probe: WorkerProbeRedis,
   ) {}
 
-  async ready(): Promise<{ ready: boolean; checks: { postgres: CheckResult; redis: CheckResult } }> {
+  async ready(): Promise<{ ready: boolean; checks: { postgres: DependencyStatus; redis: DependencyStatus } }> {
     const [postgres, redis] = await Promise.all([
-      check(() => this.dataSource.query('SELECT 1')),
-      check(async () => {
+      checkDependency(() => this.dataSource.query('SELECT 1')),
+      checkDependency(async () => {
         if ((await this.probe.redis.ping()) !== 'PONG') throw new Error('unexpected PING answer');
       }),
     ]);
@@ -31,11 +26,3 @@ export class WorkerHealth {
   }
 }
 
-async function check(run: () => Promise<unknown>): Promise<CheckResult> {
-  try {
-    await withTimeout(run(), CHECK_TIMEOUT_MS, 'check timed out');
-    return 'ok';
-  } catch {
-    return 'down';
-  }
-}

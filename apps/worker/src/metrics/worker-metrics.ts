@@ -1,4 +1,3 @@
-import { RedisDataLoss } from '@tollgate/redis';
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ENV, Env, LOGGER, Logger, collectRuntimeMetrics, providerLabel } from '@tollgate/common';
 import { EventEntity } from '@tollgate/reporting';
@@ -22,7 +21,6 @@ export class WorkerMetrics implements OnModuleInit, OnApplicationShutdown {
   private readonly cost: Counter<'provider'>;
   private readonly batchDuration: Histogram;
   private readonly batchFailures: Counter;
-  private readonly redisDataLosses: Counter<'seen'>;
   private server: Server | null = null;
 
   constructor(
@@ -57,12 +55,6 @@ export class WorkerMetrics implements OnModuleInit, OnApplicationShutdown {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
-    this.redisDataLosses = new Counter({
-      name: 'tollgate_redis_data_loss_total',
-      help: "Times this process found Redis had lost Tollgate's data (queued events among it), by when: while-running or at-start. Alert on any.",
-      labelNames: ['seen'],
-      registers,
-    });
     this.batchFailures = new Counter({
       name: 'tollgate_worker_batch_failures_total',
       help: 'Failed attempts to record a batch (Postgres or Redis down, say); a failed batch is retried event by event, then with backoff.',
@@ -70,9 +62,6 @@ export class WorkerMetrics implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
-  redisDataLost(seen: RedisDataLoss): void {
-    this.redisDataLosses.inc({ seen });
-  }
 
   /** The port /metrics is served on (after start), or null. */
   get port(): number | null {

@@ -1,4 +1,4 @@
-import { GatewayError, GatewayErrorCode } from '@tollgate/common';
+import { GatewayError, GatewayErrorCode, isRecord } from '@tollgate/common';
 import { isThinkingEffort, reasoningEffortOf } from '../openai/reasoning-effort';
 import { ChatCall, ProviderDefaults } from '../provider-adapter';
 import {
@@ -365,10 +365,6 @@ function checkShapes(body: Record<string, unknown>): void {
 function firstNumber(...values: unknown[]): number | null {
   for (const value of values) if (typeof value === 'number') return value;
   return null;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function invalid(message: string, param: string): GatewayError {
