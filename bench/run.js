@@ -2,7 +2,8 @@
 'use strict';
 /**
  * Tollgate benchmark: one run measures, against a fake OpenAI upstream,
- *   direct (no proxy) | a do-nothing Node pass-through | Portkey gateway 1.15.2 | Tollgate (production mode)
+ *   direct (no proxy) | a do-nothing Node pass-through | the smallest NestJS-on-Fastify proxy |
+ *   Portkey gateway 1.15.2 | Tollgate (production mode)
  * for throughput at 50 connections, latency at a fixed 100 req/s, CPU per request, peak RSS
  * and streaming time-to-first-token, then prints a table, ratios and PASS/FAIL per target.
  *
@@ -41,7 +42,7 @@ function parseArgs(argv) {
     rate: 100,
     connections: 50,
     rateDriver: 'paced',
-    targets: ['direct', 'passthrough', 'portkey', 'tollgate'],
+    targets: ['direct', 'passthrough', 'nest', 'portkey', 'tollgate'],
     cpuProf: false,
     timeline: false,
     budget: false,
@@ -84,7 +85,7 @@ function parseArgs(argv) {
         break;
       case 'targets':
         opts.targets = value.split(',').map((t) => t.trim());
-        for (const t of opts.targets) if (!['direct', 'passthrough', 'portkey', 'tollgate'].includes(t)) throw new Error(`unknown target ${t}`);
+        for (const t of opts.targets) if (!['direct', 'passthrough', 'nest', 'portkey', 'tollgate'].includes(t)) throw new Error(`unknown target ${t}`);
         if (!opts.targets.includes('direct')) opts.targets.unshift('direct'); // the baseline is always measured
         break;
       case 'skip-portkey':
@@ -441,7 +442,7 @@ function printTable(title, headers, rows) {
   for (const r of rows) log(line(r));
 }
 
-const LABELS = { direct: 'direct (fake upstream)', passthrough: 'node pass-through', portkey: 'portkey 1.15.2', tollgate: 'tollgate' };
+const LABELS = { direct: 'direct (fake upstream)', passthrough: 'node pass-through', nest: 'nestjs floor', portkey: 'portkey 1.15.2', tollgate: 'tollgate' };
 
 function report(results, opts, extra) {
   const measured = Object.values(results).filter((r) => r && !r.unavailable);
@@ -531,6 +532,7 @@ function report(results, opts, extra) {
   const tg = results.tollgate && !results.tollgate.unavailable ? results.tollgate : null;
   const pk = results.portkey && !results.portkey.unavailable ? results.portkey : null;
   const pt = results.passthrough && !results.passthrough.unavailable ? results.passthrough : null;
+  const nest = results.nest && !results.nest.unavailable ? results.nest : null;
   log(`\nThroughput ratios at ${opts.connections} connections (req/s):`);
   const ratioLine = (label, a, b) => {
     if (!a || !b) {
@@ -543,6 +545,7 @@ function report(results, opts, extra) {
   };
   ratios.tollgateVsDirect = ratioLine('Tollgate/direct', tg, direct);
   ratios.tollgateVsPassthrough = ratioLine('Tollgate/pass-through', tg, pt);
+  ratios.tollgateVsNest = ratioLine('Tollgate/nestjs floor', tg, nest);
   ratios.tollgateVsPortkey = ratioLine('Tollgate/Portkey', tg, pk);
   ratios.passthroughVsDirect = ratioLine('pass-through/direct', pt, direct);
   ratios.portkeyVsDirect = ratioLine('Portkey/direct', pk, direct);
@@ -583,8 +586,15 @@ function report(results, opts, extra) {
     );
     const a50 = tg.rate.latencyMs.p50 - direct.rate.latencyMs.p50;
     const a99 = tg.rate.latencyMs.p99 - direct.rate.latencyMs.p99;
-    verdict(`added p50 <= 1 ms at ${opts.rate} req/s`, a50 <= 1, `${signed(a50, 3)} ms`);
-    verdict(`added p99 <= 3 ms at ${opts.rate} req/s`, a99 <= 3, `${signed(a99, 3)} ms`);
+    // What the two floors add in the same run: the machine's share (pass-through) and the
+    // framework's (NestJS on Fastify), so a miss can be read as Tollgate's or the stack's.
+    const floors = (added) => {
+      const parts = [pt && `pass-through ${signed(added(pt), 3)}`, nest && `nestjs floor ${signed(added(nest), 3)}`].filter(Boolean);
+      return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+    };
+    const addedRate = (q) => (r) => r.rate.latencyMs[q] - direct.rate.latencyMs[q];
+    verdict(`added p50 <= 1 ms at ${opts.rate} req/s`, a50 <= 1, `${signed(a50, 3)} ms${floors(addedRate('p50'))}`);
+    verdict(`added p99 <= 3 ms at ${opts.rate} req/s`, a99 <= 3, `${signed(a99, 3)} ms${floors(addedRate('p99'))}`);
     verdict(
       `throughput >= 2x Portkey at ${opts.connections} conns`,
       pk ? tg.throughput.rps >= 2 * pk.throughput.rps : null,
@@ -594,7 +604,13 @@ function report(results, opts, extra) {
     const ds = direct.streams;
     const addSeq = ts.sequential.ttftMs.p50 - ds.sequential.ttftMs.p50;
     const addCon = ts.concurrent.ttftMs.p50 - ds.concurrent.ttftMs.p50;
-    verdict('streams add <= 2 ms to TTFT (p50, sequential and concurrent)', addSeq <= 2 && addCon <= 2, `${signed(addSeq, 3)} / ${signed(addCon, 3)} ms`);
+    const addedTtft = (r) => `${signed(r.streams.sequential.ttftMs.p50 - ds.sequential.ttftMs.p50, 3)} / ${signed(r.streams.concurrent.ttftMs.p50 - ds.concurrent.ttftMs.p50, 3)}`;
+    const ttftFloors = [pt && `pass-through ${addedTtft(pt)}`, nest && `nestjs floor ${addedTtft(nest)}`].filter(Boolean);
+    verdict(
+      'streams add <= 2 ms to TTFT (p50, sequential and concurrent)',
+      addSeq <= 2 && addCon <= 2,
+      `${signed(addSeq, 3)} / ${signed(addCon, 3)} ms${ttftFloors.length > 0 ? ` (${ttftFloors.join('; ')})` : ''}`,
+    );
     verdict(
       'streams never buffered (every stream: TTFT < total/2, complete)',
       ts.buffered === 0 && ts.failed === 0,
@@ -702,20 +718,22 @@ async function main() {
           opts,
           marks,
         );
-      } else if (name === 'passthrough') {
-        const ptTimeline = timelineOf('passthrough');
-        const pt = await children.forkHelper('passthrough', path.join(__dirname, 'lib', 'passthrough.js'), { UPSTREAM_ORIGIN: `http://127.0.0.1:${fakePort}`, ...ptTimeline.env }, path.join(logDir, 'passthrough.log'));
+      } else if (name === 'passthrough' || name === 'nest') {
+        // The two floors: a bare node:http proxy, and the smallest NestJS-on-Fastify one.
+        const floorTimeline = timelineOf(name);
+        const script = name === 'passthrough' ? 'passthrough.js' : 'nest-floor.js';
+        const floor = await children.forkHelper(name, path.join(__dirname, 'lib', script), { UPSTREAM_ORIGIN: `http://127.0.0.1:${fakePort}`, ...floorTimeline.env }, path.join(logDir, `${name}.log`));
         try {
-          log(`  http://127.0.0.1:${pt.port} (pid ${pt.child.pid})`);
-          results.passthrough = await measureTarget(
-            { name, origin: `http://127.0.0.1:${pt.port}`, path: '/v1/chat/completions', headers: { authorization: 'Bearer sk-fake' }, pids: { gateway: pt.child.pid } },
+          log(`  http://127.0.0.1:${floor.port} (pid ${floor.child.pid})`);
+          results[name] = await measureTarget(
+            { name, origin: `http://127.0.0.1:${floor.port}`, path: '/v1/chat/completions', headers: { authorization: 'Bearer sk-fake' }, pids: { gateway: floor.child.pid } },
             fake.child.pid,
             opts,
             marks,
           );
         } finally {
-          await children.stopChild(pt.child);
-          extra.timelines.passthrough = ptTimeline.read();
+          await children.stopChild(floor.child);
+          extra.timelines[name] = floorTimeline.read();
         }
       } else if (name === 'portkey') {
         if (portkeyProblem) throw Object.assign(new Error(portkeyProblem), { unavailable: true });
