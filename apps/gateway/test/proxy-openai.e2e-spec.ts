@@ -784,16 +784,20 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
         return r.status === 401 ? undefined : r;
       }, 1_000, 'key visible');
       expect(response.status).toBe(502);
-      expect(await response.json()).toMatchObject({ error: { code: 'upstream_unreachable', type: 'api_error' } });
-      // The operator learns which provider fails and why: on the access line, and in one warning
-      // per interval however many requests fail meanwhile.
+      // The client learns what kind of failure it was, not where the provider lives: the
+      // setting's address is the operator's (an in-house proxy, a private model server).
+      const answer = (await response.json()) as { error: { message: string } };
+      expect(answer).toMatchObject({ error: { code: 'upstream_unreachable', type: 'api_error', message: 'could not reach the upstream provider (ECONNREFUSED)' } });
+      expect(answer.error.message).not.toContain('127.0.0.1');
+      // The operator learns which provider fails and why (with the address): on the access line,
+      // and in one warning per interval however many requests fail meanwhile.
       for (let i = 0; i < 5; i++) expect((await call()).status).toBe(502);
       const provider = 'openai';
       await eventually(async () => (stack.logs.some((line) => line.includes(response.headers.get('x-request-id')!) && line.includes('request completed')) ? true : undefined), 2_000, 'the access line');
       const parsed = stack.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(parsed.find((line) => line.msg === 'request completed' && line.reqId === response.headers.get('x-request-id'))).toMatchObject({ status: 502, provider, error: 'upstream_unreachable' });
       expect(parsed.filter((line) => line.msg === 'upstream provider failing' && line.settingId === closed.body.id)).toEqual([
-        expect.objectContaining({ level: 40, provider, code: 'upstream_unreachable', occurrences: 1 }),
+        expect.objectContaining({ level: 40, provider, code: 'upstream_unreachable', occurrences: 1, detail: expect.stringContaining('ECONNREFUSED 127.0.0.1:9') }),
       ]);
     });
   });

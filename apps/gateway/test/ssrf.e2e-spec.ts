@@ -183,7 +183,10 @@ describe('SSRF guard (e2e)', () => {
       recorder.connections.length = 0;
       const again = await callAcme();
       expect(again.status).toBe(502);
-      expect(await again.json()).toMatchObject({ error: { code: 'upstream_unreachable', message: expect.stringContaining('outbound policy refused') } });
+      const refusal = (await again.json()) as { error: { code: string; message: string } };
+      expect(refusal).toMatchObject({ error: { code: 'upstream_unreachable', message: expect.stringContaining('outbound policy refused') } });
+      // Which address, and why, is the operator's to read (the log), not the client's.
+      expect(refusal.error.message).not.toMatch(/127\.0\.0\.2|0x7f|::1|localhost|169\.254/);
       expect(await response.json()).toMatchObject({ error: { type: 'api_error' } });
       expect({ target, connections: recorder.connections }).toEqual({ target, connections: [] });
     }

@@ -70,6 +70,12 @@ export const GATEWAY_ERROR_SPECS: Record<GatewayErrorCode, CodeSpec> = {
 };
 
 export class GatewayError extends Error {
+  /**
+   * For the operator's log, never the client: what the message leaves out on purpose (the
+   * upstream address a connection failure names, say). See withLogDetail.
+   */
+  logDetail: string | null = null;
+
   constructor(
     readonly code: GatewayErrorCode,
     message: string,
@@ -83,6 +89,11 @@ export class GatewayError extends Error {
 
   get status(): number {
     return GATEWAY_ERROR_SPECS[this.code].status;
+  }
+
+  withLogDetail(detail: string): this {
+    this.logDetail = detail;
+    return this;
   }
 }
 

@@ -42,6 +42,8 @@ export class Exchange {
   /** Whether token usage is billed for this operation (and so estimated when unreported). */
   tokenBilled = false;
   errorCode: string | null = null;
+  /** What the operator's log says of the failure beyond its code (GatewayError.logDetail); never the client. */
+  errorDetail: string | null = null;
   response: string | null = null;
   stream = false;
   reservationMember: string | null = null;
@@ -139,6 +141,7 @@ export class Exchange {
           : toUpstreamError(thrown);
     this.status = error.status;
     this.errorCode = error.code;
+    this.errorDetail = error.logDetail;
     if (error.code === GatewayErrorCode.Internal) logger.error({ err: thrown, reqId: this.call.request.id }, 'proxy failure');
     else if (unreadableAnswer) logger.warn({ err: thrown, reqId: this.call.request.id, provider: this.provider }, 'upstream answer could not be read');
     const { reply } = this.call;

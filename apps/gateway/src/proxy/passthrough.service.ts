@@ -255,7 +255,9 @@ export class PassthroughService {
     upstream.body.once('error', (error: Error) => {
       if (reply.raw.destroyed && !reply.raw.writableFinished && exchange.clientLeft) return;
       exchange.upstreamBrokeOff = true;
-      exchange.errorCode = toUpstreamError(error).code;
+      const failure = toUpstreamError(error);
+      exchange.errorCode = failure.code;
+      exchange.errorDetail = failure.logDetail;
     });
     void reply.status(upstream.statusCode).headers(headers).send(upstream.body);
     // A premature close rejects; the exchange then reads as one whose client left.

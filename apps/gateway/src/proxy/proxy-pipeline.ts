@@ -14,6 +14,8 @@ import {
   UpstreamResponse,
   getProviderAdapter,
   redactSecrets,
+  redactText,
+  secretForms,
 } from '@tollgate/providers';
 import { EVENT_SINK, EventSink } from '@tollgate/queue';
 import { IncomingHttpHeaders } from 'node:http';
@@ -109,9 +111,12 @@ export class ProxyPipeline implements OnApplicationShutdown {
     const setting = exchange.settingId ?? provider;
     let throttle = this.upstreamFailureLogs.get(setting);
     if (!throttle) this.upstreamFailureLogs.set(setting, (throttle = new LogThrottle()));
-    throttle.note((occurrences) =>
-      this.logger.warn({ reqId: exchange.call.request.id, provider, settingId: exchange.settingId, code, status: exchange.status, occurrences }, 'upstream provider failing'),
-    );
+    throttle.note((occurrences) => {
+      // Transport messages name addresses, not credentials; a key in an upstream URL's query
+      // (Gemini's) is kept out all the same.
+      const detail = exchange.errorDetail === null ? undefined : redactText(exchange.errorDetail, secretForms(credentialValues(exchange)));
+      this.logger.warn({ reqId: exchange.call.request.id, provider, settingId: exchange.settingId, code, detail, status: exchange.status, occurrences }, 'upstream provider failing');
+    });
   }
 
   /** The exchange's event; one that cannot be built is an error in the log, never a silent gap. */
@@ -276,8 +281,10 @@ export class ProxyPipeline implements OnApplicationShutdown {
     // Only needed (and, for some translators, only computed) when the provider sent no usage.
     if (translator.usage === null || !exchange.usageFinal) exchange.completionText = translator.completionText;
     if (result.transcript !== null) exchange.logResponse(result.transcript);
-    if (result.error) exchange.errorCode = result.error.code;
-    else if (translator.errorCode) exchange.errorCode = translator.errorCode;
+    if (result.error) {
+      exchange.errorCode = result.error.code;
+      exchange.errorDetail = result.error.logDetail;
+    } else if (translator.errorCode) exchange.errorCode = translator.errorCode;
     else if (result.clientDisconnected) exchange.errorCode = 'client_disconnected';
   }
 

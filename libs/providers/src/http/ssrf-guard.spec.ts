@@ -366,6 +366,11 @@ describe('SsrfGuard connector and UpstreamClient (no connection is ever made to 
       const sent = client.send({ url: template.replace('PORT', String(port)), method: 'GET', headers: {} });
       await expect(sent).rejects.toBeInstanceOf(GatewayError);
       await expect(sent).rejects.toMatchObject({ status: 502, message: expect.stringContaining("outbound policy refused") });
+      // The client's message names no address; the operator's log detail names the host refused.
+      const host = new URL(template.replace('PORT', '1')).hostname.replace(/^\[(.*)\]$/, '$1');
+      const refusal = (await sent.catch((error: unknown) => error)) as GatewayError;
+      expect(refusal.message).not.toContain(host);
+      expect(refusal.logDetail).toContain(host);
       await client.close();
       expect(connections).toHaveLength(0);
     },
@@ -380,7 +385,8 @@ describe('SsrfGuard connector and UpstreamClient (no connection is ever made to 
     const client = new UpstreamClient(timeouts, guard);
     await expect(client.send({ url: `https://rebind.example.com:${port}/`, method: 'GET', headers: {} })).rejects.toMatchObject({
       status: 502,
-      message: expect.stringContaining('rebind.example.com resolves to a loopback'),
+      message: expect.stringContaining('outbound policy refused'),
+      logDetail: expect.stringContaining('rebind.example.com resolves to a loopback'),
     });
     await client.close();
     expect(connections).toHaveLength(0);

@@ -135,7 +135,9 @@ export function toUpstreamError(error: unknown, totalTimedOut = false): GatewayE
   if (error instanceof GatewayError) return error;
   const refusal = error instanceof OutboundRefusedError ? error : error instanceof Error && error.cause instanceof OutboundRefusedError ? error.cause : null;
   if (refusal) {
-    return new GatewayError(GatewayErrorCode.UpstreamUnreachable, `the gateway's outbound policy refused the upstream address: ${refusal.message}`);
+    return new GatewayError(GatewayErrorCode.UpstreamUnreachable, "the gateway's outbound policy refused the upstream address (the gateway's log says which, and why)").withLogDetail(
+      `the outbound policy refused the upstream address: ${refusal.message}`,
+    );
   }
   if (
     totalTimedOut ||
@@ -147,6 +149,16 @@ export function toUpstreamError(error: unknown, totalTimedOut = false): GatewayE
   ) {
     return new GatewayError(GatewayErrorCode.UpstreamTimeout, 'the upstream provider did not answer in time');
   }
-  const detail = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-  return new GatewayError(GatewayErrorCode.UpstreamUnreachable, `could not reach the upstream provider: ${detail}`);
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  // The kind of failure (ECONNREFUSED, ENOTFOUND, a TLS certificate code, undici's own), not its
+  // message: that names the address, and the upstream's address is the operator's, not the
+  // client's (an in-house proxy, a private model server). The log has it whole.
+  const kind = errorCodeOf(cause) ?? errorCodeOf(error);
+  return new GatewayError(GatewayErrorCode.UpstreamUnreachable, `could not reach the upstream provider${kind ? ` (${kind})` : ''}`).withLogDetail(detail);
+}
+
+function errorCodeOf(error: unknown): string | null {
+  const code = error !== null && typeof error === 'object' ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^[A-Za-z0-9_]{1,64}$/.test(code) ? code : null;
 }
