@@ -264,6 +264,22 @@ describe('users (e2e)', () => {
       expect((await stack.admin('PATCH', '/api/users', { name: 'everyone?' })).status).toBe(400);
       expect((await stack.admin('PATCH', '/api/users?userId=nobody-at-all', { name: 'x' })).status).toBe(404);
     });
+
+    it('a revocation is not undone by a concurrent update of the users a filter matches', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 10; i++) ids.push((await createUser({ name: `race ${i}`, userId: `race-${i}`, tags: ['race'] })).id);
+      for (let round = 0; round < 5; round++) {
+        const patches = [
+          ...ids.map((id) => stack.admin('PATCH', `/api/users/${id}`, { revoked: true, revokedReason: `stop ${round}` })),
+          stack.admin('PATCH', '/api/users?tags=race', { costLimitInUsd: round + 1 }),
+        ];
+        expect((await Promise.all(patches)).map((response) => response.status)).toEqual(patches.map(() => 200));
+        const rows = await stack.sql<{ revoked: boolean; cost_limit_in_usd: string }>('SELECT revoked, cost_limit_in_usd FROM users WHERE id = ANY($1::uuid[])', [ids]);
+        expect(rows.map((row) => [row.revoked, Number(row.cost_limit_in_usd)])).toEqual(ids.map(() => [true, round + 1]));
+        // Restored for the next round, one by one.
+        await Promise.all(ids.map((id) => stack.admin('PATCH', `/api/users/${id}`, { revoked: false })));
+      }
+    });
   });
 
   describe('requests attributed to a user', () => {

@@ -68,16 +68,22 @@ export class UsersService {
     if (!filter.userId && (!filter.tags || filter.tags.length === 0)) {
       throw new GatewayError(GatewayErrorCode.InvalidRequest, 'userId or tags is required to select the users to update', 'userId');
     }
-    // In creation order: the admin API answers with the first (see UsersController.updateMatching).
-    const query = this.repository.createQueryBuilder('user').orderBy('user.created_at', 'ASC').addOrderBy('user.id', 'ASC');
-    if (filter.userId) query.andWhere('user.user_id = :userId', { userId: filter.userId });
-    if (filter.tags && filter.tags.length > 0) query.andWhere('user.tags && :tags', { tags: filter.tags });
-    const users = await query.getMany();
-    if (users.length === 0) throw new GatewayError(GatewayErrorCode.NotFound, 'no user matches');
-    const now = new Date();
-    for (const user of users) applyUserFields(user, input, now);
-    // One save of the list: one transaction, so the filter's users change together or not at all.
-    const saved = await this.repository.save(users);
+    // One transaction, so the filter's users change together or not at all, on rows locked as they
+    // are read: read unlocked, a user revoked meanwhile (PATCH /api/users/:id) was written back
+    // unrevoked with the rest of the stale row. Locked in one total order (creation, then id), so
+    // two overlapping filters wait for each other instead of deadlocking. In creation order too
+    // because the admin API answers with the first (see UsersController.updateMatching).
+    const saved = await this.repository.manager.transaction(async (manager) => {
+      const locked = manager.getRepository(UserEntity);
+      const query = locked.createQueryBuilder('user').orderBy('user.created_at', 'ASC').addOrderBy('user.id', 'ASC').setLock('pessimistic_write');
+      if (filter.userId) query.andWhere('user.user_id = :userId', { userId: filter.userId });
+      if (filter.tags && filter.tags.length > 0) query.andWhere('user.tags && :tags', { tags: filter.tags });
+      const users = await query.getMany();
+      if (users.length === 0) throw new GatewayError(GatewayErrorCode.NotFound, 'no user matches');
+      const now = new Date();
+      for (const user of users) applyUserFields(user, input, now);
+      return locked.save(users);
+    });
     await Promise.all(saved.map((user) => this.changes.publish({ entity: ConfigEntity.User, id: user.id })));
     return saved;
   }
