@@ -147,6 +147,28 @@ describe('Custom providers (e2e): admin API and the /api/custom/providers/:provi
       expect(renamed.body.detail).toContain('provider');
     });
 
+    it('concurrent PATCHes of different fields keep each other\'s changes', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        const created = await stack.admin<ProviderBody>('POST', '/api/custom/providers', { provider: `race-${i}`, route_configs: [acmeRoute(upstream.origin, { path: '/a' })] });
+        expect(created.status).toBe(200);
+        ids.push(created.body.id);
+      }
+      for (let round = 0; round < 10; round++) {
+        await Promise.all(ids.map((id) => stack.admin('PATCH', `/api/custom/providers/${id}`, { route_configs: [acmeRoute(upstream.origin, { path: '/a' })], authentication_param: '' })));
+        const patches = ids.flatMap((id) => [
+          stack.admin('PATCH', `/api/custom/providers/${id}`, { route_configs: [acmeRoute(upstream.origin, { path: `/b${round}` })] }),
+          stack.admin('PATCH', `/api/custom/providers/${id}`, { authentication_param: `x-key-${round}` }),
+        ]);
+        expect((await Promise.all(patches)).map((response) => response.status)).toEqual(patches.map(() => 200));
+        const rows = await stack.sql<{ id: string; authentication_param: string | null; route_configs: Array<{ path: string }> }>(
+          'SELECT id, authentication_param, route_configs FROM custom_providers WHERE id = ANY($1::uuid[]) ORDER BY id',
+          [ids],
+        );
+        expect(rows.map((row) => [row.authentication_param, row.route_configs.map((route) => route.path)])).toEqual(ids.map(() => [`x-key-${round}`, [`/b${round}`]]));
+      }
+    });
+
     it('is served on the admin port only, and requires the admin key', async () => {
       expect((await fetch(`${stack.proxyUrl}/api/custom/providers`, { headers: { 'x-api-key': stack.adminKey } })).status).toBe(404);
       expect((await fetch(`${stack.adminUrl}/api/custom/providers`)).status).toBe(401);

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { saveOrConflict } from '@tollgate/database';
+import { saveOrConflict, updateLocked } from '@tollgate/database';
 import { CONFIG_CHANGES, ConfigChangeNotifier, ConfigEntity, GatewayError, GatewayErrorCode, isUuid } from '@tollgate/common';
 import { OutboundRefusedError, processOutboundGuard } from '@tollgate/providers';
 import { Repository } from 'typeorm';
@@ -49,17 +49,20 @@ export class CustomProvidersService {
   }
 
   async update(id: string, input: UpdateCustomProviderInput): Promise<CustomProviderEntity> {
-    const existing = await this.getById(id);
-    if (!existing) throw new GatewayError(GatewayErrorCode.NotFound, `custom provider ${id} not found`);
-    if (input.routeConfigs !== undefined) {
-      const routeConfigs = validated(() => validateRouteConfigs(input.routeConfigs!));
-      await this.assertTargetsAllowed(routeConfigs);
-      existing.routeConfigs = routeConfigs;
-    }
-    if (input.authenticationParam !== undefined) {
-      existing.authenticationParam = validated(() => normalizeAuthenticationParam(input.authenticationParam));
-    }
-    const saved = await this.save(existing);
+    // Validated (a DNS lookup of each target included) before the row is locked, then applied to
+    // the row as it is under the lock: applied to a copy read earlier, a concurrent PATCH of the
+    // other field was written over (its 200 notwithstanding).
+    const routeConfigs = input.routeConfigs === undefined ? undefined : validated(() => validateRouteConfigs(input.routeConfigs!));
+    if (routeConfigs !== undefined) await this.assertTargetsAllowed(routeConfigs);
+    const authenticationParam = input.authenticationParam === undefined ? undefined : validated(() => normalizeAuthenticationParam(input.authenticationParam));
+    const saved = isUuid(id)
+      ? await updateLocked(this.repository, { id }, (existing, repository) => {
+          if (routeConfigs !== undefined) existing.routeConfigs = routeConfigs;
+          if (authenticationParam !== undefined) existing.authenticationParam = authenticationParam;
+          return this.save(existing, repository);
+        })
+      : null;
+    if (!saved) throw new GatewayError(GatewayErrorCode.NotFound, `custom provider ${id} not found`);
     await this.changes.publish({ entity: ConfigEntity.CustomProvider, id });
     return saved;
   }
@@ -89,8 +92,8 @@ export class CustomProvidersService {
     }
   }
 
-  private save(entity: CustomProviderEntity): Promise<CustomProviderEntity> {
-    return saveOrConflict(this.repository, entity, `a custom provider named ${entity.provider} already exists`, 'provider');
+  private save(entity: CustomProviderEntity, repository = this.repository): Promise<CustomProviderEntity> {
+    return saveOrConflict(repository, entity, `a custom provider named ${entity.provider} already exists`, 'provider');
   }
 }
 
