@@ -29,6 +29,14 @@ describe('Anthropic native accounting', () => {
     }
   });
 
+  it('counts the text of a legacy Text Completions stream, which reports no usage', () => {
+    const observer = new AnthropicNativeStreamObserver();
+    for (const [completion, stopReason] of [[' Hello', null], [' there,', null], [' friend.', 'stop_sequence']] as const) {
+      observer.push(event('completion', { completion, stop_reason: stopReason, model: 'claude-2.1' }));
+    }
+    expect([observer.usage, observer.completionText, observer.model, observer.done]).toEqual([null, ' Hello there, friend.', 'claude-2.1', true]);
+  });
+
   it('fails a stream whose body ended before message_stop: the relay sends the client an error event', () => {
     const observer = new AnthropicNativeStreamObserver();
     observer.push(event('message_start', { message: { model: 'claude-sonnet-4-5', usage: { input_tokens: 1, output_tokens: 1 } } }));

@@ -38,6 +38,9 @@ export class AnthropicNativeStreamObserver implements ChatStreamTranslator {
         delta?: { type?: string; text?: string; partial_json?: string; thinking?: string };
         error?: { type?: string };
         stop_reason?: string | null;
+        /** A legacy Text Completions event's text (it reports no usage: its output is counted). */
+        completion?: string;
+        model?: string;
       };
       if (parsed.type === 'message_start' && parsed.message) {
         this.model = modelNameOf(parsed.message.model) ?? this.model;
@@ -46,8 +49,12 @@ export class AnthropicNativeStreamObserver implements ChatStreamTranslator {
         this.accounting.delta(parsed.usage);
       } else if (parsed.type === 'content_block_delta' && parsed.delta) {
         this.accounting.generate(parsed.delta.text ?? parsed.delta.partial_json ?? parsed.delta.thinking);
-      } else if (parsed.type === 'message_stop' || (parsed.type === 'completion' && parsed.stop_reason)) {
-        // The end of a Messages stream, or of a legacy Text Completions one (its last completion event).
+      } else if (parsed.type === 'completion') {
+        this.model = modelNameOf(parsed.model) ?? this.model;
+        this.accounting.generate(parsed.completion);
+        // Its last completion event ends a legacy Text Completions stream.
+        if (parsed.stop_reason) this.done = true;
+      } else if (parsed.type === 'message_stop') {
         this.done = true;
       } else if (parsed.type === 'error') {
         this.errorCode = parsed.error?.type ?? 'api_error';
