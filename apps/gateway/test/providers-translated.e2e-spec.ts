@@ -40,15 +40,18 @@ describe('Anthropic and Gemini behind /v1 (e2e, official openai SDK)', () => {
   let gemini: FakeGemini;
   let keyId: string;
   let listedAnthropic: string;
+  let anthropicSetting: string;
 
   beforeAll(async () => {
     openaiUpstream = new FakeOpenAI();
     anthropic = new FakeAnthropic();
     gemini = new FakeGemini();
     await Promise.all([openaiUpstream.start(), anthropic.start(), gemini.start()]);
-    stack = await startTestStack({ ANTHROPIC_DEFAULT_MAX_TOKENS: '1024' });
+    // A budget assumes far less output than Anthropic's default: the reservation must follow the
+    // maximum the translation actually sends.
+    stack = await startTestStack({ ANTHROPIC_DEFAULT_MAX_TOKENS: '1024', BUDGET_DEFAULT_MAX_TOKENS: '16' });
     const openaiSetting = await createSetting(stack, 'openai', { apiKey: 'sk-upstream-secret', url: openaiUpstream.baseUrl });
-    const anthropicSetting = await createSetting(stack, 'anthropic', { apiKey: FAKE_ANTHROPIC_KEY, url: anthropic.baseUrl });
+    anthropicSetting = await createSetting(stack, 'anthropic', { apiKey: FAKE_ANTHROPIC_KEY, url: anthropic.baseUrl });
     const geminiSetting = await createSetting(stack, 'gemini', { apiKey: FAKE_GEMINI_API_KEY, url: gemini.baseUrl });
     keyId = await createKey(stack, CLIENT_KEY, [openaiSetting, anthropicSetting, geminiSetting]);
 
@@ -147,6 +150,19 @@ describe('Anthropic and Gemini behind /v1 (e2e, official openai SDK)', () => {
         error_code: null,
       });
       expect(event.cost_in_usd).toBeCloseTo(12 * CLAUDE_SONNET_4_5.input + 6 * CLAUDE_SONNET_4_5.output, 12);
+    });
+
+    it("a budget reserves the max_tokens the translation sends when the client sets none (ANTHROPIC_DEFAULT_MAX_TOKENS, not the budget's default)", async () => {
+      // claude-sonnet-4-5 at $15 per million output tokens: 1,024 of them cost $0.0154, 16 cost $0.00024.
+      await createKey(stack, 'tg-anthropic-budget', [anthropicSetting], { costLimitInUsd: 0.005 });
+      const chat = (extra: Record<string, unknown>) =>
+        failure(sdk('tg-anthropic-budget').chat.completions.create({ model: 'anthropic/claude-sonnet-4-5', messages: [{ role: 'user', content: 'Write a lot' }], ...extra }));
+      const before = anthropic.requests.length;
+      expect(await chat({})).toMatchObject({ status: 429, code: 'cost_limit_exceeded' });
+      expect(anthropic.requests.length).toBe(before);
+      // A maximum the budget can hold is admitted, and sent as the client set it.
+      expect(await chat({ max_tokens: 50 })).toBeNull();
+      expect(anthropic.lastRequest().body).toMatchObject({ max_tokens: 50 });
     });
 
     it('streams chunks in order, without a usage chunk unless asked, and prices the stream', async () => {

@@ -3,6 +3,7 @@ import { ConfigEntity, ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger 
 import { CONFIG_CHANGE_BUS, ConfigChangeBus, ConfigSync, KeyRecord, UserRecord } from '@tollgate/config-cache';
 import { Admission, LimitedScope, LimitsService, hasBudget, hasLimits, worstCaseCostUsd } from '@tollgate/limits';
 import { CostCalculator, ModelPricesService } from '@tollgate/reporting';
+import { ProviderId } from '@tollgate/provider-settings';
 import { ResolvedRoute } from './route-resolver';
 
 
@@ -97,11 +98,21 @@ export class AdmissionService implements OnModuleInit, OnApplicationShutdown {
    * requested model has no price.
    */
   private worstCaseUsd(route: ResolvedRoute, request: AdmissionRequest): number | null {
-    const costAt = (model: string) =>
-      worstCaseCostUsd(this.calculator, { provider: route.provider, model, body: request.body, generates: request.generates, defaultMaxTokens: this.env.budgetDefaultMaxTokens });
+    const defaultMaxTokens = this.defaultMaxTokensOf(route.provider);
+    const costAt = (model: string) => worstCaseCostUsd(this.calculator, { provider: route.provider, model, body: request.body, generates: request.generates, defaultMaxTokens });
     const requested = costAt(route.model);
     if (requested === null) return null;
     return this.prices.snapshotsOf(route.provider, route.model).reduce((worst, snapshot) => Math.max(worst, costAt(snapshot) ?? 0), requested);
+  }
+
+  /**
+   * The output a request without a maximum of its own may generate. Anthropic requires one, and
+   * the translation sends ANTHROPIC_DEFAULT_MAX_TOKENS: reserving BUDGET_DEFAULT_MAX_TOKENS
+   * instead let a smaller assumption admit what a larger default then spent (a $0.10 limit spent
+   * $0.45 by one request). Its native API refuses a request without one, so the default serves both.
+   */
+  private defaultMaxTokensOf(provider: ProviderId): number {
+    return provider === ProviderId.Anthropic ? this.env.anthropicDefaultMaxTokens : this.env.budgetDefaultMaxTokens;
   }
 }
 
