@@ -11,15 +11,24 @@ const call: ChatCall = { body: { model: 'claude-sonnet-4-5', stream: true, messa
 
 type Frame = Record<string, unknown> | string;
 const serialize = (frames: Frame[]) => frames.map((f) => `data: ${f === '[DONE]' ? f : JSON.stringify(f)}\n\n`).join('');
+/** The data frames, as an SSE client reads them: comments (the keep-alives) are skipped. */
 const parseFrames = (text: string): Frame[] =>
   text
     .split('\n\n')
-    .filter((frame) => frame !== '')
+    .filter((frame) => frame !== '' && !frame.startsWith(':'))
     .map((frame) => {
       expect(frame.startsWith('data: ')).toBe(true);
       const data = frame.slice('data: '.length);
       return data === '[DONE]' ? data : (JSON.parse(data) as Record<string, unknown>);
     });
+/** The text without its SSE comments, which every client skips. */
+const withoutComments = (text: string) =>
+  text
+    .split('\n\n')
+    .filter((frame) => frame !== '' && !frame.startsWith(':'))
+    .map((frame) => `${frame}\n\n`)
+    .join('');
+const count = (text: string, part: string) => text.split(part).length - 1;
 const isUsageFrame = (frame: Frame) => typeof frame !== 'string' && Array.isArray(frame.choices) && frame.choices.length === 0;
 
 /** Feeds the bytes cut at `cuts` through the splitter and the translator, as the relay would. */
@@ -69,11 +78,13 @@ describe('AnthropicStreamTranslator', () => {
   it.each(splits)('emits the exact OpenAI chunk sequence with usage (%s)', (_name, cuts) => {
     const { text } = translate(bytes, cuts, true);
     expect(parseFrames(text)).toStrictEqual(withUsage);
-    expect(text).toBe(serialize(withUsage));
+    expect(withoutComments(text)).toBe(serialize(withUsage));
+    // Each of Anthropic's pings became a comment.
+    expect(count(text, ': keep-alive\n\n')).toBe(count(bytes.toString('utf8'), 'event: ping'));
   });
 
   it.each(splits)('leaves the usage chunk out when the client did not ask (%s)', (_name, cuts) => {
-    expect(translate(bytes, cuts, false).text).toBe(serialize(withoutUsage));
+    expect(withoutComments(translate(bytes, cuts, false).text)).toBe(serialize(withoutUsage));
   });
 
   it('numbers tool calls by tool, not by content block, and their fragments assemble to the input', () => {
@@ -104,7 +115,7 @@ describe('AnthropicStreamTranslator', () => {
 
   it('reads CRLF-delimited events the same way', () => {
     const crlf = Buffer.from(bytes.toString('utf8').replace(/\n/g, '\r\n'));
-    expect(translate(crlf, everyN(crlf.length, 11), true).text).toBe(serialize(withUsage));
+    expect(withoutComments(translate(crlf, everyN(crlf.length, 11), true).text)).toBe(serialize(withUsage));
   });
 
   it('turns an in-stream error into an OpenAI error frame and sends no [DONE] after it', () => {
@@ -138,7 +149,8 @@ describe('AnthropicStreamTranslator', () => {
   it('counts thinking it does not relay, and its usage is not final before message_delta', () => {
     const translator = new AnthropicStreamTranslator(call, false);
     translator.push('event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","model":"claude-x","usage":{"input_tokens":3,"output_tokens":1}}}\n\n');
-    expect(translator.push('event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"Hmm, weather."}}\n\n')).toBe('');
+    // Not relayed: a comment keeps the stream audibly alive while the model thinks.
+    expect(translator.push('event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"Hmm, weather."}}\n\n')).toBe(': keep-alive\n\n');
     expect(translator.completionText).toBe('Hmm, weather.');
     expect(translator.usageFinal).toBe(false);
   });
@@ -164,9 +176,9 @@ describe('AnthropicStreamTranslator', () => {
     expect(failing.end()).toBe('');
   });
 
-  it('drops pings, comments, unknown event types and unparseable data', () => {
+  it('turns pings into SSE comments (the client hears from a thinking model); drops comments, unknown event types and unparseable data', () => {
     const translator = new AnthropicStreamTranslator(call, false);
-    expect(translator.push('event: ping\ndata: {"type": "ping"}\n\n')).toBe('');
+    expect(translator.push('event: ping\ndata: {"type": "ping"}\n\n')).toBe(': keep-alive\n\n');
     expect(translator.push(': keep-alive\n\n')).toBe('');
     expect(translator.push('event: future_event\ndata: {"type":"future_event","x":1}\n\n')).toBe('');
     expect(translator.push('data: not json\n\n')).toBe('');

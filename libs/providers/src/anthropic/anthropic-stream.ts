@@ -12,6 +12,12 @@ import { OpenAIChatCompletionChunk, OpenAIChunkDelta, OpenAIFinishReason } from 
 import { modelNameOf } from '../model-name';
 
 const DONE = 'data: [DONE]\n\n';
+/**
+ * An SSE comment, which OpenAI's SDKs (and every SSE parser) skip: sent for Anthropic's pings
+ * and for thinking, which have no chunk of their own, so a client (or a proxy between, with its
+ * idle timeout) still hears from a stream while the model thinks before its first token.
+ */
+const KEEPALIVE = ': keep-alive\n\n';
 
 /**
  * Anthropic's SSE events → OpenAI `chat.completion.chunk` events, one upstream event at a time.
@@ -81,7 +87,7 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
         // Thinking is billed output with no OpenAI chat equivalent: counted, not relayed.
         if (delta.type === 'thinking_delta') {
           this.accounting.generate(delta.thinking);
-          return '';
+          return KEEPALIVE;
         }
         if (delta.type !== 'input_json_delta' || !delta.partial_json) return '';
         if (this.jsonBlock?.index === event.index) {
@@ -116,8 +122,10 @@ export class AnthropicStreamTranslator implements ChatStreamTranslator {
         this.finished = true;
         this.failure = event.error.type;
         return `data: ${JSON.stringify(toErrorFrame(event))}\n\n`;
+      case 'ping':
+        return KEEPALIVE;
       default:
-        // ping, and event types Anthropic may add later.
+        // Event types Anthropic may add later.
         return '';
     }
   }
