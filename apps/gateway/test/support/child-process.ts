@@ -8,8 +8,9 @@ import { ChildProcess, spawn } from 'node:child_process';
  */
 const GUARD_SOURCE = `
 const { spawn } = require('node:child_process');
-const [command, ...args] = process.argv.slice(1);
-const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
+const ownGroup = process.argv[1] === '--own-group';
+const [command, ...args] = process.argv.slice(ownGroup ? 2 : 1);
+const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], env: process.env, detached: ownGroup });
 process.stdout.write('tollgate-guarded-pid ' + child.pid + '\\n');
 const killChild = () => { try { process.kill(child.pid, 'SIGCONT'); process.kill(child.pid, 'SIGKILL'); } catch {} };
 process.stdin.on('end', () => { killChild(); process.exit(1); });
@@ -31,14 +32,25 @@ export interface GuardedProcess {
   exitCode(): number | null;
   hasExited(): boolean;
   signal(signal: NodeJS.Signals): void;
+  /**
+   * Signals the service's whole process group, its children included, as Ctrl-C in a terminal
+   * does to a foreground job (only for a service spawned with `ownProcessGroup`).
+   */
+  signalGroup(signal: NodeJS.Signals): void;
   /** SIGTERM (after SIGCONT), then SIGKILL after `graceMs`; resolves once the process is gone. */
   stop(graceMs?: number): Promise<void>;
   /** Resolves with the first line matching `match`, or rejects after `timeoutMs` or on exit. */
   waitForLine(match: (line: string) => boolean, timeoutMs: number, what: string): Promise<string>;
 }
 
-export async function spawnGuarded(command: string, args: string[], env: NodeJS.ProcessEnv, startTimeoutMs = 10_000): Promise<GuardedProcess> {
-  const guard: ChildProcess = spawn(process.execPath, ['-e', GUARD_SOURCE, '--', command, ...args], {
+export async function spawnGuarded(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  startTimeoutMs = 10_000,
+  { ownProcessGroup = false }: { ownProcessGroup?: boolean } = {},
+): Promise<GuardedProcess> {
+  const guard: ChildProcess = spawn(process.execPath, ['-e', GUARD_SOURCE, '--', ...(ownProcessGroup ? ['--own-group'] : []), command, ...args], {
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -106,6 +118,15 @@ export async function spawnGuarded(command: string, args: string[], env: NodeJS.
     exitCode: () => exitCode,
     hasExited: () => exited,
     signal,
+    signalGroup: (name: NodeJS.Signals) => {
+      if (!ownProcessGroup) throw new Error('signalGroup needs a service spawned with ownProcessGroup (else it would signal the tests too)');
+      if (exited) return;
+      try {
+        process.kill(-pid, name);
+      } catch {
+        // already gone
+      }
+    },
     waitForLine,
     stop: async (graceMs = 3_000) => {
       if (exited) return;

@@ -48,12 +48,16 @@ export function spawnGateway(env: ProcessEnv): Promise<GatewayProcess> {
  * standalone (embedded Postgres in `STANDALONE_DATA_DIR`, its worker in-process).
  */
 export function spawnStandaloneGateway(env: { STANDALONE_DATA_DIR: string; ADMIN_API_KEY: string; [name: string]: string }): Promise<GatewayProcess> {
-  return spawnGatewayMain(env, 120_000);
+  // In a process group of its own, as a job a terminal runs: Ctrl-C is then signalGroup('SIGINT').
+  return spawnGatewayMain(env, 120_000, true);
 }
 
-async function spawnGatewayMain(env: Record<string, string>, readyTimeoutMs = 20_000): Promise<GatewayProcess> {
+async function spawnGatewayMain(env: Record<string, string>, readyTimeoutMs = 20_000, ownProcessGroup = false): Promise<GatewayProcess> {
   assertBuilt();
-  const child = await spawnGuarded(process.execPath, [GATEWAY_MAIN], {
+  const child = await spawnGuarded(
+    process.execPath,
+    [GATEWAY_MAIN],
+    {
     PATH: process.env.PATH,
     PROXY_PORT: '0',
     ADMIN_PORT: '0',
@@ -63,7 +67,10 @@ async function spawnGatewayMain(env: Record<string, string>, readyTimeoutMs = 20
     // The fake providers listen on 127.0.0.1 over plain http.
     UPSTREAM_ALLOWED_HOSTS: '127.0.0.1',
     ...env,
-  });
+    },
+    10_000,
+    { ownProcessGroup },
+  );
   try {
     const line = await child.waitForLine((l) => l.includes('"tollgate gateway listening"'), readyTimeoutMs, 'the gateway to listen');
     const { proxyPort, adminPort } = JSON.parse(line) as { proxyPort: number; adminPort: number };
