@@ -1,5 +1,5 @@
 import { CostCalculator, estimateTokens } from '@tollgate/reporting';
-import { worstCaseCostUsd } from './worst-case-cost';
+import { asksForHourLongCache, worstCaseCostUsd } from './worst-case-cost';
 
 describe('worstCaseCostUsd', () => {
   const calculator = new CostCalculator(() => ({ inputUsdPerMillionTokens: 1_000_000, outputUsdPerMillionTokens: 2_000_000 }));
@@ -127,6 +127,27 @@ describe('worstCaseCostUsd against clients that send several limits or media', (
     // What the provider may then report: the whole prompt (with some framing) written to the cache.
     const prompt = estimateTokens(document) + 10;
     expect(contract.price('anthropic', 'claude-contract', prompt, 1, { writeTokens: prompt }).costUsd!).toBeLessThanOrEqual(reserved);
+  });
+
+  it('reserves a prompt that asks for a one-hour cache at the one-hour write rate (twice the input price)', () => {
+    const contract = new CostCalculator(() => ({ inputUsdPerMillionTokens: 3, outputUsdPerMillionTokens: 15, cacheReadUsdPerMillionTokens: 0.3, cacheWriteUsdPerMillionTokens: 3.75 }));
+    const document = 'The quick brown fox jumps over the lazy dog. '.repeat(2_000);
+    const block = (ttl?: string) => ({ type: 'text', text: document, cache_control: { type: 'ephemeral', ...(ttl ? { ttl } : {}) } });
+    const reserve = (system: unknown) => worstCaseCostUsd(contract, { ...base, provider: 'anthropic', model: 'claude-contract', body: { system, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 }, generates: true })!;
+    const prompt = estimateTokens(document) + 10;
+    const billedHourLong = contract.price('anthropic', 'claude-contract', prompt, 1, { writeTokens: prompt, write1hTokens: prompt }).costUsd!;
+    expect(billedHourLong).toBeLessThanOrEqual(reserve([block('1h')]));
+    // Five-minute writes (the default) are not reserved at the hour's rate.
+    expect(reserve([block()])).toBeLessThan(billedHourLong);
+    expect(reserve([block('5m')])).toBeLessThan(billedHourLong);
+  });
+
+  it('finds a one-hour cache_control anywhere in a body, and assumes one in a body too large to look through', () => {
+    expect(asksForHourLongCache({ messages: [{ role: 'user', content: [{ type: 'text', text: 'x', cache_control: { type: 'ephemeral', ttl: '1h' } }] }] })).toBe(true);
+    expect(asksForHourLongCache({ tools: [{ name: 't', input_schema: {}, cache_control: { type: 'ephemeral', ttl: '1h' } }] })).toBe(true);
+    expect(asksForHourLongCache({ cache_control: { type: 'ephemeral', ttl: '1h' }, messages: [] })).toBe(true);
+    expect(asksForHourLongCache({ messages: [{ role: 'user', content: [{ type: 'text', text: '1h', cache_control: { type: 'ephemeral' } }] }], ttl: '1h' })).toBe(false);
+    expect(asksForHourLongCache({ messages: Array.from({ length: 200_000 }, () => ({ role: 'user', content: 'x' })) })).toBe(true);
   });
 
   it("counts what Anthropic's tool calls and tool results put in the prompt", () => {

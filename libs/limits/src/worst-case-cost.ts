@@ -57,7 +57,37 @@ export function worstCaseCostUsd(calculator: CostCalculator, input: WorstCaseInp
   // admin's price may set any rate): the dearest reading of it is reserved.
   const asCacheWrites = calculator.price(input.provider, input.model, promptTokens, completionTokens, { writeTokens: promptTokens }).costUsd ?? 0;
   const asCacheReads = calculator.price(input.provider, input.model, promptTokens, completionTokens, { readTokens: promptTokens }).costUsd ?? 0;
-  return Math.max(plain, asCacheWrites, asCacheReads);
+  // Anthropic's one-hour cache writes cost twice the input price; only a request asking for one
+  // can make them.
+  const asHourWrites = asksForHourLongCache(input.body)
+    ? (calculator.price(input.provider, input.model, promptTokens, completionTokens, { writeTokens: promptTokens, write1hTokens: promptTokens }).costUsd ?? 0)
+    : 0;
+  return Math.max(plain, asCacheWrites, asCacheReads, asHourWrites);
+}
+
+/** Nodes of a body looked at for a one-hour cache_control before it is assumed to hold one. */
+const MAX_CACHE_CONTROL_SCAN_NODES = 100_000;
+
+/**
+ * Whether a body asks Anthropic for a one-hour cache (`cache_control: {ttl: "1h"}` on a block, a
+ * tool or the request). A body too large to look through is assumed to.
+ */
+export function asksForHourLongCache(body: unknown): boolean {
+  const pending: unknown[] = [body];
+  for (let seen = 0; pending.length > 0; seen++) {
+    if (seen >= MAX_CACHE_CONTROL_SCAN_NODES) return true;
+    const node = pending.pop();
+    if (node === null || typeof node !== 'object') continue;
+    const record = node as Record<string, unknown>;
+    const control = Array.isArray(node) ? undefined : record.cache_control;
+    if (control !== null && typeof control === 'object' && (control as { ttl?: unknown }).ttl === '1h') return true;
+    for (const value of Array.isArray(node) ? node : Object.values(record)) {
+      if (value === null || typeof value !== 'object') continue;
+      if (seen + pending.length >= MAX_CACHE_CONTROL_SCAN_NODES) return true;
+      pending.push(value);
+    }
+  }
+  return false;
 }
 
 /** How many prompts a legacy completions request holds: a list of texts or of token-id lists is several. */

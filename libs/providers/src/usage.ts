@@ -7,6 +7,11 @@ export interface TokenUsage {
   cacheReadTokens?: number;
   /** Prompt tokens written to the provider's cache (Anthropic prices them higher). */
   cacheWriteTokens?: number;
+  /**
+   * Of cacheWriteTokens, those written to Anthropic's one-hour cache: twice the input price,
+   * where the five-minute writes (the rest) cost 1.25 times it.
+   */
+  cacheWrite1hTokens?: number;
 }
 
 /**

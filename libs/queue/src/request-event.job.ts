@@ -25,7 +25,7 @@ export interface RequestEventData {
   userId: string | null;
   errorCode: string | null;
   /** Reported by the provider; null when it reported none. */
-  usage: { promptTokens: number; completionTokens: number; cacheReadTokens?: number; cacheWriteTokens?: number } | null;
+  usage: { promptTokens: number; completionTokens: number; cacheReadTokens?: number; cacheWriteTokens?: number; cacheWrite1hTokens?: number } | null;
   /**
    * The text the worker counts tokens from: with usage null, prompt and completion; with a usage
    * that lacks its final output count (a stream cut before it), the completion only.

@@ -20,6 +20,18 @@ describe('CostCalculator', () => {
     expect(halfCached).toBeCloseTo(0.075 + 0.0375, 10);
   });
 
+  it("prices Anthropic's one-hour cache writes at twice the input price, five-minute ones at the table's write rate", () => {
+    // claude-sonnet-4-5: $3 / M input, $15 / M output, five-minute writes $3.75 / M.
+    const prompt = 10 + 100_000;
+    expect(calculator.price('anthropic', 'claude-sonnet-4-5', prompt, 10, { writeTokens: 100_000, write1hTokens: 100_000 }).costUsd).toBeCloseTo(0.00003 + 0.6 + 0.00015, 10);
+    expect(calculator.price('anthropic', 'claude-sonnet-4-5', prompt, 10, { writeTokens: 100_000 }).costUsd).toBeCloseTo(0.00003 + 0.375 + 0.00015, 10);
+    // Mixed lifetimes; a one-hour count above the writes is held to them.
+    expect(calculator.price('anthropic', 'claude-sonnet-4-5', prompt, 10, { writeTokens: 100_000, write1hTokens: 40_000 }).costUsd).toBeCloseTo(0.00003 + 0.24 + 0.225 + 0.00015, 10);
+    expect(calculator.price('anthropic', 'claude-sonnet-4-5', prompt, 10, { writeTokens: 100_000, write1hTokens: 900_000 }).costUsd).toBeCloseTo(0.00003 + 0.6 + 0.00015, 10);
+    const override = new CostCalculator(() => ({ inputUsdPerMillionTokens: 3, outputUsdPerMillionTokens: 15, cacheWriteUsdPerMillionTokens: 3.75 }));
+    expect(override.price('anthropic', 'claude-x', prompt, 10, { writeTokens: 100_000, write1hTokens: 60_000 }).costUsd).toBeCloseTo(0.00003 + 0.36 + 0.15 + 0.00015, 10);
+  });
+
   it('applies an admin override before the table', () => {
     expect(calculator.price('openai', 'my-finetune', 500_000, 250_000)).toEqual({ costUsd: 3, priceKnown: true });
   });

@@ -43,18 +43,30 @@ export class CostCalculator {
 
   constructor(private readonly overrides: (provider: string, model: string) => PriceOverride | undefined) {}
 
-  /** `cache`: the prompt tokens read from / written to the provider's cache (part of promptTokens). */
-  price(provider: string, model: string, promptTokens: number, completionTokens: number, cache: { readTokens?: number; writeTokens?: number } = {}): CostResult {
+  /**
+   * `cache`: the prompt tokens read from / written to the provider's cache (part of promptTokens),
+   * and of the writes, those to Anthropic's one-hour cache (see HOUR_CACHE_WRITE_INPUT_MULTIPLE).
+   */
+  price(provider: string, model: string, promptTokens: number, completionTokens: number, cache: CacheTokens = {}): CostResult {
     const override = this.overrides(provider, model);
     if (override) return { costUsd: roundUsd(Math.max(0, overrideCost(override, promptTokens, completionTokens, cache))), priceKnown: true };
     // A Map, not an object: a custom provider may be called "constructor".
     const tableProvider = PRICE_TABLE_PROVIDER.get(provider);
     const matched = model && tableProvider ? this.matchedProvider(tableProvider, model) : null;
     if (!matched) return { costUsd: null, priceKnown: false };
+    // The table prices one-hour writes itself (cache_write_1h_mtok, a share of the writes), with
+    // its long-context tiers.
+    const hourWrites = hourWritesOf(cache);
     let result: ReturnType<typeof calcPrice>;
     try {
       result = calcPrice(
-        { input_tokens: promptTokens, output_tokens: completionTokens, cache_read_tokens: cache.readTokens, cache_write_tokens: cache.writeTokens },
+        {
+          input_tokens: promptTokens,
+          output_tokens: completionTokens,
+          cache_read_tokens: cache.readTokens,
+          cache_write_tokens: cache.writeTokens,
+          ...(hourWrites > 0 ? { cache_write_1h_tokens: hourWrites } : {}),
+        },
         model,
         { provider: matched },
       );
@@ -85,6 +97,24 @@ export class CostCalculator {
   }
 }
 
+export interface CacheTokens {
+  readTokens?: number;
+  writeTokens?: number;
+  /** Of writeTokens, those written to Anthropic's one-hour cache. */
+  write1hTokens?: number;
+}
+
+/**
+ * Anthropic's one-hour cache writes cost this many times the input price (five-minute ones 1.25):
+ * the rate of an admin's price, which names one write rate (the table has both).
+ */
+const HOUR_CACHE_WRITE_INPUT_MULTIPLE = 2;
+
+/** The one-hour writes, never more than the writes they are part of. */
+function hourWritesOf(cache: CacheTokens): number {
+  return Math.max(0, Math.min(cache.write1hTokens ?? 0, cache.writeTokens ?? 0));
+}
+
 const MAX_MATCHED_MODELS = 10_000;
 const MAX_CACHED_NAME_CHARS = 256;
 
@@ -95,18 +125,21 @@ function roundUsd(value: number): number {
 
 /**
  * An admin's price: cached prompt tokens at the cache rates it names (the input price where it
- * names none), the rest of the prompt at the input price, the output at the output price. The
- * result is never below 0 (a refund), whatever counts it is given.
+ * names none; one-hour writes at twice the input price, as Anthropic bills them), the rest of the
+ * prompt at the input price, the output at the output price. The result is never below 0 (a
+ * refund), whatever counts it is given.
  */
-function overrideCost(override: PriceOverride, promptTokens: number, completionTokens: number, cache: { readTokens?: number; writeTokens?: number }): number {
+function overrideCost(override: PriceOverride, promptTokens: number, completionTokens: number, cache: CacheTokens): number {
   const read = Math.max(0, cache.readTokens ?? 0);
   const written = Math.max(0, cache.writeTokens ?? 0);
+  const hourWrites = hourWritesOf(cache);
   const uncached = Math.max(0, promptTokens - read - written);
   const input = override.inputUsdPerMillionTokens;
   const perMillion =
     uncached * input +
     read * (override.cacheReadUsdPerMillionTokens ?? input) +
-    written * (override.cacheWriteUsdPerMillionTokens ?? input) +
+    (written - hourWrites) * (override.cacheWriteUsdPerMillionTokens ?? input) +
+    hourWrites * HOUR_CACHE_WRITE_INPUT_MULTIPLE * input +
     completionTokens * override.outputUsdPerMillionTokens;
   return perMillion / 1_000_000;
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { RequestEventData } from '@tollgate/queue';
 import { DataSource, EntityManager } from 'typeorm';
-import { CostCalculator } from './cost-calculator';
+import { CacheTokens, CostCalculator } from './cost-calculator';
 import { EventEntity } from './event.entity';
 import { ModelPricesService } from './model-prices.service';
 import { estimateTokens } from './token-estimator';
@@ -54,7 +54,7 @@ export class EventRecorderService {
    * the table's for the answering model, else for the requested one (a snapshot the table lacks).
    * Admission reserves at the requested model's price, so settling at the same override agrees.
    */
-  private priceWithFallback(event: RequestEventData, promptTokens: number, completionTokens: number, cache: { readTokens: number; writeTokens: number }) {
+  private priceWithFallback(event: RequestEventData, promptTokens: number, completionTokens: number, cache: CacheTokens) {
     const requested = event.requestedModel && event.requestedModel !== event.model ? event.requestedModel : null;
     const overriddenRequested = requested !== null && !this.prices.lookup(event.provider, event.model) && this.prices.lookup(event.provider, requested) !== undefined;
     if (overriddenRequested) return this.calculator.price(event.provider, requested, promptTokens, completionTokens, cache);
@@ -81,7 +81,7 @@ export class EventRecorderService {
     const cost = event.unpriced
       ? { costUsd: null, priceKnown: false }
       : billable
-        ? this.priceWithFallback(event, promptTokens, completionTokens, { readTokens: usage.cacheReadTokens, writeTokens: usage.cacheWriteTokens })
+        ? this.priceWithFallback(event, promptTokens, completionTokens, { readTokens: usage.cacheReadTokens, writeTokens: usage.cacheWriteTokens, write1hTokens: usage.cacheWrite1hTokens })
         : { costUsd: 0, priceKnown: true };
     return {
       id: event.id,
@@ -119,14 +119,16 @@ const MAX_TOKEN_COUNT = 2_147_483_647;
  * prompt tokens, must not make its event unrecordable (a week of retries, its spend never in
  * Postgres) nor lower a key's spend.
  */
-function cleanUsage(usage: RequestEventData['usage']): { promptTokens: number; completionTokens: number; cacheReadTokens: number; cacheWriteTokens: number } {
+function cleanUsage(usage: RequestEventData['usage']): { promptTokens: number; completionTokens: number; cacheReadTokens: number; cacheWriteTokens: number; cacheWrite1hTokens: number } {
   const promptTokens = tokenCount(usage?.promptTokens);
   const cacheReadTokens = Math.min(tokenCount(usage?.cacheReadTokens), promptTokens);
+  const cacheWriteTokens = Math.min(tokenCount(usage?.cacheWriteTokens), promptTokens - cacheReadTokens);
   return {
     promptTokens,
     completionTokens: tokenCount(usage?.completionTokens),
     cacheReadTokens,
-    cacheWriteTokens: Math.min(tokenCount(usage?.cacheWriteTokens), promptTokens - cacheReadTokens),
+    cacheWriteTokens,
+    cacheWrite1hTokens: Math.min(tokenCount(usage?.cacheWrite1hTokens), cacheWriteTokens),
   };
 }
 

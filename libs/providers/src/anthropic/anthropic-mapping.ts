@@ -26,17 +26,25 @@ export function toOpenAIFinishReason(reason: string | null | undefined): OpenAIF
  * includes them, so all three are summed (cache reads are also reported as cached_tokens).
  */
 export function fromAnthropicUsage(usage: Partial<AnthropicUsage>): TokenUsage {
+  const hourLong = usage.cache_creation?.ephemeral_1h_input_tokens;
   return {
     promptTokens: (usage.input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0),
     completionTokens: usage.output_tokens ?? 0,
     ...(usage.cache_read_input_tokens ? { cacheReadTokens: usage.cache_read_input_tokens } : {}),
     ...(usage.cache_creation_input_tokens ? { cacheWriteTokens: usage.cache_creation_input_tokens } : {}),
+    ...(typeof hourLong === 'number' && hourLong > 0 ? { cacheWrite1hTokens: hourLong } : {}),
   };
 }
 
-/** Drops absent and null counts, so a partial message_delta never erases a known count. */
+/**
+ * Drops absent and null counts, so a partial message_delta never erases a known count; the
+ * cache_creation breakdown is kept when it holds counts.
+ */
 export function definedCounts(usage: Partial<AnthropicUsage> | undefined): Partial<AnthropicUsage> {
-  return Object.fromEntries(Object.entries(usage ?? {}).filter(([, value]) => typeof value === 'number'));
+  const counts: Partial<AnthropicUsage> = Object.fromEntries(Object.entries(usage ?? {}).filter(([, value]) => typeof value === 'number'));
+  const breakdown = usage?.cache_creation;
+  if (breakdown && typeof breakdown === 'object' && Object.values(breakdown).some((value) => typeof value === 'number')) counts.cache_creation = breakdown;
+  return counts;
 }
 
 export function toOpenAIUsageBody(usage: TokenUsage, cachedTokens: number): OpenAIUsage {

@@ -29,6 +29,17 @@ describe('Anthropic native accounting', () => {
     }
   });
 
+  it("reads the one-hour share of the cache writes, streamed or not", () => {
+    const usage = { input_tokens: 10, cache_creation_input_tokens: 100_000, cache_read_input_tokens: 0, cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 100_000 }, output_tokens: 10 };
+    const expected = { promptTokens: 100_010, completionTokens: 10, cacheWriteTokens: 100_000, cacheWrite1hTokens: 100_000 };
+    expect(readAnthropicResponse(Buffer.from(JSON.stringify({ model: 'claude-sonnet-4-5', content: [], usage }))).usage).toEqual(expected);
+    const observer = new AnthropicNativeStreamObserver();
+    observer.push(event('message_start', { message: { model: 'claude-sonnet-4-5', usage: { ...usage, output_tokens: 1 } } }));
+    // message_delta repeats counts, the breakdown as null at times: what message_start said stands.
+    observer.push(event('message_delta', { delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 10, cache_creation: null } }));
+    expect(observer.usage).toEqual(expected);
+  });
+
   it('counts the text of a legacy Text Completions stream, which reports no usage', () => {
     const observer = new AnthropicNativeStreamObserver();
     for (const [completion, stopReason] of [[' Hello', null], [' there,', null], [' friend.', 'stop_sequence']] as const) {

@@ -85,6 +85,8 @@ export interface AnthropicUsage {
   output_tokens: number;
   cache_creation_input_tokens?: number | null;
   cache_read_input_tokens?: number | null;
+  /** cache_creation_input_tokens by cache lifetime (one hour costs more than five minutes). */
+  cache_creation?: { ephemeral_5m_input_tokens?: number | null; ephemeral_1h_input_tokens?: number | null } | null;
 }
 
 /** Response blocks we translate; others (thinking, server tools) have no OpenAI chat equivalent. */
