@@ -649,8 +649,8 @@ async function main() {
   const marks = [];
   const extra = { timelines: {} };
   /**
-   * With --timeline: the preload and output file for one proxy (the pass-through, or the
-   * Tollgate gateway); read() returns its stage timings once the process has exited.
+   * With --timeline: the preload and output file for one proxy (the pass-through, the NestJS floor
+   * or the Tollgate gateway); read() returns its stage timings once the process has exited.
    */
   const timelineOf = (name) => {
     if (!opts.timeline) return { env: {}, nodeArgs: [], gatewayEnv: {}, read: () => undefined };
@@ -830,7 +830,7 @@ async function main() {
   return summary;
 }
 
-/** The --timeline tables: where a request's time goes, pass-through beside Tollgate. */
+/** The --timeline tables: where a request's time goes, the floors beside Tollgate. */
 function printTimelines(timelines, log) {
   const printSteps = (steps) => {
     for (const step of steps) log(`    ${`${step.from} -> ${step.to}`.padEnd(44)} ${String(step.p50Us).padStart(6)} / ${String(step.p90Us).padStart(6)}`);

@@ -206,7 +206,8 @@ describe('native Anthropic API (e2e, official @anthropic-ai/sdk)', () => {
     it('a non-JSON error page from in front of Anthropic keeps its status, wrapped in Anthropic\'s shape', async () => {
       const error = await failure(client().messages.create({ model: 'html-502', max_tokens: 8, messages: [{ role: 'user', content: 'Hi' }] }));
       expect(error).toBeInstanceOf(Anthropic.InternalServerError);
-      expect(error).toMatchObject({ status: 502, error: { type: 'error', error: { type: 'api_error', message: expect.stringContaining('Bad Gateway') } } });
+      expect(error).toMatchObject({ status: 502, error: { type: 'error', error: { type: 'api_error', message: expect.stringContaining('The upstream provider answered 502') } } });
+      expect(JSON.stringify(error)).not.toContain('Bad Gateway');
     });
 
     it('upstream 400 keeps Anthropic\'s invalid_request_error', async () => {

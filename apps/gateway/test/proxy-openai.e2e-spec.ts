@@ -1,4 +1,5 @@
-import { STATUS_CODES, request as httpRequest } from 'node:http';
+import { STATUS_CODES, createServer, request as httpRequest } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { estimateTokens } from '@tollgate/reporting';
 import OpenAI from 'openai';
@@ -664,17 +665,23 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
         expect(text).not.toContain(UPSTREAM_SECRET);
         expect(JSON.parse(text)).toMatchObject({ error: { message: 'The key Bearer [redacted] may not use this model', type: 'invalid_request_error' } });
       }
-      // Where the gateway cuts a long error text, and inside a stream's error frame, too.
-      for (const model of ['echo-credential-page', 'echo-credential-stream']) {
-        const response = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ model, stream: model.endsWith('stream'), messages: [{ role: 'user', content: 'Hi' }] }),
-        });
-        const text = await response.text();
-        // Not even the part of it before the cut.
-        expect([model, text.includes('[reda'), text.includes(UPSTREAM_SECRET.slice(0, 5))]).toEqual([model, true, false]);
-      }
+      // Inside a stream's error frame, too.
+      const stream = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'echo-credential-stream', stream: true, messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+      const frames = await stream.text();
+      expect([frames.includes('[reda'), frames.includes(UPSTREAM_SECRET.slice(0, 5))]).toEqual([true, false]);
+      // A proxy's page quoting it goes to the operator's log only, cut where the credential
+      // straddles the cut: not even the part of it before the cut is there.
+      const page = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'echo-credential-page', messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+      expect((await page.text()).includes(UPSTREAM_SECRET.slice(0, 5))).toBe(false);
+      expect(stack.logs.some((line) => line.includes(UPSTREAM_SECRET.slice(0, 5)))).toBe(false);
     });
 
     it('lists the models of a key with many settings without piling a listener per upstream call on the response', async () => {
@@ -714,7 +721,8 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
         body: JSON.stringify({ model: 'html-502', messages: [{ role: 'user', content: 'Hi' }] }),
       });
       expect(html.status).toBe(502);
-      expect(await html.json()).toEqual({ error: { message: expect.stringContaining('Bad Gateway'), type: 'api_error', param: null, code: 'upstream_502' } });
+      // A proxy's page is not the provider's answer: its text is the operator's (it may name hosts).
+      expect(await html.json()).toEqual({ error: { message: expect.stringContaining('The upstream provider answered 502'), type: 'api_error', param: null, code: 'upstream_502' } });
     });
 
     it('answers 504 when the upstream does not answer in time', async () => {
@@ -800,6 +808,36 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
         expect.objectContaining({ level: 40, provider, code: 'upstream_unreachable', occurrences: 1, detail: expect.stringContaining('ECONNREFUSED 127.0.0.1:9') }),
       ]);
     });
+  });
+
+  it("a proxy's own error page in front of the provider: the client gets the status, the operator the page", async () => {
+    const page = 'Error occurred while trying to proxy: llama.corp.internal:8000 (10.0.3.7): connect ECONNREFUSED';
+    const proxy = createServer((_request, response) => response.writeHead(502, { 'content-type': 'text/plain' }).end(page));
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const setting = await stack.admin<{ id: string }>('POST', '/api/provider-settings', {
+        provider: 'openai',
+        setting: { apiKey: UPSTREAM_SECRET, url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/v1` },
+      });
+      await stack.admin('PUT', '/api/key-management/keys', { name: 'behind a proxy', key: 'tg-behind-proxy-key', settingIds: [setting.body.id] });
+      const response = await eventually(async () => {
+        const r = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer tg-behind-proxy-key', 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }),
+        });
+        return r.status === 401 ? undefined : r;
+      }, 1_000, 'key visible');
+      expect(response.status).toBe(502);
+      const text = await response.text();
+      expect(JSON.parse(text)).toMatchObject({ error: { code: 'upstream_502', type: 'api_error', message: expect.stringContaining('answered 502') } });
+      expect(text).not.toMatch(/corp\.internal|10\.0\.3\.7/);
+      await eventually(async () => (stack.logs.some((line) => line.includes('upstream provider failing') && line.includes(setting.body.id)) ? true : undefined), 2_000, 'the warning');
+      const warning = stack.logs.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.msg === 'upstream provider failing' && line.settingId === setting.body.id);
+      expect(warning).toMatchObject({ code: 'upstream_502', detail: `HTTP 502: ${page}` });
+    } finally {
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
   });
 
   it('never lets a credential reach logs, events or queue payloads', async () => {

@@ -90,6 +90,8 @@ export interface ProviderError {
   retryable: boolean;
   /** Provider's retry-after header, passed on to the client. */
   retryAfter: string | null;
+  /** What the operator's log gets and the client does not (a foreign error body: see foreignErrorBody). */
+  logDetail?: string | null;
 }
 
 export interface ProviderAdapter {

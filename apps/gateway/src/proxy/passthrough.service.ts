@@ -276,7 +276,11 @@ export class PassthroughService {
     const credentialFailure = mapped.status >= 500 && upstream.statusCode < 500;
     const status = credentialFailure ? mapped.status : upstream.statusCode;
     const body = credentialFailure || parseAnthropicError(raw) === null ? toAnthropicErrorBody(status, mapped.body.error.message) : raw;
-    this.pipeline.respondError(exchange, { status, body, retryAfter: mapped.retryAfter, code: mapped.body.error.code ?? `upstream_${upstream.statusCode}`, retryable: mapped.retryable }, upstream.headers);
+    this.pipeline.respondError(
+      exchange,
+      { status, body, retryAfter: mapped.retryAfter, code: mapped.body.error.code ?? `upstream_${upstream.statusCode}`, retryable: mapped.retryable, logDetail: mapped.logDetail },
+      upstream.headers,
+    );
   }
 }
 

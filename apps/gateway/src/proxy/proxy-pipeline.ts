@@ -107,7 +107,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
    */
   private warnOfUpstreamFailure(exchange: Exchange, provider: string): void {
     const code = exchange.errorCode;
-    if (exchange.clientGone || !UPSTREAM_FAILURES.has(code ?? '')) return;
+    if (exchange.clientGone || (!UPSTREAM_FAILURES.has(code ?? '') && exchange.errorDetail === null)) return;
     const setting = exchange.settingId ?? provider;
     let throttle = this.upstreamFailureLogs.get(setting);
     if (!throttle) this.upstreamFailureLogs.set(setting, (throttle = new LogThrottle()));
@@ -309,10 +309,12 @@ export class ProxyPipeline implements OnApplicationShutdown {
    */
   respondError(
     exchange: Exchange,
-    providerError: ProviderError | { status: number; body: unknown; retryAfter: string | null; code: string; retryable?: boolean },
+    providerError: ProviderError | { status: number; body: unknown; retryAfter: string | null; code: string; retryable?: boolean; logDetail?: string | null },
     upstreamHeaders: IncomingHttpHeaders,
   ): void {
     exchange.status = providerError.status;
+    // A body that was not the provider's own (a proxy's page): the operator's to read, in a warning.
+    exchange.errorDetail = providerError.logDetail ?? null;
     const body = providerError.body as { error?: { code?: unknown; type?: unknown } };
     exchange.errorCode = 'code' in providerError ? providerError.code : typeof body.error?.code === 'string' ? body.error.code : typeof body.error?.type === 'string' ? body.error.type : `upstream_${providerError.status}`;
     const reply = exchange.call.reply.status(providerError.status).header('content-type', 'application/json');

@@ -137,13 +137,13 @@ describe('relaySse (real sockets: an upstream server, undici, a client)', () => 
     // The kind of failure, never its message (which may name the upstream's address).
     expect(text).toMatch(/data: \{"error":\{"message":"could not reach the upstream provider \([A-Z0-9_]+\)","type":"[a-z_]+","param":null,"code":"upstream_unreachable"\}\}\n\n$/);
     expect((await results[0]).error?.code).toBe('upstream_unreachable');
-    expect((await results[0]).error?.logDetail).toEqual(expect.any(String));
+    expect((await results[0]).error?.logDetail).toMatch(/./);
   });
 
   it('answers with an error frame when the body failed before the relay began', async () => {
     prepare = (body) => body.destroy(new Error('reset before the relay')) as Readable;
     const text = await (await fetch(`${gatewayUrl}/ok`)).text();
-    expect(text).toContain('could not reach the upstream provider');
+    expect(text).toContain("the upstream provider's answer could not be read");
     // What failed is for the operator's log, not the client's frame.
     expect(text).not.toContain('reset before the relay');
     expect((await results[0]).error?.logDetail).toBe('reset before the relay');

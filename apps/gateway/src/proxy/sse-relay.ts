@@ -1,6 +1,6 @@
 import { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { GatewayError } from '@tollgate/common';
+import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { ChatStreamTranslator, SseSplitter, redactText, secretForms, toUpstreamError } from '@tollgate/providers';
 import { ErrorStyle, toProxyErrorBody } from './error-style';
 import { MAX_LOGGED_BODY_CHARS } from './exchange';
@@ -152,7 +152,7 @@ export function relaySse(upstreamBody: Readable, client: ServerResponse, transla
     };
 
     // Closed without an end or an error (for await would throw a premature close here too).
-    const onUpstreamClose = (): void => onError(new Error('the upstream closed the stream before its end'));
+    const onUpstreamClose = (): void => onError(new GatewayError(GatewayErrorCode.UpstreamUnreachable, 'the upstream provider closed the stream before its end'));
 
     const discard = (): void => {};
 
@@ -168,7 +168,9 @@ export function relaySse(upstreamBody: Readable, client: ServerResponse, transla
     upstreamBody.on('error', onError);
     // A body that failed before the relay began emits nothing more (an error event may still be
     // on its way: the listener above takes it).
-    if (upstreamBody.errored || upstreamBody.destroyed) return onError(upstreamBody.errored ?? new Error('the upstream closed the stream before it was read'));
+    if (upstreamBody.errored || upstreamBody.destroyed) {
+      return onError(upstreamBody.errored ?? new GatewayError(GatewayErrorCode.UpstreamUnreachable, 'the upstream provider closed the stream before it was read'));
+    }
     upstreamBody.on('end', onEnd).on('close', onUpstreamClose).on('data', onData);
   });
 }

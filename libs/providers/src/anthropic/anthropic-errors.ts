@@ -1,4 +1,5 @@
 import { OpenAIErrorBody } from '@tollgate/common';
+import { foreignErrorBody } from '../http/foreign-error-body';
 import { ProviderError } from '../provider-adapter';
 import { AnthropicErrorBody, AnthropicErrorType } from './anthropic.types';
 
@@ -33,16 +34,13 @@ export function toProviderError(status: number, body: Buffer | string, headers: 
   const clientStatus = status === 529 ? 503 : status;
   if (!parsed) {
     // An HTML page or plain text from something in front of Anthropic: wrapped, as for OpenAI.
-    const text = body.toString().trim();
+    const foreign = foreignErrorBody(status, body.toString());
     return {
       status: clientStatus,
-      body: openAIError(
-        `The upstream provider answered ${status}${text ? `: ${text.slice(0, 500)}` : ''}`,
-        status >= 500 ? 'api_error' : 'invalid_request_error',
-        `upstream_${status}`,
-      ),
+      body: openAIError(foreign.message, status >= 500 ? 'api_error' : 'invalid_request_error', `upstream_${status}`),
       retryable,
       retryAfter,
+      logDetail: foreign.logDetail,
     };
   }
   return {

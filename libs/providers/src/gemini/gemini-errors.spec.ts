@@ -92,12 +92,13 @@ describe('toGeminiProviderError', () => {
     });
   });
 
-  it('wraps a non-JSON body', () => {
-    expect(toGeminiProviderError(502, Buffer.from('<html>\n  <body>Bad Gateway</body>\n</html>'), {})).toEqual({
+  it("wraps a non-JSON body (a proxy's page): the status for the client, the text for the operator's log", () => {
+    expect(toGeminiProviderError(502, Buffer.from('<html>\n  <body>Bad Gateway from 10.0.3.7</body>\n</html>'), {})).toEqual({
       status: 502,
-      body: { error: { message: 'Gemini returned HTTP 502: <html> <body>Bad Gateway</body> </html>', type: 'api_error', param: null, code: 'upstream_502' } },
+      body: { error: { message: "The upstream provider answered 502, with a body that is not its error format (the gateway's log has an excerpt)", type: 'api_error', param: null, code: 'upstream_502' } },
       retryable: true,
       retryAfter: null,
+      logDetail: 'HTTP 502: <html> <body>Bad Gateway from 10.0.3.7</body> </html>',
     });
   });
 });

@@ -1,4 +1,5 @@
 import { OpenAIErrorBody } from '@tollgate/common';
+import { foreignErrorBody } from '../http/foreign-error-body';
 import { ProviderError } from '../provider-adapter';
 import { GoogleError } from './gemini.types';
 
@@ -18,16 +19,18 @@ export function toGeminiProviderError(status: number, body: Buffer, headers: Rec
     return { status: 502, body: openAIError(`Gemini rejected the gateway's stored credential (${reason}). Ask an admin to check the provider setting.`, 'api_error', 'upstream_auth_error'), retryable: false, retryAfter: null };
   }
   const retryable = status === 408 || status === 429 || status >= 500;
-  return { status, body: fromGoogleError(status, error, text), retryable, retryAfter: retryable ? retryAfterOf(headers, error) : null };
+  const retryAfter = retryable ? retryAfterOf(headers, error) : null;
+  if (!error) {
+    // An HTML page or plain text from something in front of Google.
+    const foreign = foreignErrorBody(status, text);
+    return { status, body: openAIError(foreign.message, typeFor(status, undefined), `upstream_${status}`), retryable, retryAfter, logDetail: foreign.logDetail };
+  }
+  return { status, body: fromGoogleError(status, error), retryable, retryAfter };
 }
 
 /** Also used for `{"error":{...}}` payloads inside a stream. */
-export function fromGoogleError(status: number, error: GoogleError | null, rawText = ''): OpenAIErrorBody {
-  if (!error) {
-    const excerpt = rawText.replace(/\s+/g, ' ').trim().slice(0, 200);
-    // An HTML page or plain text from something in front of Google.
-    return openAIError(`Gemini returned HTTP ${status}${excerpt ? `: ${excerpt}` : ''}`, typeFor(status, undefined), `upstream_${status}`);
-  }
+export function fromGoogleError(status: number, error: GoogleError | null): OpenAIErrorBody {
+  if (!error) return openAIError(`Gemini returned HTTP ${status}`, typeFor(status, undefined), `upstream_${status}`);
   return openAIError(error.message ?? `Gemini returned HTTP ${status}`, typeFor(status, error.status), error.status ? error.status.toLowerCase() : null);
 }
 

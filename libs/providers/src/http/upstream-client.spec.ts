@@ -1,6 +1,7 @@
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { IncomingMessage, Server, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { runInNewContext } from 'node:vm';
 import { SsrfGuard, UpstreamAllowList } from './ssrf-guard';
 import { UpstreamAbort } from './upstream-abort';
 import { UpstreamClient, toUpstreamError } from './upstream-client';
@@ -66,5 +67,31 @@ describe('UpstreamClient: aborts and the per-call cap (totalMs)', () => {
     // The hanging request does not linger on a pooled connection: the provider sees it closed.
     expect(received).toHaveLength(1);
     await received[0].closed;
+  });
+});
+
+describe('toUpstreamError: the client reads the kind of failure, the operator the whole of it', () => {
+  const connectError = (address: string) => Object.assign(new Error(`connect ECONNREFUSED ${address}`), { code: 'ECONNREFUSED' });
+
+  it("names the code, never the address; the log detail keeps the message", () => {
+    const error = toUpstreamError(Object.assign(new TypeError('fetch failed'), { cause: connectError('10.0.3.7:8000') }));
+    expect([error.code, error.message, error.logDetail]).toEqual([GatewayErrorCode.UpstreamUnreachable, 'could not reach the upstream provider (ECONNREFUSED)', 'connect ECONNREFUSED 10.0.3.7:8000']);
+  });
+
+  it('keeps every address of a name that resolved to several (an AggregateError has no message of its own)', () => {
+    const aggregate = Object.assign(new AggregateError([connectError('10.0.3.7:8000'), connectError('10.0.3.8:8000')], ''), { code: 'ECONNREFUSED' });
+    const error = toUpstreamError(Object.assign(new TypeError('fetch failed'), { cause: aggregate }));
+    expect([error.message, error.logDetail]).toEqual(['could not reach the upstream provider (ECONNREFUSED)', 'connect ECONNREFUSED 10.0.3.7:8000; connect ECONNREFUSED 10.0.3.8:8000']);
+  });
+
+  it("reads an error's cause by its shape, whatever realm made it", () => {
+    const foreign = runInNewContext("Object.assign(new Error('getaddrinfo ENOTFOUND llama.corp.internal'), { code: 'ENOTFOUND' })") as unknown;
+    const error = toUpstreamError(Object.assign(new TypeError('fetch failed'), { cause: foreign }));
+    expect([error.message, error.logDetail]).toEqual(['could not reach the upstream provider (ENOTFOUND)', 'getaddrinfo ENOTFOUND llama.corp.internal']);
+  });
+
+  it('an error without a code is no failure to connect: the answer could not be read', () => {
+    const error = toUpstreamError(new SyntaxError('Unexpected token < in JSON at position 0'));
+    expect([error.message, error.logDetail]).toEqual(["the upstream provider's answer could not be read", 'Unexpected token < in JSON at position 0']);
   });
 });

@@ -149,13 +149,30 @@ export function toUpstreamError(error: unknown, totalTimedOut = false): GatewayE
   ) {
     return new GatewayError(GatewayErrorCode.UpstreamTimeout, 'the upstream provider did not answer in time');
   }
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  const detail = cause instanceof Error ? cause.message : String(cause);
+  // By shape, not instanceof: errors of another realm (a VM context, a test runner's) are errors too.
+  const cause = isErrorLike(error) && isErrorLike(error.cause) ? error.cause : error;
   // The kind of failure (ECONNREFUSED, ENOTFOUND, a TLS certificate code, undici's own), not its
   // message: that names the address, and the upstream's address is the operator's, not the
-  // client's (an in-house proxy, a private model server). The log has it whole.
+  // client's (an in-house proxy, a private model server). The log has it whole. Without a code
+  // it is no transport failure: the answer came, and could not be read.
   const kind = errorCodeOf(cause) ?? errorCodeOf(error);
-  return new GatewayError(GatewayErrorCode.UpstreamUnreachable, `could not reach the upstream provider${kind ? ` (${kind})` : ''}`).withLogDetail(detail);
+  const message = kind ? `could not reach the upstream provider (${kind})` : "the upstream provider's answer could not be read";
+  return new GatewayError(GatewayErrorCode.UpstreamUnreachable, message).withLogDetail(messageOf(cause));
+}
+
+function isErrorLike(value: unknown): value is { message: string; cause?: unknown } {
+  return value !== null && typeof value === 'object' && typeof (value as { message?: unknown }).message === 'string';
+}
+
+/**
+ * An error's message; a connection that tried several addresses (a name with several A/AAAA
+ * records) fails with an AggregateError whose own message is empty: its errors' messages then.
+ */
+function messageOf(error: unknown): string {
+  if (!isErrorLike(error)) return String(error);
+  const errors = (error as { errors?: unknown }).errors;
+  if (error.message === '' && Array.isArray(errors) && errors.length > 0) return errors.map(messageOf).join('; ');
+  return error.message;
 }
 
 function errorCodeOf(error: unknown): string | null {

@@ -1,4 +1,5 @@
 import { OpenAIErrorBody } from '@tollgate/common';
+import { foreignErrorBody } from '../http/foreign-error-body';
 import { ProviderError } from '../provider-adapter';
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -29,12 +30,12 @@ export function toOpenAIProviderError(status: number, raw: Buffer, headers: Head
     };
   }
   if (parsed) return { status, body: withType(parsed, status), retryable, retryAfter };
-  const text = raw.toString('utf8').trim();
+  const foreign = foreignErrorBody(status, raw.toString('utf8'));
   return {
     status,
     body: {
       error: {
-        message: `The upstream provider answered ${status}${text ? `: ${text.slice(0, 500)}` : ''}`,
+        message: foreign.message,
         type: typeForStatus(status),
         param: null,
         code: `upstream_${status}`,
@@ -42,6 +43,7 @@ export function toOpenAIProviderError(status: number, raw: Buffer, headers: Head
     },
     retryable,
     retryAfter,
+    logDetail: foreign.logDetail,
   };
 }
 

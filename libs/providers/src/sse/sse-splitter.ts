@@ -1,3 +1,4 @@
+import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 /**
  * An event no legitimate stream comes near (a Responses API event carrying a generated image is
  * a few MB): past this, an upstream that never ends its event is failed, not buffered until the
@@ -34,7 +35,9 @@ export class SseSplitter {
       this.pending.push(text);
       this.pendingChars += text.length;
       this.tail = probe.slice(-BOUNDARY_OVERLAP);
-      if (this.pendingChars > MAX_SSE_EVENT_CHARS) throw new Error(`the upstream sent an event of more than ${MAX_SSE_EVENT_CHARS} characters`);
+      if (this.pendingChars > MAX_SSE_EVENT_CHARS) {
+        throw new GatewayError(GatewayErrorCode.UpstreamUnreachable, `the upstream provider sent an event of more than ${MAX_SSE_EVENT_CHARS} characters`);
+      }
       return [];
     }
     const buffer = this.pending.length === 0 ? text : this.pending.join('') + text;
