@@ -121,6 +121,17 @@ describe('OpenAI-compatible providers (e2e): Azure, vLLM, Deepinfra, legacy comp
       expect(await eventFor(stack, 'azure-usage-stream')).toMatchObject({ provider: 'azure', stream: true, prompt_token_count: 11, completion_token_count: 4, token_count_estimated: false });
     });
 
+    it('a setting\'s apiVersion is checked when saved (one Azure does not know would fail every call), and shown', async () => {
+      for (const apiVersion of ['', '2024-10', 'latest', '2024-10-21\r\nx: y']) {
+        const refused = await stack.admin<{ detail: string }>('POST', '/api/provider-settings', { provider: 'azure', setting: { apiKey: AZURE_KEY, url: azure.rootUrl, apiVersion } });
+        expect([apiVersion, refused.status, refused.body.detail]).toEqual([apiVersion, 400, expect.stringContaining('setting.apiVersion')]);
+      }
+      const saved = await stack.admin<{ id: string; apiVersion?: string }>('POST', '/api/provider-settings', { provider: 'azure', setting: { apiKey: AZURE_KEY, url: azure.rootUrl, apiVersion: '2025-04-01-preview' } });
+      expect([saved.status, saved.body.apiVersion]).toEqual([200, '2025-04-01-preview']);
+      const listed = await stack.admin<Array<{ apiVersion?: string }>>('GET', `/api/provider-settings?ids=${saved.body.id}`);
+      expect(listed.body.map((setting) => setting.apiVersion)).toEqual(['2025-04-01-preview']);
+    });
+
     it('native deployment path: the client\'s api-version passes through, the key becomes api-key', async () => {
       const native = new OpenAI({ apiKey: CLIENT_KEY, baseURL: `${stack.proxyUrl}/api/providers/azure/openai/deployments/prod-gpt4o`, defaultQuery: { 'api-version': '2025-01-01-preview' }, maxRetries: 0 });
       const completion = await native.chat.completions.create({ model: 'ignored-by-azure', messages: [{ role: 'user', content: 'Hi' }] }, withId('azure-native'));

@@ -56,6 +56,7 @@ export class AzureOpenAIAdapter extends OpenAICompatibleAdapter {
   }
 
   private apiVersion({ setting, defaults }: AdapterContext): string {
-    return setting.options.apiVersion ?? defaults.azureApiVersion;
+    // An empty one (stored before versions were checked) is no version.
+    return setting.options.apiVersion || defaults.azureApiVersion;
   }
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PROVIDER_IDS, ProviderId } from '@tollgate/provider-settings';
 import { Type } from 'class-transformer';
-import { IsArray, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { IsArray, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { IsOmittable, ZeroValueIsAbsent } from '../common/optional';
 import { StringList } from '../common/report-fields';
 
@@ -33,9 +33,11 @@ export class SettingDto {
   @IsString()
   resourceName?: string;
 
-  @ApiPropertyOptional({ description: 'API version to send (azure only).', example: '2024-10-21' })
+  @ApiPropertyOptional({ description: 'API version to send (azure only); AZURE_API_VERSION when absent.', example: '2024-10-21' })
   @IsOmittable()
   @IsString()
+  // Sent as the api-version query of every call: one Azure does not know fails them all.
+  @Matches(/^\d{4}-\d{2}-\d{2}(-preview)?$/, { message: 'setting.apiVersion must be an API version such as 2024-10-21 or 2025-04-01-preview' })
   apiVersion?: string;
 }
 

@@ -22,6 +22,9 @@ export class ProviderSettingResponse {
   @ApiPropertyOptional({ description: 'Azure resource name, when one is set (not a secret).' })
   resourceName?: string;
 
+  @ApiPropertyOptional({ description: 'Azure API version, when one is set (not a secret); else AZURE_API_VERSION applies.' })
+  apiVersion?: string;
+
   @ApiProperty({ description: 'Unix timestamp (seconds) of creation.', example: 1699933571 })
   createdAt: number;
 
@@ -36,6 +39,7 @@ export class ProviderSettingResponse {
       allowedModels: entity.allowedModels,
       url: entity.options.url,
       resourceName: entity.options.resourceName,
+      apiVersion: entity.options.apiVersion,
       createdAt: toUnixSeconds(entity.createdAt),
       updatedAt: toUnixSeconds(entity.updatedAt),
     };
