@@ -340,6 +340,15 @@ describe('reporting (e2e): events, metrics and top keys', () => {
       expect([inexact.status, inexact.body.inputUsdPerMillionTokens]).toEqual([200, 64.04]);
     });
 
+    it('refuses a price under a provider no event is named by ("OpenAI ", "custom"), naming the field', async () => {
+      for (const provider of ['OpenAI ', 'openai ', 'Anthropic', 'custom', 'open ai']) {
+        const refused = await stack.admin<{ detail: string }>('PUT', '/api/model-prices', { provider, model: 'gpt-x', inputUsdPerMillionTokens: 1, outputUsdPerMillionTokens: 2 });
+        expect([provider, refused.status, refused.body.detail]).toEqual([provider, 400, expect.stringContaining('provider')]);
+      }
+      expect((await stack.admin('PUT', '/api/model-prices', { provider: 'acme-llm', model: 'gpt-x', inputUsdPerMillionTokens: 1, outputUsdPerMillionTokens: 2 })).status).toBe(200);
+      expect((await stack.admin('DELETE', '/api/model-prices?provider=acme-llm&model=gpt-x')).status).toBe(204);
+    });
+
     it('keeps the cache rates a price names; a PUT without them clears them', async () => {
       const rates = { provider: 'anthropic', model: 'contract-claude', inputUsdPerMillionTokens: 3, outputUsdPerMillionTokens: 15, cacheReadUsdPerMillionTokens: 0.3, cacheWriteUsdPerMillionTokens: 3.75 };
       const set = await stack.admin('PUT', '/api/model-prices', rates);

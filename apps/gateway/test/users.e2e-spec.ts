@@ -162,6 +162,13 @@ describe('users (e2e)', () => {
       }
     });
 
+    it('refuses allowedModels holding an empty or blank name (it would match no model)', async () => {
+      for (const allowedModels of [[''], ['  '], ['gpt-4o-mini', '\t']]) {
+        const refused = await stack.admin<{ detail: string }>('POST', '/api/users', { name: 'blank models', allowedModels });
+        expect([allowedModels, refused.status, refused.body.detail]).toEqual([allowedModels, 400, expect.stringContaining('allowedModels')]);
+      }
+    });
+
     it('refuses a userId that requests could never name (surrounding white space, control characters)', async () => {
       for (const userId of ['padded-user ', ' padded-user', 'tab\tuser', 'line\nbreak']) {
         const response = await stack.admin<{ status: number; detail: string }>('POST', '/api/users', { name: 'x', userId });

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ProviderId } from '@tollgate/provider-settings';
+import { IsNotEmpty, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, NotEquals } from 'class-validator';
 import { HasAtMostDecimals } from '../common/decimal-places';
 
 /** Stored as numeric(20, 10); a million dollars per million tokens is far above any real price. */
@@ -32,6 +33,15 @@ export class ModelPriceKeyQuery {
 }
 
 export class UpsertModelPriceRequest extends ModelPriceKeyQuery {
+  // Events name providers in this form: a price under any other ("OpenAI ") would match none,
+  // and budgeted keys would stay refused with model_not_priced. (DELETE takes any form, so a
+  // price stored before this check can still be removed.)
+  @ApiProperty({ description: "Provider id as events name it: a built-in provider's (openai, azure, anthropic, gemini, vllm, deepinfra) or a custom provider's name.", example: 'openai' })
+  @IsString()
+  @Matches(/^[a-z0-9](?:[a-z0-9._-]{0,62})$/, { message: "provider must be a provider id as events name it: lower case a-z, 0-9, '.', '_' or '-' (openai, anthropic, a custom provider's name)" })
+  @NotEquals(ProviderId.Custom, { message: "provider must be the custom provider's own name, as its events name it, not 'custom'" })
+  declare provider: string;
+
   @ApiProperty({ description: 'USD per million input (prompt) tokens.', example: 0.3, minimum: 0, maximum: MAX_USD_PER_MILLION_TOKENS })
   @UsdPerMillionTokens()
   inputUsdPerMillionTokens: number;

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsArray, IsBoolean, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsArray, IsBoolean, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { LimitFieldsRequest } from '../common/limit-fields.request';
 import { IsClientId } from '../common/client-id';
 import { PageLimit, StringList, WholeNumber } from '../common/report-fields';
@@ -17,6 +17,9 @@ class UserFieldsRequest extends LimitFieldsRequest {
   @IsOmittable({ nullIsAbsent: true })
   @IsArray()
   @IsString({ each: true })
+  // A blank name matches no model: the user could use none, with a 200 for the admin.
+  @Matches(/\S/, { each: true, message: 'allowedModels must not hold empty or blank names' })
+  @MaxLength(256, { each: true })
   allowedModels?: string[];
 }
 
