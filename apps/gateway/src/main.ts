@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { EnvValidationError, createLogger, describeStartupFailure, exitOnShutdownSignals, isStandalone, loadEnv } from '@tollgate/common';
 import { shutdownDeadlineMs, startGateway } from './bootstrap';
+import { refusedDefaultBaseUrls } from './proxy/custom/outbound-allow-list.setup';
 import { prepareStandalone } from './standalone/standalone';
 
 async function main(): Promise<void> {
@@ -9,6 +10,8 @@ async function main(): Promise<void> {
   let env;
   try {
     env = loadEnv();
+    const refused = refusedDefaultBaseUrls(env);
+    if (refused.length > 0) throw new EnvValidationError(refused);
   } catch (error) {
     if (error instanceof EnvValidationError) {
       process.stderr.write(`${error.message}\n`);

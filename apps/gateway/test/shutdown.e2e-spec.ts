@@ -321,6 +321,23 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     }
   });
 
+  it("a gateway whose default provider URL the outbound policy refuses exits 1 at start, naming the variable (not a 502 on every call)", async () => {
+    const gateway = await spawnGuarded(process.execPath, [join(__dirname, '../../../dist/apps/gateway/src/main.js')], {
+      PATH: process.env.PATH,
+      ...env,
+      PROXY_PORT: '0',
+      ADMIN_PORT: '0',
+      HOST: '127.0.0.1',
+      OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
+      UPSTREAM_ALLOWED_HOSTS: '',
+    });
+    await gateway.exited;
+    expect(gateway.exitCode()).toBe(1);
+    expect(gateway.lines).toContain('Invalid configuration:');
+    expect(gateway.lines).toContainEqual(expect.stringMatching(/^ {2}- OPENAI_BASE_URL is refused by the outbound policy: 127\.0\.0\.1 is a loopback .*UPSTREAM_ALLOWED_HOSTS/));
+    expect(gateway.lines.some((line) => /^\s+at /.test(line))).toBe(false);
+  });
+
   it('a worker with a bad configuration exits 1 saying what is wrong, one line per problem, without a stack trace', async () => {
     const worker = await spawnGuarded(process.execPath, [WORKER_MAIN], { PATH: process.env.PATH, ...env, WORKER_QUEUES: 'request-events,nope-queue' });
     await worker.exited;
