@@ -426,6 +426,24 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     }
   }, 120_000);
 
+  // Only root runs the embedded Postgres as another user: as any other user there is nothing to refuse.
+  (process.getuid?.() === 0 ? it : it.skip)('standalone as root: a data folder the "postgres" user cannot reach is refused up front, saying what to do', async () => {
+    const privateDir = await mkdtemp(join(tmpdir(), 'tollgate-private-'));
+    try {
+      const refused = await spawnStandaloneGateway({ STANDALONE_DATA_DIR: join(privateDir, 'data'), ADMIN_API_KEY: env.ADMIN_API_KEY }).then(
+        async (gateway) => {
+          started.push(gateway);
+          return 'started';
+        },
+        (error: Error) => error.message,
+      );
+      expect(refused).toContain(`cannot enter ${privateDir}`);
+      expect(refused).toContain('Set STANDALONE_DATA_DIR to a folder it can reach');
+    } finally {
+      await rm(privateDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('standalone: a data folder whose first start stopped before its database existed starts (the database is made then)', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-standalone-half-'));
     await chmod(dataDir, 0o777);

