@@ -173,6 +173,13 @@ describe('admin API (e2e)', () => {
           .map(([status]) => `${at} ${status}`),
       );
       expect(shapeless).toEqual([]);
+      // Whole numbers are integers to generated clients and Swagger UI (2.5 would be a 400), and
+      // what creating a key requires is marked required.
+      const schemas = json.components.schemas as Record<string, { properties: Record<string, { type?: string }>; required?: string[] }>;
+      expect([schemas.CreateKeyRequest.properties.rateLimitOverTime.type, schemas.RouteConfigRequest.properties.stream_max_empty_messages.type]).toEqual(['integer', 'integer']);
+      expect(schemas.CreateKeyRequest.required).toEqual(expect.arrayContaining(['name', 'key', 'settingIds']));
+      const eventsQuery = (json.paths['/api/events'] as { get: { parameters: Array<{ name: string; schema?: { type?: string } }> } }).get.parameters;
+      expect(eventsQuery.filter((parameter) => ['start', 'end'].includes(parameter.name)).map((parameter) => parameter.schema?.type)).toEqual(['integer', 'integer']);
       expect((await fetch(`${stack.proxyUrl}/docs`)).status).toBe(404);
       expect((await fetch(`${stack.proxyUrl}/docs-json`)).status).toBe(404);
       // Spelled as the router still reads it, percent-encoded.

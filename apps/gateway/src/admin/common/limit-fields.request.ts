@@ -58,7 +58,7 @@ export class LimitFieldsRequest {
   @IsIn(['m', 'h', 'd', 'mo'])
   costLimitInUsdUnit?: string | null;
 
-  @ApiPropertyOptional({ type: Number, nullable: true, description: 'Requests allowed per rateLimitUnit. Requires rateLimitUnit; null (or 0, with the unit null or "") removes it.', example: 2, minimum: 1, maximum: MAX_INT32 })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Requests allowed per rateLimitUnit. Requires rateLimitUnit; null (or 0, with the unit null or "") removes it.', example: 2, minimum: 1, maximum: MAX_INT32 })
   @ZeroValueIsNull()
   @IsOptional()
   @IsInt()

@@ -108,11 +108,11 @@ export function assertRange(start: number, end: number): void {
 
 /** A time range, [start, end). */
 export class TimeRangeRequest {
-  @ApiProperty({ description: 'Start, unix seconds (inclusive).', example: 1699933571 })
+  @ApiProperty({ type: 'integer', description: 'Start, unix seconds (inclusive).', example: 1699933571 })
   @UnixSeconds(true)
   start: number;
 
-  @ApiProperty({ description: 'End, unix seconds (exclusive).', example: 1699937171 })
+  @ApiProperty({ type: 'integer', description: 'End, unix seconds (exclusive).', example: 1699937171 })
   @UnixSeconds(true)
   end: number;
 }

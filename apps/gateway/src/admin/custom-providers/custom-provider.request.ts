@@ -74,6 +74,7 @@ export class RouteConfigRequest {
   stream_response_completion_location?: string;
 
   @ApiPropertyOptional({
+    type: 'integer',
     description: 'How many stream events without data (comments, keep-alives, blank data) may arrive in a row before the gateway cuts the stream with an error event; 0 means no limit.',
     example: 10,
     default: 0,

@@ -15,22 +15,22 @@ export class ListEventsQuery {
   @StringList()
   keyIds?: string[];
 
-  @ApiPropertyOptional({ description: 'Start, unix seconds (inclusive).' })
+  @ApiPropertyOptional({ type: 'integer', description: 'Start, unix seconds (inclusive).' })
   @UnixSeconds(false)
   start?: number;
 
-  @ApiPropertyOptional({ description: 'End, unix seconds (inclusive: events of that second are in).' })
+  @ApiPropertyOptional({ type: 'integer', description: 'End, unix seconds (inclusive: events of that second are in).' })
   @UnixSeconds(false)
   end?: number;
 }
 
 /** GET /api/v2/events (query parameters) and POST /api/v2/events (the same fields as JSON). */
 export class SearchEventsRequest extends EventRangeRequest {
-  @ApiPropertyOptional({ description: 'Page size (default 100, at most 1000; 0: the default).', minimum: 1, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', description: 'Page size (default 100, at most 1000; 0: the default).', minimum: 1, maximum: 1000 })
   @PageLimit(1_000)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'Events to skip.', minimum: 0 })
+  @ApiPropertyOptional({ type: 'integer', description: 'Events to skip.', minimum: 0 })
   @WholeNumber(0, Number.MAX_SAFE_INTEGER)
   offset?: number;
 

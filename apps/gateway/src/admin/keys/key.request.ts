@@ -56,6 +56,10 @@ class KeyLimitsRequest extends LimitFieldsRequest {
 }
 
 export class CreateKeyRequest extends KeyLimitsRequest {
+  // Required to create a key (the reference's contract), unless the deprecated settingId is sent.
+  @ApiProperty({ type: [String], required: true, description: 'Provider setting ids the key may use (or the deprecated settingId; one of the two is required).', format: 'uuid' })
+  declare settingIds?: string[];
+
   @ApiProperty({ description: 'Name of the API key.', example: "spike's developer key" })
   @IsString()
   @Matches(/\S/, { message: 'name must not be empty or blank' })
@@ -124,7 +128,7 @@ export class SearchKeysRequest {
   @IsBoolean()
   revoked?: boolean;
 
-  @ApiPropertyOptional({ description: 'Pagination limit (0 or absent: no limit).', minimum: 1, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', description: 'Pagination limit (0 or absent: no limit).', minimum: 1, maximum: 1000 })
   @ZeroValueIsAbsent()
   @IsOmittable()
   @IsInt()
@@ -132,7 +136,7 @@ export class SearchKeysRequest {
   @Max(1000)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'Pagination offset.', minimum: 0, maximum: Number.MAX_SAFE_INTEGER })
+  @ApiPropertyOptional({ type: 'integer', description: 'Pagination offset.', minimum: 0, maximum: Number.MAX_SAFE_INTEGER })
   @IsOmittable()
   @IsInt()
   @Min(0)

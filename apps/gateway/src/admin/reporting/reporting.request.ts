@@ -13,7 +13,7 @@ export class MetricsRequest extends EventRangeRequest {
   @IsIn(GROUPS, { each: true })
   filters?: MetricGroup[];
 
-  @ApiProperty({ description: 'Width of each data point, in seconds.', example: 60, minimum: 1 })
+  @ApiProperty({ type: 'integer', description: 'Width of each data point, in seconds.', example: 60, minimum: 1 })
   @WholeNumber(1, MAX_UNIX_SECONDS, true)
   increment: number;
 }
@@ -38,11 +38,11 @@ export class TopKeysRequest extends TimeRangeRequest {
   @Flag()
   revoked?: boolean;
 
-  @ApiPropertyOptional({ description: 'Page size (default 100, at most 1000; 0: the default).', minimum: 1, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', description: 'Page size (default 100, at most 1000; 0: the default).', minimum: 1, maximum: 1000 })
   @PageLimit(1_000)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'Keys to skip.', minimum: 0 })
+  @ApiPropertyOptional({ type: 'integer', description: 'Keys to skip.', minimum: 0 })
   @WholeNumber(0, Number.MAX_SAFE_INTEGER)
   offset?: number;
 

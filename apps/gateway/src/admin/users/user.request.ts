@@ -79,11 +79,11 @@ export class ListUsersQuery {
   @StringList()
   keyIds?: string[];
 
-  @ApiPropertyOptional({ description: 'Pagination offset.', minimum: 0 })
+  @ApiPropertyOptional({ type: 'integer', description: 'Pagination offset.', minimum: 0 })
   @WholeNumber(0, Number.MAX_SAFE_INTEGER)
   offset?: number;
 
-  @ApiPropertyOptional({ description: 'Pagination limit (0: none).', minimum: 1 })
+  @ApiPropertyOptional({ type: 'integer', description: 'Pagination limit (0: none).', minimum: 1 })
   @PageLimit(Number.MAX_SAFE_INTEGER)
   limit?: number;
 }

@@ -1,5 +1,5 @@
 import { Body, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { UsersService } from '@tollgate/users';
 import { AdminController, AdminResourceById } from '../common/admin-controller.decorator';
 import { AdminProblemResponse } from '../common/admin-problem.response';
@@ -29,6 +29,7 @@ export class UsersController {
 
   @Patch()
   @ApiOperation({ summary: 'Update the users matching userId and/or tags' })
+  @ApiNotFoundResponse({ type: AdminProblemResponse, description: 'No user matches' })
   @ApiOkResponse({
     type: UserResponse,
     description: 'The user updated; when several match (by tags), all are updated and the first created is returned, as BricksLLM answers. GET /api/users with the same filter lists them all.',
