@@ -694,6 +694,13 @@ describe('admin API (e2e)', () => {
       // Ids that are not uuids match nothing (not every key, not a database error).
       const byBadIds = await stack.admin<Array<{ keyId: string }>>('GET', '/api/key-management/keys?keyIds=not-a-uuid');
       expect(byBadIds).toMatchObject({ status: 200, body: [] });
+      // A filter given empty is not given (as every other ""), on every listing alike.
+      const all = (await stack.admin<Array<{ keyId: string }>>('GET', '/api/key-management/keys')).body.map((k) => k.keyId);
+      expect((await stack.admin<Array<{ keyId: string }>>('GET', '/api/key-management/keys?keyIds=')).body.map((k) => k.keyId)).toEqual(all);
+      expect((await stack.admin<Array<{ keyId: string }>>('GET', '/api/key-management/keys?keyIds=&tags=')).body.map((k) => k.keyId)).toEqual(all);
+      const settings = (await stack.admin<Array<{ id: string }>>('GET', '/api/provider-settings')).body.map((p) => p.id);
+      expect(settings.length).toBeGreaterThan(0);
+      expect((await stack.admin<Array<{ id: string }>>('GET', '/api/provider-settings?ids=')).body.map((p) => p.id)).toEqual(settings);
       const searchBadIds = await stack.admin<{ keys: unknown[] }>('POST', '/api/v2/key-management/keys', { keyIds: ['not-a-uuid'] });
       expect(searchBadIds.status).toBe(200);
       expect(searchBadIds.body.keys).toEqual([]);

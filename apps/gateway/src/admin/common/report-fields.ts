@@ -61,20 +61,18 @@ export function PageLimit(max: number): PropertyDecorator {
  * A list of strings: a JSON array, or a query parameter repeated or (unless `commaSeparated` is
  * false) comma-separated. Values chosen by clients (custom ids, user ids) may hold commas: their
  * lists come only as arrays or repeated parameters, else `order,123` would be read as two ids.
+ * A query parameter given empty (`?keyIds=`) is not given, as every other "" is: read as an
+ * empty list it matched nothing on some routes and everything on others.
  */
 export function StringList(options: { commaSeparated?: boolean } = {}): PropertyDecorator {
   const commaSeparated = options.commaSeparated ?? true;
   return applyDecorators(
-    Transform(({ value }: { value: unknown }) =>
-      typeof value !== 'string'
-        ? value
-        : commaSeparated
-          ? value
-              .split(',')
-              .map((item) => item.trim())
-              .filter(Boolean)
-          : [value],
-    ),
+    Transform(({ value }: { value: unknown }) => {
+      if (typeof value !== 'string') return value;
+      const items = commaSeparated ? value.split(',').map((item) => item.trim()) : [value];
+      const given = items.filter(Boolean);
+      return given.length > 0 ? given : undefined;
+    }),
     IsOmittable({ nullIsAbsent: true }),
     IsArray(),
     ArrayMaxSize(1_000),
