@@ -257,7 +257,7 @@ describe('admin API (e2e)', () => {
 
     it('refuses null for the name and for credentials (a null list is an unset one)', async () => {
       const { id } = await createSetting();
-      for (const body of [{ name: null }, { setting: null }, { setting: { apiKey: null } }, { setting: { url: null } }]) {
+      for (const body of [{ name: null }, { setting: null }, { setting: { apiKey: null } }]) {
         const response = await stack.admin<{ detail: string }>('PATCH', `/api/provider-settings/${id}`, body);
         expect({ body, status: response.status }).toEqual({ body, status: 400 });
         expect(response.body.detail).toContain('must not be null');
@@ -266,6 +266,23 @@ describe('admin API (e2e)', () => {
       const unsetList = await stack.admin<{ allowedModels: string[] }>('PATCH', `/api/provider-settings/${id}`, { allowedModels: null });
       expect(unsetList.status).toBe(200);
       expect(unsetList.body.allowedModels).toEqual([]);
+    });
+
+    it('removes a connection option with null on PATCH (back to the default URL; from a url to a resourceName), as long as the setting stays complete', async () => {
+      const openai = await stack.admin<{ id: string; url?: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-x', url: 'https://proxy.example.com/v1' } });
+      expect(openai.body.url).toBe('https://proxy.example.com/v1');
+      const reset = await stack.admin<{ url?: string }>('PATCH', `/api/provider-settings/${openai.body.id}`, { setting: { url: null } });
+      expect([reset.status, reset.body.url]).toEqual([200, undefined]);
+      const azure = await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'azure', setting: { apiKey: 'az-x', url: 'https://gateway.example.com/openai' } });
+      const moved = await stack.admin<{ url?: string; resourceName?: string }>('PATCH', `/api/provider-settings/${azure.body.id}`, { setting: { url: null, resourceName: 'my-resource' } });
+      expect([moved.status, moved.body.url, moved.body.resourceName]).toEqual([200, undefined, 'my-resource']);
+      // Without either, an Azure setting could reach nothing: refused, and left as it was.
+      const incomplete = await stack.admin<{ detail: string }>('PATCH', `/api/provider-settings/${azure.body.id}`, { setting: { resourceName: null } });
+      expect(incomplete.status).toBe(400);
+      const [kept] = (await stack.admin<Array<{ resourceName?: string }>>('GET', `/api/provider-settings?ids=${azure.body.id}`)).body;
+      expect(kept.resourceName).toBe('my-resource');
+      // On create, null is not given.
+      expect((await stack.admin('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-x', url: null } })).status).toBe(200);
     });
 
     it('refuses empty model names, and a custom setting without the name that finds it', async () => {

@@ -43,7 +43,8 @@ export interface ProviderSettingInput {
 }
 
 export interface ProviderSettingPatch {
-  setting?: Record<string, string>;
+  /** Fields to set; null removes a connection option (splitSetting keeps only text). */
+  setting?: Record<string, string | null>;
   name?: string;
   allowedModels?: string[];
 }
@@ -101,7 +102,7 @@ export class ProviderSettingsService {
             // Credentials that cannot be decrypted (another ENCRYPTION_KEY) are replaced by the
             // patch's, which must then be complete: this is how such a setting is repaired.
             const current = { ...existing.options, ...this.readableCredentials(existing) } as Record<string, string>;
-            const { options, credentials } = splitSetting({ ...current, ...patch.setting });
+            const { options, credentials } = splitSetting({ ...current, ...patch.setting } as Record<string, string>);
             assertComplete(existing.provider as ProviderId, options, credentials);
             existing.options = options;
             existing.credentialsCiphertext = this.cipher.encrypt(JSON.stringify(credentials));

@@ -19,26 +19,31 @@ export class SettingDto {
   @IsNotEmpty()
   apikey?: string;
 
+  // The connection options (not the secrets) take null: on PATCH it removes the option (back to
+  // the provider's default URL, from a url to a resourceName); on create it is not given.
   @ApiPropertyOptional({
-    description: 'Base URL of the API including its version prefix, e.g. https://api.openai.com/v1 or an OpenAI-compatible server. Required for vllm.',
+    type: String,
+    nullable: true,
+    description:
+      'Base URL of the API including its version prefix, e.g. https://api.openai.com/v1 or an OpenAI-compatible server. Required for vllm. null on PATCH removes it (the provider default applies).',
     example: 'https://api.openai.com/v1',
   })
-  @IsOmittable()
+  @IsOptional()
   @IsString()
   @MaxLength(2048)
-  url?: string;
+  url?: string | null;
 
-  @ApiPropertyOptional({ description: 'Azure OpenAI resource name (azure only).' })
-  @IsOmittable()
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Azure OpenAI resource name (azure only). null on PATCH removes it.' })
+  @IsOptional()
   @IsString()
-  resourceName?: string;
+  resourceName?: string | null;
 
-  @ApiPropertyOptional({ description: 'API version to send (azure only); AZURE_API_VERSION when absent.', example: '2024-10-21' })
-  @IsOmittable()
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'API version to send (azure only); AZURE_API_VERSION when absent. null on PATCH removes it.', example: '2024-10-21' })
+  @IsOptional()
   @IsString()
   // Sent as the api-version query of every call: one Azure does not know fails them all.
   @Matches(/^\d{4}-\d{2}-\d{2}(-preview)?$/, { message: 'setting.apiVersion must be an API version such as 2024-10-21 or 2025-04-01-preview' })
-  apiVersion?: string;
+  apiVersion?: string | null;
 }
 
 export class CreateProviderSettingRequest {

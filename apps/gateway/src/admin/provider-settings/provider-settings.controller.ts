@@ -44,7 +44,7 @@ export class ProviderSettingsController {
     @Body() body: UpdateProviderSettingRequest,
   ): Promise<ProviderSettingResponse> {
     return ProviderSettingResponse.from(
-      await this.settings.update(id, { ...body, setting: body.setting && definedFields(body.setting) }),
+      await this.settings.update(id, { ...body, setting: body.setting && patchedFields(body.setting) }),
     );
   }
 }
@@ -52,5 +52,10 @@ export class ProviderSettingsController {
 /** The setting's fields that were actually sent. */
 function definedFields(setting: SettingDto): Record<string, string> {
   return Object.fromEntries(Object.entries(setting).filter(([, value]) => typeof value === 'string')) as Record<string, string>;
+}
+
+/** A patch's fields: values to set, and null for the options it removes. */
+function patchedFields(setting: SettingDto): Record<string, string | null> {
+  return Object.fromEntries(Object.entries(setting).filter(([, value]) => typeof value === 'string' || value === null)) as Record<string, string | null>;
 }
 
