@@ -29,12 +29,14 @@ describe('native Anthropic API (e2e, official @anthropic-ai/sdk)', () => {
   let stack: TestStack;
   let anthropic: FakeAnthropic;
   let keyId: string;
+  let settingId: string;
 
   beforeAll(async () => {
     anthropic = new FakeAnthropic();
     await anthropic.start();
     stack = await startTestStack();
     const setting = await createSetting(stack, 'anthropic', { apiKey: FAKE_ANTHROPIC_KEY, url: anthropic.baseUrl });
+    settingId = setting;
     keyId = await createKey(stack, CLIENT_KEY, [setting]);
     const bad = await createSetting(stack, 'anthropic', { apiKey: 'sk-ant-revoked', url: anthropic.baseUrl });
     await createKey(stack, BAD_CREDENTIAL_KEY, [bad]);
@@ -172,6 +174,24 @@ describe('native Anthropic API (e2e, official @anthropic-ai/sdk)', () => {
     });
     expect(response.status).toBe(200);
     expect(anthropic.lastRequest()).toMatchObject({ path: '/v1/messages', query: 'beta=true' });
+  });
+
+  it('a budget reserves a prompt that asks for a one-hour cache at twice the input price (five-minute writes: 1.25 times)', async () => {
+    await createKey(stack, 'tg-native-hour-cache', [settingId], { costLimitInUsd: 0.1 });
+    // About 20,000 prompt tokens of claude-sonnet-4-6 ($3 / M input): written for five minutes
+    // they cost about $0.08, for an hour $0.13, over the $0.10 limit.
+    const document = 'hello '.repeat(20_000);
+    const ask = (ttl?: '1h') =>
+      failure(
+        client({ apiKey: 'tg-native-hour-cache' }).messages.create({
+          model: 'claude-sonnet-4-6',
+          max_tokens: 8,
+          system: [{ type: 'text', text: document, cache_control: { type: 'ephemeral', ...(ttl ? { ttl } : {}) } }],
+          messages: [{ role: 'user', content: 'Hi' }],
+        }),
+      );
+    expect(await ask('1h')).toMatchObject({ status: 429 });
+    expect(await ask()).toBeNull();
   });
 
   describe('errors in Anthropic\'s shape', () => {

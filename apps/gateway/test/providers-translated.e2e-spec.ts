@@ -159,6 +159,10 @@ describe('Anthropic and Gemini behind /v1 (e2e, official openai SDK)', () => {
         failure(sdk('tg-anthropic-budget').chat.completions.create({ model: 'anthropic/claude-sonnet-4-5', messages: [{ role: 'user', content: 'Write a lot' }], ...extra }));
       const before = anthropic.requests.length;
       expect(await chat({})).toMatchObject({ status: 429, code: 'cost_limit_exceeded' });
+      // Limits the translation does not read (other APIs' names for it) bound nothing: the default is sent all the same.
+      for (const foreign of [{ max_output_tokens: 1 }, { max_tokens_to_sample: 1 }, { generationConfig: { maxOutputTokens: 1 } }]) {
+        expect(await chat(foreign)).toMatchObject({ status: 429, code: 'cost_limit_exceeded' });
+      }
       expect(anthropic.requests.length).toBe(before);
       // A maximum the budget can hold is admitted, and sent as the client set it.
       expect(await chat({ max_tokens: 50 })).toBeNull();

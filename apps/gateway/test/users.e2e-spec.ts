@@ -162,8 +162,8 @@ describe('users (e2e)', () => {
       }
     });
 
-    it('refuses allowedModels holding an empty or blank name (it would match no model)', async () => {
-      for (const allowedModels of [[''], ['  '], ['gpt-4o-mini', '\t']]) {
+    it('refuses allowedModels holding an empty or blank name, or one with spaces around it (it would match no model)', async () => {
+      for (const allowedModels of [[''], ['  '], ['gpt-4o-mini', '\t'], [' gpt-4o-mini'], ['gpt-4o-mini\n']]) {
         const refused = await stack.admin<{ detail: string }>('POST', '/api/users', { name: 'blank models', allowedModels });
         expect([allowedModels, refused.status, refused.body.detail]).toEqual([allowedModels, 400, expect.stringContaining('allowedModels')]);
       }

@@ -129,17 +129,22 @@ describe('worstCaseCostUsd against clients that send several limits or media', (
     expect(contract.price('anthropic', 'claude-contract', prompt, 1, { writeTokens: prompt }).costUsd!).toBeLessThanOrEqual(reserved);
   });
 
-  it('reserves a prompt that asks for a one-hour cache at the one-hour write rate (twice the input price)', () => {
+  it('reserves a native Anthropic prompt that asks for a one-hour cache at the one-hour write rate (twice the input price)', () => {
     const contract = new CostCalculator(() => ({ inputUsdPerMillionTokens: 3, outputUsdPerMillionTokens: 15, cacheReadUsdPerMillionTokens: 0.3, cacheWriteUsdPerMillionTokens: 3.75 }));
     const document = 'The quick brown fox jumps over the lazy dog. '.repeat(2_000);
     const block = (ttl?: string) => ({ type: 'text', text: document, cache_control: { type: 'ephemeral', ...(ttl ? { ttl } : {}) } });
-    const reserve = (system: unknown) => worstCaseCostUsd(contract, { ...base, provider: 'anthropic', model: 'claude-contract', body: { system, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 }, generates: true })!;
+    const reserve = (system: unknown, native = true) => {
+      const body = { system, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 };
+      return worstCaseCostUsd(contract, { ...base, provider: 'anthropic', model: 'claude-contract', body, generates: true, hourLongCacheWrites: native && asksForHourLongCache(body) })!;
+    };
     const prompt = estimateTokens(document) + 10;
     const billedHourLong = contract.price('anthropic', 'claude-contract', prompt, 1, { writeTokens: prompt, write1hTokens: prompt }).costUsd!;
     expect(billedHourLong).toBeLessThanOrEqual(reserve([block('1h')]));
     // Five-minute writes (the default) are not reserved at the hour's rate.
     expect(reserve([block()])).toBeLessThan(billedHourLong);
     expect(reserve([block('5m')])).toBeLessThan(billedHourLong);
+    // Translated (its body rebuilt without cache_control) or any other provider: no one-hour writes.
+    expect(reserve([block('1h')], false)).toBeLessThan(billedHourLong);
   });
 
   it('finds a one-hour cache_control anywhere in a body, and assumes one in a body too large to look through', () => {

@@ -21,6 +21,12 @@ export interface WorstCaseInput {
   generates: boolean;
   /** Output tokens to assume when the request sets no max_tokens. */
   defaultMaxTokens: number;
+  /**
+   * The request may write Anthropic's one-hour cache (twice the input price): a native Anthropic
+   * request that asks for it (see asksForHourLongCache). A translated one cannot (its body is
+   * rebuilt without cache_control), nor any other provider's.
+   */
+  hourLongCacheWrites?: boolean;
 }
 
 /**
@@ -59,7 +65,7 @@ export function worstCaseCostUsd(calculator: CostCalculator, input: WorstCaseInp
   const asCacheReads = calculator.price(input.provider, input.model, promptTokens, completionTokens, { readTokens: promptTokens }).costUsd ?? 0;
   // Anthropic's one-hour cache writes cost twice the input price; only a request asking for one
   // can make them.
-  const asHourWrites = asksForHourLongCache(input.body)
+  const asHourWrites = input.hourLongCacheWrites
     ? (calculator.price(input.provider, input.model, promptTokens, completionTokens, { writeTokens: promptTokens, write1hTokens: promptTokens }).costUsd ?? 0)
     : 0;
   return Math.max(plain, asCacheWrites, asCacheReads, asHourWrites);

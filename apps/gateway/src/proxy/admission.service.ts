@@ -20,6 +20,11 @@ export interface AdmissionRequest {
    * moderations, files), or some other way the gateway cannot price (images, audio, batches).
    */
   billing?: 'tokens' | 'free' | 'unpriced';
+  /**
+   * Whether the request may write Anthropic's one-hour cache (a native Anthropic request asking
+   * for it): asked only when a budget needs the answer, once (it walks the body).
+   */
+  hourLongCacheWrites?: () => boolean;
 }
 
 /**
@@ -99,7 +104,16 @@ export class AdmissionService implements OnModuleInit, OnApplicationShutdown {
    */
   private worstCaseUsd(route: ResolvedRoute, request: AdmissionRequest): number | null {
     const defaultMaxTokens = this.defaultMaxTokensOf(route.provider);
-    const costAt = (model: string) => worstCaseCostUsd(this.calculator, { provider: route.provider, model, body: request.body, generates: request.generates, defaultMaxTokens });
+    const hourLongCacheWrites = request.hourLongCacheWrites?.() ?? false;
+    const costAt = (model: string) =>
+      worstCaseCostUsd(this.calculator, {
+        provider: route.provider,
+        model,
+        body: request.body,
+        generates: request.generates,
+        defaultMaxTokens,
+        hourLongCacheWrites,
+      });
     const requested = costAt(route.model);
     if (requested === null) return null;
     return this.prices.snapshotsOf(route.provider, route.model).reduce((worst, snapshot) => Math.max(worst, costAt(snapshot) ?? 0), requested);

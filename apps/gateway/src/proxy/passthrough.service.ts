@@ -3,6 +3,7 @@ import { finished } from 'node:stream/promises';
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { normalizePath } from '@tollgate/config-cache';
 import { PROVIDER_IDS, ProviderId } from '@tollgate/provider-settings';
+import { asksForHourLongCache } from '@tollgate/limits';
 import {
   AnthropicNativeStreamObserver,
   ChatStreamTranslator,
@@ -191,7 +192,10 @@ export class PassthroughService {
       const route = this.routes.resolve(exchange.key, model ?? '', spec.provider);
       const modelBound = model !== null || runsModel;
       const generates = GENERATING_PATHS.test(operation);
-      await this.pipeline.admit(exchange, route, { modelBound, generates, billing });
+      // Only Anthropic's own API can write its one-hour cache.
+      const body = exchange.body;
+      const hourLongCacheWrites = route.provider === ProviderId.Anthropic && body !== null ? () => asksForHourLongCache(body) : undefined;
+      await this.pipeline.admit(exchange, route, { modelBound, generates, billing, hourLongCacheWrites });
       const search = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
       const context = this.pipeline.context(exchange, route);
       const adapter = spec.dialect === 'openai' ? (this.pipeline.adapterFor(route) as OpenAICompatibleAdapter) : null;

@@ -170,6 +170,8 @@ export class ProxyPipeline implements OnApplicationShutdown {
       /** What the worst-case cost counts, when not the body. */
       costedBody?: Record<string, unknown>;
       billing?: 'tokens' | 'free' | 'unpriced';
+      /** Whether the request may write Anthropic's one-hour cache (see AdmissionRequest). */
+      hourLongCacheWrites?: () => boolean;
     },
   ): Promise<void> {
     if (route) {
@@ -192,6 +194,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
       body: options.costedBody ?? exchange.body ?? {},
       generates: options.generates,
       billing: options.billing,
+      hourLongCacheWrites: options.hourLongCacheWrites,
     });
     if (admission) {
       exchange.reservationMember = admission.reservationMember;

@@ -6,7 +6,7 @@ import { Exchange, ProxyCall } from './exchange';
 import { ProxyOperation, validateProxyBody } from './proxy-body';
 import { ProxyPipeline } from './proxy-pipeline';
 import { RouteResolver } from './route-resolver';
-import { chatBilledByTokens } from './token-billing';
+import { chatBilledByTokens, costedChatBody } from './token-billing';
 
 const MODEL_LIST_TTL_MS = 60_000;
 const MODEL_LIST_TIMEOUT_MS = 5_000;
@@ -43,7 +43,7 @@ export class ProxyService {
       const route = this.routes.resolve(exchange.key, body.model as string, forced);
       const billing = chatBilledByTokens(body) ? 'tokens' : 'unpriced';
       exchange.billedOtherwise = billing === 'unpriced';
-      await this.pipeline.admit(exchange, route, { modelBound: true, generates: true, billing });
+      await this.pipeline.admit(exchange, route, { modelBound: true, generates: true, billing, costedBody: costedChatBody(body) });
       const adapter = this.pipeline.adapterFor(route);
       const chatCall = { body, model: route.model, stream: body.stream === true };
       exchange.stream = chatCall.stream;
@@ -83,7 +83,7 @@ export class ProxyService {
     return this.pipeline.run(exchange, async () => {
       const body = validateProxyBody(ProxyOperation.Completions, exchange.body);
       const route = this.routes.resolve(exchange.key, body.model as string);
-      await this.pipeline.admit(exchange, route, { modelBound: true, generates: true });
+      await this.pipeline.admit(exchange, route, { modelBound: true, generates: true, costedBody: costedChatBody(body) });
       const adapter = this.pipeline.adapterFor(route);
       if (!(adapter instanceof OpenAICompatibleAdapter)) {
         throw new GatewayError(GatewayErrorCode.InvalidRequest, `${route.provider} has no legacy completions API; use /v1/chat/completions.`, 'model');

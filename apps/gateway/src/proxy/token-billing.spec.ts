@@ -1,4 +1,4 @@
-import { chatBilledByTokens, responsesBilledByTokens } from './token-billing';
+import { chatBilledByTokens, costedChatBody, responsesBilledByTokens } from './token-billing';
 
 const hi = { role: 'user', content: 'Hi' };
 
@@ -58,5 +58,15 @@ describe('responsesBilledByTokens', () => {
       expect([extra, responsesBilledByTokens({ model: 'gpt-4o-mini', input: 'hi', ...extra })]).toEqual([extra, false]);
     }
     expect(responsesBilledByTokens(null)).toBe(false);
+  });
+});
+
+describe('costedChatBody', () => {
+  it("drops the output limits no chat or completions provider reads, and keeps the body otherwise", () => {
+    const body = { model: 'm', messages: [], max_tokens: 5, max_output_tokens: 1, max_tokens_to_sample: 1, generationConfig: { maxOutputTokens: 1 }, generation_config: {} };
+    expect(costedChatBody(body)).toEqual({ model: 'm', messages: [], max_tokens: 5 });
+    expect(body.max_output_tokens).toBe(1);
+    const plain = { model: 'm', messages: [], max_completion_tokens: 3 };
+    expect(costedChatBody(plain)).toBe(plain);
   });
 });

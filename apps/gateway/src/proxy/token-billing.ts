@@ -79,3 +79,19 @@ function responsesInputReferencesStoredContent(input: unknown): boolean {
 function isSet(value: unknown): boolean {
   return value !== undefined && value !== null;
 }
+
+/**
+ * Output limits an OpenAI-shaped chat or completions body may carry that no provider behind
+ * those APIs reads (the Responses API's, Anthropic's legacy, Gemini's). A budget reserves by the
+ * largest limit a body names; one of these let a request reserve for 1 token while the provider,
+ * reading none of them, generated up to its default (or ANTHROPIC_DEFAULT_MAX_TOKENS).
+ */
+const FOREIGN_OUTPUT_LIMITS = ['max_output_tokens', 'max_tokens_to_sample', 'generationConfig', 'generation_config'];
+
+/** The body a chat or completions request's worst case is counted from: without those limits. */
+export function costedChatBody(body: Record<string, unknown>): Record<string, unknown> {
+  if (!FOREIGN_OUTPUT_LIMITS.some((field) => field in body)) return body;
+  const costed = { ...body };
+  for (const field of FOREIGN_OUTPUT_LIMITS) delete costed[field];
+  return costed;
+}

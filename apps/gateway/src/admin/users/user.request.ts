@@ -17,8 +17,9 @@ class UserFieldsRequest extends LimitFieldsRequest {
   @IsOmittable({ nullIsAbsent: true })
   @IsArray()
   @IsString({ each: true })
-  // A blank name matches no model: the user could use none, with a 200 for the admin.
-  @Matches(/\S/, { each: true, message: 'allowedModels must not hold empty or blank names' })
+  // Names are compared exactly: a blank one, or one with spaces around it, matches no model (the
+  // user could use none, with a 200 for the admin).
+  @Matches(/^\S(?:.*\S)?$/s, { each: true, message: 'allowedModels must hold model names, without spaces around them' })
   @MaxLength(256, { each: true })
   allowedModels?: string[];
 }
