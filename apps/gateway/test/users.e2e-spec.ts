@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { LimitKeys } from '@tollgate/limits';
+import { EventRecorderService } from '@tollgate/reporting';
 import { FakeOpenAI } from './support/fake-openai';
 import { ACTUAL_NANO, reservedNano } from './support/pricing';
 import { ProxyResponse, chat, countBy, issueKey, proxyRequest } from './support/proxy-client';
@@ -270,6 +272,46 @@ describe('users (e2e)', () => {
 
       expect((await stack.admin('PATCH', '/api/users', { name: 'everyone?' })).status).toBe(400);
       expect((await stack.admin('PATCH', '/api/users?userId=nobody-at-all', { name: 'x' })).status).toBe(404);
+    });
+
+    it("an update by filter and the worker adding users' spend lock users in one order: neither fails on a deadlock", async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 40; i++) ids.push((await createUser({ name: `order ${i}`, userId: `order-${i}`, tags: ['order'] })).userId);
+      // Rows rewritten in another order than created: the table's order is no longer the creation order.
+      await stack.sql("UPDATE users SET name = name || '.' WHERE user_id = ANY($1::text[]) AND (substring(user_id from 7))::int % 2 = 0", [ids]);
+      const recorder = stack.workerApp.get(EventRecorderService);
+      const eventsOf = (round: number) =>
+        [...ids].reverse().map((userId, i) => ({
+          id: randomUUID(),
+          createdAt: Date.now(),
+          keyId: null,
+          tags: [],
+          settingId: null,
+          provider: 'openai',
+          model: 'gpt-4o-mini',
+          status: 200,
+          path: '/v1/chat/completions',
+          method: 'POST',
+          stream: false,
+          latencyMs: 1,
+          customId: `order-${round}-${i}`,
+          userId,
+          errorCode: null,
+          usage: { promptTokens: 1000, completionTokens: 10 },
+          estimationInput: null,
+          request: null,
+          response: null,
+          reservationMember: null,
+        }));
+      for (let round = 0; round < 15; round++) {
+        const results = await Promise.allSettled([
+          stack.admin('PATCH', '/api/users?tags=order', { costLimitInUsd: round + 1 }),
+          recorder.price(eventsOf(round)).then((rows) => recorder.persist(rows)),
+          stack.admin('PATCH', '/api/users?tags=order', { name: `renamed ${round}` }),
+          recorder.price(eventsOf(round + 100)).then((rows) => recorder.persist(rows)),
+        ]);
+        expect(results.map((result) => (result.status === 'rejected' ? String(result.reason) : 'status' in result.value ? result.value.status : 'persisted'))).toEqual([200, 'persisted', 200, 'persisted']);
+      }
     });
 
     it('a revocation is not undone by a concurrent update of the users a filter matches', async () => {

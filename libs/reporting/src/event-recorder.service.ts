@@ -203,6 +203,9 @@ function sumBy(rows: InsertedRow[], owner: (row: InsertedRow) => string | null):
 /** Adds spend to keys' running totals. */
 async function addKeySpend(manager: EntityManager, totals: Map<string, number>): Promise<void> {
   if (totals.size === 0) return;
+  // Locked first in one order: an UPDATE ... FROM locks its rows in the order its plan meets them,
+  // and two batches (two workers) meeting the same keys in different orders deadlocked.
+  await manager.query('SELECT 1 FROM api_keys WHERE key_id = ANY($1::uuid[]) ORDER BY key_id FOR UPDATE', [[...totals.keys()]]);
   await manager.query(
     `UPDATE api_keys SET spent_usd = api_keys.spent_usd + s.cost
        FROM unnest($1::uuid[], $2::numeric[]) AS s(owner, cost)
@@ -219,6 +222,9 @@ async function addKeySpend(manager: EntityManager, totals: Map<string, number>):
 async function addUserSpend(manager: EntityManager, rows: InsertedRow[]): Promise<void> {
   const spent = rows.filter((row) => row.user_id !== null && row.cost_in_usd !== null);
   if (spent.length === 0) return;
+  // Locked first, in the order an admin's update by filter locks users (UsersService.
+  // updateMatching): in the UPDATE's own order, the two deadlocked (an admin 500, a failed batch).
+  await manager.query('SELECT 1 FROM users WHERE user_id = ANY($1::text[]) ORDER BY created_at, id FOR UPDATE', [[...new Set(spent.map((row) => row.user_id))]]);
   await manager.query(
     `UPDATE users SET spent_usd = users.spent_usd + s.cost
        FROM (SELECT e.owner, SUM(e.cost) AS cost

@@ -32,6 +32,8 @@ export interface TestStack {
   workerMetricsUrl: string;
   /** The gateway's Nest application, for tests that watch a service's own state. */
   gatewayApp: INestApplicationContext;
+  /** The worker's Nest application context, likewise. */
+  workerApp: INestApplicationContext;
   close(): Promise<void>;
 }
 
@@ -92,6 +94,7 @@ export async function startTestStack(extraEnv: Record<string, string> = {}): Pro
     admin: adminClient(adminUrl, adminKey),
     workerMetricsUrl: `http://127.0.0.1:${worker.get(WorkerMetrics).port}/metrics`,
     gatewayApp: gateway.app,
+    workerApp: worker,
     sql: async (query, params) => (await pg.query(query, params)).rows,
     eventsQueue: () => {
       const queue = new Queue(QueueName.RequestEvents, { connection: bullmqConnectionOptions(env.redisUrl!), prefix: queuePrefix });
