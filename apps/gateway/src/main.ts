@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   });
   if (standalone) {
     // The embedded Postgres goes last: the gateway's last events are recorded into it.
+    standalone.takeOverSignals();
     exitOnShutdownSignals(async () => {
       try {
         await gateway.close();

@@ -444,6 +444,31 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     }
   }, 60_000);
 
+  it('standalone: Ctrl-C while the gateway starts stops its embedded Postgres too (which the terminal does not signal)', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-standalone-start-'));
+    await chmod(dataDir, 0o777);
+    const standaloneEnv = { STANDALONE_DATA_DIR: dataDir, ADMIN_API_KEY: env.ADMIN_API_KEY };
+    try {
+      const starting = await spawnGuarded(
+        process.execPath,
+        [join(__dirname, '../../../dist/apps/gateway/src/main.js')],
+        { PATH: process.env.PATH, PROXY_PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...standaloneEnv },
+        10_000,
+        { ownProcessGroup: true },
+      );
+      await starting.waitForLine((line) => line.includes('"database migrations applied"'), 60_000, 'the migrations, while the gateway starts');
+      starting.signalGroup('SIGINT');
+      await starting.exited;
+      // The same data folder starts again: no Postgres of the first start holds it.
+      const again = await spawnStandaloneGateway(standaloneEnv);
+      started.push(again);
+      await again.stop();
+      expect(again.process.exitCode()).toBe(0);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('standalone: a data folder whose first start stopped before its database existed starts (the database is made then)', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-standalone-half-'));
     await chmod(dataDir, 0o777);

