@@ -673,15 +673,15 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       });
       const frames = await stream.text();
       expect([frames.includes('[reda'), frames.includes(UPSTREAM_SECRET.slice(0, 5))]).toEqual([true, false]);
-      // A proxy's page quoting it goes to the operator's log only, cut where the credential
-      // straddles the cut: not even the part of it before the cut is there.
+      // A proxy's 4xx page quoting it, cut where the credential straddles the cut: not even the
+      // part of it before the cut is there.
       const page = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'echo-credential-page', messages: [{ role: 'user', content: 'Hi' }] }),
       });
-      expect((await page.text()).includes(UPSTREAM_SECRET.slice(0, 5))).toBe(false);
-      expect(stack.logs.some((line) => line.includes(UPSTREAM_SECRET.slice(0, 5)))).toBe(false);
+      const pageText = await page.text();
+      expect([pageText.includes('[reda'), pageText.includes(UPSTREAM_SECRET.slice(0, 5))]).toEqual([true, false]);
     });
 
     it('lists the models of a key with many settings without piling a listener per upstream call on the response', async () => {
