@@ -164,6 +164,17 @@ describe('users (e2e)', () => {
       }
     });
 
+    it('refuses keyIds naming a key that does not exist (a typo would lock the user out), on create and on both updates', async () => {
+      const missing = '00000000-0000-4000-8000-000000000000';
+      const refusedCreate = await stack.admin<{ detail: string }>('POST', '/api/users', { name: 'typo', userId: 'key-typo', keyIds: [missing] });
+      expect([refusedCreate.status, refusedCreate.body.detail]).toEqual([400, expect.stringContaining('keyIds')]);
+      const { keyId } = await createKey();
+      const user = await createUser({ name: 'typo', userId: 'key-typo', tags: ['key-typo'], keyIds: [keyId, keyId] });
+      expect((await stack.admin('PATCH', `/api/users/${user.id}`, { keyIds: [keyId, missing] })).status).toBe(400);
+      expect((await stack.admin('PATCH', '/api/users?tags=key-typo', { keyIds: [missing] })).status).toBe(400);
+      expect((await stack.admin<UserBody[]>('GET', '/api/users?userIds=key-typo')).body[0]).toMatchObject({ keyIds: [keyId, keyId] });
+    });
+
     it('refuses allowedModels holding an empty or blank name, or one with spaces around it (it would match no model)', async () => {
       for (const allowedModels of [[''], ['  '], ['gpt-4o-mini', '\t'], [' gpt-4o-mini'], ['gpt-4o-mini\n']]) {
         const refused = await stack.admin<{ detail: string }>('POST', '/api/users', { name: 'blank models', allowedModels });

@@ -13,7 +13,7 @@ import {
   isUuid,
 } from '@tollgate/common';
 import { ProviderSettingsService } from '@tollgate/provider-settings';
-import { Brackets, Repository } from 'typeorm';
+import { Brackets, In, Repository } from 'typeorm';
 import { ApiKeyEntity } from './api-key.entity';
 import { hashApiKey } from './key-hash';
 
@@ -103,6 +103,11 @@ export class KeysService {
     if (!saved) throw new GatewayError(GatewayErrorCode.NotFound, `key ${keyId} not found`);
     await this.changes.publish({ entity: ConfigEntity.Key, id: keyId });
     return saved;
+  }
+
+  /** How many of these key ids name a key (each id once; ids must be uuids). */
+  async countExisting(keyIds: string[]): Promise<number> {
+    return keyIds.length === 0 ? 0 : this.repository.countBy({ keyId: In([...new Set(keyIds)]) });
   }
 
   async list(filter: KeyListFilter): Promise<ApiKeyEntity[]> {

@@ -11,6 +11,7 @@ import {
   applyLimitFields,
   isUuid,
 } from '@tollgate/common';
+import { KeysService } from '@tollgate/keys';
 import { Repository } from 'typeorm';
 import { UserEntity } from './user.entity';
 
@@ -41,9 +42,11 @@ export class UsersService {
   constructor(
     @InjectRepository(UserEntity) private readonly repository: Repository<UserEntity>,
     @Inject(CONFIG_CHANGES) private readonly changes: ConfigChangeNotifier,
+    private readonly keys: KeysService,
   ) {}
 
   async create(input: CreateUserInput): Promise<UserEntity> {
+    await this.assertKeysExist(input.keyIds);
     const entity = this.repository.create({ userId: input.userId ?? crypto.randomUUID(), name: input.name });
     applyUserFields(entity, input, new Date());
     const saved = await this.save(entity);
@@ -52,6 +55,8 @@ export class UsersService {
   }
 
   async update(id: string, input: UserFieldsInput): Promise<UserEntity> {
+    // Checked before the row lock: a second pooled connection inside it could run the pool dry.
+    await this.assertKeysExist(input.keyIds);
     const saved = isUuid(id)
       ? await updateLocked(this.repository, { id }, (existing, repository) => {
           applyUserFields(existing, input, new Date());
@@ -68,6 +73,7 @@ export class UsersService {
     if (!filter.userId && (!filter.tags || filter.tags.length === 0)) {
       throw new GatewayError(GatewayErrorCode.InvalidRequest, 'userId or tags is required to select the users to update', 'userId');
     }
+    await this.assertKeysExist(input.keyIds);
     // One transaction, so the filter's users change together or not at all, on rows locked as they
     // are read: read unlocked, a user revoked meanwhile (PATCH /api/users/:id) was written back
     // unrevoked with the rest of the stale row. Locked in one total order (creation, then id), so
@@ -105,6 +111,17 @@ export class UsersService {
 
   async getById(id: string): Promise<UserEntity | null> {
     return isUuid(id) ? this.repository.findOneBy({ id }) : null;
+  }
+
+  /**
+   * A user may use only the keys it lists: one that names no key (a typo) would lock the user out
+   * of every key, with a 200 for the admin.
+   */
+  private async assertKeysExist(keyIds: string[] | undefined): Promise<void> {
+    if (!keyIds || keyIds.length === 0) return;
+    if ((await this.keys.countExisting(keyIds)) !== new Set(keyIds).size) {
+      throw new GatewayError(GatewayErrorCode.InvalidRequest, 'keyIds names a key that does not exist', 'keyIds');
+    }
   }
 
   private save(entity: UserEntity, repository = this.repository): Promise<UserEntity> {
