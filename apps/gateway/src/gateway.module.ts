@@ -1,10 +1,9 @@
-import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { Env, GatewayError, GatewayErrorCode, Logger } from '@tollgate/common';
 import { ConfigCacheModule } from '@tollgate/config-cache';
 import { QueuedEventsLossMonitor } from '@tollgate/queue';
-import { ValidationError } from 'class-validator';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { AdminModule } from './admin/admin.module';
@@ -13,6 +12,7 @@ import { HealthController } from './health/health.controller';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { MetricsModule } from './metrics/metrics.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
+import { AdminValidationPipe } from './http/admin-validation.pipe';
 import { ProxyModule } from './proxy/proxy.module';
 import { EventFlushOnShutdown } from './runtime/event-flush-on-shutdown';
 import { InfrastructureModule } from './runtime/infrastructure.module';
@@ -62,27 +62,8 @@ export class GatewayModule {
         // (NUL, lone surrogates) is refused whatever the field, as are fields the whitelist misses.
         { provide: APP_PIPE, useClass: StorableInputPipe },
         { provide: APP_PIPE, useClass: ObjectBodyPipe },
-        {
-          provide: APP_PIPE,
-          useValue: new ValidationPipe({
-            whitelist: true,
-            forbidNonWhitelisted: true,
-            transform: true,
-            exceptionFactory: (errors) =>
-              new GatewayError(GatewayErrorCode.InvalidRequest, flattenValidationErrors(errors).join('; '), errors[0]?.property ?? null),
-          }),
-        },
+        { provide: APP_PIPE, useClass: AdminValidationPipe },
       ],
     };
   }
-}
-
-function flattenValidationErrors(errors: ValidationError[], parent = ''): string[] {
-  return errors.flatMap((error) => {
-    const path = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) =>
-      message.startsWith(error.property) ? `${path}${message.slice(error.property.length)}` : `${path}: ${message}`,
-    );
-    return [...own, ...flattenValidationErrors(error.children ?? [], path)];
-  });
 }

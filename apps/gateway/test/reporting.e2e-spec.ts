@@ -129,10 +129,20 @@ describe('reporting (e2e): events, metrics and top keys', () => {
         { start: t0, end: t0 + 60, increment: 60, keyId: alpha },
         { end: t0 + 60, increment: 60 },
         { start: 1e20, end: 2e20, increment: 60 },
+        // A JSON body has its documented types: text is converted only where everything is text (a query string).
+        { start: String(t0), end: t0 + 60, increment: 60 },
+        { start: t0, end: t0 + 60, increment: '60' },
+        { start: t0, end: t0 + 60, increment: 60, keyIds: `${alpha},${alpha}` },
+        { start: t0, end: t0 + 60, increment: 60, filters: 'model' },
       ]) {
         const response = await stack.admin<Problem>('POST', '/api/reporting/events', body);
         expect([body, response.status, response.body.type]).toEqual([body, 400, '/errors/invalid-request-error']);
       }
+      for (const body of [{ start: t0, end: t0 + 60, returnCount: 'true' }, { start: t0, end: t0 + 60, limit: '1' }]) {
+        expect([body, (await stack.admin('POST', '/api/v2/events', body)).status]).toEqual([body, 400]);
+      }
+      // The same fields as a query string convert.
+      expect((await stack.admin('GET', `/api/v2/events?start=${t0}&end=${t0 + 60}&returnCount=true&limit=1&keyIds=${alpha},${alpha}`)).status).toBe(200);
     });
   });
 

@@ -6,10 +6,22 @@ import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { IsOmittable } from './optional';
 
 /**
- * Fields of admin reports and searches, taken alike from a JSON body and from a query string
- * (where every value arrives as text): `?start=1700000000`, `?keyIds=a,b` or `?keyIds=a&keyIds=b`,
- * `?returnCount=true`.
+ * Fields of admin reports and searches, taken from a JSON body and from a query string. A query
+ * string's values arrive as text, so there they convert: `?start=1700000000`, `?keyIds=a,b` or
+ * `?keyIds=a&keyIds=b`, `?returnCount=true`. A JSON body's must have their documented types.
  */
+
+/**
+ * Set in the transform options of query strings (AdminValidationPipe): the field decorators below
+ * convert text only there.
+ */
+export const QUERY_SOURCE = 'tollgateQuerySource';
+
+type TransformArguments = { value: unknown; options: object };
+
+function fromQuery(options: object): boolean {
+  return (options as Record<string, unknown>)[QUERY_SOURCE] === true;
+}
 
 /** The end of year 9999: the largest time Postgres's to_timestamp takes. */
 export const MAX_UNIX_SECONDS = 253_402_300_799;
@@ -27,7 +39,7 @@ function presence(required: boolean): PropertyDecorator {
 /** A unix time in seconds. */
 export function UnixSeconds(required: boolean): PropertyDecorator {
   return applyDecorators(
-    Transform(({ value }: { value: unknown }) => toInteger(value)),
+    Transform(({ value, options }: TransformArguments) => (fromQuery(options) ? toInteger(value) : value)),
     presence(required),
     IsInt({ message: '$property must be a unix timestamp in seconds' }),
     Min(0),
@@ -38,8 +50,8 @@ export function UnixSeconds(required: boolean): PropertyDecorator {
 /** A whole number within [min, max]; with `zeroIsAbsent`, 0 reads as not given. */
 export function WholeNumber(min: number, max: number, required = false, zeroIsAbsent = false): PropertyDecorator {
   return applyDecorators(
-    Transform(({ value }: { value: unknown }) => {
-      const number = toInteger(value);
+    Transform(({ value, options }: TransformArguments) => {
+      const number = fromQuery(options) ? toInteger(value) : value;
       return zeroIsAbsent && number === 0 ? undefined : number;
     }),
     presence(required),
@@ -67,8 +79,8 @@ export function PageLimit(max: number): PropertyDecorator {
 export function StringList(options: { commaSeparated?: boolean } = {}): PropertyDecorator {
   const commaSeparated = options.commaSeparated ?? true;
   return applyDecorators(
-    Transform(({ value }: { value: unknown }) => {
-      if (typeof value !== 'string') return value;
+    Transform(({ value, options }: TransformArguments) => {
+      if (typeof value !== 'string' || !fromQuery(options)) return value;
       const items = commaSeparated ? value.split(',').map((item) => item.trim()) : [value];
       const given = items.filter(Boolean);
       return given.length > 0 ? given : undefined;
@@ -84,7 +96,7 @@ export function StringList(options: { commaSeparated?: boolean } = {}): Property
 /** true or false, or "true" / "false" in a query string. */
 export function Flag(): PropertyDecorator {
   return applyDecorators(
-    Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value)),
+    Transform(({ value, options }: TransformArguments) => (!fromQuery(options) ? value : value === 'true' ? true : value === 'false' ? false : value)),
     IsOmittable(),
     IsBoolean(),
   );

@@ -1,0 +1,36 @@
+import { ArgumentMetadata, Injectable, PipeTransform, ValidationError, ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
+import { GatewayError, GatewayErrorCode } from '@tollgate/common';
+import { QUERY_SOURCE } from '../admin/common/report-fields';
+
+/**
+ * class-validator for every handler argument, in two readings: a query string's values are all
+ * text, so its fields convert ("1700000000", "a,b", "true": see report-fields); a JSON body's
+ * fields must already have their types (a "1700000000" where a number is documented is a 400).
+ * The transform options tell the field decorators which one they read (QUERY_SOURCE).
+ */
+@Injectable()
+export class AdminValidationPipe implements PipeTransform {
+  private readonly forQuery = new ValidationPipe({ ...COMMON, transformOptions: { [QUERY_SOURCE]: true } as ValidationPipeOptions['transformOptions'] });
+  private readonly forOthers = new ValidationPipe(COMMON);
+
+  transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    return (metadata.type === 'query' ? this.forQuery : this.forOthers).transform(value, metadata);
+  }
+}
+
+const COMMON: ValidationPipeOptions = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  transform: true,
+  exceptionFactory: (errors) => new GatewayError(GatewayErrorCode.InvalidRequest, flattenValidationErrors(errors).join('; '), errors[0]?.property ?? null),
+};
+
+function flattenValidationErrors(errors: ValidationError[], parent = ''): string[] {
+  return errors.flatMap((error) => {
+    const path = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) =>
+      message.startsWith(error.property) ? `${path}${message.slice(error.property.length)}` : `${path}: ${message}`,
+    );
+    return [...own, ...flattenValidationErrors(error.children ?? [], path)];
+  });
+}
