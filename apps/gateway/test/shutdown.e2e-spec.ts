@@ -437,7 +437,7 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
         },
         (error: Error) => error.message,
       );
-      expect(refused).toContain(`cannot enter ${privateDir}`);
+      expect(refused).toContain(`no permission to enter ${privateDir}`);
       expect(refused).toContain('Set STANDALONE_DATA_DIR to a folder it can reach');
       // Through a symlink, the folders walked are the target's.
       const link = `${privateDir}-link`;
@@ -451,7 +451,7 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
           },
           (error: Error) => error.message,
         );
-        expect(throughLink).toContain(`cannot enter ${privateDir}`);
+        expect(throughLink).toContain(`no permission to enter ${privateDir}`);
       } finally {
         await rm(link, { force: true });
       }

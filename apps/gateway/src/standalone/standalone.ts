@@ -40,7 +40,7 @@ export async function prepareStandalone(): Promise<Standalone> {
   const dataDir = resolve(process.env.STANDALONE_DATA_DIR ?? '.tollgate');
   await mkdir(dataDir, { recursive: true });
   const runsAsRoot = process.getuid?.() === 0;
-  if (runsAsRoot) await assertReachableByOthers(dataDir);
+  if (runsAsRoot) await assertReachableByPostgresUser(dataDir);
   const secrets = await loadOrCreateSecrets(resolve(dataDir, 'secrets.json'));
   process.env.ADMIN_API_KEY ??= secrets.adminApiKey;
   process.env.ENCRYPTION_KEY ??= secrets.encryptionKey;
@@ -111,7 +111,7 @@ function postgresUserIds(): { uid: number; gid: number } | null {
  * the data folder: a clone in /root (mode 700) failed its first start with initdb's "could not
  * access directory ...: Permission denied". Said up front, with the way out.
  */
-async function assertReachableByOthers(dataDir: string): Promise<void> {
+async function assertReachableByPostgresUser(dataDir: string): Promise<void> {
   const postgres = postgresUserIds();
   // The real path: a symlink's target's folders are the ones walked.
   for (let dir = await realpath(dataDir); ; dir = dirname(dir)) {
@@ -120,7 +120,7 @@ async function assertReachableByOthers(dataDir: string): Promise<void> {
     const searchBit = postgres && uid === postgres.uid ? 0o100 : postgres && gid === postgres.gid ? 0o010 : 0o001;
     if ((mode & searchBit) === 0) {
       throw new Error(
-        `run as root, the embedded Postgres runs as the "postgres" user, which cannot enter ${dir} (no permission for other users) on the way to its data folder ${dataDir}. ` +
+        `run as root, the embedded Postgres runs as the "postgres" user, which has no permission to enter ${dir} on the way to its data folder ${dataDir}. ` +
           'Set STANDALONE_DATA_DIR to a folder it can reach (for example /var/tmp/tollgate), or run as a regular user.',
       );
     }
