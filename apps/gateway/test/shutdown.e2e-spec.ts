@@ -461,6 +461,23 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
         return found.status === 0 ? Number(found.stdout.trim()) : -1;
       };
       const [uid, gid] = [idOf('-u'), idOf('-g')];
+      // A folder of a group the postgres user is in besides its own (ssl-cert, on Debian), mode
+      // 750, is refused up front too: the embedded Postgres runs without supplementary groups
+      // (initdb failed there with 'Permission denied').
+      const supplementary = spawnSync('id', ['-G', 'postgres'], { encoding: 'utf8' }).stdout.trim().split(/\s+/).map(Number).find((group) => group !== gid);
+      if (supplementary !== undefined && !Number.isNaN(supplementary)) {
+        await chown(privateDir, 0, supplementary);
+        await chmod(privateDir, 0o750);
+        const grouped = await spawnStandaloneGateway({ STANDALONE_DATA_DIR: join(privateDir, 'data'), ADMIN_API_KEY: env.ADMIN_API_KEY }).then(
+          (gateway) => {
+            started.push(gateway);
+            return 'started';
+          },
+          (error: Error) => error.message,
+        );
+        expect(grouped).toContain(`no permission to enter ${privateDir}`);
+        await chmod(privateDir, 0o700);
+      }
       if (uid >= 0) {
         await chown(privateDir, uid, gid);
         const owned = await spawnStandaloneGateway({ STANDALONE_DATA_DIR: join(privateDir, 'data'), ADMIN_API_KEY: env.ADMIN_API_KEY });

@@ -169,10 +169,11 @@ describe('users (e2e)', () => {
       const refusedCreate = await stack.admin<{ detail: string }>('POST', '/api/users', { name: 'typo', userId: 'key-typo', keyIds: [missing] });
       expect([refusedCreate.status, refusedCreate.body.detail]).toEqual([400, expect.stringContaining('keyIds')]);
       const { keyId } = await createKey();
-      const user = await createUser({ name: 'typo', userId: 'key-typo', tags: ['key-typo'], keyIds: [keyId, keyId] });
+      const user = await createUser({ name: 'typo', userId: 'key-typo', tags: ['key-typo'], keyIds: [keyId, keyId.toUpperCase()] });
       expect((await stack.admin('PATCH', `/api/users/${user.id}`, { keyIds: [keyId, missing] })).status).toBe(400);
       expect((await stack.admin('PATCH', '/api/users?tags=key-typo', { keyIds: [missing] })).status).toBe(400);
       expect((await stack.admin<UserBody[]>('GET', '/api/users?userIds=key-typo')).body[0]).toMatchObject({ keyIds: [keyId, keyId] });
+      expect(keyId).toBe(keyId.toLowerCase());
     });
 
     it('refuses allowedModels holding an empty or blank name, or one with spaces around it (it would match no model)', async () => {

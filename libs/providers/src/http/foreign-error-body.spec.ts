@@ -14,7 +14,11 @@ describe('foreignErrorBody: an error not in the provider format', () => {
     ]);
   });
 
-  it("keeps a proxy's 5xx page from the client (it names internal hosts), for the operator's log", () => {
+  it("keeps a 5xx's text from the client, JSON or a page (it names internal hosts), for the operator's log", () => {
+    expect(foreignErrorBody(500, JSON.stringify({ error: 'Post "http://10.0.3.7:39215/completion": EOF' }))).toEqual({
+      message: "The upstream provider answered 500, with a body that is not its error format (the gateway's log has an excerpt)",
+      logDetail: 'HTTP 500: Post "http://10.0.3.7:39215/completion": EOF',
+    });
     expect(foreignErrorBody(502, 'Error occurred while trying to proxy: llama.corp.internal:8000 (10.0.3.7)\n')).toEqual({
       message: "The upstream provider answered 502, with a body that is not its error format (the gateway's log has an excerpt)",
       logDetail: 'HTTP 502: Error occurred while trying to proxy: llama.corp.internal:8000 (10.0.3.7)',

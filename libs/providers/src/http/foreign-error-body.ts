@@ -9,21 +9,20 @@ export interface ForeignErrorBody {
 }
 
 /**
- * An error answer that is not in the provider's documented error format. Two kinds:
+ * An error answer that is not in the provider's documented error format.
  *
- * - JSON with a message of its own (`{"object":"error","message":…}` from vLLM or Mistral,
- *   `{"error":"…"}` from TGI or Ollama, `{"detail":"…"}` from FastAPI servers): the server's own
- *   explanation, which the client needs (its context was too long, its input invalid): relayed.
- * - Anything else (an HTML page, text) comes from something in front of the provider (a proxy,
- *   a load balancer, an ingress). Such a page on a 5xx names internal hosts and addresses ("Error
- *   occurred while trying to proxy: llama.corp.internal:8000 (10.0.3.7)"), which are the
- *   operator's: the client reads the status, the operator's log an excerpt. A 4xx page (a body
- *   too large for the proxy, say) concerns the client's request and stays in its message.
+ * - A 4xx concerns the client's request, and its text is relayed: JSON with a message of its own
+ *   (`{"object":"error","message":…}` from vLLM or Mistral, `{"error":"…"}` from TGI or Ollama,
+ *   `{"detail":"…"}` from FastAPI servers) as that message (its context was too long, its input
+ *   invalid), anything else (a proxy's page: a body too large for it) as an excerpt.
+ * - A 5xx is a failure behind the gateway, and its text, JSON or a page from something in front
+ *   of the provider (a proxy, a load balancer, an ingress), names internal hosts and addresses
+ *   ("Error occurred while trying to proxy: llama.corp.internal:8000 (10.0.3.7)"), which are the
+ *   operator's: the client reads the status, the operator's log an excerpt.
  */
 export function foreignErrorBody(status: number, text: string): ForeignErrorBody {
   const ownMessage = jsonMessageOf(text);
-  if (ownMessage !== null) return { message: `The upstream provider answered ${status}: ${ownMessage.slice(0, MAX_EXCERPT_CHARS)}`, logDetail: null };
-  const excerpt = text.replace(/\s+/g, ' ').trim().slice(0, MAX_EXCERPT_CHARS);
+  const excerpt = (ownMessage ?? text).replace(/\s+/g, ' ').trim().slice(0, MAX_EXCERPT_CHARS);
   if (status < 500) return { message: `The upstream provider answered ${status}${excerpt ? `: ${excerpt}` : ''}`, logDetail: null };
   return {
     message: `The upstream provider answered ${status}${excerpt ? ", with a body that is not its error format (the gateway's log has an excerpt)" : ''}`,
