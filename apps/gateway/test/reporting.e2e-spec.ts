@@ -298,6 +298,10 @@ describe('reporting (e2e): events, metrics and top keys', () => {
       // The same checks as every other way in.
       expect((await get(JSON.stringify({ start: t0, end: t0 + 60, bogus: 1 }))).status).toBe(400);
       expect((await get(JSON.stringify([1, 2]))).status).toBe(400);
+      // JSON, so a JSON body's types: text is not converted as a query string's is.
+      expect((await get(JSON.stringify({ start: String(t0), end: t0 + 60 }))).status).toBe(400);
+      expect((await get(JSON.stringify({ start: t0, end: t0 + 60, returnCount: 'true' }))).status).toBe(400);
+      expect((await get(JSON.stringify({ start: t0, end: t0 + 60, keyIds: `${beta},${gamma}` }))).status).toBe(400);
       expect((await get('{"start":')).status).toBe(400);
       expect((await get(JSON.stringify({ start: t0, end: t0 + 60 }), { query: `?start=${t0}&end=${t0 + 60}` })).body.detail).toContain('not both');
       expect((await get('start=1', { contentType: 'application/x-www-form-urlencoded' })).status).toBe(415);

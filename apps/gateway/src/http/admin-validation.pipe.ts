@@ -1,6 +1,7 @@
 import { ArgumentMetadata, Injectable, PipeTransform, ValidationError, ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { QUERY_SOURCE } from '../admin/common/report-fields';
+import { isQueryFromJsonBody } from './json-body-on-get';
 
 /**
  * class-validator for every handler argument, in two readings: a query string's values are all
@@ -14,7 +15,9 @@ export class AdminValidationPipe implements PipeTransform {
   private readonly forOthers = new ValidationPipe(COMMON);
 
   transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    return (metadata.type === 'query' ? this.forQuery : this.forOthers).transform(value, metadata);
+    // A GET's JSON body read as its query (json-body-on-get) is JSON all the same.
+    const queryString = metadata.type === 'query' && !isQueryFromJsonBody(value);
+    return (queryString ? this.forQuery : this.forOthers).transform(value, metadata);
   }
 }
 

@@ -12,7 +12,7 @@ import { KeyAuthenticator } from '../proxy/key-authenticator';
 import { clientErrorResponder } from './client-errors';
 import { ConnectionDrain } from './drain';
 import { parseWithExactNumbers } from './exact-numbers';
-import { readUnparsedBody, takesJsonBodyOnGet } from './json-body-on-get';
+import { markQueryFromJsonBody, readUnparsedBody, takesJsonBodyOnGet } from './json-body-on-get';
 import { MAX_JSON_DEPTH, jsonNestedDeeperThan } from './json-depth';
 import { originFormOf, pathOf, sendError } from './send-error';
 import { Surface, declaredSurfaceOf, markAdminRequest, needsAdminKey, surfaceOf } from './surface';
@@ -175,6 +175,7 @@ export function configureFastify(instance: FastifyInstance, logger: Logger, metr
     if (Object.keys(request.query as object).length > 0) {
       throw new GatewayError(GatewayErrorCode.InvalidRequest, 'send the fields either as query parameters or as a JSON body, not both');
     }
+    markQueryFromJsonBody(body);
     request.query = body;
   };
   instance.addHook('onRoute', (route) => {

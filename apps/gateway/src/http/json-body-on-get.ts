@@ -20,6 +20,20 @@ export function JsonBodyOnGet(): MethodDecorator {
   };
 }
 
+/**
+ * Queries that came as a JSON body: validated with a JSON body's types (AdminValidationPipe), not
+ * converted from text as a query string's values are.
+ */
+const queriesFromJsonBodies = new WeakSet<object>();
+
+export function markQueryFromJsonBody(query: object): void {
+  queriesFromJsonBodies.add(query);
+}
+
+export function isQueryFromJsonBody(query: unknown): boolean {
+  return typeof query === 'object' && query !== null && queriesFromJsonBodies.has(query);
+}
+
 export function takesJsonBodyOnGet(config: unknown): boolean {
   return (config as Record<string, unknown> | undefined)?.[JSON_BODY_ON_GET] === true;
 }
