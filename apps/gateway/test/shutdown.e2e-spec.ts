@@ -44,13 +44,18 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     await upstream?.stop();
   });
 
+  /** A key of the fake OpenAI upstream, issued through this gateway's admin API once its proxy accepts it. */
+  const issueUpstreamKey = async (gateway: GatewayProcess, label: string, timeoutMs = 5_000) => {
+    const admin = adminClient(gateway.adminUrl, env.ADMIN_API_KEY, timeoutMs);
+    const setting = await admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } });
+    return issueKey(admin, [gateway.proxyUrl], label, [setting.body.id], {});
+  };
+
   it('SIGTERM with a stream in flight: cut at the drain deadline, its event recorded, exit code 0', async () => {
     const gateway = await spawnGateway({ ...env, SHUTDOWN_DRAIN_MS: '500' });
     started.push(gateway);
     started.push(await spawnWorker(env));
-    const admin = adminClient(gateway.adminUrl, env.ADMIN_API_KEY, 5_000);
-    const setting = await admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } });
-    const { key } = await issueKey(admin, [gateway.proxyUrl], 'shutdown', [setting.body.id], {});
+    const { key } = await issueUpstreamKey(gateway, 'shutdown');
 
     // slow-stream: one chunk every 100 ms for 5 s, far longer than the drain allows.
     const response = await fetch(`${gateway.proxyUrl}/v1/chat/completions`, {
@@ -86,9 +91,7 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
   it('SIGTERM with keep-alive clients: both listeners stop accepting at once, and the process exits once the last request is answered, not at the drain deadline', async () => {
     const gateway = await spawnGateway({ ...env, SHUTDOWN_DRAIN_MS: '20000' });
     started.push(gateway);
-    const admin = adminClient(gateway.adminUrl, env.ADMIN_API_KEY, 5_000);
-    const setting = await admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } });
-    const { key } = await issueKey(admin, [gateway.proxyUrl], 'keep-alive', [setting.body.id], {});
+    const { key } = await issueUpstreamKey(gateway, 'keep-alive');
     const proxyPort = Number(new URL(gateway.proxyUrl).port);
     const adminPort = Number(new URL(gateway.adminUrl).port);
 
@@ -161,9 +164,7 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
   it('with SHUTDOWN_DELAY_MS, turns unready at SIGTERM and keeps serving for that long, then exits 0', async () => {
     const gateway = await spawnGateway({ ...env, SHUTDOWN_DELAY_MS: '1500' });
     started.push(gateway);
-    const admin = adminClient(gateway.adminUrl, env.ADMIN_API_KEY, 5_000);
-    const setting = await admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } });
-    const { key } = await issueKey(admin, [gateway.proxyUrl], 'delay', [setting.body.id], {});
+    const { key } = await issueUpstreamKey(gateway, 'delay');
     expect((await fetch(`${gateway.proxyUrl}/health/ready`)).status).toBe(200);
     gateway.process.signal('SIGTERM');
     await gateway.process.waitForLine((line) => line.includes('"shutting down"'), 5_000, 'the shutdown to begin');
@@ -202,16 +203,25 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     expect(Date.now() - stoppedAt).toBeLessThan(8_000);
   });
 
-  it.each([
-    ['refuses connections', (relay: TcpRelay) => relay.cut()],
-    ['resets every connection (a sidecar proxy whose Postgres is gone)', (relay: TcpRelay) => relay.resetAll()],
-  ])('answers admin requests 503 while Postgres cannot be reached (the network %s), with one warning for the outage, not an error per request', async (_label, fail) => {
+  /** Runs `test` with a gateway whose Postgres connections go through a relay the test controls. */
+  const withPostgresRelay = async (queueSuffix: string, test: (gateway: GatewayProcess, relay: TcpRelay) => Promise<void>): Promise<void> => {
     const postgres = new URL(env.DATABASE_URL);
     const { relay, port } = await TcpRelay.start(Number(postgres.port || 5432));
     try {
       postgres.port = String(port);
-      const gateway = await spawnGateway({ ...env, DATABASE_URL: postgres.toString(), QUEUE_PREFIX: `${env.QUEUE_PREFIX}-pg` });
+      const gateway = await spawnGateway({ ...env, DATABASE_URL: postgres.toString(), QUEUE_PREFIX: `${env.QUEUE_PREFIX}-${queueSuffix}` });
       started.push(gateway);
+      await test(gateway, relay);
+    } finally {
+      relay.cut();
+    }
+  };
+
+  it.each([
+    ['refuses connections', (relay: TcpRelay) => relay.cut()],
+    ['resets every connection (a sidecar proxy whose Postgres is gone)', (relay: TcpRelay) => relay.resetAll()],
+  ])('answers admin requests 503 while Postgres cannot be reached (the network %s), with one warning for the outage, not an error per request', (_label, fail) =>
+    withPostgresRelay('pg', async (gateway, relay) => {
       const keys = () => fetch(`${gateway.adminUrl}/api/key-management/keys`, { headers: { 'x-api-key': env.ADMIN_API_KEY } });
       const rename = () =>
         fetch(`${gateway.adminUrl}/api/provider-settings/00000000-0000-0000-0000-000000000000`, {
@@ -234,18 +244,11 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
       expect(logged.filter((line) => line.msg === 'unhandled error')).toEqual([]);
       expect(logged.filter((line) => line.msg === 'database unavailable')).toEqual([expect.objectContaining({ level: 40, occurrences: 1 })]);
       await gateway.stop();
-    } finally {
-      relay.cut();
-    }
-  });
+    }),
+  );
 
-  it('readiness answers 503 within about a second when Postgres is blackholed (accepts, never answers), not after the query timeout', async () => {
-    const postgres = new URL(env.DATABASE_URL);
-    const { relay, port } = await TcpRelay.start(Number(postgres.port || 5432));
-    try {
-      postgres.port = String(port);
-      const gateway = await spawnGateway({ ...env, DATABASE_URL: postgres.toString(), QUEUE_PREFIX: `${env.QUEUE_PREFIX}-frozen` });
-      started.push(gateway);
+  it('readiness answers 503 within about a second when Postgres is blackholed (accepts, never answers), not after the query timeout', () =>
+    withPostgresRelay('frozen', async (gateway, relay) => {
       expect((await fetch(`${gateway.adminUrl}/health/ready`)).status).toBe(200);
       relay.freeze();
       for (const url of [gateway.adminUrl, gateway.proxyUrl]) {
@@ -255,19 +258,14 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
         expect(await ready.json()).toMatchObject({ status: 'unavailable', checks: { postgres: 'down' } });
       }
       await gateway.stop();
-    } finally {
-      relay.cut();
-    }
-  });
+    }));
 
   it('a gateway cut off from Redis with an event buffered and a stream in flight exits 0 on SIGTERM within its deadline, saying the events are lost', async () => {
     const { relay, port } = await TcpRelay.start(Number(new URL(env.REDIS_URL).port));
     try {
       const gateway = await spawnGateway({ ...env, REDIS_URL: `redis://127.0.0.1:${port}`, QUEUE_PREFIX: `${env.QUEUE_PREFIX}-lost`, SHUTDOWN_DRAIN_MS: '500' });
       started.push(gateway);
-      const admin = adminClient(gateway.adminUrl, env.ADMIN_API_KEY, 5_000);
-      const settingId = (await admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } })).body.id;
-      const { key } = await issueKey(admin, [gateway.proxyUrl], 'redis-gone', [settingId]);
+      const { key } = await issueUpstreamKey(gateway, 'redis-gone');
       relay.cut();
       const answered = await fetch(`${gateway.proxyUrl}/v1/chat/completions`, {
         method: 'POST',
@@ -381,9 +379,7 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
         (error: Error) => error.message,
       );
       expect(refused).toContain('is another standalone Tollgate using this data folder');
-      const admin = adminClient(first.adminUrl, env.ADMIN_API_KEY, 10_000);
-      const setting = await admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } });
-      const { key, keyId } = await issueKey(admin, [first.proxyUrl], 'standalone', [setting.body.id], {});
+      const { key, keyId } = await issueUpstreamKey(first, 'standalone', 10_000);
       const response = await fetch(`${first.proxyUrl}/v1/chat/completions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },

@@ -37,7 +37,8 @@ const REQUIRED_FIELDS: Record<ProviderId, string[][]> = {
 
 export interface ProviderSettingInput {
   provider: ProviderId;
-  setting: Record<string, string>;
+  /** null: an option not given (splitSetting keeps only text). */
+  setting: Record<string, string | null>;
   name?: string;
   allowedModels?: string[];
 }
@@ -102,7 +103,7 @@ export class ProviderSettingsService {
             // Credentials that cannot be decrypted (another ENCRYPTION_KEY) are replaced by the
             // patch's, which must then be complete: this is how such a setting is repaired.
             const current = { ...existing.options, ...this.readableCredentials(existing) } as Record<string, string>;
-            const { options, credentials } = splitSetting({ ...current, ...patch.setting } as Record<string, string>);
+            const { options, credentials } = splitSetting({ ...current, ...patch.setting });
             assertComplete(existing.provider as ProviderId, options, credentials);
             existing.options = options;
             existing.credentialsCiphertext = this.cipher.encrypt(JSON.stringify(credentials));
@@ -176,7 +177,7 @@ export class ProviderSettingsService {
 }
 
 /** Splits the admin's setting map into clear options and secret credentials. */
-export function splitSetting(setting: Record<string, string>): {
+export function splitSetting(setting: Record<string, string | null>): {
   options: ProviderSettingOptions;
   credentials: Record<string, string>;
 } {

@@ -16,7 +16,7 @@ export class ProviderSettingsController {
   @ApiOkResponse({ type: ProviderSettingResponse, description: 'The setting created, without its credentials' })
   async create(@Body() body: CreateProviderSettingRequest): Promise<ProviderSettingResponse> {
     return ProviderSettingResponse.from(
-      await this.settings.create({ ...body, setting: definedFields(body.setting) }),
+      await this.settings.create({ ...body, setting: sentFields(body.setting) }),
     );
   }
 
@@ -44,18 +44,13 @@ export class ProviderSettingsController {
     @Body() body: UpdateProviderSettingRequest,
   ): Promise<ProviderSettingResponse> {
     return ProviderSettingResponse.from(
-      await this.settings.update(id, { ...body, setting: body.setting && patchedFields(body.setting) }),
+      await this.settings.update(id, { ...body, setting: body.setting && sentFields(body.setting) }),
     );
   }
 }
 
-/** The setting's fields that were actually sent. */
-function definedFields(setting: SettingDto): Record<string, string> {
-  return Object.fromEntries(Object.entries(setting).filter(([, value]) => typeof value === 'string')) as Record<string, string>;
-}
-
-/** A patch's fields: values to set, and null for the options it removes. */
-function patchedFields(setting: SettingDto): Record<string, string | null> {
+/** The setting's fields that were sent: values, and null for options (absent on create, removed on PATCH). */
+function sentFields(setting: SettingDto): Record<string, string | null> {
   return Object.fromEntries(Object.entries(setting).filter(([, value]) => typeof value === 'string' || value === null)) as Record<string, string | null>;
 }
 
