@@ -247,6 +247,33 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     expect((await eventFor(stack, 'break-1')).error_code).toBe('upstream_unreachable');
   });
 
+  it('a stream whose body closes cleanly before its end (no finish_reason, no [DONE]) is cut off: an error frame, and the event says so', async () => {
+    const paths = [
+      ['/v1/chat/completions', 'truncated-unified'],
+      ['/api/providers/openai/v1/chat/completions', 'truncated-native'],
+    ];
+    for (const [path, id] of paths) {
+      const response = await fetch(`${stack.proxyUrl}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', 'x-custom-event-id': id },
+        body: JSON.stringify({ model: 'stream-truncated', messages: [{ role: 'user', content: 'Hi' }], stream: true }),
+      });
+      const frames = (await response.text()).split('\n\n').filter(Boolean);
+      expect(frames[0]).toContain('chat.completion.chunk');
+      expect(JSON.parse(frames[frames.length - 1].replace(/^data: /, ''))).toEqual({
+        error: { message: expect.stringContaining('before the answer was complete'), type: 'api_error', param: null, code: 'upstream_unreachable' },
+      });
+      expect(await eventFor(stack, id)).toMatchObject({ stream: true, error_code: 'upstream_unreachable' });
+    }
+    // The SDK raises it rather than ending its loop with half an answer.
+    const stream = await sdk().chat.completions.create({ model: 'stream-truncated', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+    await expect(
+      (async () => {
+        for await (const chunk of stream) void chunk;
+      })(),
+    ).rejects.toThrow(/before the answer was complete/);
+  });
+
   it('embeddings and models through the SDK', async () => {
     const embeddings = await sdk().embeddings.create({ model: 'text-embedding-3-small', input: ['a', 'b'] }, withId('emb-1'));
     expect(embeddings.data).toHaveLength(2);
@@ -342,6 +369,18 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       expect(event.prompt_token_count).toBeGreaterThanOrEqual(estimateTokens('Say hello') + estimateTokens('Be brief.'));
       expect(event.cost_in_usd).toBeCloseTo((event.prompt_token_count * 1 + event.completion_token_count * 2) / 1e6, 12);
       expect((await stack.admin('DELETE', '/api/model-prices?provider=openai&model=stream-break')).status).toBe(204);
+    });
+
+    it('a response stream that closes cleanly before response.completed fails for the client too', async () => {
+      const raw = await fetch(`${stack.proxyUrl}/v1/responses`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', 'x-custom-event-id': 'responses-truncated' },
+        body: JSON.stringify({ model: 'stream-truncated', input: 'Say hello', stream: true }),
+      });
+      const frames = (await raw.text()).split('\n\n').filter(Boolean);
+      expect(frames.some((frame) => frame.includes('response.completed'))).toBe(false);
+      expect(frames[frames.length - 1]).toContain('before the answer was complete');
+      expect(await eventFor(stack, 'responses-truncated')).toMatchObject({ stream: true, error_code: 'upstream_unreachable' });
     });
 
     it('other operations (files, upstream errors) relay as on the native path; OpenAI\'s own errors keep their status', async () => {

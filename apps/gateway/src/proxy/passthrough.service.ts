@@ -137,6 +137,8 @@ const NESTED_MODEL_HOLDERS: Record<string, string> = {
 const GENERATING_PATHS = operationAt('chat\\/completions|completions|messages|complete|responses');
 /** OpenAI-style streams that carry usage only when asked (stream_options.include_usage); a Responses stream always does. */
 const USAGE_ON_REQUEST_PATHS = operationAt('chat\\/completions|completions');
+/** Streams whose protocol marks the answer's end ([DONE], a finish_reason, response.completed): see OpenAIStreamPassthrough. */
+const ANSWER_END_MARKED_PATHS = operationAt('chat\\/completions|completions|responses');
 /** The Responses API: billed by tokens or not, depending on the request (responsesBilledByTokens). */
 const RESPONSES = /^\/responses$/;
 /** Chat operations (OpenAI's, Anthropic's): billed by tokens unless they pull in content or tools (chatBilledByTokens). */
@@ -232,7 +234,7 @@ export class PassthroughService {
       }
       const upstream = await this.pipeline.send(exchange, { url, method: request.method, headers, body: outgoing });
       if (this.pipeline.isStream(upstream, exchange.stream)) {
-        const translator: ChatStreamTranslator = spec.dialect === 'anthropic' ? new AnthropicNativeStreamObserver() : new OpenAIStreamPassthrough(keepUsageChunks);
+        const translator: ChatStreamTranslator = spec.dialect === 'anthropic' ? new AnthropicNativeStreamObserver() : new OpenAIStreamPassthrough(keepUsageChunks, { endRequired: ANSWER_END_MARKED_PATHS.test(operation) });
         return this.pipeline.relayStream(exchange, upstream, translator);
       }
       if (!isJsonOrUntyped(upstream.headers) && upstream.statusCode < 400) return this.relayBinary(exchange, upstream);

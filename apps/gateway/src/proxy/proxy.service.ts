@@ -91,7 +91,7 @@ export class ProxyService {
       const upstream = await this.pipeline.send(exchange, adapter.toCompletionsRequest(this.pipeline.context(exchange, route), body, route.model));
       if (body.stream === true && this.pipeline.isStream(upstream, true)) {
         const options = body.stream_options as { include_usage?: unknown } | undefined;
-        return this.pipeline.relayStream(exchange, upstream, new OpenAIStreamPassthrough(options?.include_usage === true));
+        return this.pipeline.relayStream(exchange, upstream, new OpenAIStreamPassthrough(options?.include_usage === true, { endRequired: true }));
       }
       const raw = await this.pipeline.readBody(upstream, exchange);
       if (upstream.statusCode >= 400) return this.pipeline.respondError(exchange, adapter.toProviderError(upstream.statusCode, raw, upstream.headers), upstream.headers);

@@ -303,6 +303,11 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
       req.socket.destroy();
       return;
     }
+    if (model === 'stream-truncated') {
+      // A proxy in front of the provider closes the body cleanly mid-answer: no finish_reason, no [DONE].
+      res.end(chunk({ content: pieces[0] }));
+      return;
+    }
     for (const piece of pieces) {
       res.write(chunk({ content: piece }));
       await sleep(5);
@@ -433,6 +438,8 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
       await send('response.output_text.delta', { ...part, delta: piece, logprobs: [] });
       // stream-break: the connection dies before the response completes (no usage ever comes).
       if (model === 'stream-break' && piece === ' there') return void res.destroy();
+      // stream-truncated: the body ends cleanly before response.completed.
+      if (model === 'stream-truncated' && piece === ' there') return void res.end();
     }
     await send('response.output_text.done', { ...part, text, logprobs: [] });
     await send('response.content_part.done', { ...part, part: { type: 'output_text', text, annotations: [] } });

@@ -5,6 +5,7 @@ import { AdapterContext, ChatCall, ChatStreamTranslator, ProviderAdapter, Provid
 import { forwardedClientHeader } from '../http/client-headers';
 import { ListedModel, modelsOf, unixSeconds } from '../model-list';
 import { fromOpenAIUsage } from '../usage';
+import { incompleteStream } from '../sse/incomplete-stream';
 import { toOpenAIProviderError } from './openai-errors';
 
 /** The operations the unified API sends to an OpenAI-compatible server. */
@@ -82,7 +83,7 @@ export abstract class OpenAICompatibleAdapter implements ProviderAdapter {
   }
 
   chatStreamTranslator(_call: ChatCall, clientWantsUsage: boolean): ChatStreamTranslator {
-    return new OpenAIStreamPassthrough(clientWantsUsage);
+    return new OpenAIStreamPassthrough(clientWantsUsage, { endRequired: true });
   }
 
   toEmbeddingsRequest(context: AdapterContext, body: Record<string, unknown>, model: string): UpstreamCall {
@@ -182,12 +183,23 @@ function depthAt(text: string, index: number): number {
   return depth;
 }
 
-/** An OpenAI SSE stream relayed verbatim, minus the usage chunk the client did not ask for. */
+/**
+ * An OpenAI SSE stream relayed verbatim, minus the usage chunk the client did not ask for.
+ * `endRequired`: the stream's protocol marks the answer's end (chat and legacy completions, the
+ * Responses API), so a body that closes before it was cut off: the client gets an error frame and
+ * the event records the failure, rather than a clean close that passes a partial answer off as
+ * whole. Other streams (assistants runs, audio, images) end as their upstream ends them.
+ */
 export class OpenAIStreamPassthrough implements ChatStreamTranslator {
   private readonly observer: OpenAIStreamObserver;
+  private readonly endRequired: boolean;
 
-  constructor(private readonly clientWantsUsage: boolean) {
+  constructor(
+    private readonly clientWantsUsage: boolean,
+    options: { endRequired?: boolean } = {},
+  ) {
     this.observer = new OpenAIStreamObserver(clientWantsUsage);
+    this.endRequired = options.endRequired === true;
   }
 
   push(event: string): string {
@@ -196,6 +208,7 @@ export class OpenAIStreamPassthrough implements ChatStreamTranslator {
   }
 
   end(): string {
+    if (this.endRequired && !this.observer.ended) throw incompleteStream();
     return '';
   }
 

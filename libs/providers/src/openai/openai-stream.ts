@@ -7,6 +7,11 @@ const MAY_CARRY_USAGE_OR_ERROR = /"usage"\s*:\s*\{|"error"\s*:/;
 /** Unparsed chunks kept before their text is folded in, bounding memory on long streams. */
 const MAX_PENDING_CHARS = 1_000_000;
 
+/** A choice's end: `"finish_reason": "stop"` (a null one is the common, unfinished case). */
+const FINISH_REASON = /"finish_reason"\s*:\s*"/;
+/** The Responses API's last lifecycle events: the answer ended, well or not. */
+const RESPONSE_END = /^response\.(completed|incomplete|failed)$/;
+
 /** Responses API events whose `delta` is generated text: output, tool arguments, refusals, reasoning. */
 const RESPONSE_TEXT_DELTA = /^response\.(output_text|function_call_arguments|refusal|reasoning_text|reasoning_summary_text)\.delta$/;
 
@@ -62,6 +67,8 @@ export class OpenAIStreamObserver {
   /** Chunks are parsed until one names the model (the first, but for Azure's filter results). */
   private parsedFirst = false;
   private finished = false;
+  /** A choice said why it ended: the answer is whole even if `[DONE]` never comes. */
+  private finishReasonSeen = false;
 
   constructor(private readonly clientWantsUsage: boolean) {}
 
@@ -73,6 +80,7 @@ export class OpenAIStreamObserver {
       this.finished = true;
       return true;
     }
+    if (!this.finishReasonSeen && FINISH_REASON.test(data)) this.finishReasonSeen = true;
     // Most events are plain content chunks: relayed without parsing (JSON.parse of every chunk
     // was a visible share of the relay's CPU). Only chunks that may carry usage or an error, and
     // the first one (for the model), are parsed now.
@@ -102,6 +110,7 @@ export class OpenAIStreamObserver {
     // A Responses API lifecycle event carries the response, with its model and (once done) usage.
     const response = chunk.response !== null && typeof chunk.response === 'object' ? (chunk.response as Record<string, unknown>) : null;
     const source = response ?? chunk;
+    if (response !== null && typeof chunk.type === 'string' && RESPONSE_END.test(chunk.type)) this.finishReasonSeen = true;
     // Azure's first chunk (content filter results) names no model (`"model": ""`): chunks are
     // parsed until one does.
     const model = modelNameOf(source.model);
@@ -146,5 +155,14 @@ export class OpenAIStreamObserver {
 
   get sawDone(): boolean {
     return this.finished;
+  }
+
+  /**
+   * Whether the upstream ended the answer: `[DONE]`, a finish_reason, a Responses API end event,
+   * or an error frame (which already told the client). A stream that closed before any of these
+   * was cut off.
+   */
+  get ended(): boolean {
+    return this.finished || this.finishReasonSeen || this.errorCode !== null;
   }
 }
