@@ -274,6 +274,41 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     ).rejects.toThrow(/before the answer was complete/);
   });
 
+  it('an upstream that compresses although asked not to is decoded: the client reads the answer, the event has its usage', async () => {
+    for (const coding of ['gzip', 'deflate', 'br']) {
+      const { data: completion, response } = await sdk()
+        .chat.completions.create({ model: `compressed-${coding}`, messages: [{ role: 'user', content: 'Hi' }] }, withId(`compressed-${coding}`))
+        .withResponse();
+      expect([coding, completion.choices[0].message.content, response.headers.get('content-encoding')]).toEqual([coding, 'Hello there, friend!', null]);
+      expect(await eventFor(stack, `compressed-${coding}`)).toMatchObject({ status: 200, prompt_token_count: 12, completion_token_count: 5, token_count_estimated: false });
+    }
+    // A stream, each event flushed through gzip: relayed event by event, the usage read.
+    const chunks: string[] = [];
+    const stream = await sdk().chat.completions.create({ model: 'compressed-gzip-stream', messages: [{ role: 'user', content: 'Hi' }], stream: true }, withId('compressed-stream'));
+    for await (const chunk of stream) chunks.push(chunk.choices[0]?.delta.content ?? '');
+    expect(chunks.join('')).toBe('Hello world');
+    expect(await eventFor(stack, 'compressed-stream')).toMatchObject({ stream: true, completion_token_count: 4, token_count_estimated: false, error_code: null });
+    // On the native path too, and an error body is decoded before it is relayed.
+    const native = await fetch(`${stack.proxyUrl}/api/providers/openai/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'compressed-gzip', messages: [{ role: 'user', content: 'Hi' }] }),
+    });
+    expect([native.status, native.headers.get('content-encoding'), ((await native.json()) as { object: string }).object]).toEqual([200, null, 'chat.completion']);
+    await expect(sdk().chat.completions.create({ model: 'compressed-gzip-fail-400', messages: [{ role: 'user', content: 'Hi' }] })).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('an answer in a content coding the gateway cannot read is a 502 that says so, never unreadable bytes with a 200', async () => {
+    const response = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', 'x-custom-event-id': 'compressed-unknown' },
+      body: JSON.stringify({ model: 'compressed-x-unknown', messages: [{ role: 'user', content: 'Hi' }] }),
+    });
+    expect(response.status).toBe(502);
+    expect(await response.json()).toEqual({ error: { message: expect.stringContaining('content coding the gateway cannot read (x-unknown)'), type: 'api_error', param: null, code: 'upstream_unreachable' } });
+    expect(await eventFor(stack, 'compressed-unknown')).toMatchObject({ status: 502, error_code: 'upstream_unreachable' });
+  });
+
   it('embeddings and models through the SDK', async () => {
     const embeddings = await sdk().embeddings.create({ model: 'text-embedding-3-small', input: ['a', 'b'] }, withId('emb-1'));
     expect(embeddings.data).toHaveLength(2);

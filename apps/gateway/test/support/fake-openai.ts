@@ -1,4 +1,5 @@
-import { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { createBrotliCompress, createDeflate, createGzip } from 'node:zlib';
 import { JsonRequest, LoopbackServer, readRequest, sleep } from './loopback-server';
 
 /** `query` e.g. `api-version=2024-10-21`; `body` is also null for multipart and binary requests. */
@@ -138,7 +139,7 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
       res.setHeader('retry-after', '20');
       return sendError(res, 429, 'Rate limit reached.', 'rate_limit_error', 'rate_limit_exceeded');
     }
-    const failure = /^fail-(\d{3})$/.exec(model);
+    const failure = /^(?:compressed-[a-z]+-)?fail-(\d{3})$/.exec(model);
     if (failure) {
       const status = Number(failure[1]);
       if (status === 429) res.setHeader('retry-after', '7');
@@ -162,6 +163,9 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
       res.writeHead(307, { location: 'https://elsewhere.example/v1/chat/completions', 'content-length': 0 });
       return void res.end();
     }
+    // compressed-<coding>[-…]: a provider, or a proxy in front of it, that compresses whatever it was asked.
+    const compressed = /^compressed-(gzip|deflate|br|x-unknown)(-|$)/.exec(model);
+    if (compressed) compressAnswer(res, compressed[1]);
     if (model === 'hang') return; // never answers
     if (model === 'slow-body') return this.slowBody(res, model);
     if (model === 'html-502') {
@@ -518,6 +522,34 @@ function base64Floats(values: number[]): string {
   const bytes = Buffer.alloc(values.length * 4);
   values.forEach((value, i) => bytes.writeFloatLE(value, i * 4));
   return bytes.toString('base64');
+}
+
+/**
+ * Makes the answer's body go out in a content coding (each write flushed, as a compressing
+ * server does for a stream); `x-unknown` only labels it, with a coding no client can read.
+ */
+function compressAnswer(res: ServerResponse, coding: string): void {
+  const writeHead = res.writeHead.bind(res) as (status: number, headers?: OutgoingHttpHeaders) => ServerResponse;
+  res.writeHead = ((status: number, headers: OutgoingHttpHeaders = {}) => {
+    const { 'content-length': _length, ...rest } = headers;
+    return writeHead(status, { ...rest, 'content-encoding': coding });
+  }) as typeof res.writeHead;
+  const encoder = coding === 'gzip' ? createGzip() : coding === 'deflate' ? createDeflate() : coding === 'br' ? createBrotliCompress() : null;
+  if (!encoder) return;
+  const write = res.write.bind(res) as (chunk: Buffer) => boolean;
+  const end = res.end.bind(res) as () => ServerResponse;
+  encoder.on('data', (data: Buffer) => write(data));
+  encoder.on('end', () => end());
+  res.write = ((chunk: string | Buffer) => {
+    encoder.write(chunk);
+    encoder.flush();
+    return true;
+  }) as typeof res.write;
+  res.end = ((chunk?: string | Buffer) => {
+    if (chunk) encoder.write(chunk);
+    encoder.end();
+    return res;
+  }) as typeof res.end;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -1,5 +1,5 @@
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
-import { Agent, Dispatcher, errors } from 'undici';
+import { Agent, Dispatcher, errors, interceptors } from 'undici';
 import { OutboundRefusedError, SsrfGuard, processOutboundGuard } from './ssrf-guard';
 import { UpstreamAbort } from './upstream-abort';
 
@@ -38,6 +38,8 @@ export type UpstreamResponse = Dispatcher.ResponseData;
  */
 export class UpstreamClient {
   private readonly agent: Agent;
+  /** The agent behind the decoder of compressed answers: what calls go through. */
+  private readonly dispatcher: Dispatcher;
   /** Parsed upstream URLs: the proxy calls the same few on every request. */
   private readonly targets = new Map<string, UpstreamTarget>();
 
@@ -54,6 +56,11 @@ export class UpstreamClient {
       keepAliveMaxTimeout: 600_000,
       connections: 256,
     });
+    // The gateway asks for uncompressed answers; a provider or a proxy in front of it that
+    // compresses anyway (gzip, deflate, br, zstd) is decoded, else its usage went unread and its
+    // bytes reached the client without the header that says how to read them. Error bodies too:
+    // their message is relayed. The bound stops a small compressed body from filling the memory.
+    this.dispatcher = this.agent.compose(interceptors.decompress({ skipErrorResponses: false, maxSize: MAX_DECODED_BODY_BYTES }));
   }
 
   async send(request: UpstreamRequest): Promise<UpstreamResponse> {
@@ -75,7 +82,7 @@ export class UpstreamClient {
     try {
       // Refused targets fail here, before a pool exists for them; the connector checks again.
       const target = this.targetOf(request.url);
-      const response = await this.agent.request({
+      const response = await this.dispatcher.request({
         origin: target.origin,
         path: target.path,
         method: request.method as Dispatcher.HttpMethod,
@@ -88,6 +95,11 @@ export class UpstreamClient {
         maxRedirections: 0,
       } as Dispatcher.RequestOptions);
       response.body.once('close', release);
+      const coding = response.headers['content-encoding'];
+      if (coding !== undefined && !IDENTITY.test(String(coding))) {
+        void response.body.dump().catch(() => undefined);
+        throw new GatewayError(GatewayErrorCode.UpstreamUnreachable, `the upstream provider answered in a content coding the gateway cannot read (${String(coding).slice(0, 64)})`);
+      }
       return response;
     } catch (error) {
       release();
@@ -129,6 +141,12 @@ interface UpstreamTarget {
 }
 
 const MAX_PARSED_TARGETS = 1_024;
+
+/** A decoded answer's cap (per coding): far above any JSON answer or stream, far below the memory. */
+const MAX_DECODED_BODY_BYTES = 512 * 1024 * 1024;
+
+/** What is left of Content-Encoding once the decoder has read the codings it knows: nothing, or identity. */
+const IDENTITY = /^\s*identity\s*$/i;
 
 /** Maps a transport failure to the gateway's error: timeouts are 504, the rest 502. */
 export function toUpstreamError(error: unknown, totalTimedOut = false): GatewayError {
