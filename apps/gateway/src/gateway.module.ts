@@ -36,6 +36,10 @@ export class GatewayModule {
           inject: [REQUEST_REDIS],
           useFactory: (redis: Redis | null) => ({
             throttlers: [{ ttl: 60_000, limit: env.adminRateLimitPerMinute }],
+            // One count per client for the whole admin API. The default key adds the controller
+            // and the handler: a client then had the limit on each of the ~30 routes, and as many
+            // times the wrong-key guesses the limit is there to stop.
+            generateKey: (_context, tracker, throttler) => `admin-${throttler}-${tracker}`,
             errorMessage: `Too many admin API requests from this client (at most ${env.adminRateLimitPerMinute} a minute): retry after the time in retry-after.`,
             storage: redis ? new RedisThrottlerStorage(redis, env.queuePrefix, logger.child({ context: 'AdminThrottle' })) : undefined,
           }),

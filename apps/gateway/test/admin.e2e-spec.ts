@@ -704,6 +704,9 @@ describe('admin API (e2e)', () => {
       expect(byTags.body.map((k) => k.name)).toEqual(['list-gamma']);
       const byTagAndTags = await stack.admin<Array<{ name: string }>>('GET', '/api/key-management/keys?tag=list-b&tags=list-c');
       expect(byTagAndTags.body.map((k) => k.name)).toEqual(['list-gamma']);
+      // A tag may hold a comma: one query value is one tag.
+      await make('comma-tagged', ['list-b,list-c']);
+      expect((await stack.admin<Array<{ name: string }>>('GET', '/api/key-management/keys?tags=list-b%2Clist-c')).body.map((k) => k.name)).toEqual(['comma-tagged']);
       const searchTags = await stack.admin<{ keys: Array<{ name: string }> }>('POST', '/api/v2/key-management/keys', { tags: ['list-b', 'list-c'] });
       expect(searchTags.body.keys.map((k) => k.name)).toEqual(['list-gamma']);
       const byIds = await stack.admin<Array<{ keyId: string }>>('GET', `/api/key-management/keys?keyIds=${alpha},${beta}`);

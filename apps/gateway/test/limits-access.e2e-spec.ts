@@ -103,6 +103,15 @@ describe('access scopes (e2e)', () => {
       expect((await chat(stack.proxyUrl, key, { model: 'gpt-4o-mini' })).status).toBe(200);
     });
 
+    it('a change made through an upper-case id applies at once, as through the stored form', async () => {
+      const setting = (await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } })).body.id;
+      const key = await createKey({ settingIds: [setting] });
+      expect((await chat(stack.proxyUrl, key, { model: 'gpt-4o' })).status).toBe(200);
+      expect((await stack.admin('PATCH', `/api/provider-settings/${setting.toUpperCase()}`, { allowedModels: ['gpt-4o-mini'] })).status).toBe(200);
+      // The writing replica applies its own change before answering: no resync needed.
+      expectForbidden(await chat(stack.proxyUrl, key, { model: 'gpt-4o' }), 'model_not_allowed', "'gpt-4o'");
+    });
+
     it("a user's allowedModels apply to requests attributed to the user (OpenAI `user` field or x-user-id)", async () => {
       const user = await stack.admin('POST', '/api/users', { name: 'model-limited', userId: 'model-limited-user', allowedModels: ['gpt-4o-mini'] });
       expect(user.status).toBe(200);
@@ -159,37 +168,34 @@ describe('admin API throttling (e2e)', () => {
     await stack?.close();
   });
 
-  it('the 6th admin request in a minute from one client is a 429 in the admin error shape; wrong keys count too', async () => {
-    const call = (key: string) => fetch(`${stack.adminUrl}/api/key-management/keys`, { headers: { 'x-api-key': key } });
-    for (const wrong of ['wrong-admin-key-1', 'wrong-admin-key-2', 'wrong-admin-key-3']) expect((await call(wrong)).status).toBe(401);
-    expect((await call(stack.adminKey)).status).toBe(200);
-    expect((await call(stack.adminKey)).status).toBe(200);
+  it('the 6th admin request in a minute from one client is a 429 in the admin error shape, whatever routes they went to; wrong keys count too, with a body never read', async () => {
+    const call = (key: string, path: string, init: RequestInit = {}) => fetch(`${stack.adminUrl}${path}`, { ...init, headers: { 'x-api-key': key, 'content-type': 'application/json' } });
+    expect((await call('wrong-admin-key-1', '/api/key-management/keys')).status).toBe(401);
+    expect((await call('wrong-admin-key-2', '/api/provider-settings')).status).toBe(401);
+    // Malformed JSON: read, it would be a 400 before any guard ran.
+    expect((await call('wrong-admin-key-3', '/api/key-management/keys', { method: 'PUT', body: '{"name":' })).status).toBe(401);
+    expect((await call(stack.adminKey, '/api/users')).status).toBe(200);
+    expect((await call(stack.adminKey, '/api/provider-settings')).status).toBe(200);
 
-    const throttled = await call(stack.adminKey);
+    // Counted per client for the whole API: a route not called yet is no fresh budget.
+    const throttled = await call(stack.adminKey, '/api/events?customId=none');
     expect(throttled.status).toBe(429);
     expect(await throttled.json()).toEqual({
       status: 429,
       title: 'too many requests',
       type: '/errors/rate-limit-exceeded',
       detail: expect.stringMatching(/^Too many admin API requests from this client \(at most \d+ a minute\)/),
-      instance: '/api/key-management/keys',
+      instance: '/api/events',
     });
     // Seconds until the client may try again (see the report: the header is suffixed with the throttler's name today).
     const retryAfter = Number(throttled.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
-    // A wrong key is throttled the same way: no more guesses this minute.
-    expect((await call('wrong-admin-key-4')).status).toBe(429);
+    // A wrong key is throttled the same way, on any route: no more guesses this minute.
+    expect((await call('wrong-admin-key-4', '/api/key-management/keys')).status).toBe(429);
+    expect((await call('wrong-admin-key-5', '/api/provider-settings', { method: 'POST', body: '{}' })).status).toBe(429);
     // Probes are not admin API calls and are never throttled.
     expect((await fetch(`${stack.adminUrl}/health/live`)).status).toBe(200);
-  });
-
-  it('counts a wrong key that came with a body, which is never read', async () => {
-    // Malformed JSON: read, it would be a 400 before any guard ran.
-    const put = (key: string) =>
-      fetch(`${stack.adminUrl}/api/key-management/keys`, { method: 'PUT', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: '{"name":' });
-    for (let i = 1; i <= 5; i++) expect((await put(`wrong-admin-key-${i}`)).status).toBe(401);
-    expect((await put('wrong-admin-key-6')).status).toBe(429);
   });
 });
 

@@ -286,6 +286,16 @@ describe('users (e2e)', () => {
       expect((await stack.admin('PATCH', '/api/users?userId=nobody-at-all', { name: 'x' })).status).toBe(404);
     });
 
+    it('a tag that holds a comma is one tag in a query, as the reference reads it: a filtered PATCH never reaches the users of its halves', async () => {
+      await createUser({ name: 'comma target', userId: 'comma-target', tags: ['acme,eu'] });
+      await createUser({ name: 'comma bystander', userId: 'comma-bystander', tags: ['acme'] });
+      const patched = await stack.admin<UserBody>('PATCH', `/api/users?tags=${encodeURIComponent('acme,eu')}`, { revoked: true });
+      expect([patched.status, patched.body.userId]).toEqual([200, 'comma-target']);
+      const listed = await stack.admin<UserBody[]>('GET', '/api/users?userIds=comma-target&userIds=comma-bystander');
+      expect(listed.body.map((u) => [u.userId, u.revoked]).sort()).toEqual([['comma-bystander', false], ['comma-target', true]]);
+      expect((await stack.admin<UserBody[]>('GET', '/api/users?tags=acme&tags=acme%2Ceu')).body.map((u) => u.userId).sort()).toEqual(['comma-bystander', 'comma-target']);
+    });
+
     it("an update by filter and the worker adding users' spend lock users in one order: neither fails on a deadlock", async () => {
       const ids: string[] = [];
       for (let i = 0; i < 40; i++) ids.push((await createUser({ name: `order ${i}`, userId: `order-${i}`, tags: ['order'] })).userId);

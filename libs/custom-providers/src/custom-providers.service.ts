@@ -63,7 +63,8 @@ export class CustomProvidersService {
         })
       : null;
     if (!saved) throw new GatewayError(GatewayErrorCode.NotFound, `custom provider ${id} not found`);
-    await this.changes.publish({ entity: ConfigEntity.CustomProvider, id });
+    // The stored id: the path's may be in upper case, and replicas look entries up by the stored form.
+    await this.changes.publish({ entity: ConfigEntity.CustomProvider, id: saved.id });
     return saved;
   }
 

@@ -101,7 +101,8 @@ export class KeysService {
         })
       : null;
     if (!saved) throw new GatewayError(GatewayErrorCode.NotFound, `key ${keyId} not found`);
-    await this.changes.publish({ entity: ConfigEntity.Key, id: keyId });
+    // The stored id: the path's may be in upper case, and replicas look entries up by the stored form.
+    await this.changes.publish({ entity: ConfigEntity.Key, id: saved.keyId });
     return saved;
   }
 

@@ -117,7 +117,8 @@ export class ProviderSettingsService {
         })
       : null;
     if (!saved) throw new GatewayError(GatewayErrorCode.NotFound, `provider setting ${id} not found`);
-    await this.changes.publish({ entity: ConfigEntity.ProviderSetting, id });
+    // The stored id: the path's may be in upper case, and replicas look entries up by the stored form.
+    await this.changes.publish({ entity: ConfigEntity.ProviderSetting, id: saved.id });
     return saved;
   }
 

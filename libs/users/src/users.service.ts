@@ -64,7 +64,8 @@ export class UsersService {
         })
       : null;
     if (!saved) throw new GatewayError(GatewayErrorCode.NotFound, `user ${id} not found`);
-    await this.changes.publish({ entity: ConfigEntity.User, id });
+    // The stored id: the path's may be in upper case, and replicas look entries up by the stored form.
+    await this.changes.publish({ entity: ConfigEntity.User, id: saved.id });
     return saved;
   }
 

@@ -71,7 +71,7 @@ export function PageLimit(max: number): PropertyDecorator {
 
 /**
  * A list of strings: a JSON array, or a query parameter repeated or (unless `commaSeparated` is
- * false) comma-separated. Values chosen by clients (custom ids, user ids) may hold commas: their
+ * false) comma-separated. Values chosen by clients (custom ids, user ids, tags) may hold commas: their
  * lists come only as arrays or repeated parameters, else `order,123` would be read as two ids.
  * A query parameter given empty (`?keyIds=`) is not given, as every other "" is: read as an
  * empty list it matched nothing on some routes and everything on others.
@@ -133,8 +133,8 @@ export class EventRangeRequest extends TimeRangeRequest {
   @StringList()
   keyIds?: string[];
 
-  @ApiPropertyOptional({ type: [String], description: 'Events of keys that had any of these tags.' })
-  @StringList()
+  @ApiPropertyOptional({ type: [String], description: 'Events of keys that had any of these tags; in a query string, one parameter per tag (a tag may hold commas).' })
+  @StringList({ commaSeparated: false })
   tags?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'Events with these custom ids (x-custom-event-id); in a query string, one parameter per id (an id may hold commas).' })

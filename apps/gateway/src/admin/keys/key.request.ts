@@ -168,8 +168,8 @@ export class ListKeysQuery {
   @MaxLength(200)
   tag?: string;
 
-  @ApiPropertyOptional({ type: [String], description: 'Keys with all of these tags (and tag, if given): repeated or comma-separated.' })
-  @StringList()
+  @ApiPropertyOptional({ type: [String], description: 'Keys with all of these tags (and tag, if given): one parameter per tag (a tag may hold commas).' })
+  @StringList({ commaSeparated: false })
   tags?: string[];
 
   @ApiPropertyOptional({ description: 'Keys with a setting of this provider ("" is no filter).' })

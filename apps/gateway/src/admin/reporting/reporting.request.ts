@@ -24,8 +24,8 @@ export class TopKeysRequest extends TimeRangeRequest {
   @StringList()
   keyIds?: string[];
 
-  @ApiPropertyOptional({ type: [String], description: 'Keys with any of these tags.' })
-  @StringList()
+  @ApiPropertyOptional({ type: [String], description: 'Keys with any of these tags (in a query string, one parameter per tag: a tag may hold commas).' })
+  @StringList({ commaSeparated: false })
   tags?: string[];
 
   @ApiPropertyOptional({ description: 'Keys whose name contains this (case-insensitive).' })

@@ -72,8 +72,8 @@ export class ListUsersQuery {
   @StringList({ commaSeparated: false })
   userIds?: string[];
 
-  @ApiPropertyOptional({ type: [String], description: 'Users with any of these tags (repeated or comma-separated).' })
-  @StringList()
+  @ApiPropertyOptional({ type: [String], description: 'Users with any of these tags (one parameter per tag: a tag may hold commas).' })
+  @StringList({ commaSeparated: false })
   tags?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'Users associated with any of these keys (repeated or comma-separated).' })
@@ -97,7 +97,7 @@ export class MatchUsersQuery {
   @MaxLength(512)
   userId?: string;
 
-  @ApiPropertyOptional({ type: [String], description: 'Users with any of these tags (repeated or comma-separated).' })
-  @StringList()
+  @ApiPropertyOptional({ type: [String], description: 'Users with any of these tags (one parameter per tag: a tag may hold commas).' })
+  @StringList({ commaSeparated: false })
   tags?: string[];
 }
