@@ -1,6 +1,7 @@
 import { STATUS_CODES, createServer, request as httpRequest } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { estimateTokens } from '@tollgate/reporting';
 import OpenAI from 'openai';
 import { FakeOpenAI } from './support/fake-openai';
@@ -575,8 +576,8 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
   });
 
   describe('bad input', () => {
-    const post = (body: string, contentType = 'application/json') =>
-      fetch(`${stack.proxyUrl}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': contentType }, body });
+    const post = (body: string | Buffer, contentType = 'application/json', headers: Record<string, string> = {}) =>
+      fetch(`${stack.proxyUrl}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': contentType, ...headers }, body });
 
     it.each([
       ['invalid JSON', '{"model":', 'invalid_json', null],
@@ -674,6 +675,21 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
         expect(wrongType.status).toBe(415);
         expect(await wrongType.json()).toMatchObject({ error: { code: 'unsupported_media_type', type: 'invalid_request_error' } });
       }
+      const chat = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'café' }] });
+      const refused = async (response: Response, mentions: string) => {
+        expect(response.status).toBe(415);
+        expect(await response.json()).toEqual({ error: { message: expect.stringContaining(mentions), type: 'invalid_request_error', param: null, code: 'unsupported_media_type' } });
+      };
+      const before = upstream.requests.length;
+      // Bytes meant for the native upload paths are no JSON operation's body.
+      for (const type of ['multipart/form-data; boundary=x', 'application/octet-stream']) await refused(await post(chat, type), 'application/json');
+      // JSON in another charset would be read as UTF-8 and sent upstream mangled.
+      await refused(await post(Buffer.from(chat, 'latin1'), 'application/json; charset=iso-8859-1'), 'charset');
+      // A compressed body: refused for what it is, not as malformed JSON.
+      await refused(await post(gzipSync(chat), 'application/json', { 'content-encoding': 'gzip' }), 'Content-Encoding');
+      expect(upstream.requests.length).toBe(before);
+      // UTF-8 said out loud, and identity, are fine.
+      expect((await post(chat, 'application/json; charset="UTF-8"', { 'content-encoding': 'identity' })).status).toBe(200);
       const huge = await post(JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x'.repeat(70 * 1024) }] }));
       expect(huge.status).toBe(413);
       expect(await huge.json()).toMatchObject({ error: { code: 'payload_too_large' } });

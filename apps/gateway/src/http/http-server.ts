@@ -158,7 +158,14 @@ export function configureFastify(instance: FastifyInstance, logger: Logger, metr
     if (exact) return done(null, exact.value);
     parseJson(request, text, done);
   };
-  instance.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => parseJsonText(request, body.toString(), done));
+  instance.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
+    // JSON is UTF-8 (RFC 8259); a body declared in another charset would be read wrong, and its
+    // mangled text sent upstream.
+    if (!isUtf8Charset(request.headers['content-type'])) {
+      return done(new GatewayError(GatewayErrorCode.UnsupportedMediaType, 'unsupported charset: send JSON in UTF-8'), undefined);
+    }
+    parseJsonText(request, body.toString(), done);
+  });
   // Fastify reads no GET body; the routes that take one as their query read it here
   // (json-body-on-get). A hook of those routes only: every other request, the proxy's above all,
   // pays nothing for it.
@@ -225,6 +232,11 @@ export function configureFastify(instance: FastifyInstance, logger: Logger, metr
         return refuse(request, reply, done, new GatewayError(GatewayErrorCode.UnsupportedMediaType, 'unsupported Content-Type: send application/json'));
       }
     }
+    // Bodies are read as sent: a compressed one was refused as malformed JSON, naming the wrong
+    // cause. (After the key checks: a body left unread has no length any more.)
+    if (hasBody(request) && !isIdentityCoding(request.headers['content-encoding'])) {
+      return refuse(request, reply, done, new GatewayError(GatewayErrorCode.UnsupportedMediaType, 'unsupported Content-Encoding: send the body uncompressed'));
+    }
     done();
   });
   const access = accessLogger(logger);
@@ -268,6 +280,16 @@ function leaveBodyUnread(request: FastifyRequest, reply: FastifyReply): void {
 
 function isJson(contentType: string | undefined): boolean {
   return contentType !== undefined && /^application\/json\s*(;|$)/i.test(contentType.trimStart());
+}
+
+/** A charset parameter, if any, that names UTF-8 (or its subset, ASCII). */
+function isUtf8Charset(contentType: string | undefined): boolean {
+  const charset = contentType === undefined ? undefined : /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1];
+  return charset === undefined || /^(utf-?8|us-ascii)$/i.test(charset);
+}
+
+function isIdentityCoding(contentEncoding: string | undefined): boolean {
+  return contentEncoding === undefined || /^\s*(identity)?\s*$/i.test(contentEncoding);
 }
 
 function hasBody(request: FastifyRequest): boolean {

@@ -11,6 +11,8 @@ export enum ProxyOperation {
  * OpenAI field passes through untouched, so new API features need no gateway release.
  */
 export function validateProxyBody(operation: ProxyOperation, body: unknown): Record<string, unknown> {
+  // An upload's bytes (multipart, octet-stream): the native paths take them, these operations do not.
+  if (Buffer.isBuffer(body)) throw new GatewayError(GatewayErrorCode.UnsupportedMediaType, 'unsupported Content-Type: this operation takes application/json');
   if (body === null || body === undefined || typeof body !== 'object' || Array.isArray(body)) {
     throw new GatewayError(GatewayErrorCode.InvalidRequest, 'The request body must be a JSON object.');
   }

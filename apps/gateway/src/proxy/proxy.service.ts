@@ -39,7 +39,7 @@ export class ProxyService {
     const exchange = new Exchange(call, jsonBody(call));
     exchange.tokenBilled = true;
     return this.pipeline.run(exchange, async () => {
-      const body = validateProxyBody(ProxyOperation.ChatCompletions, exchange.body);
+      const body = validateProxyBody(ProxyOperation.ChatCompletions, call.request.body);
       const route = this.routes.resolve(exchange.key, body.model as string, forced);
       const billing = chatBilledByTokens(body) ? 'tokens' : 'unpriced';
       exchange.billedOtherwise = billing === 'unpriced';
@@ -62,7 +62,7 @@ export class ProxyService {
     const exchange = new Exchange(call, jsonBody(call));
     exchange.tokenBilled = true;
     return this.pipeline.run(exchange, async () => {
-      const body = validateProxyBody(ProxyOperation.Embeddings, exchange.body);
+      const body = validateProxyBody(ProxyOperation.Embeddings, call.request.body);
       const route = this.routes.resolve(exchange.key, body.model as string, forced);
       await this.pipeline.admit(exchange, route, { modelBound: true, generates: false });
       const adapter = this.pipeline.adapterFor(route);
@@ -81,7 +81,7 @@ export class ProxyService {
     const exchange = new Exchange(call, jsonBody(call));
     exchange.tokenBilled = true;
     return this.pipeline.run(exchange, async () => {
-      const body = validateProxyBody(ProxyOperation.Completions, exchange.body);
+      const body = validateProxyBody(ProxyOperation.Completions, call.request.body);
       const route = this.routes.resolve(exchange.key, body.model as string);
       await this.pipeline.admit(exchange, route, { modelBound: true, generates: true, costedBody: costedChatBody(body) });
       const adapter = this.pipeline.adapterFor(route);
