@@ -95,6 +95,10 @@ describe('loadEnv', () => {
   it('asks each process only for what it uses', () => {
     const { ADMIN_API_KEY: _a, ...worker } = production;
     expect(loadEnv(worker, 'worker').mode).toBe('production');
+    // The worker never reads provider credentials: it needs no ENCRYPTION_KEY (a wrong one is still refused).
+    const { ENCRYPTION_KEY: _e, ...workerWithoutKey } = worker;
+    expect(loadEnv(workerWithoutKey, 'worker').mode).toBe('production');
+    expect(() => loadEnv({ ...workerWithoutKey, ENCRYPTION_KEY: 'nope' }, 'worker')).toThrow(/ENCRYPTION_KEY must be 32 bytes/);
     expect(() => loadEnv({ ENCRYPTION_KEY: production.ENCRYPTION_KEY }, 'worker')).toThrow(/the worker needs DATABASE_URL and REDIS_URL/);
     // Half a configuration is not standalone mode for a worker: it says what is missing.
     expect(() => loadEnv({ ENCRYPTION_KEY: production.ENCRYPTION_KEY, DATABASE_URL: production.DATABASE_URL }, 'worker')).toThrow(/the worker needs DATABASE_URL and REDIS_URL \(REDIS_URL not set;/);
@@ -102,5 +106,17 @@ describe('loadEnv', () => {
     expect(() => loadEnv({}, 'migrate')).toThrow(/DATABASE_URL is required to run migrations/);
     // The gateway still refuses to start without an admin key.
     expect(() => loadEnv(worker)).toThrow(/ADMIN_API_KEY is required/);
+  });
+
+  it('refuses an admin key that clients cannot send in a header as written', () => {
+    for (const key of ['admin-key-with-é-in-it', 'admin key with spaces in it', 'admin-key-with-tab\tinside']) {
+      expect(() => loadEnv({ ...production, ADMIN_API_KEY: key })).toThrow(/ADMIN_API_KEY must be printable ASCII without spaces/);
+    }
+    expect(loadEnv({ ...production, ADMIN_API_KEY: 'A-z_0.9~!$%&*+=?@^|' }).adminApiKey).toBe('A-z_0.9~!$%&*+=?@^|');
+  });
+
+  it('refuses a "#" in a URL, where it would cut a password and move the host', () => {
+    expect(() => loadEnv({ ...production, DATABASE_URL: 'postgres://u:p@ss#w/rd@db.internal/tollgate' })).toThrow(/DATABASE_URL must not contain "#": percent-encode it as %23/);
+    expect(loadEnv({ ...production, DATABASE_URL: 'postgres://u:p%40ss%23w%2Frd@db.internal/tollgate' }).databaseUrl).toContain('%23');
   });
 });

@@ -109,6 +109,11 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway')
   const url = (name: string, protocols: string[]): string | null => {
     const raw = read(name);
     if (raw === undefined) return null;
+    // A "#" starts a fragment: in a password it silently cut the URL, and the host became part of it.
+    if (raw.includes('#')) {
+      problems.push(`${name} must not contain "#": percent-encode it as %23 (in a password too)`);
+      return raw;
+    }
     try {
       const parsed = new URL(raw);
       if (!protocols.includes(parsed.protocol)) {
@@ -153,6 +158,9 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway')
     if (role === 'gateway') problems.push('ADMIN_API_KEY is required (the admin API is never left open)');
   } else if (adminApiKey.length < 16) {
     problems.push('ADMIN_API_KEY must be at least 16 characters');
+  } else if (!/^[\x21-\x7e]+$/.test(adminApiKey)) {
+    // Clients send it in a header, whose bytes Node reads as Latin-1: curl's UTF-8 "é" would never match.
+    problems.push('ADMIN_API_KEY must be printable ASCII without spaces (clients send it in a header)');
   }
 
   let encryptionKey: Buffer | undefined;
@@ -162,7 +170,8 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway')
     if (!encryptionKey) {
       problems.push('ENCRYPTION_KEY must be 32 bytes, as 64 hex characters or base64 (try: openssl rand -hex 32)');
     }
-  } else if (role !== 'migrate') {
+  } else if (role === 'gateway') {
+    // Only the gateway reads provider credentials: the worker and the migrations never get the key.
     problems.push('ENCRYPTION_KEY is required (provider credentials are encrypted with it; try: openssl rand -hex 32)');
   }
 

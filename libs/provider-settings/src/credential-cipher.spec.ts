@@ -23,4 +23,12 @@ describe('CredentialCipher', () => {
     expect(() => cipher.decrypt(parts.join('.'))).toThrow();
     expect(() => new CredentialCipher(randomBytes(32)).decrypt(envelope)).toThrow();
   });
+
+  it('rejects a cut tag, which Node would check on its first 4 bytes only, and an IV of another length', () => {
+    const parts = cipher.encrypt('sk-secret-value').split('.');
+    const cut = [parts[0], parts[1], Buffer.from(parts[2], 'base64url').subarray(0, 4).toString('base64url'), parts[3]];
+    expect(() => cipher.decrypt(cut.join('.'))).toThrow(/Unrecognised credential envelope/);
+    const longIv = [parts[0], Buffer.alloc(16).toString('base64url'), parts[2], parts[3]];
+    expect(() => cipher.decrypt(longIv.join('.'))).toThrow(/Unrecognised credential envelope/);
+  });
 });
