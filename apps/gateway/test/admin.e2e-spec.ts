@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { FakeOpenAI } from './support/fake-openai';
 import { GatewayProcess, spawnGateway } from './support/tollgate-process';
 import { Client } from 'pg';
@@ -194,7 +195,7 @@ describe('admin API (e2e)', () => {
         expect(await (await fetch(`${base}/health/live`)).json()).toEqual({ status: 'ok' });
         const ready = await fetch(`${base}/health/ready`);
         expect(ready.status).toBe(200);
-        expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: 'ok', redis: 'ok', migrations: 'ok', snapshot: 'ok' } });
+        expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: 'ok', redis: 'ok', migrations: 'ok', snapshot: 'ok', credentials: 'ok' } });
       }
     });
   });
@@ -798,6 +799,21 @@ describe('a provider setting that cannot be decrypted (e2e)', () => {
       });
       expect(response.status).toBe(200);
       expect(replica.process.lines.join('\n')).toContain('provider setting cannot be read');
+      // A key whose only setting is the unreadable one gets the server fault it is, not a 400
+      // telling its client the key has no provider setting.
+      expect((await stack.admin('PUT', '/api/key-management/keys', { name: 'k2', key: 'tg-on-bad-setting', settingIds: [broken.body.id] })).status).toBe(200);
+      const unreadable = await eventually(async () => {
+        const answer = await fetch(`${replica!.proxyUrl}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer tg-on-bad-setting', 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }),
+        });
+        return answer.status === 401 ? undefined : answer;
+      }, 5_000, 'the new key on the replica');
+      expect(unreadable.status).toBe(500);
+      expect(await unreadable.json()).toEqual({ error: { message: expect.stringContaining("cannot read this key's provider setting"), type: 'api_error', param: null, code: 'provider_setting_unreadable' } });
+      // One unreadable setting among readable ones is that setting's fault: the replica stays ready.
+      expect((await fetch(`${replica.proxyUrl}/health/ready`)).status).toBe(200);
       // Repaired by entering credentials again; a patch without them says what is missing.
       const incomplete = await stack.admin<{ detail: string }>('PATCH', `/api/provider-settings/${broken.body.id}`, { setting: { url: upstream.baseUrl } });
       expect(incomplete.status).toBe(400);
@@ -807,6 +823,18 @@ describe('a provider setting that cannot be decrypted (e2e)', () => {
       expect(row.credentials_ciphertext).not.toBe('v1.garbage');
     } finally {
       await upstream.stop();
+    }
+  });
+
+  it('a replica started with another ENCRYPTION_KEY, which decrypts no setting, is not ready: the rollout stops there', async () => {
+    expect((await stack.admin('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret' } })).status).toBe(200);
+    const mistyped = await spawnGateway({ ...stack.replicaEnv, ENCRYPTION_KEY: randomBytes(32).toString('hex') });
+    try {
+      const ready = await fetch(`${mistyped.proxyUrl}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ status: 'unavailable', checks: { postgres: 'ok', snapshot: 'ok', credentials: 'undecryptable' } });
+    } finally {
+      await mistyped.stop();
     }
   });
 

@@ -32,6 +32,7 @@ export enum GatewayErrorCode {
   /** Postgres could not be reached (down, restarting, the network between): retry shortly. */
   DatabaseUnavailable = 'database_unavailable',
   Internal = 'internal_error',
+  ProviderSettingUnreadable = 'provider_setting_unreadable',
 }
 
 interface CodeSpec {
@@ -67,6 +68,7 @@ export const GATEWAY_ERROR_SPECS: Record<GatewayErrorCode, CodeSpec> = {
   [GatewayErrorCode.QueryTimeout]: { status: 503, type: 'api_error' },
   [GatewayErrorCode.DatabaseUnavailable]: { status: 503, type: 'api_error' },
   [GatewayErrorCode.Internal]: { status: 500, type: 'api_error' },
+  [GatewayErrorCode.ProviderSettingUnreadable]: { status: 500, type: 'api_error' },
 };
 
 export class GatewayError extends Error {

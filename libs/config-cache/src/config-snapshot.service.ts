@@ -17,11 +17,13 @@ interface SnapshotView {
   keysByHash: Map<string, KeyRecord>;
   hashByKeyId: Map<string, string>;
   settings: Map<string, ResolvedProviderSetting>;
+  /** Settings whose credentials this ENCRYPTION_KEY cannot decrypt: out of `settings`, known apart. */
+  unreadableSettings: Set<string>;
   usersByUserId: Map<string, UserRecord>;
   userIdById: Map<string, string>;
 }
 
-const emptyView = (): SnapshotView => ({ keysByHash: new Map(), hashByKeyId: new Map(), settings: new Map(), usersByUserId: new Map(), userIdById: new Map() });
+const emptyView = (): SnapshotView => ({ keysByHash: new Map(), hashByKeyId: new Map(), settings: new Map(), unreadableSettings: new Set(), usersByUserId: new Map(), userIdById: new Map() });
 
 @Injectable()
 export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdown {
@@ -73,14 +75,25 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
     return this.view.settings.get(id) ?? null;
   }
 
+  /** Whether the setting exists but its credentials cannot be decrypted (see ProviderSettingsService.loadResolved). */
+  isSettingUnreadable(id: string): boolean {
+    return this.view.unreadableSettings.has(id);
+  }
+
   /** By the client's own user id (the OpenAI `user` field or x-user-id). */
   getUser(userId: string): UserRecord | null {
     return this.view.usersByUserId.get(userId) ?? null;
   }
 
   /** For the gateway's metrics: how much it holds, and when it last reloaded everything. */
-  stats(): { keys: number; providerSettings: number; users: number; lastFullLoadAt: number | null } {
-    return { keys: this.view.keysByHash.size, providerSettings: this.view.settings.size, users: this.view.usersByUserId.size, lastFullLoadAt: this.lastFullLoadAt };
+  stats(): { keys: number; providerSettings: number; unreadableProviderSettings: number; users: number; lastFullLoadAt: number | null } {
+    return {
+      keys: this.view.keysByHash.size,
+      providerSettings: this.view.settings.size,
+      unreadableProviderSettings: this.view.unreadableSettings.size,
+      users: this.view.usersByUserId.size,
+      lastFullLoadAt: this.lastFullLoadAt,
+    };
   }
 
   /**
@@ -99,7 +112,8 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
         for await (const page of this.users.loadAll()) for (const user of page) putUser(next, user.id, toUserRecord(user));
       })(),
     ]);
-    for (const setting of settings) next.settings.set(setting.id, setting);
+    for (const setting of settings.readable) next.settings.set(setting.id, setting);
+    for (const id of settings.unreadableIds) next.unreadableSettings.add(id);
     // An announcement applied after this read began is at least as new as what it read of that
     // entity: its result stays. (One applied before is in the read.)
     for (const [entry, { change, at }] of this.appliedAt) {
@@ -123,8 +137,8 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
         break;
       }
       case ConfigEntity.ProviderSetting: {
-        const [setting] = await this.providerSettings.loadResolved([change.id]);
-        putSetting(this.view, change.id, setting ?? null);
+        const loaded = await this.providerSettings.loadResolved([change.id]);
+        putSetting(this.view, change.id, loaded.readable[0] ?? null, loaded.unreadableIds.length > 0);
         break;
       }
       default:
@@ -147,7 +161,7 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
         return putUser(next, change.id, userId === undefined ? null : (current.usersByUserId.get(userId) ?? null));
       }
       case ConfigEntity.ProviderSetting:
-        return putSetting(next, change.id, current.settings.get(change.id) ?? null);
+        return putSetting(next, change.id, current.settings.get(change.id) ?? null, current.unreadableSettings.has(change.id));
     }
   }
 }
@@ -175,7 +189,10 @@ function putIndexed<T>(byLookup: Map<string, T>, lookupById: Map<string, string>
   lookupById.set(id, entry.lookup);
 }
 
-function putSetting(view: SnapshotView, id: string, setting: ResolvedProviderSetting | null): void {
+/** Sets (or removes) a setting; `unreadable`: it exists, but its credentials cannot be decrypted. */
+function putSetting(view: SnapshotView, id: string, setting: ResolvedProviderSetting | null, unreadable = false): void {
   if (setting) view.settings.set(id, setting);
   else view.settings.delete(id);
+  if (unreadable && !setting) view.unreadableSettings.add(id);
+  else view.unreadableSettings.delete(id);
 }

@@ -62,6 +62,12 @@ export interface ResolvedProviderSetting {
   updatedAt: Date;
 }
 
+/** Settings as the proxy uses them, and the ids of those whose credentials could not be decrypted. */
+export interface LoadedSettings {
+  readable: ResolvedProviderSetting[];
+  unreadableIds: string[];
+}
+
 @Injectable()
 export class ProviderSettingsService {
   private readonly cipher: CredentialCipher;
@@ -136,19 +142,22 @@ export class ProviderSettingsService {
   /**
    * The settings with their credentials decrypted. One that cannot be decrypted (written under
    * another ENCRYPTION_KEY, a restored backup) is left out and logged: it must not take every
-   * other setting, and so every key, down with it.
+   * other setting, and so every key, down with it. Its id is returned apart, so the proxy can
+   * answer its keys with the server fault it is, and readiness can tell a wrong ENCRYPTION_KEY.
    */
-  async loadResolved(ids?: string[]): Promise<ResolvedProviderSetting[]> {
+  async loadResolved(ids?: string[]): Promise<LoadedSettings> {
     const rows = await this.list(ids);
-    return rows.flatMap((row) => {
+    const loaded: LoadedSettings = { readable: [], unreadableIds: [] };
+    for (const row of rows) {
       try {
-        return [this.resolve(row)];
+        loaded.readable.push(this.resolve(row));
       } catch (error) {
         // The cipher's and JSON's messages name no secret.
         this.logger.error({ err: error, settingId: row.id, provider: row.provider }, 'provider setting cannot be read (decrypted with this ENCRYPTION_KEY): left out');
-        return [];
+        loaded.unreadableIds.push(row.id);
       }
-    });
+    }
+    return loaded;
   }
 
   private resolve(row: ProviderSettingEntity): ResolvedProviderSetting {

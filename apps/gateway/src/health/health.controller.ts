@@ -11,7 +11,7 @@ import { OnSurface, Surface } from '../http/surface';
 import { ShutdownState } from '../runtime/shutdown-state';
 import { REQUEST_REDIS } from '../runtime/tokens';
 
-type CheckResult = DependencyStatus | 'pending' | 'not-used';
+type CheckResult = DependencyStatus | 'pending' | 'not-used' | 'undecryptable';
 
 /** Liveness and readiness on both listeners, for Kubernetes probes. */
 @ApiExcludeController()
@@ -43,8 +43,14 @@ export class HealthController {
     const migrations = postgres === 'ok' ? await this.checkMigrations() : 'down';
     // Keys and settings come from the in-memory snapshot: until it has loaded once, every key
     // would be refused (a replica whose first load failed keeps trying on its resync timer).
-    const snapshot: CheckResult = this.snapshot.stats().lastFullLoadAt === null ? 'pending' : 'ok';
-    const checks = { postgres, redis, migrations, snapshot };
+    const stats = this.snapshot.stats();
+    const snapshot: CheckResult = stats.lastFullLoadAt === null ? 'pending' : 'ok';
+    // Provider settings exist and not one decrypts: ENCRYPTION_KEY is not the one they were saved
+    // with (a mistyped rollout). Such a replica would answer every proxied request with a 500;
+    // out of the load balancer, the rollout stops. One unreadable setting among readable ones is
+    // that setting's fault, reported on its keys' requests and in the log.
+    const credentials: CheckResult = stats.unreadableProviderSettings > 0 && stats.providerSettings === 0 ? 'undecryptable' : 'ok';
+    const checks = { postgres, redis, migrations, snapshot, credentials };
     const ready = Object.values(checks).every((value) => value === 'ok' || value === 'not-used');
     void reply.status(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks });
   }

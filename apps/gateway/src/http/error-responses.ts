@@ -152,4 +152,5 @@ const ADMIN_TITLES: Record<GatewayErrorCode, string> = {
   [GatewayErrorCode.QueryTimeout]: 'query took too long',
   [GatewayErrorCode.DatabaseUnavailable]: 'service unavailable',
   [GatewayErrorCode.Internal]: 'internal server error',
+  [GatewayErrorCode.ProviderSettingUnreadable]: 'internal server error',
 };

@@ -37,6 +37,19 @@ export class RouteResolver {
 
   /** `forced`: native provider paths, where the URL already names the provider. */
   resolve(key: KeyRecord, requestedModel: string, forced?: ProviderId): ResolvedRoute {
+    try {
+      return this.route(key, requestedModel, forced);
+    } catch (error) {
+      // "No such setting" when the key has one the gateway cannot decrypt (a wrong ENCRYPTION_KEY)
+      // blamed the client: it is the server's fault, and its operator's to fix.
+      if (error instanceof GatewayError && error.code === GatewayErrorCode.ProviderNotConfigured && key.settingIds.some((id) => this.snapshot.isSettingUnreadable(id))) {
+        throw new GatewayError(GatewayErrorCode.ProviderSettingUnreadable, "The gateway cannot read this key's provider setting: a server configuration fault, reported in its log.");
+      }
+      throw error;
+    }
+  }
+
+  private route(key: KeyRecord, requestedModel: string, forced?: ProviderId): ResolvedRoute {
     const settings = this.settingsOf(key);
     const { provider, model } = forced ? { provider: forced, model: stripPrefix(requestedModel, forced) } : this.pickProvider(settings, requestedModel);
     const candidates = settings.filter((setting) => setting.provider === provider);
