@@ -277,10 +277,10 @@ describe('reporting (e2e): events, metrics and top keys', () => {
     });
 
     it('reads a GET\'s JSON body as its filters, as BricksLLM\'s clients send them (fetch cannot send one: node:http does)', async () => {
-      const get = (body: string, options: { query?: string; contentType?: string; adminKey?: string } = {}) =>
+      const get = (body: string, options: { query?: string; contentType?: string; adminKey?: string; path?: string } = {}) =>
         new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
           const request = http.request(
-            `${stack.adminUrl}/api/v2/events${options.query ?? ''}`,
+            `${stack.adminUrl}${options.path ?? '/api/v2/events'}${options.query ?? ''}`,
             { method: 'GET', headers: { 'x-api-key': options.adminKey ?? stack.adminKey, 'content-type': options.contentType ?? 'application/json', 'content-length': Buffer.byteLength(body) } },
             (response) => {
               const chunks: Buffer[] = [];
@@ -307,6 +307,13 @@ describe('reporting (e2e): events, metrics and top keys', () => {
       expect((await get('start=1', { contentType: 'application/x-www-form-urlencoded' })).status).toBe(415);
       expect((await get(JSON.stringify({ start: t0, end: t0 + 60 }), { adminKey: 'wrong-admin-key-123' })).status).toBe(401);
       expect((await get(JSON.stringify({ start: t0, end: t0 + 60, tags: ['x'.repeat(1_100_000)] }))).status).toBe(413);
+      // Other GET routes read no body: filters sent in one were dropped, and everything listed with a 200.
+      for (const path of ['/api/events', '/api/key-management/keys']) {
+        expect(await get(JSON.stringify({ customId: 'cid-1', tag: 't1' }), { path })).toEqual({
+          status: 400,
+          body: expect.objectContaining({ status: 400, detail: `GET ${path} reads no body: send its fields as query parameters` }),
+        });
+      }
 
       // A client that leaves mid-body is not a gateway fault: nothing in the error log.
       const errorsBefore = stack.logs.filter((line) => line.includes('"level":50')).length;

@@ -228,6 +228,10 @@ export function configureFastify(instance: FastifyInstance, logger: Logger, metr
       // is left unread (and the connection closed after the answer), and the guards answer 401.
       if (!adminKeys.verify(request.headers['x-api-key'])) {
         leaveBodyUnread(request, reply);
+      } else if (BODYLESS_METHODS.has(request.method) && !takesJsonBodyOnGet(request.routeOptions.config)) {
+        // Fastify never reads a GET body: filters sent in one were dropped, and the answer was
+        // everything (every key, every event) with a 200.
+        return refuse(request, reply, done, new GatewayError(GatewayErrorCode.InvalidRequest, `${request.method} ${pathOf(request.url)} reads no body: send its fields as query parameters`));
       } else if (!BODYLESS_METHODS.has(request.method) && !isJson(request.headers['content-type'])) {
         return refuse(request, reply, done, new GatewayError(GatewayErrorCode.UnsupportedMediaType, 'unsupported Content-Type: send application/json'));
       }
