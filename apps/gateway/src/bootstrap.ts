@@ -10,6 +10,7 @@ import { AdminKeyVerifier } from './admin/common/admin-key';
 import { DualListener, configureFastify } from './http/http-server';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { KeyAuthenticator } from './proxy/key-authenticator';
+import { ProxyPipeline } from './proxy/proxy-pipeline';
 import { drainServers } from './http/drain';
 import { ShutdownState } from './runtime/shutdown-state';
 import { CUT_EXCHANGES_WAIT_MS, SHUTDOWN_RETRY_MS } from './runtime/event-flush-on-shutdown';
@@ -41,7 +42,10 @@ export async function startGateway(
     // urlencoded parser, turning form posts into bodies the OpenAI API never takes (415 instead).
     bodyParser: false,
   });
-  configureFastify(app.getHttpAdapter().getInstance(), logger, app.get(GatewayMetrics), app.get(KeyAuthenticator), new AdminKeyVerifier(env.adminApiKey));
+  const pipeline = app.get(ProxyPipeline);
+  configureFastify(app.getHttpAdapter().getInstance(), logger, app.get(GatewayMetrics), app.get(KeyAuthenticator), new AdminKeyVerifier(env.adminApiKey), (request, reply, error) =>
+    pipeline.recordRefusal(request, reply, error),
+  );
   setupSwagger(app);
   await app.listen(env.proxyPort, env.host);
   const adminPort = await listeners.listenAdmin(env.adminPort, env.host);

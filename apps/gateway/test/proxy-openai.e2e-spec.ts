@@ -688,6 +688,11 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       // A compressed body: refused for what it is, not as malformed JSON.
       await refused(await post(gzipSync(chat), 'application/json', { 'content-encoding': 'gzip' }), 'Content-Encoding');
       expect(upstream.requests.length).toBe(before);
+      // Refused before the proxy read them, they are still the key's requests: each has its event.
+      expect((await post('{"model":', 'application/json', { 'x-custom-event-id': 'refused-json' })).status).toBe(400);
+      expect((await post(gzipSync(chat), 'application/json', { 'content-encoding': 'gzip', 'x-custom-event-id': 'refused-coding' })).status).toBe(415);
+      expect(await eventFor(stack, 'refused-json')).toMatchObject({ status: 400, error_code: 'invalid_json', provider: 'gateway', path: '/v1/chat/completions' });
+      expect(await eventFor(stack, 'refused-coding')).toMatchObject({ status: 415, error_code: 'unsupported_media_type' });
       // UTF-8 said out loud, and identity, are fine.
       expect((await post(chat, 'application/json; charset="UTF-8"', { 'content-encoding': 'identity' })).status).toBe(200);
       const huge = await post(JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x'.repeat(70 * 1024) }] }));

@@ -10,6 +10,7 @@ import { AdminKeyVerifier } from '../admin/common/admin-key';
 import '../proxy/gateway-request';
 import { KeyAuthenticator } from '../proxy/key-authenticator';
 import { clientErrorResponder } from './client-errors';
+import { toGatewayError } from './error-responses';
 import { ConnectionDrain } from './drain';
 import { parseWithExactNumbers } from './exact-numbers';
 import { markQueryFromJsonBody, readUnparsedBody, takesJsonBodyOnGet } from './json-body-on-get';
@@ -134,7 +135,15 @@ function tuneServer(server: Server): void {
  * Fastify-level hooks shared by both listeners: request ids, surfaces, proxy authentication,
  * access log and metrics, pre-Nest errors.
  */
-export function configureFastify(instance: FastifyInstance, logger: Logger, metrics: GatewayMetrics, keys: KeyAuthenticator, adminKeys: AdminKeyVerifier): void {
+export function configureFastify(
+  instance: FastifyInstance,
+  logger: Logger,
+  metrics: GatewayMetrics,
+  keys: KeyAuthenticator,
+  adminKeys: AdminKeyVerifier,
+  /** Records the event of an authenticated proxy request refused before its route ran. */
+  recordRefusal: (request: FastifyRequest, reply: FastifyReply, error: GatewayError) => void = () => undefined,
+): void {
   // Runs for the controllers' routes, which Nest registers when the app initialises (after this).
   instance.addHook('onRoute', (route) => {
     if (needsAdminKey(route.config)) route.bodyLimit = Math.min(ADMIN_BODY_LIMIT_BYTES, instance.initialConfig.bodyLimit ?? ADMIN_BODY_LIMIT_BYTES);
@@ -263,7 +272,12 @@ export function configureFastify(instance: FastifyInstance, logger: Logger, metr
     );
     done();
   });
-  instance.setErrorHandler((error, request, reply) => sendError(request, reply, error, logger));
+  instance.setErrorHandler((error, request, reply) => {
+    sendError(request, reply, error, logger);
+    // A key's request refused before the proxy pipeline saw it (its body is not JSON, too large,
+    // in another charset or coding) is still one of the key's requests: it gets its event.
+    if (request.gatewayKey && request.proxyOutcome === undefined && surfaceOf(request.raw) === Surface.Proxy) recordRefusal(request, reply, toGatewayError(error));
+  });
 }
 
 /** Ends a request in its onRequest hook with an error reply. */

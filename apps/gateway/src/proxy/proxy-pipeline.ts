@@ -18,6 +18,7 @@ import {
   secretForms,
 } from '@tollgate/providers';
 import { EVENT_SINK, EventSink } from '@tollgate/queue';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import { pathOf } from '../http/send-error';
@@ -117,6 +118,19 @@ export class ProxyPipeline implements OnApplicationShutdown {
       const detail = exchange.errorDetail === null ? undefined : redactText(exchange.errorDetail, secretForms(credentialValues(exchange)));
       this.logger.warn({ reqId: exchange.call.request.id, provider, settingId: exchange.settingId, code, detail, status: exchange.status, occurrences }, 'upstream provider failing');
     });
+  }
+
+  /**
+   * The event of an authenticated request refused before its route ran (see configureFastify):
+   * no provider, no model, the refusal's status and code.
+   */
+  recordRefusal(request: FastifyRequest, reply: FastifyReply, error: GatewayError): void {
+    const exchange = new Exchange({ request, reply }, null);
+    exchange.provider = 'gateway';
+    exchange.status = error.status;
+    exchange.errorCode = error.code;
+    request.proxyOutcome = { provider: exchange.provider, errorCode: exchange.errorCode };
+    this.publishEvent(exchange);
   }
 
   /** The exchange's event; one that cannot be built is an error in the log, never a silent gap. */
