@@ -1,5 +1,6 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
+import { isRecord } from './is-record';
 
 /**
  * Paths pino replaces with "[redacted]" wherever they appear in a log record, so a credential
@@ -23,6 +24,32 @@ export const REDACTED_LOG_PATHS = [
   'credentials',
 ];
 
+/**
+ * pino's error serializer, minus the arguments of the command a Redis error carries. ioredis
+ * attaches the failed command to its errors (`command: { name, args }`), and those of a failed
+ * AUTH or HELLO are the Redis password: a wrong or rotated password wrote it into every
+ * connection-error line. Any command's arguments may hold data (keys, ids, values), so none are
+ * kept, only the command's name. Done here rather than at the call sites, so that no `{ err }`
+ * log call can leak them; redaction paths cannot reach an error nested in another's fields.
+ */
+function serializeError(error: unknown): unknown {
+  const serialized = pino.stdSerializers.err(error as Error);
+  return serialized === error ? error : withoutCommandArgs(serialized);
+}
+
+/** What pino's error serializer makes of an error, and of the errors in its fields. */
+const SERIALIZED_ERROR = Object.getPrototypeOf(pino.stdSerializers.err(new Error())) as object;
+
+function withoutCommandArgs(serialized: pino.SerializedError): pino.SerializedError {
+  for (const [key, value] of Object.entries(serialized)) {
+    if (key === 'command' && isRecord(value)) serialized[key] = { name: value.name };
+    for (const inner of key === 'aggregateErrors' && Array.isArray(value) ? value : [value]) {
+      if (isRecord(inner) && Object.getPrototypeOf(inner) === SERIALIZED_ERROR) withoutCommandArgs(inner as pino.SerializedError);
+    }
+  }
+  return serialized;
+}
+
 /** Log lines wait in memory until this many bytes are pending, or {@link LOG_FLUSH_INTERVAL_MS}. */
 const LOG_BUFFER_BYTES = 4096;
 const LOG_FLUSH_INTERVAL_MS = 200;
@@ -33,6 +60,7 @@ export function createLogger(level: string, name: string, destination: pino.Dest
       name,
       level,
       redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+      serializers: { err: serializeError },
       base: { service: name },
       timestamp: pino.stdTimeFunctions.isoTime,
     },

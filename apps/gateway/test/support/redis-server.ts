@@ -11,12 +11,16 @@ export class RedisServer {
   private process: GuardedProcess | null = null;
   private admin: Redis | null = null;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly password?: string,
+  ) {}
 
-  static async start(): Promise<RedisServer> {
+  /** With `password`, the server requires it (requirepass), and `url` carries it. */
+  static async start(options: { password?: string } = {}): Promise<RedisServer> {
     let lastError: unknown;
     for (let attempt = 0; attempt < 3; attempt++) {
-      const server = new RedisServer(await freePort());
+      const server = new RedisServer(await freePort(), options.password);
       try {
         await server.launch();
         return server;
@@ -30,7 +34,7 @@ export class RedisServer {
   }
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `redis://${this.password ? `:${encodeURIComponent(this.password)}@` : ''}127.0.0.1:${this.port}`;
   }
 
   get pid(): number {
@@ -79,6 +83,7 @@ export class RedisServer {
 
   private async launch(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--loglevel', 'notice'];
+    if (this.password) args.push('--requirepass', this.password);
     this.process = await spawnGuarded('redis-server', args, { PATH: process.env.PATH });
     await this.process.waitForLine((line) => line.includes('Ready to accept connections'), 5_000, `redis-server on port ${this.port}`);
   }
