@@ -195,7 +195,7 @@ describe('admin API (e2e)', () => {
         expect(await (await fetch(`${base}/health/live`)).json()).toEqual({ status: 'ok' });
         const ready = await fetch(`${base}/health/ready`);
         expect(ready.status).toBe(200);
-        expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: 'ok', redis: 'ok', migrations: 'ok', snapshot: 'ok', credentials: 'ok' } });
+        expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: 'ok', redis: 'ok', eventsQueue: 'ok', migrations: 'ok', snapshot: 'ok', credentials: 'ok' } });
       }
     });
   });

@@ -190,7 +190,7 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     expect((await fetch(`${gateway.proxyUrl}/health/live`)).status).toBe(200);
     const ready = await fetch(`${gateway.adminUrl}/health/ready`);
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toMatchObject({ checks: { redis: 'down', postgres: 'ok', snapshot: 'ok' } });
+    expect(await ready.json()).toMatchObject({ checks: { redis: 'down', eventsQueue: 'down', postgres: 'ok', snapshot: 'ok' } });
     // The admin API answers from Postgres meanwhile.
     expect((await fetch(`${gateway.adminUrl}/api/provider-settings`, { headers: { 'x-api-key': env.ADMIN_API_KEY } })).status).toBe(200);
     // Its connection errors are logged as JSON lines, not printed raw by ioredis.

@@ -42,17 +42,21 @@ export function rateLimitedRedisErrorLogger(log: (error: Error) => void, interva
   return (error) => throttle.note(() => log(error));
 }
 
-/** BullMQ requires maxRetriesPerRequest: null on its blocking connections. */
+/**
+ * What decides the server and database a connection reaches, and as whom. BullMQ's other
+ * options (retries, timeouts) are its own.
+ */
+const CONNECTION_TARGET = ['host', 'port', 'path', 'family', 'username', 'password', 'db', 'tls'] as const;
+
+/**
+ * BullMQ's connection options, read from the URL by ioredis itself (a client that never
+ * connects), as every other connection made from REDIS_URL reads it: a URL parsed here had an
+ * IPv6 literal's brackets in its host (ENOTFOUND [::1]: every event lost while the request path
+ * and readiness were fine) and ignored ?db= and ?password=, which ioredis honours.
+ * BullMQ requires maxRetriesPerRequest: null on its blocking connections.
+ */
 export function bullmqConnectionOptions(url: string): RedisOptions {
-  const parsed = new URL(url);
-  return {
-    host: parsed.hostname,
-    port: Number(parsed.port || 6379),
-    username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
-    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
-    db: parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0,
-    tls: parsed.protocol === 'rediss:' ? {} : undefined,
-    maxRetriesPerRequest: null,
-    enableOfflineQueue: true,
-  };
+  const { options } = new Redis(url, { lazyConnect: true });
+  const target = Object.fromEntries(CONNECTION_TARGET.filter((name) => options[name] !== undefined).map((name) => [name, options[name]]));
+  return { ...target, maxRetriesPerRequest: null, enableOfflineQueue: true };
 }

@@ -4,12 +4,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DEPENDENCY_CHECK_TIMEOUT_MS, DependencyStatus, checkDependency, withTimeout } from '@tollgate/common';
 import { ConfigSnapshotService } from '@tollgate/config-cache';
 import { migrationsAreApplied } from '@tollgate/database';
+import { Queue } from 'bullmq';
 import { FastifyReply } from 'fastify';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { OnSurface, Surface } from '../http/surface';
 import { ShutdownState } from '../runtime/shutdown-state';
-import { REQUEST_REDIS } from '../runtime/tokens';
+import { EVENTS_QUEUE, REQUEST_REDIS } from '../runtime/tokens';
 
 type CheckResult = DependencyStatus | 'pending' | 'not-used' | 'undecryptable';
 
@@ -24,6 +25,7 @@ export class HealthController {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(REQUEST_REDIS) private readonly redis: Redis | null,
+    @Inject(EVENTS_QUEUE) private readonly eventsQueue: Queue | null,
     private readonly snapshot: ConfigSnapshotService,
     private readonly shutdown: ShutdownState,
   ) {}
@@ -39,7 +41,7 @@ export class HealthController {
       void reply.status(503).send({ status: 'stopping' });
       return;
     }
-    const [postgres, redis] = await Promise.all([this.checkPostgres(), this.checkRedis()]);
+    const [postgres, redis, eventsQueue] = await Promise.all([this.checkPostgres(), this.checkRedis(), this.checkEventsQueue()]);
     const migrations = postgres === 'ok' ? await this.checkMigrations() : 'down';
     // Keys and settings come from the in-memory snapshot: until it has loaded once, every key
     // would be refused (a replica whose first load failed keeps trying on its resync timer).
@@ -50,7 +52,7 @@ export class HealthController {
     // out of the load balancer, the rollout stops. One unreadable setting among readable ones is
     // that setting's fault, reported on its keys' requests and in the log.
     const credentials: CheckResult = stats.unreadableProviderSettings > 0 && stats.providerSettings === 0 ? 'undecryptable' : 'ok';
-    const checks = { postgres, redis, migrations, snapshot, credentials };
+    const checks = { postgres, redis, eventsQueue, migrations, snapshot, credentials };
     const ready = Object.values(checks).every((value) => value === 'ok' || value === 'not-used');
     void reply.status(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks });
   }
@@ -65,6 +67,19 @@ export class HealthController {
     if (!redis) return 'not-used';
     return checkDependency(async () => {
       if ((await redis.ping()) !== 'PONG') throw new Error('unexpected PING answer');
+    });
+  }
+
+  /**
+   * The events queue has a connection of its own: a replica whose queue cannot reach Redis loses
+   * every event while its requests succeed. Its state, not a PING: that connection holds commands
+   * while it is away (its offline queue), and a PING per probe would pile up there.
+   */
+  private async checkEventsQueue(): Promise<CheckResult> {
+    const queue = this.eventsQueue;
+    if (!queue) return 'not-used';
+    return checkDependency(async () => {
+      if ((await queue.client).status !== 'ready') throw new Error('the events queue is not connected');
     });
   }
 
