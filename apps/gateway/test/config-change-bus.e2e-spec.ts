@@ -3,6 +3,7 @@ import { RedisConfigChangeBus } from '@tollgate/config-cache';
 import { createRequestPathRedis, createSubscriberRedis } from '@tollgate/redis';
 import Redis from 'ioredis';
 import { RedisServer } from './support/redis-server';
+import { TcpRelay } from './support/tcp-relay';
 import { eventually } from './support/test-stack';
 
 /**
@@ -25,20 +26,21 @@ describe('RedisConfigChangeBus (real Redis)', () => {
   });
 
   /** A replica's bus, and what its subscriber heard: changes, and resyncs after (re)connecting. */
-  const replica = async (): Promise<{ bus: RedisConfigChangeBus; heard: ConfigChange[]; failures: ConfigChange[] }> => {
-    const publisher = createRequestPathRedis(redis.url, 'bus-spec-publisher');
-    const subscriber = createSubscriberRedis(redis.url, 'bus-spec-subscriber');
+  const replica = async (url = redis.url): Promise<{ bus: RedisConfigChangeBus; heard: ConfigChange[]; failures: ConfigChange[]; resyncs: number[] }> => {
+    const publisher = createRequestPathRedis(url, 'bus-spec-publisher');
+    const subscriber = createSubscriberRedis(url, 'bus-spec-subscriber');
     connections.push(publisher, subscriber);
     const heard: ConfigChange[] = [];
     const failures: ConfigChange[] = [];
+    const resyncs: number[] = [];
     const bus = new RedisConfigChangeBus(publisher, subscriber, 'bus-spec:config-changes', (_error, change) => failures.push(change));
     buses.push(bus);
     await bus.subscribe(
       (change) => heard.push(change),
-      () => undefined,
+      () => resyncs.push(Date.now()),
     );
     await eventually(async () => (publisher.status === 'ready' ? true : undefined), 5_000, 'publisher connected');
-    return { bus, heard, failures };
+    return { bus, heard, failures, resyncs };
   };
 
   it('a replica hears its own change once, at once; the others through Redis', async () => {
@@ -68,4 +70,28 @@ describe('RedisConfigChangeBus (real Redis)', () => {
     await eventually(async () => (other.heard.some((change) => change.id === revoked.id) ? true : undefined), 15_000, 'the held broadcast arrived');
     expect(writer.heard).toEqual([revoked]);
   }, 30_000);
+
+  it('a subscriber cut off without its connection closing (a partition, a frozen Redis) gives it up, and reloads in full once Redis is reachable again', async () => {
+    const { relay, port } = await TcpRelay.start(redis.port);
+    try {
+      const writer = await replica();
+      const cutOff = await replica(`redis://127.0.0.1:${port}`);
+      await eventually(async () => (cutOff.resyncs.length > 0 ? true : undefined), 5_000, 'the first connection');
+      const before = cutOff.resyncs.length;
+      // Nothing closes: only the subscriber's own probe can notice that announcements no longer arrive.
+      relay.freeze();
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const missed = { entity: ConfigEntity.Key, id: 'revoked-during-the-partition' };
+      await writer.bus.publish(missed);
+      relay.thaw();
+      // The reload reads from the database what the announcement would have said. (Without the
+      // probe, the subscriber waits on its frozen connection for ever: no reload, nothing heard.)
+      await eventually(async () => (cutOff.resyncs.length > before ? true : undefined), 5_000, 'a full reload after the partition');
+      const next = { entity: ConfigEntity.Key, id: 'after-the-partition' };
+      await writer.bus.publish(next);
+      await eventually(async () => (cutOff.heard.some((change) => change.id === next.id) ? true : undefined), 2_000, 'announcements heard again');
+    } finally {
+      relay.cut();
+    }
+  });
 });

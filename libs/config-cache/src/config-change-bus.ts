@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { ConfigChange, ConfigChangeNotifier, configChangeKey } from '@tollgate/common';
+import { ConfigChange, ConfigChangeNotifier, configChangeKey, withTimeout } from '@tollgate/common';
 import Redis from 'ioredis';
 
 export type ConfigChangeHandler = (change: ConfigChange) => void;
@@ -18,6 +18,15 @@ const REPUBLISH_FIRST_MS = 250;
 const REPUBLISH_MAX_MS = 5_000;
 
 /**
+ * The subscriber is asked for a PONG this often, and given this long to answer. A subscribed
+ * connection only ever receives: cut off without being closed (a partition, a frozen Redis), it
+ * would go on waiting for announcements that cannot reach it, with no reconnect and so no
+ * catch-up reload, and a revoked key would keep working until the periodic resync (30 s).
+ */
+const SUBSCRIBER_PROBE_INTERVAL_MS = 500;
+const SUBSCRIBER_PROBE_TIMEOUT_MS = 500;
+
+/**
  * Redis pub/sub: a write on one replica reaches every replica within milliseconds. The replica
  * that made the write applies it at once, without waiting on Redis (a revocation holds there
  * even while Redis is unreachable), and a broadcast Redis refused is sent again until it goes
@@ -33,6 +42,10 @@ export class RedisConfigChangeBus implements ConfigChangeBus {
   private republishTimer: NodeJS.Timeout | null = null;
   private republishFailures = 0;
   private closed = false;
+  private probeTimer: NodeJS.Timeout | null = null;
+  private probing = false;
+  /** The subscriber's new connection was waiting on Redis's first answers at the last probe. */
+  private setupUnanswered = false;
 
   constructor(
     private readonly publisher: Redis,
@@ -70,6 +83,7 @@ export class RedisConfigChangeBus implements ConfigChangeBus {
     // reconnect, or the first one of a replica that started without Redis) is followed by a
     // full resync. (Once at start too when the connection was still being made: harmless.)
     this.subscriber.on('ready', () => onReconnect());
+    this.startProbe();
     await this.subscriber.subscribe(this.channel);
   }
 
@@ -77,7 +91,47 @@ export class RedisConfigChangeBus implements ConfigChangeBus {
     this.closed = true;
     if (this.republishTimer) clearTimeout(this.republishTimer);
     this.republishTimer = null;
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.probeTimer = null;
     this.subscriber.disconnect();
+  }
+
+  /**
+   * A PING unanswered in time drops the connection, and so does a new connection whose setup
+   * Redis leaves unanswered (TCP is up, nothing comes back: ioredis would wait on it for ever).
+   * ioredis then reconnects and subscribes again, and each new connection is followed by a full
+   * reload (above), which reads what was missed from the database. While Redis stays
+   * unreachable, the reconnects go on.
+   */
+  private startProbe(): void {
+    if (this.probeTimer || this.closed) return;
+    this.probeTimer = setInterval(() => void this.probe(), SUBSCRIBER_PROBE_INTERVAL_MS);
+    this.probeTimer.unref();
+  }
+
+  private async probe(): Promise<void> {
+    if (this.probing || this.closed) return;
+    if (this.subscriber.status === 'connect') {
+      // Seen at two probes in a row: unanswered for at least one probe interval.
+      if (this.setupUnanswered) this.dropConnection();
+      this.setupUnanswered = !this.setupUnanswered;
+      return;
+    }
+    this.setupUnanswered = false;
+    if (this.subscriber.status !== 'ready') return;
+    this.probing = true;
+    try {
+      await withTimeout(this.subscriber.ping(), SUBSCRIBER_PROBE_TIMEOUT_MS, 'the config change subscriber did not answer');
+    } catch {
+      if (this.subscriber.status === 'ready') this.dropConnection();
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  /** As the network would: ioredis sees the connection close, and reconnects. */
+  private dropConnection(): void {
+    if (!this.closed) this.subscriber.stream?.destroy();
   }
 
   private deliver(change: ConfigChange): void {

@@ -27,6 +27,8 @@ export function createSubscriberRedis(url: string, name: string, onError: (error
     maxRetriesPerRequest: null,
     // The INFO ready-check is not allowed once the connection is subscribed (on reconnect).
     enableReadyCheck: false,
+    // A reconnect to an unreachable Redis gives up soon and tries again (the default waits 10 s).
+    connectTimeout: 1_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
   redis.on('error', onError);

@@ -57,6 +57,15 @@ export class TcpRelay {
     for (const socket of this.sockets) socket.unpipe().pause();
   }
 
+  /**
+   * The partition heals: new connections are relayed again. Those made while frozen stay
+   * unanswered, as a peer's half-open connection would after one: only a client that gave up on
+   * its connection and made another is back.
+   */
+  thaw(): void {
+    this.frozen = false;
+  }
+
   /** Resets every relayed connection and refuses new ones. */
   cut(): void {
     this.server.close();
