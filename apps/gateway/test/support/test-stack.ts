@@ -102,15 +102,19 @@ export async function startTestStack(extraEnv: Record<string, string> = {}): Pro
       return queue;
     },
     close: async () => {
-      try {
-        await Promise.all(queues.map((queue) => queue.obliterate({ force: true }).then(() => queue.close())));
-        await gateway!.close();
-        await worker!.close();
-        await pg.end();
-        await deleteRedisKeys(env.redisUrl!, `${queuePrefix}:*`);
-      } finally {
-        await database.drop();
-      }
+      // Every step is tried, whatever failed before it (a test that breaks Redis makes some fail):
+      // a step skipped leaves its connections open, and the test run waiting on them.
+      const steps = [
+        () => Promise.all(queues.map((queue) => queue.obliterate({ force: true }).then(() => queue.close()))),
+        () => gateway!.close(),
+        () => worker!.close(),
+        () => pg.end(),
+        () => deleteRedisKeys(env.redisUrl!, `${queuePrefix}:*`),
+        () => database.drop(),
+      ];
+      const failures: unknown[] = [];
+      for (const step of steps) await step().catch((error: unknown) => failures.push(error));
+      if (failures.length > 0) throw failures[0];
     },
   };
 }
