@@ -848,7 +848,7 @@ describe('a provider setting that cannot be decrypted (e2e)', () => {
     try {
       const databaseUrl = new URL(stack.replicaEnv.DATABASE_URL);
       databaseUrl.searchParams.set('options', '-c lock_timeout=300');
-      late = await spawnGateway({ ...stack.replicaEnv, DATABASE_URL: databaseUrl.toString(), CONFIG_RESYNC_INTERVAL_MS: '300' });
+      late = await spawnGateway({ ...stack.replicaEnv, DATABASE_URL: databaseUrl.toString(), CONFIG_POLL_INTERVAL_MS: '300' });
       const pending = await fetch(`${late.adminUrl}/health/ready`);
       expect(pending.status).toBe(503);
       expect(await pending.json()).toMatchObject({ status: 'unavailable', checks: { postgres: 'ok', snapshot: 'pending' } });

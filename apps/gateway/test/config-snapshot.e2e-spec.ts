@@ -18,7 +18,7 @@ describe('config snapshot: announcements during a slow full reload (e2e)', () =>
     upstream = new FakeOpenAI();
     await upstream.start();
     // Full reloads every 100 ms, so that one starts on its own while the test holds the read.
-    stack = await startTestStack({ CONFIG_RESYNC_INTERVAL_MS: '100' });
+    stack = await startTestStack({ CONFIG_FULL_RELOAD_INTERVAL_MS: '100' });
     settingId = (await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } })).body.id;
   });
 
@@ -73,5 +73,59 @@ describe('config snapshot: announcements during a slow full reload (e2e)', () =>
     const late = await issueKey(stack.admin, [stack.proxyUrl], 'snapshot', [settingId]);
     await eventually(async () => (snapshot.stats().keys === before + 4_501 ? true : undefined), 5_000, 'the new key counted');
     expect((await chat(stack.proxyUrl, late.key)).status).toBe(200);
+  });
+});
+
+/**
+ * Changes no announcement tells of (a replica cut off from Redis, a broadcast its writer could
+ * not send), made here straight in the database: the poll of what changed applies them within
+ * its interval, without reloading everything.
+ */
+describe('config snapshot: the poll of what changed (e2e)', () => {
+  let stack: TestStack;
+  let upstream: FakeOpenAI;
+  let settingId: string;
+
+  beforeAll(async () => {
+    upstream = new FakeOpenAI();
+    await upstream.start();
+    stack = await startTestStack({ CONFIG_POLL_INTERVAL_MS: '200' });
+    settingId = (await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } })).body.id;
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+    await upstream?.stop();
+  });
+
+  it('a revocation never announced applies within the poll, with no full reload', async () => {
+    const snapshot = stack.gatewayApp.get(ConfigSnapshotService);
+    const key = await issueKey(stack.admin, [stack.proxyUrl], 'polled', [settingId]);
+    const fullLoad = snapshot.stats().lastFullLoadAt;
+    const revokedAt = Date.now();
+    await stack.sql('UPDATE api_keys SET revoked = true, updated_at = now() WHERE key_id = $1', [key.keyId]);
+    await eventually(async () => ((await chat(stack.proxyUrl, key.key)).status === 401 ? true : undefined), 2_000, 'the unannounced revocation applied');
+    expect(Date.now() - revokedAt).toBeLessThan(1_500);
+    expect(snapshot.stats().lastFullLoadAt).toBe(fullLoad);
+  });
+
+  it("a change whose updated_at is older than the newest one read (its transaction began first, committed last) is still seen", async () => {
+    const key = await issueKey(stack.admin, [stack.proxyUrl], 'polled-late', [settingId]);
+    // Another key changed since, so the newest updated_at read is now.
+    await issueKey(stack.admin, [stack.proxyUrl], 'polled-newer', [settingId]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await stack.sql("UPDATE api_keys SET revoked = true, updated_at = now() - interval '20 seconds' WHERE key_id = $1", [key.keyId]);
+    await eventually(async () => ((await chat(stack.proxyUrl, key.key)).status === 401 ? true : undefined), 2_000, 'the late commit applied');
+  });
+
+  it('a user and a provider setting changed without an announcement are seen too', async () => {
+    const key = await issueKey(stack.admin, [stack.proxyUrl], 'polled-setting', [settingId]);
+    expect((await chat(stack.proxyUrl, key.key, { model: 'gpt-4o' })).status).toBe(200);
+    await stack.sql(`UPDATE provider_settings SET allowed_models = ARRAY['gpt-4o-mini'], updated_at = now() WHERE id = $1`, [settingId]);
+    await eventually(async () => ((await chat(stack.proxyUrl, key.key, { model: 'gpt-4o' })).status === 403 ? true : undefined), 2_000, 'the setting change applied');
+    expect((await stack.admin('POST', '/api/users', { userId: 'polled-user', name: 'polled' })).status).toBe(200);
+    expect((await chat(stack.proxyUrl, key.key, { model: 'gpt-4o-mini', user: 'polled-user' })).status).toBe(200);
+    await stack.sql("UPDATE users SET revoked = true, updated_at = now() WHERE user_id = 'polled-user'");
+    await eventually(async () => ((await chat(stack.proxyUrl, key.key, { model: 'gpt-4o-mini', user: 'polled-user' })).status === 200 ? undefined : true), 2_000, 'the user change applied');
   });
 });

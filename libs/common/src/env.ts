@@ -25,6 +25,10 @@ export interface Env {
   upstreamFirstByteTimeoutMs: number;
   upstreamTotalTimeoutMs: number;
   configResyncIntervalMs: number;
+  /** How often every replica's key snapshot reads what changed (CONFIG_POLL_INTERVAL_MS). */
+  configPollIntervalMs: number;
+  /** How often it reads everything again (CONFIG_FULL_RELOAD_INTERVAL_MS). */
+  configFullReloadIntervalMs: number;
   queuePrefix: string;
   /** Queues a worker process consumes; empty means all. */
   workerQueues: string[];
@@ -222,6 +226,8 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway')
     upstreamFirstByteTimeoutMs: firstByteTimeoutMs,
     upstreamTotalTimeoutMs: totalTimeoutMs,
     configResyncIntervalMs: int('CONFIG_RESYNC_INTERVAL_MS', 30_000, 100, 3_600_000),
+    configPollIntervalMs: int('CONFIG_POLL_INTERVAL_MS', 1_000, 100, 60_000),
+    configFullReloadIntervalMs: int('CONFIG_FULL_RELOAD_INTERVAL_MS', 600_000, 100, 86_400_000),
     // Part of every Redis key: no spaces or control characters (braces for a Cluster hash tag).
     queuePrefix: text('QUEUE_PREFIX', 'tollgate', /^[A-Za-z0-9_.:{}-]{1,100}$/, 'letters, digits and _ . : { } - (at most 100)'),
     workerQueues: (read('WORKER_QUEUES') ?? '').split(',').map((q) => q.trim()).filter(Boolean),

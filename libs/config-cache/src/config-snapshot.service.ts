@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigChange, ConfigEntity, ENV, Env, LOGGER, Logger, configChangeKey } from '@tollgate/common';
+import { newestUpdate } from '@tollgate/database';
 import { KeysService } from '@tollgate/keys';
 import { ProviderSettingsService, ResolvedProviderSetting } from '@tollgate/provider-settings';
 import { UsersService } from '@tollgate/users';
@@ -23,6 +24,9 @@ interface SnapshotView {
   userIdById: Map<string, string>;
 }
 
+/** The tables the snapshot reads what changed of. */
+type PolledEntity = ConfigEntity.Key | ConfigEntity.User | ConfigEntity.ProviderSetting;
+
 const emptyView = (): SnapshotView => ({ keysByHash: new Map(), hashByKeyId: new Map(), settings: new Map(), unreadableSettings: new Set(), usersByUserId: new Map(), userIdById: new Map() });
 
 @Injectable()
@@ -37,6 +41,8 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
   private appliedCount = 0;
   private readonly appliedAt = new Map<string, { change: ConfigChange; at: number }>();
   private readonly sync: ConfigSync;
+  /** The newest updated_at read of each table: the next read of what changed starts there. */
+  private readonly newest: Record<PolledEntity, Date | null> = { [ConfigEntity.Key]: null, [ConfigEntity.User]: null, [ConfigEntity.ProviderSetting]: null };
 
   constructor(
     private readonly keys: KeysService,
@@ -50,7 +56,11 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
       entities: [ConfigEntity.Key, ConfigEntity.User, ConfigEntity.ProviderSetting],
       reloadOne: (change) => this.apply(change),
       reloadAll: () => this.loadAll(),
-      intervalMs: env.configResyncIntervalMs,
+      // Everything, rarely (a large table's full read costs the proxy a few slow requests):
+      // what changed is read every poll, and announced changes apply within milliseconds.
+      intervalMs: env.configFullReloadIntervalMs,
+      reloadChanged: () => this.loadChanged(),
+      pollMs: env.configPollIntervalMs,
       logger: logger.child({ context: 'ConfigSnapshot' }),
       // The snapshot keeps serving its last good state; the next resync tries again.
       failureMessage: 'config snapshot reload failed',
@@ -103,15 +113,25 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
   private async loadAll(): Promise<void> {
     const readBegan = this.appliedCount;
     const next = emptyView();
+    const newest = { ...this.newest };
     const [settings] = await Promise.all([
       this.providerSettings.loadResolved(),
       (async () => {
-        for await (const page of this.keys.loadAll()) for (const key of page) putKey(next, key.keyId, toKeyRecord(key));
+        newest[ConfigEntity.Key] = null;
+        for await (const page of this.keys.loadAll()) {
+          for (const key of page) putKey(next, key.keyId, toKeyRecord(key));
+          newest[ConfigEntity.Key] = newestUpdate(newest[ConfigEntity.Key], page);
+        }
       })(),
       (async () => {
-        for await (const page of this.users.loadAll()) for (const user of page) putUser(next, user.id, toUserRecord(user));
+        newest[ConfigEntity.User] = null;
+        for await (const page of this.users.loadAll()) {
+          for (const user of page) putUser(next, user.id, toUserRecord(user));
+          newest[ConfigEntity.User] = newestUpdate(newest[ConfigEntity.User], page);
+        }
       })(),
     ]);
+    newest[ConfigEntity.ProviderSetting] = settings.newestUpdate;
     for (const setting of settings.readable) next.settings.set(setting.id, setting);
     for (const id of settings.unreadableIds) next.unreadableSettings.add(id);
     // An announcement applied after this read began is at least as new as what it read of that
@@ -121,7 +141,33 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
       else this.carryOver(change, next);
     }
     this.view = next;
+    Object.assign(this.newest, newest);
     this.lastFullLoadAt = Date.now();
+  }
+
+  /**
+   * Applies the keys, users and settings changed since the last read (by updated_at, see
+   * rowsChangedSince): a change whose announcement never arrived is seen within a poll. Until a
+   * full load has succeeded there is nothing to add to: that is done instead.
+   */
+  private async loadChanged(): Promise<void> {
+    if (this.lastFullLoadAt === null) return this.loadAll();
+    const readBegan = this.appliedCount;
+    const [keys, users, settings] = await Promise.all([
+      this.keys.changedSince(this.newest[ConfigEntity.Key]),
+      this.users.changedSince(this.newest[ConfigEntity.User]),
+      this.providerSettings.loadResolvedChangedSince(this.newest[ConfigEntity.ProviderSetting]),
+    ]);
+    // As in loadAll: an entity announced and applied after this read began keeps that result.
+    const readIsNewest = (entity: PolledEntity, id: string) => (this.appliedAt.get(configChangeKey({ entity, id }))?.at ?? 0) <= readBegan;
+    for (const key of keys) if (readIsNewest(ConfigEntity.Key, key.keyId)) putKey(this.view, key.keyId, toKeyRecord(key));
+    for (const user of users) if (readIsNewest(ConfigEntity.User, user.id)) putUser(this.view, user.id, toUserRecord(user));
+    for (const setting of settings.readable) if (readIsNewest(ConfigEntity.ProviderSetting, setting.id)) putSetting(this.view, setting.id, setting);
+    for (const id of settings.unreadableIds) if (readIsNewest(ConfigEntity.ProviderSetting, id)) putSetting(this.view, id, null, true);
+    for (const [entry, { at }] of this.appliedAt) if (at <= readBegan) this.appliedAt.delete(entry);
+    this.newest[ConfigEntity.Key] = newestUpdate(this.newest[ConfigEntity.Key], keys);
+    this.newest[ConfigEntity.User] = newestUpdate(this.newest[ConfigEntity.User], users);
+    this.newest[ConfigEntity.ProviderSetting] = newestUpdate(this.newest[ConfigEntity.ProviderSetting], settings.newestUpdate === null ? [] : [{ updatedAt: settings.newestUpdate }]);
   }
 
   private async apply(change: ConfigChange): Promise<void> {

@@ -11,8 +11,15 @@ export interface ConfigSyncOptions {
   reloadOne: (change: ConfigChange) => Promise<void>;
   /** Reloads everything. */
   reloadAll: () => Promise<void>;
-  /** The full reload's period (CONFIG_RESYNC_INTERVAL_MS). */
+  /** The full reload's period. */
   intervalMs: number;
+  /**
+   * Reads what changed since the last read (by updated_at), every `pollMs`: a replica the
+   * change bus cannot reach (a partition, Redis down, a broadcast its writer could not send)
+   * still sees a change within that time, without reading everything.
+   */
+  reloadChanged?: () => Promise<void>;
+  pollMs?: number;
   logger: Logger;
   /** Logged with the error when a reload fails. */
   failureMessage: string;
@@ -45,6 +52,8 @@ export class ConfigSync {
   private retryTimer: NodeJS.Timeout | null = null;
   /** A full reload waiting its turn: one more request for it adds nothing (it will read the latest). */
   private queuedResync: Promise<void> | null = null;
+  private queuedRefresh: Promise<void> | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
   /** Reloads fail over and over while the database is away: one warning per interval. */
   private readonly failureLog = new LogThrottle();
 
@@ -75,9 +84,15 @@ export class ConfigSync {
     await this.resync();
     this.timer = setInterval(() => void this.resync(), this.options.intervalMs);
     this.timer.unref();
+    if (this.options.reloadChanged && this.options.pollMs) {
+      this.pollTimer = setInterval(() => void this.refresh(), this.options.pollMs);
+      this.pollTimer.unref();
+    }
   }
 
   stop(): void {
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = null;
     if (this.timer) clearInterval(this.timer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.timer = null;
@@ -92,6 +107,20 @@ export class ConfigSync {
       return this.options.reloadAll();
     });
     this.queuedResync = queued;
+    return queued;
+  }
+
+  /** A read of what changed, after what is queued; none when one, or a full reload, is already waiting. */
+  private refresh(): Promise<void> {
+    const reloadChanged = this.options.reloadChanged;
+    if (!reloadChanged) return Promise.resolve();
+    if (this.queuedResync) return this.queuedResync;
+    if (this.queuedRefresh) return this.queuedRefresh;
+    const queued = this.enqueue(() => {
+      this.queuedRefresh = null;
+      return reloadChanged();
+    });
+    this.queuedRefresh = queued;
     return queued;
   }
 

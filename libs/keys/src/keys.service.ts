@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { pagesOf, saveOrConflict, updateLocked } from '@tollgate/database';
+import { pagesOf, rowsChangedSince, saveOrConflict, updateLocked } from '@tollgate/database';
 import {
   CONFIG_CHANGES,
   ConfigChangeNotifier,
@@ -151,6 +151,11 @@ export class KeysService {
   /** Every key, page by page (see pagesOf). */
   loadAll(): AsyncGenerator<ApiKeyEntity[]> {
     return pagesOf(this.repository, 'keyId');
+  }
+
+  /** The keys changed since a previous read's newest updated_at (see rowsChangedSince). */
+  changedSince(since: Date | null): Promise<ApiKeyEntity[]> {
+    return rowsChangedSince(this.repository, since);
   }
 
   async getById(keyId: string): Promise<ApiKeyEntity | null> {

@@ -13,7 +13,7 @@ import {
   Logger,
   isUuid,
 } from '@tollgate/common';
-import { updateLocked } from '@tollgate/database';
+import { newestUpdate, rowsChangedSince, updateLocked } from '@tollgate/database';
 import { In, Repository } from 'typeorm';
 // The guard's own file, not the @tollgate/providers barrel: providers depends on this lib.
 import { OutboundRefusedError, processOutboundGuard } from '../../providers/src/http/ssrf-guard';
@@ -66,6 +66,8 @@ export interface ResolvedProviderSetting {
 export interface LoadedSettings {
   readable: ResolvedProviderSetting[];
   unreadableIds: string[];
+  /** The newest updated_at among the rows read, readable or not (null: none read). */
+  newestUpdate: Date | null;
 }
 
 @Injectable()
@@ -146,8 +148,16 @@ export class ProviderSettingsService {
    * answer its keys with the server fault it is, and readiness can tell a wrong ENCRYPTION_KEY.
    */
   async loadResolved(ids?: string[]): Promise<LoadedSettings> {
-    const rows = await this.list(ids);
-    const loaded: LoadedSettings = { readable: [], unreadableIds: [] };
+    return this.resolveAll(await this.list(ids));
+  }
+
+  /** loadResolved for the settings changed since a previous read's newest updated_at (see rowsChangedSince). */
+  async loadResolvedChangedSince(since: Date | null): Promise<LoadedSettings> {
+    return this.resolveAll(await rowsChangedSince(this.repository, since));
+  }
+
+  private resolveAll(rows: ProviderSettingEntity[]): LoadedSettings {
+    const loaded: LoadedSettings = { readable: [], unreadableIds: [], newestUpdate: newestUpdate(null, rows) };
     for (const row of rows) {
       try {
         loaded.readable.push(this.resolve(row));

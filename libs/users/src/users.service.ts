@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { pagesOf, saveOrConflict, updateLocked } from '@tollgate/database';
+import { pagesOf, rowsChangedSince, saveOrConflict, updateLocked } from '@tollgate/database';
 import {
   CONFIG_CHANGES,
   ConfigChangeNotifier,
@@ -108,6 +108,11 @@ export class UsersService {
   /** Every user, page by page (see pagesOf). */
   loadAll(): AsyncGenerator<UserEntity[]> {
     return pagesOf(this.repository, 'id');
+  }
+
+  /** The users changed since a previous read's newest updated_at (see rowsChangedSince). */
+  changedSince(since: Date | null): Promise<UserEntity[]> {
+    return rowsChangedSince(this.repository, since);
   }
 
   async getById(id: string): Promise<UserEntity | null> {

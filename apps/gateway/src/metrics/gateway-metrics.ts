@@ -151,7 +151,7 @@ export class GatewayMetrics {
     });
     new Gauge({
       name: 'tollgate_config_last_full_load_timestamp_seconds',
-      help: 'When the config snapshot last reloaded everything from Postgres (at start, then every CONFIG_RESYNC_INTERVAL_MS).',
+      help: 'When the config snapshot last reloaded everything from Postgres (at start, after the change bus reconnects, then every CONFIG_FULL_RELOAD_INTERVAL_MS).',
       registers,
       collect() {
         const at = snapshot.stats().lastFullLoadAt;
