@@ -60,10 +60,8 @@ export class UpstreamClient {
     // compresses anyway (gzip, deflate, br, zstd) is decoded, else its usage went unread and its
     // bytes reached the client without the header that says how to read them. Error bodies too:
     // their message is relayed. The bound stops a small compressed body from filling the memory.
-    // undici marks the interceptor experimental (one warning at start): the version is pinned,
-    // and the e2e tests cover what is relied on (gzip, deflate, br, streams, unknown codings).
     // It costs about 1 µs per call.
-    this.dispatcher = this.agent.compose(interceptors.decompress({ skipErrorResponses: false, maxSize: MAX_DECODED_BODY_BYTES }));
+    this.dispatcher = this.agent.compose(decompressInterceptor());
   }
 
   async send(request: UpstreamRequest): Promise<UpstreamResponse> {
@@ -147,6 +145,25 @@ const MAX_PARSED_TARGETS = 1_024;
 
 /** A decoded answer's cap (per coding): far above any JSON answer or stream, far below the memory. */
 const MAX_DECODED_BODY_BYTES = 512 * 1024 * 1024;
+
+/**
+ * undici's decompress interceptor, without the warning it prints once when first made: undici
+ * marks it experimental, which read as an alarm at every start of the gateway and of every test
+ * process. The version is pinned, and the e2e tests cover what is relied on (gzip, deflate, br,
+ * streams, unknown codings). Only that warning is held back, only while it is made.
+ */
+function decompressInterceptor(): Dispatcher.DispatcherComposeInterceptor {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    if (String(warning).startsWith('DecompressInterceptor is experimental')) return;
+    (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return interceptors.decompress({ skipErrorResponses: false, maxSize: MAX_DECODED_BODY_BYTES });
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
 
 /** What is left of Content-Encoding once the decoder has read the codings it knows: nothing, or identity. */
 const IDENTITY = /^\s*identity\s*$/i;
