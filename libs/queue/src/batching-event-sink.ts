@@ -94,21 +94,54 @@ export class BatchingEventSink implements EventSink {
     if (batch.length === 0) return Promise.resolve();
     this.inFlight = batch.length;
     this.delivering = this.deliver(batch)
-      .then(() => {
-        this.failures = 0;
-      })
-      .catch((error: unknown) => {
-        this.failures += 1;
-        this.deliveryFailures += 1;
-        // Back to the front, in order: nothing is lost, the next attempt resends them.
-        this.buffer.unshift(...batch);
-        this.logger.warn({ err: error, buffered: this.buffer.length, failures: this.failures }, 'event delivery failed; will retry');
-      })
+      .then(
+        () => {
+          this.failures = 0;
+        },
+        (error: unknown) => (batch.length === 1 ? this.keepFailed(batch, error, false) : this.deliverOneByOne(batch)),
+      )
       .finally(() => {
         this.inFlight = 0;
         this.delivering = null;
       });
     return this.delivering;
+  }
+
+  /**
+   * A batch that failed is delivered again one event at a time (as the worker's BatchCollector
+   * does): one event that cannot be delivered, or a batch too big to be, must not hold up every
+   * event behind it, as it did when the batch was put back and resent whole, forever.
+   */
+  private async deliverOneByOne(batch: RequestEventData[]): Promise<void> {
+    const failing: RequestEventData[] = [];
+    let lastError: unknown = null;
+    for (const event of batch) {
+      try {
+        await this.deliver([event]);
+        this.inFlight -= 1;
+      } catch (error) {
+        failing.push(event);
+        lastError = error;
+      }
+    }
+    if (failing.length === 0) {
+      this.failures = 0;
+      this.logger.warn({ events: batch.length }, 'event batch failed as a whole; its events were delivered one by one');
+    } else this.keepFailed(failing, lastError, failing.length < batch.length);
+  }
+
+  /**
+   * Keeps events whose delivery failed: nothing is lost, a later attempt resends them. When
+   * others went through, these are what fails, and they wait behind the buffer so the events
+   * after them are not held up; otherwise (Redis or Postgres down) they go back to the front,
+   * in order.
+   */
+  private keepFailed(events: RequestEventData[], error: unknown, othersWentThrough: boolean): void {
+    this.failures += 1;
+    this.deliveryFailures += 1;
+    if (othersWentThrough) this.buffer.push(...events);
+    else this.buffer.unshift(...events);
+    this.logger.warn({ err: error, failed: events.length, buffered: this.buffer.length, failures: this.failures }, 'event delivery failed; will retry');
   }
 
   private undeliveredError(): Error {

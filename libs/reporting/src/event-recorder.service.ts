@@ -40,8 +40,11 @@ export class EventRecorderService {
   async persist(rows: EventEntity[]): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
     return this.dataSource.transaction(async (manager) => {
-      const { sql, params } = toInsertSql(rows);
-      const newRows = (await manager.query(sql, params)) as InsertedRow[];
+      const newRows: InsertedRow[] = [];
+      for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+        const { sql, params } = toInsertSql(rows.slice(start, start + ROWS_PER_INSERT));
+        newRows.push(...((await manager.query(sql, params)) as InsertedRow[]));
+      }
       await addKeySpend(manager, sumBy(newRows, (row) => row.key_id));
       await addUserSpend(manager, newRows);
       return new Set(newRows.map((row) => row.id));
@@ -161,6 +164,13 @@ const COLUMNS: Array<[string, keyof EventEntity]> = [
   ['request', 'request'],
   ['response', 'response'],
 ];
+
+/**
+ * Rows per INSERT: a statement binds at most 65,535 parameters (one per column and row), and
+ * EVENT_BATCH_SIZE goes well past that many rows (up to 10,000). A larger batch is several
+ * statements in its one transaction.
+ */
+const ROWS_PER_INSERT = 1_000;
 
 /**
  * One multi-row INSERT that skips ids already stored and returns only the rows it inserted,
