@@ -33,8 +33,14 @@ export interface RequestEventData {
   estimationInput: {
     prompt: string;
     completion: string;
-    /** Prompt tokens counted without the tokenizer (images, audio, token ids); absent from older gateways' events. */
+    /**
+     * Prompt tokens counted without the tokenizer (images, audio, token ids, and the bound of
+     * the text past what the worker counts, which the gateway keeps out of the event); absent
+     * from older gateways' events.
+     */
     promptExtraTokens?: number;
+    /** Completion tokens the text does not carry: the bound of what followed its counted part. */
+    completionExtraTokens?: number;
   } | null;
   request: string | null;
   response: string | null;

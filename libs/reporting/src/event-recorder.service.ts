@@ -73,11 +73,11 @@ export class EventRecorderService {
     const estimated = event.estimationInput !== null;
     if (event.estimationInput && event.usage === null) {
       promptTokens = estimateTokens(event.estimationInput.prompt) + (event.estimationInput.promptExtraTokens ?? 0);
-      completionTokens = estimateTokens(event.estimationInput.completion);
+      completionTokens = estimatedCompletion(event.estimationInput);
     } else if (event.estimationInput) {
       // Usage without its final output count (a stream cut before it): the generated text is
       // counted, and the provider's number stands when it is higher.
-      completionTokens = Math.max(completionTokens, estimateTokens(event.estimationInput.completion));
+      completionTokens = Math.max(completionTokens, estimatedCompletion(event.estimationInput));
     }
     // Failed requests the provider did not bill cost nothing; anything with tokens is priced.
     const billable = promptTokens + completionTokens > 0;
@@ -111,6 +111,10 @@ export class EventRecorderService {
       response: event.response,
     };
   }
+}
+
+function estimatedCompletion(input: NonNullable<RequestEventData['estimationInput']>): number {
+  return estimateTokens(input.completion) + (input.completionExtraTokens ?? 0);
 }
 
 /** The largest count the integer token columns hold. */

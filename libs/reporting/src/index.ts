@@ -8,4 +8,4 @@ export { ModelPriceEntity } from './model-price.entity';
 export { ModelPricesService } from './model-prices.service';
 export { ReportingModule } from './reporting.module';
 export { chatFramingTokensOf, mediaTokensOf, promptEstimationInputOf, promptTextOf, structuredPromptOf, tokenIdCountOf } from './prompt-parts';
-export { estimateTokens, tokenUpperBound } from './token-estimator';
+export { countedPartOf, estimateTokens, tokenUpperBound } from './token-estimator';

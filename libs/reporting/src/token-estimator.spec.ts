@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { countTokens } from 'gpt-tokenizer';
 import { promptTextOf } from './prompt-parts';
-import { estimateTokens, tokenUpperBound } from './token-estimator';
+import { countedPartOf, estimateTokens, tokenUpperBound } from './token-estimator';
 
 describe('token estimation', () => {
   it('collects prompt text from chat messages, content parts and embedding input', () => {
@@ -49,5 +49,16 @@ describe('token estimation', () => {
     let actual = 0;
     for (let start = 0; start < mixed.length; start += 1_000) actual += countTokens(mixed.slice(start, start + 1_000));
     expect(estimateTokens(mixed)).toBeGreaterThanOrEqual(actual);
+  });
+
+  it('keeps of a text only what the estimate reads, and the estimate from it is the same', () => {
+    expect(countedPartOf('hello world')).toEqual({ text: 'hello world', uncountedTokens: 0 });
+    // A character of two UTF-16 units across the cut: each side is measured as the estimate measures it.
+    const texts = ['b'.repeat(249_999) + '🦊'.repeat(100_000), 'The quick brown fox. '.repeat(20_000) + 'ünïcödé 漢字 '.repeat(20_000), 'x'.repeat(250_000)];
+    for (const text of texts) {
+      const part = countedPartOf(text);
+      expect(part.text.length).toBeLessThanOrEqual(250_000);
+      expect(estimateTokens(part.text) + part.uncountedTokens).toBe(estimateTokens(text));
+    }
   });
 });

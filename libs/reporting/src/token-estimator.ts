@@ -31,6 +31,17 @@ export function estimateTokens(text: string): number {
 }
 
 /**
+ * What estimateTokens reads of a text, for the event that carries it to the worker: the part it
+ * counts, and the bound of the rest (its UTF-8 length), so that
+ * estimateTokens(part.text) + part.uncountedTokens === estimateTokens(text). A 3 MB prompt then
+ * puts 250,000 characters in Redis (and in a gateway's buffer while Redis is away), not 3 MB.
+ */
+export function countedPartOf(text: string): { text: string; uncountedTokens: number } {
+  if (text.length <= MAX_COUNTED_CHARS) return { text, uncountedTokens: 0 };
+  return { text: text.slice(0, MAX_COUNTED_CHARS), uncountedTokens: Buffer.byteLength(text.slice(MAX_COUNTED_CHARS), 'utf8') };
+}
+
+/**
  * An upper bound of the token count for a budget reservation, on the request path: counted
  * like estimateTokens up to MAX_COUNTED_CHARS_ON_REQUEST_PATH, bounded by the UTF-8 length
  * beyond. Never what is billed: it may be several times the real count.

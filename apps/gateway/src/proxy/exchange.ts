@@ -2,7 +2,7 @@ import { GatewayError, GatewayErrorCode, Logger } from '@tollgate/common';
 import { KeyRecord } from '@tollgate/config-cache';
 import { TokenUsage, UpstreamAbort, toUpstreamError } from '@tollgate/providers';
 import { RequestEventData } from '@tollgate/queue';
-import { promptEstimationInputOf } from '@tollgate/reporting';
+import { countedPartOf, promptEstimationInputOf } from '@tollgate/reporting';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { pathOf } from '../http/send-error';
 import { ErrorStyle, errorStyleOf, toProxyErrorBody } from './error-style';
@@ -166,6 +166,23 @@ export class Exchange {
   }
 
   /**
+   * The text the worker counts, cut to what it reads (the rest goes as its bound): the event
+   * waits in Redis (a week when it fails) and in this process while Redis is away, and held
+   * whole prompts and answers, megabytes each, even for keys that log nothing.
+   */
+  private estimationInput(): NonNullable<RequestEventData['estimationInput']> {
+    const { prompt, promptExtraTokens = 0 } = this.promptEstimationInput();
+    const countedPrompt = countedPartOf(prompt);
+    const countedCompletion = countedPartOf(this.completionText ?? '');
+    return {
+      prompt: countedPrompt.text,
+      promptExtraTokens: promptExtraTokens + countedPrompt.uncountedTokens,
+      completion: countedCompletion.text,
+      completionExtraTokens: countedCompletion.uncountedTokens,
+    };
+  }
+
+  /**
    * Whether the provider may have billed this request although its usage is unknown: it
    * succeeded, or it reached the upstream and then the client left or the upstream's successful
    * answer broke off (the provider billed what it generated). A request refused before the call,
@@ -201,7 +218,7 @@ export class Exchange {
       errorCode: this.clientGone ? 'client_disconnected' : this.errorCode === null ? null : clean(this.errorCode),
       usage: this.usageBilled ? this.usage : null,
       // With a (non-final) usage, its prompt count stands and only the output is counted.
-      estimationInput: estimate ? { ...this.promptEstimationInput(), completion: this.completionText ?? '' } : null,
+      estimationInput: estimate ? this.estimationInput() : null,
       request: this.key.shouldLogRequest && this.loggedBody !== undefined ? JSON.stringify(this.loggedBody).slice(0, MAX_LOGGED_BODY_CHARS) : null,
       response: this.response,
       reservationMember: this.reservationMember,

@@ -61,11 +61,15 @@ export const FAKE_SPEECH_BYTES = Buffer.from(Array.from({ length: 70_000 }, (_, 
  * - `slow-stream`: one chunk every 100 ms for 5 s (client disconnects)
  * - `relabelled-stream`: a normal stream sent as text/plain, as a proxy in front of a provider may
  * - speech with voice `break`: half the announced audio, then the connection dies
- * - `no-usage`: a response without `usage` (token estimation)
+ * - `no-usage`: a response without `usage` (token estimation); `no-usage-long`: the same with an
+ *   answer of {@link LONG_ANSWER} (600,000 characters, more than the worker tokenizes)
  * - `odd-usage`: a usage a broken compatible server might send (10.5 prompt tokens, -10 completion
  *   tokens, 200 of them cached)
  * - `slow-body`: the headers and the start of the body at once, the rest after 5 s
  */
+/** The answer of model `no-usage-long`: prose, then text of other scripts past the counted part. */
+export const LONG_ANSWER = 'The quick brown fox jumps over the lazy dog. '.repeat(6_000) + 'ünïcödé 漢字 '.repeat(30_000);
+
 export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
   /** Multipart uploads received, in order, parsed into parts. */
   readonly uploads: MultipartPart[][] = [];
@@ -241,11 +245,11 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
       object: 'chat.completion',
       created: 1_763_769_600,
       model: this.echoModel ? answerModel : `${answerModel}-2024-07-18`,
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Hello there, friend!', refusal: null }, logprobs: null, finish_reason: 'stop' }],
+      choices: [{ index: 0, message: { role: 'assistant', content: model === 'no-usage-long' ? LONG_ANSWER : 'Hello there, friend!', refusal: null }, logprobs: null, finish_reason: 'stop' }],
       usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 },
       system_fingerprint: 'fp_fake',
     };
-    if (model === 'no-usage') {
+    if (model === 'no-usage' || model === 'no-usage-long') {
       delete response.usage;
       response.model = 'gpt-4o-mini';
     }
