@@ -102,6 +102,21 @@ describe('BatchingEventSink', () => {
     expect(sink.stats()).toEqual({ pending: 3, dropped: 2, deliveryFailures: 1 });
   });
 
+  it('bounds what it holds by size too, dropping the oldest and counting them', async () => {
+    const withBody = (id: string, chars: number) => ({ id, request: 'x'.repeat(chars), response: null, estimationInput: null }) as unknown as RequestEventData;
+    const sink = new BatchingEventSink(async () => Promise.reject(new Error('redis refused')), { maxBatch: 10, flushIntervalMs: 60_000, maxBuffered: 100, maxBufferedBytes: 20_480 }, silent);
+    // 5,024 bytes each (a kilobyte besides the body): four fit in 20 KiB, a fifth drops the oldest.
+    ['a', 'b', 'c', 'd', 'e'].forEach((id) => sink.publish(withBody(id, 4_000)));
+    expect(sink.stats()).toEqual({ pending: 4, dropped: 1, deliveryFailures: 0 });
+    // One larger than the whole bound is kept, alone.
+    sink.publish(withBody('huge', 50_000));
+    expect(sink.stats()).toEqual({ pending: 1, dropped: 5, deliveryFailures: 0 });
+    // What a failed delivery gives back counts again: the bound still holds after it.
+    await expect(sink.flush()).rejects.toThrow('1 events are still buffered');
+    ['f', 'g', 'h', 'i'].forEach((id) => sink.publish(withBody(id, 4_000)));
+    expect(sink.stats()).toEqual({ pending: 4, dropped: 6, deliveryFailures: 1 });
+  });
+
   it('logs an overflow once per interval, not once per dropped event, with how many it stands for', () => {
     const lines: Array<{ msg: string; occurrences: number; droppedSoFar: number }> = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) });

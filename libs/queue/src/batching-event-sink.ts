@@ -10,6 +10,11 @@ export interface BatchingOptions {
   flushIntervalMs: number;
   /** Events held while delivery fails; past this, the oldest are logged as lost (never silently). */
   maxBuffered: number;
+  /**
+   * The same bound on their size (see sizeOf): events can hold logged bodies, megabytes each,
+   * so the count alone let a Redis outage run the gateway out of memory. Unbounded if absent.
+   */
+  maxBufferedBytes?: number;
 }
 
 /**
@@ -19,6 +24,8 @@ export interface BatchingOptions {
  */
 export class BatchingEventSink implements EventSink {
   private buffer: RequestEventData[] = [];
+  /** sizeOf the buffered events, summed. */
+  private bufferedBytes = 0;
   private timer: NodeJS.Timeout | null = null;
   private delivering: Promise<void> | null = null;
   private failures = 0;
@@ -36,15 +43,8 @@ export class BatchingEventSink implements EventSink {
   ) {}
 
   publish(event: RequestEventData): void {
-    this.buffer.push(event);
-    if (this.buffer.length > this.options.maxBuffered) {
-      const lost = this.buffer.splice(0, this.buffer.length - this.options.maxBuffered);
-      this.dropped += lost.length;
-      const droppedSoFar = this.dropped;
-      this.droppedLog.note((occurrences) =>
-        this.logger.error({ lost: lost.map((e) => e.id), occurrences, droppedSoFar }, 'event buffer full: oldest events dropped (the line names the latest; tollgate_events_dropped_total counts them all)'),
-      );
-    }
+    this.append([event]);
+    if (this.overBound(this.buffer.length, this.bufferedBytes)) this.dropOldest();
     if (this.buffer.length >= this.options.maxBatch && this.failures === 0) this.schedule(0);
     else this.schedule(this.options.flushIntervalMs);
   }
@@ -92,6 +92,7 @@ export class BatchingEventSink implements EventSink {
     if (this.delivering) return this.delivering;
     const batch = this.buffer.splice(0, this.options.maxBatch);
     if (batch.length === 0) return Promise.resolve();
+    this.bufferedBytes -= sumOfSizes(batch);
     this.inFlight = batch.length;
     this.delivering = this.deliver(batch)
       .then(
@@ -139,9 +140,32 @@ export class BatchingEventSink implements EventSink {
   private keepFailed(events: RequestEventData[], error: unknown, othersWentThrough: boolean): void {
     this.failures += 1;
     this.deliveryFailures += 1;
-    if (othersWentThrough) this.buffer.push(...events);
-    else this.buffer.unshift(...events);
+    this.append(events, othersWentThrough ? 'behind' : 'in front');
     this.logger.warn({ err: error, failed: events.length, buffered: this.buffer.length, failures: this.failures }, 'event delivery failed; will retry');
+  }
+
+  private append(events: RequestEventData[], where: 'behind' | 'in front' = 'behind'): void {
+    if (where === 'behind') this.buffer.push(...events);
+    else this.buffer.unshift(...events);
+    this.bufferedBytes += sumOfSizes(events);
+  }
+
+  private overBound(count: number, bytes: number): boolean {
+    return count > this.options.maxBuffered || (bytes > (this.options.maxBufferedBytes ?? Infinity) && count > 1);
+  }
+
+  /** Drops the oldest events until the buffer is within its bounds (the newest is always kept). */
+  private dropOldest(): void {
+    let count = 0;
+    let bytes = this.bufferedBytes;
+    while (this.overBound(this.buffer.length - count, bytes)) bytes -= sizeOf(this.buffer[count++]);
+    const lost = this.buffer.splice(0, count);
+    this.bufferedBytes = bytes;
+    this.dropped += lost.length;
+    const droppedSoFar = this.dropped;
+    this.droppedLog.note((occurrences) =>
+      this.logger.error({ lost: lost.map((e) => e.id), occurrences, droppedSoFar }, 'event buffer full: oldest events dropped (the line names the latest; tollgate_events_dropped_total counts them all)'),
+    );
   }
 
   private undeliveredError(): Error {
@@ -157,4 +181,17 @@ export class BatchingEventSink implements EventSink {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
+}
+
+/**
+ * About the memory an event holds: its texts (bodies logged, text to count; V8 keeps ASCII text
+ * at a byte a character) and a kilobyte for the rest of it.
+ */
+function sizeOf(event: RequestEventData): number {
+  const texts = (event.request?.length ?? 0) + (event.response?.length ?? 0) + (event.estimationInput ? event.estimationInput.prompt.length + event.estimationInput.completion.length : 0);
+  return 1_024 + texts;
+}
+
+function sumOfSizes(events: RequestEventData[]): number {
+  return events.reduce((sum, event) => sum + sizeOf(event), 0);
 }

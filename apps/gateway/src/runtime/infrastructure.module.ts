@@ -92,7 +92,9 @@ export class InfrastructureModule {
           useFactory: (queue: Queue | null, settlement: EventSettlementService, limits: LimitsService, log: Logger) => {
             const sinkLog = log.child({ context: 'EventSink' });
             const deliver: DeliverBatch = queue ? queueAndHold(bullmqEventDelivery(queue), limits, sinkLog) : async (events) => void (await settlement.record(events));
-            return new BatchingEventSink(deliver, { maxBatch: env.eventBatchSize, flushIntervalMs: env.eventFlushIntervalMs, maxBuffered: 100_000 }, sinkLog);
+            // What a Redis outage can pile up: 100,000 events, or 256 MiB of them (a logged body
+            // is up to a million characters, two with its answer).
+            return new BatchingEventSink(deliver, { maxBatch: env.eventBatchSize, flushIntervalMs: env.eventFlushIntervalMs, maxBuffered: 100_000, maxBufferedBytes: 256 * 1024 * 1024 }, sinkLog);
           },
         },
         InfrastructureLifecycle,
