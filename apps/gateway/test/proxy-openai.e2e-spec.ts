@@ -734,6 +734,9 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')).toBe('7');
       const event = await eventFor(stack, 'fail-429');
       expect(event).toMatchObject({ status: 429, error_code: 'rate_limit_exceeded', cost_in_usd: 0, prompt_token_count: 0 });
+      // The key logs responses: the error body the client got is the event's response.
+      expect(event.response).toEqual({ error: (error as InstanceType<typeof OpenAI.APIError>).error });
+      expect(event.response).toMatchObject({ error: { code: 'rate_limit_exceeded', message: expect.stringContaining('Simulated 429') } });
     });
 
     it('relays an OpenAI error body as the upstream wrote it, code: null included', async () => {
@@ -827,8 +830,10 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
         body: JSON.stringify({ model: 'hang', messages: [{ role: 'user', content: 'Hi' }] }),
       });
       expect(response.status).toBe(504);
-      expect(await response.json()).toMatchObject({ error: { code: 'upstream_timeout', type: 'api_error' } });
-      expect((await eventFor(stack, 'hang-1')).status).toBe(504);
+      const body = await response.json();
+      expect(body).toMatchObject({ error: { code: 'upstream_timeout', type: 'api_error' } });
+      // The gateway's own error is what the client got, and so the logged response.
+      expect(await eventFor(stack, 'hang-1')).toMatchObject({ status: 504, response: body });
     });
 
     it('logs one access line for a client that left before the answer (Fastify never finishes that response)', async () => {

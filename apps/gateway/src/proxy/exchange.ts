@@ -146,7 +146,10 @@ export class Exchange {
     else if (unreadableAnswer) logger.warn({ err: thrown, reqId: this.call.request.id, provider: this.provider }, 'upstream answer could not be read');
     const { reply } = this.call;
     if (!reply.sent && !reply.raw.headersSent) {
-      void reply.status(error.status).headers(error.headers).header('content-type', 'application/json').send(toProxyErrorBody(error, this.errorStyle));
+      const body = JSON.stringify(toProxyErrorBody(error, this.errorStyle));
+      // What the client got is the response a key that logs responses keeps, errors too.
+      this.logResponse(body);
+      void reply.status(error.status).headers(error.headers).header('content-type', 'application/json').send(body);
     }
   }
 

@@ -338,7 +338,9 @@ export class ProxyPipeline implements OnApplicationShutdown {
     if (providerError.retryAfter) reply.header('retry-after', providerError.retryAfter);
     reply.headers(relayedErrorHeaders(upstreamHeaders, providerError.retryable === false && providerError.status >= 500));
     // Built from a body readBody already took the credential out of.
-    void reply.send(Buffer.isBuffer(providerError.body) ? providerError.body : JSON.stringify(providerError.body));
+    const payload = Buffer.isBuffer(providerError.body) ? providerError.body : JSON.stringify(providerError.body);
+    exchange.logResponse(payload);
+    void reply.send(payload);
   }
 
   /**
