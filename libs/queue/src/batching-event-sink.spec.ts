@@ -88,6 +88,13 @@ describe('BatchingEventSink', () => {
     expect(sink.stats().pending).toBe(0);
   });
 
+  it('names the events it has not delivered, the one being delivered included', async () => {
+    const sink = new BatchingEventSink(() => new Promise<void>(() => undefined), { maxBatch: 2, flushIntervalMs: 60_000, maxBuffered: 100 }, silent);
+    ['a', 'b', 'c'].forEach((id) => sink.publish(event(id)));
+    await expect(sink.flush(100)).rejects.toThrow('3 events are still buffered');
+    expect(sink.undelivered().map((e) => e.id)).toEqual(['a', 'b', 'c']);
+  });
+
   it('counts the events it had to drop when the buffer overflows', async () => {
     const sink = new BatchingEventSink(
       async () => {

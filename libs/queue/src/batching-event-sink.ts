@@ -30,7 +30,7 @@ export class BatchingEventSink implements EventSink {
   private delivering: Promise<void> | null = null;
   private failures = 0;
   /** The batch being delivered: out of the buffer, not yet delivered. */
-  private inFlight = 0;
+  private readonly inFlight = new Set<RequestEventData>();
   private dropped = 0;
   private deliveryFailures = 0;
   /** While deliveries fail, every publish past the bound drops one: logged once per interval. */
@@ -71,8 +71,12 @@ export class BatchingEventSink implements EventSink {
     }
   }
 
+  undelivered(): RequestEventData[] {
+    return [...this.inFlight, ...this.buffer];
+  }
+
   stats(): EventSinkStats {
-    return { pending: this.buffer.length + this.inFlight, dropped: this.dropped, deliveryFailures: this.deliveryFailures };
+    return { pending: this.buffer.length + this.inFlight.size, dropped: this.dropped, deliveryFailures: this.deliveryFailures };
   }
 
   private schedule(delayMs: number): void {
@@ -93,7 +97,7 @@ export class BatchingEventSink implements EventSink {
     const batch = this.buffer.splice(0, this.options.maxBatch);
     if (batch.length === 0) return Promise.resolve();
     this.bufferedBytes -= sumOfSizes(batch);
-    this.inFlight = batch.length;
+    batch.forEach((event) => this.inFlight.add(event));
     this.delivering = this.deliver(batch)
       .then(
         () => {
@@ -102,7 +106,7 @@ export class BatchingEventSink implements EventSink {
         (error: unknown) => (batch.length === 1 ? this.keepFailed(batch, error, false) : this.deliverOneByOne(batch)),
       )
       .finally(() => {
-        this.inFlight = 0;
+        this.inFlight.clear();
         this.delivering = null;
       });
     return this.delivering;
@@ -119,7 +123,7 @@ export class BatchingEventSink implements EventSink {
     for (const event of batch) {
       try {
         await this.deliver([event]);
-        this.inFlight -= 1;
+        this.inFlight.delete(event);
       } catch (error) {
         failing.push(event);
         lastError = error;
@@ -140,6 +144,7 @@ export class BatchingEventSink implements EventSink {
   private keepFailed(events: RequestEventData[], error: unknown, othersWentThrough: boolean): void {
     this.failures += 1;
     this.deliveryFailures += 1;
+    events.forEach((event) => this.inFlight.delete(event));
     this.append(events, othersWentThrough ? 'behind' : 'in front');
     this.logger.warn({ err: error, failed: events.length, buffered: this.buffer.length, failures: this.failures }, 'event delivery failed; will retry');
   }
@@ -169,7 +174,7 @@ export class BatchingEventSink implements EventSink {
   }
 
   private undeliveredError(): Error {
-    return new Error(`event delivery failed or did not finish in time; ${this.buffer.length + this.inFlight} events are still buffered`);
+    return new Error(`event delivery failed or did not finish in time; ${this.buffer.length + this.inFlight.size} events are still buffered`);
   }
 
   private backoffMs(): number {

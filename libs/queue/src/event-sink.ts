@@ -8,6 +8,11 @@ export interface EventSink {
   publish(event: RequestEventData): void;
   /** Delivers everything buffered, retrying failures for up to `retryForMs`; used at shutdown and by tests. */
   flush(retryForMs?: number): Promise<void>;
+  /**
+   * The events not delivered yet (being delivered first, then buffered): what a stop that gave
+   * up on delivering leaves behind, for the log that lets an operator replay them.
+   */
+  undelivered(): RequestEventData[];
   /** For the gateway's metrics. */
   stats(): EventSinkStats;
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { LOGGER, Logger } from '@tollgate/common';
 import { EVENT_SINK, EventSink } from '@tollgate/queue';
 import { ExchangesInFlight } from './exchanges-in-flight';
+import { toReplayableEvent } from './replayable-event';
 
 /**
  * How long a stopping gateway keeps retrying the delivery of its last events (a Redis failover):
@@ -34,8 +35,19 @@ export class EventFlushOnShutdown implements OnApplicationShutdown {
     if (!(await this.inFlight.settled(CUT_EXCHANGES_WAIT_MS))) {
       this.logger.warn({ running: this.inFlight.running }, 'exchanges still running at shutdown: their events may be missing');
     }
-    await this.sink.flush(SHUTDOWN_RETRY_MS).catch((error: unknown) => {
-      this.logger.error({ err: error, undelivered: this.sink.stats().pending }, 'events left undelivered at shutdown: they are not recorded');
-    });
+    await this.sink.flush(SHUTDOWN_RETRY_MS).catch((error: unknown) => this.logUndelivered(error));
+  }
+
+  /**
+   * Nothing else can record these: settlement needs the Redis that failed (spend is settled
+   * there before it is persisted), so writing them to Postgres from here would leave budgets
+   * short of their cost. Each goes to the log whole but for its texts, so it can be replayed.
+   */
+  private logUndelivered(error: unknown): void {
+    const undelivered = this.sink.undelivered();
+    this.logger.error({ err: error, undelivered: undelivered.length }, 'events left undelivered at shutdown: not recorded; each is logged as "event undelivered at shutdown" for replay');
+    for (const event of undelivered) {
+      this.logger.error({ event: toReplayableEvent(event) }, 'event undelivered at shutdown: queue it as a record-request-event job to record it');
+    }
   }
 }

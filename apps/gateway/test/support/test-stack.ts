@@ -34,6 +34,8 @@ export interface TestStack {
   gatewayApp: INestApplicationContext;
   /** The worker's Nest application context, likewise. */
   workerApp: INestApplicationContext;
+  /** Stops the gateway as SIGTERM does (drain, then its shutdown hooks); close() stops the rest. */
+  closeGateway(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -80,6 +82,8 @@ export async function startTestStack(extraEnv: Record<string, string> = {}): Pro
     throw error;
   }
   const queues: Queue[] = [];
+  let gatewayClosed: Promise<void> | null = null;
+  const closeGateway = () => (gatewayClosed ??= gateway!.close());
 
   const adminUrl = `http://127.0.0.1:${gateway.adminPort}`;
   return {
@@ -101,12 +105,13 @@ export async function startTestStack(extraEnv: Record<string, string> = {}): Pro
       queues.push(queue);
       return queue;
     },
+    closeGateway,
     close: async () => {
       // Every step is tried, whatever failed before it (a test that breaks Redis makes some fail):
       // a step skipped leaves its connections open, and the test run waiting on them.
       const steps = [
         () => Promise.all(queues.map((queue) => queue.obliterate({ force: true }).then(() => queue.close()))),
-        () => gateway!.close(),
+        () => closeGateway(),
         () => worker!.close(),
         () => pg.end(),
         () => deleteRedisKeys(env.redisUrl!, `${queuePrefix}:*`),
