@@ -10,22 +10,11 @@ import { TestStack, eventually, startTestStack } from './support/test-stack';
  * it was revoked, does not bring it back when it installs its read.
  */
 describe('config snapshot: announcements during a slow full reload (e2e)', () => {
+  // Full reloads every 100 ms, so that one starts on its own while the test holds the read.
+  const context = stackWithOneSetting({ CONFIG_FULL_RELOAD_INTERVAL_MS: '100' });
   let stack: TestStack;
-  let upstream: FakeOpenAI;
   let settingId: string;
-
-  beforeAll(async () => {
-    upstream = new FakeOpenAI();
-    await upstream.start();
-    // Full reloads every 100 ms, so that one starts on its own while the test holds the read.
-    stack = await startTestStack({ CONFIG_FULL_RELOAD_INTERVAL_MS: '100' });
-    settingId = (await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } })).body.id;
-  });
-
-  afterAll(async () => {
-    await stack?.close();
-    await upstream?.stop();
-  });
+  beforeAll(() => ({ stack, settingId } = context));
 
   it('a revocation does not wait for the reload, and the reload does not undo it', async () => {
     const leaked = await issueKey(stack.admin, [stack.proxyUrl], 'snapshot', [settingId]);
@@ -82,21 +71,10 @@ describe('config snapshot: announcements during a slow full reload (e2e)', () =>
  * its interval, without reloading everything.
  */
 describe('config snapshot: the poll of what changed (e2e)', () => {
+  const context = stackWithOneSetting({ CONFIG_POLL_INTERVAL_MS: '200' });
   let stack: TestStack;
-  let upstream: FakeOpenAI;
   let settingId: string;
-
-  beforeAll(async () => {
-    upstream = new FakeOpenAI();
-    await upstream.start();
-    stack = await startTestStack({ CONFIG_POLL_INTERVAL_MS: '200' });
-    settingId = (await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } })).body.id;
-  });
-
-  afterAll(async () => {
-    await stack?.close();
-    await upstream?.stop();
-  });
+  beforeAll(() => ({ stack, settingId } = context));
 
   it('a revocation never announced applies within the poll, with no full reload', async () => {
     const snapshot = stack.gatewayApp.get(ConfigSnapshotService);
@@ -129,3 +107,20 @@ describe('config snapshot: the poll of what changed (e2e)', () => {
     await eventually(async () => ((await chat(stack.proxyUrl, key.key, { model: 'gpt-4o-mini', user: 'polled-user' })).status === 200 ? undefined : true), 2_000, 'the user change applied');
   });
 });
+
+/** A test stack started with `env`, and one OpenAI setting pointing at a fake upstream; filled in beforeAll. */
+function stackWithOneSetting(env: Record<string, string>): { stack: TestStack; settingId: string } {
+  const context = {} as { stack: TestStack; settingId: string };
+  let upstream: FakeOpenAI | undefined;
+  beforeAll(async () => {
+    upstream = new FakeOpenAI();
+    await upstream.start();
+    context.stack = await startTestStack(env);
+    context.settingId = (await context.stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } })).body.id;
+  });
+  afterAll(async () => {
+    await context.stack?.close();
+    await upstream?.stop();
+  });
+  return context;
+}

@@ -1,31 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { EventSettlementService } from '@tollgate/limits';
 import { BatchingEventSink, RequestEventData } from '@tollgate/queue';
 import pino from 'pino';
+import { requestEvent } from './support/request-event';
 import { TestStack, eventually, startTestStack } from './support/test-stack';
 
-const event = (customId: string | null = null): RequestEventData => ({
-  id: randomUUID(),
-  createdAt: Date.now(),
-  keyId: null,
-  tags: [],
-  settingId: null,
-  provider: 'openai',
-  model: 'gpt-4o-mini',
-  status: 200,
-  path: '/v1/chat/completions',
-  method: 'POST',
-  stream: false,
-  latencyMs: 5,
-  customId,
-  userId: null,
-  errorCode: null,
-  usage: { promptTokens: 10, completionTokens: 5 },
-  estimationInput: null,
-  request: null,
-  response: null,
-  reservationMember: null,
-});
+const event = (customId: string | null = null): RequestEventData => requestEvent({ customId });
 
 /**
  * Batches as large as EVENT_BATCH_SIZE allows (10,000), recorded by the real settlement code

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { LimitKeys } from '@tollgate/limits';
 import { EventRecorderService } from '@tollgate/reporting';
 import { FakeOpenAI } from './support/fake-openai';
 import { ACTUAL_NANO, reservedNano } from './support/pricing';
+import { requestEvent } from './support/request-event';
 import { ProxyResponse, chat, countBy, issueKey, proxyRequest } from './support/proxy-client';
 import { TestStack, eventually, startTestStack } from './support/test-stack';
 
@@ -303,28 +303,7 @@ describe('users (e2e)', () => {
       await stack.sql("UPDATE users SET name = name || '.' WHERE user_id = ANY($1::text[]) AND (substring(user_id from 7))::int % 2 = 0", [ids]);
       const recorder = stack.workerApp.get(EventRecorderService);
       const eventsOf = (round: number) =>
-        [...ids].reverse().map((userId, i) => ({
-          id: randomUUID(),
-          createdAt: Date.now(),
-          keyId: null,
-          tags: [],
-          settingId: null,
-          provider: 'openai',
-          model: 'gpt-4o-mini',
-          status: 200,
-          path: '/v1/chat/completions',
-          method: 'POST',
-          stream: false,
-          latencyMs: 1,
-          customId: `order-${round}-${i}`,
-          userId,
-          errorCode: null,
-          usage: { promptTokens: 1000, completionTokens: 10 },
-          estimationInput: null,
-          request: null,
-          response: null,
-          reservationMember: null,
-        }));
+        [...ids].reverse().map((userId, i) => requestEvent({ latencyMs: 1, customId: `order-${round}-${i}`, userId, usage: { promptTokens: 1000, completionTokens: 10 } }));
       for (let round = 0; round < 15; round++) {
         const results = await Promise.allSettled([
           stack.admin('PATCH', '/api/users?tags=order', { costLimitInUsd: round + 1 }),
