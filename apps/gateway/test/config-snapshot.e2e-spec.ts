@@ -1,6 +1,7 @@
 import { ConfigSnapshotService } from '@tollgate/config-cache';
 import { ApiKeyEntity, KeysService } from '@tollgate/keys';
 import { FakeOpenAI } from './support/fake-openai';
+import { RedisServer } from './support/redis-server';
 import { chat, issueKey } from './support/proxy-client';
 import { TestStack, eventually, startTestStack } from './support/test-stack';
 
@@ -66,17 +67,17 @@ describe('config snapshot: announcements during a slow full reload (e2e)', () =>
 });
 
 /**
- * Changes no announcement tells of (a replica cut off from Redis, a broadcast its writer could
- * not send), made here straight in the database: the poll of what changed applies them within
- * its interval, without reloading everything.
+ * Changes no announcement tells of (a broadcast its writer could not send), made here straight in
+ * the database: the read of what changed applies them within its interval (the resync interval,
+ * here 300 ms), without reloading everything.
  */
-describe('config snapshot: the poll of what changed (e2e)', () => {
-  const context = stackWithOneSetting({ CONFIG_POLL_INTERVAL_MS: '200' });
+describe('config snapshot: the read of what changed (e2e)', () => {
+  const context = stackWithOneSetting({ CONFIG_RESYNC_INTERVAL_MS: '300', CONFIG_POLL_INTERVAL_MS: '100' });
   let stack: TestStack;
   let settingId: string;
   beforeAll(() => ({ stack, settingId } = context));
 
-  it('a revocation never announced applies within the poll, with no full reload', async () => {
+  it('a revocation never announced applies within the interval, with no full reload', async () => {
     const snapshot = stack.gatewayApp.get(ConfigSnapshotService);
     const key = await issueKey(stack.admin, [stack.proxyUrl], 'polled', [settingId]);
     const fullLoad = snapshot.stats().lastFullLoadAt;
@@ -105,6 +106,46 @@ describe('config snapshot: the poll of what changed (e2e)', () => {
     expect((await chat(stack.proxyUrl, key.key, { model: 'gpt-4o-mini', user: 'polled-user' })).status).toBe(200);
     await stack.sql("UPDATE users SET revoked = true, updated_at = now() WHERE user_id = 'polled-user'");
     await eventually(async () => ((await chat(stack.proxyUrl, key.key, { model: 'gpt-4o-mini', user: 'polled-user' })).status === 200 ? undefined : true), 2_000, 'the user change applied');
+  });
+});
+
+/**
+ * A replica whose change bus cannot hear announcements (its Redis is gone) reads what changed
+ * every poll: a revocation made meanwhile applies within about a second, not at the next resync.
+ */
+describe('config snapshot: polling while announcements cannot arrive (e2e)', () => {
+  let redis: RedisServer;
+  let stack: TestStack;
+  let upstream: FakeOpenAI;
+
+  beforeAll(async () => {
+    upstream = new FakeOpenAI();
+    await upstream.start();
+    redis = await RedisServer.start();
+    // The default resync interval (30 s): only the poll can apply the change in time.
+    stack = await startTestStack({ REDIS_URL: redis.url, CONFIG_POLL_INTERVAL_MS: '200', LOG_LEVEL: 'error' });
+  });
+
+  afterAll(async () => {
+    // Closing the stack needs Redis.
+    await redis?.restart();
+    await stack?.close();
+    await redis?.kill();
+    await upstream?.stop();
+  });
+
+  it('a revocation applies within about a second while Redis is down, with no full reload', async () => {
+    const setting = (await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } })).body.id;
+    const key = await issueKey(stack.admin, [stack.proxyUrl], 'partitioned', [setting]);
+    const snapshot = stack.gatewayApp.get(ConfigSnapshotService);
+    const fullLoad = snapshot.stats().lastFullLoadAt;
+    await redis.stop();
+    // Made straight in the database: with Redis down, no replica but the writer would hear it.
+    await stack.sql('UPDATE api_keys SET revoked = true, updated_at = now() WHERE key_id = $1', [key.keyId]);
+    const revokedAt = Date.now();
+    await eventually(async () => ((await chat(stack.proxyUrl, key.key)).status === 401 ? true : undefined), 3_000, 'the revocation applied without Redis');
+    expect(Date.now() - revokedAt).toBeLessThan(1_500);
+    expect(snapshot.stats().lastFullLoadAt).toBe(fullLoad);
   });
 });
 

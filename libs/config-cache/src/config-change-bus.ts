@@ -8,6 +8,8 @@ export type ConfigChangeHandler = (change: ConfigChange) => void;
 /** Carries config changes to every replica's snapshot. */
 export interface ConfigChangeBus extends ConfigChangeNotifier {
   subscribe(onChange: ConfigChangeHandler, onReconnect: () => void): Promise<void>;
+  /** Whether announcements reach this replica now (while not, the snapshot polls the database fast). */
+  hearsChanges(): boolean;
   close(): Promise<void>;
 }
 
@@ -85,6 +87,11 @@ export class RedisConfigChangeBus implements ConfigChangeBus {
     this.subscriber.on('ready', () => onReconnect());
     this.startProbe();
     await this.subscriber.subscribe(this.channel);
+  }
+
+  /** Subscribed and answering: a probe that goes unanswered drops the connection, so a partition shows within a probe. */
+  hearsChanges(): boolean {
+    return !this.closed && this.subscriber.status === 'ready';
   }
 
   async close(): Promise<void> {
@@ -178,6 +185,11 @@ export class LocalConfigChangeBus implements ConfigChangeBus {
 
   async subscribe(onChange: ConfigChangeHandler): Promise<void> {
     this.emitter.on('change', onChange);
+  }
+
+  /** In process: every change is heard. */
+  hearsChanges(): boolean {
+    return true;
   }
 
   async close(): Promise<void> {

@@ -56,10 +56,11 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
       entities: [ConfigEntity.Key, ConfigEntity.User, ConfigEntity.ProviderSetting],
       reloadOne: (change) => this.apply(change),
       reloadAll: () => this.loadAll(),
-      // Everything, rarely (a large table's full read costs the proxy a few slow requests):
-      // what changed is read every poll, and announced changes apply within milliseconds.
+      // Everything, rarely (a large table's full read costs the proxy a few slow requests);
+      // what changed, every resync interval, and every poll while announcements do not arrive.
       intervalMs: env.configFullReloadIntervalMs,
       reloadChanged: () => this.loadChanged(),
+      changedIntervalMs: env.configResyncIntervalMs,
       pollMs: env.configPollIntervalMs,
       logger: logger.child({ context: 'ConfigSnapshot' }),
       // The snapshot keeps serving its last good state; the next resync tries again.
