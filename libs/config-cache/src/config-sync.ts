@@ -58,6 +58,8 @@ export class ConfigSync {
   private queuedResync: Promise<void> | null = null;
   private queuedRefresh: Promise<void> | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
+  /** A reload has succeeded: until then (the database was away at start) every poll tries again. */
+  private loaded = false;
   /** Reloads fail over and over while the database is away: one warning per interval. */
   private readonly failureLog = new LogThrottle();
 
@@ -92,7 +94,7 @@ export class ConfigSync {
     if (reloadChanged && pollMs && changedIntervalMs) {
       let lastRead = Date.now();
       this.pollTimer = setInterval(() => {
-        if (this.bus.hearsChanges() && Date.now() - lastRead < changedIntervalMs) return;
+        if (this.loaded && this.bus.hearsChanges() && Date.now() - lastRead < changedIntervalMs) return;
         lastRead = Date.now();
         void this.refresh();
       }, pollMs);
@@ -114,7 +116,7 @@ export class ConfigSync {
     if (this.queuedResync) return this.queuedResync;
     const queued = this.enqueue(() => {
       this.queuedResync = null;
-      return this.options.reloadAll();
+      return this.options.reloadAll().then(() => void (this.loaded = true));
     });
     this.queuedResync = queued;
     return queued;
@@ -128,7 +130,7 @@ export class ConfigSync {
     if (this.queuedRefresh) return this.queuedRefresh;
     const queued = this.enqueue(() => {
       this.queuedRefresh = null;
-      return reloadChanged();
+      return reloadChanged().then(() => void (this.loaded = true));
     });
     this.queuedRefresh = queued;
     return queued;
