@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigChange, ConfigEntity, ENV, Env, LOGGER, Logger, configChangeKey } from '@tollgate/common';
-import { newestUpdate } from '@tollgate/database';
+import { later, newestUpdate } from '@tollgate/database';
 import { KeysService } from '@tollgate/keys';
 import { ProviderSettingsService, ResolvedProviderSetting } from '@tollgate/provider-settings';
 import { UsersService } from '@tollgate/users';
@@ -168,7 +168,7 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
     for (const [entry, { at }] of this.appliedAt) if (at <= readBegan) this.appliedAt.delete(entry);
     this.newest[ConfigEntity.Key] = newestUpdate(this.newest[ConfigEntity.Key], keys);
     this.newest[ConfigEntity.User] = newestUpdate(this.newest[ConfigEntity.User], users);
-    this.newest[ConfigEntity.ProviderSetting] = newestUpdate(this.newest[ConfigEntity.ProviderSetting], settings.newestUpdate === null ? [] : [{ updatedAt: settings.newestUpdate }]);
+    this.newest[ConfigEntity.ProviderSetting] = later(this.newest[ConfigEntity.ProviderSetting], settings.newestUpdate);
   }
 
   private async apply(change: ConfigChange): Promise<void> {

@@ -6,7 +6,7 @@ import { FindOptionsWhere, MoreThanOrEqual, ObjectLiteral, Repository } from 'ty
  * newest row that read saw. Reads of what changed go back this far before that row, so no such
  * change is skipped (admin transactions last milliseconds; this covers lock waits).
  */
-export const CHANGED_SINCE_OVERLAP_MS = 60_000;
+const CHANGED_SINCE_OVERLAP_MS = 60_000;
 
 /** The rows changed since the newest `updated_at` a previous read saw (every row without one), by the table's updated_at index. */
 export async function rowsChangedSince<T extends ObjectLiteral & { updatedAt: Date }>(repository: Repository<T>, since: Date | null): Promise<T[]> {
@@ -16,7 +16,10 @@ export async function rowsChangedSince<T extends ObjectLiteral & { updatedAt: Da
 
 /** The newest of `current` and the rows' updated_at. */
 export function newestUpdate(current: Date | null, rows: ReadonlyArray<{ updatedAt: Date }>): Date | null {
-  let newest = current;
-  for (const row of rows) if (newest === null || row.updatedAt > newest) newest = row.updatedAt;
-  return newest;
+  return rows.reduce<Date | null>((newest, row) => later(newest, row.updatedAt), current);
+}
+
+/** The later of two times, either of which may be unknown. */
+export function later(a: Date | null, b: Date | null): Date | null {
+  return a === null || (b !== null && b > a) ? b : a;
 }

@@ -1,5 +1,5 @@
 export { AccessScopeColumns } from './access-scope-columns';
-export { CHANGED_SINCE_OVERLAP_MS, newestUpdate, rowsChangedSince } from './changed-since';
+export { later, newestUpdate, rowsChangedSince } from './changed-since';
 export type { AllowedPath } from './access-scope-columns';
 export { EntityList, MIGRATIONS, createDataSource, createDataSourceOptions, createMigrationDataSource } from './data-source';
 export { migrationsAreApplied, runMigrationsLocked } from './migrate';
