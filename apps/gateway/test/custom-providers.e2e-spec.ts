@@ -339,6 +339,16 @@ describe('Custom providers (e2e): admin API and the /api/custom/providers/:provi
         expect(error.error.code).toBe(code);
         expect(typeof error.error.message).toBe('string');
       }
+      // A body that is not JSON (bytes the gateway only takes for native uploads) is not JSON to forward.
+      for (const contentType of ['application/octet-stream', 'image/png']) {
+        const bytes = await fetch(`${stack.proxyUrl}/api/custom/providers/acme/generate`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': contentType },
+          body: JSON.stringify(acmeBody('m')),
+        });
+        expect({ contentType, status: bytes.status }).toEqual({ contentType, status: 415 });
+        expect(await bytes.json()).toMatchObject({ error: { type: 'invalid_request_error' } });
+      }
       expect(upstream.requests.length).toBe(before);
     });
 

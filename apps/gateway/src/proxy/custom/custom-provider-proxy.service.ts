@@ -41,6 +41,9 @@ export class CustomProviderProxyService {
       if (!provider) throw new GatewayError(GatewayErrorCode.NotFound, `The custom provider '${providerName}' does not exist.`);
       const route = matchRoute(provider, routePath);
       if (!route) throw new GatewayError(GatewayErrorCode.NotFound, `The custom provider '${provider.name}' has no route config for the path '${routePath}'.`);
+      // Bytes (octet-stream, multipart, images: parsed for the native upload paths) are not JSON:
+      // serialized as they are, the upstream got {"type":"Buffer","data":[...]} and the call was billed.
+      if (Buffer.isBuffer(body)) throw new GatewayError(GatewayErrorCode.UnsupportedMediaType, 'unsupported Content-Type: custom provider routes take application/json');
       if (body === null || typeof body !== 'object') throw new GatewayError(GatewayErrorCode.InvalidRequest, 'The request body must be a JSON object or array.');
       const model = stringAt(body, route.model) ?? '';
       exchange.stream = route.stream !== null && booleanAt(body, route.stream) === true;
