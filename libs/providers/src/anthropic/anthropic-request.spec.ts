@@ -105,6 +105,25 @@ describe('toAnthropicRequest', () => {
     expect(request.tool_choice).toStrictEqual(expected);
   });
 
+  it("names a data URL's image type from its bytes, as Anthropic checks them (OpenAI reads the image whatever its label)", () => {
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0, 1]).toString('base64');
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+    const gif = Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00', 'latin1').toString('base64');
+    const webp = Buffer.from('RIFF\x24\x00\x00\x00WEBPVP8 ', 'latin1').toString('base64');
+    const sent = (url: string) => {
+      const request = toAnthropicRequest(chat({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }] }] }), defaults);
+      return (request.messages[0].content as Array<{ source: { media_type: string; data: string } }>)[0].source;
+    };
+    // image/jpg is how browsers and many tools label JPEGs; Anthropic takes image/jpeg only.
+    expect(sent(`data:image/jpg;base64,${jpeg}`)).toEqual({ type: 'base64', media_type: 'image/jpeg', data: jpeg });
+    // Mislabelled: Anthropic refuses "specified using image/jpeg, but appears to be image/png".
+    expect(sent(`data:image/jpeg;base64,${png}`).media_type).toBe('image/png');
+    expect(sent(`data:image/png;base64,${gif}`).media_type).toBe('image/gif');
+    expect(sent(`data:application/octet-stream;base64,${webp}`).media_type).toBe('image/webp');
+    // Bytes of no type Anthropic takes keep their label: Anthropic's own 400 says what is wrong.
+    expect(sent('data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=').media_type).toBe('image/svg+xml');
+  });
+
   it('sends no tool_choice when there are no tools, and refuses one that requires a call', () => {
     for (const choice of ['auto', 'none']) {
       const request = toAnthropicRequest(chat({ messages: hello, tool_choice: choice, parallel_tool_calls: false }), defaults);
