@@ -166,6 +166,9 @@ describe('toAnthropicRequest', () => {
     ['a tool message without tool_call_id', { messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].tool_call_id'],
     ['a non-function tool', { messages: hello, tools: [{ type: 'custom', custom: { name: 'x' } }] }, 'tools[0]'],
     ['an unknown tool_choice', { messages: hello, tools: [weatherTool], tool_choice: 'sometimes' }, 'tool_choice'],
+    // Deprecated, and answered with a function_call message the translation does not write: dropped, the model answered in text.
+    ['the deprecated functions', { messages: hello, functions: [weatherTool.function] }, 'functions'],
+    ['the deprecated function_call naming one', { messages: hello, function_call: { name: 'get_weather' } }, 'function_call'],
   ])('rejects %s with a 400 naming the param', (_name, body, param) => {
     let thrown: unknown;
     try {

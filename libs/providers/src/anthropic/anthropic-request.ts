@@ -1,4 +1,5 @@
 import { GatewayError, GatewayErrorCode, isRecord } from '@tollgate/common';
+import { refuseLegacyFunctions } from '../openai/legacy-functions';
 import { isThinkingEffort, reasoningEffortOf } from '../openai/reasoning-effort';
 import { ChatCall, ProviderDefaults } from '../provider-adapter';
 import {
@@ -27,6 +28,7 @@ export function toAnthropicRequest(
   }
   // What OpenAI refuses is refused here too: dropped in translation, it changed the answer unseen.
   checkShapes(body);
+  refuseLegacyFunctions(body, 'Anthropic');
   if (body.logprobs === true) {
     // Anthropic returns no log probabilities; an answer without the ones asked for would be silently wrong.
     throw invalid('logprobs are not available from Anthropic models', 'logprobs');

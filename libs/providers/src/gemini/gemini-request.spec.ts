@@ -78,6 +78,15 @@ describe('toGeminiRequest', () => {
     expect(() => toGeminiRequest(call({ messages: [] }))).toThrow(expect.objectContaining({ param: 'messages' }));
   });
 
+  it("refuses the deprecated functions and function_call, whose function_call answers it does not write (dropped, the model answered in text)", () => {
+    const functions = [{ name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }];
+    const hello = [{ role: 'user', content: 'Weather in Paris?' }];
+    expect(() => toGeminiRequest(call({ messages: hello, functions }))).toThrow(expect.objectContaining({ status: 400, param: 'functions' }));
+    expect(() => toGeminiRequest(call({ messages: hello, function_call: { name: 'get_weather' } }))).toThrow(expect.objectContaining({ status: 400, param: 'function_call' }));
+    // Empty or switched off, they ask for nothing.
+    expect(toGeminiRequest(call({ messages: hello, functions: [], function_call: 'none' })).tools).toBeUndefined();
+  });
+
   it('refuses malformed messages as 400s naming the field, never as a gateway fault', () => {
     const refused = (message: Record<string, unknown>, param: string) =>
       expect(() => toGeminiRequest(call({ messages: [message] }))).toThrow(expect.objectContaining({ status: 400, param }));

@@ -4,6 +4,7 @@ import { toGeminiConversation } from './gemini-contents';
 import { toGeminiSchema } from './gemini-schema';
 import { GeminiFunctionDeclaration, GeminiGenerateContentRequest, GeminiGenerationConfig, GeminiTool, GeminiToolConfig } from './gemini.types';
 import { OpenAIChatRequest, OpenAIResponseFormat, OpenAIToolChoice } from '../openai/openai-chat.types';
+import { refuseLegacyFunctions } from '../openai/legacy-functions';
 import { ReasoningEffort, reasoningEffortOf } from '../openai/reasoning-effort';
 
 /**
@@ -15,6 +16,7 @@ import { ReasoningEffort, reasoningEffortOf } from '../openai/reasoning-effort';
 export function toGeminiRequest(call: ChatCall): GeminiGenerateContentRequest {
   const body = call.body as unknown as OpenAIChatRequest;
   if (!Array.isArray(body.messages)) throw invalid('messages must be an array', 'messages');
+  refuseLegacyFunctions(call.body, 'Gemini');
   const request: GeminiGenerateContentRequest = toGeminiConversation(body.messages, call.model);
   if ((body as { logprobs?: unknown }).logprobs === true) {
     // Not translated (yet): an answer without the log probabilities asked for would be silently wrong.
