@@ -32,6 +32,12 @@ describe('toGeminiRequest', () => {
     // A choice it cannot honour (OpenAI's allowed_tools) is refused, not dropped (any tool could be called).
     const allowedTools = { type: 'allowed_tools', allowed_tools: { mode: 'required', tools: [{ type: 'function', function: { name: 'f' } }] } };
     expect(() => modeFor(allowedTools)).toThrow(expect.objectContaining({ code: 'invalid_request_error', param: 'tool_choice' }));
+    // Without tools, a call the client requires cannot be made: refused (as OpenAI and the Anthropic
+    // translation do), not answered in text; "auto" and "none" ask for a plain answer anyway.
+    for (const required of ['required', { type: 'function', function: { name: 'f' } }]) {
+      expect(() => toGeminiRequest(call({ messages, tool_choice: required }))).toThrow(expect.objectContaining({ status: 400, param: 'tool_choice' }));
+    }
+    for (const plain of ['auto', 'none']) expect(toGeminiRequest(call({ messages, tool_choice: plain }))).toEqual({ contents: [{ role: 'user', parts: [{ text: 'x' }] }] });
     expect(toGeminiRequest(call({ messages, response_format: { type: 'json_object' }, stop: ['a', 'b'] })).generationConfig).toEqual({
       responseMimeType: 'application/json',
       stopSequences: ['a', 'b'],

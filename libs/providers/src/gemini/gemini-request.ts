@@ -29,6 +29,10 @@ export function toGeminiRequest(call: ChatCall): GeminiGenerateContentRequest {
     request.tools = tools;
     const toolConfig = toToolConfig(body.tool_choice);
     if (toolConfig) request.toolConfig = toolConfig;
+  } else if (toToolConfig(body.tool_choice)?.functionCallingConfig.mode === 'ANY') {
+    // Without tools "auto" and "none" mean the same plain answer; a call the client requires
+    // cannot be made, and answering in text would break it (OpenAI refuses this too).
+    throw invalid('tool_choice requires a tool call, but no tools are given', 'tool_choice');
   }
   return request;
 }
