@@ -1,6 +1,7 @@
 import { GatewayError, GatewayErrorCode, isRecord } from '@tollgate/common';
 import { refuseLegacyFunctions } from '../openai/legacy-functions';
 import { isThinkingEffort, reasoningEffortOf } from '../openai/reasoning-effort';
+import { imageTypeOf } from '../image-type';
 import { ChatCall, ProviderDefaults } from '../provider-adapter';
 import {
   AnthropicImageBlock,
@@ -191,31 +192,16 @@ function toContentBlock(part: unknown, param: string): Array<AnthropicTextBlock 
 
 const DATA_URL = /^data:([^;,]+);base64,(.*)$/s;
 
-/** Data URLs become inline base64 images; http(s) URLs are fetched by Anthropic itself. */
+/**
+ * Data URLs become inline base64 images, typed by their bytes (Anthropic checks them against the
+ * type, see imageTypeOf); http(s) URLs are fetched by Anthropic itself.
+ */
 function toImageBlock(url: string, param: string): AnthropicImageBlock {
   const data = DATA_URL.exec(url);
   if (data) return { type: 'image', source: { type: 'base64', media_type: imageTypeOf(data[2]) ?? data[1], data: data[2] } };
   if (/^https?:\/\//i.test(url)) return { type: 'image', source: { type: 'url', url } };
   throw invalid(`${param} must be an http(s) URL or a base64 data URL`, param);
 }
-
-/**
- * The type of a base64 image, read from its first bytes, among the four Anthropic takes. Anthropic
- * checks the bytes against the declared type and knows no `image/jpg`, while OpenAI reads the
- * image whatever its data URL says: a JPEG labelled image/jpg (as browsers and many tools write
- * it), or a PNG labelled image/jpeg, was Anthropic's 400. Null for bytes of another format,
- * whose label is kept (Anthropic's 400 then says what is wrong).
- */
-function imageTypeOf(base64: string): string | null {
-  const head = Buffer.from(base64.slice(0, 16), 'base64');
-  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'image/jpeg';
-  if (head.subarray(0, 8).equals(PNG_SIGNATURE)) return 'image/png';
-  if (head.toString('latin1', 0, 4) === 'GIF8') return 'image/gif';
-  if (head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WEBP') return 'image/webp';
-  return null;
-}
-
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 function toAssistantBlocks(message: Record<string, unknown>, param: string): AnthropicRequestBlock[] {
   const blocks: AnthropicRequestBlock[] = [];

@@ -1,4 +1,5 @@
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
+import { imageTypeOf } from '../image-type';
 import { GeminiPart } from './gemini.types';
 
 /** Data URLs are sent inline; http(s) URLs by reference, with the type guessed from the name. */
@@ -7,7 +8,9 @@ export function toMediaPart(url: unknown, param: string): GeminiPart {
   const data = /^data:([^;,]+)?((?:;[^;,]+)*),(.*)$/s.exec(url);
   if (data) {
     const isBase64 = data[2].split(';').includes('base64');
-    return { inlineData: { mimeType: data[1] ?? 'application/octet-stream', data: isBase64 ? data[3] : percentDecodedBase64(data[3], param) } };
+    const base64 = isBase64 ? data[3] : percentDecodedBase64(data[3], param);
+    // Typed by its bytes where it is an image: Gemini refuses image/jpg (see imageTypeOf).
+    return { inlineData: { mimeType: imageTypeOf(base64) ?? data[1] ?? 'application/octet-stream', data: base64 } };
   }
   if (/^https?:\/\//i.test(url)) return { fileData: { mimeType: guessImageType(url), fileUri: url } };
   throw new GatewayError(GatewayErrorCode.InvalidRequest, 'media URLs must be data: or http(s): URLs', param);

@@ -105,6 +105,16 @@ describe('toGeminiRequest', () => {
     expect(toGeminiRequest(call({ messages: [{ role: 'assistant', content: 'Hi', tool_calls: null }, { role: 'user', content: 'Bye' }] })).contents[0]).toEqual({ role: 'model', parts: [{ text: 'Hi' }] });
   });
 
+  it("types a data URL's image by its bytes: Gemini refuses image/jpg, the label browsers and many tools give JPEGs", () => {
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0, 1]).toString('base64');
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+    const sent = (url: string) => toGeminiRequest(call({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }] }] })).contents[0].parts[0];
+    expect(sent(`data:image/jpg;base64,${jpeg}`)).toEqual({ inlineData: { mimeType: 'image/jpeg', data: jpeg } });
+    expect(sent(`data:image/jpeg;base64,${png}`)).toEqual({ inlineData: { mimeType: 'image/png', data: png } });
+    // Other bytes keep their label (a PDF, an image format of Gemini's own such as HEIC).
+    expect(sent('data:image/heic;base64,AAAAGGZ0eXBoZWljAAAAAA==')).toEqual({ inlineData: { mimeType: 'image/heic', data: 'AAAAGGZ0eXBoZWljAAAAAA==' } });
+  });
+
   it('sends audio and PDF data inline, and URL-encoded data URLs as base64', () => {
     const messages = [
       {
