@@ -181,6 +181,30 @@ describe('admin API (e2e)', () => {
       expect(schemas.CreateKeyRequest.required).toEqual(expect.arrayContaining(['name', 'key', 'settingIds']));
       const eventsQuery = (json.paths['/api/events'] as { get: { parameters: Array<{ name: string; schema?: { type?: string } }> } }).get.parameters;
       expect(eventsQuery.filter((parameter) => ['start', 'end'].includes(parameter.name)).map((parameter) => parameter.schema?.type)).toEqual(['integer', 'integer']);
+      // Answers' whole numbers too (the reference types them int64 and int): as "number", clients
+      // generated from the document read them as floats, a Go client as float32, which holds a unix
+      // time only to the nearest 128 s. Times and sums over many requests need 64 bits.
+      const typeOf = (schema: string, field: string) => {
+        const property = schemas[schema].properties[field] as { type?: string; format?: string };
+        return `${schema}.${field}: ${property.type}${property.format ? `/${property.format}` : ''}`;
+      };
+      const int64 = [
+        ['ProviderSettingResponse', 'createdAt'], ['ProviderSettingResponse', 'updatedAt'],
+        ['KeyResponse', 'createdAt'], ['KeyResponse', 'updatedAt'], ['KeyResponse', 'expiresAt'], ['KeySearchResponse', 'count'],
+        ['UserResponse', 'createdAt'], ['UserResponse', 'updatedAt'], ['UserResponse', 'expiresAt'],
+        ['EventResponse', 'created_at'], ['EventSearchResponse', 'count'],
+        ['MetricsDataPointResponse', 'timeStamp'], ['MetricsDataPointResponse', 'numberOfRequests'], ['MetricsDataPointResponse', 'latencyInMs'],
+        ['MetricsDataPointResponse', 'promptTokenCount'], ['MetricsDataPointResponse', 'completionTokenCount'],
+        ['MetricsDataPointResponse', 'successCount'], ['MetricsDataPointResponse', 'unpricedRequestCount'], ['KeySpendResponse', 'unpricedRequestCount'],
+        ['ModelPriceResponse', 'updatedAt'], ['CustomProviderResponse', 'created_at'], ['CustomProviderResponse', 'updated_at'],
+      ];
+      expect(int64.map(([schema, field]) => typeOf(schema, field))).toEqual(int64.map(([schema, field]) => `${schema}.${field}: integer/int64`));
+      const int32 = [
+        ['AdminProblemResponse', 'status'], ['KeyResponse', 'rateLimitOverTime'], ['UserResponse', 'rateLimitOverTime'],
+        ['EventResponse', 'status'], ['EventResponse', 'prompt_token_count'], ['EventResponse', 'completion_token_count'], ['EventResponse', 'latency_in_ms'],
+        ['RouteConfigResponse', 'stream_max_empty_messages'],
+      ];
+      expect(int32.map(([schema, field]) => typeOf(schema, field))).toEqual(int32.map(([schema, field]) => `${schema}.${field}: integer/int32`));
       expect((await fetch(`${stack.proxyUrl}/docs`)).status).toBe(404);
       expect((await fetch(`${stack.proxyUrl}/docs-json`)).status).toBe(404);
       // Spelled as the router still reads it, percent-encoded.

@@ -6,10 +6,10 @@ export class LimitFieldsResponse {
   @ApiProperty({ description: 'Total spend limit in USD; 0 when there is none.' }) costLimitInUsd: number;
   @ApiProperty({ description: 'Spend limit per costLimitInUsdUnit; 0 when there is none.' }) costLimitInUsdOverTime: number;
   @ApiProperty({ description: 'Unit of costLimitInUsdOverTime; "" when there is none.', enum: ['m', 'h', 'd', 'mo', ''] }) costLimitInUsdUnit: string;
-  @ApiProperty({ description: 'Requests per rateLimitUnit; 0 when there is no rate limit.' }) rateLimitOverTime: number;
+  @ApiProperty({ type: 'integer', format: 'int32', description: 'Requests per rateLimitUnit; 0 when there is no rate limit.' }) rateLimitOverTime: number;
   @ApiProperty({ description: 'Unit of rateLimitOverTime; "" when there is no rate limit.', enum: ['s', 'm', 'h', 'd', ''] }) rateLimitUnit: string;
   @ApiProperty({ description: 'Time to live, as last given; "" when there is none.' }) ttl: string;
-  @ApiPropertyOptional({ description: 'When the ttl runs out (unix seconds); absent without a ttl.' }) expiresAt?: number;
+  @ApiPropertyOptional({ type: 'integer', format: 'int64', description: 'When the ttl runs out (unix seconds); absent without a ttl.' }) expiresAt?: number;
 }
 
 /**

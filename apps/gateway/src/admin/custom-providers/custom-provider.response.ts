@@ -27,7 +27,7 @@ export class RouteConfigResponse {
   @ApiProperty({ description: 'JSON field(s) of the completion in each stream event.', example: 'choices.#.delta.content' })
   stream_response_completion_location: string;
 
-  @ApiProperty({ description: 'Data-less stream events tolerated in a row (0: no limit).', example: 10 })
+  @ApiProperty({ type: 'integer', format: 'int32', description: 'Data-less stream events tolerated in a row (0: no limit).', example: 10 })
   stream_max_empty_messages: number;
 
   static from(config: RouteConfig): RouteConfigResponse {
@@ -49,10 +49,10 @@ export class CustomProviderResponse {
   @ApiProperty({ description: 'Unique identifier of the custom provider (used by PATCH).', format: 'uuid' })
   id: string;
 
-  @ApiProperty({ description: 'Unix timestamp (seconds) of creation.', example: 1699933571 })
+  @ApiProperty({ type: 'integer', format: 'int64', description: 'Unix timestamp (seconds) of creation.', example: 1699933571 })
   created_at: number;
 
-  @ApiProperty({ description: 'Unix timestamp (seconds) of the last update.', example: 1699933571 })
+  @ApiProperty({ type: 'integer', format: 'int64', description: 'Unix timestamp (seconds) of the last update.', example: 1699933571 })
   updated_at: number;
 
   @ApiProperty({ description: 'Unique name: the :provider of /api/custom/providers/:provider/* and the provider of its events.', example: 'bricks' })

@@ -5,7 +5,7 @@ import { EventEntity } from '@tollgate/reporting';
 /** One proxied request, with the documented snake_case field names. */
 export class EventResponse {
   @ApiProperty({ description: 'Unique identifier of the event: the request id (also sent as x-request-id).' }) id: string;
-  @ApiProperty({ description: 'Creation time (unix seconds).' }) created_at: number;
+  @ApiProperty({ type: 'integer', format: 'int64', description: 'Creation time (unix seconds).' }) created_at: number;
   @ApiProperty({ type: [String], description: 'Tags of the key.' }) tags: string[];
   @ApiPropertyOptional({ type: String, nullable: true, description: 'Key id associated with the request.' }) key_id: string | null;
   @ApiPropertyOptional({ type: Number, description: 'Cost in USD; null when the model has no known price (see price_known).', nullable: true })
@@ -13,12 +13,12 @@ export class EventResponse {
   @ApiProperty({ description: 'False when the model had no price: the request was not silently free.' }) price_known: boolean;
   @ApiProperty({ description: 'Model used.' }) model: string;
   @ApiProperty({ description: 'Provider.' }) provider: string;
-  @ApiProperty({ description: 'HTTP status returned to the client.' }) status: number;
-  @ApiProperty({ description: 'Prompt token count.' }) prompt_token_count: number;
-  @ApiProperty({ description: 'Completion token count.' }) completion_token_count: number;
+  @ApiProperty({ type: 'integer', format: 'int32', description: 'HTTP status returned to the client.' }) status: number;
+  @ApiProperty({ type: 'integer', format: 'int32', description: 'Prompt token count.' }) prompt_token_count: number;
+  @ApiProperty({ type: 'integer', format: 'int32', description: 'Completion token count.' }) completion_token_count: number;
   @ApiProperty({ description: 'True when tokens were counted by the gateway because the provider reported none.' })
   token_count_estimated: boolean;
-  @ApiProperty({ description: 'Latency in milliseconds, until the last byte.' }) latency_in_ms: number;
+  @ApiProperty({ type: 'integer', format: 'int32', description: 'Latency in milliseconds, until the last byte.' }) latency_in_ms: number;
   @ApiProperty({ description: 'Path of the proxied request.' }) path: string;
   @ApiProperty({ description: 'HTTP method of the proxied request.' }) method: string;
   @ApiProperty({ description: 'Whether the response was streamed.' }) stream: boolean;
@@ -73,5 +73,5 @@ function parseIfJson(text: string | null): unknown {
 
 export class EventSearchResponse {
   @ApiProperty({ type: [EventResponse], description: 'The page of events.' }) events: EventResponse[];
-  @ApiPropertyOptional({ description: 'All matching events, when returnCount was asked for.' }) count?: number;
+  @ApiPropertyOptional({ type: 'integer', format: 'int64', description: 'All matching events, when returnCount was asked for.' }) count?: number;
 }

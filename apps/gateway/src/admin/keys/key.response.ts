@@ -7,8 +7,8 @@ import { LimitFieldsResponse, toLimitFieldsResponse } from '../common/limit-fiel
 /** A key as the admin API shows it: never the key itself nor its hash. */
 export class KeyResponse extends LimitFieldsResponse {
   @ApiProperty({ description: 'Name of the API key.' }) name: string;
-  @ApiProperty({ description: 'Creation time (unix seconds).' }) createdAt: number;
-  @ApiProperty({ description: 'Update time (unix seconds).' }) updatedAt: number;
+  @ApiProperty({ type: 'integer', format: 'int64', description: 'Creation time (unix seconds).' }) createdAt: number;
+  @ApiProperty({ type: 'integer', format: 'int64', description: 'Update time (unix seconds).' }) updatedAt: number;
   @ApiProperty({ description: 'Whether the key is revoked.' }) revoked: boolean;
   @ApiProperty({ description: 'Why the key is revoked ("" when it is not, or no reason was given).' }) revokedReason: string;
   @ApiProperty({ type: [String], description: 'Identifiers associated with the key.' }) tags: string[];
@@ -45,5 +45,5 @@ export class KeyResponse extends LimitFieldsResponse {
 
 export class KeySearchResponse {
   @ApiProperty({ type: [KeyResponse], description: 'Array of keys.' }) keys: KeyResponse[];
-  @ApiPropertyOptional({ description: 'Total number of matching keys (with returnCount).' }) count?: number;
+  @ApiPropertyOptional({ type: 'integer', format: 'int64', description: 'Total number of matching keys (with returnCount).' }) count?: number;
 }

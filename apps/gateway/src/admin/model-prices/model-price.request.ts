@@ -76,6 +76,6 @@ export class UpsertModelPriceRequest extends ModelPriceKeyQuery {
 }
 
 export class ModelPriceResponse extends UpsertModelPriceRequest {
-  @ApiProperty({ description: 'Last update (unix seconds).' })
+  @ApiProperty({ type: 'integer', format: 'int64', description: 'Last update (unix seconds).' })
   updatedAt: number;
 }

@@ -25,10 +25,10 @@ export class ProviderSettingResponse {
   @ApiPropertyOptional({ description: 'Azure API version, when one is set (not a secret); else AZURE_API_VERSION applies.' })
   apiVersion?: string;
 
-  @ApiProperty({ description: 'Unix timestamp (seconds) of creation.', example: 1699933571 })
+  @ApiProperty({ type: 'integer', format: 'int64', description: 'Unix timestamp (seconds) of creation.', example: 1699933571 })
   createdAt: number;
 
-  @ApiProperty({ description: 'Unix timestamp (seconds) of the last update.', example: 1699933571 })
+  @ApiProperty({ type: 'integer', format: 'int64', description: 'Unix timestamp (seconds) of the last update.', example: 1699933571 })
   updatedAt: number;
 
   static from(entity: ProviderSettingEntity): ProviderSettingResponse {

@@ -1,14 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 export class MetricsDataPointResponse {
-  @ApiProperty({ description: 'Start of the interval (unix seconds).' }) timeStamp: number;
-  @ApiProperty({ description: 'Requests in the interval.' }) numberOfRequests: number;
+  @ApiProperty({ type: 'integer', format: 'int64', description: 'Start of the interval (unix seconds).' }) timeStamp: number;
+  @ApiProperty({ type: 'integer', format: 'int64', description: 'Requests in the interval.' }) numberOfRequests: number;
   @ApiProperty({ description: 'Their cost in USD (unpriced requests add nothing).' }) costInUsd: number;
-  @ApiProperty({ description: 'Sum of their latencies in milliseconds.' }) latencyInMs: number;
-  @ApiProperty({ description: 'Sum of their prompt tokens.' }) promptTokenCount: number;
-  @ApiProperty({ description: 'Sum of their completion tokens.' }) completionTokenCount: number;
-  @ApiProperty({ description: 'Requests answered with a 2xx status.' }) successCount: number;
-  @ApiProperty({ description: 'Requests whose cost is unknown (a model without a price): not counted in costInUsd, never as free.' }) unpricedRequestCount: number;
+  @ApiProperty({ type: 'integer', format: 'int64', description: 'Sum of their latencies in milliseconds.' }) latencyInMs: number;
+  @ApiProperty({ type: 'integer', format: 'int64', description: 'Sum of their prompt tokens.' }) promptTokenCount: number;
+  @ApiProperty({ type: 'integer', format: 'int64', description: 'Sum of their completion tokens.' }) completionTokenCount: number;
+  @ApiProperty({ type: 'integer', format: 'int64', description: 'Requests answered with a 2xx status.' }) successCount: number;
+  @ApiProperty({ type: 'integer', format: 'int64', description: 'Requests whose cost is unknown (a model without a price): not counted in costInUsd, never as free.' }) unpricedRequestCount: number;
   @ApiProperty({ description: 'The model, when broken down by model; else empty.' }) model: string;
   @ApiProperty({ description: 'The key id, when broken down by keyId; else empty.' }) keyId: string;
   @ApiProperty({ description: 'The custom id, when broken down by customId; else empty.' }) customId: string;
@@ -25,7 +25,7 @@ export class MetricsResponse {
 export class KeySpendResponse {
   @ApiProperty({ description: 'Key id.' }) keyId: string;
   @ApiProperty({ description: 'What its priced requests in the range cost, USD.' }) costInUsd: number;
-  @ApiProperty({ description: 'Its requests in the range whose cost is unknown (a model without a price): in no costInUsd, never counted as free.' }) unpricedRequestCount: number;
+  @ApiProperty({ type: 'integer', format: 'int64', description: 'Its requests in the range whose cost is unknown (a model without a price): in no costInUsd, never counted as free.' }) unpricedRequestCount: number;
 }
 
 export class TopKeysResponse {

@@ -8,8 +8,8 @@ export class UserResponse extends LimitFieldsResponse {
   @ApiProperty({ description: 'Id of the user object.', format: 'uuid' }) id: string;
   @ApiProperty({ description: 'Client-defined user id (OpenAI `user` field / x-user-id).' }) userId: string;
   @ApiProperty({ description: 'Name of the user.' }) name: string;
-  @ApiProperty({ description: 'Creation time (unix seconds).' }) createdAt: number;
-  @ApiProperty({ description: 'Update time (unix seconds).' }) updatedAt: number;
+  @ApiProperty({ type: 'integer', format: 'int64', description: 'Creation time (unix seconds).' }) createdAt: number;
+  @ApiProperty({ type: 'integer', format: 'int64', description: 'Update time (unix seconds).' }) updatedAt: number;
   @ApiProperty({ type: [String], description: 'Identifiers associated with the user.' }) tags: string[];
   @ApiProperty({ type: [String], description: 'Keys this user may use; empty means any.' }) keyIds: string[];
   @ApiProperty({ description: 'Whether the user is revoked.' }) revoked: boolean;
