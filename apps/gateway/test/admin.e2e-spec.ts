@@ -714,6 +714,19 @@ describe('admin API (e2e)', () => {
       expect((await stack.admin('PUT', '/api/key-management/keys', body)).status).toBe(409);
     });
 
+    it('reads setting ids without case, as the uuids they are: one setting named twice is one, and answers show ids as stored', async () => {
+      const setting = await createSetting();
+      const upper = setting.id.toUpperCase();
+      const created = await stack.admin<{ keyId: string; settingIds: string[] }>('PUT', '/api/key-management/keys', {
+        name: 'k', key: 'tg-setting-id-case-1', settingIds: [setting.id], settingId: upper,
+      });
+      expect([created.status, created.body.settingIds]).toEqual([200, [setting.id]]);
+      const patched = await stack.admin<{ settingId: string; settingIds: string[] }>('PATCH', `/api/key-management/keys/${created.body.keyId}`, { settingIds: [upper, setting.id] });
+      expect([patched.status, patched.body.settingId, patched.body.settingIds]).toEqual([200, setting.id, [setting.id]]);
+      const [listed] = (await stack.admin<Array<{ settingIds: string[] }>>('GET', `/api/key-management/keys?keyIds=${created.body.keyId}`)).body;
+      expect(listed.settingIds).toEqual(patched.body.settingIds);
+    });
+
     it('lists by tag, tags, provider and keyIds; updates; searches with pagination and count', async () => {
       const setting = await createSetting();
       const make = async (name: string, tags: string[]) =>

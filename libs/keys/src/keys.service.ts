@@ -194,8 +194,13 @@ function applyLimits(entity: ApiKeyEntity, input: KeyLimits, now: Date): void {
   }
 }
 
+/**
+ * In lower case, as Postgres stores and shows uuids: an id sent twice in two cases is one setting
+ * (it was counted as two and refused as one that does not exist), and the answer to a PATCH
+ * shows the ids as every later read does.
+ */
 function mergeSettingIds(settingIds: string[] | undefined, settingId: string | undefined): string[] {
-  return [...new Set([...(settingIds ?? []), ...(settingId ? [settingId] : [])])];
+  return [...new Set([...(settingIds ?? []), ...(settingId ? [settingId] : [])].map((id) => id.toLowerCase()))];
 }
 
 
