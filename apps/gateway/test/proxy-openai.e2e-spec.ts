@@ -469,6 +469,14 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     expect(spentAfter - spentBefore).toBeCloseTo(Number(event.cost_in_usd), 10);
   });
 
+  it('prices the audio tokens of a chat completion at the audio rates, not as text', async () => {
+    await sdk().chat.completions.create({ model: 'gpt-audio', messages: [{ role: 'user', content: 'Hi' }] }, withId('audio-usage'));
+    const event = await eventFor(stack, 'audio-usage');
+    expect(event).toMatchObject({ model: 'gpt-audio-2024-07-18', prompt_token_count: 100, completion_token_count: 60, price_known: true });
+    // gpt-audio: text $2.50 in / $10 out, audio $32 in / $64 out per million tokens.
+    expect(event.cost_in_usd).toBeCloseTo((60 * 2.5 + 40 * 32 + 10 * 10 + 50 * 64) / 1e6, 12);
+  });
+
   it('flags an unpriced model instead of recording it as free', async () => {
     await sdk().chat.completions.create({ model: 'my-private-model', messages: [{ role: 'user', content: 'Hi' }] }, withId('unpriced-1'));
     const event = await eventFor(stack, 'unpriced-1');

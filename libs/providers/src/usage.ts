@@ -12,6 +12,12 @@ export interface TokenUsage {
    * where the five-minute writes (the rest) cost 1.25 times it.
    */
   cacheWrite1hTokens?: number;
+  /**
+   * Of promptTokens and completionTokens, the audio tokens (OpenAI's audio models, audio sent
+   * to Gemini): priced at the model's audio rates, many times its text rates.
+   */
+  inputAudioTokens?: number;
+  outputAudioTokens?: number;
 }
 
 /**
@@ -25,7 +31,20 @@ export function fromOpenAIUsage(usage: unknown): TokenUsage | null {
   const prompt = chatShape ? record.prompt_tokens : record.input_tokens;
   if (typeof prompt !== 'number') return null;
   const completion = chatShape ? record.completion_tokens : record.output_tokens;
-  const details = (chatShape ? record.prompt_tokens_details : record.input_tokens_details) as { cached_tokens?: unknown } | undefined;
-  const cached = typeof details?.cached_tokens === 'number' ? details.cached_tokens : 0;
-  return { promptTokens: prompt, completionTokens: typeof completion === 'number' ? completion : 0, ...(cached > 0 ? { cacheReadTokens: cached } : {}) };
+  const details = (chatShape ? record.prompt_tokens_details : record.input_tokens_details) as { cached_tokens?: unknown; audio_tokens?: unknown } | undefined;
+  const outputDetails = (chatShape ? record.completion_tokens_details : record.output_tokens_details) as { audio_tokens?: unknown } | undefined;
+  const cached = countOf(details?.cached_tokens);
+  const inputAudio = countOf(details?.audio_tokens);
+  const outputAudio = countOf(outputDetails?.audio_tokens);
+  return {
+    promptTokens: prompt,
+    completionTokens: typeof completion === 'number' ? completion : 0,
+    ...(cached > 0 ? { cacheReadTokens: cached } : {}),
+    ...(inputAudio > 0 ? { inputAudioTokens: inputAudio } : {}),
+    ...(outputAudio > 0 ? { outputAudioTokens: outputAudio } : {}),
+  };
+}
+
+function countOf(value: unknown): number {
+  return typeof value === 'number' ? value : 0;
 }

@@ -45,9 +45,10 @@ export class CostCalculator {
 
   /**
    * `cache`: the prompt tokens read from / written to the provider's cache (part of promptTokens),
-   * and of the writes, those to Anthropic's one-hour cache (see HOUR_CACHE_WRITE_INPUT_MULTIPLE).
+   * and of the writes, those to Anthropic's one-hour cache (see HOUR_CACHE_WRITE_INPUT_MULTIPLE);
+   * the audio tokens of the prompt and of the completion (part of their counts).
    */
-  price(provider: string, model: string, promptTokens: number, completionTokens: number, cache: CacheTokens = {}): CostResult {
+  price(provider: string, model: string, promptTokens: number, completionTokens: number, cache: TokenDetails = {}): CostResult {
     const override = this.overrides(provider, model);
     if (override) return { costUsd: roundUsd(Math.max(0, overrideCost(override, promptTokens, completionTokens, cache))), priceKnown: true };
     // A Map, not an object: a custom provider may be called "constructor".
@@ -66,6 +67,10 @@ export class CostCalculator {
           cache_read_tokens: cache.readTokens,
           cache_write_tokens: cache.writeTokens,
           ...(hourWrites > 0 ? { cache_write_1h_tokens: hourWrites } : {}),
+          // Audio costs several times text (gpt-audio: $32 against $2.50 per million prompt
+          // tokens); the table prices the audio share at its audio rates (text rates without one).
+          input_audio_tokens: cache.inputAudioTokens,
+          output_audio_tokens: cache.outputAudioTokens,
         },
         model,
         { provider: matched },
@@ -97,11 +102,15 @@ export class CostCalculator {
   }
 }
 
-export interface CacheTokens {
+/** The parts of the prompt and completion counts priced at rates of their own. */
+export interface TokenDetails {
   readTokens?: number;
   writeTokens?: number;
   /** Of writeTokens, those written to Anthropic's one-hour cache. */
   write1hTokens?: number;
+  /** Of the prompt and of the completion, the audio tokens (an admin's price has no audio rate: text's applies). */
+  inputAudioTokens?: number;
+  outputAudioTokens?: number;
 }
 
 /**
@@ -111,7 +120,7 @@ export interface CacheTokens {
 const HOUR_CACHE_WRITE_INPUT_MULTIPLE = 2;
 
 /** The one-hour writes, never more than the writes they are part of. */
-function hourWritesOf(cache: CacheTokens): number {
+function hourWritesOf(cache: TokenDetails): number {
   return Math.max(0, Math.min(cache.write1hTokens ?? 0, cache.writeTokens ?? 0));
 }
 
@@ -129,7 +138,7 @@ function roundUsd(value: number): number {
  * prompt at the input price, the output at the output price. The result is never below 0 (a
  * refund), whatever counts it is given.
  */
-function overrideCost(override: PriceOverride, promptTokens: number, completionTokens: number, cache: CacheTokens): number {
+function overrideCost(override: PriceOverride, promptTokens: number, completionTokens: number, cache: TokenDetails): number {
   const read = Math.max(0, cache.readTokens ?? 0);
   const written = Math.max(0, cache.writeTokens ?? 0);
   const hourWrites = hourWritesOf(cache);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { RequestEventData } from '@tollgate/queue';
 import { DataSource, EntityManager } from 'typeorm';
-import { CacheTokens, CostCalculator } from './cost-calculator';
+import { CostCalculator, TokenDetails } from './cost-calculator';
 import { EventEntity } from './event.entity';
 import { ModelPricesService } from './model-prices.service';
 import { estimateTokens } from './token-estimator';
@@ -57,7 +57,7 @@ export class EventRecorderService {
    * the table's for the answering model, else for the requested one (a snapshot the table lacks).
    * Admission reserves at the requested model's price, so settling at the same override agrees.
    */
-  private priceWithFallback(event: RequestEventData, promptTokens: number, completionTokens: number, cache: CacheTokens) {
+  private priceWithFallback(event: RequestEventData, promptTokens: number, completionTokens: number, cache: TokenDetails) {
     const requested = event.requestedModel && event.requestedModel !== event.model ? event.requestedModel : null;
     const overriddenRequested = requested !== null && !this.prices.lookup(event.provider, event.model) && this.prices.lookup(event.provider, requested) !== undefined;
     if (overriddenRequested) return this.calculator.price(event.provider, requested, promptTokens, completionTokens, cache);
@@ -84,7 +84,13 @@ export class EventRecorderService {
     const cost = event.unpriced
       ? { costUsd: null, priceKnown: false }
       : billable
-        ? this.priceWithFallback(event, promptTokens, completionTokens, { readTokens: usage.cacheReadTokens, writeTokens: usage.cacheWriteTokens, write1hTokens: usage.cacheWrite1hTokens })
+        ? this.priceWithFallback(event, promptTokens, completionTokens, {
+            readTokens: usage.cacheReadTokens,
+            writeTokens: usage.cacheWriteTokens,
+            write1hTokens: usage.cacheWrite1hTokens,
+            inputAudioTokens: usage.inputAudioTokens,
+            outputAudioTokens: usage.outputAudioTokens,
+          })
         : { costUsd: 0, priceKnown: true };
     return {
       id: event.id,
@@ -122,20 +128,31 @@ const MAX_TOKEN_COUNT = 2_147_483_647;
 
 /**
  * Usage as it is stored and priced: whole, not negative, within the columns, the cached parts
- * within the prompt. An upstream reporting 10.5 or -10 tokens, or more cached tokens than
- * prompt tokens, must not make its event unrecordable (a week of retries, its spend never in
- * Postgres) nor lower a key's spend.
+ * within the prompt, the audio parts within their counts (the price table refuses more). An
+ * upstream reporting 10.5 or -10 tokens, or more cached tokens than prompt tokens, must not make
+ * its event unrecordable (a week of retries, its spend never in Postgres) nor lower a key's spend.
  */
-function cleanUsage(usage: RequestEventData['usage']): { promptTokens: number; completionTokens: number; cacheReadTokens: number; cacheWriteTokens: number; cacheWrite1hTokens: number } {
+function cleanUsage(usage: RequestEventData['usage']): {
+  promptTokens: number;
+  completionTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  cacheWrite1hTokens: number;
+  inputAudioTokens: number;
+  outputAudioTokens: number;
+} {
   const promptTokens = tokenCount(usage?.promptTokens);
+  const completionTokens = tokenCount(usage?.completionTokens);
   const cacheReadTokens = Math.min(tokenCount(usage?.cacheReadTokens), promptTokens);
   const cacheWriteTokens = Math.min(tokenCount(usage?.cacheWriteTokens), promptTokens - cacheReadTokens);
   return {
     promptTokens,
-    completionTokens: tokenCount(usage?.completionTokens),
+    completionTokens,
     cacheReadTokens,
     cacheWriteTokens,
     cacheWrite1hTokens: Math.min(tokenCount(usage?.cacheWrite1hTokens), cacheWriteTokens),
+    inputAudioTokens: Math.min(tokenCount(usage?.inputAudioTokens), promptTokens),
+    outputAudioTokens: Math.min(tokenCount(usage?.outputAudioTokens), completionTokens),
   };
 }
 

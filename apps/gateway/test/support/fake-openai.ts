@@ -253,6 +253,16 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
       delete response.usage;
       response.model = 'gpt-4o-mini';
     }
+    if (model === 'gpt-audio') {
+      // An audio model's usage: part of the prompt and of the answer is audio, priced far above text.
+      response.usage = {
+        prompt_tokens: 100,
+        completion_tokens: 60,
+        total_tokens: 160,
+        prompt_tokens_details: { cached_tokens: 0, audio_tokens: 40 },
+        completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 50, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+      };
+    }
     if (model === 'odd-usage') {
       // What a broken OpenAI-compatible server may send: a fraction, a negative count, more cached than prompt tokens.
       response.usage = { prompt_tokens: 10.5, completion_tokens: -10, total_tokens: 0.5, prompt_tokens_details: { cached_tokens: 200 } };
