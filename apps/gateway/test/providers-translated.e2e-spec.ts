@@ -419,6 +419,16 @@ describe('Anthropic and Gemini behind /v1 (e2e, official openai SDK)', () => {
       expect(event.cost_in_usd).toBeCloseTo(12 * GEMINI_2_5_FLASH.input + 5 * GEMINI_2_5_FLASH.output, 12);
     });
 
+    it('prices the audio share of a prompt at the audio rate', async () => {
+      const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'UklGRg==', format: 'wav' } }] }];
+      const completion = await sdk().chat.completions.create({ model: 'gemini-2.5-flash', messages }, withId('gemini-audio'));
+      expect(completion.usage).toMatchObject({ prompt_tokens: 12, prompt_tokens_details: { audio_tokens: 10 } });
+      const event = await eventFor(stack, 'gemini-audio');
+      expect(event).toMatchObject({ prompt_token_count: 12, completion_token_count: 5, price_known: true });
+      // gemini-2.5-flash: audio $1 per million prompt tokens, text $0.30.
+      expect(event.cost_in_usd).toBeCloseTo(2 * GEMINI_2_5_FLASH.input + 10 * (1 / 1e6) + 5 * GEMINI_2_5_FLASH.output, 12);
+    });
+
     it('streams with alt=sse, chunks in order, usage chunk only when asked, priced from usageMetadata', async () => {
       const stream = await sdk().chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'Hi' }], stream: true }, withId('gemini-stream'));
       const chunks = await chunksOf(stream);

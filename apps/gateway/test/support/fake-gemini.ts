@@ -22,6 +22,7 @@ interface Part {
   text?: string;
   functionCall?: { name: string; args: Record<string, unknown> };
   functionResponse?: { name: string; response: unknown };
+  inlineData?: { mimeType: string; data: string };
 }
 
 interface Content {
@@ -131,9 +132,16 @@ export class FakeGemini extends LoopbackServer<ReceivedGeminiRequest> {
       finishReason: 'STOP',
       index,
     }));
+    // With audio in the prompt, Gemini says how much of it is audio (priced above text).
+    const hasAudio = (body.contents as Content[]).some((content) => content.parts?.some((part) => part.inlineData?.mimeType.startsWith('audio/')));
     sendJson(res, 200, {
       candidates,
-      usageMetadata: { promptTokenCount: 12, candidatesTokenCount: 5 * candidates.length, totalTokenCount: 12 + 5 * candidates.length },
+      usageMetadata: {
+        promptTokenCount: 12,
+        candidatesTokenCount: 5 * candidates.length,
+        totalTokenCount: 12 + 5 * candidates.length,
+        ...(hasAudio ? { promptTokensDetails: [{ modality: 'TEXT', tokenCount: 2 }, { modality: 'AUDIO', tokenCount: 10 }] } : {}),
+      },
       modelVersion: model,
       responseId: 'fake-response-1',
     });

@@ -65,19 +65,33 @@ export function toOpenAIUsage(metadata: GeminiUsageMetadata | undefined): OpenAI
   const prompt = metadata.promptTokenCount;
   const thoughts = metadata.thoughtsTokenCount ?? 0;
   const completion = (metadata.candidatesTokenCount ?? 0) + thoughts;
+  const audio = audioTokensOf(metadata.promptTokensDetails);
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: metadata.totalTokenCount ?? prompt + completion,
-    prompt_tokens_details: { cached_tokens: metadata.cachedContentTokenCount ?? 0 },
+    // Where OpenAI reports a prompt's audio tokens; absent when there were none, as before.
+    prompt_tokens_details: { cached_tokens: metadata.cachedContentTokenCount ?? 0, ...(audio > 0 ? { audio_tokens: audio } : {}) },
     completion_tokens_details: { reasoning_tokens: thoughts },
   };
+}
+
+/** The AUDIO modality's count among Gemini's per-modality details. */
+function audioTokensOf(details: GeminiUsageMetadata['promptTokensDetails']): number {
+  if (!Array.isArray(details)) return 0;
+  return details.reduce((sum, detail) => sum + (detail?.modality === 'AUDIO' && typeof detail.tokenCount === 'number' ? detail.tokenCount : 0), 0);
 }
 
 export function toTokenUsage(usage: OpenAIUsage | null): TokenUsage | null {
   if (!usage) return null;
   const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
-  return { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, ...(cached > 0 ? { cacheReadTokens: cached } : {}) };
+  const audio = usage.prompt_tokens_details?.audio_tokens ?? 0;
+  return {
+    promptTokens: usage.prompt_tokens,
+    completionTokens: usage.completion_tokens,
+    ...(cached > 0 ? { cacheReadTokens: cached } : {}),
+    ...(audio > 0 ? { inputAudioTokens: audio } : {}),
+  };
 }
 
 /** What the gateway counts when usage is missing: the text plus the tool call arguments. */

@@ -103,6 +103,8 @@ export interface GeminiUsageMetadata {
   thoughtsTokenCount?: number;
   cachedContentTokenCount?: number;
   totalTokenCount?: number;
+  /** The prompt's tokens per modality (TEXT, IMAGE, AUDIO, VIDEO): audio is priced above text. */
+  promptTokensDetails?: Array<{ modality?: string; tokenCount?: number }>;
 }
 
 /** A generateContent answer, and also each `alt=sse` event of streamGenerateContent. */

@@ -66,7 +66,7 @@ export interface OpenAIUsage {
   completion_tokens: number;
   total_tokens: number;
   /** Always present, as in OpenAI's answers: clients read `usage.prompt_tokens_details.cached_tokens` unguarded. */
-  prompt_tokens_details: { cached_tokens: number };
+  prompt_tokens_details: { cached_tokens: number; audio_tokens?: number };
   completion_tokens_details: { reasoning_tokens: number };
 }
 
