@@ -1,4 +1,4 @@
-import { CostCalculator, estimateTokens } from '@tollgate/reporting';
+import { CostCalculator, estimateTokens, mediaTokensOf } from '@tollgate/reporting';
 import { asksForHourLongCache, worstCaseCostUsd } from './worst-case-cost';
 
 describe('worstCaseCostUsd', () => {
@@ -127,6 +127,22 @@ describe('worstCaseCostUsd against clients that send several limits or media', (
     // What the provider may then report: the whole prompt (with some framing) written to the cache.
     const prompt = estimateTokens(document) + 10;
     expect(contract.price('anthropic', 'claude-contract', prompt, 1, { writeTokens: prompt }).costUsd!).toBeLessThanOrEqual(reserved);
+  });
+
+  it('reserves audio a request may send or ask for at the audio rates (gpt-audio: $32 in, $64 out per million, text $2.50 and $10)', () => {
+    const table = new CostCalculator(() => undefined);
+    const audio = { type: 'input_audio', input_audio: { data: 'UklGRg=='.repeat(500), format: 'wav' } };
+    const reserve = (body: Record<string, unknown>) => worstCaseCostUsd(table, { ...base, model: 'gpt-audio', body })!;
+    // Sending audio: what the media count bounds of the prompt may be billed as audio.
+    const sent = { messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }, audio] }], max_tokens: 10 };
+    const mediaTokens = mediaTokensOf(sent);
+    expect(table.price('openai', 'gpt-audio', mediaTokens, 10, { inputAudioTokens: mediaTokens }).costUsd!).toBeLessThanOrEqual(reserve(sent));
+    // Asking for audio: the whole output may be audio.
+    const asked = { messages: [{ role: 'user', content: 'hi' }], max_tokens: 1_000, modalities: ['text', 'audio'], audio: { voice: 'alloy', format: 'wav' } };
+    expect(table.price('openai', 'gpt-audio', 0, 1_000, { outputAudioTokens: 1_000 }).costUsd!).toBeLessThanOrEqual(reserve(asked));
+    // Text only, neither: reserved at the text rates.
+    const text = { messages: [{ role: 'user', content: 'hi' }], max_tokens: 1_000 };
+    expect(reserve(text)).toBeLessThan(table.price('openai', 'gpt-audio', 0, 1_000, { outputAudioTokens: 1_000 }).costUsd!);
   });
 
   it('reserves a native Anthropic prompt that asks for a one-hour cache at the one-hour write rate (twice the input price)', () => {

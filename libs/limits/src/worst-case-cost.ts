@@ -31,18 +31,19 @@ export interface WorstCaseInput {
 
 /**
  * The most a request can cost, reserved against budgets before it is sent: the prompt counted
- * with the tokenizer (with a margin for the provider's own framing) at the dearest of the input
- * and cache prices, plus
- * max_tokens for every requested choice at the output price. The prompt includes what the
+ * with the tokenizer (with a margin for the provider's own framing) at the dearest of the input,
+ * cache and audio prices, plus max_tokens for every requested choice at the output price (audio's
+ * when the request asks for audio). The prompt includes what the
  * model reads besides the messages' text (tool definitions, earlier tool calls, response
  * schemas), counted from their JSON. Returns null for a model without a price, which a
  * budgeted key must not use.
  */
 export function worstCaseCostUsd(calculator: CostCalculator, input: WorstCaseInput): number | null {
   const messages = Array.isArray(input.body.messages) ? input.body.messages.length : 1;
+  const mediaTokens = mediaTokensOf(input.body);
   const promptTokens =
     Math.ceil((tokenUpperBound(promptTextOf(input.body)) + tokenUpperBound(structuredPromptOf(input.body))) * PROMPT_MARGIN) +
-    mediaTokensOf(input.body) +
+    mediaTokens +
     tokenIdCountOf(input.body) +
     PER_MESSAGE_OVERHEAD * messages +
     PER_REQUEST_OVERHEAD;
@@ -68,7 +69,23 @@ export function worstCaseCostUsd(calculator: CostCalculator, input: WorstCaseInp
   const asHourWrites = input.hourLongCacheWrites
     ? (calculator.price(input.provider, input.model, promptTokens, completionTokens, { writeTokens: promptTokens, write1hTokens: promptTokens }).costUsd ?? 0)
     : 0;
-  return Math.max(plain, asCacheWrites, asCacheReads, asHourWrites);
+  // Audio costs several times text (gpt-audio: $32 against $2.50 per million prompt tokens, $64
+  // against $10 out): the media the body sends may all be audio, and the whole output may be when
+  // the body asks for audio.
+  const audioOut = asksForAudio(body) ? completionTokens : 0;
+  const asAudio =
+    mediaTokens > 0 || audioOut > 0
+      ? (calculator.price(input.provider, input.model, promptTokens, completionTokens, { inputAudioTokens: mediaTokens, outputAudioTokens: audioOut }).costUsd ?? 0)
+      : 0;
+  return Math.max(plain, asCacheWrites, asCacheReads, asHourWrites, asAudio);
+}
+
+/** Whether a body asks for spoken output: OpenAI's `modalities`, Gemini's `responseModalities`. */
+function asksForAudio(body: Record<string, unknown>): boolean {
+  const generation = (body.generationConfig ?? body.generation_config ?? {}) as Record<string, unknown>;
+  return [body.modalities, generation.responseModalities, generation.response_modalities].some(
+    (modalities) => Array.isArray(modalities) && modalities.some((modality) => typeof modality === 'string' && modality.toLowerCase() === 'audio'),
+  );
 }
 
 /** Nodes of a body looked at for a one-hour cache_control before it is assumed to hold one. */
