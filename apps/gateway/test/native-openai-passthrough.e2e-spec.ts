@@ -136,6 +136,14 @@ describe('OpenAI native passthrough (e2e): multipart uploads and binary answers'
       expect(await eventFor(stack, 'transcribe-ok')).toMatchObject({ model: 'whisper-1', path: '/api/providers/openai/v1/audio/transcriptions', status: 200, price_known: false });
     });
 
+    it('prices a token-billed transcription, its audio at the audio rate', async () => {
+      await sdk().audio.transcriptions.create({ file: await audio(), model: 'gpt-4o-transcribe' }, withId('transcribe-tokens'));
+      const event = await eventFor(stack, 'transcribe-tokens');
+      expect(event).toMatchObject({ model: 'gpt-4o-transcribe', prompt_token_count: 14, completion_token_count: 45, price_known: true });
+      // gpt-4o-transcribe: audio $6 per million prompt tokens, output $10.
+      expect(event.cost_in_usd).toBeCloseTo((14 * 6 + 45 * 10) / 1e6, 12);
+    });
+
     it("refuses a model outside the setting's allowedModels before any upstream call", async () => {
       const before = upstream.requests.length;
       const error = await whisperSdk()

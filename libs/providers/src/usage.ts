@@ -22,7 +22,7 @@ export interface TokenUsage {
 
 /**
  * Reads OpenAI's `usage` object: chat, completions and embeddings (`prompt_tokens`), and the
- * Responses, image and speech APIs (`input_tokens` / `output_tokens`).
+ * Responses, image, speech and transcription APIs (`input_tokens` / `output_tokens`).
  */
 export function fromOpenAIUsage(usage: unknown): TokenUsage | null {
   if (!usage || typeof usage !== 'object') return null;
@@ -31,7 +31,8 @@ export function fromOpenAIUsage(usage: unknown): TokenUsage | null {
   const prompt = chatShape ? record.prompt_tokens : record.input_tokens;
   if (typeof prompt !== 'number') return null;
   const completion = chatShape ? record.completion_tokens : record.output_tokens;
-  const details = (chatShape ? record.prompt_tokens_details : record.input_tokens_details) as { cached_tokens?: unknown; audio_tokens?: unknown } | undefined;
+  // The transcription API names its details `input_token_details` (its audio share among them).
+  const details = (chatShape ? record.prompt_tokens_details : (record.input_tokens_details ?? record.input_token_details)) as { cached_tokens?: unknown; audio_tokens?: unknown } | undefined;
   const outputDetails = (chatShape ? record.completion_tokens_details : record.output_tokens_details) as { audio_tokens?: unknown } | undefined;
   const cached = countOf(details?.cached_tokens);
   const inputAudio = countOf(details?.audio_tokens);

@@ -506,7 +506,10 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
     sendJson(res, 200, { id: 'file-fake1', object: 'file', bytes: file.data.length, created_at: 1_763_769_600, filename: file.filename, purpose, status: 'processed' });
   }
 
-  /** POST /v1/audio/transcriptions: `file` and `model` in the form; whisper-1's JSON answer (usage in seconds). */
+  /**
+   * POST /v1/audio/transcriptions: `file` and `model` in the form; whisper-1's JSON answer (usage
+   * in seconds), or the token usage of the gpt-4o transcribe models (`input_token_details`, so named).
+   */
   private transcribe(res: ServerResponse, contentType: string, raw: Buffer): void {
     const parts = formParts(res, contentType, raw);
     if (!parts) return;
@@ -514,7 +517,8 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
     const file = parts.find((part) => part.name === 'file' && part.filename !== null);
     const model = parts.find((part) => part.name === 'model')?.data.toString('utf8');
     if (!file || !model) return sendError(res, 400, "Missing required parameters: 'file' and 'model'.", 'invalid_request_error', null);
-    sendJson(res, 200, { text: 'Hello there.', usage: { type: 'duration', seconds: 2 } });
+    if (model === 'whisper-1') return sendJson(res, 200, { text: 'Hello there.', usage: { type: 'duration', seconds: 2 } });
+    sendJson(res, 200, { text: 'Hello there.', usage: { type: 'tokens', input_tokens: 14, input_token_details: { text_tokens: 0, audio_tokens: 14 }, output_tokens: 45, total_tokens: 59 } });
   }
 }
 
