@@ -2,7 +2,7 @@ import { chatFramingTokensOf, estimateTokens } from '@tollgate/reporting';
 import OpenAI, { AzureOpenAI } from 'openai';
 import { FakeOpenAI } from './support/fake-openai';
 import { createKey, createSetting, eventFor, sseDataOf } from './support/provider-e2e';
-import { TestStack, startTestStack } from './support/test-stack';
+import { TestStack, eventually, startTestStack } from './support/test-stack';
 
 /**
  * The providers that already speak OpenAI's API (Azure OpenAI, vLLM, Deepinfra, and OpenAI's
@@ -25,6 +25,7 @@ describe('OpenAI-compatible providers (e2e): Azure, vLLM, Deepinfra, legacy comp
   let azure: FakeOpenAI;
   let vllm: FakeOpenAI;
   let deepinfra: FakeOpenAI;
+  let vllmSettingId: string;
 
   beforeAll(async () => {
     openaiUpstream = new FakeOpenAI();
@@ -40,6 +41,7 @@ describe('OpenAI-compatible providers (e2e): Azure, vLLM, Deepinfra, legacy comp
       await createSetting(stack, 'vllm', { url: vllm.rootUrl }),
       await createSetting(stack, 'deepinfra', { apiKey: DEEPINFRA_KEY, url: deepinfra.baseUrl }),
     ];
+    vllmSettingId = settings[2];
     await createKey(stack, CLIENT_KEY, settings);
   });
 
@@ -264,6 +266,30 @@ describe('OpenAI-compatible providers (e2e): Azure, vLLM, Deepinfra, legacy comp
       expect(sawUsage).toBe(false);
       expect(vllm.lastRequest().body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
       expect(await eventFor(stack, 'vllm-native-completions-stream')).toMatchObject({ stream: true, prompt_token_count: 5, completion_token_count: 3, token_count_estimated: false });
+    });
+    it("a budget on the native paths reserves the default output when the body names only a limit those APIs do not read (as on /v1)", async () => {
+      // $100 per million output tokens: BUDGET_DEFAULT_MAX_TOKENS (4,096) cost $0.41, 50 cost $0.005.
+      const model = 'house-llama';
+      expect((await stack.admin('PUT', '/api/model-prices', { provider: 'vllm', model, inputUsdPerMillionTokens: 1, outputUsdPerMillionTokens: 100 })).status).toBe(200);
+      await createKey(stack, 'tg-vllm-native-budget', [vllmSettingId], { costLimitInUsd: 0.01 });
+      const send = (path: string, extra: Record<string, unknown>) =>
+        fetch(`${stack.proxyUrl}/api/providers/vllm/v1/${path}`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer tg-vllm-native-budget', 'content-type': 'application/json' },
+          body: JSON.stringify({ model, ...(path === 'completions' ? { prompt: 'Write a lot' } : { messages: [{ role: 'user', content: 'Write a lot' }] }), ...extra }),
+        });
+      // Once the price is known here, a request without a maximum is over the budget.
+      await eventually(async () => ((await send('chat/completions', {})).status === 429 ? true : undefined), 5_000, 'the price override');
+      const before = vllm.requests.length;
+      // vLLM (like most OpenAI-compatible servers) ignores fields it does not know: these bound nothing.
+      for (const path of ['chat/completions', 'completions']) {
+        for (const foreign of [{ max_output_tokens: 1 }, { max_tokens_to_sample: 1 }, { generationConfig: { maxOutputTokens: 1 } }]) {
+          const response = await send(path, foreign);
+          expect({ path, foreign, status: response.status }).toEqual({ path, foreign, status: 429 });
+        }
+      }
+      expect(vllm.requests.length).toBe(before);
+      expect((await send('chat/completions', { max_tokens: 50 })).status).toBe(200);
     });
   });
 

@@ -389,6 +389,23 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       expect(upstream.requests.length).toBe(before);
     });
 
+    it("a budget reserves BUDGET_DEFAULT_MAX_TOKENS for a response whose body names only other APIs' output limits, which it does not read", async () => {
+      // gpt-4o-mini at $0.60 per million output tokens: 4,096 of them cost $0.0025, 16 cost $0.00001.
+      const budgeted = await stack.admin('PUT', '/api/key-management/keys', { name: 'responses tight budget', key: 'tg-responses-tight', settingIds: [settingId], costLimitInUsd: 0.001 });
+      expect(budgeted.status).toBe(200);
+      await eventually(async () => ((await fetch(`${stack.proxyUrl}/v1/models`, { headers: { authorization: 'Bearer tg-responses-tight' } })).status === 200 ? true : undefined), 5_000, 'budgeted key');
+      const create = (extra: Record<string, unknown>) =>
+        sdk('tg-responses-tight')
+          .responses.create({ model: 'gpt-4o-mini', input: 'Write a lot', ...extra } as OpenAI.Responses.ResponseCreateParamsNonStreaming)
+          .then(() => null, (e: unknown) => e);
+      const before = upstream.requests.length;
+      for (const foreign of [{}, { max_tokens: 1 }, { max_completion_tokens: 1 }, { generationConfig: { maxOutputTokens: 1 } }]) {
+        expect([foreign, await create(foreign)]).toEqual([foreign, expect.objectContaining({ status: 429, code: 'cost_limit_exceeded' })]);
+      }
+      expect(upstream.requests.length).toBe(before);
+      expect(await create({ max_output_tokens: 16 })).toBeNull();
+    });
+
     it('a response stream cut before response.completed is estimated and priced, never free', async () => {
       // The fake names its answer after the model asked for: price that name ($1 / $2 per million tokens).
       expect((await stack.admin('PUT', '/api/model-prices', { provider: 'openai', model: 'stream-break', inputUsdPerMillionTokens: 1, outputUsdPerMillionTokens: 2 })).status).toBe(200);

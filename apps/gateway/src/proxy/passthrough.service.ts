@@ -23,7 +23,7 @@ import { decodeOrKeep } from '../http/decode';
 import { pathOf } from '../http/send-error';
 import { Exchange, ProxyCall } from './exchange';
 import { ProxyPipeline } from './proxy-pipeline';
-import { chatBilledByTokens, responsesBilledByTokens } from './token-billing';
+import { chatBilledByTokens, costedChatBody, costedResponsesBody, responsesBilledByTokens } from './token-billing';
 import { isMultipartForm, readMultipartField } from './multipart-field';
 import { jsonBody } from './proxy.service';
 import { ResolvedRoute, RouteResolver } from './route-resolver';
@@ -141,6 +141,12 @@ const USAGE_ON_REQUEST_PATHS = operationAt('chat\\/completions|completions');
 const ANSWER_END_MARKED_PATHS = operationAt('chat\\/completions|completions|responses');
 /** The Responses API: billed by tokens or not, depending on the request (responsesBilledByTokens). */
 const RESPONSES = /^\/responses$/;
+/**
+ * OpenAI-style chat and legacy completions, whose output limits are max_tokens and
+ * max_completion_tokens only (see costedChatBody): also relayed to servers that ignore fields
+ * they do not know (vLLM, Deepinfra, any OpenAI-compatible url).
+ */
+const CHAT_OR_COMPLETIONS = operationAt('chat\\/completions|completions');
 /** Chat operations (OpenAI's, Anthropic's): billed by tokens unless they pull in content or tools (chatBilledByTokens). */
 const CHAT_PATHS = operationAt('chat\\/completions|messages');
 
@@ -197,7 +203,7 @@ export class PassthroughService {
       // Only Anthropic's own API can write its one-hour cache.
       const body = exchange.body;
       const hourLongCacheWrites = route.provider === ProviderId.Anthropic && body !== null ? () => asksForHourLongCache(body) : undefined;
-      await this.pipeline.admit(exchange, route, { modelBound, generates, billing, hourLongCacheWrites });
+      await this.pipeline.admit(exchange, route, { modelBound, generates, billing, hourLongCacheWrites, costedBody: costedBodyOf(spec, operation, body) });
       const search = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
       const context = this.pipeline.context(exchange, route);
       const adapter = spec.dialect === 'openai' ? (this.pipeline.adapterFor(route) as OpenAICompatibleAdapter) : null;
@@ -288,6 +294,17 @@ export class PassthroughService {
       upstream.headers,
     );
   }
+}
+
+/**
+ * What a budget counts the worst case from: the body, without output limits the operation's API
+ * does not read. A budget reserves by the largest limit a body names, so one of those let a
+ * request reserve for 1 token while the server, ignoring it, generated up to its own default.
+ */
+function costedBodyOf(spec: PassthroughSpec, operation: string, body: Record<string, unknown> | null): Record<string, unknown> | undefined {
+  if (body === null || spec.dialect !== 'openai') return undefined;
+  if (CHAT_OR_COMPLETIONS.test(operation)) return costedChatBody(body);
+  return RESPONSES.test(operation) ? costedResponsesBody(body) : undefined;
 }
 
 function assertOpenAIModel(model: string, upstreamPath: string): void {

@@ -88,10 +88,22 @@ function isSet(value: unknown): boolean {
  */
 const FOREIGN_OUTPUT_LIMITS = ['max_output_tokens', 'max_tokens_to_sample', 'generationConfig', 'generation_config'];
 
+/** The same for a Responses API body, whose only output limit is max_output_tokens. */
+const FOREIGN_RESPONSES_OUTPUT_LIMITS = ['max_tokens', 'max_completion_tokens', 'max_tokens_to_sample', 'generationConfig', 'generation_config'];
+
 /** The body a chat or completions request's worst case is counted from: without those limits. */
 export function costedChatBody(body: Record<string, unknown>): Record<string, unknown> {
-  if (!FOREIGN_OUTPUT_LIMITS.some((field) => field in body)) return body;
+  return without(body, FOREIGN_OUTPUT_LIMITS);
+}
+
+/** The body a Responses API request's worst case is counted from. */
+export function costedResponsesBody(body: Record<string, unknown>): Record<string, unknown> {
+  return without(body, FOREIGN_RESPONSES_OUTPUT_LIMITS);
+}
+
+function without(body: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  if (!fields.some((field) => field in body)) return body;
   const costed = { ...body };
-  for (const field of FOREIGN_OUTPUT_LIMITS) delete costed[field];
+  for (const field of fields) delete costed[field];
   return costed;
 }
