@@ -269,6 +269,8 @@ describe('limits under concurrency (e2e, one gateway and two gateway processes)'
         { path: '/api/providers/openai/v1/chat/completions', extra: { messages: [fileMessage] } },
         { path: '/v1/chat/completions', extra: { web_search_options: {} } },
         { path: '/api/providers/openai/v1/chat/completions', extra: { web_search_options: { search_context_size: 'low' } } },
+        // An earlier answer's audio by id: input audio the body does not hold, at several times text's rate.
+        { path: '/v1/chat/completions', extra: { messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', audio: { id: 'audio_abc123' } }, { role: 'user', content: 'Again' }] } },
       ];
       const before = upstreamCallsWith();
       for (const { path, extra } of requests) {
@@ -287,6 +289,31 @@ describe('limits under concurrency (e2e, one gateway and two gateway processes)'
       // A file sent inline is in the body: the budgeted key may send it.
       const inline = { role: 'user', content: [{ type: 'file', file: { filename: 'a.txt', file_data: 'data:text/plain;base64,aGk=' } }] };
       expect((await chat(stack.proxyUrl, key, { messages: [inline], max_tokens: 5 })).status).toBe(200);
+    });
+
+    it('refuses a budgeted key audio in or out where the price table has no audio rate for the model, and admits it where it has', async () => {
+      const { key } = await createKey({ costLimitInUsd: 10 });
+      const audioRequests: Array<{ path: string; extra: Record<string, unknown> }> = [
+        { path: '/v1/chat/completions', extra: { modalities: ['text', 'audio'], audio: { voice: 'alloy', format: 'wav' } } },
+        { path: '/api/providers/openai/v1/chat/completions', extra: { modalities: ['text', 'audio'], audio: { voice: 'alloy', format: 'wav' } } },
+        { path: '/v1/chat/completions', extra: { messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'UklGRg==', format: 'wav' } }] }] } },
+      ];
+      const calls = () => upstreamCallsWith('gpt-4o-mini-audio-preview') + upstreamCallsWith('gpt-audio');
+      const before = calls();
+      for (const { path, extra } of audioRequests) {
+        // The table prices gpt-4o-mini-audio-preview's audio as text ($0.15 where OpenAI bills $10 per million in).
+        const body = { model: 'gpt-4o-mini-audio-preview', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 5, ...extra };
+        const refused = await proxyRequest(stack.proxyUrl, 'POST', path, key, body);
+        expect([path, extra, refused.status, refused.body.error?.code, refused.body.error?.param]).toEqual([path, extra, 400, 'model_not_priced', 'model']);
+        expect(refused.body.error.message).toContain('no known audio price');
+      }
+      expect(calls()).toBe(before);
+      // gpt-audio has audio rates in the table ($32 in, $64 out per million): admitted, reserved at them.
+      for (const { path, extra } of audioRequests) {
+        const body = { model: 'gpt-audio', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 5, ...extra };
+        expect([path, extra, (await proxyRequest(stack.proxyUrl, 'POST', path, key, body)).status]).toEqual([path, extra, 200]);
+      }
+      expect(calls()).toBe(before + audioRequests.length);
     });
 
     it('spend settled before any budget was checked is counted once when the first one is (a new deployment, or Redis emptied)', async () => {

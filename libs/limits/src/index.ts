@@ -6,4 +6,4 @@ export { LimitsModule } from './limits.module';
 export { Admission, LimitedScope, LimitsService, SettleInput, hasBudget, hasLimits, rateLimitHeaders } from './limits.service';
 export { MemoryLimitStore } from './memory-limit-store';
 export { RedisLimitStore } from './redis-limit-store';
-export { OUTPUT_LIMIT_FIELDS, WorstCaseInput, asksForHourLongCache, worstCaseCostUsd } from './worst-case-cost';
+export { OUTPUT_LIMIT_FIELDS, WorstCaseInput, asksForHourLongCache, audioOf, worstCaseCostUsd } from './worst-case-cost';

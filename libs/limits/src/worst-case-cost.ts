@@ -1,5 +1,5 @@
 import { jsonNumberValue } from '@tollgate/common';
-import { CostCalculator, mediaTokensOf, promptTextOf, structuredPromptOf, tokenIdCountOf, tokenUpperBound } from '@tollgate/reporting';
+import { AudioDirections, CostCalculator, mediaTokensOf, promptTextOf, structuredPromptOf, tokenIdCountOf, tokenUpperBound } from '@tollgate/reporting';
 
 /** Tokens OpenAI adds per message (role, separators) and per reply, plus a safety margin. */
 const PER_MESSAGE_OVERHEAD = 4;
@@ -72,7 +72,8 @@ export function worstCaseCostUsd(calculator: CostCalculator, input: WorstCaseInp
   // Audio costs several times text (gpt-audio: $32 against $2.50 per million prompt tokens, $64
   // against $10 out): the media the body sends may all be audio, and the whole output may be when
   // the body asks for audio.
-  const audioOut = asksForAudio(body) ? completionTokens : 0;
+  const audio = audioOf(body);
+  const audioOut = audio.output ? completionTokens : 0;
   const asAudio =
     mediaTokens > 0 || audioOut > 0
       ? (calculator.price(input.provider, input.model, promptTokens, completionTokens, { inputAudioTokens: mediaTokens, outputAudioTokens: audioOut }).costUsd ?? 0)
@@ -80,12 +81,24 @@ export function worstCaseCostUsd(calculator: CostCalculator, input: WorstCaseInp
   return Math.max(plain, asCacheWrites, asCacheReads, asHourWrites, asAudio);
 }
 
-/** Whether a body asks for spoken output: OpenAI's `modalities`, Gemini's `responseModalities`. */
-function asksForAudio(body: Record<string, unknown>): boolean {
+/**
+ * The audio a chat body sends (`input_audio` parts) and asks for (OpenAI's `modalities` or
+ * `audio`, Gemini's `responseModalities`): billed at audio rates, several times text's.
+ */
+export function audioOf(body: Record<string, unknown>): AudioDirections {
   const generation = (body.generationConfig ?? body.generation_config ?? {}) as Record<string, unknown>;
-  return [body.modalities, generation.responseModalities, generation.response_modalities].some(
-    (modalities) => Array.isArray(modalities) && modalities.some((modality) => typeof modality === 'string' && modality.toLowerCase() === 'audio'),
-  );
+  const output =
+    (body.audio !== undefined && body.audio !== null) ||
+    [body.modalities, generation.responseModalities, generation.response_modalities].some(
+      (modalities) => Array.isArray(modalities) && modalities.some((modality) => typeof modality === 'string' && modality.toLowerCase() === 'audio'),
+    );
+  const input =
+    Array.isArray(body.messages) &&
+    body.messages.some((message) => {
+      const content = (message as { content?: unknown } | null)?.content;
+      return Array.isArray(content) && content.some((part) => (part as { type?: unknown } | null)?.type === 'input_audio');
+    });
+  return { input, output };
 }
 
 /** Nodes of a body looked at for a one-hour cache_control before it is assumed to hold one. */

@@ -32,6 +32,21 @@ describe('CostCalculator', () => {
     expect(override.price('anthropic', 'claude-x', prompt, 10, { writeTokens: 100_000, write1hTokens: 60_000 }).costUsd).toBeCloseTo(0.00003 + 0.36 + 0.15 + 0.00015, 10);
   });
 
+  it('says whether audio in and out have rates of their own: the table\'s where it has them, an admin\'s price always', () => {
+    const both = { input: true, output: true };
+    // gpt-audio: audio $32 / $64 per million against text $2.50 / $10.
+    expect(calculator.pricesAudio('openai', 'gpt-audio', both)).toBe(true);
+    // gemini-2.5-flash: audio input $1 against text $0.30; no audio output rate.
+    expect(calculator.pricesAudio('gemini', 'gemini-2.5-flash', { input: true, output: false })).toBe(true);
+    expect(calculator.pricesAudio('gemini', 'gemini-2.5-flash', { input: true, output: true })).toBe(false);
+    // The table prices these models' audio as text.
+    expect(calculator.pricesAudio('openai', 'gpt-4o-mini-audio-preview', { input: true, output: false })).toBe(false);
+    expect(calculator.pricesAudio('openai', 'gpt-4o-mini', { input: false, output: true })).toBe(false);
+    expect(calculator.pricesAudio('vllm', 'some-audio-model', both)).toBe(false);
+    // An admin's price is the model's whole price.
+    expect(calculator.pricesAudio('openai', 'my-finetune', both)).toBe(true);
+  });
+
   it('applies an admin override before the table', () => {
     expect(calculator.price('openai', 'my-finetune', 500_000, 250_000)).toEqual({ costUsd: 3, priceKnown: true });
   });

@@ -84,6 +84,22 @@ export class CostCalculator {
     return { costUsd: roundUsd(result.total_price), priceKnown: true };
   }
 
+  /**
+   * Whether the audio a request sends or asks for is priced at a rate of its own. An admin's price
+   * is the model's whole price; the table prices audio as text where it has no audio rate for the
+   * model (gpt-4o-audio-preview has none: $2.50 where OpenAI bills $40 per million), which a cost
+   * limit cannot rely on.
+   */
+  pricesAudio(provider: string, model: string, audio: AudioDirections): boolean {
+    if (this.overrides(provider, model)) return true;
+    const text = this.price(provider, model, AUDIO_PROBE_TOKENS, AUDIO_PROBE_TOKENS).costUsd;
+    const ownRate = (details: TokenDetails) => {
+      const cost = this.price(provider, model, AUDIO_PROBE_TOKENS, AUDIO_PROBE_TOKENS, details).costUsd;
+      return text !== null && cost !== null && cost !== text;
+    };
+    return (!audio.input || ownRate({ inputAudioTokens: AUDIO_PROBE_TOKENS })) && (!audio.output || ownRate({ outputAudioTokens: AUDIO_PROBE_TOKENS }));
+  }
+
   private matchedProvider(tableProvider: string, model: string): Provider | null {
     // The library matches the lowercased, trimmed name: so does the cache.
     const key = `${tableProvider}\u0000${model.toLowerCase().trim()}`;
@@ -101,6 +117,15 @@ export class CostCalculator {
     return matched;
   }
 }
+
+/** Whether a request has audio in its prompt, and whether it asks for audio out. */
+export interface AudioDirections {
+  input: boolean;
+  output: boolean;
+}
+
+/** A million tokens: rates are per million, so any difference between two shows. */
+const AUDIO_PROBE_TOKENS = 1_000_000;
 
 /** The parts of the prompt and completion counts priced at rates of their own. */
 export interface TokenDetails {

@@ -1,4 +1,4 @@
-export { CostCalculator, CostResult, PriceOverride } from './cost-calculator';
+export { AudioDirections, CostCalculator, CostResult, PriceOverride } from './cost-calculator';
 export { EventEntity } from './event.entity';
 export { EventRecorderService } from './event-recorder.service';
 export { EventQuery, EventSearch, EventsQueryService } from './events-query.service';

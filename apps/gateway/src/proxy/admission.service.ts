@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigEntity, ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger } from '@tollgate/common';
 import { CONFIG_CHANGE_BUS, ConfigChangeBus, ConfigSync, KeyRecord, UserRecord } from '@tollgate/config-cache';
-import { Admission, LimitedScope, LimitsService, hasBudget, hasLimits, worstCaseCostUsd } from '@tollgate/limits';
+import { Admission, LimitedScope, LimitsService, audioOf, hasBudget, hasLimits, worstCaseCostUsd } from '@tollgate/limits';
 import { CostCalculator, ModelPricesService } from '@tollgate/reporting';
 import { ProviderId } from '@tollgate/provider-settings';
 import { ResolvedRoute } from './route-resolver';
@@ -82,6 +82,15 @@ export class AdmissionService implements OnModuleInit, OnApplicationShutdown {
       );
     }
     if (scopes.some(hasBudget) && request.route && billing === 'tokens') {
+      const audio = audioOf(request.body);
+      if ((audio.input || audio.output) && !this.calculator.pricesAudio(request.route.provider, request.route.model, audio)) {
+        // Priced as text, audio ran a $1 limit past $10 at the provider.
+        throw new GatewayError(
+          GatewayErrorCode.ModelNotPriced,
+          `The model '${request.route.model}' has no known audio price (audio is billed at several times the text price), so this key's cost limit cannot be enforced for audio. Ask an admin to set its price (PUT /api/model-prices), or send text only.`,
+          'model',
+        );
+      }
       const cost = this.worstCaseUsd(request.route, request);
       if (cost === null) {
         throw new GatewayError(

@@ -39,16 +39,25 @@ export function responsesBilledByTokens(body: Record<string, unknown> | null): b
 /**
  * The same question for a chat completion (OpenAI's shape, whatever provider it is translated
  * to) or an Anthropic Messages request: false when it names a file stored at the provider, a
- * document by URL, OpenAI's web search, Anthropic's server tools, MCP servers or a container.
+ * document by URL, OpenAI's web search, Anthropic's server tools, MCP servers or a container,
+ * or an earlier answer's audio by id. (Audio the body sends or asks for is bounded by the body and
+ * priced at the model's audio rates; see AdmissionService.)
  */
 export function chatBilledByTokens(body: Record<string, unknown> | null): boolean {
   if (body === null) return true;
+  // An earlier answer's audio, referred to by id, is read again as input audio the body does not
+  // hold, at several times the text rate.
+  if (referencesEarlierAudio(body)) return false;
   // OpenAI's search models bill a fee per search; Anthropic's MCP connector and containers bring
   // in tool results and files the request does not hold.
   if (isSet(body.web_search_options) || isSet(body.container) || (Array.isArray(body.mcp_servers) ? body.mcp_servers.length > 0 : isSet(body.mcp_servers))) return false;
   if (Array.isArray(body.tools) && body.tools.some((tool) => isRecord(tool) && typeof tool.type === 'string' && ANTHROPIC_SERVER_TOOL.test(tool.type))) return false;
   if (!Array.isArray(body.messages)) return true;
   return !body.messages.some((message) => isRecord(message) && contentReferencesStoredContent(message.content));
+}
+
+function referencesEarlierAudio(body: Record<string, unknown>): boolean {
+  return Array.isArray(body.messages) && body.messages.some((message) => isRecord(message) && isSet(message.audio));
 }
 
 function contentReferencesStoredContent(content: unknown, nested = false): boolean {
