@@ -8,6 +8,8 @@ import { TestStack, startTestStack } from './support/test-stack';
 const OPEN_KEY = 'tg-dropin-open-key';
 const BUDGET_KEY = 'tg-dropin-budget-key';
 const REFUSED_KEY = 'tg-dropin-refused-credential';
+const HOURLY_KEY = 'tg-dropin-hourly-limit';
+const PER_SECOND_KEY = 'tg-dropin-per-second-limit';
 
 /**
  * What the official SDKs do through the gateway that they also do against the provider: read back
@@ -31,6 +33,8 @@ describe('SDK drop-in behaviour (e2e, official SDKs)', () => {
     await createKey(stack, BUDGET_KEY, [openaiSetting], { costLimitInUsd: 5 });
     const refused = await createSetting(stack, 'openai', { apiKey: 'sk-revoked-upstream-key', url: openai.baseUrl });
     await createKey(stack, REFUSED_KEY, [refused]);
+    await createKey(stack, HOURLY_KEY, [openaiSetting], { rateLimitOverTime: 1, rateLimitUnit: 'h' });
+    await createKey(stack, PER_SECOND_KEY, [openaiSetting], { rateLimitOverTime: 1, rateLimitUnit: 's' });
   });
 
   afterAll(async () => {
@@ -84,6 +88,24 @@ describe('SDK drop-in behaviour (e2e, official SDKs)', () => {
     expect(error).toMatchObject({ status: 502, code: 'upstream_auth_error' });
     expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get('x-should-retry')).toBe('false');
     expect(openai.requests.length - before).toBe(1);
+  });
+
+  it("a key's rate limit the SDK can wait out is retried after retry-after; one that resets in an hour fails at once instead of holding the call", async () => {
+    const ask = (apiKey: string) => sdk(apiKey, 2).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
+    // One request a second: the second waits the second out and goes through.
+    await ask(PER_SECOND_KEY);
+    await expect(ask(PER_SECOND_KEY)).resolves.toMatchObject({ object: 'chat.completion' });
+
+    await ask(HOURLY_KEY);
+    const started = Date.now();
+    // The SDK sleeps for whatever retry-after says: an hour's wait held the caller for an hour.
+    const limited = await Promise.race([ask(HOURLY_KEY).catch((error: unknown) => error), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5_000))]);
+    expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const headers = (limited as InstanceType<typeof OpenAI.APIError>).headers!;
+    expect(headers.get('x-should-retry')).toBe('false');
+    // The wait is still said, for clients that schedule their own retry.
+    expect(Number(headers.get('retry-after'))).toBeGreaterThan(60);
   });
 
   it("an unknown model is OpenAI's model_not_found", async () => {

@@ -117,6 +117,7 @@ export class LimitsService {
           {
             'retry-after': String(outcome.resetSeconds),
             ...rateLimitHeaders({ limit: outcome.limit, remaining: 0, resetSeconds: outcome.resetSeconds }),
+            ...(outcome.resetSeconds > LONGEST_SDK_RETRY_WAIT_SECONDS ? { 'x-should-retry': 'false' } : {}),
           },
         );
       }
@@ -397,6 +398,14 @@ export function rateLimitHeaders(rate: { limit: number; remaining: number; reset
     'x-ratelimit-reset-requests': `${rate.resetSeconds}s`,
   };
 }
+
+/**
+ * The longest retry-after an SDK is left to wait out by itself. The OpenAI and Anthropic Node
+ * SDKs sleep for whatever retry-after says: an hourly or daily limit held the caller's request
+ * for up to a day (OpenAI's Python SDK waits out no more than a minute or two). Past this,
+ * x-should-retry: false makes them fail at once; retry-after still says when.
+ */
+const LONGEST_SDK_RETRY_WAIT_SECONDS = 60;
 
 function unavailable(reason: string): GatewayError {
   return new GatewayError(GatewayErrorCode.LimitsUnavailable, `Limits cannot be checked right now (${reason}); try again shortly.`, null, {
