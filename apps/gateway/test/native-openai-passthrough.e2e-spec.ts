@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import OpenAI, { toFile } from 'openai';
 import { FAKE_SPEECH_BYTES, FakeOpenAI } from './support/fake-openai';
@@ -364,6 +365,30 @@ describe('OpenAI native passthrough (e2e): multipart uploads and binary answers'
     await response.arrayBuffer();
     expect(upstream.lastRequest()).toMatchObject({ method: 'POST', path: '/v1/responses', body: [1, 2, 3] });
     expect(upstream.lastRequest().raw.toString()).toBe('[1,2,3]');
+  });
+
+  it('relays a bodiless request that declares JSON (the Python SDK sends content-type: application/json on every call): cancels and deletes', async () => {
+    // What httpx sends for the Python SDK's responses.cancel() and a DELETE of requests': content-length 0.
+    const bodiless = (method: string, path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const url = new URL(`${stack.proxyUrl}${path}`);
+        const headers = { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', 'content-length': '0' };
+        httpRequest({ host: url.hostname, port: url.port, method, path: url.pathname, headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk)).on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString() }));
+        })
+          .on('error', reject)
+          .end();
+      });
+    // An empty body that says it is JSON was a 400 invalid_json, and the cancel never reached OpenAI.
+    for (const base of ['/v1', '/api/providers/openai/v1']) {
+      const cancelled = await bodiless('POST', `${base}/responses/resp_bg1/cancel`);
+      expect([base, cancelled.status]).toEqual([base, 200]);
+      expect(JSON.parse(cancelled.body)).toMatchObject({ id: 'resp_bg1', status: 'cancelled' });
+      expect(upstream.lastRequest()).toMatchObject({ method: 'POST', path: '/v1/responses/resp_bg1/cancel', body: null });
+    }
+    expect((await bodiless('DELETE', '/v1/responses/resp_bg1')).status).toBe(200);
+    expect(upstream.lastRequest()).toMatchObject({ method: 'DELETE', path: '/v1/responses/resp_bg1' });
   });
 
   it('upstream errors on passthrough paths keep their status in OpenAI\'s shape, with an event', async () => {

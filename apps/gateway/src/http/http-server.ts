@@ -173,6 +173,11 @@ export function configureFastify(
     if (!isUtf8Charset(request.headers['content-type'])) {
       return done(new GatewayError(GatewayErrorCode.UnsupportedMediaType, 'unsupported charset: send JSON in UTF-8'), undefined);
     }
+    // OpenAI's Python SDK sends content-type: application/json on every call, and httpx adds
+    // content-length: 0 to a bodiless POST: cancelling a response or a batch was a 400 here,
+    // never relayed. On the proxy, such a request has no body (operations that need one still
+    // refuse it); admin bodies stay required.
+    if (body.length === 0 && surfaceOf(request.raw) === Surface.Proxy) return done(null, undefined);
     parseJsonText(request, body.toString(), done);
   });
   // Fastify reads no GET body; the routes that take one as their query read it here

@@ -13,7 +13,8 @@ export enum ProxyOperation {
 export function validateProxyBody(operation: ProxyOperation, body: unknown): Record<string, unknown> {
   // An upload's bytes (multipart, octet-stream): the native paths take them, these operations do not.
   if (Buffer.isBuffer(body)) throw new GatewayError(GatewayErrorCode.UnsupportedMediaType, 'unsupported Content-Type: this operation takes application/json');
-  if (body === null || body === undefined || typeof body !== 'object' || Array.isArray(body)) {
+  if (body === undefined) throw new GatewayError(GatewayErrorCode.InvalidJson, 'The request body is empty: this operation takes a JSON object.');
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new GatewayError(GatewayErrorCode.InvalidRequest, 'The request body must be a JSON object.');
   }
   const record = body as Record<string, unknown>;

@@ -45,7 +45,8 @@ export const FAKE_SPEECH_BYTES = Buffer.from(Array.from({ length: 70_000 }, (_, 
  * - legacy `/v1/completions` (`text_completion`, streamed too), `/v1/files` multipart uploads
  *   (parsed: see `uploads`), `/v1/audio/speech` answering audio bytes ({@link FAKE_SPEECH_BYTES})
  * - the Responses API: `POST /v1/responses`, a `response` object or its typed event stream;
- *   `GET /v1/responses/:id` gives the stored response back (usage included), `DELETE` deletes it
+ *   `GET /v1/responses/:id` gives the stored response back (usage included), `DELETE` deletes it,
+ *   `POST /v1/responses/:id/cancel` (no body) cancels it
  * - Assistants runs: `POST /v1/threads/:thread/runs`, a queued Run, or with `stream: true` the
  *   documented named-event sequence (thread.run.created … thread.message.delta …
  *   thread.run.step.completed and thread.run.completed with usage, `event: done` / `[DONE]`)
@@ -213,6 +214,9 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
     const stored = /^\/v1\/responses\/([^/]+)$/.exec(path);
     if (stored && req.method === 'GET') return this.respond(res, {}, 'gpt-4o-mini');
     if (stored && req.method === 'DELETE') return sendJson(res, 200, { id: decodeURIComponent(stored[1]), object: 'response', deleted: true });
+    // Cancelling a background response takes no body; the response comes back cancelled.
+    const cancelled = /^\/v1\/responses\/([^/]+)\/cancel$/.exec(path);
+    if (cancelled && req.method === 'POST') return sendJson(res, 200, { id: decodeURIComponent(cancelled[1]), object: 'response', status: 'cancelled', background: true, output: [], usage: null });
     if (req.method === 'POST' && path === '/v1/responses') {
       if (body?.input === undefined && body?.prompt === undefined) return sendError(res, 400, "Missing required parameter: 'input'.", 'invalid_request_error', 'missing_required_parameter');
       return this.respond(res, body!, answerModel);
