@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { EnvValidationError, createLogger, describeStartupFailure, exitOnShutdownSignals, isStandalone, loadEnv } from '@tollgate/common';
+import { EnvValidationError, createLogger, describeStartupFailure, exitOnShutdownSignals, exitOnSignalsUntilStarted, isStandalone, loadEnv } from '@tollgate/common';
 import { shutdownDeadlineMs, startGateway } from './bootstrap';
 import { refusedDefaultBaseUrls } from './proxy/custom/outbound-allow-list.setup';
 import { prepareStandalone } from './standalone/standalone';
@@ -21,10 +21,14 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(env.logLevel, 'tollgate-gateway');
   if (standalone) env = { ...env, databaseUrl: standalone.databaseUrl };
+  // Standalone mode's embedded Postgres stops on a signal during the start by its own hook.
+  const stopStartupSignals = standalone ? null : exitOnSignalsUntilStarted(logger);
   const gateway = await startGateway(env, logger, { shutdownHooks: !standalone }).catch(async (error: unknown) => {
     await standalone?.stop().catch(() => undefined);
     throw error;
   });
+  // The running gateway's handlers (exitOnShutdownSignals) are installed by now.
+  stopStartupSignals?.();
   if (standalone) {
     // The embedded Postgres goes last: the gateway's last events are recorded into it.
     standalone.takeOverSignals();

@@ -9,7 +9,7 @@ import { createTestDatabase } from '@tollgate/database';
 import { Client } from 'pg';
 import { FakeOpenAI } from './support/fake-openai';
 import { issueKey } from './support/proxy-client';
-import { GatewayProcess, ProcessEnv, WORKER_MAIN, processEnv, spawnGateway, spawnStandaloneGateway, spawnWorker } from './support/tollgate-process';
+import { GatewayProcess, MIGRATE_MAIN, ProcessEnv, WORKER_MAIN, processEnv, spawnGateway, spawnStandaloneGateway, spawnWorker } from './support/tollgate-process';
 import { GuardedProcess, spawnGuarded } from './support/child-process';
 import { RedisServer, freePort } from './support/redis-server';
 import { TcpRelay } from './support/tcp-relay';
@@ -344,6 +344,32 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     expect(worker.lines).toContain('  - WORKER_QUEUES names unknown queues: nope-queue (known: request-events)');
     expect(worker.lines.some((line) => /^\s+at /.test(line))).toBe(false);
   });
+
+  it('a gateway, a worker and a migration stopped while they wait for Postgres at start exit at once by themselves, with the signal\'s code', async () => {
+    // Nothing listens there: each retries its connection for about half a minute. Without a
+    // handler of their own they died of the signal, which as PID 1 in a container does nothing.
+    const unreachable = new URL(database.url);
+    unreachable.port = String(await freePort());
+    const starting = [
+      { main: join(__dirname, '../../../dist/apps/gateway/src/main.js'), waiting: 'Postgres is not reachable yet' },
+      { main: MIGRATE_MAIN, waiting: 'Postgres is not reachable yet' },
+      { main: WORKER_MAIN, waiting: 'Unable to connect to the database' },
+    ];
+    await Promise.all(
+      starting.map(async ({ main, waiting }) => {
+        const child = await spawnGuarded(process.execPath, [main], { PATH: process.env.PATH, ...env, DATABASE_URL: unreachable.toString(), PROXY_PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1' });
+        started.push(child);
+        await child.waitForLine((line) => line.includes(waiting), 15_000, `${main} to wait for Postgres`);
+        const stoppedAt = Date.now();
+        child.signal('SIGTERM');
+        await child.exited;
+        // 143 from the process itself: the guard reports a death by signal as 128.
+        expect({ main, code: child.exitCode() }).toEqual({ main, code: 143 });
+        expect(Date.now() - stoppedAt).toBeLessThan(3_000);
+        expect(child.lines).toContainEqual(expect.stringContaining('shutdown signal before the start completed'));
+      }),
+    );
+  }, 40_000);
 
   it('a worker whose Redis went away still exits 0 on SIGTERM, within its close deadline', async () => {
     const redis = await RedisServer.start();

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { EnvValidationError, createLogger, describeStartupFailure, loadEnv } from '@tollgate/common';
+import { EnvValidationError, createLogger, describeStartupFailure, exitOnSignalsUntilStarted, loadEnv } from '@tollgate/common';
 import { startWorker } from './bootstrap';
 import { workerQueuesProblem } from './worker.module';
 
@@ -16,7 +16,11 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  await startWorker(env, createLogger(env.logLevel, 'tollgate-worker'));
+  const logger = createLogger(env.logLevel, 'tollgate-worker');
+  // While it connects (Postgres is retried for about half a minute), a signal ends it at once.
+  const stopStartupSignals = exitOnSignalsUntilStarted(logger);
+  await startWorker(env, logger);
+  stopStartupSignals();
 }
 
 void main().catch((error: unknown) => {

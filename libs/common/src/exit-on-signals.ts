@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import { Logger } from './logger';
 import { shutdownSignals } from './shutdown-signals';
 
@@ -32,4 +33,24 @@ export function exitOnShutdownSignals(close: (signal: string) => Promise<void>, 
     );
   };
   for (const signal of signals) process.on(signal, onSignal);
+}
+
+/**
+ * Until the process has started (waiting for Postgres, for another replica's migrations, running
+ * its own, connecting), a shutdown signal ends it at once: there is nothing to drain yet, and a
+ * migration cut short is rolled back by Postgres. Without a handler Node dies of the signal, but
+ * as PID 1 in a container the kernel ignores it: a replica waiting for Postgres or for a long
+ * migration held its pod until SIGKILL. The exit code is the signal's (128 + its number), as
+ * without a handler: a migration Job stopped halfway must not count as done. Returns the function
+ * that removes the handler, to call once exitOnShutdownSignals has taken over.
+ */
+export function exitOnSignalsUntilStarted(logger: Logger, signals: string[] = shutdownSignals()): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.warn({ signal }, 'shutdown signal before the start completed: exiting now');
+    process.exit(128 + (constants.signals[signal] ?? 0));
+  };
+  for (const signal of signals) process.on(signal, onSignal);
+  return () => {
+    for (const signal of signals) process.off(signal, onSignal);
+  };
 }

@@ -18,7 +18,7 @@ export { escapeLike } from './sql-like';
 export { withTimeout } from './with-timeout';
 export { LogThrottle } from './log-throttle';
 export { NodeSignalUse, shutdownSignals } from './shutdown-signals';
-export { exitOnShutdownSignals } from './exit-on-signals';
+export { exitOnShutdownSignals, exitOnSignalsUntilStarted } from './exit-on-signals';
 export { describeStartupFailure } from './startup-failure';
 export { collectRuntimeMetrics, providerLabel } from './metrics';
 export { ConcurrencyLimit } from './concurrency-limit';

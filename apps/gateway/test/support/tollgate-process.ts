@@ -6,6 +6,7 @@ import { GuardedProcess, spawnGuarded } from './child-process';
 const ROOT = resolve(__dirname, '../../../..');
 const GATEWAY_MAIN = join(ROOT, 'dist/apps/gateway/src/main.js');
 export const WORKER_MAIN = join(ROOT, 'dist/apps/worker/src/main.js');
+export const MIGRATE_MAIN = join(ROOT, 'dist/apps/gateway/src/migrate.js');
 
 /** What a production gateway or worker process needs (README "Production"). */
 export interface ProcessEnv {
