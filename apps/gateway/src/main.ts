@@ -9,9 +9,7 @@ async function main(): Promise<void> {
   const standalone = isStandalone() ? await prepareStandalone() : null;
   let env;
   try {
-    env = loadEnv();
-    const refused = refusedDefaultBaseUrls(env);
-    if (refused.length > 0) throw new EnvValidationError(refused);
+    env = loadEnv(process.env, 'gateway', [refusedDefaultBaseUrls]);
   } catch (error) {
     if (error instanceof EnvValidationError) {
       process.stderr.write(`${error.message}\n`);

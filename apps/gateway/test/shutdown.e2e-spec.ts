@@ -328,19 +328,23 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
       HOST: '127.0.0.1',
       OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
       UPSTREAM_ALLOWED_HOSTS: '',
+      // Reported in the same round: every problem at once.
+      LOG_LEVEL: 'verbose',
     });
     await gateway.exited;
     expect(gateway.exitCode()).toBe(1);
     expect(gateway.lines).toContain('Invalid configuration:');
+    expect(gateway.lines).toContainEqual(expect.stringMatching(/^ {2}- LOG_LEVEL must be one of/));
     expect(gateway.lines).toContainEqual(expect.stringMatching(/^ {2}- OPENAI_BASE_URL is refused by the outbound policy: 127\.0\.0\.1 is a loopback .*UPSTREAM_ALLOWED_HOSTS/));
     expect(gateway.lines.some((line) => /^\s+at /.test(line))).toBe(false);
   });
 
   it('a worker with a bad configuration exits 1 saying what is wrong, one line per problem, without a stack trace', async () => {
-    const worker = await spawnGuarded(process.execPath, [WORKER_MAIN], { PATH: process.env.PATH, ...env, WORKER_QUEUES: 'request-events,nope-queue' });
+    const worker = await spawnGuarded(process.execPath, [WORKER_MAIN], { PATH: process.env.PATH, ...env, WORKER_QUEUES: 'request-events,nope-queue', WORKER_BATCH_WAIT_MS: 'soon' });
     await worker.exited;
     expect(worker.exitCode()).toBe(1);
     expect(worker.lines).toContain('Invalid configuration:');
+    expect(worker.lines).toContainEqual(expect.stringMatching(/^ {2}- WORKER_BATCH_WAIT_MS must be an integer/));
     expect(worker.lines).toContain('  - WORKER_QUEUES names unknown queues: nope-queue (known: request-events)');
     expect(worker.lines.some((line) => /^\s+at /.test(line))).toBe(false);
   });

@@ -1,14 +1,16 @@
 import 'reflect-metadata';
-import { EnvValidationError, createLogger, describeStartupFailure, exitOnSignalsUntilStarted, loadEnv } from '@tollgate/common';
+import { Env, EnvValidationError, createLogger, describeStartupFailure, exitOnSignalsUntilStarted, loadEnv } from '@tollgate/common';
 import { startWorker } from './bootstrap';
 import { workerQueuesProblem } from './worker.module';
 
 async function main(): Promise<void> {
   let env;
   try {
-    env = loadEnv(process.env, 'worker');
-    const queues = workerQueuesProblem(env);
-    if (queues) throw new EnvValidationError([queues]);
+    const queues = (loaded: Env): string[] => {
+      const problem = workerQueuesProblem(loaded);
+      return problem ? [problem] : [];
+    };
+    env = loadEnv(process.env, 'worker', [queues]);
   } catch (error) {
     if (error instanceof EnvValidationError) {
       process.stderr.write(`${error.message}\n`);

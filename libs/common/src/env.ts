@@ -88,7 +88,11 @@ export function isStandalone(source: Source = process.env): boolean {
   return readVariable(source, 'DATABASE_URL') === undefined && readVariable(source, 'REDIS_URL') === undefined;
 }
 
-export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway'): Env {
+/**
+ * `checks` are the process's own checks of the values read (the gateway's outbound policy on the
+ * providers' base URLs, the worker's queue names), whose problems are reported in the same round.
+ */
+export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway', checks: ReadonlyArray<(env: Env) => string[]> = []): Env {
   const problems: string[] = [];
   const read = (name: string): string | undefined => readVariable(source, name);
   const int = (name: string, fallback: number, min: number, max: number): number => {
@@ -127,6 +131,13 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway')
       problems.push(`${name} is not a valid URL`);
     }
     return raw;
+  };
+
+  // A base URL with a problem of its own is reported once: the checks after see the default.
+  const baseUrl = (name: string, fallback: string): string => {
+    const reported = problems.length;
+    const value = url(name, ['https:', 'http:']);
+    return value === null || problems.length > reported ? fallback : value;
   };
 
   const allowList = (name: string): string[] => {
@@ -238,10 +249,10 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway')
     shutdownDelayMs: int('SHUTDOWN_DELAY_MS', 0, 0, 600_000),
     workerBatchWaitMs: int('WORKER_BATCH_WAIT_MS', 250, 1, 60_000),
     workerMetricsPort: read('WORKER_METRICS_PORT') === undefined ? null : int('WORKER_METRICS_PORT', 0, 0, 65535),
-    openaiBaseUrl: url('OPENAI_BASE_URL', ['https:', 'http:']) ?? 'https://api.openai.com/v1',
-    anthropicBaseUrl: url('ANTHROPIC_BASE_URL', ['https:', 'http:']) ?? 'https://api.anthropic.com',
-    geminiBaseUrl: url('GEMINI_BASE_URL', ['https:', 'http:']) ?? 'https://generativelanguage.googleapis.com/v1beta',
-    deepinfraBaseUrl: url('DEEPINFRA_BASE_URL', ['https:', 'http:']) ?? 'https://api.deepinfra.com/v1/openai',
+    openaiBaseUrl: baseUrl('OPENAI_BASE_URL', 'https://api.openai.com/v1'),
+    anthropicBaseUrl: baseUrl('ANTHROPIC_BASE_URL', 'https://api.anthropic.com'),
+    geminiBaseUrl: baseUrl('GEMINI_BASE_URL', 'https://generativelanguage.googleapis.com/v1beta'),
+    deepinfraBaseUrl: baseUrl('DEEPINFRA_BASE_URL', 'https://api.deepinfra.com/v1/openai'),
     // Sent as a header on every Anthropic request: a date, as Anthropic names its versions.
     anthropicVersion: text('ANTHROPIC_VERSION', '2023-06-01', /^\d{4}-\d{2}-\d{2}$/, 'a version date such as 2023-06-01'),
     anthropicDefaultMaxTokens: int('ANTHROPIC_DEFAULT_MAX_TOKENS', 4096, 1, 1_000_000),
@@ -251,6 +262,7 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway')
     adminRateLimitPerMinute: int('ADMIN_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
     upstreamAllowedHosts: allowList('UPSTREAM_ALLOWED_HOSTS'),
   };
+  for (const check of checks) problems.push(...check(env));
   if (problems.length > 0) throw new EnvValidationError(problems);
   return env;
 }
