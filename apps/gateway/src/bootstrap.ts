@@ -43,9 +43,14 @@ export async function startGateway(
     bodyParser: false,
   });
   const pipeline = app.get(ProxyPipeline);
-  configureFastify(app.getHttpAdapter().getInstance(), logger, app.get(GatewayMetrics), app.get(KeyAuthenticator), new AdminKeyVerifier(env.adminApiKey), (request, reply, error) =>
-    pipeline.recordRefusal(request, reply, error),
-  );
+  configureFastify(app.getHttpAdapter().getInstance(), {
+    logger,
+    metrics: app.get(GatewayMetrics),
+    keys: app.get(KeyAuthenticator),
+    adminKeys: new AdminKeyVerifier(env.adminApiKey),
+    recordRefusal: (request, reply, error) => pipeline.recordRefusal(request, reply, error),
+    proxyCorsOrigins: env.proxyCorsOrigins,
+  });
   setupSwagger(app);
   await app.listen(env.proxyPort, env.host);
   const adminPort = await listeners.listenAdmin(env.adminPort, env.host);

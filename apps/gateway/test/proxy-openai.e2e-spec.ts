@@ -543,6 +543,48 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       expect(await missing.json()).toEqual({ error: { message: expect.stringContaining('API key'), type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
     });
 
+    it("answers a browser's CORS preflight without a key, as OpenAI does, and lets the page read the answer; never on the admin API", async () => {
+      const origin = 'https://app.example.com';
+      const callsBefore = upstream.requests.length;
+      const preflight = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,x-stainless-os' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+      expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+      expect(preflight.headers.get('access-control-allow-headers')).toBe('authorization,content-type,x-stainless-os');
+      expect(preflight.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(upstream.requests.length).toBe(callsBefore);
+
+      const answer = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { origin, authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('access-control-allow-origin')).toBe('*');
+      expect(answer.headers.get('access-control-expose-headers')).toContain('x-request-id');
+      // A stream, written past Fastify, carries them too.
+      const stream = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { origin, authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true }),
+      });
+      expect([stream.status, stream.headers.get('content-type'), stream.headers.get('access-control-allow-origin')]).toEqual([200, 'text/event-stream; charset=utf-8', '*']);
+      expect(await stream.text()).toContain('data: [DONE]');
+      // A refusal is readable too: the page sees the 401 and its message, not a CORS failure.
+      const refused = await fetch(`${stack.proxyUrl}/v1/models`, { headers: { origin, authorization: 'Bearer tg-not-a-real-key' } });
+      expect([refused.status, refused.headers.get('access-control-allow-origin')]).toEqual([401, '*']);
+      // Server-side clients send no Origin and get no CORS headers.
+      const plain = await fetch(`${stack.proxyUrl}/v1/models`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } });
+      expect([plain.status, plain.headers.get('access-control-allow-origin')]).toEqual([200, null]);
+      // The admin API stays closed to pages of other origins.
+      const admin = await fetch(`${stack.adminUrl}/api/key-management/keys`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } });
+      expect(admin.headers.get('access-control-allow-origin')).toBeNull();
+      expect(admin.status).not.toBe(204);
+    });
+
     it('accepts the key as x-api-key and api-key too', async () => {
       for (const header of ['x-api-key', 'api-key']) {
         const response = await fetch(`${stack.proxyUrl}/v1/models`, { headers: { [header]: CLIENT_KEY } });

@@ -37,6 +37,16 @@ describe('loadEnv', () => {
     }
   });
 
+  it('reads the browser origins the proxy answers CORS for: any by default, a list, or none', () => {
+    expect(loadEnv(production).proxyCorsOrigins).toBe('*');
+    expect(loadEnv({ ...production, PROXY_CORS_ORIGINS: 'none' }).proxyCorsOrigins).toEqual([]);
+    expect(loadEnv({ ...production, PROXY_CORS_ORIGINS: 'https://app.example.com, http://localhost:3000' }).proxyCorsOrigins).toEqual(['https://app.example.com', 'http://localhost:3000']);
+    // A browser sends scheme://host[:port], lower-case: an entry written otherwise would never match.
+    for (const entry of ['https://app.example.com/', 'app.example.com', 'https://App.example.com', 'ftp://files.example.com', 'https://app.example.com/chat']) {
+      expect(() => loadEnv({ ...production, PROXY_CORS_ORIGINS: entry })).toThrow(/PROXY_CORS_ORIGINS must be/);
+    }
+  });
+
   it('requires the admin key and the encryption key', () => {
     const { ADMIN_API_KEY: _a, ENCRYPTION_KEY: _e, ...rest } = production;
     expect(() => loadEnv(rest)).toThrow(/ADMIN_API_KEY is required[\s\S]*ENCRYPTION_KEY is required/);

@@ -60,6 +60,11 @@ export interface Env {
    * Empty: only public https targets.
    */
   upstreamAllowedHosts: string[];
+  /**
+   * Browser origins the proxy answers CORS for (PROXY_CORS_ORIGINS): '*' for any, a list of
+   * origins, or an empty list for none. Never the admin API.
+   */
+  proxyCorsOrigins: '*' | string[];
 }
 
 export class EnvValidationError extends Error {
@@ -221,6 +226,21 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway',
     problems.push(`UPSTREAM_FIRST_BYTE_TIMEOUT_MS (${firstByteTimeoutMs}) must not exceed UPSTREAM_TOTAL_TIMEOUT_MS (${totalTimeoutMs}): it would never apply`);
   }
 
+  // Browsers send an origin as scheme://host[:port], lower-case, without a path: the list is
+  // compared with it as text, so an entry written otherwise would never match.
+  const corsOrigins = (): '*' | string[] => {
+    const raw = read('PROXY_CORS_ORIGINS') ?? '*';
+    if (raw === '*') return '*';
+    if (raw.toLowerCase() === 'none') return [];
+    const origins = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+    const malformed = origins.filter((origin) => originOf(origin) !== origin);
+    if (malformed.length > 0) {
+      problems.push(`PROXY_CORS_ORIGINS must be *, none, or origins such as https://app.example.com (no path, no trailing slash), comma-separated (not origins: ${malformed.join(', ')})`);
+      return [];
+    }
+    return origins;
+  };
+
   const env: Env = {
     mode,
     databaseUrl,
@@ -261,10 +281,21 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway',
     budgetDefaultMaxTokens: int('BUDGET_DEFAULT_MAX_TOKENS', 4096, 1, 10_000_000),
     adminRateLimitPerMinute: int('ADMIN_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
     upstreamAllowedHosts: allowList('UPSTREAM_ALLOWED_HOSTS'),
+    proxyCorsOrigins: corsOrigins(),
   };
   for (const check of checks) problems.push(...check(env));
   if (problems.length > 0) throw new EnvValidationError(problems);
   return env;
+}
+
+/** The origin a browser would send for this text (http or https), or null. */
+function originOf(text: string): string | null {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : null;
+  } catch {
+    return null;
+  }
 }
 
 /** A DNS name: labels of letters, digits and `-` (and `_` when `underscores`: service names), at most 253 characters. */

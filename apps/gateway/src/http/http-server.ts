@@ -16,6 +16,7 @@ import { parseWithExactNumbers } from './exact-numbers';
 import { markQueryFromJsonBody, readUnparsedBody, takesJsonBodyOnGet } from './json-body-on-get';
 import { MAX_JSON_DEPTH, jsonNestedDeeperThan } from './json-depth';
 import { originFormOf, pathOf, sendError } from './send-error';
+import { registerProxyCors } from './proxy-cors';
 import { Surface, declaredSurfaceOf, markAdminRequest, needsAdminKey, surfaceOf } from './surface';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -131,19 +132,22 @@ function tuneServer(server: Server): void {
   server.headersTimeout = 66_000;
 }
 
-/**
- * Fastify-level hooks shared by both listeners: request ids, surfaces, proxy authentication,
- * access log and metrics, pre-Nest errors.
- */
-export function configureFastify(
-  instance: FastifyInstance,
-  logger: Logger,
-  metrics: GatewayMetrics,
-  keys: KeyAuthenticator,
-  adminKeys: AdminKeyVerifier,
+export interface FastifyDependencies {
+  logger: Logger;
+  metrics: GatewayMetrics;
+  keys: KeyAuthenticator;
+  adminKeys: AdminKeyVerifier;
   /** Records the event of an authenticated proxy request refused before its route ran. */
-  recordRefusal: (request: FastifyRequest, reply: FastifyReply, error: GatewayError) => void = () => undefined,
-): void {
+  recordRefusal: (request: FastifyRequest, reply: FastifyReply, error: GatewayError) => void;
+  /** Browser origins the proxy answers CORS for (see registerProxyCors). */
+  proxyCorsOrigins: '*' | string[];
+}
+
+/**
+ * Fastify-level hooks shared by both listeners: request ids, CORS, surfaces, proxy
+ * authentication, access log and metrics, pre-Nest errors.
+ */
+export function configureFastify(instance: FastifyInstance, { logger, metrics, keys, adminKeys, recordRefusal, proxyCorsOrigins }: FastifyDependencies): void {
   // Runs for the controllers' routes, which Nest registers when the app initialises (after this).
   instance.addHook('onRoute', (route) => {
     if (needsAdminKey(route.config)) route.bodyLimit = Math.min(ADMIN_BODY_LIMIT_BYTES, instance.initialConfig.bodyLimit ?? ADMIN_BODY_LIMIT_BYTES);
@@ -206,8 +210,14 @@ export function configureFastify(
   });
   // Native passthrough paths take uploads (files, audio, images) as bytes, relayed untouched.
   instance.addContentTypeParser(/^(multipart\/|application\/octet-stream|audio\/|image\/)/, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  // Fastify runs hooks in the order they are added: the request id goes on every answer, a CORS
+  // preflight's too; the preflight is answered before any key is asked for.
   instance.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
+  });
+  registerProxyCors(instance, proxyCorsOrigins);
+  instance.addHook('onRequest', (request, reply, done) => {
     // A fragment never belongs in a request line. The router stops reading the path at "#",
     // checks would read it whole, and the upstream client drops it: three different paths.
     if (request.url.includes('#')) {
