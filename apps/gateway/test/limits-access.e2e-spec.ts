@@ -125,6 +125,21 @@ describe('access scopes (e2e)', () => {
       expect((await chat(stack.proxyUrl, key, { model: 'gpt-4o', user: 'somebody-else' })).status).toBe(200);
       expect((await chat(stack.proxyUrl, key, { model: 'gpt-4o' })).status).toBe(200);
     });
+
+    it('a model listed as provider/model (the form /v1/models lists and clients send) allows that model, and only on that provider', async () => {
+      expect((await stack.admin('POST', '/api/users', { name: 'prefixed', userId: 'prefixed-models-user', allowedModels: ['openai/gpt-4o-mini'] })).status).toBe(200);
+      const prefixedSetting = (await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl }, allowedModels: ['openai/gpt-4o-mini'] })).body.id;
+      const key = await createKey({});
+      const settingKey = (await issueKey(stack.admin, [stack.proxyUrl], 'access', [prefixedSetting])).key;
+      for (const model of ['openai/gpt-4o-mini', 'gpt-4o-mini']) {
+        expect([model, (await chat(stack.proxyUrl, key, { model, user: 'prefixed-models-user' })).status]).toEqual([model, 200]);
+        expect([model, (await chat(stack.proxyUrl, settingKey, { model })).status]).toEqual([model, 200]);
+      }
+      await upstreamUntouched(async () => {
+        expectForbidden(await chat(stack.proxyUrl, key, { model: 'openai/gpt-4o', user: 'prefixed-models-user' }), 'model_not_allowed', "'gpt-4o'");
+        expectForbidden(await chat(stack.proxyUrl, settingKey, { model: 'gpt-4o' }), 'model_not_allowed', "'gpt-4o'");
+      });
+    });
   });
 
   describe('rotationEnabled', () => {

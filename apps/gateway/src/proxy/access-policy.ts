@@ -36,8 +36,8 @@ export class AccessPolicy {
       assertPathAllowed(user.allowedPaths, path, request.method, 'user');
     }
     if (request.route) {
-      assertModelAllowed(request.route.setting.allowedModels, request.route.model, 'provider setting');
-      if (user) assertModelAllowed(user.allowedModels, request.route.model, 'user');
+      assertModelAllowed(request.route.setting.allowedModels, request.route, 'provider setting');
+      if (user) assertModelAllowed(user.allowedModels, request.route, 'user');
     }
     return user;
   }
@@ -52,8 +52,14 @@ function assertPathAllowed(allowed: AllowedPathRule[], path: () => string, metho
   }
 }
 
-function assertModelAllowed(allowed: string[], model: string, owner: string): void {
-  if (allowed.length > 0 && !allowed.includes(model)) {
+/**
+ * A list may name a model bare (`gpt-4o`) or in the form `GET /v1/models` lists and clients send
+ * to pick a provider (`anthropic/claude-…`): the route holds the model without its prefix, so
+ * compared bare only, a user allowed `anthropic/claude-…` was refused that very model.
+ */
+function assertModelAllowed(allowed: string[], route: ResolvedRoute, owner: string): void {
+  const model = route.model;
+  if (allowed.length > 0 && !allowed.includes(model) && !(model !== '' && allowed.includes(`${route.provider}/${model}`))) {
     const message =
       model === ''
         ? `This ${owner} allows only some models (${allowed.join(', ')}); name one in the request's model field (an operation whose model the gateway cannot read is refused).`
