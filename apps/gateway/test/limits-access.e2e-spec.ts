@@ -140,6 +140,16 @@ describe('access scopes (e2e)', () => {
         expectForbidden(await chat(stack.proxyUrl, settingKey, { model: 'gpt-4o' }), 'model_not_allowed', "'gpt-4o'");
       });
     });
+    it("GET /v1/models shows a user limited to some models those only, and /v1/models/{id} is a 404 for the others", async () => {
+      expect((await stack.admin('POST', '/api/users', { name: 'lister', userId: 'listing-user', allowedModels: ['gpt-4o-mini'] })).status).toBe(200);
+      const twoModels = (await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl }, allowedModels: ['gpt-4o', 'gpt-4o-mini'] })).body.id;
+      const key = (await issueKey(stack.admin, [stack.proxyUrl], 'access', [twoModels])).key;
+      const listed = async (headers: Record<string, string>) => (await proxyRequest(stack.proxyUrl, 'GET', '/v1/models', key, undefined, headers)).body.data.map((model: { id: string }) => model.id).sort();
+      expect(await listed({})).toEqual(['gpt-4o', 'gpt-4o-mini']);
+      expect(await listed({ 'x-user-id': 'listing-user' })).toEqual(['gpt-4o-mini']);
+      expect((await proxyRequest(stack.proxyUrl, 'GET', '/v1/models/gpt-4o', key, undefined, { 'x-user-id': 'listing-user' })).status).toBe(404);
+      expect((await proxyRequest(stack.proxyUrl, 'GET', '/v1/models/gpt-4o-mini', key, undefined, { 'x-user-id': 'listing-user' })).status).toBe(200);
+    });
   });
 
   describe('rotationEnabled', () => {

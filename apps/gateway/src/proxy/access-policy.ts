@@ -57,9 +57,13 @@ function assertPathAllowed(allowed: AllowedPathRule[], path: () => string, metho
  * to pick a provider (`anthropic/claude-…`): the route holds the model without its prefix, so
  * compared bare only, a user allowed `anthropic/claude-…` was refused that very model.
  */
+export function modelAllowed(allowed: string[], provider: string, model: string): boolean {
+  return allowed.length === 0 || allowed.includes(model) || (model !== '' && allowed.includes(`${provider}/${model}`));
+}
+
 function assertModelAllowed(allowed: string[], route: ResolvedRoute, owner: string): void {
   const model = route.model;
-  if (allowed.length > 0 && !allowed.includes(model) && !(model !== '' && allowed.includes(`${route.provider}/${model}`))) {
+  if (!modelAllowed(allowed, route.provider, model)) {
     const message =
       model === ''
         ? `This ${owner} allows only some models (${allowed.join(', ')}); name one in the request's model field (an operation whose model the gateway cannot read is refused).`

@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, LogThrottle, Logger, accessLogger, providerLabel } from '@tollgate/common';
+import { UserRecord } from '@tollgate/config-cache';
 import { rateLimitHeaders } from '@tollgate/limits';
 import {
   AdapterContext,
@@ -173,7 +174,8 @@ export class ProxyPipeline implements OnApplicationShutdown {
 
   /**
    * Records the route on the exchange, then checks access and admits against limits. Without
-   * a route (listing models) only paths, the user and rate limits apply.
+   * a route (listing models) only paths, the user and rate limits apply. Returns the user the
+   * request named, when it is a registered one.
    */
   async admit(
     exchange: Exchange,
@@ -187,7 +189,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
       /** Whether the request may write Anthropic's one-hour cache (see AdmissionRequest). */
       hourLongCacheWrites?: () => boolean;
     },
-  ): Promise<void> {
+  ): Promise<UserRecord | null> {
     if (route) {
       exchange.provider = route.provider;
       exchange.settingId = route.setting.id;
@@ -214,6 +216,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
       exchange.reservationMember = admission.reservationMember;
       if (admission.rate) reply.headers(rateLimitHeaders(admission.rate));
     }
+    return user;
   }
 
   adapterFor(route: ResolvedRoute): ProviderAdapter {

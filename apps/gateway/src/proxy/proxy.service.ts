@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { GatewayError, GatewayErrorCode, LOGGER, Logger, toUnixSeconds } from '@tollgate/common';
+import { UserRecord } from '@tollgate/config-cache';
 import { ProviderId, ResolvedProviderSetting } from '@tollgate/provider-settings';
 import { ListedModel, OpenAICompatibleAdapter, OpenAIStreamPassthrough, getProviderAdapter, readOpenAIResponse } from '@tollgate/providers';
+import { modelAllowed } from './access-policy';
 import { Exchange, ProxyCall } from './exchange';
 import { ProxyOperation, validateProxyBody } from './proxy-body';
 import { ProxyPipeline } from './proxy-pipeline';
@@ -109,8 +111,8 @@ export class ProxyService {
     const exchange = new Exchange(call, null);
     exchange.provider = 'gateway';
     return this.pipeline.run(exchange, async () => {
-      await this.pipeline.admit(exchange, null, { modelBound: false, generates: false });
-      const models = await this.reachableModels(exchange);
+      const user = await this.pipeline.admit(exchange, null, { modelBound: false, generates: false });
+      const models = await this.reachableModels(exchange, user);
       exchange.status = 200;
       void call.reply.status(200).send({ object: 'list', data: models });
     });
@@ -121,18 +123,20 @@ export class ProxyService {
     const exchange = new Exchange(call, null);
     exchange.provider = 'gateway';
     return this.pipeline.run(exchange, async () => {
-      await this.pipeline.admit(exchange, null, { modelBound: false, generates: false });
-      const model = (await this.reachableModels(exchange)).find((entry) => entry.id === id);
+      const user = await this.pipeline.admit(exchange, null, { modelBound: false, generates: false });
+      const model = (await this.reachableModels(exchange, user)).find((entry) => entry.id === id);
       if (!model) throw new GatewayError(GatewayErrorCode.ModelNotFound, `The model '${id}' does not exist or this key cannot reach it.`, 'model');
       exchange.status = 200;
       void call.reply.status(200).send(model);
     });
   }
 
-  private async reachableModels(exchange: Exchange): Promise<ModelEntry[]> {
+  private async reachableModels(exchange: Exchange, user: UserRecord | null): Promise<ModelEntry[]> {
     const lists = await Promise.all(
       this.routes.settingsOf(exchange.key).map(async (setting): Promise<ModelEntry[]> => {
-        const listed = setting.allowedModels.length > 0 ? setting.allowedModels.map((id) => ({ id, created: null })) : await this.fetchProviderModels(exchange, setting);
+        const offered = setting.allowedModels.length > 0 ? setting.allowedModels.map((id) => ({ id, created: null })) : await this.fetchProviderModels(exchange, setting);
+        // A user limited to some models is shown those only: the others would be a 403 for it.
+        const listed = user ? offered.filter(({ id }) => modelAllowed(user.allowedModels, setting.provider, id)) : offered;
         const settingCreated = toUnixSeconds(setting.createdAt);
         return listed.map(({ id, created }) => ({
           id: setting.provider === ProviderId.OpenAI ? id : `${setting.provider}/${id}`,
