@@ -24,3 +24,4 @@ export { collectRuntimeMetrics, providerLabel } from './metrics';
 export { ConcurrencyLimit } from './concurrency-limit';
 export { isRecord } from './is-record';
 export { DEPENDENCY_CHECK_TIMEOUT_MS, DependencyStatus, checkDependency } from './dependency-check';
+export { TokenUsage } from './token-usage';

@@ -1,24 +1,6 @@
-/** Token usage normalised across providers. */
-export interface TokenUsage {
-  /** All prompt tokens, cached ones included. */
-  promptTokens: number;
-  completionTokens: number;
-  /** Prompt tokens read from the provider's cache (priced lower). */
-  cacheReadTokens?: number;
-  /** Prompt tokens written to the provider's cache (Anthropic prices them higher). */
-  cacheWriteTokens?: number;
-  /**
-   * Of cacheWriteTokens, those written to Anthropic's one-hour cache: twice the input price,
-   * where the five-minute writes (the rest) cost 1.25 times it.
-   */
-  cacheWrite1hTokens?: number;
-  /**
-   * Of promptTokens and completionTokens, the audio tokens (OpenAI's audio models, audio sent
-   * to Gemini): priced at the model's audio rates, many times its text rates.
-   */
-  inputAudioTokens?: number;
-  outputAudioTokens?: number;
-}
+import { TokenUsage } from '@tollgate/common';
+
+export { TokenUsage };
 
 /**
  * Reads OpenAI's `usage` object: chat, completions and embeddings (`prompt_tokens`), and the

@@ -1,3 +1,4 @@
+import { TokenUsage } from '@tollgate/common';
 import { JobName } from './queue-names';
 
 /**
@@ -24,17 +25,8 @@ export interface RequestEventData {
   customId: string | null;
   userId: string | null;
   errorCode: string | null;
-  /** Reported by the provider; null when it reported none. */
-  usage: {
-    promptTokens: number;
-    completionTokens: number;
-    cacheReadTokens?: number;
-    cacheWriteTokens?: number;
-    cacheWrite1hTokens?: number;
-    /** Of the prompt and completion tokens, the audio ones (priced at audio rates); absent from older gateways' events. */
-    inputAudioTokens?: number;
-    outputAudioTokens?: number;
-  } | null;
+  /** Reported by the provider; null when it reported none. Older gateways' events lack the audio counts. */
+  usage: TokenUsage | null;
   /**
    * The text the worker counts tokens from: with usage null, prompt and completion; with a usage
    * that lacks its final output count (a stream cut before it), the completion only.
