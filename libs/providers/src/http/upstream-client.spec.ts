@@ -58,6 +58,22 @@ describe('UpstreamClient: aborts and the per-call cap (totalMs)', () => {
     await received[0].closed;
   });
 
+  it('does not hold a call back while many long streams to the same provider are open', async () => {
+    // Streams last minutes and each holds its connection: a busy gateway has hundreds open to
+    // one provider at once. A call past a per-origin cap waited, silent, for one of them to end.
+    const aborts = Array.from({ length: 300 }, () => new UpstreamAbort());
+    const streams = aborts.map((abort) => client.send({ url: `http://127.0.0.1:${port}/stall`, method: 'GET', headers: {}, abort }));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const outcome = await Promise.race([Promise.all(streams).then(() => 'all answered'), new Promise((resolve) => (timer = setTimeout(() => resolve('some still queued'), 5_000)))]);
+      expect(outcome).toBe('all answered');
+    } finally {
+      clearTimeout(timer);
+      for (const abort of aborts) abort.abort();
+      await Promise.allSettled(streams);
+    }
+  });
+
   it('cuts the call off at its own cap, closing the connection, well before the client-wide timeout', async () => {
     const started = Date.now();
     const outcome = await client.send({ url: `http://127.0.0.1:${port}/models`, method: 'GET', headers: {}, totalMs: 1_000 }).catch((error: unknown) => error);

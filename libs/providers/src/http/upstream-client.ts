@@ -54,7 +54,9 @@ export class UpstreamClient {
       bodyTimeout: timeouts.totalMs,
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
-      connections: 256,
+      // No cap on connections per origin (undici's default): a stream holds its connection for
+      // as long as it lasts, so a cap (it was 256) queued every call past it, silently and with
+      // no timeout but the total one, behind streams that could last minutes.
     });
     // The gateway asks for uncompressed answers; a provider or a proxy in front of it that
     // compresses anyway (gzip, deflate, br, zstd) is decoded, else its usage went unread and its
