@@ -22,7 +22,8 @@ describe('OpenAI native passthrough (e2e): multipart uploads and binary answers'
   beforeAll(async () => {
     upstream = new FakeOpenAI();
     await upstream.start();
-    stack = await startTestStack();
+    // A short total timeout, for an upstream that stalls (the tests' calls take milliseconds).
+    stack = await startTestStack({ UPSTREAM_TOTAL_TIMEOUT_MS: '3000' });
     const setting = await createSetting(stack, 'openai', { apiKey: 'sk-upstream-secret', url: upstream.baseUrl });
     await createKey(stack, CLIENT_KEY, [setting]);
     const whisperOnly = await createSetting(stack, 'openai', { apiKey: 'sk-upstream-secret', url: upstream.baseUrl }, { allowedModels: ['whisper-1'] });
@@ -92,6 +93,30 @@ describe('OpenAI native passthrough (e2e): multipart uploads and binary answers'
     expect(response.status).toBe(200);
     await expect(response.arrayBuffer()).rejects.toThrow();
     expect(await eventFor(stack, 'speech-break')).toMatchObject({ status: 200, error_code: 'upstream_unreachable' });
+  });
+
+  it('a binary answer that fails before its first byte is a 502 or 504 in OpenAI\'s shape, recorded as such', async () => {
+    for (const [voice, status, code] of [
+      ['reset', 502, 'upstream_unreachable'],
+      ['stall', 504, 'upstream_timeout'],
+    ] as const) {
+      const response = await fetch(`${stack.proxyUrl}/api/providers/openai/v1/audio/speech`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', 'x-custom-event-id': `speech-${voice}` },
+        body: JSON.stringify({ model: 'gpt-4o-mini-tts', voice, input: 'Hello there' }),
+      });
+      // Nothing of the answer had gone out: the client hears what failed, not a gateway fault.
+      expect([voice, response.status, await response.json()]).toEqual([voice, status, { error: { message: expect.any(String), type: 'api_error', param: null, code } }]);
+      expect(await eventFor(stack, `speech-${voice}`)).toMatchObject({ provider: 'openai', status, error_code: code });
+    }
+    expect(stack.logs.join('\n')).not.toContain('internal_error');
+    // An empty answer is no failure: it is relayed as it came.
+    const silence = await fetch(`${stack.proxyUrl}/api/providers/openai/v1/audio/speech`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini-tts', voice: 'silence', input: 'Hello there' }),
+    });
+    expect([silence.status, silence.headers.get('content-type'), (await silence.arrayBuffer()).byteLength]).toEqual([200, 'audio/mpeg', 0]);
   });
 
   it('assistants: a streamed run reaches the client whole (usage-bearing events included) and is priced', async () => {

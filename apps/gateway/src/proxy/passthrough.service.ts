@@ -271,7 +271,15 @@ export class PassthroughService {
       exchange.errorCode = failure.code;
       exchange.errorDetail = failure.logDetail;
     });
-    void reply.status(upstream.statusCode).headers(headers).send(upstream.body);
+    // Fastify sends the status with the body's first bytes: a body that failed before them went
+    // to its error handler, a 500 "gateway failed" recorded as the gateway's own refusal. Until
+    // then nothing has gone out, so such a failure is answered as one before the answer (502, 504).
+    try {
+      await bodyStarted(upstream.body);
+    } catch (error) {
+      throw exchange.clientLeft ? error : toUpstreamError(error);
+    }
+    void reply.status(upstream.statusCode).headers(headers).send(upstream.body.readableEnded ? Buffer.alloc(0) : upstream.body);
     // A premature close rejects; the exchange then reads as one whose client left.
     await finished(reply.raw).catch(() => undefined);
   }
@@ -305,6 +313,23 @@ function costedBodyOf(spec: PassthroughSpec, operation: string, body: Record<str
   if (body === null || spec.dialect !== 'openai') return undefined;
   if (CHAT_OR_COMPLETIONS.test(operation)) return costedChatBody(body);
   return RESPONSES.test(operation) ? costedResponsesBody(body) : undefined;
+}
+
+/**
+ * Resolves when a body has bytes to read, or has ended (an empty body: it is then read to its
+ * end, and `readableEnded`); rejects if it fails before.
+ */
+function bodyStarted(body: UpstreamResponse['body']): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (body.errored) return reject(body.errored);
+    const settle = (error?: Error): void => {
+      body.off('readable', started).off('end', started).off('error', settle);
+      if (error) reject(error);
+      else resolve();
+    };
+    const started = (): void => settle();
+    body.once('readable', started).once('end', started).once('error', settle);
+  });
 }
 
 function assertOpenAIModel(model: string, upstreamPath: string): void {

@@ -61,7 +61,9 @@ export const FAKE_SPEECH_BYTES = Buffer.from(Array.from({ length: 70_000 }, (_, 
  * - `stream-break`: streams two chunks, then kills the connection
  * - `slow-stream`: one chunk every 100 ms for 5 s (client disconnects)
  * - `relabelled-stream`: a normal stream sent as text/plain, as a proxy in front of a provider may
- * - speech with voice `break`: half the announced audio, then the connection dies
+ * - speech with voice `break`: half the announced audio, then the connection dies; voice
+ *   `reset`: the headers, then the connection dies before any audio; voice `stall`: the headers,
+ *   then nothing; voice `silence`: an empty body
  * - `no-usage`: a response without `usage` (token estimation); `no-usage-long`: the same with an
  *   answer of {@link LONG_ANSWER} (600,000 characters, more than the worker tokenizes)
  * - `odd-usage`: a usage a broken compatible server might send (10.5 prompt tokens, -10 completion
@@ -229,6 +231,16 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
     if (req.method === 'POST' && path === '/v1/audio/speech') {
       if (typeof body?.input !== 'string' || typeof body.voice !== 'string') {
         return sendError(res, 400, "Missing required parameters: 'input' and 'voice'.", 'invalid_request_error', null);
+      }
+      if (body.voice === 'silence') {
+        res.writeHead(200, { 'content-type': 'audio/mpeg', 'content-length': 0 });
+        return void res.end();
+      }
+      if (body.voice === 'reset' || body.voice === 'stall') {
+        res.writeHead(200, { 'content-type': 'audio/mpeg', 'content-length': FAKE_SPEECH_BYTES.length });
+        res.flushHeaders();
+        if (body.voice === 'reset') setTimeout(() => res.destroy(), 20);
+        return;
       }
       if (body.voice === 'break') {
         // Half the announced audio, then the connection dies.
