@@ -890,6 +890,25 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       expect(await html.json()).toEqual({ error: { message: expect.stringContaining('The upstream provider answered 502'), type: 'api_error', param: null, code: 'upstream_502' } });
     });
 
+    it('answers 502 to a 200 with an empty body on chat, legacy completions and embeddings, never an empty success', async () => {
+      const calls = [
+        ['/v1/chat/completions', { messages: [{ role: 'user', content: 'Hi' }] }],
+        ['/v1/completions', { prompt: 'Hi' }],
+        ['/v1/embeddings', { input: 'Hi' }],
+      ] as const;
+      for (const [path, body] of calls) {
+        const response = await fetch(`${stack.proxyUrl}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', 'x-custom-event-id': `empty-200${path}` },
+          body: JSON.stringify({ model: 'empty-200', ...body }),
+        });
+        expect([path, response.status, await response.json()]).toEqual([path, 502, { error: { message: 'the upstream provider sent an empty response', type: 'api_error', param: null, code: 'upstream_unreachable' } }]);
+        expect(await eventFor(stack, `empty-200${path}`)).toMatchObject({ status: 502, error_code: 'upstream_unreachable' });
+      }
+      // So the SDK reads an error it knows, and retries it.
+      await expect(sdk().chat.completions.create({ model: 'empty-200', messages: [{ role: 'user', content: 'Hi' }] })).rejects.toMatchObject({ status: 502 });
+    });
+
     it('answers 504 when the upstream does not answer in time', async () => {
       const response = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
         method: 'POST',

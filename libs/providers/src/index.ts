@@ -23,7 +23,7 @@ export { AzureOpenAIAdapter } from './azure/azure.adapter';
 export { DeepinfraAdapter } from './deepinfra/deepinfra.adapter';
 export { GeminiAdapter } from './gemini';
 export { OpenAIAdapter } from './openai/openai.adapter';
-export { OpenAICompatibleAdapter, OpenAIStreamPassthrough, readOpenAIResponse } from './openai-compatible/openai-compatible.adapter';
+export { OpenAICompatibleAdapter, OpenAIStreamPassthrough, readOpenAIAnswer, readOpenAIResponse } from './openai-compatible/openai-compatible.adapter';
 export { toOpenAIProviderError } from './openai-compatible/openai-errors';
 export { PROVIDER_ADAPTERS, getProviderAdapter } from './registry';
 export { VllmAdapter } from './vllm/vllm.adapter';

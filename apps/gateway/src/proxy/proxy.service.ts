@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { GatewayError, GatewayErrorCode, LOGGER, Logger, toUnixSeconds } from '@tollgate/common';
 import { UserRecord } from '@tollgate/config-cache';
 import { ProviderId, ResolvedProviderSetting } from '@tollgate/provider-settings';
-import { ListedModel, OpenAICompatibleAdapter, OpenAIStreamPassthrough, getProviderAdapter, readOpenAIResponse } from '@tollgate/providers';
+import { ListedModel, OpenAICompatibleAdapter, OpenAIStreamPassthrough, getProviderAdapter, readOpenAIAnswer } from '@tollgate/providers';
 import { modelAllowed } from './access-policy';
 import { Exchange, ProxyCall } from './exchange';
 import { ProxyOperation, validateProxyBody } from './proxy-body';
@@ -97,7 +97,7 @@ export class ProxyService {
       }
       const raw = await this.pipeline.readBody(upstream, exchange);
       if (upstream.statusCode >= 400) return this.pipeline.respondError(exchange, adapter.toProviderError(upstream.statusCode, raw, upstream.headers), upstream.headers);
-      this.pipeline.respond(exchange, upstream, readOpenAIResponse(raw));
+      this.pipeline.respond(exchange, upstream, readOpenAIAnswer(raw));
     });
   }
 

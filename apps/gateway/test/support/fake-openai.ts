@@ -69,6 +69,7 @@ export const FAKE_SPEECH_BYTES = Buffer.from(Array.from({ length: 70_000 }, (_, 
  * - `odd-usage`: a usage a broken compatible server might send (10.5 prompt tokens, -10 completion
  *   tokens, 200 of them cached)
  * - `slow-body`: the headers and the start of the body at once, the rest after 5 s
+ * - `empty-200`: a 200 (application/json) with an empty body, on any path
  */
 /** The answer of model `no-usage-long`: prose, then text of other scripts past the counted part. */
 export const LONG_ANSWER = 'The quick brown fox jumps over the lazy dog. '.repeat(6_000) + 'ünïcödé 漢字 '.repeat(30_000);
@@ -174,6 +175,10 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
     const compressed = /^compressed-(gzip|deflate|br|x-unknown)(-|$)/.exec(model);
     if (compressed) compressAnswer(res, compressed[1]);
     if (model === 'hang') return; // never answers
+    if (model === 'empty-200') {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': 0 });
+      return void res.end();
+    }
     if (model === 'slow-body') return this.slowBody(res, model);
     if (model === 'html-502') {
       res.writeHead(502, { 'content-type': 'text/html' });

@@ -1,3 +1,4 @@
+import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { ProviderId } from '@tollgate/provider-settings';
 import { OpenAIStreamObserver, toolCallText } from '../openai/openai-stream';
 import { toOpenAIChatBody } from '../openai/openai-request';
@@ -79,7 +80,7 @@ export abstract class OpenAICompatibleAdapter implements ProviderAdapter {
   }
 
   fromChatResponse(raw: Buffer): TranslatedResponse {
-    return readOpenAIResponse(raw);
+    return readOpenAIAnswer(raw);
   }
 
   chatStreamTranslator(_call: ChatCall, clientWantsUsage: boolean): ChatStreamTranslator {
@@ -96,7 +97,7 @@ export abstract class OpenAICompatibleAdapter implements ProviderAdapter {
   }
 
   fromEmbeddingsResponse(raw: Buffer): TranslatedResponse {
-    return readOpenAIResponse(raw);
+    return readOpenAIAnswer(raw);
   }
 
   toProviderError(status: number, body: Buffer, headers: Record<string, string | string[] | undefined>): ProviderError {
@@ -110,6 +111,23 @@ export abstract class OpenAICompatibleAdapter implements ProviderAdapter {
   fromModelsResponse(raw: Buffer): ListedModel[] {
     return modelsOf(raw, 'data', (entry) => (typeof entry.id === 'string' ? { id: entry.id, created: unixSeconds(entry.created) } : null));
   }
+}
+
+/**
+ * A successful answer to a unified-API operation (chat, legacy completions, embeddings). An
+ * empty body is no answer: relayed as a 200, the client's SDK failed to parse it (an error it
+ * does not retry) and the event recorded a success; it is a 502, as a translated provider's
+ * unreadable answer is. (Native paths relay whatever comes: some answers are empty.)
+ */
+export function readOpenAIAnswer(raw: Buffer): TranslatedResponse {
+  if (isBlank(raw)) throw new GatewayError(GatewayErrorCode.UpstreamUnreachable, 'the upstream provider sent an empty response');
+  return readOpenAIResponse(raw);
+}
+
+/** Nothing but JSON whitespace (read up to the first byte that is not). */
+function isBlank(raw: Buffer): boolean {
+  for (const byte of raw) if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) return false;
+  return true;
 }
 
 /** The response is already OpenAI's: relay the bytes, read usage, model and text. */
