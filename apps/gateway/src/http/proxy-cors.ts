@@ -8,8 +8,8 @@ import { Surface, surfaceOf } from './surface';
  * preflight must allow first. Without it a browser could not use the gateway at all: its
  * preflight, sent without the key, got a 401.
  *
- * Registered before the gateway's own onRequest hook (Fastify runs hooks in registration order),
- * so a preflight is answered before any key is asked for. Requests without an Origin header
+ * Registered after the request-id hook and before the key checks (Fastify runs hooks in the order
+ * they are added, see configureFastify), so a preflight is answered before any key is asked for. Requests without an Origin header
  * (every server-side client) and the admin API get no CORS headers: Swagger UI is same-origin, and
  * the admin API is meant to stay private.
  */
@@ -18,9 +18,9 @@ export function registerProxyCors(instance: FastifyInstance, origins: '*' | stri
   const proxy: FastifyCorsOptions = {
     origin: origins,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    // No allowedHeaders: the headers a preflight asks for (authorization, content-type, the SDKs'
-    // x-stainless-*, openai-beta, ...) are allowed as asked.
-    // What the SDKs read from an answer: the request id, and when and whether to retry.
+    // What the SDKs read from an answer: the request id, and when and whether to retry. (No
+    // allowedHeaders: the headers a preflight asks for, such as authorization, content-type, the
+    // SDKs' x-stainless-* and openai-beta, are allowed as asked.)
     exposedHeaders: EXPOSED_HEADERS,
     maxAge: PREFLIGHT_MAX_AGE_SECONDS,
     // Any OPTIONS from a browser is answered as a preflight, not refused as a malformed one.
