@@ -181,6 +181,14 @@ describe('admin API (e2e)', () => {
       expect(schemas.CreateKeyRequest.required).toEqual(expect.arrayContaining(['name', 'key', 'settingIds']));
       const eventsQuery = (json.paths['/api/events'] as { get: { parameters: Array<{ name: string; schema?: { type?: string } }> } }).get.parameters;
       expect(eventsQuery.filter((parameter) => ['start', 'end'].includes(parameter.name)).map((parameter) => parameter.schema?.type)).toEqual(['integer', 'integer']);
+      // Its pages: the parameters, their bounds, and the headers that say a next page exists.
+      const eventsList = json.paths['/api/events'] as { get: { parameters: Array<{ name: string; schema?: { maximum?: number } }>; responses: Record<string, { headers?: Record<string, unknown> }> } };
+      expect(eventsList.get.parameters.filter((parameter) => ['userId', 'limit', 'cursor'].includes(parameter.name)).map((parameter) => [parameter.name, parameter.schema?.maximum])).toEqual([
+        ['userId', undefined],
+        ['limit', 1000],
+        ['cursor', undefined],
+      ]);
+      expect(Object.keys(eventsList.get.responses['200'].headers ?? {})).toEqual(['Link', 'x-next-cursor']);
       // Answers' whole numbers too (the reference types them int64 and int): as "number", clients
       // generated from the document read them as floats, a Go client as float32, which holds a unix
       // time only to the nearest 128 s. Times and sums over many requests need 64 bits.

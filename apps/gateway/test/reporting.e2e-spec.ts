@@ -248,6 +248,86 @@ describe('reporting (e2e): events, metrics and top keys', () => {
         expect([query, response.status]).toEqual([query, 400]);
       }
     });
+    describe('pages', () => {
+      const t3 = t0 + 3_000_000;
+      type Page = { status: number; events: Array<{ id: string; created_at: number; user_id: string | null }>; link: string | null; cursor: string | null };
+      const page = async (path: string): Promise<Page> => {
+        const response = await fetch(`${stack.adminUrl}${path}`, { headers: { 'x-api-key': stack.adminKey } });
+        const body = (await response.json()) as Page['events'];
+        return { status: response.status, events: body, link: response.headers.get('link'), cursor: response.headers.get('x-next-cursor') };
+      };
+      /** Follows rel="next" from `path` to the last page; `between` runs before each next page is asked for. */
+      const walk = async (path: string, between: () => Promise<unknown> = async () => undefined) => {
+        const pages: Page[] = [];
+        for (let next: string | null = path; next !== null; ) {
+          const current = await page(next);
+          expect(current.status).toBe(200);
+          pages.push(current);
+          const link = current.link === null ? null : /^<([^>]+)>; rel="next"$/.exec(current.link);
+          expect([current.link === null, current.cursor === null]).toEqual([link === null, link === null]);
+          if (link) expect(new URL(link[1], 'http://x').searchParams.get('cursor')).toBe(current.cursor);
+          next = link ? link[1] : null;
+          if (next) await between();
+        }
+        return pages;
+      };
+
+      beforeAll(async () => {
+        // 2,500 of alpha's events over 10 seconds, 250 a second: many share a created_at, down to
+        // the microsecond (the cursor must not split or repeat them). Even ones are user "walker".
+        await stack.sql(
+          `INSERT INTO events (id, created_at, tags, key_id, provider, model, status, prompt_token_count, completion_token_count, cost_in_usd, price_known, latency_in_ms, path, method, user_id)
+           SELECT 'walk-' || lpad(n::text, 4, '0'), to_timestamp($1::bigint + n % 10 + (n % 3) * 0.000001), '{}', $2, 'openai', 'gpt-4o-mini', 200, 1, 1, 0.001, true, 10, '/v1/chat/completions', 'POST',
+                  CASE WHEN n % 2 = 0 THEN 'walker' ELSE 'other' END
+             FROM generate_series(1, 2500) AS n`,
+          [t3, alpha],
+        );
+      });
+
+      it('says when more events match than a page holds (Link rel="next", x-next-cursor), and only then; a client of the documented parameters gets the first 1,000 as before', async () => {
+        const first = await page(`/api/events?keyIds=${alpha}&start=${t3}&end=${t3 + 99}`);
+        expect([first.status, first.events.length, first.link === null, first.cursor === null]).toEqual([200, 1_000, false, false]);
+        const whole = await page(`/api/events?keyIds=${alpha}&start=${t3 + 9}&end=${t3 + 99}`);
+        expect([whole.events.length, whole.link, whole.cursor]).toEqual([250, null, null]);
+        // The last page is exactly full: nothing more, so no next page.
+        const pages = await walk(`/api/events?keyIds=${alpha}&start=${t3}&end=${t3 + 99}&limit=500`);
+        expect(pages.map((p) => [p.events.length, p.link !== null])).toEqual([[500, true], [500, true], [500, true], [500, true], [500, false]]);
+      });
+
+      it('walks every event exactly once, newest first, while events are recorded between pages', async () => {
+        let late = 0;
+        // Between pages: newer events, and one in the second already listed (none of these was there when the walk began).
+        const record = () =>
+          stack.sql(
+            `INSERT INTO events (id, created_at, tags, key_id, provider, model, status, prompt_token_count, completion_token_count, cost_in_usd, price_known, latency_in_ms, path, method)
+             SELECT 'late-' || $3::int || '-' || n, to_timestamp($1::bigint + CASE WHEN n = 1 THEN 9 ELSE 50 END), '{}', $2, 'openai', 'gpt-4o-mini', 200, 1, 1, 0.001, true, 10, '/v1/chat/completions', 'POST'
+               FROM generate_series(1, 3) AS n`,
+            [t3, alpha, ++late],
+          );
+        const pages = await walk(`/api/events?keyIds=${alpha}&start=${t3}&end=${t3 + 99}&limit=700`, record);
+        expect(late).toBe(3);
+        const listed = pages.flatMap((p) => p.events);
+        const walked = listed.map((event) => event.id).filter((id) => id.startsWith('walk-'));
+        expect(walked).toHaveLength(2_500);
+        expect(new Set(walked).size).toBe(2_500);
+        expect(new Set(listed.map((event) => event.id)).size).toBe(listed.length);
+        const times = listed.map((event) => event.created_at);
+        expect(times).toEqual([...times].sort((a, b) => b - a));
+      });
+
+      it('filters by userId, and refuses a limit out of range and a cursor it did not give with a 400', async () => {
+        const pages = await walk(`/api/events?userId=walker&start=${t3}&end=${t3 + 99}`);
+        expect(pages.map((p) => p.events.length)).toEqual([1_000, 250]);
+        expect(pages.flatMap((p) => p.events).every((event) => event.user_id === 'walker')).toBe(true);
+        for (const query of ['limit=1001', 'limit=-1', 'limit=2.5', 'limit=ten', 'cursor=abc', 'cursor=1_a%20b', 'cursor=1234567890123456789_YQ']) {
+          const response = await stack.admin<Problem>('GET', `/api/events?customId=c1&${query}`);
+          expect([query, response.status, response.body.type]).toEqual([query, 400, '/errors/invalid-request-error']);
+        }
+        // A well-formed cursor far in the future or the past is a position like any other.
+        expect((await page(`/api/events?userId=walker&cursor=999999999999999999_YQ`)).events).toHaveLength(1_000);
+        expect((await page(`/api/events?userId=walker&cursor=0_YQ`)).events).toEqual([]);
+      });
+    });
   });
 
   describe('GET and POST /api/v2/events', () => {

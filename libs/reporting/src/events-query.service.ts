@@ -8,12 +8,30 @@ import { REPORT_QUERIES } from './report-queries';
 
 export interface EventQuery {
   customId?: string;
+  userId?: string;
   keyIds?: string[];
   /** Unix seconds, inclusive. */
   start?: number;
   /** Unix seconds, inclusive: events of that whole second are in. */
   end?: number;
-  limit?: number;
+  limit: number;
+  /** The events after this one in the list's order (an EventPage's `next`). */
+  after?: EventCursor;
+}
+
+/**
+ * Where a page of GET /api/events ended: its last event's created_at, exact to the microsecond
+ * Postgres stores (a JS Date holds milliseconds only), and its id.
+ */
+export interface EventCursor {
+  createdAtMicros: string;
+  id: string;
+}
+
+export interface EventPage {
+  events: EventEntity[];
+  /** Set exactly when more events match: the cursor of the page's last event. */
+  next?: EventCursor;
 }
 
 export interface EventSearch extends EventFilter {
@@ -22,6 +40,13 @@ export interface EventSearch extends EventFilter {
   costOrder?: 'asc' | 'desc';
   dateOrder?: 'asc' | 'desc';
   returnCount: boolean;
+}
+
+/** A listed event before its bodies are read. */
+interface SizedEvent {
+  event: EventEntity;
+  bytes: number;
+  createdAtMicros: string;
 }
 
 /** The most distinct user or custom ids listed for a key (the first ones, in order). */
@@ -37,7 +62,12 @@ export class EventsQueryService {
     @Inject(REPORT_QUERIES) private readonly queries: ConcurrencyLimit,
   ) {}
 
-  find(query: EventQuery): Promise<EventEntity[]> {
+  /**
+   * A page of events, newest first (created_at descending, then id ascending), and where the
+   * next page starts. Pages continue from a position rather than an offset: events recorded
+   * meanwhile neither shift an event onto the next page a second time nor push one past it.
+   */
+  find(query: EventQuery): Promise<EventPage> {
     return this.queries.run(() => this.list(query));
   }
 
@@ -51,11 +81,13 @@ export class EventsQueryService {
     return this.queries.run(() => this.distinct(column, keyId));
   }
 
-  private async list(query: EventQuery): Promise<EventEntity[]> {
+  private async list(query: EventQuery): Promise<EventPage> {
     const params: Record<string, unknown> = {};
+    const bind = named(params);
     const { where, empty } = eventFilterSql(
       {
         customIds: query.customId ? [query.customId] : undefined,
+        userIds: query.userId ? [query.userId] : undefined,
         keyIds: query.keyIds,
         start: query.start,
         // created_at is stored to the millisecond and shown in seconds: an event shown at `end`
@@ -63,11 +95,24 @@ export class EventsQueryService {
         end: query.end === undefined ? undefined : query.end + 1,
       },
       'event',
-      named(params),
+      bind,
     );
-    if (empty) return [];
-    const builder = this.repository.createQueryBuilder('event').where(where, params).orderBy('event.created_at', 'DESC').addOrderBy('event.id', 'ASC').limit(query.limit ?? 1000);
-    return this.withBodies(builder);
+    if (empty) return { events: [] };
+    const builder = this.repository.createQueryBuilder('event').where(where, params);
+    if (query.after) {
+      // After the cursor in (created_at DESC, id ASC); the first condition alone keeps the
+      // created_at index usable. (An interval times a bigint is exact up to 2^53 µs: year 2255.)
+      const at = `(timestamptz 'epoch' + ${bind(query.after.createdAtMicros)}::bigint * interval '1 microsecond')`;
+      const id = bind(query.after.id);
+      builder.andWhere(`event.created_at <= ${at} AND (event.created_at < ${at} OR event.id > ${id})`, params);
+    }
+    // One more than the page: whether more events exist, without counting them all.
+    builder.orderBy('event.created_at', 'DESC').addOrderBy('event.id', 'ASC').limit(query.limit + 1);
+    const rows = await this.sized(builder);
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    const events = await this.readBodies(page);
+    return rows.length > query.limit ? { events, next: { createdAtMicros: last.createdAtMicros, id: last.event.id } } : { events };
   }
 
   /** One event with its whole bodies; null when there is none of that id. */
@@ -76,23 +121,34 @@ export class EventsQueryService {
   }
 
   /**
-   * A page's events with their bodies, in order, while their total stays within
+   * A page's events without their bodies, each with the size of its bodies and its exact
+   * created_at, in one query; readBodies adds the bodies after.
+   */
+  private async sized(page: SelectQueryBuilder<EventEntity>): Promise<SizedEvent[]> {
+    const { entities, raw } = await page
+      .addSelect('coalesce(octet_length(event.request), 0) + coalesce(octet_length(event.response), 0)', 'body_bytes')
+      .addSelect('(extract(epoch from event.created_at) * 1000000)::bigint::text', 'created_at_micros')
+      .getRawAndEntities<{ event_id: string; body_bytes: string; created_at_micros: string }>();
+    const rowOf = new Map(raw.map((row) => [row.event_id, row]));
+    return entities.map((event) => {
+      const row = rowOf.get(event.id);
+      return { event, bytes: Number(row?.body_bytes ?? 0), createdAtMicros: row?.created_at_micros ?? '' };
+    });
+  }
+
+  /**
+   * The events with their bodies, in order, while their total stays within
    * PAGE_BODY_BUDGET_BYTES; the others are marked bodiesOmitted (read one at a time by id).
    * A page of 1,000 events with 1 MB bodies each would otherwise be read whole into memory
    * (gigabytes), and fail to serialize.
    */
-  private async withBodies(page: SelectQueryBuilder<EventEntity>): Promise<EventEntity[]> {
-    // The page's events with the size of their bodies, in one query; the bodies come after.
-    const { entities: events, raw } = await page
-      .addSelect('coalesce(octet_length(event.request), 0) + coalesce(octet_length(event.response), 0)', 'body_bytes')
-      .getRawAndEntities<{ event_id: string; body_bytes: string }>();
-    const bytesOf = new Map(raw.map((row) => [row.event_id, Number(row.body_bytes)]));
+  private async readBodies(sized: SizedEvent[]): Promise<EventEntity[]> {
+    const events = sized.map(({ event }) => event);
     let left = PAGE_BODY_BUDGET_BYTES;
     const read: string[] = [];
-    for (const event of events) {
+    for (const { event, bytes } of sized) {
       event.request = null;
       event.response = null;
-      const bytes = bytesOf.get(event.id) ?? 0;
       if (bytes === 0) continue;
       if (bytes > left) {
         event.bodiesOmitted = true;
@@ -126,8 +182,8 @@ export class EventsQueryService {
     if (query.costOrder) builder.addOrderBy('event.cost_in_usd', query.costOrder === 'asc' ? 'ASC' : 'DESC', query.costOrder === 'asc' ? 'NULLS FIRST' : 'NULLS LAST');
     builder.addOrderBy('event.created_at', query.dateOrder === 'asc' ? 'ASC' : 'DESC').addOrderBy('event.id', 'ASC');
     builder.offset(query.offset).limit(query.limit);
-    if (!query.returnCount) return { events: await this.withBodies(builder) };
-    const [events, count] = await Promise.all([this.withBodies(builder.clone()), builder.getCount()]);
+    if (!query.returnCount) return { events: await this.readBodies(await this.sized(builder)) };
+    const [events, count] = await Promise.all([this.sized(builder.clone()).then((sized) => this.readBodies(sized)), builder.getCount()]);
     return { events, count };
   }
 

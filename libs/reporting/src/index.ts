@@ -1,7 +1,7 @@
 export { AudioDirections, CostCalculator, CostResult, PriceOverride } from './cost-calculator';
 export { EventEntity } from './event.entity';
 export { EventRecorderService } from './event-recorder.service';
-export { EventQuery, EventSearch, EventsQueryService } from './events-query.service';
+export { EventCursor, EventPage, EventQuery, EventSearch, EventsQueryService } from './events-query.service';
 export { EventFilter } from './event-filter';
 export { EventReportsService, KeySpend, MAX_DATA_POINTS, METRIC_GROUPS, MetricGroup, MetricsDataPoint, MetricsQuery, MetricsReport, TopKeysQuery } from './event-reports.service';
 export { ModelPriceEntity } from './model-price.entity';

@@ -1,21 +1,29 @@
-import { Body, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
-import { EventsQueryService } from '@tollgate/reporting';
+import { EventCursor, EventsQueryService } from '@tollgate/reporting';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { JsonBodyOnGet } from '../../http/json-body-on-get';
 import { AdminController, AdminResourceById } from '../common/admin-controller.decorator';
 import { assertRange } from '../common/report-fields';
 import { EventResponse, EventSearchResponse } from './event.response';
-import { ListEventsQuery, SearchEventsRequest } from './events.request';
+import { EVENT_CURSOR, EVENTS_PAGE_MAX, ListEventsQuery, SearchEventsRequest } from './events.request';
 
 @AdminController('api/events', 'events')
 export class EventsController {
   constructor(private readonly events: EventsQueryService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Get events (newest first, at most 1000; GET /api/v2/events pages through more)' })
-  @ApiOkResponse({ type: [EventResponse], description: 'The matching events, newest first (at most 1,000)' })
-  async list(@Query() query: ListEventsQuery): Promise<EventResponse[]> {
+  @ApiOperation({ summary: `Get events, newest first (created_at, then id), ${EVENTS_PAGE_MAX} at most a page; when more match, Link rel="next" and x-next-cursor give the next page` })
+  @ApiOkResponse({
+    type: [EventResponse],
+    description: 'The matching events, newest first (created_at descending, then id ascending)',
+    headers: {
+      Link: { description: 'Present exactly when more events match: `<...>; rel="next"`, this request with `cursor` set for the next page.', schema: { type: 'string' } },
+      'x-next-cursor': { description: 'Present exactly when more events match: the `cursor` of the next page.', schema: { type: 'string' } },
+    },
+  })
+  async list(@Query() query: ListEventsQuery, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<EventResponse[]> {
     const keyIds = query.keyIds ?? [];
     if (keyIds.length > 0 && (query.start === undefined || query.end === undefined)) {
       throw new GatewayError(GatewayErrorCode.InvalidRequest, 'start and end are required when keyIds is given', 'start');
@@ -24,8 +32,23 @@ export class EventsController {
     if (query.start !== undefined && query.end !== undefined && query.start > query.end) {
       throw new GatewayError(GatewayErrorCode.InvalidRequest, 'start must not be after end', 'start');
     }
-    const events = await this.events.find({ customId: query.customId, keyIds, start: query.start, end: query.end });
-    return events.map(EventResponse.from);
+    const page = await this.events.find({
+      customId: query.customId,
+      userId: query.userId,
+      keyIds,
+      start: query.start,
+      end: query.end,
+      limit: query.limit ?? EVENTS_PAGE_MAX,
+      after: query.cursor === undefined ? undefined : parseCursor(query.cursor),
+    });
+    if (page.next) {
+      // The next page is this very request with the cursor moved on (a reference relative to it).
+      const cursor = `${page.next.createdAtMicros}_${Buffer.from(page.next.id).toString('base64url')}`;
+      const next = new URL(request.url, 'http://admin');
+      next.searchParams.set('cursor', cursor);
+      void reply.header('x-next-cursor', cursor).header('link', `<${next.pathname}${next.search}>; rel="next"`);
+    }
+    return page.events.map(EventResponse.from);
   }
 
   @Get(':id')
@@ -37,6 +60,12 @@ export class EventsController {
     if (!event) throw new GatewayError(GatewayErrorCode.NotFound, `No event has the id ${JSON.stringify(id)}.`, 'id');
     return EventResponse.from(event);
   }
+}
+
+/** A cursor as the DTO has checked it (EVENT_CURSOR). */
+function parseCursor(cursor: string): EventCursor {
+  const [, createdAtMicros, id] = EVENT_CURSOR.exec(cursor)!;
+  return { createdAtMicros, id: Buffer.from(id, 'base64url').toString() };
 }
 
 /**

@@ -1,7 +1,16 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsString, MaxLength } from 'class-validator';
-import { IsOmittable } from '../common/optional';
+import { ArrayMaxSize, IsArray, IsString, Matches, MaxLength } from 'class-validator';
+import { IsOmittable, ZeroValueIsAbsent } from '../common/optional';
 import { EventRangeRequest, Flag, PageLimit, SortOrder, StringList, UnixSeconds, WholeNumber } from '../common/report-fields';
+
+/** The most events GET /api/events returns at once (and its default, as before it paged). */
+export const EVENTS_PAGE_MAX = 1_000;
+
+/**
+ * A page's x-next-cursor: its last event's created_at in microseconds, "_", and its id in
+ * base64url, so that the cursor goes into a header and a URL as it is.
+ */
+export const EVENT_CURSOR = /^(\d{1,18})_([A-Za-z0-9_-]{1,1024})$/;
 
 /** GET /api/events: its query parameters, each checked (an unknown or misspelt one is a 400, not a filter left out). */
 export class ListEventsQuery {
@@ -10,6 +19,12 @@ export class ListEventsQuery {
   @IsString()
   @MaxLength(512)
   customId?: string;
+
+  @ApiPropertyOptional({ description: 'User the events were attributed to (their user_id).' })
+  @IsOmittable()
+  @IsString()
+  @MaxLength(512)
+  userId?: string;
 
   @ApiPropertyOptional({ type: [String], description: 'Key ids (repeated or comma-separated); start and end are then required.' })
   @StringList()
@@ -22,6 +37,20 @@ export class ListEventsQuery {
   @ApiPropertyOptional({ type: 'integer', description: 'End, unix seconds (inclusive: events of that second are in).' })
   @UnixSeconds(false)
   end?: number;
+
+  @ApiPropertyOptional({ type: 'integer', description: `Page size (default and at most ${EVENTS_PAGE_MAX}; 0: the default).`, minimum: 1, maximum: EVENTS_PAGE_MAX })
+  @PageLimit(EVENTS_PAGE_MAX)
+  limit?: number;
+
+  @ApiPropertyOptional({
+    description:
+      'Where the page starts: the x-next-cursor of the previous page (its Link rel="next" carries it), with the same filters (empty: the first page). Opaque; events recorded meanwhile shift nothing, so a walk sees each event once.',
+  })
+  @ZeroValueIsAbsent()
+  @IsOmittable()
+  @IsString()
+  @Matches(EVENT_CURSOR, { message: 'cursor must be the x-next-cursor header of a previous page' })
+  cursor?: string;
 }
 
 /** GET /api/v2/events (query parameters) and POST /api/v2/events (the same fields as JSON). */
