@@ -267,6 +267,20 @@ describe('OpenAI-compatible providers (e2e): Azure, vLLM, Deepinfra, legacy comp
       expect(vllm.lastRequest().body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
       expect(await eventFor(stack, 'vllm-native-completions-stream')).toMatchObject({ stream: true, prompt_token_count: 5, completion_token_count: 3, token_count_estimated: false });
     });
+
+    it("native /api/providers/vllm/v1: the model list and embeddings, as vLLM's own client examples call them", async () => {
+      const native = sdk(`${stack.proxyUrl}/api/providers/vllm/v1`);
+      // vLLM's examples start with models.list() to learn the served model's name.
+      const models = await native.models.list();
+      expect(models.data.map((model) => model.id)).toEqual([LLAMA]);
+      expect(vllm.lastRequest()).toMatchObject({ method: 'GET', path: '/v1/models' });
+      expect(vllm.lastRequest().headers.authorization).toBeUndefined();
+
+      const embeddings = await native.embeddings.create({ model: 'BAAI/bge-m3', input: ['x', 'y'] }, withId('vllm-native-embeddings'));
+      expect(embeddings.data).toHaveLength(2);
+      expect(vllm.lastRequest()).toMatchObject({ path: '/v1/embeddings', body: { model: 'BAAI/bge-m3' } });
+      expect(await eventFor(stack, 'vllm-native-embeddings')).toMatchObject({ provider: 'vllm', path: '/api/providers/vllm/v1/embeddings', prompt_token_count: 16 });
+    });
     it("a budget on the native paths reserves the default output when the body names only a limit those APIs do not read (as on /v1)", async () => {
       // $100 per million output tokens: BUDGET_DEFAULT_MAX_TOKENS (4,096) cost $0.41, 50 cost $0.005.
       const model = 'house-llama';
@@ -323,6 +337,12 @@ describe('OpenAI-compatible providers (e2e): Azure, vLLM, Deepinfra, legacy comp
 
       const embeddings = await native.embeddings.create({ model: 'BAAI/bge-large-en-v1.5', input: ['a', 'b'] });
       expect(embeddings.data).toHaveLength(2);
+
+      // The model list, with the stored key (Deepinfra's own is at /v1/openai/models).
+      const models = await native.models.list();
+      expect(models.data.map((model) => model.id)).toEqual(['gpt-4o-mini']);
+      expect(deepinfra.lastRequest()).toMatchObject({ method: 'GET', path: '/v1/models' });
+      expect(deepinfra.lastRequest().headers.authorization).toBe(`Bearer ${DEEPINFRA_KEY}`);
     });
 
     it('an unpriced model is flagged, never free', async () => {

@@ -77,7 +77,10 @@ export class AnthropicNativeController {
 
 const ANTHROPIC_NATIVE_PREFIX = '/api/providers/anthropic';
 
-/** vLLM's OpenAI-compatible server. */
+/**
+ * vLLM's OpenAI-compatible server. Its model list too: vLLM's own client examples begin with
+ * models.list() to learn the served model's name (relayed as is, free).
+ */
 @ProxyController('api/providers/vllm/v1')
 export class VllmNativeController {
   constructor(
@@ -94,9 +97,19 @@ export class VllmNativeController {
   completions(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.passthrough.forward({ request, reply }, { provider: ProviderId.Vllm, dialect: 'openai', upstreamPath: '/completions' });
   }
+
+  @Post('embeddings')
+  embeddings(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.proxy.embeddings({ request, reply }, ProviderId.Vllm);
+  }
+
+  @Get('models')
+  models(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.passthrough.forward({ request, reply }, { provider: ProviderId.Vllm, dialect: 'openai', upstreamPath: '/models' });
+  }
 }
 
-/** Deepinfra's OpenAI-compatible API. */
+/** Deepinfra's OpenAI-compatible API, its model list included. */
 @ProxyController('api/providers/deepinfra/v1')
 export class DeepinfraNativeController {
   constructor(
@@ -117,5 +130,10 @@ export class DeepinfraNativeController {
   @Post('embeddings')
   embeddings(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.proxy.embeddings({ request, reply }, ProviderId.Deepinfra);
+  }
+
+  @Get('models')
+  models(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.passthrough.forward({ request, reply }, { provider: ProviderId.Deepinfra, dialect: 'openai', upstreamPath: '/models' });
   }
 }
