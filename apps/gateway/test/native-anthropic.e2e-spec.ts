@@ -307,6 +307,22 @@ describe('native Anthropic API (e2e, official @anthropic-ai/sdk)', () => {
     expect(event.cost_in_usd).toBeCloseTo(event.prompt_token_count * CLAUDE_2_1.input + event.completion_token_count * CLAUDE_2_1.output, 12);
   });
 
+  it("a browser page (the SDK with dangerouslyAllowBrowser) may read Anthropic's request-id, which the SDK reports as the request's id", async () => {
+    const headers = { origin: 'https://app.example.com', 'x-api-key': CLIENT_KEY, 'anthropic-version': '2023-06-01', 'anthropic-dangerous-direct-browser-access': 'true', 'content-type': 'application/json' };
+    for (const stream of [false, true]) {
+      const response = await fetch(`${stack.proxyUrl}/api/providers/anthropic/v1/messages`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 8, stream, messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+      await response.text();
+      expect([stream, response.headers.get('request-id')]).toEqual([stream, 'req_fake01']);
+      // Without it in the exposed headers, a browser hides it from the page (and the SDK).
+      const exposed = (response.headers.get('access-control-expose-headers') ?? '').split(',').map((name) => name.trim());
+      expect([stream, exposed]).toEqual([stream, expect.arrayContaining(['request-id', 'x-request-id'])]);
+    }
+  });
+
   it('raw SSE on the wire keeps Anthropic\'s named events', async () => {
     const response = await fetch(`${stack.proxyUrl}/api/providers/anthropic/v1/messages`, {
       method: 'POST',

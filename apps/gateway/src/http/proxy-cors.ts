@@ -35,6 +35,9 @@ const NO_CORS: FastifyCorsOptions = { origin: false };
 
 const EXPOSED_HEADERS = [
   'x-request-id',
+  // The provider's own request id, for its support: Anthropic's (its SDK's requestID), OpenAI's.
+  'request-id',
+  'x-upstream-request-id',
   'retry-after',
   'retry-after-ms',
   'x-should-retry',
