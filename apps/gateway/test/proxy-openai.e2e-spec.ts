@@ -50,9 +50,14 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
   const withId = (customId: string) => ({ headers: { 'x-custom-event-id': customId } });
 
   it('chat completion: the client gets the upstream answer; the upstream gets the provider key, never the client key', async () => {
+    // The upstream takes a while, so the event's latency has a lower bound to check (not just >= 0).
+    upstream.responseDelayMs = 150;
+    const started = performance.now();
     const { data: completion, response } = await sdk()
       .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], temperature: 0.3, logit_bias: { '50256': -100 }, user: 'alice' }, { headers: { 'x-custom-event-id': 'chat-1', cookie: 'session=abc', 'openai-organization': 'org-x' } })
-      .withResponse();
+      .withResponse()
+      .finally(() => (upstream.responseDelayMs = 0));
+    const clientMs = performance.now() - started;
     expect(completion.choices[0].message.content).toBe('Hello there, friend!');
     expect(completion.usage).toEqual({ prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 });
     expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
@@ -87,7 +92,9 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       error_code: null,
     });
     expect(event.cost_in_usd).toBeCloseTo(12 * GPT_4O_MINI.input + 5 * GPT_4O_MINI.output, 12);
-    expect(event.latency_in_ms).toBeGreaterThanOrEqual(0);
+    // In milliseconds: the upstream's time included, about what the client waited (not seconds, not microseconds).
+    expect(event.latency_in_ms).toBeGreaterThanOrEqual(140);
+    expect(event.latency_in_ms).toBeLessThan(clientMs + 1_000);
     expect(event.request).toMatchObject({ model: 'gpt-4o-mini' });
     expect(event.response).toMatchObject({ id: 'chatcmpl-fake1' });
   });
