@@ -4,6 +4,15 @@ import { ConfigSync } from './config-sync';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
+/**
+ * Waits until `done()` holds (or 5 s pass, far less than the 60 s periods below): a fixed sleep
+ * fails on a loaded machine, where a timer may fire tens of milliseconds late.
+ */
+async function until(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 describe('ConfigSync', () => {
   let bus: LocalConfigChangeBus;
   let sync: ConfigSync | null = null;
@@ -52,7 +61,7 @@ describe('ConfigSync', () => {
     await sync.start();
     await bus.publish({ entity: ConfigEntity.Key, id: 'first' });
     await bus.publish({ entity: ConfigEntity.Key, id: 'second' });
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    await until(() => applied.length === 2);
     expect(applied).toEqual(['first', 'second']);
   });
 
@@ -70,7 +79,7 @@ describe('ConfigSync', () => {
       failureMessage: 'users reload failed',
     });
     await sync.start();
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await until(() => attempts >= 4);
     expect(attempts).toBeGreaterThanOrEqual(4);
     const lines = logLines.map((line) => JSON.parse(line) as { level: number; msg: string; err?: { message: string } });
     // Three failures, one line: a warning (the last good state kept serving), not an error.
@@ -94,7 +103,7 @@ describe('ConfigSync', () => {
     await sync.start();
     failNext = true;
     await bus.publish({ entity: ConfigEntity.Key, id: 'revoked-key' });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await until(() => fullLoads >= 2);
     expect(fullLoads).toBe(2);
     expect(logLines.some((line) => line.includes('reload failed'))).toBe(true);
   });
