@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { ConfigSnapshotService } from '@tollgate/config-cache';
 import { LimitKeys } from '@tollgate/limits';
 import { EventRecorderService } from '@tollgate/reporting';
 import { FakeOpenAI } from './support/fake-openai';
@@ -55,14 +56,15 @@ describe('users (e2e)', () => {
 
   const createKey = (fields: Record<string, unknown> = {}) => issueKey(stack.admin, [stack.proxyUrl], 'users', [settingId], fields);
 
+  /** Creates a user and waits until the proxy's snapshot has it (announced over pub/sub, read from Postgres). */
   const createUser = async (fields: Record<string, unknown>) => {
     const response = await stack.admin<UserBody>('POST', '/api/users', fields);
     expect(response.status).toBe(200);
+    const snapshot = stack.gatewayApp.get(ConfigSnapshotService);
+    const { userId } = response.body;
+    await eventually(async () => (snapshot.getUser(userId) ? true : undefined), 5_000, `user ${userId} in the proxy's snapshot`);
     return response.body;
   };
-
-  /** Admin writes reach the proxy's snapshot over pub/sub; wait until the user's state shows. */
-  const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
 
   const eventOf = (response: ProxyResponse) =>
     eventually(async () => {
@@ -336,7 +338,6 @@ describe('users (e2e)', () => {
     it("a user's rate limit holds under concurrency on an unlimited key, whether the user comes as `user` or x-user-id; events record the user", async () => {
       await createUser({ name: 'rate', userId: 'rate-limited-user', rateLimitOverTime: 2, rateLimitUnit: 'h' });
       const { key } = await createKey();
-      await settle();
       const responses = await Promise.all([
         chat(stack.proxyUrl, key, { user: 'rate-limited-user' }),
         chat(stack.proxyUrl, key, {}, { 'x-user-id': 'rate-limited-user' }),
@@ -358,7 +359,6 @@ describe('users (e2e)', () => {
     it("must pass both the key's and the user's limits, and a refusal by one consumes nothing of the other", async () => {
       await createUser({ name: 'one a day', userId: 'one-request-user', rateLimitOverTime: 1, rateLimitUnit: 'd' });
       const { key } = await createKey({ rateLimitOverTime: 3, rateLimitUnit: 'h' });
-      await settle();
       expect((await chat(stack.proxyUrl, key, { user: 'one-request-user' })).status).toBe(200);
       const byUser = await chat(stack.proxyUrl, key, { user: 'one-request-user' });
       expect(byUser.status).toBe(429);
@@ -375,7 +375,6 @@ describe('users (e2e)', () => {
       const limitNano = 10_000;
       await createUser({ name: 'budget', userId: 'budget-user', costLimitInUsd: limitNano / 1e9 });
       const [first, second] = [await createKey(), await createKey()];
-      await settle();
       // Two requests' worst cases do not fit together: exactly one of five concurrent ones passes.
       expect(2 * reservedNano(5)).toBeGreaterThan(limitNano);
       const responses = await Promise.all(Array.from({ length: 5 }, (_, i) => chat(stack.proxyUrl, [first, second][i % 2].key, { max_tokens: 5, user: 'budget-user' })));
@@ -418,7 +417,6 @@ describe('users (e2e)', () => {
         expect(before.status).toBe(200);
         await eventually(() => queue.getJob(before.headers['x-request-id'] as string), 5_000, 'the first event enqueued');
         await createUser({ name: 'late', userId: 'registered-late', costLimitInUsd: 1 });
-        await settle();
         after = await chat(stack.proxyUrl, key, { user: 'registered-late' });
         expect(after.status).toBe(200);
       } finally {
@@ -437,7 +435,6 @@ describe('users (e2e)', () => {
     it('a revoked user is refused with 403 and the reason; restoring it lets it through again', async () => {
       const user = await createUser({ name: 'revocable', userId: 'revocable-user' });
       const { key } = await createKey();
-      await settle();
       expect((await chat(stack.proxyUrl, key, { user: 'revocable-user' })).status).toBe(200);
       await stack.admin('PATCH', `/api/users/${user.id}`, { revoked: true, revokedReason: 'graduated' });
       const refused = await eventually(async () => {
@@ -454,7 +451,6 @@ describe('users (e2e)', () => {
       const [allowed, other] = [await createKey(), await createKey()];
       await createUser({ name: 'bound', userId: 'key-bound-user', keyIds: [allowed.keyId], allowedPaths: [{ path: '/v1/chat/completions', method: 'POST' }] });
       await createUser({ name: 'brief', userId: 'short-lived-user', ttl: '1s' });
-      await settle();
       expect((await chat(stack.proxyUrl, allowed.key, { user: 'key-bound-user' })).status).toBe(200);
       const wrongKey = await chat(stack.proxyUrl, other.key, { user: 'key-bound-user' });
       expect(wrongKey.status).toBe(403);
