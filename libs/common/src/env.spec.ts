@@ -77,6 +77,9 @@ describe('loadEnv', () => {
     expect(loadEnv({ ...production, REDIS_URL: 'redis://localhost:6379/5' }).redisUrl).toBe('redis://localhost:6379/5');
     expect(loadEnv({ ...production, REDIS_URL: 'redis://localhost:6379/' }).mode).toBe('production');
     expect(() => loadEnv({ ...production, REDIS_URL: 'redis://localhost:6379/abc' })).toThrow(/REDIS_URL's path must be a database number/);
+    // A password with an unencoded "/" ends up in the path: the message never quotes it.
+    expect(() => loadEnv({ ...production, REDIS_URL: 'redis://user:12/s3cret-pass@redis:6379' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('s3cret') }));
+    expect(() => loadEnv({ ...production, REDIS_URL: 'redis://user:12/s3cret-pass@redis:6379' })).toThrow(/percent-encoded as %2F/);
   });
 
   it('checks the variables that end up in headers, keys and the listen call', () => {

@@ -157,7 +157,8 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway',
   const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
   const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']);
   if (redisUrl !== null && !/^\/?\d*$/.test(urlPath(redisUrl))) {
-    problems.push(`REDIS_URL's path must be a database number, as in redis://host:6379/0 (got "${urlPath(redisUrl)}")`);
+    // The path is not quoted: a password with an unencoded "/" lands in it (redis://u:12/secret@host).
+    problems.push('REDIS_URL\'s path must be a database number, as in redis://host:6379/0 (a "/" in a password must be percent-encoded as %2F)');
   }
   if (role === 'migrate') {
     if (databaseUrl === null) problems.push('DATABASE_URL is required to run migrations');
