@@ -189,6 +189,12 @@ describe('admin API (e2e)', () => {
         ['cursor', undefined],
       ]);
       expect(Object.keys(eventsList.get.responses['200'].headers ?? {})).toEqual(['Link', 'x-next-cursor']);
+      // Page sizes take 0 (the default, or no limit), as the API does: a client generated from the
+      // document must be able to send it.
+      const limitMinimum = (path: string, method: 'get' | 'post') =>
+        ((json.paths[path] as Record<string, { parameters?: Array<{ name: string; schema?: { minimum?: number } }> }>)[method].parameters ?? []).find((parameter) => parameter.name === 'limit')?.schema?.minimum;
+      expect([limitMinimum('/api/events', 'get'), limitMinimum('/api/v2/events', 'get')]).toEqual([0, 0]);
+      expect((schemas.SearchKeysRequest.properties.limit as { minimum?: number }).minimum).toBe(0);
       // Answers' whole numbers too (the reference types them int64 and int): as "number", clients
       // generated from the document read them as floats, a Go client as float32, which holds a unix
       // time only to the nearest 128 s. Times and sums over many requests need 64 bits.

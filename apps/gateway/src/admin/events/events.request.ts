@@ -38,7 +38,7 @@ export class ListEventsQuery {
   @UnixSeconds(false)
   end?: number;
 
-  @ApiPropertyOptional({ type: 'integer', description: `Page size (default and at most ${EVENTS_PAGE_MAX}; 0: the default).`, minimum: 1, maximum: EVENTS_PAGE_MAX })
+  @ApiPropertyOptional({ type: 'integer', description: `Page size (default and at most ${EVENTS_PAGE_MAX}; 0: the default).`, minimum: 0, maximum: EVENTS_PAGE_MAX })
   @PageLimit(EVENTS_PAGE_MAX)
   limit?: number;
 
@@ -55,7 +55,7 @@ export class ListEventsQuery {
 
 /** GET /api/v2/events (query parameters) and POST /api/v2/events (the same fields as JSON). */
 export class SearchEventsRequest extends EventRangeRequest {
-  @ApiPropertyOptional({ type: 'integer', description: 'Page size (default 100, at most 1000; 0: the default).', minimum: 1, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', description: 'Page size (default 100, at most 1000; 0: the default).', minimum: 0, maximum: 1000 })
   @PageLimit(1_000)
   limit?: number;
 

@@ -128,7 +128,7 @@ export class SearchKeysRequest {
   @IsBoolean()
   revoked?: boolean;
 
-  @ApiPropertyOptional({ type: 'integer', description: 'Pagination limit (0 or absent: no limit).', minimum: 1, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', description: 'Pagination limit (0 or absent: no limit).', minimum: 0, maximum: 1000 })
   @ZeroValueIsAbsent()
   @IsOmittable()
   @IsInt()

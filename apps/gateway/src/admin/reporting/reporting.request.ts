@@ -38,7 +38,7 @@ export class TopKeysRequest extends TimeRangeRequest {
   @Flag()
   revoked?: boolean;
 
-  @ApiPropertyOptional({ type: 'integer', description: 'Page size (default 100, at most 1000; 0: the default).', minimum: 1, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', description: 'Page size (default 100, at most 1000; 0: the default).', minimum: 0, maximum: 1000 })
   @PageLimit(1_000)
   limit?: number;
 
