@@ -409,6 +409,13 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
         (error: Error) => error.message,
       );
       expect(refused).toContain('is another standalone Tollgate using this data folder');
+      // What it prints is what the README's first requests use: ADMIN (admin routes go under it,
+      // /api/...), the admin key, and the proxy's OpenAI base URL.
+      const printed = (label: string) => first.process.lines.map((line) => new RegExp(`^\\s*${label}:\\s+(\\S+)$`).exec(line)?.[1]).find(Boolean);
+      const [printedAdmin, printedKey, printedProxy] = [printed('Admin API'), printed('Admin key \\(X-API-KEY\\)'), printed('Proxy \\(OpenAI base URL\\)')];
+      expect(printedKey).toBe(env.ADMIN_API_KEY);
+      expect((await adminClient(printedAdmin!, printedKey!, 10_000)('GET', '/api/provider-settings')).status).toBe(200);
+      expect((await fetch(`${printedProxy}/models`)).status).toBe(401);
       const { key, keyId } = await issueUpstreamKey(first, 'standalone', 10_000);
       const response = await fetch(`${first.proxyUrl}/v1/chat/completions`, {
         method: 'POST',

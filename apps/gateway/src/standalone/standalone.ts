@@ -84,7 +84,8 @@ export async function prepareStandalone(): Promise<Standalone> {
           '',
           'Tollgate is running in standalone mode (embedded Postgres, in-process worker; not for production).',
           `  Proxy (OpenAI base URL):  http://${host}:${proxyPort}/v1`,
-          `  Admin API:                http://${host}:${adminPort}/api`,
+          // The base the admin routes (/api/...) go under, as the README's ADMIN: /api itself is a 404.
+          `  Admin API:                http://${host}:${adminPort}`,
           `  Swagger UI:               http://${host}:${adminPort}/docs`,
           `  Admin key (X-API-KEY):    ${process.env.ADMIN_API_KEY}`,
           `  Data folder:              ${dataDir}`,
