@@ -362,7 +362,7 @@ describe('users (e2e)', () => {
       expect((await chat(stack.proxyUrl, key, { user: 'one-request-user' })).status).toBe(200);
       const byUser = await chat(stack.proxyUrl, key, { user: 'one-request-user' });
       expect(byUser.status).toBe(429);
-      expect(byUser.body.error.message).toContain('user');
+      expect(byUser.body.error.message).toContain('Rate limit reached for this user: 1 request per day.');
       // The user's refusal took no slot of the key: two more requests fit its 3 per hour.
       expect((await chat(stack.proxyUrl, key)).status).toBe(200);
       expect((await chat(stack.proxyUrl, key)).status).toBe(200);

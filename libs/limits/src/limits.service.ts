@@ -112,7 +112,7 @@ export class LimitsService {
         const scope = this.rateScopes(scopes)[outcome.index];
         throw new GatewayError(
           GatewayErrorCode.RateLimitExceeded,
-          `Rate limit reached for this ${scope.kind}: ${outcome.limit} requests per ${unitName(scope.rateLimitUnit!)}. Try again in ${outcome.resetSeconds}s.`,
+          `Rate limit reached for this ${scope.kind}: ${outcome.limit} ${outcome.limit === 1 ? 'request' : 'requests'} per ${unitName(scope.rateLimitUnit!)}. Try again in ${outcome.resetSeconds}s.`,
           null,
           {
             'retry-after': String(outcome.resetSeconds),
