@@ -100,7 +100,9 @@ export async function migrate(databaseUrl: string, logger: Logger): Promise<void
   await initializeWhenReachable(dataSource, logger);
   try {
     const applied = await runMigrationsLocked(dataSource, () => logger.info('waiting for another replica to finish the database migrations'));
+    // Said either way: `npm run db:migrate` otherwise ended in silence when there was nothing to do.
     if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
+    else logger.info('database schema up to date: no pending migrations');
   } finally {
     await dataSource.destroy();
   }

@@ -349,6 +349,22 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     expect(worker.lines.some((line) => /^\s+at /.test(line))).toBe(false);
   });
 
+  it('npm run db:migrate says what it did: the migrations it applied, and, run again, that none were pending', async () => {
+    const fresh = await createTestDatabase(TEST_DATABASE_URL);
+    try {
+      const runMigrate = async () => {
+        const child = await spawnGuarded(process.execPath, [MIGRATE_MAIN], { PATH: process.env.PATH, DATABASE_URL: fresh.url, LOG_LEVEL: 'info' });
+        await child.exited;
+        expect(child.exitCode()).toBe(0);
+        return child.lines.filter((line) => line.startsWith('{')).map((line) => (JSON.parse(line) as { msg: string }).msg);
+      };
+      expect(await runMigrate()).toEqual(['database migrations applied']);
+      expect(await runMigrate()).toEqual(['database schema up to date: no pending migrations']);
+    } finally {
+      await fresh.drop();
+    }
+  });
+
   it('a gateway, a worker and a migration stopped while they wait for Postgres at start exit at once by themselves, with the signal\'s code', async () => {
     // Nothing listens there: each retries its connection for about half a minute. Without a
     // handler of their own they died of the signal, which as PID 1 in a container does nothing.
