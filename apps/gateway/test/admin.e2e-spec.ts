@@ -426,6 +426,21 @@ describe('admin API (e2e)', () => {
       expect(await malformed.json()).toMatchObject({ status: 400, title: 'request body reader error' });
     });
 
+    it('says a field left out is required, once, and where it is read from (not "must be shorter than 512 characters")', async () => {
+      const cases: Array<[string, string, unknown, string]> = [
+        ['PUT', '/api/key-management/keys', {}, 'name is required; key is required'],
+        ['POST', '/api/provider-settings', {}, 'provider is required; setting is required'],
+        ['PUT', '/api/model-prices', { provider: 'openai', model: 'm' }, 'inputUsdPerMillionTokens is required; outputUsdPerMillionTokens is required'],
+        // Sent as a JSON body, as PUT takes them: DELETE reads them from its query string.
+        ['DELETE', '/api/model-prices', { provider: 'openai', model: 'm' }, 'provider is required (in the query string); model is required (in the query string)'],
+        ['GET', '/api/reporting/user-ids', undefined, 'keyId is required (in the query string)'],
+      ];
+      for (const [method, path, body, detail] of cases) {
+        const response = await stack.admin<{ detail: string }>(method, path, body);
+        expect({ path, status: response.status, detail: response.body.detail }).toEqual({ path, status: 400, detail });
+      }
+    });
+
     it('refuses null where a field cannot be empty and numbers past what is stored; null removes limits, the ttl and the policy', async () => {
       const setting = await createSetting();
       const created = await stack.admin<{ keyId: string }>('PUT', '/api/key-management/keys', {

@@ -11,7 +11,11 @@ import { isQueryFromJsonBody } from './json-body-on-get';
  */
 @Injectable()
 export class AdminValidationPipe implements PipeTransform {
-  private readonly forQuery = new ValidationPipe({ ...COMMON, transformOptions: { [QUERY_SOURCE]: true } as ValidationPipeOptions['transformOptions'] });
+  private readonly forQuery = new ValidationPipe({
+    ...COMMON,
+    transformOptions: { [QUERY_SOURCE]: true } as ValidationPipeOptions['transformOptions'],
+    exceptionFactory: (errors) => validationError(errors, ' (in the query string)'),
+  });
   private readonly forOthers = new ValidationPipe(COMMON);
 
   transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
@@ -25,15 +29,24 @@ const COMMON: ValidationPipeOptions = {
   whitelist: true,
   forbidNonWhitelisted: true,
   transform: true,
-  exceptionFactory: (errors) => new GatewayError(GatewayErrorCode.InvalidRequest, flattenValidationErrors(errors).join('; '), errors[0]?.property ?? null),
+  exceptionFactory: (errors) => validationError(errors, ''),
 };
 
-function flattenValidationErrors(errors: ValidationError[], parent = ''): string[] {
+/** `where` says where a missing field was looked for (a DELETE's JSON body is not its query). */
+function validationError(errors: ValidationError[], where: string): GatewayError {
+  return new GatewayError(GatewayErrorCode.InvalidRequest, flattenValidationErrors(errors, where).join('; '), errors[0]?.property ?? null);
+}
+
+function flattenValidationErrors(errors: ValidationError[], where: string, parent = ''): string[] {
   return errors.flatMap((error) => {
     const path = parent ? `${parent}.${error.property}` : error.property;
+    // A field left out fails each of its checks on `undefined`, which read as if a wrong value
+    // had been sent ("key must be shorter than or equal to 512 characters", "must not be less
+    // than 0"): it is said once, for what it is.
+    if (error.value === undefined && error.constraints && !error.children?.length) return [`${path} is required${where}`];
     const own = Object.values(error.constraints ?? {}).map((message) =>
       message.startsWith(error.property) ? `${path}${message.slice(error.property.length)}` : `${path}: ${message}`,
     );
-    return [...own, ...flattenValidationErrors(error.children ?? [], path)];
+    return [...own, ...flattenValidationErrors(error.children ?? [], where, path)];
   });
 }
