@@ -92,7 +92,10 @@ export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
   log(message: unknown, context?: string): void {
-    this.logger.info({ context }, String(message));
+    // Nest's start-up chatter (a line per module, controller and route: about 90) buried the
+    // lines an operator reads at start, standalone mode's banner among them: debug, not info.
+    if (context !== undefined && NEST_STARTUP_CONTEXTS.has(context)) this.logger.debug({ context }, String(message));
+    else this.logger.info({ context }, String(message));
   }
   error(message: unknown, trace?: string, context?: string): void {
     this.logger.error({ context, trace }, message instanceof Error ? message.message : String(message));
@@ -107,6 +110,9 @@ export class PinoNestLogger implements LoggerService {
     this.logger.trace({ context }, String(message));
   }
 }
+
+/** Where Nest logs its wiring at start: modules initialised, controllers and routes mapped. */
+const NEST_STARTUP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication']);
 
 export const LOGGER = Symbol('LOGGER');
 export type { Logger };
