@@ -24,7 +24,7 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
   beforeAll(async () => {
     upstream = new FakeOpenAI();
     await upstream.start();
-    stack = await startTestStack({ MAX_BODY_BYTES: String(64 * 1024), UPSTREAM_FIRST_BYTE_TIMEOUT_MS: '1500' });
+    stack = await startTestStack({ MAX_BODY_BYTES: String(64 * 1024), UPSTREAM_FIRST_BYTE_TIMEOUT_MS: '1500', UPSTREAM_MAX_RESPONSE_BYTES: String(256 * 1024) });
     const setting = await stack.admin<{ id: string }>('POST', '/api/provider-settings', {
       provider: 'openai',
       setting: { apiKey: UPSTREAM_SECRET, url: upstream.baseUrl },
@@ -1030,6 +1030,53 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       expect(warning).toMatchObject({ code: 'upstream_502', detail: `HTTP 502: ${page}` });
     } finally {
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
+  });
+
+  it('an upstream answer larger than UPSTREAM_MAX_RESPONSE_BYTES is a 502, not read whole into memory', async () => {
+    // A misbehaving OpenAI-compatible server: 300 kB of answer (the stack reads 256 kB at most),
+    // with its length declared, sent chunked without one, or gzipped small.
+    const answer = JSON.stringify({ id: 'c1', object: 'chat.completion', model: 'gpt-4o-mini', choices: [{ index: 0, message: { role: 'assistant', content: 'x'.repeat(300 * 1024) }, finish_reason: 'stop' }] });
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        if (request.url === '/declared/chat/completions') return void response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) }).end(answer);
+        if (request.url === '/gzip/chat/completions') return void response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipSync(answer));
+        response.writeHead(200, { 'content-type': 'application/json' });
+        for (let at = 0; at < answer.length; at += 16 * 1024) response.write(answer.slice(at, at + 16 * 1024));
+        response.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      for (const variant of ['declared', 'chunked', 'gzip']) {
+        const setting = await stack.admin<{ id: string }>('POST', '/api/provider-settings', {
+          provider: 'openai',
+          setting: { apiKey: UPSTREAM_SECRET, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/${variant}` },
+        });
+        const key = `tg-huge-answer-${variant}`;
+        await stack.admin('PUT', '/api/key-management/keys', { name: key, key, settingIds: [setting.body.id] });
+        const response = await eventually(async () => {
+          const r = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-custom-event-id': `huge-answer-${variant}` },
+            body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }),
+          });
+          return r.status === 401 ? undefined : r;
+        }, 1_000, 'key visible');
+        expect([variant, response.status]).toEqual([variant, 502]);
+        expect(await response.json()).toEqual({ error: { message: "the upstream provider's answer is larger than the gateway accepts", type: 'api_error', param: null, code: 'upstream_unreachable' } });
+        expect(await eventFor(stack, `huge-answer-${variant}`)).toMatchObject({ status: 502, error_code: 'upstream_unreachable' });
+        const warning = await eventually(
+          async () => stack.logs.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.msg === 'upstream provider failing' && line.settingId === setting.body.id),
+          2_000,
+          'the warning',
+        );
+        expect(warning).toMatchObject({ detail: `the upstream answer is larger than UPSTREAM_MAX_RESPONSE_BYTES (${256 * 1024} bytes)` });
+      }
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 

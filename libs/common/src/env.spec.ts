@@ -14,6 +14,12 @@ describe('loadEnv', () => {
     expect(env.encryptionKey).toHaveLength(32);
   });
 
+  it('bounds the upstream answers read whole below what V8 can hold as one string', () => {
+    expect(loadEnv(production).upstreamMaxResponseBytes).toBe(128 * 1024 * 1024);
+    expect(loadEnv({ ...production, UPSTREAM_MAX_RESPONSE_BYTES: '1048576' }).upstreamMaxResponseBytes).toBe(1024 * 1024);
+    expect(() => loadEnv({ ...production, UPSTREAM_MAX_RESPONSE_BYTES: String(1024 * 1024 * 1024) })).toThrow('UPSTREAM_MAX_RESPONSE_BYTES must be an integer between 1024 and 536870912');
+  });
+
   it('is standalone with neither URL, and refuses half a production configuration', () => {
     const { DATABASE_URL: _db, REDIS_URL: _redis, ...secrets } = production;
     expect(loadEnv(secrets)).toMatchObject({ mode: 'standalone', host: '127.0.0.1' });

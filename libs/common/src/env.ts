@@ -20,6 +20,8 @@ export interface Env {
   adminPort: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   maxBodyBytes: number;
+  /** Largest upstream answer read whole (JSON answers translated or read for usage). */
+  upstreamMaxResponseBytes: number;
   migrateOnStart: boolean;
   upstreamConnectTimeoutMs: number;
   upstreamFirstByteTimeoutMs: number;
@@ -253,6 +255,8 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway',
     adminPort,
     logLevel: logLevel as Env['logLevel'],
     maxBodyBytes: int('MAX_BODY_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    // At most 512 MiB: a longer text is more than V8 can make a string of.
+    upstreamMaxResponseBytes: int('UPSTREAM_MAX_RESPONSE_BYTES', 128 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     migrateOnStart: bool('MIGRATE_ON_START', true),
     upstreamConnectTimeoutMs: int('UPSTREAM_CONNECT_TIMEOUT_MS', 10_000, 1, 600_000),
     upstreamFirstByteTimeoutMs: firstByteTimeoutMs,

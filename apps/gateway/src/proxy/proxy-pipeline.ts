@@ -30,7 +30,7 @@ import { Exchange } from './exchange';
 import { ResolvedRoute } from './route-resolver';
 import { relaySse } from './sse-relay';
 import { ExchangesInFlight } from '../runtime/exchanges-in-flight';
-import { isEventStream, isJsonOrUntyped, relayedErrorHeaders, relayedHeaders } from './upstream-response';
+import { isEventStream, isJsonOrUntyped, readWholeBody, relayedErrorHeaders, relayedHeaders } from './upstream-response';
 
 /**
  * The stages every proxied request shares, whatever its route: access and limits before the
@@ -46,6 +46,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
   /** Per provider setting (bounded by the settings that exist): an outage is a line per interval. */
   private readonly upstreamFailureLogs = new Map<string, LogThrottle>();
   readonly defaults: ProviderDefaults;
+  private readonly maxResponseBytes: number;
 
   constructor(
     private readonly access: AccessPolicy,
@@ -61,6 +62,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
       firstByteMs: env.upstreamFirstByteTimeoutMs,
       totalMs: env.upstreamTotalTimeoutMs,
     });
+    this.maxResponseBytes = env.upstreamMaxResponseBytes;
     this.logger = logger.child({ context: 'Proxy' });
     this.accessLog = accessLogger(logger);
     this.defaults = {
@@ -347,12 +349,12 @@ export class ProxyPipeline implements OnApplicationShutdown {
   }
 
   /**
-   * Reads a whole upstream body (bounded by the client timeouts). An error body loses the
-   * credential the request was sent with before anything reads it: error mappers cut long texts,
-   * and a cut credential would no longer be found.
+   * Reads a whole upstream body (bounded by the client timeouts and UPSTREAM_MAX_RESPONSE_BYTES).
+   * An error body loses the credential the request was sent with before anything reads it: error
+   * mappers cut long texts, and a cut credential would no longer be found.
    */
   async readBody(upstream: UpstreamResponse, exchange: Exchange): Promise<Buffer> {
-    const body = Buffer.from(await upstream.body.arrayBuffer());
+    const body = await readWholeBody(upstream, this.maxResponseBytes);
     return upstream.statusCode >= 400 ? redactSecrets(body, credentialValues(exchange)) : body;
   }
 

@@ -1,4 +1,6 @@
 import { IncomingHttpHeaders } from 'node:http';
+import { GatewayError, GatewayErrorCode } from '@tollgate/common';
+import { Dispatcher } from 'undici';
 
 /**
  * Upstream response headers worth passing to the client; the rest stay behind. `request-id` is
@@ -51,4 +53,43 @@ export function isEventStream(headers: IncomingHttpHeaders): boolean {
 export function isJsonOrUntyped(headers: IncomingHttpHeaders): boolean {
   const type = contentTypeOf(headers);
   return type === '' || type.includes('json');
+}
+
+/**
+ * Reads a whole upstream answer, refusing one past `maxBytes` (UPSTREAM_MAX_RESPONSE_BYTES): a
+ * misbehaving upstream answering hundreds of megabytes was buffered whole, then decoded, parsed
+ * and serialized again, several copies of it at once (one 400 MB answer took the gateway past
+ * 1.8 GB, three at once past 3.7 GB). Past the bound the upstream connection is cut: the answer
+ * is a 502, and the operator's log says why. Streams and binary answers are relayed as they
+ * come and never read whole.
+ */
+export function readWholeBody(upstream: Dispatcher.ResponseData, maxBytes: number): Promise<Buffer> {
+  const body = upstream.body;
+  const tooLarge = (): GatewayError =>
+    new GatewayError(GatewayErrorCode.UpstreamUnreachable, "the upstream provider's answer is larger than the gateway accepts").withLogDetail(
+      `the upstream answer is larger than UPSTREAM_MAX_RESPONSE_BYTES (${maxBytes} bytes)`,
+    );
+  const declared = Number(headerValue(upstream.headers['content-length']));
+  if (declared > maxBytes) {
+    body.destroy();
+    return Promise.reject(tooLarge());
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const onData = (chunk: Buffer): void => {
+      length += chunk.length;
+      if (length <= maxBytes) return void chunks.push(chunk);
+      body.off('data', onData).off('end', onEnd);
+      chunks.length = 0;
+      body.destroy();
+      reject(tooLarge());
+    };
+    const onEnd = (): void => resolve(Buffer.concat(chunks, length));
+    body.on('data', onData).once('end', onEnd).once('error', reject);
+  });
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
