@@ -10,6 +10,7 @@ import { AdminKeyVerifier } from './admin/common/admin-key';
 import { DualListener, configureFastify } from './http/http-server';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { KeyAuthenticator } from './proxy/key-authenticator';
+import { BodyBudget } from './http/body-budget';
 import { ProxyPipeline } from './proxy/proxy-pipeline';
 import { drainServers } from './http/drain';
 import { ShutdownState } from './runtime/shutdown-state';
@@ -50,6 +51,7 @@ export async function startGateway(
     adminKeys: new AdminKeyVerifier(env.adminApiKey),
     recordRefusal: (request, reply, error) => pipeline.recordRefusal(request, reply, error),
     proxyCorsOrigins: env.proxyCorsOrigins,
+    bodies: new BodyBudget(env.maxBodyBytesInFlight),
   });
   setupSwagger(app);
   await app.listen(env.proxyPort, env.host);

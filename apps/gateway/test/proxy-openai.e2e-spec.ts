@@ -24,7 +24,7 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
   beforeAll(async () => {
     upstream = new FakeOpenAI();
     await upstream.start();
-    stack = await startTestStack({ MAX_BODY_BYTES: String(64 * 1024), UPSTREAM_FIRST_BYTE_TIMEOUT_MS: '1500', UPSTREAM_MAX_RESPONSE_BYTES: String(256 * 1024) });
+    stack = await startTestStack({ MAX_BODY_BYTES: String(64 * 1024), UPSTREAM_FIRST_BYTE_TIMEOUT_MS: '1500', UPSTREAM_MAX_RESPONSE_BYTES: String(256 * 1024), MAX_BODY_BYTES_IN_FLIGHT: String(150 * 1024) });
     const setting = await stack.admin<{ id: string }>('POST', '/api/provider-settings', {
       provider: 'openai',
       setting: { apiKey: UPSTREAM_SECRET, url: upstream.baseUrl },
@@ -795,6 +795,48 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
           }
         }
       }
+    });
+    it('bounds the request bodies held at once (MAX_BODY_BYTES_IN_FLIGHT): past it a 503 to retry, before the body is read', async () => {
+      const port = Number(new URL(stack.proxyUrl).port);
+      const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x'.repeat(60 * 1024) }] });
+      const head = (framing: string, customId: string) =>
+        `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${CLIENT_KEY}\r\ncontent-type: application/json\r\nx-custom-event-id: ${customId}\r\n${framing}\r\n\r\n`;
+      const answerOf = (socket: ReturnType<typeof connect>) =>
+        new Promise<string>((resolve) => {
+          let text = '';
+          socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          socket.once('close', () => resolve(text));
+          socket.once('error', () => resolve(text));
+        });
+      // Two clients still sending their 60 kB bodies (slowly, or stuck): the stack holds 150 kB at most.
+      const held = [connect(port, '127.0.0.1'), connect(port, '127.0.0.1')];
+      try {
+        for (const socket of held) socket.write(head(`content-length: ${body.length}`, 'held') + body.slice(0, 1_000));
+        const post = (customId: string) =>
+          fetch(`${stack.proxyUrl}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', 'x-custom-event-id': customId }, body });
+        const refused = await eventually(async () => {
+          const response = await post('bodies-full');
+          return response.status === 503 ? response : undefined;
+        }, 3_000, 'a request refused while two bodies are held');
+        expect(refused.headers.get('retry-after')).toBe('1');
+        expect(await refused.json()).toEqual({ error: { message: expect.stringContaining('retry shortly'), type: 'api_error', param: null, code: 'gateway_overloaded' } });
+        expect(await eventFor(stack, 'bodies-full')).toMatchObject({ status: 503, error_code: 'gateway_overloaded', provider: 'gateway' });
+        // A chunked body is held as it is read: refused once its chunks pass the bound.
+        const chunked = connect(port, '127.0.0.1');
+        const chunkedAnswer = answerOf(chunked);
+        chunked.write(head('transfer-encoding: chunked', 'bodies-full-chunked') + `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`);
+        expect((await chunkedAnswer).split('\r\n')[0]).toBe('HTTP/1.1 503 Service Unavailable');
+        // A held body is given back when its request ends (here, its client leaves).
+        held[0].destroy();
+        await eventually(async () => ((await post('bodies-freed')).status === 200 ? true : undefined), 3_000, 'a request admitted again');
+      } finally {
+        for (const socket of held) socket.destroy();
+      }
+      // Chunked bodies within the bound are read as before.
+      const small = connect(port, '127.0.0.1');
+      const smallAnswer = answerOf(small);
+      small.write(head('transfer-encoding: chunked\r\nconnection: close', 'chunked-ok') + `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`);
+      expect((await smallAnswer).split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
     });
   });
 

@@ -20,6 +20,12 @@ describe('loadEnv', () => {
     expect(() => loadEnv({ ...production, UPSTREAM_MAX_RESPONSE_BYTES: String(1024 * 1024 * 1024) })).toThrow('UPSTREAM_MAX_RESPONSE_BYTES must be an integer between 1024 and 536870912');
   });
 
+  it('holds request bodies up to MAX_BODY_BYTES_IN_FLIGHT at once, never less than one body', () => {
+    expect(loadEnv(production).maxBodyBytesInFlight).toBe(512 * 1024 * 1024);
+    expect(loadEnv({ ...production, MAX_BODY_BYTES: '65536', MAX_BODY_BYTES_IN_FLIGHT: '65536' }).maxBodyBytesInFlight).toBe(65536);
+    expect(() => loadEnv({ ...production, MAX_BODY_BYTES: '65536', MAX_BODY_BYTES_IN_FLIGHT: '65535' })).toThrow('MAX_BODY_BYTES_IN_FLIGHT must be at least MAX_BODY_BYTES (65536)');
+  });
+
   it('is standalone with neither URL, and refuses half a production configuration', () => {
     const { DATABASE_URL: _db, REDIS_URL: _redis, ...secrets } = production;
     expect(loadEnv(secrets)).toMatchObject({ mode: 'standalone', host: '127.0.0.1' });

@@ -20,6 +20,8 @@ export interface Env {
   adminPort: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   maxBodyBytes: number;
+  /** Request bodies the proxy holds at once, in bytes (each at most maxBodyBytes). */
+  maxBodyBytesInFlight: number;
   /** Largest upstream answer read whole (JSON answers translated or read for usage). */
   upstreamMaxResponseBytes: number;
   migrateOnStart: boolean;
@@ -255,6 +257,7 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway',
     adminPort,
     logLevel: logLevel as Env['logLevel'],
     maxBodyBytes: int('MAX_BODY_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxBodyBytesInFlight: int('MAX_BODY_BYTES_IN_FLIGHT', 512 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
     // At most 512 MiB: a longer text is more than V8 can make a string of.
     upstreamMaxResponseBytes: int('UPSTREAM_MAX_RESPONSE_BYTES', 128 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     migrateOnStart: bool('MIGRATE_ON_START', true),
@@ -288,6 +291,8 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway',
     upstreamAllowedHosts: allowList('UPSTREAM_ALLOWED_HOSTS'),
     proxyCorsOrigins: corsOrigins(),
   };
+  // Below one body's bound, the largest bodies MAX_BODY_BYTES admits would be refused every time.
+  if (env.maxBodyBytesInFlight < env.maxBodyBytes) problems.push(`MAX_BODY_BYTES_IN_FLIGHT must be at least MAX_BODY_BYTES (${env.maxBodyBytes})`);
   for (const check of checks) problems.push(...check(env));
   if (problems.length > 0) throw new EnvValidationError(problems);
   return env;

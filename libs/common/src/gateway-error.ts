@@ -24,6 +24,8 @@ export enum GatewayErrorCode {
   RateLimitExceeded = 'rate_limit_exceeded',
   CostLimitExceeded = 'cost_limit_exceeded',
   LimitsUnavailable = 'limits_unavailable',
+  /** The gateway holds as many request bodies as it may (MAX_BODY_BYTES_IN_FLIGHT): retry shortly. */
+  Overloaded = 'gateway_overloaded',
   UpstreamAuth = 'upstream_auth_error',
   UpstreamUnreachable = 'upstream_unreachable',
   UpstreamTimeout = 'upstream_timeout',
@@ -62,6 +64,7 @@ export const GATEWAY_ERROR_SPECS: Record<GatewayErrorCode, CodeSpec> = {
   [GatewayErrorCode.RateLimitExceeded]: { status: 429, type: 'requests' },
   [GatewayErrorCode.CostLimitExceeded]: { status: 429, type: 'insufficient_quota' },
   [GatewayErrorCode.LimitsUnavailable]: { status: 503, type: 'api_error' },
+  [GatewayErrorCode.Overloaded]: { status: 503, type: 'api_error' },
   [GatewayErrorCode.UpstreamAuth]: { status: 502, type: 'api_error' },
   [GatewayErrorCode.UpstreamUnreachable]: { status: 502, type: 'api_error' },
   [GatewayErrorCode.UpstreamTimeout]: { status: 504, type: 'api_error' },

@@ -146,6 +146,7 @@ const ADMIN_TITLES: Record<GatewayErrorCode, string> = {
   [GatewayErrorCode.RateLimitExceeded]: 'too many requests',
   [GatewayErrorCode.CostLimitExceeded]: 'too many requests',
   [GatewayErrorCode.LimitsUnavailable]: 'service unavailable',
+  [GatewayErrorCode.Overloaded]: 'service unavailable',
   [GatewayErrorCode.UpstreamAuth]: 'bad gateway',
   [GatewayErrorCode.UpstreamUnreachable]: 'bad gateway',
   [GatewayErrorCode.UpstreamTimeout]: 'gateway timeout',

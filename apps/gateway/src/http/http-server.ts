@@ -3,12 +3,13 @@ import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http
 import { AddressInfo } from 'node:net';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants';
-import { Env, GatewayError, GatewayErrorCode, Logger, accessLogger } from '@tollgate/common';
+import { Env, GatewayError, GatewayErrorCode, LogThrottle, Logger, accessLogger } from '@tollgate/common';
 import { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { GatewayMetrics, httpCompletion } from '../metrics/gateway-metrics';
 import { AdminKeyVerifier } from '../admin/common/admin-key';
 import '../proxy/gateway-request';
 import { KeyAuthenticator } from '../proxy/key-authenticator';
+import { BodyBudget, busyError } from './body-budget';
 import { clientErrorResponder } from './client-errors';
 import { toGatewayError } from './error-responses';
 import { ConnectionDrain } from './drain';
@@ -141,13 +142,16 @@ export interface FastifyDependencies {
   recordRefusal: (request: FastifyRequest, reply: FastifyReply, error: GatewayError) => void;
   /** Browser origins the proxy answers CORS for (see registerProxyCors). */
   proxyCorsOrigins: '*' | string[];
+  /** The proxy's request bodies held at once (MAX_BODY_BYTES_IN_FLIGHT). */
+  bodies: BodyBudget;
 }
 
 /**
  * Fastify-level hooks shared by both listeners: request ids, CORS, surfaces, proxy
  * authentication, access log and metrics, pre-Nest errors.
  */
-export function configureFastify(instance: FastifyInstance, { logger, metrics, keys, adminKeys, recordRefusal, proxyCorsOrigins }: FastifyDependencies): void {
+export function configureFastify(instance: FastifyInstance, { logger, metrics, keys, adminKeys, recordRefusal, proxyCorsOrigins, bodies }: FastifyDependencies): void {
+  const bodiesFull = new LogThrottle();
   // Runs for the controllers' routes, which Nest registers when the app initialises (after this).
   instance.addHook('onRoute', (route) => {
     if (needsAdminKey(route.config)) route.bodyLimit = Math.min(ADMIN_BODY_LIMIT_BYTES, instance.initialConfig.bodyLimit ?? ADMIN_BODY_LIMIT_BYTES);
@@ -265,8 +269,18 @@ export function configureFastify(instance: FastifyInstance, { logger, metrics, k
     if (hasBody(request) && !isIdentityCoding(request.headers['content-encoding'])) {
       return refuse(request, reply, done, new GatewayError(GatewayErrorCode.UnsupportedMediaType, 'unsupported Content-Encoding: send the body uncompressed'));
     }
+    // Last: a body refused or left unread above is not held. (Admin bodies are 1 MiB at most,
+    // and read for the admin key only.)
+    if (declared === Surface.Proxy && hasBody(request) && !bodies.admit(request.raw, reply.raw)) {
+      bodiesFull.note((occurrences) =>
+        logger.warn({ heldBytes: bodies.heldBytes, maxBytes: bodies.maxBytes, occurrences }, 'request bodies at MAX_BODY_BYTES_IN_FLIGHT; refusing requests with 503'),
+      );
+      return refuse(request, reply, done, busyError());
+    }
     done();
   });
+  // A chunked body, whose size is known only once read, is held chunk by chunk (see BodyBudget).
+  instance.addHook('preParsing', (request, _reply, payload, done) => done(null, bodies.counted(request.raw, payload)));
   const access = accessLogger(logger);
   instance.addHook('onResponse', (request, reply, done) => {
     // Marked requests are logged and counted by the proxy pipeline.
