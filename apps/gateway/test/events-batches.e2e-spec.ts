@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { EventSettlementService } from '@tollgate/limits';
 import { BatchingEventSink, RequestEventData } from '@tollgate/queue';
 import pino from 'pino';
@@ -29,6 +30,30 @@ describe('event batches (e2e, real Postgres and Redis)', () => {
     expect(recorded).toHaveLength(3_000);
     expect(await recordedCount(events.map((e) => e.id))).toBe(3_000);
   }, 30_000);
+
+  it('lets the process serve between the events of a batch whose tokens it counts', async () => {
+    // Events without usage (a stream the client left, a custom provider) carry up to 250,000
+    // characters of prompt to count; text that is not prose takes the tokenizer about half a
+    // second. Counted in one go, a batch of them held the event loop for minutes: probes timed
+    // out and BullMQ could not renew the jobs' locks, so the batch was processed again.
+    const events = Array.from({ length: 8 }, () => requestEvent({ usage: null, estimationInput: { prompt: randomBytes(187_500).toString('base64'), completion: '' } }));
+    let last = performance.now();
+    let longestGap = 0;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      longestGap = Math.max(longestGap, now - last);
+      last = now;
+    }, 10);
+    const started = performance.now();
+    try {
+      expect(await settlement.record(events)).toHaveLength(8);
+    } finally {
+      clearInterval(ticker);
+    }
+    const took = performance.now() - started;
+    // Relative to the whole, so a slow machine counts the same: about one event's share, not all of them.
+    expect(longestGap).toBeLessThan(took / 3);
+  }, 60_000);
 
   it("a standalone gateway's sink records the events behind one that Postgres refuses, and that one once it can", async () => {
     await stack.sql("CREATE FUNCTION refuse_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.custom_id = 'refused' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$");

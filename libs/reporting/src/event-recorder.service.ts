@@ -26,7 +26,16 @@ export class EventRecorderService {
   async price(events: RequestEventData[]): Promise<EventEntity[]> {
     if (events.length === 0) return [];
     await this.prices.refresh();
-    return dedupeById(events).map((event) => this.toRow(event));
+    const rows: EventEntity[] = [];
+    for (const event of dedupeById(events)) {
+      rows.push(this.toRow(event));
+      // Counting an event's tokens takes up to a second (250,000 characters that are not prose):
+      // a batch of them counted in one go held the event loop for minutes, so the worker's probes
+      // went unanswered and BullMQ could not renew its jobs' locks (the batch ran again), and a
+      // standalone gateway served nobody meanwhile. Other work runs between such events.
+      if (event.estimationInput) await new Promise((resolve) => setImmediate(resolve));
+    }
+    return rows;
   }
 
   /** The ids among `ids` already recorded (a job delivered again after its batch was persisted). */
