@@ -1,6 +1,8 @@
+import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { FakeOpenAI } from './support/fake-openai';
 import { ACTUAL_NANO } from './support/pricing';
+import { requestEvent } from './support/request-event';
 import { chat, issueKey } from './support/proxy-client';
 import { TestStack, eventually, startTestStack } from './support/test-stack';
 
@@ -14,12 +16,14 @@ describe('an event the worker cannot record (e2e, real worker and queue)', () =>
   let stack: TestStack;
   let upstream: FakeOpenAI;
   let redis: Redis;
+  let queue: Queue;
 
   beforeAll(async () => {
     upstream = new FakeOpenAI();
     await upstream.start();
     stack = await startTestStack({ EVENT_RETRY_MAX_DELAY_MS: '50', LOG_LEVEL: 'error' });
     redis = new Redis(stack.redisUrl, { maxRetriesPerRequest: 1 });
+    queue = stack.eventsQueue();
   }, 60_000);
 
   afterAll(async () => {
@@ -43,7 +47,6 @@ describe('an event the worker cannot record (e2e, real worker and queue)', () =>
     const response = await chat(stack.proxyUrl, key, { max_tokens: 5 });
     expect(response.status).toBe(200);
     const requestId = response.headers['x-request-id'] as string;
-    const queue = stack.eventsQueue();
     const attempts = async () => (await queue.getJob(requestId))?.attemptsMade ?? 0;
     // Well past the 10 attempts after which the job used to fail for good.
     await eventually(async () => ((await attempts()) >= 15 ? true : undefined), 20_000, '15 failed attempts');
@@ -87,4 +90,31 @@ describe('an event the worker cannot record (e2e, real worker and queue)', () =>
     const [again] = await stack.sql<{ spent_usd: string }>('SELECT spent_usd FROM api_keys WHERE key_id = $1', [keyId]);
     expect(Math.round(Number(again.spent_usd) * 1e9)).toBe(2 * ACTUAL_NANO);
   }, 60_000);
+
+  it('is logged at error level when BullMQ fails it for good with attempts left (stalled too often)', async () => {
+    // A job whose worker dies under it (a crash, an OOM kill) stalls; on its eleventh stall
+    // (maxStalledCount) BullMQ's stalled-job check marks it to fail, and the next worker to take
+    // it fails it for good, however many attempts it has left. That event is lost, and was logged
+    // as a warning that it would be retried. Marked here as that check marks it.
+    const event = requestEvent();
+    await queue.pause();
+    try {
+      await queue.add('record-request-event', event, { jobId: event.id, attempts: 2_000, backoff: { type: 'event-retry' } });
+      await redis.hset(`${stack.queuePrefix}:request-events:${event.id}`, 'defa', 'job stalled more than allowable limit');
+    } finally {
+      await queue.resume();
+    }
+    await eventually(async () => ((await queue.getJob(event.id))?.finishedOn ? true : undefined), 10_000, 'the job failed');
+    expect(await (await queue.getJob(event.id))!.getState()).toBe('failed');
+    const logged = await eventually(
+      async () => stack.logs.find((line) => line.includes(event.id) && line.includes('event job failed for good')),
+      5_000,
+      'the loss logged',
+    );
+    expect(JSON.parse(logged!)).toMatchObject({ level: 50, jobId: event.id, err: { message: 'job stalled more than allowable limit' } });
+
+    // And, as before, one whose attempts ran out (a single one here, for an event that cannot be read).
+    await queue.add('record-request-event', null, { jobId: `${event.id}-unreadable`, attempts: 1 });
+    await eventually(async () => (stack.logs.some((line) => line.includes(`${event.id}-unreadable`) && line.includes('event job failed for good')) ? true : undefined), 10_000, 'the other loss logged');
+  }, 30_000);
 });

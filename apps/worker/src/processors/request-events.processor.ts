@@ -71,7 +71,9 @@ export class RequestEventsProcessor implements OnApplicationBootstrap, OnApplica
     const workerErrorLog = new LogThrottle();
     worker.on('failed', (job, error) => {
       const attempts = job?.attemptsMade ?? 0;
-      if (job && attempts >= (job.opts.attempts ?? 1)) this.logger.error({ jobId: job.id, attempts, err: error }, 'event job failed for good; the event is not recorded');
+      // Finished: BullMQ gave up on it, attempts left or not (a job that stalled too often, its
+      // worker dying under it every time, fails for good after its first attempt).
+      if (job?.finishedOn !== undefined) this.logger.error({ jobId: job.id, attempts, err: error }, 'event job failed for good; the event is not recorded');
       else retryLog.note((occurrences) => this.logger.warn({ jobId: job?.id, attempts, occurrences, err: error }, 'event jobs failed; will retry'));
     });
     worker.on('error', (error) => workerErrorLog.note((occurrences) => this.logger.error({ err: error, occurrences }, 'event worker error')));
