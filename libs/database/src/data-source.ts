@@ -4,6 +4,7 @@ import { UsersAndLimits1763773200000 } from './migrations/1763773200000-users-an
 import { CustomProviders1763780400000 } from './migrations/1763780400000-custom-providers';
 import { ModelPriceCacheRates1765000000000 } from './migrations/1765000000000-model-price-cache-rates';
 import { ConfigUpdatedAtIndexes1765100000000 } from './migrations/1765100000000-config-updated-at-indexes';
+import { TimeoutClosingClient } from './timeout-closing-client';
 
 /** Every migration, in order. New migrations are appended here. */
 export const MIGRATIONS = [InitialSchema1763769600000, UsersAndLimits1763773200000, CustomProviders1763780400000, ModelPriceCacheRates1765000000000, ConfigUpdatedAtIndexes1765100000000];
@@ -23,8 +24,9 @@ export function createDataSourceOptions(url: string, entities: EntityList = []):
     migrationsRun: false,
     // Failed queries are reported by our own error handling; TypeORM's logger would print parameters.
     logging: false,
-    // A frozen Postgres must not hold a query (and the snapshot reloads queued behind it) forever.
-    extra: { max: 10, connectionTimeoutMillis: 5_000, statement_timeout: 30_000, query_timeout: 35_000, application_name: 'tollgate' },
+    // A frozen Postgres must not hold a query (and the snapshot reloads queued behind it) forever,
+    // nor leave a connection that timed out in the pool (see TimeoutClosingClient).
+    extra: { max: 10, connectionTimeoutMillis: 5_000, statement_timeout: 30_000, query_timeout: 35_000, application_name: 'tollgate', Client: TimeoutClosingClient },
   };
 }
 
