@@ -21,7 +21,7 @@ describe('an event the worker cannot record (e2e, real worker and queue)', () =>
   beforeAll(async () => {
     upstream = new FakeOpenAI();
     await upstream.start();
-    stack = await startTestStack({ EVENT_RETRY_MAX_DELAY_MS: '50', LOG_LEVEL: 'error' });
+    stack = await startTestStack({ EVENT_RETRY_MAX_DELAY_MS: '50', LOG_LEVEL: 'warn' });
     redis = new Redis(stack.redisUrl, { maxRetriesPerRequest: 1 });
     queue = stack.eventsQueue();
   }, 60_000);
@@ -117,4 +117,26 @@ describe('an event the worker cannot record (e2e, real worker and queue)', () =>
     await queue.add('record-request-event', null, { jobId: `${event.id}-unreadable`, attempts: 1 });
     await eventually(async () => (stack.logs.some((line) => line.includes(`${event.id}-unreadable`) && line.includes('event job failed for good')) ? true : undefined), 10_000, 'the other loss logged');
   }, 30_000);
+
+  it("logs the failed insert without its parameters: a logging key's prompt never reaches the log", async () => {
+    const setting = await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: 'sk-upstream-secret', url: upstream.baseUrl } });
+    const { key, keyId } = await issueKey(stack.admin, [stack.proxyUrl], 'logged', [setting.body.id], { shouldLogRequest: true, shouldLogResponse: true });
+    // issueKey's probe is an event too: recorded before inserts fail, so the failures logged are this test's request's.
+    await eventually(async () => ((await stack.sql('SELECT id FROM events WHERE key_id = $1', [keyId])).length > 0 ? true : undefined), 10_000, 'the probe recorded');
+    await stack.sql("CREATE OR REPLACE FUNCTION refuse_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'events refused by the test'; END $$");
+    await stack.sql('CREATE TRIGGER refuse_events BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION refuse_event()');
+    try {
+      const response = await chat(stack.proxyUrl, key, { messages: [{ role: 'user', content: 'my password is hunter2-do-not-log' }], user: 'user-do-not-log' });
+      expect(response.status).toBe(200);
+      const requestId = response.headers['x-request-id'] as string;
+      // Retries are logged once per 10 s: the line naming this request comes within that.
+      const failure = await eventually(async () => stack.logs.find((line) => line.includes('events refused by the test') && line.includes(requestId)), 15_000, 'the failure logged');
+      // The failure is logged with what failed, but not with the values the insert carried.
+      expect(failure).toContain('INSERT INTO events');
+      expect(failure).not.toContain('hunter2-do-not-log');
+      expect(failure).not.toContain('user-do-not-log');
+    } finally {
+      await stack.sql('DROP TRIGGER refuse_events ON events');
+    }
+  }, 40_000);
 });

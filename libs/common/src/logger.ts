@@ -25,26 +25,31 @@ export const REDACTED_LOG_PATHS = [
 ];
 
 /**
- * pino's error serializer, minus the arguments of the command a Redis error carries. ioredis
- * attaches the failed command to its errors (`command: { name, args }`), and those of a failed
- * AUTH or HELLO are the Redis password: a wrong or rotated password wrote it into every
+ * pino's error serializer, minus the data a failed command or query carries. ioredis attaches
+ * the failed command to its errors (`command: { name, args }`), and those of a failed AUTH or
+ * HELLO are the Redis password: a wrong or rotated password wrote it into every
  * connection-error line. Any command's arguments may hold data (keys, ids, values), so none are
- * kept, only the command's name. Done here rather than at the call sites, so that no `{ err }`
+ * kept, only the command's name. TypeORM's QueryFailedError likewise carries the query's bound
+ * `parameters`: for the worker's event insert, every column of every event in the batch, the
+ * prompts and answers of keys that log them and the clients' user ids among them, written into
+ * each "event jobs failed" line while Postgres refused them. The query's text stays (it names
+ * what failed), its values go. Done here rather than at the call sites, so that no `{ err }`
  * log call can leak them; redaction paths cannot reach an error nested in another's fields.
  */
 function serializeError(error: unknown): unknown {
   const serialized = pino.stdSerializers.err(error as Error);
-  return serialized === error ? error : withoutCommandArgs(serialized);
+  return serialized === error ? error : withoutData(serialized);
 }
 
 /** What pino's error serializer makes of an error, and of the errors in its fields. */
 const SERIALIZED_ERROR = Object.getPrototypeOf(pino.stdSerializers.err(new Error())) as object;
 
-function withoutCommandArgs(serialized: pino.SerializedError): pino.SerializedError {
+function withoutData(serialized: pino.SerializedError): pino.SerializedError {
   for (const [key, value] of Object.entries(serialized)) {
     if (key === 'command' && isRecord(value)) serialized[key] = { name: value.name };
+    if (key === 'parameters') delete serialized[key];
     for (const inner of key === 'aggregateErrors' && Array.isArray(value) ? value : [value]) {
-      if (isRecord(inner) && Object.getPrototypeOf(inner) === SERIALIZED_ERROR) withoutCommandArgs(inner as pino.SerializedError);
+      if (isRecord(inner) && Object.getPrototypeOf(inner) === SERIALIZED_ERROR) withoutData(inner as pino.SerializedError);
     }
   }
   return serialized;
