@@ -120,3 +120,28 @@ describe('LimitsService settlement', () => {
     await expect(service.settle([input()])).resolves.toEqual([true]);
   });
 });
+
+describe('LimitsService while the limit store is down', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('logs the reservations it could not release once per interval, not once per request', async () => {
+    jest.useFakeTimers();
+    const lines: Array<{ msg: string; reqId?: string; occurrences?: number }> = [];
+    const captured = createLogger('warn', 'limits-spec', { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const down = (): Promise<never> => Promise.reject(new Error('Redis is down'));
+    const store: LimitStore = { ...delayedLock(new MemoryLimitStore(), Promise.resolve()), admit: down, settle: down };
+    const service = new LimitsService(store, postgres, env, captured);
+    // Every budgeted request of the outage fails, and each leaves a release retrying in the background.
+    for (let n = 0; n < 20; n++) await expect(service.admit(`r${n}`, [keyScope(1)], 0.001)).rejects.toBeInstanceOf(GatewayError);
+    await jest.advanceTimersByTimeAsync(60_000);
+    const unreleased = lines.filter((line) => line.msg.startsWith('reservation of an unanswered admission not released'));
+    expect(unreleased).toHaveLength(1);
+    expect(unreleased[0]).toMatchObject({ reqId: 'r0', occurrences: 1 });
+    // The next line, an interval later, says how many it stands for.
+    await expect(service.admit('r20', [keyScope(1)], 0.001)).rejects.toBeInstanceOf(GatewayError);
+    await jest.advanceTimersByTimeAsync(60_000);
+    const next = lines.filter((line) => line.msg.startsWith('reservation of an unanswered admission not released'));
+    expect(next).toHaveLength(2);
+    expect(next[1]).toMatchObject({ reqId: 'r20', occurrences: 20 });
+  });
+});

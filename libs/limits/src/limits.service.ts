@@ -61,6 +61,8 @@ export class LimitsService {
   private readonly keys: LimitKeys;
   private readonly logger: Logger;
   private readonly unavailableLog = new LogThrottle();
+  /** Every budgeted request of a Redis outage leaves a release that gives up: a line per interval, not per request. */
+  private readonly unreleasedLog = new LogThrottle();
   private hydrating: Promise<void> | null = null;
   /**
    * How long a reservation lasts until its event is queued (then it is held, see
@@ -166,7 +168,9 @@ export class LimitsService {
       // A release adds no spend: it never waits for counters to be rebuilt.
       this.store.settle([release], this.keys.hydrated).catch((error: unknown) => {
         if (index + 1 >= UNANSWERED_RELEASE_DELAYS_MS.length) {
-          this.logger.warn({ err: error, requestId: plan.requestId }, 'reservation of an unanswered admission not released; it expires at its TTL');
+          this.unreleasedLog.note((occurrences) =>
+            this.logger.warn({ err: error, reqId: plan.requestId, occurrences }, 'reservation of an unanswered admission not released; it expires at its TTL'),
+          );
           return;
         }
         setTimeout(() => attempt(index + 1), UNANSWERED_RELEASE_DELAYS_MS[index + 1]).unref();
