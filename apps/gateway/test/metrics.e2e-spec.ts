@@ -177,6 +177,24 @@ describe('Prometheus metrics (e2e)', () => {
     expect(sample(text, 'tollgate_proxy_requests_total', { provider: 'none', status: '404', stream: 'false' })).toBe(1);
   });
 
+  it("counts a key's request refused before its route ran (body not JSON, compressed): each is an event", async () => {
+    const metric = async (labels: Record<string, string>) => sample((await scrape()).text, 'tollgate_proxy_requests_total', labels) ?? 0;
+    const invalid = { provider: 'none', status: '400', stream: 'false' };
+    const unsupported = { provider: 'none', status: '415', stream: 'false' };
+    const [invalidBefore, unsupportedBefore] = [await metric(invalid), await metric(unsupported)];
+    const send = (body: string, headers: Record<string, string> = {}) =>
+      fetch(`${stack.proxyUrl}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', ...headers }, body });
+    const notJson = await send('{"model": ');
+    const compressed = await send('{}', { 'content-encoding': 'gzip' });
+    expect([notJson.status, compressed.status]).toEqual([400, 415]);
+    const ids = [notJson.headers.get('x-request-id'), compressed.headers.get('x-request-id')];
+    // The worker records both, as it does every request of a key...
+    await eventually(async () => ((await stack.sql('SELECT id FROM events WHERE id = ANY($1)', [ids])).length === 2 ? true : undefined), 10_000, 'both events');
+    // ...and the gateway counts both, one exchange per event.
+    expect(await metric(invalid)).toBe(invalidBefore + 1);
+    expect(await metric(unsupported)).toBe(unsupportedBefore + 1);
+  });
+
   it('serves /metrics on the admin listener only', async () => {
     expect((await fetch(`${stack.proxyUrl}/metrics`)).status).toBe(404);
   });

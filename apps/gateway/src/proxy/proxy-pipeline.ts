@@ -134,6 +134,14 @@ export class ProxyPipeline implements OnApplicationShutdown {
     exchange.errorCode = error.code;
     request.proxyOutcome = { provider: exchange.provider, errorCode: exchange.errorCode };
     this.publishEvent(exchange);
+    // An event like any other, so counted like any other: the proxy metrics are one per event.
+    this.metrics.observeExchange({
+      provider: providerLabel(exchange.provider, exchange.settingId),
+      status: exchange.status,
+      stream: false,
+      clientLeft: exchange.clientLeft,
+      seconds: exchange.latencyMs / 1000,
+    });
   }
 
   /** The exchange's event; one that cannot be built is an error in the log, never a silent gap. */
