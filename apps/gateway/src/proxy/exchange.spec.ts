@@ -35,7 +35,11 @@ describe('Exchange.fail', () => {
   it('answers the same fault while reading an upstream answer 502, with a warning (a provider sent an odd shape)', async () => {
     const { status, body, logged } = await failWith(new TypeError("Cannot read properties of null (reading 'message')"), true);
     expect({ status, code: body.error.code }).toEqual({ status: 502, code: 'upstream_unreachable' });
-    expect(logged).toEqual([expect.objectContaining({ msg: 'upstream answer could not be read', level: 40 })]);
+    expect(logged).toEqual([expect.objectContaining({ msg: 'upstream answer could not be read', level: 40, occurrences: 1 })]);
+    // A provider that answers so does it for every request: not a warning each.
+    const again = await failWith(new TypeError("Cannot read properties of null (reading 'message')"), true);
+    expect(again.status).toBe(502);
+    expect(again.logged).toEqual([]);
   });
 
   it('answers a failed conversation with the upstream 502 (504 for its timeouts), without an error log', async () => {

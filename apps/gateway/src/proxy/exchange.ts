@@ -1,4 +1,4 @@
-import { GatewayError, GatewayErrorCode, Logger } from '@tollgate/common';
+import { GatewayError, GatewayErrorCode, LogThrottle, Logger } from '@tollgate/common';
 import { KeyRecord } from '@tollgate/config-cache';
 import { TokenUsage, UpstreamAbort, toUpstreamError } from '@tollgate/providers';
 import { RequestEventData } from '@tollgate/queue';
@@ -11,6 +11,12 @@ export interface ProxyCall {
   request: FastifyRequest;
   reply: FastifyReply;
 }
+
+/**
+ * A provider (or a proxy in front of it) that answers in a shape the gateway cannot read does so
+ * for every request: one warning per interval, not one with a stack per request.
+ */
+const unreadableAnswerLog = new LogThrottle();
 
 /** The most of a request or response body an event keeps. */
 export const MAX_LOGGED_BODY_CHARS = 1_000_000;
@@ -143,7 +149,7 @@ export class Exchange {
     this.errorCode = error.code;
     this.errorDetail = error.logDetail;
     if (error.code === GatewayErrorCode.Internal) logger.error({ err: thrown, reqId: this.call.request.id }, 'proxy failure');
-    else if (unreadableAnswer) logger.warn({ err: thrown, reqId: this.call.request.id, provider: this.provider }, 'upstream answer could not be read');
+    else if (unreadableAnswer) unreadableAnswerLog.note((occurrences) => logger.warn({ err: thrown, reqId: this.call.request.id, provider: this.provider, occurrences }, 'upstream answer could not be read'));
     const { reply } = this.call;
     if (!reply.sent && !reply.raw.headersSent) {
       const body = JSON.stringify(toProxyErrorBody(error, this.errorStyle));
