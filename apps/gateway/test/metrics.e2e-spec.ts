@@ -222,6 +222,12 @@ describe('Prometheus metrics (e2e)', () => {
       const text = await response.text();
       expect(sample(text, 'tollgate_events_pending')).toBe(0);
       expect(sample(text, 'tollgate_event_queue_jobs', { state: 'waiting' })).toBeUndefined();
+      // Said once for the outage, not once per scrape (Prometheus scrapes every few seconds, for as long as it lasts).
+      for (let n = 0; n < 3; n++) await (await fetch(`${gateway.adminUrl}/metrics`, { signal: AbortSignal.timeout(15_000) })).text();
+      const unavailable = () => gateway.process.lines.filter((line) => line.includes('metrics: event queue counts unavailable'));
+      await eventually(async () => (unavailable().length > 0 ? true : undefined), 5_000, 'the warning');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(unavailable()).toHaveLength(1);
     } finally {
       await gateway.stop();
       await database.drop();

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LOGGER, Logger, collectRuntimeMetrics, withTimeout } from '@tollgate/common';
+import { LOGGER, LogThrottle, Logger, collectRuntimeMetrics, withTimeout } from '@tollgate/common';
 import { ConfigSnapshotService } from '@tollgate/config-cache';
 import { EVENT_SINK, EventSink } from '@tollgate/queue';
 import { Queue } from 'bullmq';
@@ -114,6 +114,8 @@ export class GatewayMetrics {
     monotonicCounter('tollgate_event_delivery_failures_total', 'Failed deliveries of event batches to the queue (each is retried).', registers, () => sink.stats().deliveryFailures);
 
     if (queue) {
+      // Every scrape fails the same way while Redis is away: a line per interval, not per scrape.
+      const countsUnavailableLog = new LogThrottle();
       new Gauge({
         name: 'tollgate_event_queue_jobs',
         help: "Event jobs in the worker's queue by state: the backlog while the worker or Postgres is down.",
@@ -131,7 +133,7 @@ export class GatewayMetrics {
             const counts = await withTimeout(queue.getJobCounts(...QUEUE_STATES), QUEUE_COUNT_TIMEOUT_MS, 'queue counts timed out');
             for (const state of QUEUE_STATES) this.set({ state }, counts[state] ?? 0);
           } catch (error) {
-            logger.warn({ err: error }, 'metrics: event queue counts unavailable');
+            countsUnavailableLog.note((occurrences) => logger.warn({ err: error, occurrences }, 'metrics: event queue counts unavailable'));
           }
         },
       });
