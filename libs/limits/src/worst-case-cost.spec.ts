@@ -129,6 +129,16 @@ describe('worstCaseCostUsd against clients that send several limits or media', (
     expect(contract.price('anthropic', 'claude-contract', prompt, 1, { writeTokens: prompt }).costUsd!).toBeLessThanOrEqual(reserved);
   });
 
+  it('reserves images at the input rate, not the audio rate of a model that has one (gemini-2.5-flash: $0.30 text, $1 audio)', () => {
+    const table = new CostCalculator(() => undefined);
+    const image = { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } };
+    const body = { messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }, image] }], max_tokens: 1 };
+    const reserved = worstCaseCostUsd(table, { provider: 'gemini', model: 'gemini-2.5-flash', body, generates: true, defaultMaxTokens: 1 })!;
+    const mediaTokens = mediaTokensOf(body);
+    expect(reserved).toBeLessThan(table.price('gemini', 'gemini-2.5-flash', mediaTokens, 1, { inputAudioTokens: mediaTokens }).costUsd!);
+    expect(reserved).toBeGreaterThanOrEqual(table.price('gemini', 'gemini-2.5-flash', mediaTokens, 1).costUsd!);
+  });
+
   it('reserves audio a request may send or ask for at the audio rates (gpt-audio: $32 in, $64 out per million, text $2.50 and $10)', () => {
     const table = new CostCalculator(() => undefined);
     const audio = { type: 'input_audio', input_audio: { data: 'UklGRg=='.repeat(500), format: 'wav' } };

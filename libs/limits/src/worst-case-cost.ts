@@ -74,9 +74,11 @@ export function worstCaseCostUsd(calculator: CostCalculator, input: WorstCaseInp
   // the body asks for audio.
   const audio = audioOf(body);
   const audioOut = audio.output ? completionTokens : 0;
+  // Only a body that sends audio has media that may be audio: images priced so reserved three times their worst case.
+  const audioIn = audio.input ? mediaTokens : 0;
   const asAudio =
-    mediaTokens > 0 || audioOut > 0
-      ? (calculator.price(input.provider, input.model, promptTokens, completionTokens, { inputAudioTokens: mediaTokens, outputAudioTokens: audioOut }).costUsd ?? 0)
+    audioIn > 0 || audioOut > 0
+      ? (calculator.price(input.provider, input.model, promptTokens, completionTokens, { inputAudioTokens: audioIn, outputAudioTokens: audioOut }).costUsd ?? 0)
       : 0;
   return Math.max(plain, asCacheWrites, asCacheReads, asHourWrites, asAudio);
 }

@@ -47,6 +47,13 @@ describe('CostCalculator', () => {
     expect(calculator.pricesAudio('openai', 'my-finetune', both)).toBe(true);
   });
 
+  it('prices a prompt with both cached and audio tokens (the table refused the count: the event went unpriced)', () => {
+    // gemini-2.5-flash: text $0.30, audio $1, cached $0.03 per million input tokens.
+    const both = calculator.price('gemini', 'gemini-2.5-flash', 1_000_000, 0, { readTokens: 500_000, inputAudioTokens: 300_000 });
+    expect(both.priceKnown).toBe(true);
+    expect(both.costUsd).toBeGreaterThan(calculator.price('gemini', 'gemini-2.5-flash', 1_000_000, 0, { readTokens: 500_000 }).costUsd!);
+  });
+
   it('applies an admin override before the table', () => {
     expect(calculator.price('openai', 'my-finetune', 500_000, 250_000)).toEqual({ costUsd: 3, priceKnown: true });
   });

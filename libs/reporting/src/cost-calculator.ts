@@ -71,6 +71,10 @@ export class CostCalculator {
           // tokens); the table prices the audio share at its audio rates (text rates without one).
           input_audio_tokens: cache.inputAudioTokens,
           output_audio_tokens: cache.outputAudioTokens,
+          // With both cached and audio prompt tokens the table asks which of the cached are audio,
+          // and refuses the count without it (the event went unpriced). Providers do not say: the
+          // cached ones count as text, the audio at the full audio rate, the dearer reading.
+          ...((cache.readTokens ?? 0) > 0 && (cache.inputAudioTokens ?? 0) > 0 ? { cache_audio_read_tokens: 0 } : {}),
         },
         model,
         { provider: matched },
