@@ -51,7 +51,7 @@ export async function startGateway(
     adminKeys: new AdminKeyVerifier(env.adminApiKey),
     recordRefusal: (request, reply, error) => pipeline.recordRefusal(request, reply, error),
     proxyCorsOrigins: env.proxyCorsOrigins,
-    bodies: new BodyBudget(env.maxBodyBytesInFlight),
+    bodies: new BodyBudget(env.maxBodyBytesInFlight, env.maxBodyBytes),
   });
   setupSwagger(app);
   await app.listen(env.proxyPort, env.host);

@@ -139,6 +139,9 @@ describe('access scopes (e2e)', () => {
         expectForbidden(await chat(stack.proxyUrl, key, { model: 'openai/gpt-4o', user: 'prefixed-models-user' }), 'model_not_allowed', "'gpt-4o'");
         expectForbidden(await chat(stack.proxyUrl, settingKey, { model: 'gpt-4o' }), 'model_not_allowed', "'gpt-4o'");
       });
+      // Listed once in the form /v1/models gives each provider's models (bare for OpenAI, provider/model
+      // for the others): not with the entry's prefix and then the provider's again.
+      expect((await proxyRequest(stack.proxyUrl, 'GET', '/v1/models', settingKey)).body.data.map((model: { id: string }) => model.id)).toEqual(['gpt-4o-mini']);
     });
     it("GET /v1/models shows a user limited to some models those only, and /v1/models/{id} is a 404 for the others", async () => {
       expect((await stack.admin('POST', '/api/users', { name: 'lister', userId: 'listing-user', allowedModels: ['gpt-4o-mini'] })).status).toBe(200);

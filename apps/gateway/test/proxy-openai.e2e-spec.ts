@@ -772,6 +772,9 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       const huge = await post(JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x'.repeat(70 * 1024) }] }));
       expect(huge.status).toBe(413);
       expect(await huge.json()).toMatchObject({ error: { code: 'payload_too_large' } });
+      // Larger than all the bodies held at once may be (150 KiB here): still a 413, which no retry mends, not a 503.
+      const larger = await post(JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x'.repeat(200 * 1024) }] }));
+      expect([larger.status, ((await larger.json()) as { error: { code: string } }).error.code]).toEqual([413, 'payload_too_large']);
     });
 
     it('answers a caller without a valid key 401 before looking at its body, and closes the connection', async () => {

@@ -24,7 +24,11 @@ export class BodyBudget {
   /** Chunked bodies, counted as they are read. */
   private readonly counting = new WeakMap<IncomingMessage, Hold>();
 
-  constructor(readonly maxBytes: number) {}
+  /** `maxBodyBytes`: one body's bound (MAX_BODY_BYTES), past which Fastify answers 413 unread. */
+  constructor(
+    readonly maxBytes: number,
+    private readonly maxBodyBytes: number,
+  ) {}
 
   get heldBytes(): number {
     return this.held;
@@ -36,6 +40,8 @@ export class BodyBudget {
     const declared = request.headers['content-length'];
     // Node's parser refuses a request with both Content-Length and Transfer-Encoding.
     if (declared !== undefined) {
+      // A body past MAX_BODY_BYTES is refused 413 by Fastify, unread: held, it was a 503 the SDKs retry.
+      if (Number(declared) > this.maxBodyBytes) return true;
       if (!this.take(hold, Number(declared))) return false;
     } else {
       this.counting.set(request, hold);

@@ -134,7 +134,13 @@ export class ProxyService {
   private async reachableModels(exchange: Exchange, user: UserRecord | null): Promise<ModelEntry[]> {
     const lists = await Promise.all(
       this.routes.settingsOf(exchange.key).map(async (setting): Promise<ModelEntry[]> => {
-        const offered = setting.allowedModels.length > 0 ? setting.allowedModels.map((id) => ({ id, created: null })) : await this.fetchProviderModels(exchange, setting);
+        // An allowedModels entry may name the model with its provider (`anthropic/claude-…`, see
+        // modelAllowed): listed bare here, it gets the prefix once, below.
+        const prefix = `${setting.provider}/`;
+        const offered =
+          setting.allowedModels.length > 0
+            ? setting.allowedModels.map((id) => ({ id: id.startsWith(prefix) ? id.slice(prefix.length) : id, created: null }))
+            : await this.fetchProviderModels(exchange, setting);
         // A user limited to some models is shown those only: the others would be a 403 for it.
         const listed = user ? offered.filter(({ id }) => modelAllowed(user.allowedModels, setting.provider, id)) : offered;
         const settingCreated = toUnixSeconds(setting.createdAt);
