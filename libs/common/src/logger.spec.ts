@@ -27,4 +27,19 @@ describe('PinoNestLogger', () => {
     verbose.nest.log('Mapped {/v1/models, GET} route', 'RouterExplorer');
     expect(verbose.lines.map((line) => [line.msg, line.level, line.context])).toEqual([['Mapped {/v1/models, GET} route', 20, 'RouterExplorer']]);
   });
+
+  it("keeps a Postgres violation's row out of the log: its detail quotes every value of it", () => {
+    const lines2: Array<{ err: { detail?: string; message: string } }> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines2.push(JSON.parse(chunk.toString()));
+        done();
+      },
+    });
+    const logger = createLogger('info', 'test', sink);
+    const violation = Object.assign(new Error('null value in column "key_id" violates not-null constraint'), { detail: 'Failing row contains (id-1, my password is hunter2, ...).' });
+    logger.error({ err: violation }, 'insert failed');
+    expect(lines2[0].err.message).toContain('violates not-null constraint');
+    expect(JSON.stringify(lines2[0])).not.toContain('hunter2');
+  });
 });

@@ -48,6 +48,8 @@ function withoutData(serialized: pino.SerializedError): pino.SerializedError {
   for (const [key, value] of Object.entries(serialized)) {
     if (key === 'command' && isRecord(value)) serialized[key] = { name: value.name };
     if (key === 'parameters') delete serialized[key];
+    // Postgres's detail of a NOT NULL or CHECK violation is the whole row ("Failing row contains (...)").
+    if (key === 'detail' && typeof value === 'string' && value.startsWith('Failing row contains')) serialized[key] = 'Failing row contains (values left out)';
     for (const inner of key === 'aggregateErrors' && Array.isArray(value) ? value : [value]) {
       if (isRecord(inner) && Object.getPrototypeOf(inner) === SERIALIZED_ERROR) withoutData(inner as pino.SerializedError);
     }

@@ -6,7 +6,7 @@ import './gateway-request';
 import { Exchange } from './exchange';
 
 /** Answers one request through Exchange.fail with the given error, on a real Fastify request/reply. */
-async function failWith(thrown: unknown, upstreamAnswered = false): Promise<{ status: number; body: { error: { code: string; message: string } }; logged: Array<{ msg: string; level: number }> }> {
+async function failWith(thrown: unknown, upstreamAnswered = false, settingId: string | null = null): Promise<{ status: number; body: { error: { code: string; message: string } }; logged: Array<{ msg: string; level: number }> }> {
   const lines: string[] = [];
   const logger = createLogger('info', 'exchange-spec', { write: (line: string) => void lines.push(line) });
   const app = Fastify();
@@ -14,6 +14,7 @@ async function failWith(thrown: unknown, upstreamAnswered = false): Promise<{ st
     request.gatewayKey = { keyId: 'k', tags: [], shouldLogRequest: false, shouldLogResponse: false } as unknown as KeyRecord;
     const exchange = new Exchange({ request, reply }, null);
     exchange.upstreamStatus = upstreamAnswered ? 200 : null;
+    exchange.settingId = settingId;
     exchange.fail(thrown, logger);
   });
   const response = await app.inject({ method: 'POST', url: '/v1/chat/completions', payload: {} });
@@ -40,6 +41,10 @@ describe('Exchange.fail', () => {
     const again = await failWith(new TypeError("Cannot read properties of null (reading 'message')"), true);
     expect(again.status).toBe(502);
     expect(again.logged).toEqual([]);
+    // Per provider setting: one provider's storm does not hide another's first line.
+    expect((await failWith(new TypeError('odd shape'), true, 'setting-a')).logged).toEqual([expect.objectContaining({ msg: 'upstream answer could not be read', occurrences: 1 })]);
+    expect((await failWith(new TypeError('odd shape'), true, 'setting-b')).logged).toEqual([expect.objectContaining({ msg: 'upstream answer could not be read', occurrences: 1 })]);
+    expect((await failWith(new TypeError('odd shape'), true, 'setting-a')).logged).toEqual([]);
   });
 
   it('answers a failed conversation with the upstream 502 (504 for its timeouts), without an error log', async () => {

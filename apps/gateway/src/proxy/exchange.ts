@@ -16,7 +16,14 @@ export interface ProxyCall {
  * A provider (or a proxy in front of it) that answers in a shape the gateway cannot read does so
  * for every request: one warning per interval, not one with a stack per request.
  */
-const unreadableAnswerLog = new LogThrottle();
+const unreadableAnswerLogs = new Map<string, LogThrottle>();
+
+/** Per provider setting (bounded by the settings that exist): one provider's storm hides no other's first line. */
+function unreadableAnswerLog(setting: string): LogThrottle {
+  let throttle = unreadableAnswerLogs.get(setting);
+  if (!throttle) unreadableAnswerLogs.set(setting, (throttle = new LogThrottle()));
+  return throttle;
+}
 
 /** The most of a request or response body an event keeps. */
 export const MAX_LOGGED_BODY_CHARS = 1_000_000;
@@ -149,7 +156,7 @@ export class Exchange {
     this.errorCode = error.code;
     this.errorDetail = error.logDetail;
     if (error.code === GatewayErrorCode.Internal) logger.error({ err: thrown, reqId: this.call.request.id }, 'proxy failure');
-    else if (unreadableAnswer) unreadableAnswerLog.note((occurrences) => logger.warn({ err: thrown, reqId: this.call.request.id, provider: this.provider, occurrences }, 'upstream answer could not be read'));
+    else if (unreadableAnswer) unreadableAnswerLog(this.settingId ?? this.provider).note((occurrences) => logger.warn({ err: thrown, reqId: this.call.request.id, provider: this.provider, occurrences }, 'upstream answer could not be read'));
     const { reply } = this.call;
     if (!reply.sent && !reply.raw.headersSent) {
       const body = JSON.stringify(toProxyErrorBody(error, this.errorStyle));
