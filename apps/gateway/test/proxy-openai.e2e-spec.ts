@@ -583,12 +583,15 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       // A refusal is readable too: the page sees the 401 and its message, not a CORS failure.
       const refused = await fetch(`${stack.proxyUrl}/v1/models`, { headers: { origin, authorization: 'Bearer tg-not-a-real-key' } });
       expect([refused.status, refused.headers.get('access-control-allow-origin')]).toEqual([401, '*']);
-      // Server-side clients send no Origin and get no CORS headers.
+      // Server-side clients send no Origin and get no CORS headers, Vary included.
       const plain = await fetch(`${stack.proxyUrl}/v1/models`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } });
-      expect([plain.status, plain.headers.get('access-control-allow-origin')]).toEqual([200, null]);
+      expect([plain.status, plain.headers.get('access-control-allow-origin'), plain.headers.get('vary')]).toEqual([200, null, null]);
+      // An OPTIONS that is no preflight, to a path with no route, is the 404 any method gets there.
+      const stray = await fetch(`${stack.proxyUrl}/no-such-path`, { method: 'OPTIONS', body: 'x'.repeat(32 * 1024) });
+      expect(stray.status).toBe(404);
       // The admin API stays closed to pages of other origins.
       const admin = await fetch(`${stack.adminUrl}/api/key-management/keys`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } });
-      expect(admin.headers.get('access-control-allow-origin')).toBeNull();
+      expect([admin.headers.get('access-control-allow-origin'), admin.headers.get('vary')]).toEqual([null, null]);
       expect(admin.status).not.toBe(204);
     });
 

@@ -17,7 +17,7 @@ import { parseWithExactNumbers } from './exact-numbers';
 import { markQueryFromJsonBody, readUnparsedBody, takesJsonBodyOnGet } from './json-body-on-get';
 import { MAX_JSON_DEPTH, jsonNestedDeeperThan } from './json-depth';
 import { originFormOf, pathOf, sendError } from './send-error';
-import { registerProxyCors } from './proxy-cors';
+import { proxyCorsHook } from './proxy-cors';
 import { Surface, declaredSurfaceOf, markAdminRequest, needsAdminKey, surfaceOf } from './surface';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -140,7 +140,7 @@ export interface FastifyDependencies {
   adminKeys: AdminKeyVerifier;
   /** Records the event of an authenticated proxy request refused before its route ran. */
   recordRefusal: (request: FastifyRequest, reply: FastifyReply, error: GatewayError) => void;
-  /** Browser origins the proxy answers CORS for (see registerProxyCors). */
+  /** Browser origins the proxy answers CORS for (see proxyCorsHook). */
   proxyCorsOrigins: '*' | string[];
   /** The proxy's request bodies held at once (MAX_BODY_BYTES_IN_FLIGHT). */
   bodies: BodyBudget;
@@ -220,7 +220,8 @@ export function configureFastify(instance: FastifyInstance, { logger, metrics, k
     reply.header('x-request-id', request.id);
     done();
   });
-  registerProxyCors(instance, proxyCorsOrigins);
+  const cors = proxyCorsHook(proxyCorsOrigins);
+  if (cors) instance.addHook('onRequest', cors);
   instance.addHook('onRequest', (request, reply, done) => {
     // A fragment never belongs in a request line. The router stops reading the path at "#",
     // checks would read it whole, and the upstream client drops it: three different paths.
