@@ -1,3 +1,4 @@
+import './bullmq-close-guard';
 export { BatchingEventSink, BatchingOptions, DeliverBatch } from './batching-event-sink';
 export { EVENT_JOB_ATTEMPTS, EVENT_JOB_BACKOFF, bullmqEventDelivery, eventRetryDelayMs } from './bullmq-event-delivery';
 export { EVENT_SINK, EventSink, EventSinkStats } from './event-sink';
