@@ -165,6 +165,26 @@ describe('Prometheus metrics (e2e)', () => {
     expect(await metric('tollgate_http_requests_total', leftHttp)).toBe(httpBefore + 1);
   });
 
+  it('counts a stream that fails after it began, which its status (200, sent with the first event) cannot tell', async () => {
+    const metric = async (name: string, labels: Record<string, string>) => sample((await scrape()).text, name, labels) ?? 0;
+    const stream = async (model: string) => {
+      const response = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: 'Hi' }], stream: true }),
+      });
+      expect(response.status).toBe(200);
+      return response.text();
+    };
+    const before = await metric('tollgate_proxy_stream_failures_total', { provider: 'openai' });
+    // A stream that completes is no failure.
+    expect(await stream('gpt-4o-mini')).toContain('data: [DONE]');
+    // The provider's connection dies after two chunks: the client gets an error frame.
+    expect(await stream('stream-break')).toContain('"error"');
+    await eventually(async () => ((await metric('tollgate_proxy_stream_failures_total', { provider: 'openai' })) === before + 1 ? true : undefined), 10_000, 'the broken stream counted');
+    expect(await metric('tollgate_proxy_stream_failures_total', { provider: 'openai' })).toBe(before + 1);
+  });
+
   it('labels exchanges refused before routing with provider none, whatever the URL names', async () => {
     const response = await fetch(`${stack.proxyUrl}/api/custom/providers/made-up-provider-123/v1/chat`, {
       method: 'POST',

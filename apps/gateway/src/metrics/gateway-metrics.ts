@@ -41,6 +41,8 @@ export interface CompletedExchange {
   status: number;
   stream: boolean;
   clientLeft: boolean;
+  /** A stream that began (its 200 sent) and then failed: the status says nothing of it. */
+  streamFailed: boolean;
   seconds: number;
 }
 
@@ -59,6 +61,7 @@ export class GatewayMetrics {
   private readonly proxyRequests: Counter<'provider' | 'status' | 'stream'>;
   private readonly proxyDuration: Histogram<'provider' | 'stream'>;
   private readonly clientDisconnects: Counter<'provider'>;
+  private readonly streamFailures: Counter<'provider'>;
 
   constructor(
     @Inject(EVENT_SINK) sink: EventSink,
@@ -98,6 +101,12 @@ export class GatewayMetrics {
     this.clientDisconnects = new Counter({
       name: 'tollgate_proxy_client_disconnects_total',
       help: 'Proxied exchanges the client left before the answer ended (the upstream call is aborted).',
+      labelNames: ['provider'],
+      registers,
+    });
+    this.streamFailures = new Counter({
+      name: 'tollgate_proxy_stream_failures_total',
+      help: 'Streams that failed after they began (the upstream broke off, timed out or sent an error): counted as status 200 above, the status having been sent.',
       labelNames: ['provider'],
       registers,
     });
@@ -175,6 +184,7 @@ export class GatewayMetrics {
     this.proxyRequests.inc({ provider, status: String(status), stream });
     this.proxyDuration.observe({ provider, stream }, exchange.seconds);
     if (exchange.clientLeft) this.clientDisconnects.inc({ provider });
+    if (exchange.streamFailed) this.streamFailures.inc({ provider });
   }
 
 }

@@ -98,6 +98,8 @@ export class ProxyPipeline implements OnApplicationShutdown {
         status: exchange.status,
         stream: exchange.stream,
         clientLeft: exchange.clientLeft,
+        // Its 200 went out with the first event; a failure after it is told in the stream (an error frame).
+        streamFailed: exchange.hijacked && exchange.status < 400 && exchange.errorCode !== null && !exchange.clientLeft,
         seconds: exchange.latencyMs / 1000,
       });
       this.logAccessIfFastifyWillNot(exchange);
@@ -140,6 +142,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
       status: exchange.status,
       stream: false,
       clientLeft: exchange.clientLeft,
+      streamFailed: false,
       seconds: exchange.latencyMs / 1000,
     });
   }
