@@ -165,6 +165,13 @@ describe('Prometheus metrics (e2e)', () => {
     expect(await metric('tollgate_http_requests_total', leftHttp)).toBe(httpBefore + 1);
   });
 
+  it('measures durations from the gateway\'s own sub-millisecond answers to streams past the 10-minute default timeout', async () => {
+    const { text } = await scrape();
+    for (const le of ['0.001', '0.0025', '600', '1800']) {
+      expect([le, text.includes(`tollgate_proxy_request_duration_seconds_bucket{le="${le}"`)]).toEqual([le, true]);
+    }
+  });
+
   it('counts a stream that fails after it began, which its status (200, sent with the first event) cannot tell', async () => {
     const metric = async (name: string, labels: Record<string, string>) => sample((await scrape()).text, name, labels) ?? 0;
     const stream = async (model: string) => {

@@ -9,7 +9,12 @@ import { surfaceOf } from '../http/surface';
 import { EVENTS_QUEUE } from '../runtime/tokens';
 
 /** From a fast cached answer to a long generation or stream (seconds). */
-const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+/**
+ * From the gateway's own answers (a 401 takes under a millisecond) to the longest stream the
+ * default UPSTREAM_TOTAL_TIMEOUT_MS allows (10 minutes) and past it: the buckets stopped at 5 ms
+ * and 300 s, leaving both ends unreadable.
+ */
+const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
 const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;
 /** A scrape must not hang on a Redis outage: the queue gauge is left out of that scrape instead. */
 const QUEUE_COUNT_TIMEOUT_MS = 1_000;
