@@ -149,8 +149,10 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway',
     return value === null || problems.length > reported ? fallback : value;
   };
 
+  /** A comma-separated variable's entries, trimmed, without empty ones. */
+  const list = (name: string): string[] => (read(name) ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
   const allowList = (name: string): string[] => {
-    const entries = (read(name) ?? '').split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
+    const entries = list(name).map((entry) => entry.toLowerCase());
     const invalid = entries.filter((entry) => !isAllowListEntry(entry));
     if (invalid.length > 0) {
       problems.push(`${name} entries must be host names, *.domain, IPs or CIDRs in canonical form (invalid: ${invalid.join(', ')})`);
@@ -237,7 +239,7 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway',
     const raw = read('PROXY_CORS_ORIGINS') ?? '*';
     if (raw === '*') return '*';
     if (raw.toLowerCase() === 'none') return [];
-    const origins = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+    const origins = list('PROXY_CORS_ORIGINS');
     const malformed = origins.filter((origin) => originOf(origin) !== origin);
     if (malformed.length > 0) {
       problems.push(`PROXY_CORS_ORIGINS must be *, none, or origins such as https://app.example.com (no path, no trailing slash), comma-separated (not origins: ${malformed.join(', ')})`);
@@ -269,7 +271,7 @@ export function loadEnv(source: Source = process.env, role: EnvRole = 'gateway',
     configFullReloadIntervalMs: int('CONFIG_FULL_RELOAD_INTERVAL_MS', 600_000, 100, 86_400_000),
     // Part of every Redis key: no spaces or control characters (braces for a Cluster hash tag).
     queuePrefix: text('QUEUE_PREFIX', 'tollgate', /^[A-Za-z0-9_.:{}-]{1,100}$/, 'letters, digits and _ . : { } - (at most 100)'),
-    workerQueues: (read('WORKER_QUEUES') ?? '').split(',').map((q) => q.trim()).filter(Boolean),
+    workerQueues: list('WORKER_QUEUES'),
     eventBatchSize: int('EVENT_BATCH_SIZE', 200, 1, 10_000),
     eventFlushIntervalMs: int('EVENT_FLUSH_INTERVAL_MS', 50, 1, 60_000),
     eventRetryMaxDelayMs: int('EVENT_RETRY_MAX_DELAY_MS', 300_000, 10, 3_600_000),

@@ -16,7 +16,7 @@ export { HEADER_SAFE_TEXT } from './header-text';
 export { isUuid } from './uuid';
 export { escapeLike } from './sql-like';
 export { withTimeout } from './with-timeout';
-export { LogThrottle } from './log-throttle';
+export { KeyedLogThrottle, LogThrottle } from './log-throttle';
 export { NodeSignalUse, shutdownSignals } from './shutdown-signals';
 export { exitOnShutdownSignals, exitOnSignalsUntilStarted } from './exit-on-signals';
 export { describeStartupFailure } from './startup-failure';

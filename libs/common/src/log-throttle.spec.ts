@@ -1,4 +1,4 @@
-import { LogThrottle } from './log-throttle';
+import { KeyedLogThrottle, LogThrottle } from './log-throttle';
 
 describe('LogThrottle', () => {
   afterEach(() => jest.useRealTimers());
@@ -18,5 +18,15 @@ describe('LogThrottle', () => {
     jest.advanceTimersByTime(60_000);
     note();
     expect(lines).toEqual([1, 1_000, 1]);
+  });
+});
+
+describe('KeyedLogThrottle', () => {
+  it('throttles each key on its own: one key\'s storm hides no other key\'s first line', () => {
+    const lines: string[] = [];
+    const throttles = new KeyedLogThrottle();
+    for (let i = 0; i < 5; i++) throttles.note('a', (occurrences) => lines.push(`a:${occurrences}`));
+    throttles.note('b', (occurrences) => lines.push(`b:${occurrences}`));
+    expect(lines).toEqual(['a:1', 'b:1']);
   });
 });

@@ -22,3 +22,19 @@ export class LogThrottle {
     log(occurrences);
   }
 }
+
+/**
+ * One {@link LogThrottle} per key (a provider setting, say): one key's storm neither hides
+ * another's first line nor is hidden by it. Keys must be bounded in number (settings that exist).
+ */
+export class KeyedLogThrottle {
+  private readonly throttles = new Map<string, LogThrottle>();
+
+  constructor(private readonly intervalMs = 10_000) {}
+
+  note(key: string, log: (occurrences: number) => void): void {
+    let throttle = this.throttles.get(key);
+    if (!throttle) this.throttles.set(key, (throttle = new LogThrottle(this.intervalMs)));
+    throttle.note(log);
+  }
+}

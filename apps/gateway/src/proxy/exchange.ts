@@ -1,4 +1,4 @@
-import { GatewayError, GatewayErrorCode, LogThrottle, Logger } from '@tollgate/common';
+import { GatewayError, GatewayErrorCode, KeyedLogThrottle, Logger } from '@tollgate/common';
 import { KeyRecord } from '@tollgate/config-cache';
 import { TokenUsage, UpstreamAbort, toUpstreamError } from '@tollgate/providers';
 import { RequestEventData } from '@tollgate/queue';
@@ -14,16 +14,9 @@ export interface ProxyCall {
 
 /**
  * A provider (or a proxy in front of it) that answers in a shape the gateway cannot read does so
- * for every request: one warning per interval, not one with a stack per request.
+ * for every request: one warning per interval and provider setting, not one with a stack per request.
  */
-const unreadableAnswerLogs = new Map<string, LogThrottle>();
-
-/** Per provider setting (bounded by the settings that exist): one provider's storm hides no other's first line. */
-function unreadableAnswerLog(setting: string): LogThrottle {
-  let throttle = unreadableAnswerLogs.get(setting);
-  if (!throttle) unreadableAnswerLogs.set(setting, (throttle = new LogThrottle()));
-  return throttle;
-}
+const unreadableAnswerLogs = new KeyedLogThrottle();
 
 /** The most of a request or response body an event keeps. */
 export const MAX_LOGGED_BODY_CHARS = 1_000_000;
@@ -156,7 +149,7 @@ export class Exchange {
     this.errorCode = error.code;
     this.errorDetail = error.logDetail;
     if (error.code === GatewayErrorCode.Internal) logger.error({ err: thrown, reqId: this.call.request.id }, 'proxy failure');
-    else if (unreadableAnswer) unreadableAnswerLog(this.settingId ?? this.provider).note((occurrences) => logger.warn({ err: thrown, reqId: this.call.request.id, provider: this.provider, occurrences }, 'upstream answer could not be read'));
+    else if (unreadableAnswer) unreadableAnswerLogs.note(this.settingId ?? this.provider, (occurrences) => logger.warn({ err: thrown, reqId: this.call.request.id, provider: this.provider, occurrences }, 'upstream answer could not be read'));
     const { reply } = this.call;
     if (!reply.sent && !reply.raw.headersSent) {
       const body = JSON.stringify(toProxyErrorBody(error, this.errorStyle));

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, LogThrottle, Logger, accessLogger, providerLabel } from '@tollgate/common';
+import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, KeyedLogThrottle, Logger, accessLogger, providerLabel } from '@tollgate/common';
 import { UserRecord } from '@tollgate/config-cache';
 import { rateLimitHeaders } from '@tollgate/limits';
 import {
@@ -30,7 +30,7 @@ import { Exchange } from './exchange';
 import { ResolvedRoute } from './route-resolver';
 import { relaySse } from './sse-relay';
 import { ExchangesInFlight } from '../runtime/exchanges-in-flight';
-import { isEventStream, isJsonOrUntyped, readWholeBody, relayedErrorHeaders, relayedHeaders } from './upstream-response';
+import { firstHeader, isEventStream, isJsonOrUntyped, readWholeBody, relayedErrorHeaders, relayedHeaders } from './upstream-response';
 
 /**
  * The stages every proxied request shares, whatever its route: access and limits before the
@@ -44,7 +44,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
   private readonly logger: Logger;
   private readonly accessLog: Logger;
   /** Per provider setting (bounded by the settings that exist): an outage is a line per interval. */
-  private readonly upstreamFailureLogs = new Map<string, LogThrottle>();
+  private readonly upstreamFailureLogs = new KeyedLogThrottle();
   readonly defaults: ProviderDefaults;
   private readonly maxResponseBytes: number;
 
@@ -115,9 +115,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
     const code = exchange.errorCode;
     if (exchange.clientGone || (!UPSTREAM_FAILURES.has(code ?? '') && exchange.errorDetail === null)) return;
     const setting = exchange.settingId ?? provider;
-    let throttle = this.upstreamFailureLogs.get(setting);
-    if (!throttle) this.upstreamFailureLogs.set(setting, (throttle = new LogThrottle()));
-    throttle.note((occurrences) => {
+    this.upstreamFailureLogs.note(setting, (occurrences) => {
       // Transport messages name addresses, not credentials; a key in an upstream URL's query
       // (Gemini's) is kept out all the same.
       const detail = exchange.errorDetail === null ? undefined : redactText(exchange.errorDetail, secretForms(credentialValues(exchange)));
@@ -331,7 +329,7 @@ export class ProxyPipeline implements OnApplicationShutdown {
     void exchange.call.reply
       .status(upstream.statusCode)
       .headers(relayedHeaders(upstream.headers))
-      .header('content-type', Buffer.isBuffer(translated.body) ? (headerText(upstream.headers['content-type']) ?? 'application/json') : 'application/json')
+      .header('content-type', Buffer.isBuffer(translated.body) ? (firstHeader(upstream.headers['content-type']) ?? 'application/json') : 'application/json')
       .send(payload);
   }
 
@@ -395,8 +393,4 @@ function credentialValues(exchange: Exchange): string[] {
 function clientGone(exchange: Exchange): GatewayError {
   exchange.clientGone = true;
   return new GatewayError(GatewayErrorCode.UpstreamUnreachable, 'The client closed the connection before the answer began.');
-}
-
-function headerText(value: string | string[] | undefined): string | null {
-  return typeof value === 'string' ? value : null;
 }

@@ -69,7 +69,7 @@ export function readWholeBody(upstream: Dispatcher.ResponseData, maxBytes: numbe
     new GatewayError(GatewayErrorCode.UpstreamUnreachable, "the upstream provider's answer is larger than the gateway accepts").withLogDetail(
       `the upstream answer is larger than UPSTREAM_MAX_RESPONSE_BYTES (${maxBytes} bytes)`,
     );
-  const declared = Number(headerValue(upstream.headers['content-length']));
+  const declared = Number(firstHeader(upstream.headers['content-length']));
   if (declared > maxBytes) {
     body.destroy();
     return Promise.reject(tooLarge());
@@ -90,6 +90,7 @@ export function readWholeBody(upstream: Dispatcher.ResponseData, maxBytes: numbe
   });
 }
 
-function headerValue(value: string | string[] | undefined): string | undefined {
+/** A header's value, the first one if it came several times. */
+export function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
