@@ -110,6 +110,13 @@ describe('worstCaseCostUsd against clients that send several limits or media', (
     expect(both - small).toBe((1_000 - 1) * 2);
   });
 
+  it("reserves the default output for a limit of 0, which Gemini's native API reads as unset", () => {
+    const withDefault = { ...base, defaultMaxTokens: 500 };
+    const unset = worstCaseCostUsd(perToken, { ...withDefault, body: { contents: [] } })!;
+    expect(worstCaseCostUsd(perToken, { ...withDefault, body: { contents: [], generationConfig: { maxOutputTokens: 0 } } })).toBe(unset);
+    expect(worstCaseCostUsd(perToken, { ...withDefault, body: { messages: [], max_tokens: 0 } })).toBe(worstCaseCostUsd(perToken, { ...withDefault, body: { messages: [] } }));
+  });
+
   it('counts images and documents that the text count misses', () => {
     const text = worstCaseCostUsd(perToken, { ...base, body: { messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] } })!;
     const withImage = worstCaseCostUsd(perToken, {

@@ -49,9 +49,12 @@ export function worstCaseCostUsd(calculator: CostCalculator, input: WorstCaseInp
     PER_REQUEST_OVERHEAD;
   const body = input.body;
   const generation = (body.generationConfig ?? body.generation_config ?? {}) as Record<string, unknown>;
-  // Providers disagree on which limit wins when several are sent, so the largest one counts.
+  // Providers disagree on which limit wins when several are sent, so the largest one counts. A
+  // limit of 0 reserves the default: Gemini reads maxOutputTokens 0 as unset (a proto3 zero) and
+  // generates up to the model's own cap, and where 0 truly means no output the reservation is
+  // released when the request settles.
   const maxTokens =
-    largestNumber(body.max_tokens, body.max_completion_tokens, body.max_output_tokens, body.max_tokens_to_sample, generation.maxOutputTokens, generation.max_output_tokens) ??
+    largestNumber(body.max_tokens, body.max_completion_tokens, body.max_output_tokens, body.max_tokens_to_sample, generation.maxOutputTokens, generation.max_output_tokens) ||
     input.defaultMaxTokens;
   const choices = firstNumber(body.n, generation.candidateCount, generation.candidate_count) ?? 1;
   // Legacy completions generate best_of candidates server-side (billed, n of them returned),

@@ -76,6 +76,13 @@ describe('toGeminiRequest', () => {
     expect(() => toGeminiRequest(call({ messages: hello, reasoning_effort: 'max' }))).toThrow(expect.objectContaining({ param: 'reasoning_effort' }));
   });
 
+  it('refuses an output limit below 1 as OpenAI does (Gemini would read 0 as unset and generate up to its cap)', () => {
+    const hello = [{ role: 'user', content: 'Hi' }];
+    expect(() => toGeminiRequest(call({ messages: hello, max_tokens: 0 }))).toThrow(expect.objectContaining({ status: 400, param: 'max_tokens' }));
+    expect(() => toGeminiRequest(call({ messages: hello, max_completion_tokens: 0, max_tokens: 5 }))).toThrow(expect.objectContaining({ status: 400, param: 'max_completion_tokens' }));
+    expect(toGeminiRequest(call({ messages: hello, max_tokens: 1 })).generationConfig).toEqual({ maxOutputTokens: 1 });
+  });
+
   it('refuses logprobs rather than answering without them; answers a conversation of system text alone', () => {
     expect(() => toGeminiRequest(call({ messages: [{ role: 'user', content: 'Hi' }], logprobs: true }))).toThrow(expect.objectContaining({ param: 'logprobs', status: 400 }));
     const systemOnly = toGeminiRequest(call({ messages: [{ role: 'system', content: 'Say hi' }] }));

@@ -57,7 +57,12 @@ function toGenerationConfig(body: OpenAIChatRequest, model: string): GeminiGener
   if (typeof body.temperature === 'number') config.temperature = body.temperature;
   if (typeof body.top_p === 'number') config.topP = body.top_p;
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
-  if (typeof maxTokens === 'number') config.maxOutputTokens = maxTokens;
+  if (typeof maxTokens === 'number') {
+    // Gemini reads 0 as unset and generates up to the model's cap; OpenAI refuses it, and so do we.
+    const field = body.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens';
+    if (maxTokens < 1) throw invalid(`Invalid '${field}': integer below minimum value. Expected a value >= 1, but got ${maxTokens} instead.`, field);
+    config.maxOutputTokens = maxTokens;
+  }
   if (typeof body.stop === 'string') config.stopSequences = [body.stop];
   else if (Array.isArray(body.stop) && body.stop.length > 0) config.stopSequences = body.stop;
   if (typeof body.n === 'number') config.candidateCount = body.n;
