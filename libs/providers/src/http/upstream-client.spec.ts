@@ -86,6 +86,75 @@ describe('UpstreamClient: aborts and the per-call cap (totalMs)', () => {
   });
 });
 
+describe('UpstreamClient: onSent tells when the request went out (what a provider may bill)', () => {
+  let server: Server;
+  let port: number;
+  const received: string[] = [];
+
+  beforeAll(async () => {
+    // /hang reads the request and never answers; /drop reads it and cuts the connection.
+    server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      request.on('end', () => {
+        received.push(body);
+        if (request.url === '/drop') request.socket.destroy();
+        else if (request.url === '/ok') response.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  beforeEach(() => {
+    received.length = 0;
+  });
+
+  const clientWith = (timeouts: Partial<{ connectMs: number; firstByteMs: number; totalMs: number }> = {}, allowed = ['127.0.0.1']) =>
+    new UpstreamClient({ connectMs: 2_000, firstByteMs: 60_000, totalMs: 60_000, ...timeouts }, SsrfGuard.withAllowList(UpstreamAllowList.parse(allowed)));
+
+  /** Sends one POST; returns how many times onSent was called, and the error if it failed. */
+  const sendCounting = async (client: UpstreamClient, url: string): Promise<{ sent: number; error: GatewayError | null }> => {
+    let sent = 0;
+    try {
+      const response = await client.send({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"prompt":"hello"}', onSent: () => sent++ });
+      await response.body.dump();
+      return { sent, error: null };
+    } catch (error) {
+      return { sent, error: error as GatewayError };
+    } finally {
+      await client.close();
+    }
+  };
+
+  it('is called once for a request that reached the upstream: answered, never answered (first-byte timeout), or dropped', async () => {
+    expect(await sendCounting(clientWith(), `http://127.0.0.1:${port}/ok`)).toEqual({ sent: 1, error: null });
+    const timedOut = await sendCounting(clientWith({ firstByteMs: 200 }), `http://127.0.0.1:${port}/hang`);
+    expect([timedOut.sent, timedOut.error?.code]).toEqual([1, GatewayErrorCode.UpstreamTimeout]);
+    const dropped = await sendCounting(clientWith(), `http://127.0.0.1:${port}/drop`);
+    expect([dropped.sent, dropped.error?.code]).toEqual([1, GatewayErrorCode.UpstreamUnreachable]);
+    expect(received).toEqual(['{"prompt":"hello"}', '{"prompt":"hello"}', '{"prompt":"hello"}']);
+  });
+
+  it('is never called when nothing was sent: a refused connection, an address the outbound policy refuses', async () => {
+    // A port nobody listens on: the connection is refused.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const refused = await sendCounting(clientWith(), `http://127.0.0.1:${closedPort}/x`);
+    expect([refused.sent, refused.error?.message]).toEqual([0, 'could not reach the upstream provider (ECONNREFUSED)']);
+    const policy = await sendCounting(clientWith({}, []), `http://127.0.0.1:${port}/ok`);
+    expect([policy.sent, policy.error?.code]).toEqual([0, GatewayErrorCode.UpstreamUnreachable]);
+    expect(received).toEqual([]);
+  });
+});
+
 describe('toUpstreamError: the client reads the kind of failure, the operator the whole of it', () => {
   const connectError = (address: string) => Object.assign(new Error(`connect ECONNREFUSED ${address}`), { code: 'ECONNREFUSED' });
 

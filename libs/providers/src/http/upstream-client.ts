@@ -1,4 +1,6 @@
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
+import { IncomingHttpHeaders } from 'node:http';
+import { Duplex } from 'node:stream';
 import { Agent, Dispatcher, errors, interceptors } from 'undici';
 import { OutboundRefusedError, SsrfGuard, processOutboundGuard } from './ssrf-guard';
 import { UpstreamAbort } from './upstream-abort';
@@ -24,6 +26,13 @@ export interface UpstreamRequest {
   abort?: UpstreamAbort;
   /** A tighter cap than the client's total timeout, for calls that must be quick (model lists). */
   totalMs?: number;
+  /**
+   * Called when the request starts going out on a connection to the upstream: from then on the
+   * provider may read (and bill) it. Never called for a call that did not get that far: a name
+   * that does not resolve, a refused or timed-out connect, a TLS failure, the outbound policy's
+   * refusal, an abort before the connection was ready.
+   */
+  onSent?: () => void;
 }
 
 export type UpstreamResponse = Dispatcher.ResponseData;
@@ -63,7 +72,7 @@ export class UpstreamClient {
     // bytes reached the client without the header that says how to read them. Error bodies too:
     // their message is relayed. The bound stops a small compressed body from filling the memory.
     // It costs about 1 µs per call.
-    this.dispatcher = this.agent.compose(decompressInterceptor());
+    this.dispatcher = this.agent.compose(decompressInterceptor(), requestSentInterceptor());
   }
 
   async send(request: UpstreamRequest): Promise<UpstreamResponse> {
@@ -92,6 +101,7 @@ export class UpstreamClient {
         headers: request.headers,
         body: request.body,
         signal: abort,
+        [ON_SENT]: request.onSent,
         // Redirects are never followed: the configured URL is the only place we connect to.
         // (undici 7 follows redirects only through its redirect interceptor, which this agent
         // does not use; a non-zero value here would be rejected.)
@@ -164,6 +174,55 @@ function decompressInterceptor(): Dispatcher.DispatcherComposeInterceptor {
     return interceptors.decompress({ skipErrorResponses: false, maxSize: MAX_DECODED_BODY_BYTES });
   } finally {
     process.emitWarning = emitWarning;
+  }
+}
+
+/** Where a call's `onSent` rides in its dispatch options, to the interceptor below. */
+const ON_SENT = Symbol('tollgate.onSent');
+
+/**
+ * Tells a call's `onSent` when undici starts writing the request: undici calls a handler's
+ * onRequestStart once a connection is ready for it (connected, TLS done), right before it writes
+ * the request line, headers and body; a call that never gets a connection never reaches it.
+ * Only calls that ask for it are wrapped.
+ */
+function requestSentInterceptor(): Dispatcher.DispatcherComposeInterceptor {
+  return (dispatch) => (options, handler) => {
+    const onSent = (options as { [ON_SENT]?: () => void })[ON_SENT];
+    return dispatch(options, onSent ? new RequestSentHandler(handler, onSent) : handler);
+  };
+}
+
+/** Forwards everything to the handler it wraps, calling `onSent` first when the request starts out. */
+class RequestSentHandler implements Dispatcher.DispatchHandler {
+  constructor(
+    private readonly handler: Dispatcher.DispatchHandler,
+    private readonly onSent: () => void,
+  ) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
+    this.onSent();
+    this.handler.onRequestStart?.(controller, context);
+  }
+
+  onRequestUpgrade(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, socket: Duplex): void {
+    this.handler.onRequestUpgrade?.(controller, statusCode, headers, socket);
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
+    this.handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.handler.onResponseData?.(controller, chunk);
+  }
+
+  onResponseEnd(controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
+    this.handler.onResponseEnd?.(controller, trailers);
+  }
+
+  onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
+    this.handler.onResponseError?.(controller, error);
   }
 }
 
