@@ -82,16 +82,24 @@ describe('Exchange.toEvent: estimating a prompt whose usage never came', () => {
   }
 
   const sent = (exchange: Exchange, upstreamStatus: number | null) => {
-    exchange.upstreamCalled = true;
+    exchange.requestSent = true;
     exchange.upstreamStatus = upstreamStatus;
   };
 
-  it('estimates what the provider may have billed: a success, a client that left once the request was sent, a 2xx answer that broke off', async () => {
+  it('estimates what the provider may have billed: a success, a request sent and never answered, a 2xx answer that broke off', async () => {
     const cases: Array<[string, (exchange: Exchange) => void]> = [
       ['answered 200', (exchange) => sent(exchange, 200)],
       ['client left after the call', (exchange) => {
         sent(exchange, null);
         exchange.clientGone = true;
+        exchange.status = 502;
+      }],
+      ['no answer before the first-byte or total timeout', (exchange) => {
+        sent(exchange, null);
+        exchange.status = 504;
+      }],
+      ['the connection dropped before the answer', (exchange) => {
+        sent(exchange, null);
         exchange.status = 502;
       }],
       ['a 200 whose body broke off', (exchange) => {
@@ -117,6 +125,25 @@ describe('Exchange.toEvent: estimating a prompt whose usage never came', () => {
       ['the upstream answered 400', (exchange) => {
         sent(exchange, 400);
         exchange.status = 400;
+      }],
+      ['the upstream answered 500', (exchange) => {
+        sent(exchange, 500);
+        exchange.status = 500;
+      }],
+      ['the client left while the upstream\'s error was read', (exchange) => {
+        sent(exchange, 429);
+        exchange.clientGone = true;
+        exchange.status = 502;
+      }],
+      ['the connection was refused (nothing sent)', (exchange) => {
+        exchange.status = 502;
+      }],
+      ['the client left before a connection was ready (nothing sent)', (exchange) => {
+        exchange.clientGone = true;
+        exchange.status = 502;
+      }],
+      ['timed out connecting (nothing sent)', (exchange) => {
+        exchange.status = 504;
       }],
     ];
     for (const [name, shape] of cases) {

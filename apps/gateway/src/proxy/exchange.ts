@@ -55,8 +55,19 @@ export class Exchange {
   reservationMember: string | null = null;
   /** The client left before the answer began (its prompt may still be billed). */
   clientGone = false;
-  /** The request was handed to the upstream: from then on the provider may read (and bill) the prompt. */
-  upstreamCalled = false;
+  /**
+   * The request started going out on a connection to the upstream (UpstreamRequest.onSent): from
+   * then on the provider may read (and bill) the prompt, whatever happens next. Not before: a name
+   * that did not resolve or a refused connection sent nothing. (A kept-alive connection the
+   * upstream closed just as the request was written counts as sent: a rare over-count, where the
+   * other way budgets would miss what providers do bill.)
+   *
+   * One exchange makes one billed upstream call: the gateway has no retry or fallback layer (a
+   * client's SDK retrying a 502 or 504 sends a new request, its own exchange and event, billed by
+   * the same rule). A retry layer added here would have to record each attempt that was sent, as
+   * the provider may have billed every one of them, not only the last.
+   */
+  requestSent = false;
   /**
    * The upstream's own status once its response headers arrived (null before): what fails after
    * that is reading its answer. Kept when such a failure replaces `status`.
@@ -192,15 +203,18 @@ export class Exchange {
   }
 
   /**
-   * Whether the provider may have billed this request although its usage is unknown: it
-   * succeeded, or it reached the upstream and then the client left or the upstream's successful
-   * answer broke off (the provider billed what it generated). A request refused before the call,
-   * or that the client left before it was sent, cost nothing.
+   * Whether the provider may have billed this request although its usage is unknown. A success
+   * was. Once the request was sent the provider may have read the prompt (and started on the
+   * answer) whatever came of it, unless it answered with an error (a 4xx or 5xx is not billed,
+   * and a 3xx is refused by the gateway): no answer at all (a first-byte or total timeout, the
+   * connection dropped, the client gone first) and a 2xx whose answer broke off are counted, so
+   * budgets see them. A request refused by the gateway, or that never got a connection to send
+   * it on (DNS, a refused or timed-out connect, the outbound policy), cost nothing.
    */
   private get mayHaveBeenBilled(): boolean {
     if (this.status < 400) return true;
-    if (!this.upstreamCalled) return false;
-    return this.clientGone || (this.upstreamStatus !== null && this.upstreamStatus < 300);
+    if (!this.requestSent) return false;
+    return this.upstreamStatus === null || this.upstreamStatus < 300;
   }
 
   toEvent(): RequestEventData {

@@ -255,8 +255,8 @@ export class ProxyPipeline implements OnApplicationShutdown {
     const abort = new UpstreamAbort();
     const callOver = exchange.abortWhenClientLeaves(abort);
     try {
-      exchange.upstreamCalled = true;
-      const upstream = await this.client.send({ ...call, abort, totalMs });
+      // From the moment the request goes out, the provider may bill its prompt (see mayHaveBeenBilled).
+      const upstream = await this.client.send({ ...call, abort, totalMs, onSent: () => (exchange.requestSent = true) });
       upstream.body.once('close', callOver);
       exchange.status = upstream.statusCode;
       exchange.upstreamStatus = upstream.statusCode;
@@ -388,7 +388,7 @@ function credentialValues(exchange: Exchange): string[] {
 /**
  * The client went away before the answer began. Once the request was sent the provider may
  * already have read (and billed) the prompt, so the event is marked and, if it was sent
- * (exchange.upstreamCalled), its prompt tokens are estimated and charged.
+ * (exchange.requestSent), its prompt tokens are estimated and charged.
  */
 function clientGone(exchange: Exchange): GatewayError {
   exchange.clientGone = true;

@@ -56,6 +56,8 @@ export const FAKE_SPEECH_BYTES = Buffer.from(Array.from({ length: 70_000 }, (_, 
  * - `fail-500-final`: a 500 with `x-should-retry: false`; `fail-429-ms`: a 429 with Azure's
  *   `retry-after-ms: 50` beside `retry-after: 20`
  * - `hang`: never answers (timeouts)
+ * - `drop-connection`: reads the request, then closes the connection without answering (a load
+ *   balancer or a crashed server between the request and its answer)
  * - `redirect-307`: a redirect elsewhere, which the gateway must not follow
  * - `html-502`: a non-JSON error page, as a broken proxy in front of a provider would send
  * - `stream-break`: streams two chunks, then kills the connection
@@ -175,6 +177,7 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
     const compressed = /^compressed-(gzip|deflate|br|x-unknown)(-|$)/.exec(model);
     if (compressed) compressAnswer(res, compressed[1]);
     if (model === 'hang') return; // never answers
+    if (model === 'drop-connection') return void req.socket.destroy();
     if (model === 'empty-200') {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': 0 });
       return void res.end();
