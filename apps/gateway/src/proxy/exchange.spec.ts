@@ -2,6 +2,7 @@ import { GatewayError, GatewayErrorCode, createLogger } from '@tollgate/common';
 import { KeyRecord } from '@tollgate/config-cache';
 import { errors } from 'undici';
 import Fastify from 'fastify';
+import { runInNewContext } from 'node:vm';
 import './gateway-request';
 import { Exchange } from './exchange';
 
@@ -53,6 +54,8 @@ describe('Exchange.fail', () => {
       [refused, 502],
       [new errors.SocketError('other side closed'), 502],
       [new errors.HeadersTimeoutError(), 504],
+      // The total timeout's reason, made in another realm (as AbortSignal.timeout's is under a test runner).
+      [runInNewContext("new DOMException('The operation was aborted due to timeout', 'TimeoutError')", { DOMException }), 504],
     ] as const) {
       const { status: answered, logged } = await failWith(failure);
       expect(answered).toBe(status);

@@ -256,7 +256,14 @@ export class Exchange {
  * failure to report as one.
  */
 function isGatewayFault(thrown: unknown): boolean {
-  return thrown instanceof TypeError || thrown instanceof RangeError || thrown instanceof ReferenceError || !(thrown instanceof Error);
+  if (thrown instanceof TypeError || thrown instanceof RangeError || thrown instanceof ReferenceError) return true;
+  // An Error by shape is not one: the total timeout's reason is a DOMException, an Error only in
+  // the realm that made it (a test runner's sandbox, a VM context).
+  return !(thrown instanceof Error) && !isNamedError(thrown);
+}
+
+function isNamedError(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as { name?: unknown }).name === 'string' && typeof (value as { message?: unknown }).message === 'string';
 }
 
 /**
