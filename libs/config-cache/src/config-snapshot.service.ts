@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigChange, ConfigEntity, ENV, Env, LOGGER, Logger, configChangeKey } from '@tollgate/common';
 import { later, newestUpdate } from '@tollgate/database';
-import { KeysService } from '@tollgate/keys';
+import { KeyHashScheme, KeysService } from '@tollgate/keys';
 import { ProviderSettingsService, ResolvedProviderSetting } from '@tollgate/provider-settings';
 import { UsersService } from '@tollgate/users';
 import { CONFIG_CHANGE_BUS, ConfigChangeBus } from './config-change-bus';
@@ -15,8 +15,11 @@ import { KeyRecord, UserRecord, toKeyRecord, toUserRecord } from './key-record';
  */
 /** What the snapshot holds; a full reload builds a new one and swaps it in. */
 interface SnapshotView {
+  /** Keys by their HMAC hash: the one lookup of almost every request. */
   keysByHash: Map<string, KeyRecord>;
-  hashByKeyId: Map<string, string>;
+  /** Keys still stored as a SHA-256, by it, until their first use upgrades them. */
+  legacyKeysByHash: Map<string, KeyRecord>;
+  keysById: Map<string, KeyRecord>;
   settings: Map<string, ResolvedProviderSetting>;
   /** Settings whose credentials this ENCRYPTION_KEY cannot decrypt: out of `settings`, known apart. */
   unreadableSettings: Set<string>;
@@ -27,7 +30,7 @@ interface SnapshotView {
 /** The tables the snapshot reads what changed of. */
 type PolledEntity = ConfigEntity.Key | ConfigEntity.User | ConfigEntity.ProviderSetting;
 
-const emptyView = (): SnapshotView => ({ keysByHash: new Map(), hashByKeyId: new Map(), settings: new Map(), unreadableSettings: new Set(), usersByUserId: new Map(), userIdById: new Map() });
+const emptyView = (): SnapshotView => ({ keysByHash: new Map(), legacyKeysByHash: new Map(), keysById: new Map(), settings: new Map(), unreadableSettings: new Set(), usersByUserId: new Map(), userIdById: new Map() });
 
 @Injectable()
 export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdown {
@@ -78,8 +81,23 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
     void this.bus.close();
   }
 
+  /** The key stored under this HMAC hash (ApiKeyHasher). */
   getKeyByHash(keyHash: string): KeyRecord | null {
     return this.view.keysByHash.get(keyHash) ?? null;
+  }
+
+  /** The key still stored under this SHA-256 (legacyKeyHash); never one stored as an HMAC. */
+  getLegacyKeyByHash(sha256: string): KeyRecord | null {
+    return this.view.legacyKeysByHash.get(sha256) ?? null;
+  }
+
+  /** Whether any key is still stored the legacy way: once none is, a miss needs no second hash. */
+  hasLegacyKeys(): boolean {
+    return this.view.legacyKeysByHash.size > 0;
+  }
+
+  getKeyById(keyId: string): KeyRecord | null {
+    return this.view.keysById.get(keyId) ?? null;
   }
 
   getSetting(id: string): ResolvedProviderSetting | null {
@@ -99,7 +117,7 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
   /** For the gateway's metrics: how much it holds, and when it last reloaded everything. */
   stats(): { keys: number; providerSettings: number; unreadableProviderSettings: number; users: number; lastFullLoadAt: number | null } {
     return {
-      keys: this.view.keysByHash.size,
+      keys: this.view.keysById.size,
       providerSettings: this.view.settings.size,
       unreadableProviderSettings: this.view.unreadableSettings.size,
       users: this.view.usersByUserId.size,
@@ -199,10 +217,8 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
   private carryOver(change: ConfigChange, next: SnapshotView): void {
     const current = this.view;
     switch (change.entity) {
-      case ConfigEntity.Key: {
-        const hash = current.hashByKeyId.get(change.id);
-        return putKey(next, change.id, hash === undefined ? null : (current.keysByHash.get(hash) ?? null));
-      }
+      case ConfigEntity.Key:
+        return putKey(next, change.id, current.keysById.get(change.id) ?? null);
       case ConfigEntity.User: {
         const userId = current.userIdById.get(change.id);
         return putUser(next, change.id, userId === undefined ? null : (current.usersByUserId.get(userId) ?? null));
@@ -213,9 +229,21 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
   }
 }
 
-/** Sets (or, with null, removes) a key in a view, under its hash, dropping a previous hash. */
+/**
+ * Sets (or, with null, removes) a key in a view, under its hash in the map of its scheme, dropping
+ * its previous entry: an upgrade moves a key from the legacy map to the other.
+ */
 function putKey(view: SnapshotView, keyId: string, key: KeyRecord | null): void {
-  putIndexed(view.keysByHash, view.hashByKeyId, keyId, key && { lookup: key.keyHash, record: key });
+  const previous = view.keysById.get(keyId);
+  if (previous) keysByScheme(view, previous).delete(previous.keyHash);
+  view.keysById.delete(keyId);
+  if (!key) return;
+  keysByScheme(view, key).set(key.keyHash, key);
+  view.keysById.set(keyId, key);
+}
+
+function keysByScheme(view: SnapshotView, key: KeyRecord): Map<string, KeyRecord> {
+  return key.keyHashScheme === KeyHashScheme.Sha256 ? view.legacyKeysByHash : view.keysByHash;
 }
 
 /** Sets (or removes) a user in a view, under the client's user id, dropping a previous one. */
@@ -224,7 +252,7 @@ function putUser(view: SnapshotView, id: string, user: UserRecord | null): void 
 }
 
 /**
- * A record found by a lookup value (a key's hash, a user's client id) that can change while its
+ * A record found by a lookup value (a user's client id) that can change while its
  * id stays: the id remembers the value it was stored under, so a change drops the old entry.
  */
 function putIndexed<T>(byLookup: Map<string, T>, lookupById: Map<string, string>, id: string, entry: { lookup: string; record: T } | null): void {

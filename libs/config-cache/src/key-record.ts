@@ -1,5 +1,5 @@
 import { LimitFields } from '@tollgate/common';
-import { ApiKeyEntity } from '@tollgate/keys';
+import { ApiKeyEntity, KeyHashScheme } from '@tollgate/keys';
 import { UserEntity } from '@tollgate/users';
 import { normalizePath } from './path-normalizer';
 
@@ -43,6 +43,7 @@ export interface KeyRecord extends AccessRecord {
   keyId: string;
   name: string;
   keyHash: string;
+  keyHashScheme: KeyHashScheme;
   tags: string[];
   settingIds: string[];
   shouldLogRequest: boolean;
@@ -55,6 +56,7 @@ export function toKeyRecord(entity: ApiKeyEntity): KeyRecord {
     keyId: entity.keyId,
     name: entity.name,
     keyHash: entity.keyHash,
+    keyHashScheme: entity.keyHashScheme,
     tags: entity.tags,
     settingIds: entity.settingIds,
     shouldLogRequest: entity.shouldLogRequest,

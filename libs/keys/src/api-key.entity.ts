@@ -1,5 +1,6 @@
 import { AccessScopeColumns } from '@tollgate/database';
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { KeyHashScheme } from './key-hash';
 
 @Entity({ name: 'api_keys' })
 export class ApiKeyEntity extends AccessScopeColumns {
@@ -11,6 +12,10 @@ export class ApiKeyEntity extends AccessScopeColumns {
 
   @Column({ name: 'key_hash', type: 'text', unique: true })
   keyHash: string;
+
+  /** How key_hash was computed; the database's default is the scheme of rows written before it existed. */
+  @Column({ name: 'key_hash_scheme', type: 'text', default: KeyHashScheme.Sha256 })
+  keyHashScheme: KeyHashScheme;
 
   @Column({ name: 'setting_ids', type: 'uuid', array: true, default: [] })
   settingIds: string[];

@@ -15,7 +15,7 @@ import {
 import { ProviderSettingsService } from '@tollgate/provider-settings';
 import { Brackets, In, Repository } from 'typeorm';
 import { ApiKeyEntity } from './api-key.entity';
-import { hashApiKey } from './key-hash';
+import { ApiKeyHasher, KeyHashScheme, legacyKeyHash } from './key-hash';
 
 /** Fields an admin may set; server-owned fields (id, hash, spend, timestamps) are absent. */
 export interface KeyLimits extends LimitFieldsInput {
@@ -26,7 +26,7 @@ export interface KeyLimits extends LimitFieldsInput {
   shouldLogResponse?: boolean;
   rotationEnabled?: boolean;
   policyId?: string | null;
-  /** Echoed only: keys are always stored hashed. */
+  /** Echoed only: keys are always stored hashed (see ApiKeyHasher). */
   isKeyNotHashed?: boolean;
 }
 
@@ -64,21 +64,47 @@ export class KeysService {
     @InjectRepository(ApiKeyEntity) private readonly repository: Repository<ApiKeyEntity>,
     private readonly providerSettings: ProviderSettingsService,
     @Inject(CONFIG_CHANGES) private readonly changes: ConfigChangeNotifier,
+    private readonly hasher: ApiKeyHasher,
   ) {}
 
   async create(input: CreateKeyInput): Promise<ApiKeyEntity> {
     const settingIds = mergeSettingIds(input.settingIds, input.settingId);
     await this.assertSettingsExist(settingIds);
+    // The unique index sees a duplicate stored under the same scheme; one still stored the legacy
+    // way has another hash, so it is looked for by that. (Its upgrade, running meanwhile, turns it
+    // into the hash this insert then collides with.)
+    if (await this.repository.existsBy({ keyHash: legacyKeyHash(input.key), keyHashScheme: KeyHashScheme.Sha256 })) {
+      throw new GatewayError(GatewayErrorCode.Conflict, DUPLICATE_KEY, 'key');
+    }
     const entity = this.repository.create({
       name: input.name,
-      keyHash: hashApiKey(input.key),
+      keyHash: this.hasher.hash(input.key),
+      keyHashScheme: KeyHashScheme.HmacSha256,
       isKeyNotHashed: input.isKeyNotHashed ?? false,
       settingIds,
     });
     applyLimits(entity, input, new Date());
-    const saved = await saveOrConflict(this.repository, entity, 'a key with this value already exists', 'key');
+    const saved = await saveOrConflict(this.repository, entity, DUPLICATE_KEY, 'key');
     await this.changes.publish({ entity: ConfigEntity.Key, id: saved.keyId });
     return saved;
+  }
+
+  /**
+   * Rewrites a key still stored as its legacy SHA-256 to the HMAC, once its plaintext has been
+   * presented (the only time the HMAC can be computed). Guarded by the legacy hash and scheme:
+   * idempotent, and of replicas doing it at once one updates the row and the others match
+   * nothing. True when this call updated it; the replicas' snapshots then reload the key.
+   */
+  async upgradeLegacyHash(keyId: string, legacyHash: string, keyHash: string): Promise<boolean> {
+    const result = await this.repository
+      .createQueryBuilder()
+      .update()
+      .set({ keyHash, keyHashScheme: KeyHashScheme.HmacSha256 })
+      .where('key_id = :keyId AND key_hash = :legacyHash AND key_hash_scheme = :legacy', { keyId, legacyHash, legacy: KeyHashScheme.Sha256 })
+      .execute();
+    if (result.affected !== 1) return false;
+    await this.changes.publish({ entity: ConfigEntity.Key, id: keyId });
+    return true;
   }
 
   async update(keyId: string, input: UpdateKeyInput): Promise<ApiKeyEntity> {
@@ -174,6 +200,8 @@ export class KeysService {
     }
   }
 }
+
+const DUPLICATE_KEY = 'a key with this value already exists';
 
 function applyLimits(entity: ApiKeyEntity, input: KeyLimits, now: Date): void {
   applyLimitFields(entity, input, now);

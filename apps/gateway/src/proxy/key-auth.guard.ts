@@ -15,7 +15,7 @@ export class KeyAuthGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const found = request.gatewayKey;
-    request.gatewayKey = found ? this.authenticator.current(found.keyHash) : this.authenticator.authenticate(request.headers);
+    request.gatewayKey = found ? this.authenticator.current(found.keyId) : this.authenticator.authenticate(request.headers);
     return true;
   }
 }

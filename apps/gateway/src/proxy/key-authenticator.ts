@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
 import { ConfigSnapshotService, KeyRecord } from '@tollgate/config-cache';
-import { hashApiKey } from '@tollgate/keys';
+import { ApiKeyHasher, KeyHashUpgrader, legacyKeyHash } from '@tollgate/keys';
 import { FastifyRequest } from 'fastify';
 
 /**
@@ -10,7 +10,11 @@ import { FastifyRequest } from 'fastify';
  */
 @Injectable()
 export class KeyAuthenticator {
-  constructor(private readonly snapshot: ConfigSnapshotService) {}
+  constructor(
+    private readonly snapshot: ConfigSnapshotService,
+    private readonly hasher: ApiKeyHasher,
+    private readonly upgrader: KeyHashUpgrader,
+  ) {}
 
   authenticate(headers: FastifyRequest['headers']): KeyRecord {
     const presented = extractKey(headers);
@@ -20,12 +24,32 @@ export class KeyAuthenticator {
         'You didn\'t provide an API key. Send it as "Authorization: Bearer <key>" (or in an x-api-key or api-key header).',
       );
     }
-    return this.current(hashApiKey(presented));
+    const keyHash = this.hasher.hash(presented);
+    return this.usable(this.snapshot.getKeyByHash(keyHash) ?? this.findLegacy(presented, keyHash));
   }
 
-  /** The key's record as the snapshot has it now: revoked or expired meanwhile, it is refused. */
-  current(keyHash: string): KeyRecord {
-    const key = this.snapshot.getKeyByHash(keyHash);
+  /**
+   * The key's record as the snapshot has it now (by id: its hash may have been upgraded since):
+   * revoked or expired meanwhile, it is refused.
+   */
+  current(keyId: string): KeyRecord {
+    return this.usable(this.snapshot.getKeyById(keyId));
+  }
+
+  /**
+   * A key still stored as the SHA-256 of its plaintext (from before the HMAC scheme), and only
+   * such a key. Found, it is rewritten to `keyHash` in the background, but only by a replica that
+   * decrypts one of the key's provider settings: one started with another ENCRYPTION_KEY would
+   * write a hash that no other replica recognises, and the key would stop working there.
+   */
+  private findLegacy(presented: string, keyHash: string): KeyRecord | null {
+    if (!this.snapshot.hasLegacyKeys()) return null;
+    const key = this.snapshot.getLegacyKeyByHash(legacyKeyHash(presented));
+    if (key && key.settingIds.some((id) => this.snapshot.getSetting(id) !== null)) this.upgrader.upgrade(key.keyId, key.keyHash, keyHash);
+    return key;
+  }
+
+  private usable(key: KeyRecord | null): KeyRecord {
     if (!key) throw new GatewayError(GatewayErrorCode.InvalidApiKey, 'Incorrect API key provided.');
     if (key.revoked) {
       throw new GatewayError(GatewayErrorCode.InvalidApiKey, `This API key has been revoked${key.revokedReason ? `: ${key.revokedReason}` : '.'}`);

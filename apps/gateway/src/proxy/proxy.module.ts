@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigCacheModule } from '@tollgate/config-cache';
 import { CustomProvidersModule } from '@tollgate/custom-providers';
+import { KeysModule } from '@tollgate/keys';
 import { AccessPolicy } from './access-policy';
 import { AdmissionService } from './admission.service';
 import { CustomProviderProxyService } from './custom/custom-provider-proxy.service';
@@ -17,7 +18,7 @@ import { RouteResolver } from './route-resolver';
 import { UnifiedController } from './unified.controller';
 
 @Module({
-  imports: [ConfigCacheModule, CustomProvidersModule],
+  imports: [ConfigCacheModule, CustomProvidersModule, KeysModule],
   controllers: [UnifiedController, OpenAINativeController, AzureNativeController, AnthropicNativeController, VllmNativeController, DeepinfraNativeController, CustomProviderController],
   providers: [KeyAuthenticator, KeyAuthGuard, ProxyPipeline, ProxyService, PassthroughService, RouteResolver, AccessPolicy, AdmissionService, OutboundAllowListSetup, CustomProviderProxyService],
 })

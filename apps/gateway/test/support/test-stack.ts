@@ -41,9 +41,10 @@ export interface TestStack {
 
 /**
  * Boots the real gateway and the real worker against a fresh Postgres database and the
- * local Redis (isolated by a queue/channel prefix), both on ephemeral ports.
+ * local Redis (isolated by a queue/channel prefix), both on ephemeral ports. `prepareDatabase`
+ * runs on the empty database before the gateway migrates it (to stand for an older one).
  */
-export async function startTestStack(extraEnv: Record<string, string> = {}): Promise<TestStack> {
+export async function startTestStack(extraEnv: Record<string, string> = {}, options: { prepareDatabase?: (databaseUrl: string) => Promise<void> } = {}): Promise<TestStack> {
   const database = await createTestDatabase(TEST_DATABASE_URL);
   const queuePrefix = `tgtest-${randomBytes(4).toString('hex')}`;
   const adminKey = `admin-${randomBytes(16).toString('hex')}`;
@@ -71,6 +72,7 @@ export async function startTestStack(extraEnv: Record<string, string> = {}): Pro
   let worker: INestApplicationContext | null = null;
   const pg = new Client({ connectionString: database.url });
   try {
+    await options.prepareDatabase?.(database.url);
     gateway = await startGateway(env, createLogger(env.logLevel, 'gateway', sink), { shutdownHooks: false });
     worker = await startWorker(env, createLogger(env.logLevel, 'worker', sink), { shutdownHooks: false });
     await pg.connect();

@@ -47,7 +47,7 @@ class KeyLimitsRequest extends LimitFieldsRequest {
   policyId?: string | null;
 
   @ApiPropertyOptional({
-    description: 'Accepted for compatibility and echoed. Tollgate always stores keys hashed, so a leaked database never leaks keys.',
+    description: 'Accepted for compatibility and echoed. Tollgate always stores keys hashed (HMAC-SHA256 under a secret the database does not hold), so a leaked database never leaks keys.',
     default: false,
   })
   @IsOmittable()
@@ -67,7 +67,7 @@ export class CreateKeyRequest extends KeyLimitsRequest {
   name: string;
 
   @ApiProperty({
-    description: 'The API key clients will send: 8 to 512 printable ASCII characters, no space at either end (what an HTTP header carries unchanged). Stored as a SHA-256 hash; never returned.',
+    description: 'The API key clients will send: 8 to 512 printable ASCII characters, no space at either end (what an HTTP header carries unchanged). Stored as an HMAC-SHA256 under a secret derived from ENCRYPTION_KEY; never returned.',
     example: 'my-secret-key-123',
     minLength: 8,
     maxLength: 512,
