@@ -82,6 +82,38 @@ describe('SDK drop-in behaviour (e2e, official SDKs)', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  it("follows the provider's x-should-retry: true on a status the SDK would not retry, within its retries", async () => {
+    const count = () => openai.requests.filter((request) => request.body?.model === 'fail-400-should-retry').length;
+    const error = await sdk(OPEN_KEY, 2).chat.completions.create({ model: 'openai/fail-400-should-retry', messages: [{ role: 'user', content: 'Hi' }] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(count()).toBe(3);
+  });
+
+  it("an OpenAI account out of credit (429 insufficient_quota) reaches the SDK as OpenAI wrote it, and is not retried", async () => {
+    const count = () => openai.requests.filter((request) => request.body?.model === 'fail-insufficient-quota').length;
+    const error = await sdk(OPEN_KEY, 2).chat.completions.create({ model: 'openai/fail-insufficient-quota', messages: [{ role: 'user', content: 'Hi' }] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(error).toMatchObject({ status: 429, code: 'insufficient_quota', type: 'insufficient_quota' });
+    expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get('x-should-retry')).toBe('false');
+    expect(count()).toBe(1);
+  });
+
+  it("a provider's retry-after past a minute fails at once, not retried, its retry-after kept for clients that schedule their own", async () => {
+    const count = () => openai.requests.filter((request) => request.body?.model === 'fail-429-hour').length;
+    const started = Date.now();
+    // The SDK sleeps for whatever retry-after says: relayed as it came, an hour's wait held the caller for an hour.
+    let timer: NodeJS.Timeout | undefined;
+    const limited = await Promise.race([
+      sdk(OPEN_KEY, 2).chat.completions.create({ model: 'openai/fail-429-hour', messages: [{ role: 'user', content: 'Hi' }] }).catch((error: unknown) => error),
+      new Promise((resolve) => (timer = setTimeout(() => resolve('still waiting'), 5_000))),
+    ]).finally(() => clearTimeout(timer));
+    expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const headers = (limited as InstanceType<typeof OpenAI.APIError>).headers!;
+    expect([headers.get('x-should-retry'), headers.get('retry-after')]).toEqual(['false', '3600']);
+    expect(count()).toBe(1);
+  });
+
   it('a refused stored credential is a 502 the SDK does not retry (as it never retries a 401)', async () => {
     const before = openai.requests.length;
     const error = await sdk(REFUSED_KEY, 2).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }).catch((e: unknown) => e);

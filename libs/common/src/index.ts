@@ -13,6 +13,7 @@ export { CommonModule } from './common.module';
 export { CONFIG_CHANGES, ConfigChange, ConfigChangeNotifier, ConfigEntity, configChangeKey } from './config-changes';
 export { LimitFields, LimitFieldsInput, applyLimitFields } from './limit-fields';
 export { HEADER_SAFE_TEXT } from './header-text';
+export { LONGEST_SDK_RETRY_WAIT_SECONDS } from './sdk-retry';
 export { isUuid } from './uuid';
 export { escapeLike } from './sql-like';
 export { withTimeout } from './with-timeout';

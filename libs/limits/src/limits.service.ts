@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, LogThrottle, Logger } from '@tollgate/common';
+import { ENV, Env, GatewayError, GatewayErrorCode, LONGEST_SDK_RETRY_WAIT_SECONDS, LOGGER, LogThrottle, Logger } from '@tollgate/common';
 import { EVENT_JOB_ATTEMPTS } from '@tollgate/queue';
 import { DataSource } from 'typeorm';
 import { LimitKeys, ScopeKind } from './limit-keys';
@@ -402,14 +402,6 @@ export function rateLimitHeaders(rate: { limit: number; remaining: number; reset
     'x-ratelimit-reset-requests': `${rate.resetSeconds}s`,
   };
 }
-
-/**
- * The longest retry-after an SDK is left to wait out by itself. The OpenAI and Anthropic Node
- * SDKs sleep for whatever retry-after says: an hourly or daily limit held the caller's request
- * for up to a day (OpenAI's Python SDK waits out no more than a minute or two). Past this,
- * x-should-retry: false makes them fail at once; retry-after still says when.
- */
-const LONGEST_SDK_RETRY_WAIT_SECONDS = 60;
 
 function unavailable(reason: string): GatewayError {
   return new GatewayError(GatewayErrorCode.LimitsUnavailable, `Limits cannot be checked right now (${reason}); try again shortly.`, null, {

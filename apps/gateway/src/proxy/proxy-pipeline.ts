@@ -14,6 +14,7 @@ import {
   UpstreamClient,
   UpstreamResponse,
   getProviderAdapter,
+  isRetryable,
   redactSecrets,
   redactText,
   secretForms,
@@ -350,7 +351,9 @@ export class ProxyPipeline implements OnApplicationShutdown {
     exchange.errorCode = 'code' in providerError ? providerError.code : typeof body.error?.code === 'string' ? body.error.code : typeof body.error?.type === 'string' ? body.error.type : `upstream_${providerError.status}`;
     const reply = exchange.call.reply.status(providerError.status).header('content-type', 'application/json');
     if (providerError.retryAfter) reply.header('retry-after', providerError.retryAfter);
-    reply.headers(relayedErrorHeaders(upstreamHeaders, providerError.retryable === false && providerError.status >= 500));
+    // Bodies relayed unread (a custom provider's) are retryable as their status and headers say.
+    const retryable = providerError.retryable ?? isRetryable(providerError.status, upstreamHeaders);
+    reply.headers(relayedErrorHeaders(upstreamHeaders, { status: providerError.status, retryable, retryAfter: providerError.retryAfter }));
     // Built from a body readBody already took the credential out of.
     const payload = Buffer.isBuffer(providerError.body) ? providerError.body : JSON.stringify(providerError.body);
     exchange.logResponse(payload);

@@ -1,5 +1,6 @@
 import { IncomingHttpHeaders } from 'node:http';
 import { GatewayError, GatewayErrorCode } from '@tollgate/common';
+import { shouldRetryHeader } from '@tollgate/providers';
 import { Dispatcher } from 'undici';
 
 /**
@@ -18,15 +19,18 @@ export function relayedHeaders(upstream: IncomingHttpHeaders): Record<string, st
 
 /**
  * Headers of an upstream error worth the client's SDK, besides retry-after: the provider's request
- * id (Anthropic's `request-id`, which its SDK reports as the error's requestID); what says whether
- * to retry: the provider's own x-should-retry (SDKs obey it before the status) and retry-after-ms
- * (Azure's, finer than retry-after); and `false` on a 5xx the gateway made of a refusal that
- * retrying cannot fix (`madeByGateway`: the stored credential refused, the provider account out
- * of credit), which SDKs would otherwise retry as a server error.
+ * id (Anthropic's `request-id`, which its SDK reports as the error's requestID), retry-after-ms
+ * (Azure's, finer than retry-after), and x-should-retry, which SDKs obey before the status: the
+ * gateway never retries, so this is where it decides whether the client does (see
+ * shouldRetryHeader). It says `false` on what a retry cannot fix that the status alone would have
+ * retried: a refused stored credential the gateway answers as a 5xx, an account out of credit
+ * (a 429), a wait past a minute; and relays the provider's own advice otherwise.
  */
-export function relayedErrorHeaders(upstream: IncomingHttpHeaders, madeByGateway: boolean): Record<string, string> {
-  if (madeByGateway) return { ...pickHeaders(upstream, ['request-id']), 'x-should-retry': 'false' };
-  return pickHeaders(upstream, ['request-id', 'x-should-retry', 'retry-after-ms']);
+export function relayedErrorHeaders(upstream: IncomingHttpHeaders, error: { status: number; retryable: boolean; retryAfter: string | null }): Record<string, string> {
+  const headers = pickHeaders(upstream, ['request-id', 'retry-after-ms']);
+  const shouldRetry = shouldRetryHeader(error.status, error.retryable, upstream, error.retryAfter);
+  if (shouldRetry !== null) headers['x-should-retry'] = shouldRetry;
+  return headers;
 }
 
 function pickHeaders(upstream: IncomingHttpHeaders, names: readonly string[]): Record<string, string> {

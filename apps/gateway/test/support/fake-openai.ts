@@ -55,6 +55,9 @@ export const FAKE_SPEECH_BYTES = Buffer.from(Array.from({ length: 70_000 }, (_, 
  * - `fail-<status>`: an OpenAI error with that status (429 also sends retry-after)
  * - `fail-500-final`: a 500 with `x-should-retry: false`; `fail-429-ms`: a 429 with Azure's
  *   `retry-after-ms: 50` beside `retry-after: 20`
+ * - `fail-insufficient-quota`: OpenAI's 429 for an account out of credit (`insufficient_quota`)
+ * - `fail-429-hour`: a rate-limit 429 whose `retry-after` is an hour (a daily or hourly limit)
+ * - `fail-400-should-retry`: a 400 with `x-should-retry: true`
  * - `hang`: never answers (timeouts)
  * - `drop-connection`: reads the request, then closes the connection without answering (a load
  *   balancer or a crashed server between the request and its answer)
@@ -143,6 +146,24 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
     if (model === 'fail-500-final') {
       res.setHeader('x-should-retry', 'false');
       return sendError(res, 500, 'The server had an error that retrying will not fix.', 'server_error', null);
+    }
+    if (model === 'fail-insufficient-quota') {
+      // OpenAI's answer to a request from an account without credit left (its documented body).
+      return sendError(
+        res,
+        429,
+        'You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.',
+        'insufficient_quota',
+        'insufficient_quota',
+      );
+    }
+    if (model === 'fail-429-hour') {
+      res.setHeader('retry-after', '3600');
+      return sendError(res, 429, 'Rate limit reached for gpt-4o-mini on requests per day (RPD): Limit 10000, Used 10000, Requested 1.', 'requests', 'rate_limit_exceeded');
+    }
+    if (model === 'fail-400-should-retry') {
+      res.setHeader('x-should-retry', 'true');
+      return sendError(res, 400, 'The request could not be served right now.', 'invalid_request_error', null);
     }
     if (model === 'fail-429-ms') {
       res.setHeader('retry-after-ms', '50');

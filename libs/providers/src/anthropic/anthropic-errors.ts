@@ -1,5 +1,6 @@
 import { OpenAIErrorBody } from '@tollgate/common';
 import { foreignErrorBody } from '../http/foreign-error-body';
+import { isRetryable, retriedByStatus } from '../http/retry-advice';
 import { ProviderError } from '../provider-adapter';
 import { AnthropicErrorBody, AnthropicErrorType } from './anthropic.types';
 
@@ -17,8 +18,13 @@ type Headers = Record<string, string | string[] | undefined>;
  */
 export function toProviderError(status: number, body: Buffer | string, headers: Headers): ProviderError {
   const parsed = parseAnthropicError(body);
-  const retryable = status === 429 || status >= 500;
-  const retryAfter = retryable ? header(headers, 'retry-after') : null;
+  // Every 429 stays retryable: Anthropic documents one rate_limit_error for all of them, and
+  // tells a spend limit apart from a per-minute one only in its message, which is no contract.
+  // A long wait is still not left to the SDK (see shouldRetryHeader), and an account out of
+  // credit is a 402 (below) or a 400, which no SDK retries.
+  const retryable = isRetryable(status, headers);
+  // Kept on the statuses it belongs to even when not retried: it still says when to come back.
+  const retryAfter = retryable || retriedByStatus(status) ? header(headers, 'retry-after') : null;
 
   const credential = CREDENTIAL_FAILURES[status];
   if (credential) {

@@ -83,6 +83,20 @@ describe('toGeminiProviderError', () => {
     expect(toGeminiProviderError(429, fixture('error-429-resource-exhausted.json'), {})).toEqual({ ...expected, retryAfter: '17' });
   });
 
+  it('does not retry a RESOURCE_EXHAUSTED of per-day quotas only (they reset at midnight Pacific), keeping its retry-after', () => {
+    expect(toGeminiProviderError(429, fixture('error-429-per-day.json'), {})).toMatchObject({ status: 429, retryable: false, retryAfter: '22', body: { error: { type: 'rate_limit_error', code: 'resource_exhausted' } } });
+  });
+
+  it('retries a RESOURCE_EXHAUSTED that names a per-minute quota too, or no quota: Google documents it as a rate limit', () => {
+    expect(toGeminiProviderError(429, fixture('error-429-per-minute-and-day.json'), {})).toMatchObject({ retryable: true, retryAfter: '41' });
+    const bare = Buffer.from(JSON.stringify({ error: { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED' } }));
+    expect(toGeminiProviderError(429, bare, {})).toMatchObject({ retryable: true, retryAfter: null });
+  });
+
+  it("obeys an x-should-retry from in front of Google before the status", () => {
+    expect(toGeminiProviderError(503, fixture('error-503-unavailable.json'), { 'x-should-retry': 'false', 'retry-after': '3' })).toMatchObject({ status: 503, retryable: false, retryAfter: '3' });
+  });
+
   it('keeps 5xx statuses and makes them retryable', () => {
     expect(toGeminiProviderError(503, fixture('error-503-unavailable.json'), { 'retry-after': ['3'] })).toEqual({
       status: 503,

@@ -1,5 +1,6 @@
 import { OpenAIErrorBody } from '@tollgate/common';
 import { foreignErrorBody } from '../http/foreign-error-body';
+import { isRetryable, retriedByStatus } from '../http/retry-advice';
 import { ProviderError } from '../provider-adapter';
 import { GoogleError } from './gemini.types';
 
@@ -8,7 +9,8 @@ import { GoogleError } from './gemini.types';
  * status, details}}`, sometimes wrapped in a one-element array. The API key is the gateway's
  * stored credential, not the client's, so Google refusing it (401/403, or 400 with reason
  * API_KEY_INVALID, which is how Gemini reports a bad key) is an upstream fault: 502
- * `upstream_auth_error`. Other 4xx stay as they are; 429 and 5xx are retryable.
+ * `upstream_auth_error`. Other 4xx stay as they are; 429 and 5xx are retryable (but see
+ * onlyDailyQuotasExhausted).
  */
 export function toGeminiProviderError(status: number, body: Buffer, headers: Record<string, string | string[] | undefined>): ProviderError {
   const text = body.toString('utf8');
@@ -18,8 +20,9 @@ export function toGeminiProviderError(status: number, body: Buffer, headers: Rec
     const reason = error?.status ?? `HTTP ${status}`;
     return { status: 502, body: openAIError(`Gemini rejected the gateway's stored credential (${reason}). Ask an admin to check the provider setting.`, 'api_error', 'upstream_auth_error'), retryable: false, retryAfter: null };
   }
-  const retryable = status === 408 || status === 429 || status >= 500;
-  const retryAfter = retryable ? retryAfterOf(headers, error) : null;
+  const retryable = isRetryable(status, headers, onlyDailyQuotasExhausted(error));
+  // Kept on the statuses it belongs to even when not retried: it still says when to come back.
+  const retryAfter = retryable || retriedByStatus(status) ? retryAfterOf(headers, error) : null;
   if (!error) {
     // An HTML page or plain text from something in front of Google.
     const foreign = foreignErrorBody(status, text);
@@ -49,6 +52,23 @@ function typeFor(status: number, googleStatus: string | undefined): string {
   if (status === 429 || googleStatus === 'RESOURCE_EXHAUSTED') return 'rate_limit_error';
   if (status >= 500) return 'api_error';
   return 'invalid_request_error';
+}
+
+/**
+ * Whether a 429 RESOURCE_EXHAUSTED ran past per-day quotas only. Google answers every quota the
+ * same way (429, RESOURCE_EXHAUSTED, often "You exceeded your current quota, please check your
+ * plan and billing details" whatever the quota), and documents it as a rate limit: per-minute
+ * ones (requests, tokens) clear within a minute and are worth a retry, so a RESOURCE_EXHAUSTED
+ * stays retryable by default. Its QuotaFailure detail names the quotas run past; when every one
+ * is a per-day quota (GenerateRequestsPerDayPerProjectPerModel-FreeTier), nothing clears before
+ * midnight Pacific time, when Google resets them, and a retry only delays the client's error.
+ * Quota ids are Google's names, not a documented contract: anything else, no detail included,
+ * stays retryable, a wait Google states (RetryInfo) past a minute still not left to the SDK.
+ */
+function onlyDailyQuotasExhausted(error: GoogleError | null): boolean {
+  if (error?.status !== 'RESOURCE_EXHAUSTED') return false;
+  const quotaIds = (error.details ?? []).flatMap((detail) => detail?.violations ?? []).map((violation) => violation?.quotaId);
+  return quotaIds.length > 0 && quotaIds.every((id) => typeof id === 'string' && /PerDay/.test(id));
 }
 
 function isInvalidKey(error: GoogleError | null): boolean {

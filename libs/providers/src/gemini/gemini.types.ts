@@ -148,4 +148,6 @@ export interface GoogleErrorDetail {
   reason?: string;
   /** RetryInfo: a duration such as "17s" or "1.5s". */
   retryDelay?: string;
+  /** QuotaFailure: the quotas the request ran past (a 429 RESOURCE_EXHAUSTED). */
+  violations?: Array<{ quotaMetric?: string; quotaId?: string } | null>;
 }

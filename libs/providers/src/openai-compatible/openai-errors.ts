@@ -1,5 +1,6 @@
 import { OpenAIErrorBody } from '@tollgate/common';
 import { foreignErrorBody } from '../http/foreign-error-body';
+import { isRetryable } from '../http/retry-advice';
 import { ProviderError } from '../provider-adapter';
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -11,8 +12,8 @@ type Headers = Record<string, string | string[] | undefined>;
  */
 export function toOpenAIProviderError(status: number, raw: Buffer, headers: Headers): ProviderError {
   const retryAfter = typeof headers['retry-after'] === 'string' ? headers['retry-after'] : null;
-  const retryable = status === 408 || status === 429 || status >= 500;
   const parsed = parseOpenAIError(raw);
+  const retryable = isRetryable(status, headers, parsed !== null && isOutOfCredit(parsed));
   if (status === 401 || status === 403) {
     return {
       status: 502,
@@ -45,6 +46,16 @@ export function toOpenAIProviderError(status: number, raw: Buffer, headers: Head
     retryAfter,
     logDetail: foreign.logDetail,
   };
+}
+
+/**
+ * OpenAI's 429 for an account without credit left (`insufficient_quota`, as its type and its
+ * code): a rate limit by status, which SDKs retry, but no wait ends it, only a payment does, and
+ * the account is the gateway's stored one, not the client's to fix. Retrying it only delayed the
+ * client's error (and counted against its key's rate limit and events each time).
+ */
+function isOutOfCredit(body: OpenAIErrorBody): boolean {
+  return body.error.type === 'insufficient_quota' || body.error.code === 'insufficient_quota';
 }
 
 /**
