@@ -313,6 +313,8 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       body: JSON.stringify({ model: 'compressed-x-unknown', messages: [{ role: 'user', content: 'Hi' }] }),
     });
     expect(response.status).toBe(502);
+    // The upstream answers so every time: a 5xx the SDKs are told not to retry.
+    expect(response.headers.get('x-should-retry')).toBe('false');
     expect(await response.json()).toEqual({ error: { message: expect.stringContaining('content coding the gateway cannot read (x-unknown)'), type: 'api_error', param: null, code: 'upstream_unreachable' } });
     expect(await eventFor(stack, 'compressed-unknown')).toMatchObject({ status: 502, error_code: 'upstream_unreachable' });
   });

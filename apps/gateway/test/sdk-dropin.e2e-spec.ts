@@ -114,6 +114,14 @@ describe('SDK drop-in behaviour (e2e, official SDKs)', () => {
     expect(count()).toBe(1);
   });
 
+  it('an upstream redirect (a provider setting to fix) is a 502 the SDK does not retry', async () => {
+    const count = () => openai.requests.filter((request) => request.body?.model === 'redirect-307').length;
+    const error = await sdk(OPEN_KEY, 2).chat.completions.create({ model: 'openai/redirect-307', messages: [{ role: 'user', content: 'Hi' }] }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 502, code: 'upstream_unreachable' });
+    expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get('x-should-retry')).toBe('false');
+    expect(count()).toBe(1);
+  });
+
   it('a refused stored credential is a 502 the SDK does not retry (as it never retries a 401)', async () => {
     const before = openai.requests.length;
     const error = await sdk(REFUSED_KEY, 2).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }).catch((e: unknown) => e);

@@ -207,6 +207,8 @@ describe('SSRF guard (e2e)', () => {
       return attempt.status === 502 ? attempt : (await attempt.text(), undefined);
     }, 5_000, 'the refused OpenAI url');
     expect(await refused.json()).toMatchObject({ error: { message: expect.stringContaining('outbound policy refused') } });
+    // Refused every time until an admin fixes the setting: a 502 the SDKs are told not to retry.
+    expect(refused.headers.get('x-should-retry')).toBe('false');
     expect(recorder.connections).toEqual([]);
     await stack.sql(`UPDATE provider_settings SET options = jsonb_set(options, '{url}', to_jsonb($1::text)) WHERE id = $2`, [openai.baseUrl, openaiSettingId]);
     await eventually(async () => ((await chat()).status === 200 ? true : undefined), 5_000, 'the restored OpenAI url');

@@ -264,8 +264,15 @@ export class ProxyPipeline implements OnApplicationShutdown {
       if (upstream.statusCode >= 300 && upstream.statusCode < 400) {
         // Redirects are never followed (the configured URL is the only place the credential
         // goes), so the client gets no answer from it: a bodiless 3xx was relayed, and billed.
+        // Every retry would meet the same redirect until an admin fixes the setting: SDKs are
+        // told not to retry the 502.
         void upstream.body.dump().catch(() => undefined);
-        throw new GatewayError(GatewayErrorCode.UpstreamUnreachable, `The upstream provider answered with a redirect (HTTP ${upstream.statusCode}), which the gateway does not follow: check the provider setting's url.`);
+        throw new GatewayError(
+          GatewayErrorCode.UpstreamUnreachable,
+          `The upstream provider answered with a redirect (HTTP ${upstream.statusCode}), which the gateway does not follow: check the provider setting's url.`,
+          null,
+          { 'x-should-retry': 'false' },
+        );
       }
       return upstream;
     } catch (error) {

@@ -111,7 +111,8 @@ export class UpstreamClient {
       const coding = response.headers['content-encoding'];
       if (coding !== undefined && !IDENTITY.test(String(coding))) {
         void response.body.dump().catch(() => undefined);
-        throw new GatewayError(GatewayErrorCode.UpstreamUnreachable, `the upstream provider answered in a content coding the gateway cannot read (${String(coding).slice(0, 64)})`);
+        // The provider (or what is in front of it) answers so every time: not worth a retry.
+        throw new GatewayError(GatewayErrorCode.UpstreamUnreachable, `the upstream provider answered in a content coding the gateway cannot read (${String(coding).slice(0, 64)})`, null, { 'x-should-retry': 'false' });
       }
       return response;
     } catch (error) {
@@ -234,7 +235,8 @@ export function toUpstreamError(error: unknown, totalTimedOut = false): GatewayE
   if (error instanceof GatewayError) return error;
   const refusal = error instanceof OutboundRefusedError ? error : error instanceof Error && error.cause instanceof OutboundRefusedError ? error.cause : null;
   if (refusal) {
-    return new GatewayError(GatewayErrorCode.UpstreamUnreachable, "the gateway's outbound policy refused the upstream address (the gateway's log says which, and why)").withLogDetail(
+    // The policy refuses the same address every time, until an admin changes the setting or the policy.
+    return new GatewayError(GatewayErrorCode.UpstreamUnreachable, "the gateway's outbound policy refused the upstream address (the gateway's log says which, and why)", null, { 'x-should-retry': 'false' }).withLogDetail(
       `the outbound policy refused the upstream address: ${refusal.message}`,
     );
   }
