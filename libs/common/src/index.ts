@@ -12,7 +12,7 @@ export { LOGGER, Logger, PinoNestLogger, REDACTED_LOG_PATHS, accessLogger, creat
 export { CommonModule } from './common.module';
 export { CONFIG_CHANGES, ConfigChange, ConfigChangeNotifier, ConfigEntity, configChangeKey } from './config-changes';
 export { LimitFields, LimitFieldsInput, applyLimitFields } from './limit-fields';
-export { HEADER_SAFE_TEXT } from './header-text';
+export { HEADER_SAFE_TEXT, firstHeader } from './header-text';
 export { LONGEST_SDK_RETRY_WAIT_SECONDS } from './sdk-retry';
 export { isUuid } from './uuid';
 export { escapeLike } from './sql-like';

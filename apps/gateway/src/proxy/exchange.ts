@@ -1,4 +1,4 @@
-import { GatewayError, GatewayErrorCode, KeyedLogThrottle, Logger } from '@tollgate/common';
+import { GatewayError, GatewayErrorCode, KeyedLogThrottle, Logger, firstHeader } from '@tollgate/common';
 import { KeyRecord } from '@tollgate/config-cache';
 import { TokenUsage, UpstreamAbort, toUpstreamError } from '@tollgate/providers';
 import { RequestEventData } from '@tollgate/queue';
@@ -278,7 +278,7 @@ function clean(text: unknown): string {
 }
 
 function headerValue(value: string | string[] | undefined): string | null {
-  const first = Array.isArray(value) ? value[0] : value;
+  const first = firstHeader(value);
   return first === undefined ? null : idValue(utf8HeaderText(first));
 }
 

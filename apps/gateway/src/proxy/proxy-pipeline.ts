@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, KeyedLogThrottle, Logger, accessLogger, providerLabel } from '@tollgate/common';
+import { ENV, Env, GatewayError, GatewayErrorCode, LOGGER, KeyedLogThrottle, Logger, accessLogger, firstHeader, providerLabel } from '@tollgate/common';
 import { UserRecord } from '@tollgate/config-cache';
 import { rateLimitHeaders } from '@tollgate/limits';
 import {
@@ -31,7 +31,7 @@ import { Exchange } from './exchange';
 import { ResolvedRoute } from './route-resolver';
 import { relaySse } from './sse-relay';
 import { ExchangesInFlight } from '../runtime/exchanges-in-flight';
-import { firstHeader, isEventStream, isJsonOrUntyped, readWholeBody, relayedErrorHeaders, relayedHeaders } from './upstream-response';
+import { isEventStream, isJsonOrUntyped, readWholeBody, relayedErrorHeaders, relayedHeaders } from './upstream-response';
 
 /**
  * The stages every proxied request shares, whatever its route: access and limits before the

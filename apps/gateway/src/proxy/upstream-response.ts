@@ -1,5 +1,5 @@
 import { IncomingHttpHeaders } from 'node:http';
-import { GatewayError, GatewayErrorCode } from '@tollgate/common';
+import { GatewayError, GatewayErrorCode, firstHeader } from '@tollgate/common';
 import { shouldRetryHeader } from '@tollgate/providers';
 import { Dispatcher } from 'undici';
 
@@ -92,9 +92,4 @@ export function readWholeBody(upstream: Dispatcher.ResponseData, maxBytes: numbe
     const onEnd = (): void => resolve(Buffer.concat(chunks, length));
     body.on('data', onData).once('end', onEnd).once('error', reject);
   });
-}
-
-/** A header's value, the first one if it came several times. */
-export function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

@@ -1,4 +1,4 @@
-import { OpenAIErrorBody } from '@tollgate/common';
+import { OpenAIErrorBody, firstHeader } from '@tollgate/common';
 import { foreignErrorBody } from '../http/foreign-error-body';
 import { isRetryable, retriedByStatus } from '../http/retry-advice';
 import { ProviderError } from '../provider-adapter';
@@ -119,7 +119,5 @@ function openAIError(message: string, type: string, code: string): OpenAIErrorBo
 }
 
 function header(headers: Headers, name: string): string | null {
-  const value = headers[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first ? first : null;
+  return firstHeader(headers[name]) || null;
 }

@@ -1,4 +1,4 @@
-import { LONGEST_SDK_RETRY_WAIT_SECONDS } from '@tollgate/common';
+import { LONGEST_SDK_RETRY_WAIT_SECONDS, firstHeader } from '@tollgate/common';
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -16,7 +16,7 @@ export function retriedByStatus(status: number): boolean {
 
 /** The upstream's own x-should-retry: true, false, or null when it sent none (or something else). */
 export function upstreamShouldRetry(headers: Headers): boolean | null {
-  const value = firstOf(headers['x-should-retry'])?.trim().toLowerCase();
+  const value = firstHeader(headers['x-should-retry'])?.trim().toLowerCase();
   return value === 'true' ? true : value === 'false' ? false : null;
 }
 
@@ -52,12 +52,8 @@ export function retryWaitMs(retryAfterMs: string | null, retryAfter: string | nu
  * where the SDK's own rule by status gives the same answer and the upstream sent none.
  */
 export function shouldRetryHeader(status: number, retryable: boolean, upstream: Headers, retryAfter: string | null): 'true' | 'false' | null {
-  const waitMs = retryWaitMs(firstOf(upstream['retry-after-ms']) ?? null, retryAfter);
+  const waitMs = retryWaitMs(firstHeader(upstream['retry-after-ms']) ?? null, retryAfter);
   const advice = retryable && !(waitMs !== null && waitMs > LONGEST_SDK_RETRY_WAIT_SECONDS * 1000);
   if (upstreamShouldRetry(upstream) === null && advice === retriedByStatus(status)) return null;
   return advice ? 'true' : 'false';
-}
-
-function firstOf(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
