@@ -102,11 +102,7 @@ describe('SDK drop-in behaviour (e2e, official SDKs)', () => {
     const count = () => openai.requests.filter((request) => request.body?.model === 'fail-429-hour').length;
     const started = Date.now();
     // The SDK sleeps for whatever retry-after says: relayed as it came, an hour's wait held the caller for an hour.
-    let timer: NodeJS.Timeout | undefined;
-    const limited = await Promise.race([
-      sdk(OPEN_KEY, 2).chat.completions.create({ model: 'openai/fail-429-hour', messages: [{ role: 'user', content: 'Hi' }] }).catch((error: unknown) => error),
-      new Promise((resolve) => (timer = setTimeout(() => resolve('still waiting'), 5_000))),
-    ]).finally(() => clearTimeout(timer));
+    const limited = await settledWithin(sdk(OPEN_KEY, 2).chat.completions.create({ model: 'openai/fail-429-hour', messages: [{ role: 'user', content: 'Hi' }] }), 5_000);
     expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
     expect(Date.now() - started).toBeLessThan(5_000);
     const headers = (limited as InstanceType<typeof OpenAI.APIError>).headers!;
@@ -139,7 +135,7 @@ describe('SDK drop-in behaviour (e2e, official SDKs)', () => {
     await ask(HOURLY_KEY);
     const started = Date.now();
     // The SDK sleeps for whatever retry-after says: an hour's wait held the caller for an hour.
-    const limited = await Promise.race([ask(HOURLY_KEY).catch((error: unknown) => error), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5_000))]);
+    const limited = await settledWithin(ask(HOURLY_KEY), 5_000);
     expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
     expect(Date.now() - started).toBeLessThan(5_000);
     const headers = (limited as InstanceType<typeof OpenAI.APIError>).headers!;
@@ -170,3 +166,17 @@ describe('SDK drop-in behaviour (e2e, official SDKs)', () => {
     ]);
   });
 });
+
+/**
+ * What the call settled with (its error, if it failed), or 'still waiting' after `ms`: an SDK
+ * sleeping out a long retry-after has not settled. The timer is cleared either way, so a passing
+ * test leaves nothing running.
+ */
+async function settledWithin(call: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([call.catch((error: unknown) => error), new Promise((resolve) => (timer = setTimeout(() => resolve('still waiting'), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
