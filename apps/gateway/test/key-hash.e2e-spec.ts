@@ -1,11 +1,13 @@
 import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { createLogger, loadEnv } from '@tollgate/common';
+import { ConfigSnapshotService } from '@tollgate/config-cache';
 import { MIGRATIONS, createDataSourceOptions } from '@tollgate/database';
 import { KeysService } from '@tollgate/keys';
 import { DataSource } from 'typeorm';
 import { RunningGateway, startGateway } from '../src/bootstrap';
 import { FakeOpenAI } from './support/fake-openai';
 import { chat, waitForKey } from './support/proxy-client';
+import { TcpRelay } from './support/tcp-relay';
 import { TestStack, eventually, startTestStack } from './support/test-stack';
 
 /** Keys as the previous version stored them: the SHA-256 of the plaintext, in hex. */
@@ -165,5 +167,51 @@ describe('gateway key hashes (e2e)', () => {
     await waitForKey([stack.proxyUrl], key);
     expect((await chat(stack.proxyUrl, key)).status).toBe(200);
     await eventually(async () => ((await row('key_id', keyId))?.key_hash === hmacUnder(encryptionKey, key) ? true : undefined), 3_000, 'the row upgraded');
+  });
+
+  it('a replica that cannot reach Postgres serves a legacy key from its snapshot, and does not try the upgrade on every request', async () => {
+    const key = 'used-while-postgres-is-down';
+    const [{ key_id: keyId }] = await stack.sql<{ key_id: string }>(`INSERT INTO api_keys (name, key_hash, setting_ids) VALUES ('postgres down', $1, $2) RETURNING key_id::text`, [sha256(key), [settingId]]);
+    const database = new URL(stack.databaseUrl);
+    const { relay, port } = await TcpRelay.start(Number(database.port || 5432));
+    database.port = String(port);
+    let replica: RunningGateway | null = null;
+    try {
+      // A replica whose Postgres is behind the relay; nothing but the upgrade asks Postgres while the test runs.
+      const env = loadEnv({
+        ...stack.replicaEnv,
+        DATABASE_URL: database.toString(),
+        CONFIG_RESYNC_INTERVAL_MS: '3600000',
+        CONFIG_FULL_RELOAD_INTERVAL_MS: '86400000',
+        PROXY_PORT: '0',
+        ADMIN_PORT: '0',
+        HOST: '127.0.0.1',
+        UPSTREAM_ALLOWED_HOSTS: '127.0.0.1',
+      });
+      replica = await startGateway(env, createLogger('silent', 'replica'), { shutdownHooks: false });
+      const replicaUrl = `http://127.0.0.1:${replica.proxyPort}`;
+      // Loaded at start, and not used yet (a use would upgrade it while Postgres answers).
+      expect(replica.app.get(ConfigSnapshotService).getKeyById(keyId)).toMatchObject({ keyHashScheme: 'sha256' });
+      const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      // Whatever the replica reads at start (a reload when its change subscription connects) is done.
+      await pause(500);
+      relay.resetAll();
+      const atOutage = relay.accepted;
+      // Long enough after each request for the upgrade it asked for to have failed.
+      expect((await chat(replicaUrl, key)).status).toBe(200);
+      await pause(150);
+      const afterFirstUse = relay.accepted;
+      expect(afterFirstUse - atOutage).toBe(1);
+      for (let i = 0; i < 5; i += 1) {
+        expect((await chat(replicaUrl, key)).status).toBe(200);
+        await pause(150);
+      }
+      // Not a connection to Postgres per request: the failed upgrade waits before it is tried again.
+      expect(relay.accepted - afterFirstUse).toBe(0);
+      expect(await row('key_id', keyId)).toMatchObject({ key_hash: sha256(key), key_hash_scheme: 'sha256' });
+    } finally {
+      await replica?.close();
+      relay.cut();
+    }
   });
 });

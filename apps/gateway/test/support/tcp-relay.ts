@@ -9,9 +9,12 @@ export class TcpRelay {
   private readonly server: Server;
   private resetting = false;
   private frozen = false;
+  /** Connections made to the relay, relayed or not: how often a client tried to reach the server. */
+  accepted = 0;
 
   private constructor(targetPort: number) {
     this.server = createServer((client) => {
+      this.accepted += 1;
       if (this.resetting) {
         client.on('error', () => undefined).resetAndDestroy();
         return;
