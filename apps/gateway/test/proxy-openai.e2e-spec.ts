@@ -1130,6 +1130,47 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     }
   });
 
+  it("an upstream error body larger than UPSTREAM_MAX_RESPONSE_BYTES is a 502 that keeps the upstream's retry advice", async () => {
+    const page = 'x'.repeat(300 * 1024);
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        if (request.url === '/advised/chat/completions') return void response.writeHead(429, { 'content-type': 'text/plain', 'retry-after': '7', 'x-should-retry': 'true' }).end(page);
+        if (request.url === '/busy/chat/completions') return void response.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '7' }).end(page);
+        response.writeHead(400, { 'content-type': 'text/plain' }).end(page);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      // What the SDK decides by: the upstream's own advice, else whether its status was worth a retry.
+      for (const [variant, retryAfter, shouldRetry] of [
+        ['advised', '7', 'true'],
+        ['busy', '7', null],
+        ['refused', null, 'false'],
+      ] as const) {
+        const setting = await stack.admin<{ id: string }>('POST', '/api/provider-settings', {
+          provider: 'openai',
+          setting: { apiKey: UPSTREAM_SECRET, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/${variant}` },
+        });
+        const key = `tg-huge-error-${variant}`;
+        await stack.admin('PUT', '/api/key-management/keys', { name: key, key, settingIds: [setting.body.id] });
+        const response = await eventually(async () => {
+          const r = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }),
+          });
+          return r.status === 401 ? undefined : r;
+        }, 1_000, 'key visible');
+        expect([variant, response.status, response.headers.get('retry-after'), response.headers.get('x-should-retry')]).toEqual([variant, 502, retryAfter, shouldRetry]);
+        expect(await response.json()).toMatchObject({ error: { message: "the upstream provider's answer is larger than the gateway accepts", code: 'upstream_unreachable' } });
+      }
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('never lets a credential reach logs, events or queue payloads', async () => {
     // Finished jobs are removed, so the queue is paused to read the job as the worker gets it.
     const queue = stack.eventsQueue();

@@ -31,7 +31,7 @@ import { Exchange } from './exchange';
 import { ResolvedRoute } from './route-resolver';
 import { relaySse } from './sse-relay';
 import { ExchangesInFlight } from '../runtime/exchanges-in-flight';
-import { isEventStream, isJsonOrUntyped, readWholeBody, relayedErrorHeaders, relayedHeaders } from './upstream-response';
+import { isEventStream, isJsonOrUntyped, readWholeBody, relayedErrorHeaders, relayedHeaders, unreadErrorHeaders } from './upstream-response';
 
 /**
  * The stages every proxied request shares, whatever its route: access and limits before the
@@ -373,8 +373,10 @@ export class ProxyPipeline implements OnApplicationShutdown {
    * mappers cut long texts, and a cut credential would no longer be found.
    */
   async readBody(upstream: UpstreamResponse, exchange: Exchange): Promise<Buffer> {
-    const body = await readWholeBody(upstream, this.maxResponseBytes);
-    return upstream.statusCode >= 400 ? redactSecrets(body, credentialValues(exchange)) : body;
+    const failed = upstream.statusCode >= 400;
+    // An error too large to read still carries the upstream's retry advice, which the 502 keeps.
+    const body = await readWholeBody(upstream, this.maxResponseBytes, failed ? unreadErrorHeaders(upstream.headers, upstream.statusCode) : {});
+    return failed ? redactSecrets(body, credentialValues(exchange)) : body;
   }
 
   /**

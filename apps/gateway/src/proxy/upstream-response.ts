@@ -1,6 +1,6 @@
 import { IncomingHttpHeaders } from 'node:http';
-import { GatewayError, GatewayErrorCode, firstHeader } from '@tollgate/common';
-import { shouldRetryHeader } from '@tollgate/providers';
+import { GATEWAY_ERROR_SPECS, GatewayError, GatewayErrorCode, firstHeader } from '@tollgate/common';
+import { isRetryable, shouldRetryHeader } from '@tollgate/providers';
 import { Dispatcher } from 'undici';
 
 /**
@@ -30,6 +30,20 @@ export function relayedErrorHeaders(upstream: IncomingHttpHeaders, error: { stat
   const headers = pickHeaders(upstream, ['request-id', 'retry-after-ms']);
   const shouldRetry = shouldRetryHeader(error.status, error.retryable, upstream, error.retryAfter);
   if (shouldRetry !== null) headers['x-should-retry'] = shouldRetry;
+  return headers;
+}
+
+/**
+ * The retry advice of an upstream error whose body is not read (larger than
+ * UPSTREAM_MAX_RESPONSE_BYTES), for the 502 that answers it instead: the upstream's retry-after
+ * and x-should-retry, which the client's SDK decides by, and without the latter, whether the
+ * upstream's own status was worth a retry (a 400 is not, though the 502 would be retried).
+ */
+export function unreadErrorHeaders(upstream: IncomingHttpHeaders, upstreamStatus: number): Record<string, string> {
+  const retryAfter = firstHeader(upstream['retry-after']) ?? null;
+  const status = GATEWAY_ERROR_SPECS[GatewayErrorCode.UpstreamUnreachable].status;
+  const headers = relayedErrorHeaders(upstream, { status, retryable: isRetryable(upstreamStatus, upstream), retryAfter });
+  if (retryAfter !== null) headers['retry-after'] = retryAfter;
   return headers;
 }
 
@@ -64,13 +78,13 @@ export function isJsonOrUntyped(headers: IncomingHttpHeaders): boolean {
  * misbehaving upstream answering hundreds of megabytes was buffered whole, then decoded, parsed
  * and serialized again, several copies of it at once (one 400 MB answer took the gateway past
  * 1.8 GB, three at once past 3.7 GB). Past the bound the upstream connection is cut: the answer
- * is a 502, and the operator's log says why. Streams and binary answers are relayed as they
- * come and never read whole.
+ * is a 502 (with `headers`: see unreadErrorHeaders), and the operator's log says why. Streams
+ * and binary answers are relayed as they come and never read whole.
  */
-export function readWholeBody(upstream: Dispatcher.ResponseData, maxBytes: number): Promise<Buffer> {
+export function readWholeBody(upstream: Dispatcher.ResponseData, maxBytes: number, headers: Record<string, string> = {}): Promise<Buffer> {
   const body = upstream.body;
   const tooLarge = (): GatewayError =>
-    new GatewayError(GatewayErrorCode.UpstreamUnreachable, "the upstream provider's answer is larger than the gateway accepts").withLogDetail(
+    new GatewayError(GatewayErrorCode.UpstreamUnreachable, "the upstream provider's answer is larger than the gateway accepts", null, headers).withLogDetail(
       `the upstream answer is larger than UPSTREAM_MAX_RESPONSE_BYTES (${maxBytes} bytes)`,
     );
   const declared = Number(firstHeader(upstream.headers['content-length']));
