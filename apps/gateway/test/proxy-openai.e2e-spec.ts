@@ -966,6 +966,26 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       await expect(sdk().chat.completions.create({ model: 'empty-200', messages: [{ role: 'user', content: 'Hi' }] })).rejects.toMatchObject({ status: 502 });
     });
 
+    it('an OpenAI account out of credit (insufficient_quota) warns the operator, once per interval, as a refused credential does', async () => {
+      const setting = await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: UPSTREAM_SECRET, url: upstream.baseUrl }, name: 'out of credit' });
+      await stack.admin('PUT', '/api/key-management/keys', { name: 'out of credit', key: 'tg-out-of-credit-key', settingIds: [setting.body.id] });
+      const call = () =>
+        fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer tg-out-of-credit-key', 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'fail-insufficient-quota', messages: [{ role: 'user', content: 'Hi' }] }),
+        });
+      const first = await eventually(async () => {
+        const r = await call();
+        return r.status === 401 ? undefined : r;
+      }, 1_000, 'key visible');
+      expect(first.status).toBe(429);
+      for (let i = 0; i < 3; i++) expect((await call()).status).toBe(429);
+      const warnings = () => stack.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'upstream provider failing' && line.settingId === setting.body.id);
+      await eventually(async () => (warnings().length > 0 ? true : undefined), 2_000, 'the warning');
+      expect(warnings()).toEqual([expect.objectContaining({ level: 40, provider: 'openai', code: 'insufficient_quota', status: 429, occurrences: 1 })]);
+    });
+
     it('answers 504 when the upstream does not answer in time', async () => {
       const response = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
         method: 'POST',

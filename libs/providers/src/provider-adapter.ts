@@ -92,6 +92,11 @@ export interface ProviderError {
   retryAfter: string | null;
   /** What the operator's log gets and the client does not (a foreign error body: see foreignErrorBody). */
   logDetail?: string | null;
+  /**
+   * The provider account behind the stored credential is out of credit: every request fails
+   * until an admin pays or raises its limit, so the operator is warned, as for a refused credential.
+   */
+  accountOutOfCredit?: boolean;
 }
 
 export interface ProviderAdapter {

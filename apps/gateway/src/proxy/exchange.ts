@@ -75,6 +75,8 @@ export class Exchange {
   upstreamStatus: number | null = null;
   /** The upstream's answer broke off while relayed: the response ended early because of it, not the client. */
   upstreamBrokeOff = false;
+  /** The error says the provider account is out of credit: only an admin can fix it (the operator is warned). */
+  accountOutOfCredit = false;
   /** Upstream calls in flight, aborted if the client leaves (null until the first call). */
   private upstreamCalls: Set<UpstreamAbort> | null = null;
   /** Billed by something other than tokens (audio, images): without usage, its cost is unknown. */

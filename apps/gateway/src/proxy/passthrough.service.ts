@@ -298,7 +298,15 @@ export class PassthroughService {
     const body = credentialFailure || parseAnthropicError(raw) === null ? toAnthropicErrorBody(status, mapped.body.error.message) : raw;
     this.pipeline.respondError(
       exchange,
-      { status, body, retryAfter: mapped.retryAfter, code: mapped.body.error.code ?? `upstream_${upstream.statusCode}`, retryable: mapped.retryable, logDetail: mapped.logDetail },
+      {
+        status,
+        body,
+        retryAfter: mapped.retryAfter,
+        code: mapped.body.error.code ?? `upstream_${upstream.statusCode}`,
+        retryable: mapped.retryable,
+        logDetail: mapped.logDetail,
+        accountOutOfCredit: mapped.accountOutOfCredit,
+      },
       upstream.headers,
     );
   }

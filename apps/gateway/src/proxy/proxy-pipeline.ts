@@ -108,13 +108,14 @@ export class ProxyPipeline implements OnApplicationShutdown {
   }
 
   /**
-   * A provider that cannot be reached, times out or refuses the stored credential needs an
-   * operator, not the client: a warning naming it and its setting, once per interval per setting
-   * while it lasts.
+   * A provider that cannot be reached, times out, refuses the stored credential or whose account
+   * is out of credit needs an operator, not the client: a warning naming it and its setting, once
+   * per interval per setting while it lasts.
    */
   private warnOfUpstreamFailure(exchange: Exchange, provider: string): void {
     const code = exchange.errorCode;
-    if (exchange.clientGone || (!UPSTREAM_FAILURES.has(code ?? '') && exchange.errorDetail === null)) return;
+    const needsOperator = UPSTREAM_FAILURES.has(code ?? '') || exchange.accountOutOfCredit || exchange.errorDetail !== null;
+    if (exchange.clientGone || !needsOperator) return;
     const setting = exchange.settingId ?? provider;
     this.upstreamFailureLogs.note(setting, (occurrences) => {
       // Transport messages name addresses, not credentials; a key in an upstream URL's query
@@ -348,10 +349,11 @@ export class ProxyPipeline implements OnApplicationShutdown {
    */
   respondError(
     exchange: Exchange,
-    providerError: ProviderError | { status: number; body: unknown; retryAfter: string | null; code: string; retryable?: boolean; logDetail?: string | null },
+    providerError: ProviderError | { status: number; body: unknown; retryAfter: string | null; code: string; retryable?: boolean; logDetail?: string | null; accountOutOfCredit?: boolean },
     upstreamHeaders: IncomingHttpHeaders,
   ): void {
     exchange.status = providerError.status;
+    exchange.accountOutOfCredit = providerError.accountOutOfCredit === true;
     // A body that was not the provider's own (a proxy's page): the operator's to read, in a warning.
     exchange.errorDetail = providerError.logDetail ?? null;
     const body = providerError.body as { error?: { code?: unknown; type?: unknown } };

@@ -35,6 +35,8 @@ export function toProviderError(status: number, body: Buffer | string, headers: 
       body: openAIError(`Anthropic rejected the gateway's stored provider credential (${detail}). Ask an admin to check the provider setting.`, 'api_error', credential),
       retryable: false,
       retryAfter: null,
+      // A 402 is the account's billing (no credit left, a failed payment): the operator is warned.
+      ...(status === 402 ? { accountOutOfCredit: true } : {}),
     };
   }
   const clientStatus = status === 529 ? 503 : status;

@@ -16,7 +16,7 @@ describe('toOpenAIProviderError', () => {
     expect(toOpenAIProviderError(429, Buffer.from('Too Many Requests'), {}).body.error).toMatchObject({ type: 'requests', code: 'upstream_429' });
   });
 
-  it("does not retry OpenAI's 429 for an account out of credit (insufficient_quota): no wait ends it", () => {
+  it("does not retry OpenAI's 429 for an account out of credit (insufficient_quota): no wait ends it, an admin must act", () => {
     const outOfCredit = {
       error: {
         message: 'You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.',
@@ -25,9 +25,11 @@ describe('toOpenAIProviderError', () => {
         code: 'insufficient_quota',
       },
     };
-    expect(toOpenAIProviderError(429, body(outOfCredit), {})).toEqual({ status: 429, body: outOfCredit, retryable: false, retryAfter: null });
-    // A rate limit is still worth a retry.
-    expect(toOpenAIProviderError(429, body({ error: { message: 'Rate limit reached for requests', type: 'requests', param: null, code: 'rate_limit_exceeded' } }), { 'retry-after': '2' })).toMatchObject({ retryable: true, retryAfter: '2' });
+    expect(toOpenAIProviderError(429, body(outOfCredit), {})).toEqual({ status: 429, body: outOfCredit, retryable: false, retryAfter: null, accountOutOfCredit: true });
+    // A rate limit is still worth a retry, and no admin's business.
+    const rateLimited = toOpenAIProviderError(429, body({ error: { message: 'Rate limit reached for requests', type: 'requests', param: null, code: 'rate_limit_exceeded' } }), { 'retry-after': '2' });
+    expect(rateLimited).toMatchObject({ retryable: true, retryAfter: '2' });
+    expect(rateLimited.accountOutOfCredit).toBeUndefined();
   });
 
   it("obeys the upstream's x-should-retry before the status, either way", () => {

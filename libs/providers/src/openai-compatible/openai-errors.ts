@@ -13,7 +13,8 @@ type Headers = Record<string, string | string[] | undefined>;
 export function toOpenAIProviderError(status: number, raw: Buffer, headers: Headers): ProviderError {
   const retryAfter = typeof headers['retry-after'] === 'string' ? headers['retry-after'] : null;
   const parsed = parseOpenAIError(raw);
-  const retryable = isRetryable(status, headers, parsed !== null && isOutOfCredit(parsed));
+  const outOfCredit = parsed !== null && isOutOfCredit(parsed);
+  const retryable = isRetryable(status, headers, outOfCredit);
   if (status === 401 || status === 403) {
     return {
       status: 502,
@@ -30,7 +31,7 @@ export function toOpenAIProviderError(status: number, raw: Buffer, headers: Head
       retryAfter: null,
     };
   }
-  if (parsed) return { status, body: withType(parsed, status), retryable, retryAfter };
+  if (parsed) return { status, body: withType(parsed, status), retryable, retryAfter, ...(outOfCredit ? { accountOutOfCredit: true } : {}) };
   const foreign = foreignErrorBody(status, raw.toString('utf8'));
   return {
     status,
@@ -52,7 +53,8 @@ export function toOpenAIProviderError(status: number, raw: Buffer, headers: Head
  * OpenAI's 429 for an account without credit left (`insufficient_quota`, as its type and its
  * code): a rate limit by status, which SDKs retry, but no wait ends it, only a payment does, and
  * the account is the gateway's stored one, not the client's to fix. Retrying it only delayed the
- * client's error (and counted against its key's rate limit and events each time).
+ * client's error (and counted against its key's rate limit and events each time). Only an admin
+ * can end it: the operator is warned (accountOutOfCredit).
  */
 function isOutOfCredit(body: OpenAIErrorBody): boolean {
   return body.error.type === 'insufficient_quota' || body.error.code === 'insufficient_quota';
