@@ -308,6 +308,13 @@ describe('Anthropic and Gemini behind /v1 (e2e, official openai SDK)', () => {
       expect(await eventFor(stack, 'anthropic-529')).toMatchObject({ status: 503, error_code: 'overloaded_error' });
     });
 
+    it('a 200 whose body is an Anthropic error (a proxy in front of it relaying one) is that error, billed nothing', async () => {
+      const error = await failure(sdk().chat.completions.create({ model: 'anthropic/error-200', messages: [{ role: 'user', content: 'Hi' }] }, withId('anthropic-error-200')));
+      expect(error).toBeInstanceOf(OpenAI.InternalServerError);
+      expect(error).toMatchObject({ status: 502, code: 'overloaded_error', type: 'api_error', message: expect.stringContaining('Overloaded') });
+      expect(await eventFor(stack, 'anthropic-error-200')).toMatchObject({ status: 502, error_code: 'overloaded_error', token_count_estimated: false, prompt_token_count: 0, cost_in_usd: 0 });
+    });
+
     it("a 401 for the stored credential is a 502 upstream_auth_error (the caller's key is fine)", async () => {
       const error = await failure(sdk(BAD_CREDENTIAL_KEY).chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }] }, withId('anthropic-401')));
       expect(error).toBeInstanceOf(OpenAI.APIError);
@@ -522,6 +529,18 @@ describe('Anthropic and Gemini behind /v1 (e2e, official openai SDK)', () => {
       const refused = await failure(sdk(BAD_CREDENTIAL_KEY).chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'Hi' }] }, withId('gemini-bad-key')));
       expect(refused).toMatchObject({ status: 502, code: 'upstream_auth_error' });
       expect(await eventFor(stack, 'gemini-bad-key')).toMatchObject({ status: 502, error_code: 'upstream_auth_error' });
+    });
+
+    it('a 200 whose body is a Google error is that error, with the status it names and its retry advice, never an empty success', async () => {
+      const chat = await failure(sdk().chat.completions.create({ model: 'gemini/error-200', messages: [{ role: 'user', content: 'Hi' }] }, withId('gemini-error-200')));
+      expect(chat).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(chat).toMatchObject({ status: 429, code: 'resource_exhausted', type: 'rate_limit_error', message: expect.stringContaining('exceeded your current quota') });
+      // Google's RetryInfo says when to come back.
+      expect(chat!.headers?.get('retry-after')).toBe('7');
+      expect(await eventFor(stack, 'gemini-error-200')).toMatchObject({ status: 429, error_code: 'resource_exhausted', token_count_estimated: false, prompt_token_count: 0, cost_in_usd: 0 });
+      const embeddings = await failure(sdk().embeddings.create({ model: 'gemini/error-200', input: 'Hi' }, withId('gemini-error-200-embeddings')));
+      expect(embeddings).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(await eventFor(stack, 'gemini-error-200-embeddings')).toMatchObject({ status: 429, error_code: 'resource_exhausted', prompt_token_count: 0, cost_in_usd: 0 });
     });
 
     it('an in-stream error payload becomes an error frame and the event says so; a safety block is content_filter', async () => {

@@ -445,6 +445,17 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       expect(await eventFor(stack, 'responses-truncated')).toMatchObject({ stream: true, error_code: 'upstream_unreachable' });
     });
 
+    it('a 200 whose body is an error is relayed as it came (the provider\'s own API), recorded as the error it is and billed nothing', async () => {
+      const response = await fetch(`${stack.proxyUrl}/v1/responses`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', 'x-custom-event-id': 'responses-error-200' },
+        body: JSON.stringify({ model: 'error-200', input: 'Hi' }),
+      });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null } });
+      expect(await eventFor(stack, 'responses-error-200')).toMatchObject({ status: 200, error_code: 'server_error', token_count_estimated: false, prompt_token_count: 0, cost_in_usd: 0 });
+    });
+
     it('other operations (files, upstream errors) relay as on the native path; OpenAI\'s own errors keep their status', async () => {
       await expect(sdk().responses.create({ model: 'gpt-4o-mini' } as OpenAI.Responses.ResponseCreateParamsNonStreaming)).rejects.toMatchObject({ status: 400, code: 'missing_required_parameter' });
       const unknown = await fetch(`${stack.proxyUrl}/v1/no-such-operation`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' }, body: '{}' });
@@ -964,6 +975,37 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       }
       // So the SDK reads an error it knows, and retries it.
       await expect(sdk().chat.completions.create({ model: 'empty-200', messages: [{ role: 'user', content: 'Hi' }] })).rejects.toMatchObject({ status: 502 });
+    });
+
+    it('answers a 200 whose body is an OpenAI error (a compatible server, an in-house proxy) as that error: recorded, billed nothing, counted as one', async () => {
+      /** tollgate_proxy_requests_total for OpenAI's non-streamed exchanges answered with `status`. */
+      const counted = async (status: number): Promise<number> => {
+        const text = await (await fetch(`${stack.adminUrl}/metrics`)).text();
+        const line = text.split('\n').find((l) => l.startsWith('tollgate_proxy_requests_total{') && l.includes('provider="openai"') && l.includes(`status="${status}"`) && l.includes('stream="false"'));
+        return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+      };
+      const before = await counted(502);
+      const calls = [
+        ['/v1/chat/completions', { messages: [{ role: 'user', content: 'Hi' }] }],
+        ['/v1/completions', { prompt: 'Hi' }],
+        ['/v1/embeddings', { input: 'Hi' }],
+      ] as const;
+      for (const [path, body] of calls) {
+        const response = await fetch(`${stack.proxyUrl}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', 'x-custom-event-id': `error-200${path}` },
+          body: JSON.stringify({ model: 'error-200', ...body }),
+        });
+        // It names no status: a 502, the body as the upstream wrote it.
+        expect([path, response.status, await response.json()]).toEqual([path, 502, { error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null } }]);
+        expect(await eventFor(stack, `error-200${path}`)).toMatchObject({ status: 502, error_code: 'server_error', token_count_estimated: false, prompt_token_count: 0, completion_token_count: 0, cost_in_usd: 0 });
+      }
+      await eventually(async () => ((await counted(502)) - before === calls.length ? true : undefined), 2_000, 'the exchanges counted as 502s');
+      // One that names its status (Azure's code "429") is answered with it, so the SDK knows it for a rate limit.
+      const limited = await sdk().chat.completions.create({ model: 'error-200-code-429', messages: [{ role: 'user', content: 'Hi' }] }, withId('error-200-code-429')).catch((e: unknown) => e);
+      expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(limited).toMatchObject({ status: 429, code: '429', message: expect.stringContaining('exceeded token rate limit') });
+      expect(await eventFor(stack, 'error-200-code-429')).toMatchObject({ status: 429, error_code: '429', cost_in_usd: 0 });
     });
 
     it('an OpenAI account out of credit (insufficient_quota) warns the operator, once per interval, as a refused credential does', async () => {

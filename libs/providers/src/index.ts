@@ -1,5 +1,6 @@
 export { UpstreamClient, UpstreamRequest, UpstreamResponse, UpstreamTimeouts, toUpstreamError } from './http/upstream-client';
 export { UpstreamAbort } from './http/upstream-abort';
+export { AnsweredOperation, errorAnswerStatus } from './http/error-answer';
 export { isRetryable, retriedByStatus, shouldRetryHeader, upstreamShouldRetry } from './http/retry-advice';
 export { redactSecrets, redactText, secretForms } from './http/redact-secrets';
 export { OutboundRefusedError, SsrfGuard, UpstreamAllowList, configureOutboundAllowList, parseIpAddress, processOutboundGuard, specialRangeOf } from './http/ssrf-guard';

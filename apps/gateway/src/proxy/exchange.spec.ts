@@ -148,11 +148,47 @@ describe('Exchange.toEvent: estimating a prompt whose usage never came', () => {
       ['timed out connecting (nothing sent)', (exchange) => {
         exchange.status = 504;
       }],
+      ['a 200 whose body is an error, answered as one', (exchange) => {
+        sent(exchange, 200);
+        exchange.answeredWithError = true;
+        exchange.status = 502;
+      }],
+      ['a 200 whose body is an error, relayed as it came (a native path)', (exchange) => {
+        sent(exchange, 200);
+        exchange.answeredWithError = true;
+        exchange.status = 200;
+      }],
     ];
     for (const [name, shape] of cases) {
       const event = await eventAfter(shape);
       expect([name, event.estimationInput]).toEqual([name, null]);
     }
+  });
+});
+
+describe('Exchange.toEvent: an operation billed otherwise (images, audio)', () => {
+  async function eventAfter(shape: (exchange: Exchange) => void): Promise<ReturnType<Exchange['toEvent']>> {
+    const app = Fastify();
+    let event: ReturnType<Exchange['toEvent']> | null = null;
+    app.post('/v1/images/generations', (request, reply) => {
+      request.gatewayKey = { keyId: 'k', tags: [], shouldLogRequest: false, shouldLogResponse: false } as unknown as KeyRecord;
+      const exchange = new Exchange({ request, reply }, request.body as Record<string, unknown>);
+      exchange.billedOtherwise = true;
+      exchange.requestSent = true;
+      exchange.upstreamStatus = 200;
+      exchange.status = 200;
+      shape(exchange);
+      event = exchange.toEvent();
+      void reply.send({});
+    });
+    await app.inject({ method: 'POST', url: '/v1/images/generations', payload: { model: 'dall-e-3', prompt: 'a cat' } });
+    await app.close();
+    return event!;
+  }
+
+  it('is unpriced when it succeeded, not when its 200 was an error relayed as it came (nothing was made)', async () => {
+    expect((await eventAfter(() => undefined)).unpriced).toBe(true);
+    expect((await eventAfter((exchange) => (exchange.answeredWithError = true))).unpriced).toBe(false);
   });
 });
 

@@ -75,6 +75,11 @@ export class Exchange {
   upstreamStatus: number | null = null;
   /** The upstream's answer broke off while relayed: the response ended early because of it, not the client. */
   upstreamBrokeOff = false;
+  /**
+   * The upstream answered with an error: a 4xx or 5xx, or a 2xx whose body is an error (see
+   * errorAnswerStatus). It generated nothing and bills nothing, whatever status it came with.
+   */
+  answeredWithError = false;
   /** The error says the provider account is out of credit: only an admin can fix it (the operator is warned). */
   accountOutOfCredit = false;
   /** Upstream calls in flight, aborted if the client leaves (null until the first call). */
@@ -208,12 +213,13 @@ export class Exchange {
    * Whether the provider may have billed this request although its usage is unknown. A success
    * was. Once the request was sent the provider may have read the prompt (and started on the
    * answer) whatever came of it, unless it answered with an error (a 4xx or 5xx is not billed,
-   * and a 3xx is refused by the gateway): no answer at all (a first-byte or total timeout, the
-   * connection dropped, the client gone first) and a 2xx whose answer broke off are counted, so
-   * budgets see them. A request refused by the gateway, or that never got a connection to send
+   * nor a 2xx whose body is an error, and a 3xx is refused by the gateway): no answer at all (a
+   * first-byte or total timeout, the connection dropped, the client gone first) and a 2xx whose
+   * answer broke off are counted, so budgets see them. A request refused by the gateway, or that never got a connection to send
    * it on (DNS, a refused or timed-out connect, the outbound policy), cost nothing.
    */
   private get mayHaveBeenBilled(): boolean {
+    if (this.answeredWithError) return false;
     if (this.status < 400) return true;
     if (!this.requestSent) return false;
     return this.upstreamStatus === null || this.upstreamStatus < 300;
@@ -247,7 +253,7 @@ export class Exchange {
       request: this.key.shouldLogRequest && this.loggedBody !== undefined ? JSON.stringify(this.loggedBody).slice(0, MAX_LOGGED_BODY_CHARS) : null,
       response: this.response,
       reservationMember: this.reservationMember,
-      unpriced: this.billedOtherwise && this.usage === null && this.status < 400,
+      unpriced: this.billedOtherwise && this.usage === null && this.status < 400 && !this.answeredWithError,
     };
   }
 }

@@ -244,9 +244,16 @@ export class PassthroughService {
         return this.pipeline.relayStream(exchange, upstream, translator);
       }
       if (!isJsonOrUntyped(upstream.headers) && upstream.statusCode < 400) return this.relayBinary(exchange, upstream);
-      const raw = await this.pipeline.readBody(upstream, exchange);
+      const { raw, errorStatus } = await this.pipeline.readAnswer(upstream, exchange, 'native');
       if (upstream.statusCode >= 400) return this.relayError(exchange, spec, route, upstream, raw);
       this.pipeline.respond(exchange, upstream, spec.dialect === 'anthropic' ? readAnthropicResponse(raw) : readOpenAIResponse(raw));
+      // A 2xx whose body is an error is relayed as it came, status and all (its credential taken
+      // out): the client speaks the provider's own API here, and these paths serve operations
+      // whose answers the gateway does not know, some of which describe a failure in a success
+      // (a failed job, a failed background response); rewriting one it misread would break an
+      // answer the client's SDK reads fine. Its event records it, though: its error code, no
+      // cost (nothing was generated), and the operator's warning when the account is out of credit.
+      if (errorStatus !== null) this.pipeline.recordRelayedErrorAnswer(exchange, this.pipeline.adapterFor(route).toProviderError(errorStatus, raw, upstream.headers));
     });
   }
 

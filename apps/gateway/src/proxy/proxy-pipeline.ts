@@ -4,6 +4,7 @@ import { UserRecord } from '@tollgate/config-cache';
 import { rateLimitHeaders } from '@tollgate/limits';
 import {
   AdapterContext,
+  AnsweredOperation,
   ChatStreamTranslator,
   ProviderAdapter,
   ProviderDefaults,
@@ -13,6 +14,7 @@ import {
   UpstreamAbort,
   UpstreamClient,
   UpstreamResponse,
+  errorAnswerStatus,
   getProviderAdapter,
   isRetryable,
   redactSecrets,
@@ -347,17 +349,9 @@ export class ProxyPipeline implements OnApplicationShutdown {
    * provider credential out: a server that quotes the key it refused, or echoes request headers,
    * must not hand it to the client.
    */
-  respondError(
-    exchange: Exchange,
-    providerError: ProviderError | { status: number; body: unknown; retryAfter: string | null; code: string; retryable?: boolean; logDetail?: string | null; accountOutOfCredit?: boolean },
-    upstreamHeaders: IncomingHttpHeaders,
-  ): void {
+  respondError(exchange: Exchange, providerError: ProviderError | RelayedProviderError, upstreamHeaders: IncomingHttpHeaders): void {
     exchange.status = providerError.status;
-    exchange.accountOutOfCredit = providerError.accountOutOfCredit === true;
-    // A body that was not the provider's own (a proxy's page): the operator's to read, in a warning.
-    exchange.errorDetail = providerError.logDetail ?? null;
-    const body = providerError.body as { error?: { code?: unknown; type?: unknown } };
-    exchange.errorCode = 'code' in providerError ? providerError.code : typeof body.error?.code === 'string' ? body.error.code : typeof body.error?.type === 'string' ? body.error.type : `upstream_${providerError.status}`;
+    recordUpstreamError(exchange, providerError);
     const reply = exchange.call.reply.status(providerError.status).header('content-type', 'application/json');
     if (providerError.retryAfter) reply.header('retry-after', providerError.retryAfter);
     // Bodies relayed unread (a custom provider's) are retryable as their status and headers say.
@@ -382,6 +376,27 @@ export class ProxyPipeline implements OnApplicationShutdown {
   }
 
   /**
+   * Reads a whole answer (see readBody) and says whether it is an error, with its status: a 4xx
+   * or 5xx, or a 2xx whose body is an error (see errorAnswerStatus), which loses the credential
+   * as any error body does.
+   */
+  async readAnswer(upstream: UpstreamResponse, exchange: Exchange, operation: AnsweredOperation): Promise<{ raw: Buffer; errorStatus: number | null }> {
+    const raw = await this.readBody(upstream, exchange);
+    if (upstream.statusCode >= 400) return { raw, errorStatus: upstream.statusCode };
+    const errorStatus = errorAnswerStatus(raw, operation);
+    return { raw: errorStatus === null ? raw : redactSecrets(raw, credentialValues(exchange)), errorStatus };
+  }
+
+  /**
+   * Records, for a 2xx whose body is an error and that was relayed as it came (a native path:
+   * see PassthroughService), what respondError records of an error it answers: its code, that it
+   * bills nothing, and what the operator must hear of. Its status stays the one the client got.
+   */
+  recordRelayedErrorAnswer(exchange: Exchange, providerError: ProviderError): void {
+    recordUpstreamError(exchange, providerError);
+  }
+
+  /**
    * Whether a successful answer is relayed as an SSE stream: it says so, or the client asked for
    * a stream and it is not JSON. A proxy in front of a provider may relabel a stream (text/plain,
    * octet-stream); relayed as bytes, its usage went unread and its output unbilled.
@@ -390,6 +405,28 @@ export class ProxyPipeline implements OnApplicationShutdown {
     if (upstream.statusCode !== 200) return false;
     return isEventStream(upstream.headers) || (streamAsked && !isJsonOrUntyped(upstream.headers));
   }
+}
+
+/** An upstream error relayed with a body of the gateway's choosing (see PassthroughService.relayError) or the upstream's own. */
+interface RelayedProviderError {
+  status: number;
+  body: unknown;
+  retryAfter: string | null;
+  code: string;
+  retryable?: boolean;
+  logDetail?: string | null;
+  accountOutOfCredit?: boolean;
+}
+
+/** What the event and the operator's log keep of an error the upstream answered. */
+function recordUpstreamError(exchange: Exchange, providerError: ProviderError | RelayedProviderError): void {
+  exchange.answeredWithError = true;
+  exchange.accountOutOfCredit = providerError.accountOutOfCredit === true;
+  // A body that was not the provider's own (a proxy's page): the operator's to read, in a warning.
+  exchange.errorDetail = providerError.logDetail ?? null;
+  const body = providerError.body as { error?: { code?: unknown; type?: unknown } };
+  exchange.errorCode =
+    'code' in providerError ? providerError.code : typeof body.error?.code === 'string' ? body.error.code : typeof body.error?.type === 'string' ? body.error.type : `upstream_${providerError.status}`;
 }
 
 /** Failures of the provider or its setting, as opposed to the client's. */

@@ -54,8 +54,10 @@ export class ProxyService {
         const options = body.stream_options as { include_usage?: unknown } | undefined;
         return this.pipeline.relayStream(exchange, upstream, adapter.chatStreamTranslator(chatCall, options?.include_usage === true));
       }
-      const raw = await this.pipeline.readBody(upstream, exchange);
-      if (upstream.statusCode >= 400) return this.pipeline.respondError(exchange, adapter.toProviderError(upstream.statusCode, raw, upstream.headers), upstream.headers);
+      // A 200 whose body is an error (some compatible servers, in-house proxies) is answered as the
+      // error it is, in OpenAI's terms, as a 4xx or 5xx would be: never relayed as a success.
+      const { raw, errorStatus } = await this.pipeline.readAnswer(upstream, exchange, 'chat');
+      if (errorStatus !== null) return this.pipeline.respondError(exchange, adapter.toProviderError(errorStatus, raw, upstream.headers), upstream.headers);
       this.pipeline.respond(exchange, upstream, adapter.fromChatResponse(raw, chatCall));
     });
   }
@@ -72,8 +74,8 @@ export class ProxyService {
         throw new GatewayError(GatewayErrorCode.InvalidRequest, `${route.provider} has no embeddings API.`, 'model');
       }
       const upstream = await this.pipeline.send(exchange, adapter.toEmbeddingsRequest(this.pipeline.context(exchange, route), body, route.model));
-      const raw = await this.pipeline.readBody(upstream, exchange);
-      if (upstream.statusCode >= 400) return this.pipeline.respondError(exchange, adapter.toProviderError(upstream.statusCode, raw, upstream.headers), upstream.headers);
+      const { raw, errorStatus } = await this.pipeline.readAnswer(upstream, exchange, 'embeddings');
+      if (errorStatus !== null) return this.pipeline.respondError(exchange, adapter.toProviderError(errorStatus, raw, upstream.headers), upstream.headers);
       this.pipeline.respond(exchange, upstream, adapter.fromEmbeddingsResponse(raw, body, route.model));
     });
   }
@@ -95,8 +97,8 @@ export class ProxyService {
         const options = body.stream_options as { include_usage?: unknown } | undefined;
         return this.pipeline.relayStream(exchange, upstream, new OpenAIStreamPassthrough(options?.include_usage === true, { endRequired: true }));
       }
-      const raw = await this.pipeline.readBody(upstream, exchange);
-      if (upstream.statusCode >= 400) return this.pipeline.respondError(exchange, adapter.toProviderError(upstream.statusCode, raw, upstream.headers), upstream.headers);
+      const { raw, errorStatus } = await this.pipeline.readAnswer(upstream, exchange, 'completions');
+      if (errorStatus !== null) return this.pipeline.respondError(exchange, adapter.toProviderError(errorStatus, raw, upstream.headers), upstream.headers);
       this.pipeline.respond(exchange, upstream, readOpenAIAnswer(raw));
     });
   }

@@ -81,6 +81,7 @@ export const FAKE_ANTHROPIC_USAGE = {
  * - `stream-error`: streams a few events, then an in-stream `error` event (overloaded_error)
  * - `stream-cut`: the same after {@link FAKE_ANTHROPIC_CUT_TEXT}: no message_delta, so no final output count
  * - `html-502`: a non-JSON error page, as a broken proxy in front of Anthropic would send
+ * - `error-200`: Anthropic's overloaded_error body, with a 200 (as a proxy in front of Anthropic may relay it)
  * - `stream-linger`: a whole stream, then the body held open for 5 s (recorded in
  *   {@link FakeAnthropic.cutAfterEnd} when the gateway closes the connection first)
  * - `stream-reset`: a whole stream, then the connection reset 50 ms later
@@ -118,6 +119,7 @@ export class FakeAnthropic extends LoopbackServer<AnthropicReceivedRequest> {
       res.end('<html><body>Bad Gateway</body></html>');
       return;
     }
+    if (model === 'error-200') return sendError(res, 200, 'overloaded_error', 'Overloaded');
 
     if (req.method === 'POST' && path === '/v1/messages') {
       const problem = messagesProblem(body);

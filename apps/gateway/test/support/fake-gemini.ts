@@ -52,6 +52,8 @@ interface Content {
  * - `stream-break`: streams one event, then kills the connection
  * - `html-502`: a non-JSON error page, as a broken proxy would send
  * - `hang`: never answers (timeouts)
+ * - `error-200`: Google's 429 RESOURCE_EXHAUSTED error body, with a 200 (as a proxy in front of
+ *   Google may relay it)
  */
 export class FakeGemini extends LoopbackServer<ReceivedGeminiRequest> {
   protected readonly label = 'the fake Gemini';
@@ -108,6 +110,9 @@ export class FakeGemini extends LoopbackServer<ReceivedGeminiRequest> {
       return sendError(res, status, `Simulated ${status}`);
     }
     if (model === 'hang') return; // never answers
+    if (model === 'error-200') {
+      return sendJson(res, 200, { error: { code: 429, message: 'You exceeded your current quota, please check your plan and billing details.', status: 'RESOURCE_EXHAUSTED', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '7s' }] } });
+    }
     if (model === 'html-502') {
       res.writeHead(502, { 'content-type': 'text/html' });
       res.end('<html><body>Bad Gateway</body></html>');

@@ -75,6 +75,9 @@ export const FAKE_SPEECH_BYTES = Buffer.from(Array.from({ length: 70_000 }, (_, 
  *   tokens, 200 of them cached)
  * - `slow-body`: the headers and the start of the body at once, the rest after 5 s
  * - `empty-200`: a 200 (application/json) with an empty body, on any path
+ * - `error-200`: a 200 whose body is OpenAI's error body (a server_error), on any path, as some
+ *   OpenAI-compatible servers and in-house proxies answer a failure
+ * - `error-200-code-429`: the same with Azure OpenAI's 429 body, whose `code` is the status ("429")
  */
 /** The answer of model `no-usage-long`: prose, then text of other scripts past the counted part. */
 export const LONG_ANSWER = 'The quick brown fox jumps over the lazy dog. '.repeat(6_000) + 'ünïcödé 漢字 '.repeat(30_000);
@@ -202,6 +205,10 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
     if (model === 'empty-200') {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': 0 });
       return void res.end();
+    }
+    if (model === 'error-200') return sendError(res, 200, 'The server had an error while processing your request. Sorry about that!', 'server_error', null);
+    if (model === 'error-200-code-429') {
+      return sendJson(res, 200, { error: { code: '429', message: 'Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded token rate limit of your current OpenAI S0 pricing tier. Please retry after 7 seconds.' } });
     }
     if (model === 'slow-body') return this.slowBody(res, model);
     if (model === 'html-502') {
