@@ -1,3 +1,5 @@
+import { isRecord } from '@tollgate/common';
+
 /**
  * What a successful answer to an operation has at its top level, whichever provider gave it: an
  * error body lacks it. Members of every provider's answer are listed together, since no
@@ -48,10 +50,6 @@ export function errorAnswerStatus(raw: Buffer, operation: AnsweredOperation): nu
   if (SUCCESS_MEMBERS[operation].some((member) => isSuccessMember(body[member]))) return null;
   const error = parsed.error;
   return [error.code, error.status, body.status, body.code].map(errorStatusOf).find((status) => status !== null) ?? ERROR_ANSWER_DEFAULT_STATUS;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Present, and not what error bodies themselves say they are (vLLM's `"object": "error"`, Anthropic's `"type": "error"`). */
