@@ -154,6 +154,12 @@ describe('limits when Redis is flushed, frozen or restarted (e2e, gateway and wo
     const limited = await createKey({ rateLimitOverTime: 1_000, rateLimitUnit: 'h' });
     expect((await chat(gateway.proxyUrl, limited.key)).status).toBe(200);
     const spent = await settledSpendNano(budget.keyId);
+    const admitFailures = async () => {
+      const text = await (await fetch(`${gateway.adminUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+      return Number(/^tollgate_limit_store_failures_total\{operation="admit"\} (\S+)$/m.exec(text)?.[1]);
+    };
+    const failedBefore = await admitFailures();
+    expect(failedBefore).toBeGreaterThanOrEqual(0);
 
     await redis.stop();
     const down = await chat(gateway.proxyUrl, limited.key, {}, {}, 5_000);
@@ -161,6 +167,8 @@ describe('limits when Redis is flushed, frozen or restarted (e2e, gateway and wo
     expect(down.ms).toBeLessThan(1_500);
     expectUnavailable(await chat(gateway.proxyUrl, budget.key, { max_tokens: 5 }, {}, 5_000));
     expect((await ready()).status).toBe(503);
+    // Operators see the limits degraded in the metrics, not only in the log: both admissions failed.
+    expect(await admitFailures()).toBe(failedBefore + 2);
 
     await redis.restart();
     expect(await redis.client().dbsize()).toBe(0);

@@ -114,6 +114,8 @@ describe('Prometheus metrics (e2e)', () => {
     expect(sample(text, 'tollgate_worker_cost_usd_total', { provider: 'openai' })).toBeCloseTo(totals.cost, 12);
     expect(sample(text, 'tollgate_worker_batch_duration_seconds_count')).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'tollgate_worker_batch_failures_total')).toBe(0);
+    // Settled with Redis answering: no failure, and the series there to alert on from the start.
+    expect(sample(text, 'tollgate_limit_store_failures_total', { operation: 'settle' })).toBe(0);
     expect(text).toContain('process_cpu_user_seconds_total');
     expect((await fetch(stack.workerMetricsUrl.replace('/metrics', '/other'))).status).toBe(404);
   });

@@ -21,7 +21,7 @@ export { KeyedLogThrottle, LogThrottle } from './log-throttle';
 export { NodeSignalUse, shutdownSignals } from './shutdown-signals';
 export { exitOnShutdownSignals, exitOnSignalsUntilStarted } from './exit-on-signals';
 export { describeStartupFailure } from './startup-failure';
-export { collectRuntimeMetrics, providerLabel } from './metrics';
+export { collectRuntimeMetrics, mirroredCounter, providerLabel } from './metrics';
 export { ConcurrencyLimit } from './concurrency-limit';
 export { isRecord } from './is-record';
 export { DEPENDENCY_CHECK_TIMEOUT_MS, DependencyStatus, checkDependency } from './dependency-check';

@@ -1,4 +1,4 @@
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * The event-loop delay sampler wakes the loop this often. prom-client's default (10 ms) costs
@@ -21,4 +21,30 @@ export function collectRuntimeMetrics(registry: Registry): void {
  */
 export function providerLabel(provider: string, settingId: string | null): string {
   return settingId !== null && provider !== '' ? provider : 'none';
+}
+
+/**
+ * A counter whose totals a library keeps (it knows nothing of the app's registry), read at each
+ * scrape, one series per label value. Every value the library counts is there from the first
+ * scrape, at 0 until it happens: `increase()` and an alert on it then see the first occurrence.
+ */
+export function mirroredCounter<Label extends string>(config: {
+  name: string;
+  help: string;
+  labelName: Label;
+  registers: Registry[];
+  read: () => Readonly<Record<string, number>>;
+}): Counter<Label> {
+  const { labelName, read } = config;
+  return new Counter({
+    name: config.name,
+    help: config.help,
+    labelNames: [labelName],
+    registers: config.registers,
+    collect() {
+      // The totals only grow: set from them, the counter stays monotonic.
+      this.reset();
+      for (const [value, total] of Object.entries(read())) this.inc({ [labelName]: value } as Record<Label, string>, total);
+    },
+  });
 }

@@ -1,6 +1,7 @@
 export { EventSettlementService } from './event-settlement.service';
 export { LimitKeys, ScopeKind, reservationNano } from './limit-keys';
 export { LIMIT_STORE, LimitStore } from './limit-store';
+export { LimitStoreFailures, LimitStoreOperation } from './limit-store-failures';
 export { BUDGET_UNITS, BudgetUnit, RATE_WINDOW_SECONDS, budgetPeriod, toNanoUsd } from './limit-windows';
 export { LimitsModule } from './limits.module';
 export { Admission, LimitedScope, LimitsService, SettleInput, hasBudget, hasLimits, rateLimitHeaders } from './limits.service';

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LOGGER, LogThrottle, Logger, collectRuntimeMetrics, withTimeout } from '@tollgate/common';
+import { LOGGER, LogThrottle, Logger, collectRuntimeMetrics, mirroredCounter, withTimeout } from '@tollgate/common';
 import { ConfigSnapshotService } from '@tollgate/config-cache';
+import { LimitStoreFailures } from '@tollgate/limits';
 import { EVENT_SINK, EventSink } from '@tollgate/queue';
 import { Queue } from 'bullmq';
 import { FastifyRequest } from 'fastify';
@@ -72,6 +73,7 @@ export class GatewayMetrics {
     @Inject(EVENT_SINK) sink: EventSink,
     @Inject(EVENTS_QUEUE) queue: Queue | null,
     snapshot: ConfigSnapshotService,
+    limitStoreFailures: LimitStoreFailures,
     @Inject(LOGGER) logger: Logger,
   ) {
     const registers = [this.registry];
@@ -173,6 +175,13 @@ export class GatewayMetrics {
         const at = snapshot.stats().lastFullLoadAt;
         if (at !== null) this.set(at / 1000);
       },
+    });
+    mirroredCounter({
+      name: 'tollgate_limit_store_failures_total',
+      help: 'Failed calls to the limit store (Redis) by operation: limited keys are refused with 503 while admissions fail.',
+      labelName: 'operation',
+      registers,
+      read: () => limitStoreFailures.totals(),
     });
   }
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { ENV, Env, LOGGER, Logger, collectRuntimeMetrics, providerLabel } from '@tollgate/common';
+import { ENV, Env, LOGGER, Logger, collectRuntimeMetrics, mirroredCounter, providerLabel } from '@tollgate/common';
+import { LimitStoreFailures } from '@tollgate/limits';
 import { EventEntity } from '@tollgate/reporting';
 import { Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -10,7 +11,7 @@ import { WorkerHealth } from '../health/worker-health';
  * The worker's Prometheus metrics, on WORKER_METRICS_PORT when set (with its probes, /health/live
  * and /health/ready): what it recorded (events,
  * tokens and USD by provider, so spend can be graphed without querying Postgres), its batches'
- * duration and failures, and Node's own metrics. Events are counted once: a retried batch's
+ * duration and failures, the limit store's failures, and Node's own metrics. Events are counted once: a retried batch's
  * already-recorded events are not counted again.
  */
 @Injectable()
@@ -27,6 +28,7 @@ export class WorkerMetrics implements OnModuleInit, OnApplicationShutdown {
     @Inject(ENV) private readonly env: Env,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly health: WorkerHealth,
+    limitStoreFailures: LimitStoreFailures,
   ) {
     const registers = [this.registry];
     // Node's own metrics sample the event loop on a timer: only when someone can read them.
@@ -59,6 +61,13 @@ export class WorkerMetrics implements OnModuleInit, OnApplicationShutdown {
       name: 'tollgate_worker_batch_failures_total',
       help: 'Failed attempts to record a batch (Postgres or Redis down, say); a failed batch is retried event by event, then with backoff.',
       registers,
+    });
+    mirroredCounter({
+      name: 'tollgate_limit_store_failures_total',
+      help: 'Failed calls to the limit store (Redis) by operation: spend not settled while settle fails (the events are retried).',
+      labelName: 'operation',
+      registers,
+      read: () => limitStoreFailures.totals(),
     });
   }
 
