@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import OpenAI from 'openai';
 import { createTestDatabase } from '@tollgate/database';
 import { FakeOpenAI } from './support/fake-openai';
+import { TcpRelay } from './support/tcp-relay';
 import { TEST_DATABASE_URL, TestStack, eventually, startTestStack } from './support/test-stack';
 import { spawnGateway } from './support/tollgate-process';
 
@@ -227,6 +228,42 @@ describe('Prometheus metrics (e2e)', () => {
   it('serves /metrics on the admin listener only', async () => {
     expect((await fetch(`${stack.proxyUrl}/metrics`)).status).toBe(404);
   });
+
+  it("counts failed snapshot reloads, and its last good read stops advancing while Postgres is out of this replica's reach", async () => {
+    // A replica of this stack reaching Postgres through a relay that the test cuts.
+    const { relay, port } = await TcpRelay.start(Number(new URL(stack.databaseUrl).port || 5432));
+    const throughRelay = new URL(stack.databaseUrl);
+    throughRelay.port = String(port);
+    const replica = await spawnGateway({ ...stack.replicaEnv, DATABASE_URL: throughRelay.toString(), CONFIG_RESYNC_INTERVAL_MS: '200', CONFIG_POLL_INTERVAL_MS: '200' });
+    const metrics = async () => (await fetch(`${replica.adminUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+    const lastRead = (text: string) => sample(text, 'tollgate_config_last_reload_timestamp_seconds')!;
+    const failures = (text: string, kind: string) => sample(text, 'tollgate_config_reload_failures_total', { kind });
+    try {
+      const healthy = await metrics();
+      for (const kind of ['full', 'changed', 'announced']) expect(failures(healthy, kind)).toBe(0);
+      expect(Date.now() / 1000 - lastRead(healthy)).toBeLessThan(10);
+      // What changed is read every 200 ms: each read that succeeds moves it on.
+      await eventually(async () => (lastRead(await metrics()) > lastRead(healthy) ? true : undefined), 5_000, 'the next read');
+
+      // Postgres out of reach: connections reset, new ones refused. The replica keeps serving its snapshot.
+      relay.resetAll();
+      const failing = await eventually(async () => {
+        const text = await metrics();
+        return failures(text, 'changed')! >= 2 ? text : undefined;
+      }, 10_000, 'failed reloads counted');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const stale = await metrics();
+      expect(lastRead(stale)).toBe(lastRead(failing));
+      expect(failures(stale, 'changed')).toBeGreaterThan(failures(failing, 'changed')!);
+
+      relay.reopen();
+      await eventually(async () => (lastRead(await metrics()) > lastRead(stale) ? true : undefined), 15_000, 'a read once Postgres is back');
+    } finally {
+      relay.reopen();
+      await replica.stop();
+      relay.cut();
+    }
+  }, 60_000);
 
   it('answers a scrape of a gateway started while Redis is down, instead of hanging for the outage', async () => {
     // A port nothing listens on: taken, then freed.

@@ -7,6 +7,7 @@ import { UsersService } from '@tollgate/users';
 import { CONFIG_CHANGE_BUS, ConfigChangeBus } from './config-change-bus';
 import { ConfigSync } from './config-sync';
 import { KeyRecord, UserRecord, toKeyRecord, toUserRecord } from './key-record';
+import { ReloadTotals, ReloadTracker } from './reload-tracker';
 
 /**
  * The gateway's in-memory copy of keys, users and provider settings. The proxy reads it on every
@@ -44,6 +45,7 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
   private appliedCount = 0;
   private readonly appliedAt = new Map<string, { change: ConfigChange; at: number }>();
   private readonly sync: ConfigSync;
+  private readonly reloads = new ReloadTracker();
   /** The newest updated_at read of each table: the next read of what changed starts there. */
   private readonly newest: Record<PolledEntity, Date | null> = { [ConfigEntity.Key]: null, [ConfigEntity.User]: null, [ConfigEntity.ProviderSetting]: null };
 
@@ -57,12 +59,12 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
   ) {
     this.sync = new ConfigSync(bus, {
       entities: [ConfigEntity.Key, ConfigEntity.User, ConfigEntity.ProviderSetting],
-      reloadOne: (change) => this.apply(change),
-      reloadAll: () => this.loadAll(),
+      reloadOne: (change) => this.reloads.track('announced', () => this.apply(change)),
+      reloadAll: () => this.reloads.track('full', () => this.loadAll()),
       // Everything, rarely (a large table's full read costs the proxy a few slow requests);
       // what changed, every resync interval, and every poll while announcements do not arrive.
       intervalMs: env.configFullReloadIntervalMs,
-      reloadChanged: () => this.loadChanged(),
+      reloadChanged: () => this.reloads.track('changed', () => this.loadChanged()),
       changedIntervalMs: env.configResyncIntervalMs,
       pollMs: env.configPollIntervalMs,
       logger: logger.child({ context: 'ConfigSnapshot' }),
@@ -114,14 +116,18 @@ export class ConfigSnapshotService implements OnModuleInit, OnApplicationShutdow
     return this.view.usersByUserId.get(userId) ?? null;
   }
 
-  /** For the gateway's metrics: how much it holds, and when it last reloaded everything. */
-  stats(): { keys: number; providerSettings: number; unreadableProviderSettings: number; users: number; lastFullLoadAt: number | null } {
+  /**
+   * For the gateway's metrics: how much it holds, when it last reloaded everything, and how its
+   * reloads went (failures, the last read that succeeded).
+   */
+  stats(): { keys: number; providerSettings: number; unreadableProviderSettings: number; users: number; lastFullLoadAt: number | null; reloads: ReloadTotals } {
     return {
       keys: this.view.keysById.size,
       providerSettings: this.view.settings.size,
       unreadableProviderSettings: this.view.unreadableSettings.size,
       users: this.view.usersByUserId.size,
       lastFullLoadAt: this.lastFullLoadAt,
+      reloads: this.reloads.totals(),
     };
   }
 

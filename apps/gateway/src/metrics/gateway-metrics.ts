@@ -176,6 +176,22 @@ export class GatewayMetrics {
         if (at !== null) this.set(at / 1000);
       },
     });
+    new Gauge({
+      name: 'tollgate_config_last_reload_timestamp_seconds',
+      help: 'When the config snapshot was last read from Postgres successfully, in full or what changed (at least every CONFIG_RESYNC_INTERVAL_MS): stops advancing while the replica serves a stale snapshot.',
+      registers,
+      collect() {
+        const at = snapshot.stats().reloads.lastSuccessAt;
+        if (at !== null) this.set(at / 1000);
+      },
+    });
+    mirroredCounter({
+      name: 'tollgate_config_reload_failures_total',
+      help: 'Failed reloads of the config snapshot by kind (full, changed: what changed since the last read, announced: one entity a change announcement named); the last good state keeps serving.',
+      labelName: 'kind',
+      registers,
+      read: () => snapshot.stats().reloads.failures,
+    });
     mirroredCounter({
       name: 'tollgate_limit_store_failures_total',
       help: 'Failed calls to the limit store (Redis) by operation: limited keys are refused with 503 while admissions fail.',

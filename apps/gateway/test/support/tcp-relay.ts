@@ -51,6 +51,11 @@ export class TcpRelay {
     for (const socket of this.sockets) socket.resetAndDestroy();
   }
 
+  /** The server is back after resetAll(): new connections are relayed again. */
+  reopen(): void {
+    this.resetting = false;
+  }
+
   /**
    * Stops relaying without closing anything: bytes sent either way are held, and new connections
    * are accepted and left unanswered. A blackholed server (a partition, a frozen instance).
