@@ -5,8 +5,10 @@ import { Agent, request as httpRequest } from 'node:http';
 import { Socket, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createLogger } from '@tollgate/common';
 import { createTestDatabase } from '@tollgate/database';
 import { Client } from 'pg';
+import { migrate } from '../src/bootstrap';
 import { FakeOpenAI } from './support/fake-openai';
 import { issueKey } from './support/proxy-client';
 import { GatewayProcess, MIGRATE_MAIN, ProcessEnv, WORKER_MAIN, processEnv, spawnGateway, spawnStandaloneGateway, spawnWorker } from './support/tollgate-process';
@@ -297,7 +299,9 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
     }
   }, 45_000);
 
-  it('a worker answers its probes beside /metrics: live, and ready only while Postgres and Redis both answer', async () => {
+  it('a worker answers its probes beside /metrics: live, and ready only while Postgres and Redis both answer (and the schema is migrated)', async () => {
+    // Whether or not a gateway of an earlier test migrated this database (the worker never does).
+    await migrate(env.DATABASE_URL, createLogger('warn', 'migrate'));
     const { relay, port } = await TcpRelay.start(Number(new URL(env.REDIS_URL).port));
     try {
       const metricsPort = await freePort();
@@ -308,10 +312,10 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
         return { status: response.status, body: (await response.json()) as unknown };
       };
       expect(await probe('/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
-      expect(await probe('/health/ready')).toEqual({ status: 200, body: { status: 'ok', checks: { postgres: 'ok', redis: 'ok' } } });
+      expect(await probe('/health/ready')).toEqual({ status: 200, body: { status: 'ok', checks: { postgres: 'ok', redis: 'ok', migrations: 'ok' } } });
       relay.cut();
       await eventually(async () => ((await probe('/health/ready')).status === 503 ? true : undefined), 5_000, 'the worker unready');
-      expect(await probe('/health/ready')).toEqual({ status: 503, body: { status: 'unavailable', checks: { postgres: 'ok', redis: 'down' } } });
+      expect(await probe('/health/ready')).toEqual({ status: 503, body: { status: 'unavailable', checks: { postgres: 'ok', redis: 'down', migrations: 'ok' } } });
       expect(await probe('/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
       await worker.stop();
     } finally {

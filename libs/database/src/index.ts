@@ -3,6 +3,7 @@ export { later, newestUpdate, rowsChangedSince } from './changed-since';
 export type { AllowedPath } from './access-scope-columns';
 export { EntityList, MIGRATIONS, createDataSource, createDataSourceOptions, createMigrationDataSource } from './data-source';
 export { migrationsAreApplied, runMigrationsLocked } from './migrate';
+export { MigrationsCheck, MigrationsStatus } from './migrations-check';
 export { numericTransformer } from './numeric.transformer';
 export { ROWS_PER_PAGE, pagesOf } from './pages-of';
 export { createTestDatabase } from './test-database';

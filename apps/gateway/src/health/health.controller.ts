@@ -1,9 +1,9 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DEPENDENCY_CHECK_TIMEOUT_MS, DependencyStatus, checkDependency, withTimeout } from '@tollgate/common';
+import { DependencyStatus, checkDependency } from '@tollgate/common';
 import { ConfigSnapshotService } from '@tollgate/config-cache';
-import { migrationsAreApplied } from '@tollgate/database';
+import { MigrationsCheck } from '@tollgate/database';
 import { Queue } from 'bullmq';
 import { FastifyReply } from 'fastify';
 import Redis from 'ioredis';
@@ -19,8 +19,7 @@ type CheckResult = DependencyStatus | 'pending' | 'not-used' | 'undecryptable';
 @OnSurface(Surface.Both)
 @Controller('health')
 export class HealthController {
-  /** Migrations never un-apply, so once seen applied the check is skipped. */
-  private migrationsSeenApplied = false;
+  private readonly migrations: MigrationsCheck;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -28,7 +27,9 @@ export class HealthController {
     @Inject(EVENTS_QUEUE) private readonly eventsQueue: Queue | null,
     private readonly snapshot: ConfigSnapshotService,
     private readonly shutdown: ShutdownState,
-  ) {}
+  ) {
+    this.migrations = new MigrationsCheck(dataSource);
+  }
 
   @Get('live')
   live(): { status: 'ok' } {
@@ -42,7 +43,7 @@ export class HealthController {
       return;
     }
     const [postgres, redis, eventsQueue] = await Promise.all([this.checkPostgres(), this.checkRedis(), this.checkEventsQueue()]);
-    const migrations = postgres === 'ok' ? await this.checkMigrations() : 'down';
+    const migrations = postgres === 'ok' ? await this.migrations.status() : 'down';
     // Keys and settings come from the in-memory snapshot: until it has loaded once, every key
     // would be refused (a replica whose first load failed keeps trying on its resync timer).
     const stats = this.snapshot.stats();
@@ -81,15 +82,5 @@ export class HealthController {
     return checkDependency(async () => {
       if ((await queue.client).status !== 'ready') throw new Error('the events queue is not connected');
     });
-  }
-
-  private async checkMigrations(): Promise<CheckResult> {
-    if (this.migrationsSeenApplied) return 'ok';
-    try {
-      this.migrationsSeenApplied = await withTimeout(migrationsAreApplied(this.dataSource), DEPENDENCY_CHECK_TIMEOUT_MS, 'the migrations check timed out');
-      return this.migrationsSeenApplied ? 'ok' : 'pending';
-    } catch {
-      return 'down';
-    }
   }
 }
