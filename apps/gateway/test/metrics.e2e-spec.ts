@@ -229,6 +229,53 @@ describe('Prometheus metrics (e2e)', () => {
     expect((await fetch(`${stack.proxyUrl}/metrics`)).status).toBe(404);
   });
 
+  it("shows the worker's lag: the events waiting, the oldest one's age, and each event's time from its request's end to its row", async () => {
+    const workerText = async () => (await fetch(stack.workerMetricsUrl)).text();
+    const lag = (text: string, part: string, labels: Record<string, string> = {}) => sample(text, `tollgate_worker_event_lag_seconds_${part}`, labels) ?? 0;
+    const before = await workerText();
+    // Nothing waits: 0, not absent (an alert on the age reads it).
+    expect(sample(before, 'tollgate_worker_events_waiting')).toBe(0);
+    expect(sample(before, 'tollgate_worker_oldest_waiting_event_age_seconds')).toBe(0);
+    const queue = stack.eventsQueue();
+    // The queue paused, as a worker too busy or stopped leaves it: the event waits.
+    await queue.pause();
+    let resumedAt = 0;
+    try {
+      const sentAt = Date.now();
+      const sdk = new OpenAI({ apiKey: CLIENT_KEY, baseURL: `${stack.proxyUrl}/v1`, maxRetries: 0 });
+      await sdk.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
+      const answeredAt = Date.now();
+      await eventually(async () => (sample(await workerText(), 'tollgate_worker_events_waiting') === 1 ? true : undefined), 10_000, 'the event waiting');
+      const seenWaitingAt = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const scrapedAt = Date.now();
+      const age = sample(await workerText(), 'tollgate_worker_oldest_waiting_event_age_seconds')!;
+      // Queued before it was seen waiting, after the request was sent.
+      expect(age).toBeGreaterThanOrEqual((scrapedAt - seenWaitingAt) / 1000);
+      expect(age).toBeLessThanOrEqual((Date.now() - sentAt) / 1000);
+
+      await queue.resume();
+      resumedAt = Date.now();
+      const after = await eventually(async () => {
+        const text = await workerText();
+        return lag(text, 'count') === lag(before, 'count') + 1 ? text : undefined;
+      }, 10_000, 'the event recorded');
+      const observed = lag(after, 'sum') - lag(before, 'sum');
+      // From the request's end (the gateway makes its event once the answer is sent, so a few
+      // milliseconds after the client has it) to its row, stored once the queue resumed.
+      expect(observed).toBeGreaterThanOrEqual((resumedAt - answeredAt) / 1000 - 0.1);
+      expect(observed).toBeLessThanOrEqual((Date.now() - sentAt) / 1000);
+      expect(lag(after, 'bucket', { le: '1' })).toBe(lag(before, 'bucket', { le: '1' }));
+      expect(lag(after, 'bucket', { le: '+Inf' })).toBe(lag(before, 'bucket', { le: '+Inf' }) + 1);
+    } finally {
+      if (resumedAt === 0) await queue.resume();
+    }
+    await eventually(async () => {
+      const text = await workerText();
+      return sample(text, 'tollgate_worker_events_waiting') === 0 && sample(text, 'tollgate_worker_oldest_waiting_event_age_seconds') === 0 ? true : undefined;
+    }, 10_000, 'nothing waiting');
+  });
+
   it("counts failed snapshot reloads, and its last good read stops advancing while Postgres is out of this replica's reach", async () => {
     // A replica of this stack reaching Postgres through a relay that the test cuts.
     const { relay, port } = await TcpRelay.start(Number(new URL(stack.databaseUrl).port || 5432));

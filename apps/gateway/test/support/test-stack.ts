@@ -112,7 +112,11 @@ export async function startTestStack(extraEnv: Record<string, string> = {}, opti
       // Every step is tried, whatever failed before it (a test that breaks Redis makes some fail):
       // a step skipped leaves its connections open, and the test run waiting on them.
       const steps = [
-        () => Promise.all(queues.map((queue) => queue.obliterate({ force: true }).then(() => queue.close()))),
+        // One after the other: an obliterate ends the queue's pause, which another one run
+        // alongside has just set and needs ("Cannot obliterate non-paused queue").
+        async () => {
+          for (const queue of queues) await queue.obliterate({ force: true }).finally(() => queue.close());
+        },
         () => closeGateway(),
         () => worker!.close(),
         () => pg.end(),
