@@ -6,10 +6,19 @@ import { RedisServer, freePort } from './support/redis-server';
 import { TEST_DATABASE_URL, eventually } from './support/test-stack';
 import { processEnv, spawnWorker } from './support/tollgate-process';
 
+/** The level of a pino line (50: error), or null for a line that is not one. */
+function levelOf(line: string): number | null {
+  try {
+    return (JSON.parse(line) as { level?: number }).level ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * A worker process (the built one, as production runs it) whose dependencies are not all there:
- * a database whose migrations have not run yet, a private redis-server frozen (SIGSTOP). What an
- * operator sees: its readiness probe, its metrics.
+ * a database whose migrations have not run yet, a private redis-server frozen (SIGSTOP), then
+ * stopped. What an operator sees: its readiness probe, its metrics, its logs.
  */
 describe('the worker when Postgres is not migrated or Redis is away (e2e, worker process)', () => {
   let redis: RedisServer;
@@ -77,4 +86,26 @@ describe('the worker when Postgres is not migrated or Redis is away (e2e, worker
     }
     await eventually(async () => (/^tollgate_worker_events_waiting 0$/m.test((await scrape()).text) ? true : undefined), 10_000, 'the gauges back');
   });
+
+  it('logs a stopped Redis as one warning per interval, never as an error, and comes back by itself', async () => {
+    const from = worker.lines.length;
+    const since = () => worker.lines.slice(from);
+    await redis.stop();
+    const stopped = await scrape();
+    expect(stopped.status).toBe(200);
+    expect(hasSeries(stopped.text, 'tollgate_worker_events_waiting')).toBe(false);
+
+    // BullMQ reports every reconnection of its connections while Redis is away.
+    const queueWarnings = () => since().filter((line) => line.includes('"context":"RequestEventsProcessor"') && line.includes('redis connection error'));
+    await eventually(async () => (queueWarnings().length > 0 ? true : undefined), 10_000, "the event worker's warning");
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(queueWarnings()).toHaveLength(1);
+    expect(levelOf(queueWarnings()[0])).toBe(40);
+    // An outage the worker waits out is no error: nothing at error level since Redis went away.
+    expect(since().filter((line) => (levelOf(line) ?? 0) >= 50)).toEqual([]);
+
+    await redis.restart();
+    await eventually(async () => ((await probe()).status === 200 ? true : undefined), 15_000, 'ready again');
+    await eventually(async () => (/^tollgate_worker_events_waiting 0$/m.test((await scrape()).text) ? true : undefined), 10_000, 'the gauges back');
+  }, 40_000);
 });

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ENV, Env, LOGGER, LogThrottle, Logger, withTimeout } from '@tollgate/common';
+import { ENV, Env, KeyedLogThrottle, LOGGER, LogThrottle, Logger, withTimeout } from '@tollgate/common';
 import { JobName, JobPayload, QueueName, RequestEventData, eventRetryDelayMs } from '@tollgate/queue';
-import { bullmqConnectionOptions } from '@tollgate/redis';
+import { bullmqConnectionOptions, isRedisUnavailableError } from '@tollgate/redis';
 import { EventSettlementService, LIMIT_STORE, LimitStore } from '@tollgate/limits';
 import { Job, Worker } from 'bullmq';
 import { WorkerMetrics } from '../metrics/worker-metrics';
@@ -68,7 +68,10 @@ export class RequestEventsProcessor implements OnApplicationBootstrap, OnApplica
     // the failures it stands for (tollgate_worker_batch_failures_total and the queue's delayed
     // jobs count them too). An event given up for good is always logged on its own.
     const retryLog = new LogThrottle();
-    const workerErrorLog = new LogThrottle();
+    // While Redis is away BullMQ reports each of its reconnections: a warning per interval, as the
+    // gateway logs its connections' errors, since the worker waits and resumes by itself. Kept
+    // apart from other errors (a fault of the worker's own, still an error), so neither hides the other.
+    const workerErrorLogs = new KeyedLogThrottle();
     worker.on('failed', (job, error) => {
       const attempts = job?.attemptsMade ?? 0;
       // Finished: BullMQ gave up on it, attempts left or not (a job that stalled too often, its
@@ -76,7 +79,10 @@ export class RequestEventsProcessor implements OnApplicationBootstrap, OnApplica
       if (job?.finishedOn !== undefined) this.logger.error({ jobId: job.id, attempts, err: error }, 'event job failed for good; the event is not recorded');
       else retryLog.note((occurrences) => this.logger.warn({ jobId: job?.id, attempts, occurrences, err: error }, 'event jobs failed; will retry'));
     });
-    worker.on('error', (error) => workerErrorLog.note((occurrences) => this.logger.error({ err: error, occurrences }, 'event worker error')));
+    worker.on('error', (error) => {
+      if (isRedisUnavailableError(error)) workerErrorLogs.note('redis-unavailable', (occurrences) => this.logger.warn({ err: error, occurrences }, 'redis connection error'));
+      else workerErrorLogs.note('worker-error', (occurrences) => this.logger.error({ err: error, occurrences }, 'event worker error'));
+    });
     this.worker = worker;
     this.logger.info({ queue: QueueName.RequestEvents }, 'consuming');
   }
