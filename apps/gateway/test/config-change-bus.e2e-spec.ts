@@ -36,7 +36,7 @@ describe('RedisConfigChangeBus (real Redis)', () => {
     const bus = new RedisConfigChangeBus(publisher, subscriber, 'bus-spec:config-changes', (_error, change) => failures.push(change));
     buses.push(bus);
     await bus.subscribe(
-      (change) => heard.push(change),
+      (change) => void heard.push(change),
       () => resyncs.push(Date.now()),
     );
     await eventually(async () => (publisher.status === 'ready' ? true : undefined), 5_000, 'publisher connected');

@@ -67,6 +67,52 @@ describe('config snapshot: announcements during a slow full reload (e2e)', () =>
 });
 
 /**
+ * The replica that made an admin write answers it only once it has applied the change itself, so
+ * the writer's next request through it (a revocation, a narrowed allowedModels) already sees it.
+ * The other replicas apply it when the announcement reaches them, within milliseconds.
+ */
+describe("config snapshot: the writing replica's own change (e2e)", () => {
+  const context = stackWithOneSetting({});
+  let stack: TestStack;
+  let settingId: string;
+  beforeAll(() => ({ stack, settingId } = context));
+
+  it('an admin write answers after its replica applied it, however slow that read is', async () => {
+    const key = await issueKey(stack.admin, [stack.proxyUrl], 'own-write', [settingId]);
+    expect((await chat(stack.proxyUrl, key.key)).status).toBe(200);
+    const keys = stack.gatewayApp.get(KeysService);
+    const readKey = keys.getById.bind(keys);
+    let readBegan!: () => void;
+    const reading = new Promise<void>((resolve) => (readBegan = resolve));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // The snapshot's read of the revoked key is slow (a loaded database): the test holds it.
+    keys.getById = async (keyId: string) => {
+      readBegan();
+      const found = await readKey(keyId);
+      await held;
+      return found;
+    };
+    try {
+      let answered = false;
+      const revoke = stack.admin('PATCH', `/api/key-management/keys/${key.keyId}`, { revoked: true }).then((response) => {
+        answered = true;
+        return response;
+      });
+      await reading;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(answered).toBe(false);
+      release();
+      expect((await revoke).status).toBe(200);
+    } finally {
+      keys.getById = readKey;
+      release();
+    }
+    expect((await chat(stack.proxyUrl, key.key)).status).toBe(401);
+  });
+});
+
+/**
  * Changes no announcement tells of (a broadcast its writer could not send), made here straight in
  * the database: the read of what changed applies them within its interval (the resync interval,
  * here 300 ms), without reloading everything.

@@ -1,9 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { ConfigChange, ConfigChangeNotifier, configChangeKey, withTimeout } from '@tollgate/common';
 import Redis from 'ioredis';
 
-export type ConfigChangeHandler = (change: ConfigChange) => void;
+/** Applies a change; the promise (if any) settles once this replica has applied it. */
+export type ConfigChangeHandler = (change: ConfigChange) => void | Promise<void>;
+
+/**
+ * How long an admin write waits for its own replica to apply the change before answering. The
+ * write is committed either way; past this (the database slow, a full reload ahead of it in the
+ * queue) the answer goes and the change applies when it can.
+ */
+export const LOCAL_APPLY_WAIT_MS = 2_000;
+
+/** Runs every handler on a change; resolves once all have applied it, or after LOCAL_APPLY_WAIT_MS. */
+function applyHere(handlers: readonly ConfigChangeHandler[], change: ConfigChange): Promise<void> {
+  const applied = Promise.all(handlers.map((handler) => handler(change)));
+  return withTimeout(applied, LOCAL_APPLY_WAIT_MS, 'the change was not applied in time').then(
+    () => undefined,
+    () => undefined,
+  );
+}
 
 /** Carries config changes to every replica's snapshot. */
 export interface ConfigChangeBus extends ConfigChangeNotifier {
@@ -58,11 +74,13 @@ export class RedisConfigChangeBus implements ConfigChangeBus {
 
   /**
    * Never fails the admin write that triggered it: the change is already committed to Postgres.
-   * Resolves once the broadcast went out or failed (then it is retried in the background).
+   * Resolves once this replica has applied the change (so the writer's next request sees it;
+   * see LOCAL_APPLY_WAIT_MS) and the broadcast went out or failed (then it is retried in the
+   * background).
    */
   async publish(change: ConfigChange): Promise<void> {
-    this.deliver(change);
-    if (!(await this.broadcast(change))) this.retryLater(change);
+    const [sent] = await Promise.all([this.broadcast(change), applyHere(this.handlers, change)]);
+    if (!sent) this.retryLater(change);
   }
 
   async subscribe(onChange: ConfigChangeHandler, onReconnect: () => void): Promise<void> {
@@ -141,8 +159,9 @@ export class RedisConfigChangeBus implements ConfigChangeBus {
     if (!this.closed) this.subscriber.stream?.destroy();
   }
 
+  /** Another replica's change: applied in the background (handlers never reject). */
   private deliver(change: ConfigChange): void {
-    for (const handler of this.handlers) handler(change);
+    for (const handler of this.handlers) void handler(change);
   }
 
   private async broadcast(change: ConfigChange): Promise<boolean> {
@@ -177,14 +196,15 @@ export class RedisConfigChangeBus implements ConfigChangeBus {
 
 /** Standalone mode: one process, so an in-process emitter is the whole bus. */
 export class LocalConfigChangeBus implements ConfigChangeBus {
-  private readonly emitter = new EventEmitter();
+  private handlers: ConfigChangeHandler[] = [];
 
-  async publish(change: ConfigChange): Promise<void> {
-    this.emitter.emit('change', change);
+  /** Resolves once the change is applied (or after LOCAL_APPLY_WAIT_MS), as the Redis bus does here. */
+  publish(change: ConfigChange): Promise<void> {
+    return applyHere(this.handlers, change);
   }
 
   async subscribe(onChange: ConfigChangeHandler): Promise<void> {
-    this.emitter.on('change', onChange);
+    this.handlers.push(onChange);
   }
 
   /** In process: every change is heard. */
@@ -193,6 +213,6 @@ export class LocalConfigChangeBus implements ConfigChangeBus {
   }
 
   async close(): Promise<void> {
-    this.emitter.removeAllListeners();
+    this.handlers = [];
   }
 }

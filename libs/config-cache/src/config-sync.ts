@@ -79,8 +79,8 @@ export class ConfigSync {
       (change) => {
         if (!this.options.entities.includes(change.entity)) return;
         const reload = () => this.options.reloadOne(change);
-        if (this.options.applyChangesDuringFullReload) void this.enqueueChange(reload);
-        else void this.enqueue(reload, () => this.retrySoon());
+        // Settles once applied (never rejects): a write's own replica answers after it.
+        return this.options.applyChangesDuringFullReload ? this.enqueueChange(reload) : this.enqueue(reload, () => this.retrySoon());
       },
       () => void this.resync(),
     );
