@@ -17,7 +17,7 @@ export { LONGEST_SDK_RETRY_WAIT_SECONDS } from './sdk-retry';
 export { isUuid } from './uuid';
 export { escapeLike } from './sql-like';
 export { withTimeout } from './with-timeout';
-export { KeyedLogThrottle, LogThrottle } from './log-throttle';
+export { KeyedLogThrottle, LogThrottle, NamingLogThrottle } from './log-throttle';
 export { NodeSignalUse, shutdownSignals } from './shutdown-signals';
 export { exitOnShutdownSignals, exitOnSignalsUntilStarted } from './exit-on-signals';
 export { describeStartupFailure } from './startup-failure';

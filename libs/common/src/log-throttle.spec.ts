@@ -1,4 +1,4 @@
-import { KeyedLogThrottle, LogThrottle } from './log-throttle';
+import { KeyedLogThrottle, LogThrottle, NamingLogThrottle } from './log-throttle';
 
 describe('LogThrottle', () => {
   afterEach(() => jest.useRealTimers());
@@ -28,5 +28,25 @@ describe('KeyedLogThrottle', () => {
     for (let i = 0; i < 5; i++) throttles.note('a', (occurrences) => lines.push(`a:${occurrences}`));
     throttles.note('b', (occurrences) => lines.push(`b:${occurrences}`));
     expect(lines).toEqual(['a:1', 'b:1']);
+  });
+});
+
+describe('NamingLogThrottle', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('logs the first at once, then what the interval held back when it ends, by name up to its bound', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    const lines: Array<{ details: string[]; occurrences: number }> = [];
+    const throttle = new NamingLogThrottle<string>((details, occurrences) => lines.push({ details, occurrences }), 10_000, 3);
+    throttle.note('a', 'a:1');
+    for (const [name, detail] of [['b', 'b:1'], ['b', 'b:2'], ['c', 'c:1'], ['d', 'd:1'], ['e', 'e:1']]) throttle.note(name, detail);
+    expect(lines).toEqual([{ details: ['a:1'], occurrences: 1 }]);
+    // No further occurrence: the held-back ones are logged when the interval ends (b by its latest, e counted only).
+    jest.advanceTimersByTime(10_000);
+    expect(lines[1]).toEqual({ details: ['b:2', 'c:1', 'd:1'], occurrences: 5 });
+    jest.advanceTimersByTime(60_000);
+    expect(lines).toHaveLength(2);
+    throttle.note('f', 'f:1');
+    expect(lines[2]).toEqual({ details: ['f:1'], occurrences: 1 });
   });
 });

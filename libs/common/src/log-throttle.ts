@@ -38,3 +38,43 @@ export class KeyedLogThrottle {
     throttle.note(log);
   }
 }
+
+/**
+ * Like {@link LogThrottle}, for a condition whose every occurrence is worth naming (a request
+ * that failed, say): a line gives the details of those noted since the last one, by name (the
+ * latest per name), up to `maxNamed` (the rest are in `occurrences` only). What the interval
+ * holds back is logged when it ends, not with the next occurrence, which may never come.
+ */
+export class NamingLogThrottle<T> {
+  private lastLoggedAt = -Infinity;
+  private named = new Map<string, T>();
+  private occurrences = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly log: (details: T[], occurrences: number) => void,
+    private readonly intervalMs = 10_000,
+    private readonly maxNamed = 20,
+  ) {}
+
+  note(name: string, detail: T): void {
+    if (this.named.has(name) || this.named.size < this.maxNamed) this.named.set(name, detail);
+    this.occurrences += 1;
+    const wait = this.lastLoggedAt + this.intervalMs - Date.now();
+    if (wait <= 0) return this.flush();
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      this.flush();
+    }, wait);
+    this.timer.unref();
+  }
+
+  private flush(): void {
+    const details = [...this.named.values()];
+    const { occurrences } = this;
+    this.named = new Map();
+    this.occurrences = 0;
+    this.lastLoggedAt = Date.now();
+    if (occurrences > 0) this.log(details, occurrences);
+  }
+}
