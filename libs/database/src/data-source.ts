@@ -5,10 +5,11 @@ import { CustomProviders1763780400000 } from './migrations/1763780400000-custom-
 import { ModelPriceCacheRates1765000000000 } from './migrations/1765000000000-model-price-cache-rates';
 import { ConfigUpdatedAtIndexes1765100000000 } from './migrations/1765100000000-config-updated-at-indexes';
 import { KeyHashScheme1765200000000 } from './migrations/1765200000000-key-hash-scheme';
+import { EventDegradedFields1765300000000 } from './migrations/1765300000000-event-degraded-fields';
 import { TimeoutClosingClient } from './timeout-closing-client';
 
 /** Every migration, in order. New migrations are appended here. */
-export const MIGRATIONS = [InitialSchema1763769600000, UsersAndLimits1763773200000, CustomProviders1763780400000, ModelPriceCacheRates1765000000000, ConfigUpdatedAtIndexes1765100000000, KeyHashScheme1765200000000];
+export const MIGRATIONS = [InitialSchema1763769600000, UsersAndLimits1763773200000, CustomProviders1763780400000, ModelPriceCacheRates1765000000000, ConfigUpdatedAtIndexes1765100000000, KeyHashScheme1765200000000, EventDegradedFields1765300000000];
 
 // eslint-disable-next-line @typescript-eslint/ban-types
 export type EntityList = MixedList<Function | string | EntitySchema>;

@@ -1,6 +1,7 @@
 export { AccessScopeColumns } from './access-scope-columns';
 export { later, newestUpdate, rowsChangedSince } from './changed-since';
 export type { AllowedPath } from './access-scope-columns';
+export { PostgresRefusal, dataRefusalOf } from './data-refusal';
 export { EntityList, MIGRATIONS, createDataSource, createDataSourceOptions, createMigrationDataSource } from './data-source';
 export { migrationsAreApplied, runMigrationsLocked } from './migrate';
 export { MigrationsCheck, MigrationsStatus } from './migrations-check';

@@ -1,4 +1,4 @@
-export { EventSettlementService } from './event-settlement.service';
+export { EventSettlementService, UnrecordableEventError } from './event-settlement.service';
 export { LimitKeys, ScopeKind, reservationNano } from './limit-keys';
 export { LIMIT_STORE, LimitStore } from './limit-store';
 export { LimitStoreFailures, LimitStoreOperation } from './limit-store-failures';

@@ -124,6 +124,7 @@ export class EventRecorderService {
       errorCode: event.errorCode,
       request: event.request,
       response: event.response,
+      degradedFields: null,
     };
   }
 }
@@ -196,6 +197,12 @@ const COLUMNS: Array<[string, keyof EventEntity]> = [
 ];
 
 /**
+ * Listed only when a row of the statement is degraded, so that a worker upgraded before the
+ * gateway migrated the column in still records every other event.
+ */
+const DEGRADED_FIELDS_COLUMN: [string, keyof EventEntity] = ['degraded_fields', 'degradedFields'];
+
+/**
  * Rows per INSERT: a statement binds at most 65,535 parameters (one per column and row), and
  * EVENT_BATCH_SIZE goes well past that many rows (up to 10,000). A larger batch is several
  * statements in its one transaction.
@@ -208,15 +215,16 @@ const ROWS_PER_INSERT = 1_000;
  */
 function toInsertSql(rows: EventEntity[]): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
+  const columns = rows.some((row) => row.degradedFields !== null) ? [...COLUMNS, DEGRADED_FIELDS_COLUMN] : COLUMNS;
   const tuples = rows.map((row) => {
-    const placeholders = COLUMNS.map(([, property]) => {
+    const placeholders = columns.map(([, property]) => {
       params.push(row[property]);
       return `$${params.length}`;
     });
     return `(${placeholders.join(', ')})`;
   });
   return {
-    sql: `INSERT INTO events (${COLUMNS.map(([column]) => column).join(', ')}) VALUES ${tuples.join(', ')}
+    sql: `INSERT INTO events (${columns.map(([column]) => column).join(', ')}) VALUES ${tuples.join(', ')}
           ON CONFLICT (id) DO NOTHING RETURNING id, key_id, user_id, cost_in_usd, created_at`,
     params,
   };

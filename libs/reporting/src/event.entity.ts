@@ -71,6 +71,14 @@ export class EventEntity {
   @Column({ type: 'text', nullable: true, select: false })
   response: string | null;
 
+  /**
+   * Null for an event recorded as it came. Otherwise Postgres refused it whole, and it was
+   * recorded (its cost counted) without these fields, as the events API names them: dropped, or
+   * cut of what Postgres cannot store (see event-degradation.ts).
+   */
+  @Column({ name: 'degraded_fields', type: 'text', array: true, nullable: true })
+  degradedFields: string[] | null;
+
   /** Not stored: set on a listed event whose bodies were left out of its page (too large together). */
   bodiesOmitted?: boolean;
 }

@@ -1,4 +1,5 @@
 export { AudioDirections, CostCalculator, CostResult, PriceOverride } from './cost-calculator';
+export { Degradation, StoredParts, eventRefusalOf, minimalForm, withoutUnstorableParts } from './event-degradation';
 export { EventEntity } from './event.entity';
 export { EventRecorderService } from './event-recorder.service';
 export { EventCursor, EventPage, EventQuery, EventSearch, EventsQueryService } from './events-query.service';

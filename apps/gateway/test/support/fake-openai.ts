@@ -73,6 +73,7 @@ export const FAKE_SPEECH_BYTES = Buffer.from(Array.from({ length: 70_000 }, (_, 
  *   answer of {@link LONG_ANSWER} (600,000 characters, more than the worker tokenizes)
  * - `odd-usage`: a usage a broken compatible server might send (10.5 prompt tokens, -10 completion
  *   tokens, 200 of them cached)
+ * - `huge-usage`: 2,147,483,647 prompt and completion tokens (the most an event's token columns hold)
  * - `slow-body`: the headers and the start of the body at once, the rest after 5 s
  * - `empty-200`: a 200 (application/json) with an empty body, on any path
  * - `error-200`: a 200 whose body is OpenAI's error body (a server_error), on any path, as some
@@ -315,6 +316,7 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
         completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 50, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
       };
     }
+    if (model === 'huge-usage') response.usage = { prompt_tokens: 2_147_483_647, completion_tokens: 2_147_483_647, total_tokens: 4_294_967_294 };
     if (model === 'odd-usage') {
       // What a broken OpenAI-compatible server may send: a fraction, a negative count, more cached than prompt tokens.
       response.usage = { prompt_tokens: 10.5, completion_tokens: -10, total_tokens: 0.5, prompt_tokens_details: { cached_tokens: 200 } };

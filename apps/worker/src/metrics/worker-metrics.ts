@@ -34,6 +34,8 @@ export class WorkerMetrics implements OnModuleInit, OnApplicationShutdown {
   private readonly batchDuration: Histogram;
   private readonly batchFailures: Counter;
   private readonly eventLag: Histogram;
+  private readonly degradedEvents: Counter;
+  private readonly unrecordableAttempts: Counter;
   private server: Server | null = null;
 
   constructor(
@@ -79,6 +81,16 @@ export class WorkerMetrics implements OnModuleInit, OnApplicationShutdown {
       name: 'tollgate_worker_event_lag_seconds',
       help: "Time from a request's end (its event made in the gateway) to its event stored in Postgres: delivery, the queue's backlog, retries and the batch.",
       buckets: LAG_BUCKETS,
+      registers,
+    });
+    this.degradedEvents = new Counter({
+      name: 'tollgate_worker_events_degraded_total',
+      help: 'Events Postgres refused whole, recorded (their cost counted) without the fields their degraded_fields name. Also counted in tollgate_worker_events_recorded_total.',
+      registers,
+    });
+    this.unrecordableAttempts = new Counter({
+      name: 'tollgate_worker_event_unrecordable_attempts_total',
+      help: 'Attempts to record an event Postgres refuses even in its minimal form: retried with backoff, its cost not in Postgres meanwhile; the error log names its request id.',
       registers,
     });
     this.registerBacklogGauges(new EventQueueBacklogReader(probe.redis, env.queuePrefix), registers);
@@ -132,7 +144,6 @@ export class WorkerMetrics implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
-
   /** The port /metrics is served on (after start), or null. */
   get port(): number | null {
     return this.server ? (this.server.address() as AddressInfo).port : null;
@@ -149,12 +160,17 @@ export class WorkerMetrics implements OnModuleInit, OnApplicationShutdown {
       if (row.promptTokenCount > 0) this.tokens.inc({ provider, kind: 'prompt' }, row.promptTokenCount);
       if (row.completionTokenCount > 0) this.tokens.inc({ provider, kind: 'completion' }, row.completionTokenCount);
       if (row.costInUsd !== null && Number.isFinite(row.costInUsd) && row.costInUsd > 0) this.cost.inc({ provider }, row.costInUsd);
+      if (row.degradedFields !== null) this.degradedEvents.inc();
     }
   }
 
   failed(seconds: number): void {
     this.batchDuration.observe(seconds);
     this.batchFailures.inc();
+  }
+
+  unrecordable(): void {
+    this.unrecordableAttempts.inc();
   }
 
   /** Before the processors start consuming: a port already taken fails the start, not a job. */

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { ENV, Env, KeyedLogThrottle, LOGGER, LogThrottle, Logger, withTimeout } from '@tollgate/common';
 import { JobName, JobPayload, QueueName, RequestEventData, eventRetryDelayMs } from '@tollgate/queue';
 import { bullmqConnectionOptions, isRedisUnavailableError } from '@tollgate/redis';
-import { EventSettlementService, LIMIT_STORE, LimitStore } from '@tollgate/limits';
+import { EventSettlementService, LIMIT_STORE, LimitStore, UnrecordableEventError } from '@tollgate/limits';
 import { Job, Worker } from 'bullmq';
 import { WorkerMetrics } from '../metrics/worker-metrics';
 import { BatchCollector } from './batch-collector';
@@ -12,8 +12,10 @@ const WORKER_CLOSE_TIMEOUT_MS = 10_000;
 
 /**
  * Consumes the request-events queue: prices, settles and persists events, in batches. A failed
- * batch fails its jobs, and BullMQ retries them with backoff; inserts are idempotent on the
- * request id, so a retry never double-counts.
+ * batch is recorded again event by event (BatchCollector); an event Postgres refuses for its
+ * data is then recorded degraded (EventSettlementService). What still fails fails its job, and
+ * BullMQ retries it with backoff; inserts are idempotent on the request id, so a retry never
+ * double-counts.
  */
 @Injectable()
 export class RequestEventsProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -40,6 +42,7 @@ export class RequestEventsProcessor implements OnApplicationBootstrap, OnApplica
       recorded = await this.settlement.record(events);
     } catch (error) {
       this.metrics.failed((performance.now() - started) / 1000);
+      if (error instanceof UnrecordableEventError) this.metrics.unrecordable();
       throw error;
     }
     // Outside the try: once recorded, nothing about metrics may fail the batch.

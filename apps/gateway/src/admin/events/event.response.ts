@@ -32,6 +32,12 @@ export class EventResponse {
       'Present (true) on a listed event whose request and response were left out: a page carries at most 16 MB of bodies, in order. GET /api/events/{id} returns the event with them.',
   })
   bodies_omitted?: true;
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      'Present on an event Postgres refused whole (text it cannot store, such as NUL, a value out of range, a constraint): the fields it was recorded without, dropped or cut (custom_id, user_id, tags, model, error_code, request, response, key_id, setting_id; provider, path, method lose their NULs). Its cost counts as any other.',
+  })
+  degraded_fields?: string[];
 
   static from(entity: EventEntity): EventResponse {
     return {
@@ -57,6 +63,7 @@ export class EventResponse {
       request: parseIfJson(entity.request),
       response: parseIfJson(entity.response),
       ...(entity.bodiesOmitted ? { bodies_omitted: true as const } : {}),
+      ...(entity.degradedFields ? { degraded_fields: entity.degradedFields } : {}),
     };
   }
 }
