@@ -276,7 +276,7 @@ describe('Prometheus metrics (e2e)', () => {
     }, 10_000, 'nothing waiting');
   });
 
-  it("counts failed snapshot reloads, and its last good read stops advancing while Postgres is out of this replica's reach", async () => {
+  it("counts failed reloads (the snapshot's, the price overrides', the custom providers'), and the snapshot's last good read stops advancing while Postgres is out of this replica's reach", async () => {
     // A replica of this stack reaching Postgres through a relay that the test cuts.
     const { relay, port } = await TcpRelay.start(Number(new URL(stack.databaseUrl).port || 5432));
     const throughRelay = new URL(stack.databaseUrl);
@@ -287,7 +287,7 @@ describe('Prometheus metrics (e2e)', () => {
     const failures = (text: string, kind: string) => sample(text, 'tollgate_config_reload_failures_total', { kind });
     try {
       const healthy = await metrics();
-      for (const kind of ['full', 'changed', 'announced']) expect(failures(healthy, kind)).toBe(0);
+      for (const kind of ['full', 'changed', 'announced', 'model_prices', 'custom_providers']) expect(failures(healthy, kind)).toBe(0);
       expect(Date.now() / 1000 - lastRead(healthy)).toBeLessThan(10);
       // What changed is read every 200 ms: each read that succeeds moves it on.
       await eventually(async () => (lastRead(await metrics()) > lastRead(healthy) ? true : undefined), 5_000, 'the next read');
@@ -298,6 +298,11 @@ describe('Prometheus metrics (e2e)', () => {
         const text = await metrics();
         return failures(text, 'changed')! >= 2 ? text : undefined;
       }, 10_000, 'failed reloads counted');
+      // The price overrides and custom providers are reloaded in full every resync interval (200 ms) too.
+      await eventually(async () => {
+        const text = await metrics();
+        return failures(text, 'model_prices')! >= 1 && failures(text, 'custom_providers')! >= 1 ? true : undefined;
+      }, 10_000, 'failed reloads of the price overrides and custom providers counted');
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       const stale = await metrics();
       expect(lastRead(stale)).toBe(lastRead(failing));

@@ -9,5 +9,5 @@ export { ConfigSnapshotService } from './config-snapshot.service';
 export { ConfigSync, ConfigSyncOptions } from './config-sync';
 export { AllowedPathRule, KeyRecord, UserRecord, toKeyRecord, toUserRecord } from './key-record';
 export { normalizePath } from './path-normalizer';
-export { ConfigReloadKind, ReloadTotals } from './reload-tracker';
+export { ConfigReloadKind, ReloadTotals, ReloadTracker } from './reload-tracker';
 export { ConfigCacheModule } from './config-cache.module';

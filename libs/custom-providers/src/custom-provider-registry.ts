@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigEntity, ENV, Env, LOGGER, Logger } from '@tollgate/common';
-import { CONFIG_CHANGE_BUS, ConfigChangeBus, ConfigSync } from '@tollgate/config-cache';
+import { CONFIG_CHANGE_BUS, ConfigChangeBus, ConfigSync, ReloadTotals, ReloadTracker } from '@tollgate/config-cache';
 import { CustomProviderRecord, toCustomProviderRecord } from './custom-provider-record';
 import { CustomProviderEntity } from './custom-provider.entity';
 import { CustomProvidersService } from './custom-providers.service';
@@ -16,6 +16,7 @@ export class CustomProviderRegistry implements OnModuleInit, OnApplicationShutdo
   private byName = new Map<string, CustomProviderRecord>();
   private nameById = new Map<string, string>();
   private readonly sync: ConfigSync;
+  private readonly reloads = new ReloadTracker();
   private readonly logger: Logger;
 
   constructor(
@@ -27,8 +28,8 @@ export class CustomProviderRegistry implements OnModuleInit, OnApplicationShutdo
     this.logger = logger.child({ context: 'CustomProviders' });
     this.sync = new ConfigSync(bus, {
       entities: [ConfigEntity.CustomProvider],
-      reloadOne: (change) => this.reloadOne(change.id),
-      reloadAll: () => this.loadAll(),
+      reloadOne: (change) => this.reloads.track('announced', () => this.reloadOne(change.id)),
+      reloadAll: () => this.reloads.track('full', () => this.loadAll()),
       intervalMs: env.configResyncIntervalMs,
       logger: this.logger,
       // The registry keeps serving its last good state; the next resync tries again.
@@ -42,6 +43,11 @@ export class CustomProviderRegistry implements OnModuleInit, OnApplicationShutdo
 
   onApplicationShutdown(): void {
     this.sync.stop();
+  }
+
+  /** For the gateway's metrics: how its reloads went (a failed one leaves the last good state serving). */
+  reloadTotals(): ReloadTotals {
+    return this.reloads.totals();
   }
 
   /** By the name in the proxy path. */

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LOGGER, LogThrottle, Logger, collectRuntimeMetrics, mirroredCounter, withTimeout } from '@tollgate/common';
-import { ConfigSnapshotService } from '@tollgate/config-cache';
+import { ConfigSnapshotService, ReloadTotals } from '@tollgate/config-cache';
+import { CustomProviderRegistry } from '@tollgate/custom-providers';
 import { LimitStoreFailures } from '@tollgate/limits';
 import { EVENT_SINK, EventSink } from '@tollgate/queue';
 import { Queue } from 'bullmq';
@@ -26,6 +27,12 @@ const QUEUE_COUNT_TIMEOUT_MS = 1_000;
  * call, which would otherwise read as the provider failing.
  */
 export const CLIENT_CLOSED_REQUEST = 499;
+
+/**
+ * Views of admin configuration the gateway holds in memory besides the snapshot, each reloaded in
+ * the background on its own: the price overrides (admission's) and the custom providers.
+ */
+export type ConfigView = 'model_prices' | 'custom_providers';
 
 export interface CompletedHttpRequest {
   surface: 'proxy' | 'admin';
@@ -68,12 +75,14 @@ export class GatewayMetrics {
   private readonly proxyDuration: Histogram<'provider' | 'stream'>;
   private readonly clientDisconnects: Counter<'provider'>;
   private readonly streamFailures: Counter<'provider'>;
+  private readonly configViewReloads = new Map<ConfigView, () => ReloadTotals>();
 
   constructor(
     @Inject(EVENT_SINK) sink: EventSink,
     @Inject(EVENTS_QUEUE) queue: Queue | null,
     snapshot: ConfigSnapshotService,
     limitStoreFailures: LimitStoreFailures,
+    customProviders: CustomProviderRegistry,
     @Inject(LOGGER) logger: Logger,
   ) {
     const registers = [this.registry];
@@ -185,12 +194,17 @@ export class GatewayMetrics {
         if (at !== null) this.set(at / 1000);
       },
     });
+    this.watchConfigReloads('custom_providers', () => customProviders.reloadTotals());
     mirroredCounter({
       name: 'tollgate_config_reload_failures_total',
-      help: 'Failed reloads of the config snapshot by kind (full, changed: what changed since the last read, announced: one entity a change announcement named); the last good state keeps serving.',
+      help: "Failed reloads of in-memory config by kind: the snapshot's full, changed (what changed since the last read) and announced (one entity a change announcement named); model_prices and custom_providers (the price overrides and custom providers, any reload of them). The last good state keeps serving.",
       labelName: 'kind',
       registers,
-      read: () => snapshot.stats().reloads.failures,
+      read: () => {
+        const failures: Record<string, number> = { ...snapshot.stats().reloads.failures };
+        for (const [view, totals] of this.configViewReloads) failures[view] = Object.values(totals().failures).reduce((sum, count) => sum + count, 0);
+        return failures;
+      },
     });
     mirroredCounter({
       name: 'tollgate_limit_store_failures_total',
@@ -199,6 +213,15 @@ export class GatewayMetrics {
       registers,
       read: () => limitStoreFailures.totals(),
     });
+  }
+
+  /**
+   * A view reloaded apart from the snapshot: its failed reloads join
+   * tollgate_config_reload_failures_total as kind `view`. Its owner registers it (the price
+   * overrides are admission's, in the proxy module, which this one does not import).
+   */
+  watchConfigReloads(view: ConfigView, totals: () => ReloadTotals): void {
+    this.configViewReloads.set(view, totals);
   }
 
   observeHttp(request: CompletedHttpRequest): void {

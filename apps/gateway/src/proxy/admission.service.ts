@@ -1,9 +1,10 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigEntity, ENV, Env, GatewayError, GatewayErrorCode, LOGGER, Logger } from '@tollgate/common';
-import { CONFIG_CHANGE_BUS, ConfigChangeBus, ConfigSync, KeyRecord, UserRecord } from '@tollgate/config-cache';
+import { CONFIG_CHANGE_BUS, ConfigChangeBus, ConfigSync, KeyRecord, ReloadTracker, UserRecord } from '@tollgate/config-cache';
 import { Admission, LimitedScope, LimitsService, audioOf, hasBudget, hasLimits, worstCaseCostUsd } from '@tollgate/limits';
 import { CostCalculator, ModelPricesService } from '@tollgate/reporting';
 import { ProviderId } from '@tollgate/provider-settings';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { ResolvedRoute } from './route-resolver';
 
 
@@ -40,6 +41,8 @@ export class AdmissionService implements OnModuleInit, OnApplicationShutdown {
    * config resync timer, which repairs a lost announcement.
    */
   private readonly priceSync: ConfigSync;
+  /** Failed reloads of the price overrides, which the gateway's metrics count. */
+  private readonly priceReloads = new ReloadTracker();
 
   constructor(
     private readonly limits: LimitsService,
@@ -47,17 +50,19 @@ export class AdmissionService implements OnModuleInit, OnApplicationShutdown {
     @Inject(CONFIG_CHANGE_BUS) bus: ConfigChangeBus,
     @Inject(ENV) private readonly env: Env,
     @Inject(LOGGER) logger: Logger,
+    metrics: GatewayMetrics,
   ) {
     this.calculator = new CostCalculator((provider, model) => prices.lookup(provider, model));
     this.priceSync = new ConfigSync(bus, {
       entities: [ConfigEntity.ModelPrice],
-      reloadOne: () => prices.refresh(),
-      reloadAll: () => prices.refresh(),
+      reloadOne: () => this.priceReloads.track('announced', () => prices.refresh()),
+      reloadAll: () => this.priceReloads.track('full', () => prices.refresh()),
       intervalMs: env.configResyncIntervalMs,
       logger: logger.child({ context: 'Admission' }),
       // The last prices read stay in use; the next reload tries again.
       failureMessage: 'price overrides not refreshed',
     });
+    metrics.watchConfigReloads('model_prices', () => this.priceReloads.totals());
   }
 
   onModuleInit(): Promise<void> {
