@@ -2,7 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { estimateTokens } from '@tollgate/reporting';
 import { FAKE_ANTHROPIC_CUT_TEXT, FAKE_ANTHROPIC_KEY, FAKE_ANTHROPIC_USAGE, FakeAnthropic } from './support/fake-anthropic';
 import { createKey, createSetting, eventFor, sseDataOf } from './support/provider-e2e';
-import { TestStack, startTestStack } from './support/test-stack';
+import { TestStack, eventually, startTestStack } from './support/test-stack';
 
 /**
  * The official @anthropic-ai/sdk with its baseURL set to the gateway's Anthropic prefix: the
@@ -234,6 +234,23 @@ describe('native Anthropic API (e2e, official @anthropic-ai/sdk)', () => {
       const error = await failure(client().messages.create({ model: 'claude-sonnet-4-6', max_tokens: 8, messages: [{ role: 'system' as 'user', content: 'Hi' }] }));
       expect(error).toBeInstanceOf(Anthropic.BadRequestError);
       expect(error).toMatchObject({ status: 400, error: { error: { type: 'invalid_request_error', message: expect.stringContaining('messages.0.role') } } });
+    });
+
+    it("an account out of credit (Anthropic's 400 saying the credit balance is too low) reaches the SDK as Anthropic sent it, and warns the operator", async () => {
+      // A setting of its own: the warning is once per interval per setting.
+      const setting = await createSetting(stack, 'anthropic', { apiKey: FAKE_ANTHROPIC_KEY, url: anthropic.baseUrl }, { name: 'out of credit' });
+      await createKey(stack, 'tg-native-anthropic-no-credit', [setting]);
+      const error = await failure(client({ apiKey: 'tg-native-anthropic-no-credit' }).messages.create({ model: 'no-credit', max_tokens: 8, messages: [{ role: 'user', content: 'Hi' }] }, withId('native-no-credit')));
+      expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+      expect(error!.error).toEqual({
+        type: 'error',
+        error: { type: 'invalid_request_error', message: 'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.' },
+        request_id: 'req_fake01',
+      });
+      expect(await eventFor(stack, 'native-no-credit')).toMatchObject({ status: 400, error_code: 'invalid_request_error' });
+      const warnings = () => stack.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'upstream provider failing' && line.settingId === setting);
+      await eventually(async () => (warnings().length > 0 ? true : undefined), 2_000, 'the warning');
+      expect(warnings()).toEqual([expect.objectContaining({ level: 40, provider: 'anthropic', code: 'invalid_request_error', status: 400 })]);
     });
 
     it('a refused stored credential: 502 in Anthropic\'s shape, never a 401 the caller would blame on their key', async () => {

@@ -78,6 +78,7 @@ export const FAKE_ANTHROPIC_USAGE = {
  * Behaviour is chosen by the model name:
  * - `fail-<status>`: an Anthropic error with that status (429 also sends retry-after: 7;
  *   529 is overloaded_error)
+ * - `no-credit`: the 400 invalid_request_error Anthropic answers an account whose credit ran out with
  * - `stream-error`: streams a few events, then an in-stream `error` event (overloaded_error)
  * - `stream-cut`: the same after {@link FAKE_ANTHROPIC_CUT_TEXT}: no message_delta, so no final output count
  * - `html-502`: a non-JSON error page, as a broken proxy in front of Anthropic would send
@@ -113,6 +114,9 @@ export class FakeAnthropic extends LoopbackServer<AnthropicReceivedRequest> {
       if (status === 429) res.setHeader('retry-after', '7');
       const type = ERROR_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
       return sendError(res, status, type, status === 529 ? 'Overloaded' : `Simulated ${status}`);
+    }
+    if (model === 'no-credit') {
+      return sendError(res, 400, 'invalid_request_error', 'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.');
     }
     if (model === 'html-502') {
       res.writeHead(502, { 'content-type': 'text/html' });

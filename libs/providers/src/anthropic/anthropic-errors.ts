@@ -56,7 +56,21 @@ export function toProviderError(status: number, body: Buffer | string, headers: 
     body: openAIError(parsed.message, fromAnthropicErrorType(parsed.type), parsed.type),
     retryable,
     retryAfter,
+    // Still the client's 400, as Anthropic sent it; only the operator is warned.
+    ...(isCreditBalanceTooLow(status, parsed) ? { accountOutOfCredit: true } : {}),
   };
+}
+
+/**
+ * Anthropic's answer to an account whose credit ran out: not always the 402 billing_error, but
+ * a 400 invalid_request_error saying "Your credit balance is too low to access the Anthropic
+ * API. Please go to Plans & Billing to upgrade or purchase credits." Nothing but the message
+ * tells it from a bad request, so the message is read: only this documented phrase, on only that
+ * status and type. Misread, it costs nothing the client sees (the answer is relayed unchanged):
+ * at worst the operator is warned needlessly, or, if Anthropic rewords it, not at all, as before.
+ */
+function isCreditBalanceTooLow(status: number, error: { type: string; message: string }): boolean {
+  return status === 400 && error.type === 'invalid_request_error' && error.message.toLowerCase().includes('credit balance is too low');
 }
 
 /** Statuses that mean the stored credential (or its account) failed, with the client-facing code. */
