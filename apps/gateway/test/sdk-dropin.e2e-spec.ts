@@ -110,6 +110,17 @@ describe('SDK drop-in behaviour (e2e, official SDKs)', () => {
     expect(count()).toBe(1);
   });
 
+  it("a retry-after-ms of 0 beside an hour's retry-after fails at once: the SDK reads the 0 as unset and would wait out the hour", async () => {
+    const count = () => openai.requests.filter((request) => request.body?.model === 'fail-429-ms-zero').length;
+    const started = Date.now();
+    const limited = await settledWithin(sdk(OPEN_KEY, 2).chat.completions.create({ model: 'openai/fail-429-ms-zero', messages: [{ role: 'user', content: 'Hi' }] }), 5_000);
+    expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const headers = (limited as InstanceType<typeof OpenAI.APIError>).headers!;
+    expect([headers.get('x-should-retry'), headers.get('retry-after-ms'), headers.get('retry-after')]).toEqual(['false', '0', '3600']);
+    expect(count()).toBe(1);
+  });
+
   it('an upstream redirect (a provider setting to fix) is a 502 the SDK does not retry', async () => {
     const count = () => openai.requests.filter((request) => request.body?.model === 'redirect-307').length;
     const error = await sdk(OPEN_KEY, 2).chat.completions.create({ model: 'openai/redirect-307', messages: [{ role: 'user', content: 'Hi' }] }).catch((e: unknown) => e);

@@ -54,7 +54,8 @@ export const FAKE_SPEECH_BYTES = Buffer.from(Array.from({ length: 70_000 }, (_, 
  * Behaviour is chosen by the model name, so tests need no side channel:
  * - `fail-<status>`: an OpenAI error with that status (429 also sends retry-after)
  * - `fail-500-final`: a 500 with `x-should-retry: false`; `fail-429-ms`: a 429 with Azure's
- *   `retry-after-ms: 50` beside `retry-after: 20`
+ *   `retry-after-ms: 50` beside `retry-after: 20`; `fail-429-ms-zero`: `retry-after-ms: 0` beside
+ *   an hour's `retry-after`
  * - `fail-insufficient-quota`: OpenAI's 429 for an account out of credit (`insufficient_quota`)
  * - `fail-429-hour`: a rate-limit 429 whose `retry-after` is an hour (a daily or hourly limit)
  * - `fail-400-should-retry`: a 400 with `x-should-retry: true`
@@ -172,6 +173,11 @@ export class FakeOpenAI extends LoopbackServer<ReceivedRequest> {
     if (model === 'fail-429-ms') {
       res.setHeader('retry-after-ms', '50');
       res.setHeader('retry-after', '20');
+      return sendError(res, 429, 'Rate limit reached.', 'rate_limit_error', 'rate_limit_exceeded');
+    }
+    if (model === 'fail-429-ms-zero') {
+      res.setHeader('retry-after-ms', '0');
+      res.setHeader('retry-after', '3600');
       return sendError(res, 429, 'Rate limit reached.', 'rate_limit_error', 'rate_limit_exceeded');
     }
     const failure = /^(?:compressed-[a-z]+-)?fail-(\d{3})$/.exec(model);

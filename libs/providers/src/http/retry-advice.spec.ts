@@ -42,6 +42,29 @@ describe('retryWaitMs', () => {
     expect(retryWaitMs('soon', 'later', now)).toBeNull();
     expect(retryWaitMs(null, null, now)).toBeNull();
   });
+
+  it("falls back to retry-after when retry-after-ms is 0, as the SDKs do (their `!timeoutMillis`): a 0 is no answer", () => {
+    const now = Date.parse('2025-01-01T00:00:00Z');
+    expect(retryWaitMs('0', '3600', now)).toBe(3_600_000);
+    expect(retryWaitMs('0.0', 'Wed, 01 Jan 2025 01:00:00 GMT', now)).toBe(3_600_000);
+    // With nothing to fall back to, 0 is what they read.
+    expect(retryWaitMs('0', null, now)).toBe(0);
+  });
+
+  it('reads the headers as the SDKs do otherwise too: any number parseFloat finds, a negative one kept, an empty header absent', () => {
+    const now = Date.parse('2025-01-01T00:00:00Z');
+    // A negative retry-after-ms is a wait they take (at once), not a missing one: retry-after is not read.
+    expect(retryWaitMs('-5', '3600', now)).toBe(-5);
+    expect(retryWaitMs('1500abc', '3600', now)).toBe(1_500);
+    expect(retryWaitMs('abc', '3600', now)).toBe(3_600_000);
+    expect(retryWaitMs('', '3600', now)).toBe(3_600_000);
+    expect(retryWaitMs('  ', '20', now)).toBe(20_000);
+    expect(retryWaitMs(null, '-1', now)).toBe(-1_000);
+    expect(retryWaitMs(null, '30s', now)).toBe(30_000);
+    expect(retryWaitMs(null, '', now)).toBeNull();
+    // A date already past is a wait below 0.
+    expect(retryWaitMs(null, 'Tue, 31 Dec 2024 23:00:00 GMT', now)).toBe(-3_600_000);
+  });
 });
 
 describe('shouldRetryHeader', () => {
@@ -70,5 +93,12 @@ describe('shouldRetryHeader', () => {
     expect(shouldRetryHeader(429, true, { 'x-should-retry': 'true' }, '3600')).toBe('false');
     // A short retry-after-ms wins over a long retry-after, as the SDKs read them.
     expect(shouldRetryHeader(429, true, { 'retry-after-ms': '50' }, '3600')).toBeNull();
+    // ... but not a retry-after-ms of 0: the SDKs read it as unset and wait out the hour.
+    expect(shouldRetryHeader(429, true, { 'retry-after-ms': '0' }, '3600')).toBe('false');
+  });
+
+  it('reads the retry-after-ms the client gets: a repeated one is not passed on, so the SDK waits out retry-after', () => {
+    expect(shouldRetryHeader(429, true, { 'retry-after-ms': ['50', '50'] }, '3600')).toBe('false');
+    expect(shouldRetryHeader(429, true, { 'retry-after-ms': ['120000', '120000'] }, '1')).toBeNull();
   });
 });

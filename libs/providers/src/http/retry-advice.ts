@@ -30,18 +30,28 @@ export function isRetryable(status: number, headers: Headers, lasting = false): 
 }
 
 /**
- * How long an SDK would wait before retrying, in milliseconds, as it reads the headers:
- * retry-after-ms first (Azure's), then retry-after in seconds or as an HTTP date. Null when
- * neither says (the SDK then backs off by itself, for a few seconds at most).
+ * How long the headers ask an SDK to wait before retrying, in milliseconds, read as the OpenAI and
+ * Anthropic Node SDKs read them (their retryRequest): retry-after-ms (Azure's) when parseFloat
+ * finds a number in it; then retry-after, unless that gave a wait other than 0 (their
+ * `!timeoutMillis`): a retry-after-ms of 0 is no answer, and an hour's retry-after beside it is
+ * what the SDK waits. retry-after is seconds (parseFloat again: "12abc" is 12), else an HTTP date.
+ * Null when neither says (the SDK backs off by itself, for a few seconds at most).
+ *
+ * What the SDKs then do differs, but never makes a wait this reads as short a long one: 0 or less
+ * (a negative retry-after-ms, a past date) OpenAI's sleeps at once and Anthropic's replaces with
+ * its own backoff. Past 2^31 - 1 ms (24.8 days) neither waits either (Node's setTimeout fires at
+ * once; Anthropic's backs off): it is still long here, the retries it would get being pointless.
  */
 export function retryWaitMs(retryAfterMs: string | null, retryAfter: string | null, now = Date.now()): number | null {
-  const millis = retryAfterMs === null ? NaN : parseFloat(retryAfterMs);
-  if (!Number.isNaN(millis)) return millis;
-  if (retryAfter === null) return null;
-  const seconds = parseFloat(retryAfter);
-  if (!Number.isNaN(seconds)) return seconds * 1000;
-  const date = Date.parse(retryAfter);
-  return Number.isNaN(date) ? null : date - now;
+  let waitMs: number | undefined;
+  // An empty header is absent to them (`if (header)`); fetch's Headers trims what it hands them.
+  const millis = retryAfterMs?.trim() ? parseFloat(retryAfterMs) : NaN;
+  if (!Number.isNaN(millis)) waitMs = millis;
+  if (retryAfter?.trim() && !waitMs) {
+    const seconds = parseFloat(retryAfter);
+    waitMs = Number.isNaN(seconds) ? Date.parse(retryAfter) - now : seconds * 1000;
+  }
+  return waitMs === undefined || Number.isNaN(waitMs) ? null : waitMs;
 }
 
 /**
@@ -52,7 +62,9 @@ export function retryWaitMs(retryAfterMs: string | null, retryAfter: string | nu
  * where the SDK's own rule by status gives the same answer and the upstream sent none.
  */
 export function shouldRetryHeader(status: number, retryable: boolean, upstream: Headers, retryAfter: string | null): 'true' | 'false' | null {
-  const waitMs = retryWaitMs(firstHeader(upstream['retry-after-ms']) ?? null, retryAfter);
+  // The retry-after-ms the client gets: relayedErrorHeaders passes on a single one, not a repeated one.
+  const retryAfterMs = upstream['retry-after-ms'];
+  const waitMs = retryWaitMs(typeof retryAfterMs === 'string' ? retryAfterMs : null, retryAfter);
   const advice = retryable && !(waitMs !== null && waitMs > LONGEST_SDK_RETRY_WAIT_SECONDS * 1000);
   if (upstreamShouldRetry(upstream) === null && advice === retriedByStatus(status)) return null;
   return advice ? 'true' : 'false';
