@@ -51,6 +51,24 @@ describe('errorAnswerStatus', () => {
     expect(errorAnswerStatus(json({ id: 'modr-1', model: 'omni-moderation-latest', results: [{ flagged: false }] }), 'native')).toBeNull();
   });
 
+  it("never parses an answer again when no member named error holds an object (every Responses API answer has \"error\": null)", () => {
+    // A Responses answer is parsed once already, to read its usage; with an image it is megabytes.
+    const response = { id: 'resp_1', object: 'response', status: 'completed', error: null, output: [{ type: 'image_generation_call', result: 'iVBORw0KGgo'.repeat(1_000) }], usage: { input_tokens: 1 } };
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      expect(errorAnswerStatus(json(response), 'native')).toBeNull();
+      expect(errorAnswerStatus(Buffer.from('{"id":"resp_1","object":"response","error" :\n null,"output":[]}'), 'native')).toBeNull();
+      // A string that says "error" is no member either.
+      expect(errorAnswerStatus(json({ id: 'c', choices: [{ message: { content: 'an "error": {} in text' } }], note: ['error', '"error"'] }), 'chat')).toBeNull();
+      expect(parse).not.toHaveBeenCalled();
+      // Whereas an error object, however spaced, is still read.
+      expect(errorAnswerStatus(Buffer.from('{"error"\r\n\t: \t{"message":"boom","code":503}}'), 'chat')).toBe(503);
+      expect(parse).toHaveBeenCalledTimes(1);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
   it('counts only a top-level error that is a non-null object', () => {
     expect(errorAnswerStatus(json({ error: null }), 'chat')).toBeNull();
     expect(errorAnswerStatus(json({ error: 'boom' }), 'chat')).toBeNull();

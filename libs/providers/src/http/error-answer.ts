@@ -37,8 +37,7 @@ export const ERROR_ANSWER_DEFAULT_STATUS = 502;
  * Null for an answer.
  */
 export function errorAnswerStatus(raw: Buffer, operation: AnsweredOperation): number | null {
-  // Answers rarely hold the word: most are never parsed twice.
-  if (raw.indexOf('"error"') === -1) return null;
+  if (!holdsErrorObject(raw)) return null;
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw.toString('utf8'));
@@ -50,6 +49,35 @@ export function errorAnswerStatus(raw: Buffer, operation: AnsweredOperation): nu
   if (SUCCESS_MEMBERS[operation].some((member) => isSuccessMember(body[member]))) return null;
   const error = parsed.error;
   return [error.code, error.status, body.status, body.code].map(errorStatusOf).find((status) => status !== null) ?? ERROR_ANSWER_DEFAULT_STATUS;
+}
+
+const ERROR_MEMBER = Buffer.from('"error"');
+const COLON = 0x3a;
+const OPEN_BRACE = 0x7b;
+/** JSON's whitespace: space, tab, line feed, carriage return. */
+const JSON_SPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+/**
+ * Whether a member named error holds an object somewhere in the body (`"error": {`), the only
+ * answers worth parsing a second time (the caller parses them anyway, for their usage). Every
+ * Responses API answer holds `"error": null`, and one with an image is megabytes: parsing it
+ * again held the event loop for milliseconds per request. In a JSON string a quote is escaped,
+ * so text that says `"error": {` does not match.
+ */
+function holdsErrorObject(raw: Buffer): boolean {
+  for (let at = raw.indexOf(ERROR_MEMBER); at !== -1; at = raw.indexOf(ERROR_MEMBER, at + ERROR_MEMBER.length)) {
+    let next = skipSpace(raw, at + ERROR_MEMBER.length);
+    if (raw[next] !== COLON) continue;
+    next = skipSpace(raw, next + 1);
+    if (raw[next] === OPEN_BRACE) return true;
+  }
+  return false;
+}
+
+function skipSpace(raw: Buffer, from: number): number {
+  let at = from;
+  while (at < raw.length && JSON_SPACE.has(raw[at])) at += 1;
+  return at;
 }
 
 /** Present, and not what error bodies themselves say they are (vLLM's `"object": "error"`, Anthropic's `"type": "error"`). */
