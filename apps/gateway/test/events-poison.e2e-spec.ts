@@ -133,6 +133,24 @@ describe('events Postgres refuses (e2e, real worker and queue)', () => {
     }
   }, 30_000);
 
+  it('records in its minimal form an event whose form without NULs is refused, when the minimal form drops as many fields but more of them', async () => {
+    const { keyId } = await issueKey(stack.admin, [stack.proxyUrl], 'same-fields', [settingId]);
+    const probes = await costOf(keyId);
+    await stack.sql("ALTER TABLE events ADD CONSTRAINT events_tags_check CHECK (NOT ('blocked' = ANY(tags))) NOT VALID");
+    try {
+      // Without its NULs it keeps a tag and a model (both named, as cut); the minimal form drops
+      // them (the same two fields named), and only that one Postgres takes.
+      const event = requestEvent({ keyId, settingId, tags: ['blocked', 'team\u0000b'], model: 'gpt-4o-mini\u0000', requestedModel: 'gpt-4o-mini' });
+      const fine = requestEvent({ keyId, settingId });
+      await enqueue([event, fine]);
+      const found = await eventually(() => recorded([event.id, fine.id]), 10_000, 'both recorded');
+      expect(found.get(event.id)).toMatchObject({ tags: [], model: '', price_known: true, cost_in_usd: found.get(fine.id)!.cost_in_usd, degraded_fields: ['tags', 'model'] });
+      expect(await keySpend(keyId)).toBeCloseTo(probes + 2 * Number(found.get(fine.id)!.cost_in_usd), 9);
+    } finally {
+      await stack.sql('ALTER TABLE events DROP CONSTRAINT events_tags_check');
+    }
+  }, 30_000);
+
   it("retries, counts and names an event refused even in its minimal form (via the gateway: a key's spend past what Postgres holds), never logging its bodies", async () => {
     // $1 a token (the most an admin's price may be) and the most tokens an event holds: an event
     // costs $4,294,967,294, which its own row holds; the third takes the key's spent_usd

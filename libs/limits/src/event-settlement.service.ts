@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { Inject, Injectable } from '@nestjs/common';
 import { LOGGER, Logger, NamingLogThrottle } from '@tollgate/common';
 import { PostgresRefusal } from '@tollgate/database';
@@ -87,17 +88,18 @@ export class EventSettlementService {
 
   /**
    * Each form in its own transaction, so the spend is added once, with the form that is stored.
-   * A form that changes nothing more than the one before is not tried again. A failure that is
-   * not a refusal of the data (Postgres gone meanwhile) is thrown as it is: retried, and the
-   * next attempt starts over from the event as it came.
+   * A form that changes nothing (the event as it came), or nothing the one before did not, is
+   * not tried again. A failure that is not a refusal of the data (Postgres gone meanwhile) is
+   * thrown as it is: retried, and the next attempt starts over from the event as it came.
    */
   private async recordDegraded(event: RequestEventData, firstRefusal: PostgresRefusal): Promise<EventEntity[]> {
     let refusal = firstRefusal;
-    let fieldsTried = 0;
+    let tried: Degradation | null = null;
     for (const form of [withoutUnstorableParts(event), minimalForm(event)]) {
-      // Each form drops what the one before did and more: as many fields is the same form.
-      if (form.degradedFields.length === fieldsTried) continue;
-      fieldsTried = form.degradedFields.length;
+      // Compared by value, not by the fields named: a field cut of its NULs in one form is
+      // dropped in the next (a tag kept, a model cut), which Postgres may take where it refused the other.
+      if (form.degradedFields.length === 0 || (tried !== null && isDeepStrictEqual(form.replacements, tried.replacements))) continue;
+      tried = form;
       try {
         const recorded = await this.settleAndPersist([event], form);
         if (recorded.length > 0) this.degradedLog.note(event.id, { requestId: event.id, degradedFields: form.degradedFields, refusal: firstRefusal });
