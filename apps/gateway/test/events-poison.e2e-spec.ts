@@ -184,7 +184,15 @@ describe('events Postgres refuses (e2e, real worker and queue)', () => {
     await eventually(() => recorded([other.id]), 10_000, 'another event recorded');
 
     // Once the key's spend can take it (an operator resets it), it is recorded whole, counted once.
-    await stack.sql('UPDATE api_keys SET spent_usd = 0 WHERE key_id = $1', [keyId]);
+    // Reset between attempts (the queue paused, the job not running): reset during an attempt, its
+    // minimal form, tried after the whole event was refused, would be taken instead.
+    await queue.pause();
+    try {
+      await eventually(async () => ((await (await queue.getJob(refusedId))?.getState()) !== 'active' ? true : undefined), 10_000, 'no attempt running');
+      await stack.sql('UPDATE api_keys SET spent_usd = 0 WHERE key_id = $1', [keyId]);
+    } finally {
+      await queue.resume();
+    }
     const found = await eventually(() => recorded([refusedId]), 10_000, 'the refused event recorded');
     expect(found.get(refusedId)).toMatchObject({ degraded_fields: null });
     expect(Number(found.get(refusedId)!.cost_in_usd)).toBe(eventCost);
