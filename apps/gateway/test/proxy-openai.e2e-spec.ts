@@ -859,6 +859,22 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     });
   });
 
+  /**
+   * A new OpenAI setting at `url` and a key of its own on it; `chat` sends a chat completion with
+   * that key. (An admin write answers once the gateway applied it: the key works at once.)
+   */
+  const ownKey = async (url: string, key: string, settingName?: string) => {
+    const setting = await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: UPSTREAM_SECRET, url }, ...(settingName ? { name: settingName } : {}) });
+    expect((await stack.admin('PUT', '/api/key-management/keys', { name: settingName ?? key, key, settingIds: [setting.body.id] })).status).toBe(200);
+    const chat = (model = 'gpt-4o-mini', headers: Record<string, string> = {}) =>
+      fetch(`${stack.proxyUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+    return { settingId: setting.body.id, chat };
+  };
+
   describe('upstream failures', () => {
     it('keeps an upstream 4xx status and OpenAI error body (429 with retry-after)', async () => {
       const error = await sdk()
@@ -1009,21 +1025,9 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     });
 
     it('an OpenAI account out of credit (insufficient_quota) warns the operator, once per interval, as a refused credential does', async () => {
-      const setting = await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: UPSTREAM_SECRET, url: upstream.baseUrl }, name: 'out of credit' });
-      await stack.admin('PUT', '/api/key-management/keys', { name: 'out of credit', key: 'tg-out-of-credit-key', settingIds: [setting.body.id] });
-      const call = () =>
-        fetch(`${stack.proxyUrl}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { authorization: 'Bearer tg-out-of-credit-key', 'content-type': 'application/json' },
-          body: JSON.stringify({ model: 'fail-insufficient-quota', messages: [{ role: 'user', content: 'Hi' }] }),
-        });
-      const first = await eventually(async () => {
-        const r = await call();
-        return r.status === 401 ? undefined : r;
-      }, 1_000, 'key visible');
-      expect(first.status).toBe(429);
-      for (let i = 0; i < 3; i++) expect((await call()).status).toBe(429);
-      const warnings = () => stack.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'upstream provider failing' && line.settingId === setting.body.id);
+      const { settingId, chat } = await ownKey(upstream.baseUrl, 'tg-out-of-credit-key', 'out of credit');
+      for (let i = 0; i < 4; i++) expect((await chat('fail-insufficient-quota')).status).toBe(429);
+      const warnings = () => stack.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'upstream provider failing' && line.settingId === settingId);
       await eventually(async () => (warnings().length > 0 ? true : undefined), 2_000, 'the warning');
       expect(warnings()).toEqual([expect.objectContaining({ level: 40, provider: 'openai', code: 'insufficient_quota', status: 429, occurrences: 1 })]);
     });
@@ -1084,18 +1088,8 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     });
 
     it('answers 502 when the upstream cannot be reached', async () => {
-      const closed = await stack.admin<{ id: string }>('POST', '/api/provider-settings', { provider: 'openai', setting: { apiKey: UPSTREAM_SECRET, url: 'http://127.0.0.1:9/v1' } });
-      await stack.admin('PUT', '/api/key-management/keys', { name: 'unreachable', key: 'tg-unreachable-key', settingIds: [closed.body.id] });
-      const call = () =>
-        fetch(`${stack.proxyUrl}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { authorization: 'Bearer tg-unreachable-key', 'content-type': 'application/json' },
-          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }),
-        });
-      const response = await eventually(async () => {
-        const r = await call();
-        return r.status === 401 ? undefined : r;
-      }, 1_000, 'key visible');
+      const { settingId: closedId, chat: call } = await ownKey('http://127.0.0.1:9/v1', 'tg-unreachable-key', 'unreachable');
+      const response = await call();
       expect(response.status).toBe(502);
       // The client learns what kind of failure it was, not where the provider lives: the
       // setting's address is the operator's (an in-house proxy, a private model server).
@@ -1109,7 +1103,7 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
       await eventually(async () => (stack.logs.some((line) => line.includes(response.headers.get('x-request-id')!) && line.includes('request completed')) ? true : undefined), 2_000, 'the access line');
       const parsed = stack.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(parsed.find((line) => line.msg === 'request completed' && line.reqId === response.headers.get('x-request-id'))).toMatchObject({ status: 502, provider, error: 'upstream_unreachable' });
-      expect(parsed.filter((line) => line.msg === 'upstream provider failing' && line.settingId === closed.body.id)).toEqual([
+      expect(parsed.filter((line) => line.msg === 'upstream provider failing' && line.settingId === closedId)).toEqual([
         expect.objectContaining({ level: 40, provider, code: 'upstream_unreachable', occurrences: 1, detail: expect.stringContaining('ECONNREFUSED 127.0.0.1:9') }),
       ]);
     });
@@ -1120,25 +1114,14 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     const proxy = createServer((_request, response) => response.writeHead(502, { 'content-type': 'text/plain' }).end(page));
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
     try {
-      const setting = await stack.admin<{ id: string }>('POST', '/api/provider-settings', {
-        provider: 'openai',
-        setting: { apiKey: UPSTREAM_SECRET, url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/v1` },
-      });
-      await stack.admin('PUT', '/api/key-management/keys', { name: 'behind a proxy', key: 'tg-behind-proxy-key', settingIds: [setting.body.id] });
-      const response = await eventually(async () => {
-        const r = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { authorization: 'Bearer tg-behind-proxy-key', 'content-type': 'application/json' },
-          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }),
-        });
-        return r.status === 401 ? undefined : r;
-      }, 1_000, 'key visible');
+      const { settingId, chat: call } = await ownKey(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}/v1`, 'tg-behind-proxy-key', 'behind a proxy');
+      const response = await call();
       expect(response.status).toBe(502);
       const text = await response.text();
       expect(JSON.parse(text)).toMatchObject({ error: { code: 'upstream_502', type: 'api_error', message: expect.stringContaining('answered 502') } });
       expect(text).not.toMatch(/corp\.internal|10\.0\.3\.7/);
-      await eventually(async () => (stack.logs.some((line) => line.includes('upstream provider failing') && line.includes(setting.body.id)) ? true : undefined), 2_000, 'the warning');
-      const warning = stack.logs.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.msg === 'upstream provider failing' && line.settingId === setting.body.id);
+      await eventually(async () => (stack.logs.some((line) => line.includes('upstream provider failing') && line.includes(settingId)) ? true : undefined), 2_000, 'the warning');
+      const warning = stack.logs.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.msg === 'upstream provider failing' && line.settingId === settingId);
       expect(warning).toMatchObject({ code: 'upstream_502', detail: `HTTP 502: ${page}` });
     } finally {
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
@@ -1162,25 +1145,13 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     try {
       for (const variant of ['declared', 'chunked', 'gzip']) {
-        const setting = await stack.admin<{ id: string }>('POST', '/api/provider-settings', {
-          provider: 'openai',
-          setting: { apiKey: UPSTREAM_SECRET, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/${variant}` },
-        });
-        const key = `tg-huge-answer-${variant}`;
-        await stack.admin('PUT', '/api/key-management/keys', { name: key, key, settingIds: [setting.body.id] });
-        const response = await eventually(async () => {
-          const r = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-custom-event-id': `huge-answer-${variant}` },
-            body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }),
-          });
-          return r.status === 401 ? undefined : r;
-        }, 1_000, 'key visible');
+        const { settingId, chat: call } = await ownKey(`http://127.0.0.1:${(server.address() as AddressInfo).port}/${variant}`, `tg-huge-answer-${variant}`);
+        const response = await call('gpt-4o-mini', { 'x-custom-event-id': `huge-answer-${variant}` });
         expect([variant, response.status]).toEqual([variant, 502]);
         expect(await response.json()).toEqual({ error: { message: "the upstream provider's answer is larger than the gateway accepts", type: 'api_error', param: null, code: 'upstream_unreachable' } });
         expect(await eventFor(stack, `huge-answer-${variant}`)).toMatchObject({ status: 502, error_code: 'upstream_unreachable' });
         const warning = await eventually(
-          async () => stack.logs.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.msg === 'upstream provider failing' && line.settingId === setting.body.id),
+          async () => stack.logs.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.msg === 'upstream provider failing' && line.settingId === settingId),
           2_000,
           'the warning',
         );
@@ -1210,20 +1181,8 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
         ['busy', '7', null],
         ['refused', null, 'false'],
       ] as const) {
-        const setting = await stack.admin<{ id: string }>('POST', '/api/provider-settings', {
-          provider: 'openai',
-          setting: { apiKey: UPSTREAM_SECRET, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/${variant}` },
-        });
-        const key = `tg-huge-error-${variant}`;
-        await stack.admin('PUT', '/api/key-management/keys', { name: key, key, settingIds: [setting.body.id] });
-        const response = await eventually(async () => {
-          const r = await fetch(`${stack.proxyUrl}/v1/chat/completions`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }),
-          });
-          return r.status === 401 ? undefined : r;
-        }, 1_000, 'key visible');
+        const { chat: call } = await ownKey(`http://127.0.0.1:${(server.address() as AddressInfo).port}/${variant}`, `tg-huge-error-${variant}`);
+        const response = await call();
         expect([variant, response.status, response.headers.get('retry-after'), response.headers.get('x-should-retry')]).toEqual([variant, 502, retryAfter, shouldRetry]);
         expect(await response.json()).toMatchObject({ error: { message: "the upstream provider's answer is larger than the gateway accepts", code: 'upstream_unreachable' } });
       }
