@@ -51,8 +51,10 @@ describe('event batches (e2e, real Postgres and Redis)', () => {
       clearInterval(ticker);
     }
     const took = performance.now() - started;
-    // Relative to the whole, so a slow machine counts the same: about one event's share, not all of them.
-    expect(longestGap).toBeLessThan(took / 3);
+    // Relative to the whole, so a slow machine counts the same: counted in one go, the gap is all
+    // of it; between events, about one event's share (an eighth). Half leaves room for a loaded
+    // machine's pauses.
+    expect(longestGap).toBeLessThan(took / 2);
   }, 60_000);
 
   it("a standalone gateway's sink records the events behind one that Postgres refuses, and that one once it can", async () => {

@@ -312,6 +312,8 @@ describe('process lifecycle (e2e, gateway and worker processes)', () => {
         return { status: response.status, body: (await response.json()) as unknown };
       };
       expect(await probe('/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
+      // Ready once its connections are up (a loaded machine may take a moment after start).
+      await eventually(async () => ((await probe('/health/ready')).status === 200 ? true : undefined), 5_000, 'the worker ready');
       expect(await probe('/health/ready')).toEqual({ status: 200, body: { status: 'ok', checks: { postgres: 'ok', redis: 'ok', migrations: 'ok' } } });
       relay.cut();
       await eventually(async () => ((await probe('/health/ready')).status === 503 ? true : undefined), 5_000, 'the worker unready');
