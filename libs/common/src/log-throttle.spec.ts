@@ -49,4 +49,20 @@ describe('NamingLogThrottle', () => {
     throttle.note('f', 'f:1');
     expect(lines[2]).toEqual({ details: ['f:1'], occurrences: 1 });
   });
+
+  it('logs what the interval holds back when closed, and every later occurrence at once', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    const lines: Array<{ details: string[]; occurrences: number }> = [];
+    const throttle = new NamingLogThrottle<string>((details, occurrences) => lines.push({ details, occurrences }), 10_000);
+    throttle.note('a', 'a:1');
+    throttle.note('b', 'b:1');
+    jest.advanceTimersByTime(1_000);
+    // Shutdown inside the interval: b is logged now, not on a timer the process will not wait for.
+    throttle.close();
+    expect(lines).toEqual([{ details: ['a:1'], occurrences: 1 }, { details: ['b:1'], occurrences: 1 }]);
+    // Work finishing after the close is logged as it comes.
+    throttle.note('c', 'c:1');
+    expect(lines[2]).toEqual({ details: ['c:1'], occurrences: 1 });
+    expect(jest.getTimerCount()).toBe(0);
+  });
 });

@@ -43,13 +43,16 @@ export class KeyedLogThrottle {
  * Like {@link LogThrottle}, for a condition whose every occurrence is worth naming (a request
  * that failed, say): a line gives the details of those noted since the last one, by name (the
  * latest per name), up to `maxNamed` (the rest are in `occurrences` only). What the interval
- * holds back is logged when it ends, not with the next occurrence, which may never come.
+ * holds back is logged when it ends, not with the next occurrence, which may never come, and
+ * at the latest when its owner calls {@link close} on shutdown (the timer is unref'd: a process
+ * that ends first would otherwise lose those lines).
  */
 export class NamingLogThrottle<T> {
   private lastLoggedAt = -Infinity;
   private named = new Map<string, T>();
   private occurrences = 0;
   private timer: NodeJS.Timeout | null = null;
+  private closed = false;
 
   constructor(
     private readonly log: (details: T[], occurrences: number) => void,
@@ -61,12 +64,25 @@ export class NamingLogThrottle<T> {
     if (this.named.has(name) || this.named.size < this.maxNamed) this.named.set(name, detail);
     this.occurrences += 1;
     const wait = this.lastLoggedAt + this.intervalMs - Date.now();
-    if (wait <= 0) return this.flush();
+    // Once closed, nothing is held back: no interval's end is left to log it.
+    if (wait <= 0 || this.closed) return this.flush();
     this.timer ??= setTimeout(() => {
       this.timer = null;
       this.flush();
     }, wait);
     this.timer.unref();
+  }
+
+  /**
+   * Logs what the interval holds back now, and from then on every occurrence at once: work
+   * still finishing during shutdown (jobs in flight, the last events flushed) may note more,
+   * whichever order the shutdown hooks run in.
+   */
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.flush();
   }
 
   private flush(): void {

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { LOGGER, Logger, NamingLogThrottle } from '@tollgate/common';
 import { PostgresRefusal } from '@tollgate/database';
 import { RequestEventData } from '@tollgate/queue';
@@ -40,7 +40,7 @@ export class UnrecordableEventError extends Error {
  * named in degraded_fields. Only if even the minimal form is refused is it retried as before.
  */
 @Injectable()
-export class EventSettlementService {
+export class EventSettlementService implements OnApplicationShutdown {
   /** Named, never with their values: bodies and ids are the clients'. */
   private readonly degradedLog: NamingLogThrottle<{ requestId: string; degradedFields: string[]; refusal: PostgresRefusal }>;
   private readonly unrecordableLog: NamingLogThrottle<{ requestId: string; refusal: PostgresRefusal }>;
@@ -57,6 +57,12 @@ export class EventSettlementService {
     this.unrecordableLog = new NamingLogThrottle((events, occurrences) =>
       log.error({ events, occurrences }, 'Postgres refuses events even in their minimal form: retried with backoff, their cost not in Postgres until recorded'),
     );
+  }
+
+  /** The request ids the last interval held back are logged before the process ends. */
+  onApplicationShutdown(): void {
+    this.degradedLog.close();
+    this.unrecordableLog.close();
   }
 
   /**
