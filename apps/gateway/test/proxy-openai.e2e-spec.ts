@@ -875,6 +875,21 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     return { settingId: setting.body.id, chat };
   };
 
+  /** The three operations priced by tokens, each with the smallest body it takes (model aside). */
+  const TOKEN_OPERATIONS = [
+    ['/v1/chat/completions', { messages: [{ role: 'user', content: 'Hi' }] }],
+    ['/v1/completions', { prompt: 'Hi' }],
+    ['/v1/embeddings', { input: 'Hi' }],
+  ] as const;
+
+  /** POSTs `body` to `path` with the client key, its event tagged `eventId`. */
+  const postOperation = (path: string, body: Record<string, unknown>, eventId: string) =>
+    fetch(`${stack.proxyUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', 'x-custom-event-id': eventId },
+      body: JSON.stringify(body),
+    });
+
   describe('upstream failures', () => {
     it('keeps an upstream 4xx status and OpenAI error body (429 with retry-after)', async () => {
       const error = await sdk()
@@ -975,17 +990,8 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
     });
 
     it('answers 502 to a 200 with an empty body on chat, legacy completions and embeddings, never an empty success', async () => {
-      const calls = [
-        ['/v1/chat/completions', { messages: [{ role: 'user', content: 'Hi' }] }],
-        ['/v1/completions', { prompt: 'Hi' }],
-        ['/v1/embeddings', { input: 'Hi' }],
-      ] as const;
-      for (const [path, body] of calls) {
-        const response = await fetch(`${stack.proxyUrl}${path}`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', 'x-custom-event-id': `empty-200${path}` },
-          body: JSON.stringify({ model: 'empty-200', ...body }),
-        });
+      for (const [path, body] of TOKEN_OPERATIONS) {
+        const response = await postOperation(path, { model: 'empty-200', ...body }, `empty-200${path}`);
         expect([path, response.status, await response.json()]).toEqual([path, 502, { error: { message: 'the upstream provider sent an empty response', type: 'api_error', param: null, code: 'upstream_unreachable' } }]);
         expect(await eventFor(stack, `empty-200${path}`)).toMatchObject({ status: 502, error_code: 'upstream_unreachable' });
       }
@@ -1001,22 +1007,13 @@ describe('OpenAI proxy (e2e, official openai SDK)', () => {
         return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
       };
       const before = await counted(502);
-      const calls = [
-        ['/v1/chat/completions', { messages: [{ role: 'user', content: 'Hi' }] }],
-        ['/v1/completions', { prompt: 'Hi' }],
-        ['/v1/embeddings', { input: 'Hi' }],
-      ] as const;
-      for (const [path, body] of calls) {
-        const response = await fetch(`${stack.proxyUrl}${path}`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', 'x-custom-event-id': `error-200${path}` },
-          body: JSON.stringify({ model: 'error-200', ...body }),
-        });
+      for (const [path, body] of TOKEN_OPERATIONS) {
+        const response = await postOperation(path, { model: 'error-200', ...body }, `error-200${path}`);
         // It names no status: a 502, the body as the upstream wrote it.
         expect([path, response.status, await response.json()]).toEqual([path, 502, { error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null } }]);
         expect(await eventFor(stack, `error-200${path}`)).toMatchObject({ status: 502, error_code: 'server_error', token_count_estimated: false, prompt_token_count: 0, completion_token_count: 0, cost_in_usd: 0 });
       }
-      await eventually(async () => ((await counted(502)) - before === calls.length ? true : undefined), 2_000, 'the exchanges counted as 502s');
+      await eventually(async () => ((await counted(502)) - before === TOKEN_OPERATIONS.length ? true : undefined), 2_000, 'the exchanges counted as 502s');
       // One that names its status (Azure's code "429") is answered with it, so the SDK knows it for a rate limit.
       const limited = await sdk().chat.completions.create({ model: 'error-200-code-429', messages: [{ role: 'user', content: 'Hi' }] }, withId('error-200-code-429')).catch((e: unknown) => e);
       expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
